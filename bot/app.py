@@ -1,0 +1,140 @@
+"""The Tocsin bot: a discord.py `commands.Bot` that receives its dependencies and wires the parts together."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import member_locales
+from bot.db.store import Store
+from bot.delivery.transport import DiscordTransport
+from bot.delivery.worker import OutboxWorker
+from bot.domain.errors import TocsinError
+from bot.i18n import Catalogue, Msg
+from bot.i18n.translator import TocsinTranslator
+from bot.replies import person_language, reply_private
+from bot.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+# Every feature is a cog; a cog that fails to load is logged and the others still start.
+COGS: tuple[str, ...] = ("cogs.about",)
+
+RunMode = Literal["run", "sync"]
+
+
+class TocsinBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        catalogue: Catalogue,
+        mode: RunMode = "run",
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),  # no message content: Tocsin only acts on interactions
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.catalogue = catalogue
+        self.mode = mode
+        self.scheduler = Scheduler(clock)
+        self.outbox = OutboxWorker(store, DiscordTransport(self), clock, global_rate=settings.outbox_rate_per_s)
+        self.started_at: datetime = clock.now()
+        self.failed_cogs: list[str] = []
+        self._locales_seen: dict[int, str] = {}
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        self.tree.interaction_check = self.remember_locale  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        report = await self.store.migrate()
+        if report.applied:
+            log.info("database migrated from version %s to %s", report.from_version, report.to_version)
+        await self.tree.set_translator(TocsinTranslator(self.catalogue))
+        for extension in COGS:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                self.failed_cogs.append(extension)
+                log.exception("could not load %s; the other features still start", extension)
+        if self.mode != "run":
+            return
+        warm_up_time_parsing()
+        await self.scheduler.start()
+        await self.outbox.start()
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development server %s", len(synced), guild.id)
+
+    async def close(self) -> None:
+        try:
+            await self.outbox.stop()
+            await self.scheduler.stop()
+        finally:
+            await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    async def remember_locale(self, interaction: discord.Interaction[Any]) -> bool:
+        """Keeps each member's last seen locale, the language of their direct messages."""
+        locale = str(interaction.locale)
+        if self._locales_seen.get(interaction.user.id) != locale:
+            async with self.store.unit_of_work() as conn:
+                await member_locales.remember(
+                    conn, user_id=interaction.user.id, locale=locale, seen_at=self.clock.now()
+                )
+            self._locales_seen[interaction.user.id] = locale
+        return True
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        cause: BaseException = error
+        if isinstance(error, app_commands.CommandInvokeError):
+            cause = error.original
+        language = person_language(interaction)
+        if isinstance(cause, TocsinError):
+            text = self.catalogue.render(language, cause.message_id, **cause.args_map)
+        elif isinstance(cause, app_commands.CommandOnCooldown):
+            text = self.catalogue.render(language, "core.error.cooldown", seconds=int(cause.retry_after) + 1)
+        elif isinstance(cause, app_commands.NoPrivateMessage):
+            text = self.catalogue.render(language, "access.error.guild_only")
+        else:
+            reference = secrets.token_hex(4)
+            log.error(
+                "unexpected error in %s (reference %s)",
+                interaction.command.qualified_name if interaction.command else "?",
+                reference,
+                exc_info=cause,
+            )
+            text = self.catalogue.word(language, Msg.of("core.error.unexpected", reference=reference))
+        try:
+            await reply_private(interaction, text)
+        except discord.HTTPException:
+            log.warning("could not tell %s about an error (the interaction may have expired)", interaction.user.id)
+
+
+def warm_up_time_parsing() -> None:
+    """Pays dateparser's first-call cost (~300 ms) at start-up rather than in someone's command."""
+    try:
+        from bot.domain.timeparse import warm_up
+    except ImportError:
+        return
+    warm_up()

@@ -1,0 +1,109 @@
+"""Where Tocsin's notion of "now" comes from: the system clock, or a Discord double's simulated clock.
+
+Domain time (timestamps, due reminders, nudges) always comes from a `Clock`. Pacing, retries and back-off use
+real monotonic time (`asyncio.sleep`), never the clock: a simulated clock may stand still or jump by days.
+
+The double's clock protocol (served by `bot.sandbox`):
+  GET {clock_url}                     -> {"now": "<ISO 8601 UTC>", "epoch": <int>}
+  GET {clock_url}?wait_after=<epoch>  -> same body, answered once the epoch is greater than the one given
+                                         (or after about 25 s with the current value, to keep the poll alive)
+Every move of the simulated clock increases the epoch by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Protocol
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, aware, in UTC."""
+        ...
+
+    async def sleep_until(self, when: datetime) -> None:
+        """Return once `now()` has reached `when` (at once if it already has)."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, when: datetime) -> None:
+        while (delay := (when - self.now()).total_seconds()) > 0:  # noqa: ASYNC110 - polls a moving wall clock
+            # Sleep in slices so a wall-clock jump (NTP, DST irrelevant in UTC) is noticed within a minute.
+            await asyncio.sleep(min(delay, 60.0))
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class FollowingClock:
+    """Follows a Discord double's simulated clock by long-polling it; wakes sleepers when it moves."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._now: datetime | None = None
+        self._epoch = -1
+        self._moved = asyncio.Condition()
+        self._session: aiohttp.ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def now(self) -> datetime:
+        if self._now is None:
+            raise RuntimeError("FollowingClock.start() must run before now() is read")
+        return self._now
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+        await self._poll_once(wait=False)
+        self._task = asyncio.create_task(self._follow(), name="tocsin-following-clock")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._session is not None:
+            await self._session.close()
+
+    async def sleep_until(self, when: datetime) -> None:
+        async with self._moved:
+            await self._moved.wait_for(lambda: self.now() >= when)
+
+    async def _poll_once(self, *, wait: bool) -> None:
+        assert self._session is not None
+        params = {"wait_after": str(self._epoch)} if wait else {}
+        timeout = aiohttp.ClientTimeout(total=40)
+        async with self._session.get(self._url, params=params, timeout=timeout) as response:
+            response.raise_for_status()
+            body = await response.json()
+        now = datetime.fromisoformat(body["now"]).astimezone(UTC)
+        async with self._moved:
+            self._now, self._epoch = now, int(body["epoch"])
+            self._moved.notify_all()
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                await self._poll_once(wait=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the double may be restarting; keep the last known time meanwhile
+                log.warning("clock: could not reach the double's clock (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(0.5)

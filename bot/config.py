@@ -1,0 +1,86 @@
+"""Tocsin's settings, read from the environment and `.env` (see `.env.example`, which documents each one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.errors import TocsinError
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class ConfigError(TocsinError):
+    """A missing or malformed setting: the program stops with one sentence naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    database_path: Path = Field(default=Path("tocsin.db"), validation_alias="TOCSIN_DATABASE_PATH")
+    dev_guild_id: int | None = Field(default=None, validation_alias="TOCSIN_DEV_GUILD_ID")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", validation_alias="TOCSIN_LOG_LEVEL")
+    default_language: Literal["fr", "en"] = Field(default="fr", validation_alias="TOCSIN_LANGUAGE")
+    time_zone: str = Field(default="Europe/Paris", validation_alias="TOCSIN_TIME_ZONE")
+    discord_api_base: str = Field(default=DISCORD_API_BASE, validation_alias="DISCORD_API_BASE")
+    discord_gateway_url: str = Field(default=DISCORD_GATEWAY_URL, validation_alias="DISCORD_GATEWAY_URL")
+    clock_url: str | None = Field(default=None, validation_alias="TOCSIN_CLOCK_URL")
+    outbox_rate_per_s: float = Field(default=45.0, gt=0, le=50, validation_alias="TOCSIN_OUTBOX_RATE")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _lower_language(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("discord_api_base", "discord_gateway_url", "clock_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            raise ValueError("not an absolute URL")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def token(self) -> str:
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            raise ConfigError("config.error.token_missing")
+        return self.discord_token.get_secret_value().strip()
+
+
+# The environment variable behind each field, for sentences that name the setting a person must fix.
+ENV_NAMES: dict[str, str] = {name: str(field.validation_alias) for name, field in Settings.model_fields.items()}
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Settings from the environment and `env_file`; a bad value raises ConfigError naming its variable."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = first["loc"][0] if first["loc"] else ""
+        variable = ENV_NAMES.get(str(location), str(location))
+        value = first.get("input")
+        shown = "" if variable == "DISCORD_TOKEN" else str(value)[:80]
+        raise ConfigError("config.error.invalid", variable=variable, value=shown) from None

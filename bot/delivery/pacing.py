@@ -1,0 +1,124 @@
+"""Request pacing in real (monotonic) time: a token bucket for the bot's global budget and a sliding window
+for Discord's per-channel message-creation limit. Both take their time source and sleep as arguments so tests
+run them on fake time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# Waits are computed in floating point: without a tolerance a wait that rounds to a few ulps could be added
+# to a large clock value without changing it, and the waiter would spin.
+_EPSILON = 1e-9
+
+
+class TokenBucket:
+    """`rate_per_s` tokens a second, at most `burst` saved up; `acquire` waits for a token, first come first
+    served. Over any interval of t seconds at most `burst + rate_per_s * t` acquisitions succeed."""
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        burst: float,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate_per_s <= 0 or burst < 1:
+            raise ValueError("a token bucket needs a positive rate and a burst of at least one")
+        self.rate_per_s = rate_per_s
+        self.burst = burst
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._updated = monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = self._monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate_per_s)
+        self._updated = now
+
+    def wait_time(self) -> float:
+        """Seconds until a token is available (0 if one is now)."""
+        self._refill()
+        return 0.0 if self._tokens >= 1 - _EPSILON else max(_EPSILON, (1 - self._tokens) / self.rate_per_s)
+
+    async def acquire(self) -> None:
+        async with self._lock:  # asyncio.Lock is FIFO: waiters are served in arrival order
+            while (wait := self.wait_time()) > 0:
+                await self._sleep(wait)
+            self._tokens = max(0.0, self._tokens - 1)
+
+
+class SlidingWindow:
+    """At most `limit` acquisitions in any `window_s` seconds (Discord's "5 messages per 5 s per channel"; a
+    token bucket would allow up to twice that within one window)."""
+
+    def __init__(
+        self,
+        limit: int,
+        window_s: float,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if limit < 1 or window_s <= 0:
+            raise ValueError("a sliding window needs a limit of at least one and a positive length")
+        self.limit = limit
+        self.window_s = window_s
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def wait_time(self) -> float:
+        now = self._monotonic()
+        while self._times and self._times[0] <= now - self.window_s + _EPSILON:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return max(_EPSILON, self._times[0] + self.window_s - now)
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing was acquired within the last window (the limiter can be forgotten)."""
+        return self.wait_time() == 0.0 and not self._times
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while (wait := self.wait_time()) > 0:
+                await self._sleep(wait)
+            self._times.append(self._monotonic())
+
+
+class ChannelPacer:
+    """One sliding window per channel (threads and DM channels count as channels)."""
+
+    def __init__(
+        self,
+        limit: int,
+        window_s: float,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._windows: dict[int, SlidingWindow] = {}
+
+    async def acquire(self, channel_id: int) -> None:
+        window = self._windows.get(channel_id)
+        if window is None:
+            if len(self._windows) > 1000:
+                self._forget_idle()
+            window = self._windows[channel_id] = SlidingWindow(self.limit, self.window_s, self._monotonic, self._sleep)
+        await window.acquire()
+
+    def _forget_idle(self) -> None:
+        for channel_id in [c for c, w in self._windows.items() if w.idle and not w._lock.locked()]:
+            del self._windows[channel_id]

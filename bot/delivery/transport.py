@@ -1,0 +1,270 @@
+"""Performing one outbox row against Discord, and what came of it.
+
+`DiscordTransport` needs only a logged-in discord.py client: it calls `client.http` with raw JSON payloads
+(the outbox stores Discord's own shapes). discord.py still applies its per-route rate limits and its 5xx
+retries; that a 5xx retry may repeat a POST is why every message creation carries the row's nonce with
+`enforce_nonce`, which Discord de-duplicates for a few minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+import discord
+from discord.http import Route
+
+from bot.delivery.outbox import Delivery
+
+log = logging.getLogger(__name__)
+
+SUPPRESS_NOTIFICATIONS = 1 << 12
+PUBLIC_THREAD = 11
+THREAD_ALREADY_CREATED = 160004
+UNKNOWN_MESSAGE = 10008
+DM_OPENED_TOO_FAST = 40003
+DM_OPENED_TOO_FAST_PAUSE_S = 60.0
+
+
+@dataclass(frozen=True)
+class Delivered:
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """The outcome is not final: a rate limit, a server error, or an unknown outcome (timeout, dropped
+    connection) — then the same nonce is sent again. `after_s` None means "use the back-off"."""
+
+    reason: str
+    after_s: float | None = None
+    is_global: bool = False
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Permanent: retrying cannot help (no access or permission, unknown channel, DMs closed, bad body)."""
+
+    status: int | None
+    code: int | None
+    text: str
+
+
+Outcome = Delivered | RetryLater | Failed
+
+
+class DeliveryContext(Protocol):
+    """What the worker lends a transport while it performs one row."""
+
+    async def before_request(self, *, message_channel_id: int | None = None) -> None:
+        """Waits for the budget of one request (and, for a message creation, the channel's pace)."""
+        ...
+
+    async def dm_channel(self, user_id: int) -> int | None:
+        """The remembered DM channel of `user_id`, if one was opened before."""
+        ...
+
+    async def remember_dm_channel(self, user_id: int, channel_id: int) -> None: ...
+
+
+class Transport(Protocol):
+    async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome: ...
+
+
+def message_body(payload: dict[str, Any], *, nonce: str | None) -> dict[str, Any]:
+    """Discord's JSON for a message create or edit from an outbox payload."""
+    body: dict[str, Any] = {}
+    for key in ("content", "embeds", "components", "allowed_mentions", "message_reference", "attachments"):
+        if key in payload:
+            body[key] = payload[key]
+    flags = int(payload.get("flags", 0))
+    if payload.get("silent"):
+        flags |= SUPPRESS_NOTIFICATIONS
+    if flags:
+        body["flags"] = flags
+    if nonce is not None:
+        body["nonce"] = nonce
+        body["enforce_nonce"] = True
+    return body
+
+
+def outcome_of_error(exc: BaseException) -> Outcome | None:
+    """The outcome a discord.py / aiohttp / asyncio exception stands for; None if it is none of those."""
+    if isinstance(exc, discord.RateLimited):
+        return RetryLater("rate_limited", exc.retry_after)
+    if isinstance(exc, discord.HTTPException):
+        status = int(exc.status)
+        code = int(exc.code) if exc.code else None
+        if status == 429:
+            retry_after, is_global = _rate_limit_of(exc)
+            return RetryLater("rate_limited_global" if is_global else "rate_limited", retry_after, is_global)
+        if status >= 500:
+            return RetryLater(f"server_error_{status}")
+        if code == DM_OPENED_TOO_FAST:
+            return RetryLater("dm_opened_too_fast", DM_OPENED_TOO_FAST_PAUSE_S)
+        return Failed(status, code, exc.text or str(exc))
+    if isinstance(exc, TimeoutError):
+        return RetryLater("unknown_outcome:timeout")
+    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError)):
+        return RetryLater(f"unknown_outcome:{type(exc).__name__}")
+    return None
+
+
+def _rate_limit_of(exc: discord.HTTPException) -> tuple[float | None, bool]:
+    """`retry_after` and scope of a 429 that discord.py handed back (e.g. without a `Via` header)."""
+    headers: Any = getattr(exc.response, "headers", None) or {}
+    retry_after: float | None = None
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        retry_after = float(raw) if raw is not None else None
+    except ValueError:
+        retry_after = None
+    is_global = False
+    if hasattr(headers, "get"):
+        is_global = str(headers.get("X-RateLimit-Global", "")).lower() == "true" or (
+            str(headers.get("X-RateLimit-Scope", "")).lower() == "global"
+        )
+    return retry_after, is_global
+
+
+class DiscordTransport:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome:
+        handler = getattr(self, f"_{delivery.kind}", None)
+        if handler is None:
+            return Failed(None, None, f"unknown outbox kind {delivery.kind!r}")
+        try:
+            result: dict[str, Any] = await handler(delivery, context)
+        except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            outcome = outcome_of_error(exc)
+            if outcome is None:
+                raise
+            if isinstance(outcome, Failed):
+                return self._failed_but_done(delivery, exc, outcome)
+            return outcome
+        return Delivered(result)
+
+    def _failed_but_done(self, delivery: Delivery, exc: BaseException, outcome: Failed) -> Outcome:
+        # A repeated attempt whose first try did land: Discord refuses the repeat, but the work is done.
+        if delivery.kind == "create_thread" and outcome.code == THREAD_ALREADY_CREATED:
+            message_id = delivery.payload.get("message_id")
+            if message_id is not None:  # a thread started from a message has the message's id
+                return Delivered({"thread_id": str(message_id), "channel_id": str(delivery.payload["channel_id"])})
+        if delivery.kind == "delete_message" and outcome.code == UNKNOWN_MESSAGE:
+            return Delivered({"already_gone": True})
+        return outcome
+
+    @property
+    def _http(self) -> Any:
+        return self._client.http
+
+    async def _send_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        channel_id = int(delivery.payload["channel_id"])
+        await context.before_request(message_channel_id=channel_id)
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data = await self._http.request(route, json=message_body(delivery.payload, nonce=delivery.nonce))
+        return {"message_id": str(data["id"]), "channel_id": str(data.get("channel_id", channel_id))}
+
+    async def _edit_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        channel_id = int(delivery.payload["channel_id"])
+        message_id = int(delivery.payload["message_id"])
+        await context.before_request()
+        route = Route(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
+        )
+        data = await self._http.request(route, json=message_body(delivery.payload, nonce=None))
+        return {"message_id": str(data.get("id", message_id)), "channel_id": str(channel_id)}
+
+    async def _delete_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        channel_id = int(delivery.payload["channel_id"])
+        message_id = int(delivery.payload["message_id"])
+        await context.before_request()
+        await self._http.delete_message(channel_id, message_id)
+        return {}
+
+    async def _create_thread(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        channel_id = int(payload["channel_id"])
+        await context.before_request()
+        body: dict[str, Any] = {"name": payload["name"]}
+        if "auto_archive_duration" in payload:
+            body["auto_archive_duration"] = int(payload["auto_archive_duration"])
+        if payload.get("message_id") is not None:
+            route = Route(
+                "POST",
+                "/channels/{channel_id}/messages/{message_id}/threads",
+                channel_id=channel_id,
+                message_id=int(payload["message_id"]),
+            )
+            data = await self._http.request(route, json=body)
+            return {"thread_id": str(data["id"]), "channel_id": str(channel_id)}
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id)
+        if "message" in payload:  # a forum (or media) post: the thread and its starter message in one request
+            body["message"] = message_body(payload["message"], nonce=None)
+            if "applied_tags" in payload:
+                body["applied_tags"] = [str(tag) for tag in payload["applied_tags"]]
+            data = await self._http.request(route, json=body, params={"use_nested_fields": 1})
+            starter = data.get("message") or {}
+            return {
+                "thread_id": str(data["id"]),
+                "channel_id": str(channel_id),
+                "message_id": str(starter.get("id", data["id"])),
+            }
+        body["type"] = int(payload.get("type", PUBLIC_THREAD))
+        if "invitable" in payload:
+            body["invitable"] = bool(payload["invitable"])
+        data = await self._http.request(route, json=body)
+        return {"thread_id": str(data["id"]), "channel_id": str(channel_id)}
+
+    async def _edit_thread(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        thread_id = int(payload["thread_id"])
+        body = {
+            key: payload[key]
+            for key in ("name", "archived", "locked", "applied_tags", "auto_archive_duration", "invitable")
+            if key in payload
+        }
+        await context.before_request()
+        await self._http.request(Route("PATCH", "/channels/{channel_id}", channel_id=thread_id), json=body)
+        return {"thread_id": str(thread_id)}
+
+    async def _add_role(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        await context.before_request()
+        await self._http.add_role(int(payload["guild_id"]), int(payload["user_id"]), int(payload["role_id"]))
+        return {}
+
+    async def _remove_role(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        await context.before_request()
+        await self._http.remove_role(int(payload["guild_id"]), int(payload["user_id"]), int(payload["role_id"]))
+        return {}
+
+    async def _create_role(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        fields = {
+            key: payload[key] for key in ("name", "mentionable", "color", "hoist", "permissions") if key in payload
+        }
+        await context.before_request()
+        data = await self._http.create_role(int(payload["guild_id"]), **fields)
+        return {"role_id": str(data["id"])}
+
+    async def _send_dm(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        user_id = int(delivery.payload["user_id"])
+        channel_id = await context.dm_channel(user_id)
+        if channel_id is None:
+            await context.before_request()
+            data = await self._http.start_private_message(user_id)
+            channel_id = int(data["id"])
+            await context.remember_dm_channel(user_id, channel_id)
+        await context.before_request(message_channel_id=channel_id)
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data = await self._http.request(route, json=message_body(delivery.payload, nonce=delivery.nonce))
+        return {"message_id": str(data["id"]), "channel_id": str(channel_id)}

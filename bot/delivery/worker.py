@@ -1,0 +1,301 @@
+"""The one worker that delivers outbox rows to Discord.
+
+Lanes are delivered concurrently, each strictly in id order, one row at a time. Every request waits for the
+global token bucket (and, for a message creation, its channel's window). Outcomes are recorded each in its own
+short unit of work: the write lock is never held while Discord is being talked to. Stored times (`not_before`,
+`updated_at`) come from the injected clock; waits (back-off, pacing, pauses) are real monotonic time, since a
+simulated clock may stand still.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.db.store import Store
+from bot.delivery import outbox
+from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
+from bot.delivery.pacing import ChannelPacer, TokenBucket
+from bot.delivery.transport import Delivered, Failed, Outcome, RetryLater, Transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerCounters:
+    delivered: int
+    retried: int
+    failed: int
+
+
+class _LaneContext:
+    """Lent to the transport for one delivery; notes when the first request went out (from then on a stop
+    lets the delivery finish rather than cancelling it)."""
+
+    def __init__(self, worker: OutboxWorker, lane: str) -> None:
+        self._worker = worker
+        self._lane = lane
+        self.requested = False
+
+    async def before_request(self, *, message_channel_id: int | None = None) -> None:
+        await self._worker._wait_for_budget(message_channel_id)
+        self.requested = True
+        self._worker._performing.add(self._lane)
+
+    async def dm_channel(self, user_id: int) -> int | None:
+        async with self._worker.store.reading() as conn:
+            return await outbox.dm_channel(conn, user_id)
+
+    async def remember_dm_channel(self, user_id: int, channel_id: int) -> None:
+        async with self._worker.store.unit_of_work() as conn:
+            await outbox.remember_dm_channel(conn, user_id, channel_id, now=self._worker.clock.now())
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        clock: Clock,
+        *,
+        global_rate: float = 45.0,
+        global_burst: float = 5.0,
+        channel_messages: int = 5,
+        channel_window_s: float = 5.0,
+        max_attempts: int = 12,
+        backoff: tuple[float, float] = (0.5, 30.0),
+        jitter: float = 0.2,
+        poll_s: float = 2.0,
+        stop_timeout_s: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.jitter = jitter
+        self.poll_s = poll_s
+        self.stop_timeout_s = stop_timeout_s
+        self._monotonic = monotonic
+        self._global = TokenBucket(global_rate, global_burst, monotonic=monotonic)
+        self._channels = ChannelPacer(channel_messages, channel_window_s, monotonic=monotonic)
+        self._paused_until = 0.0
+        self._lanes: dict[str, asyncio.Task[None]] = {}
+        self._performing: set[str] = set()
+        self._wake_event = asyncio.Event()
+        self._generation = 0
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._delivered = 0
+        self._retried = 0
+        self._failed = 0
+
+    # -- public---
+
+    @property
+    def counters(self) -> WorkerCounters:
+        """Since start: rows delivered, attempts put back for a retry, rows failed permanently."""
+        return WorkerCounters(self._delivered, self._retried, self._failed)
+
+    @property
+    def running(self) -> bool:
+        return self._dispatcher is not None and not self._dispatcher.done()
+
+    async def start(self) -> None:
+        """Resumes where a previous run stopped (rows left in flight go back to pending), then delivers."""
+        if self.running:
+            return
+        self._stopping = False
+        async with self.store.unit_of_work() as conn:
+            resumed = await outbox.reset_in_flight(conn, now=self.clock.now())
+        if resumed:
+            log.info("outbox: %d rows left in flight by the previous run will be attempted again", resumed)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
+
+    def wake(self) -> None:
+        """New rows were committed: look for them now rather than at the next poll."""
+        self._generation += 1
+        self._wake_event.set()
+
+    async def stop(self) -> None:
+        """Lets deliveries already talking to Discord finish and record their outcome; everything else stays
+        pending for the next start."""
+        self._stopping = True
+        self._wake_event.set()
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+        for lane, task in list(self._lanes.items()):
+            if lane not in self._performing:
+                task.cancel()
+        tasks = list(self._lanes.values())
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=self.stop_timeout_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+
+    async def drain(self, timeout: float) -> bool:
+        """Waits until no row is pending or in flight; False if `timeout` seconds passed first."""
+        deadline = self._monotonic() + timeout
+        while True:
+            async with self.store.reading() as conn:
+                state = await outbox.summary(conn)
+            if state.pending == 0 and state.in_flight == 0:
+                return True
+            if self._monotonic() >= deadline:
+                return False
+            await asyncio.sleep(min(0.02, max(0.0, deadline - self._monotonic())))
+
+    # -- dispatching
+
+    async def _dispatch(self) -> None:
+        while not self._stopping:
+            self._wake_event.clear()
+            try:
+                async with self.store.reading() as conn:
+                    lanes = await outbox.lanes_with_work(conn)
+            except Exception:
+                log.exception("outbox: could not read the pending lanes; trying again shortly")
+                lanes = []
+            for lane in lanes:
+                if lane not in self._lanes and not self._stopping:
+                    task = asyncio.create_task(self._run_lane(lane), name=f"tocsin-outbox-{lane}")
+                    self._lanes[lane] = task
+                    task.add_done_callback(functools.partial(self._lane_finished, lane))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_event.wait(), timeout=self.poll_s)
+
+    def _lane_finished(self, lane: str, task: asyncio.Task[None]) -> None:
+        if self._lanes.get(lane) is task:
+            del self._lanes[lane]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox: lane %s stopped on an unexpected error", lane, exc_info=task.exception())
+
+    async def _run_lane(self, lane: str) -> None:
+        while not self._stopping:
+            generation = self._generation
+            try:
+                async with self.store.unit_of_work() as conn:
+                    claim = await outbox.claim_next(conn, lane, now=self.clock.now())
+            except Exception:
+                log.exception("outbox: could not claim the next row of %s", lane)
+                await asyncio.sleep(self._backoff_delay(1))
+                continue
+            if not isinstance(claim, Claimed):
+                if isinstance(claim, Blocked | Busy) or generation == self._generation:
+                    return  # a commit (wake) or the dependency's completion brings the lane back
+                continue  # something was committed while we looked: look again before leaving
+            retry_after = await self._deliver(claim.delivery)
+            if retry_after is not None:
+                await asyncio.sleep(retry_after)
+
+    async def _deliver(self, delivery: Delivery) -> float | None:
+        """Performs one claimed row and records its outcome; returns the wait before the lane's next attempt
+        (None: go on at once)."""
+        context = _LaneContext(self, delivery.lane)
+        try:
+            outcome = await self._perform(delivery, context)
+        except asyncio.CancelledError:
+            if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
+                async with self.store.unit_of_work() as conn:
+                    await outbox.release(conn, delivery.id, now=self.clock.now())
+            raise
+        finally:
+            self._performing.discard(delivery.lane)
+        return await self._record(delivery, outcome)
+
+    async def _perform(self, delivery: Delivery, context: _LaneContext) -> Outcome:
+        try:
+            return await self.transport.perform(delivery, context)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("outbox: row %s (%s) raised while being delivered", delivery.id, delivery.kind)
+            return Failed(None, None, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _record(self, delivery: Delivery, outcome: Outcome) -> float | None:
+        now = self.clock.now()
+        if isinstance(outcome, RetryLater) and delivery.attempts >= self.max_attempts:
+            outcome = Failed(None, None, f"gave up after {delivery.attempts} attempts: {outcome.reason}")
+        wait = 0.0
+        if isinstance(outcome, RetryLater):
+            wait = outcome.after_s if outcome.after_s is not None else self._backoff_delay(delivery.attempts)
+            if outcome.is_global:  # before any other await, so no lane slips a request in meanwhile
+                self._paused_until = max(self._paused_until, self._monotonic() + wait)
+        async with self.store.unit_of_work() as conn:
+            if isinstance(outcome, Delivered):
+                await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
+            elif isinstance(outcome, Failed):
+                await outbox.mark_failed(
+                    conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now
+                )
+            else:
+                await outbox.mark_retry(
+                    conn,
+                    delivery.id,
+                    not_before=now + timedelta(seconds=wait),
+                    reason=outcome.reason,
+                    now=now,
+                )
+        if isinstance(outcome, Delivered):
+            self._delivered += 1
+            self.wake()  # rows of other lanes may have been waiting for this one
+            return None
+        if isinstance(outcome, Failed):
+            self._failed += 1
+            log.warning(
+                "outbox: row %s (%s) on lane %s failed permanently: status %s, code %s: %s",
+                delivery.id,
+                delivery.kind,
+                delivery.lane,
+                outcome.status,
+                outcome.code,
+                outcome.text,
+            )
+            self.wake()
+            return None
+        self._retried += 1
+        if outcome.is_global:
+            log.warning("outbox: global rate limit; every lane pauses for %.2f s", wait)
+        else:
+            log.info(
+                "outbox: row %s on lane %s retried in %.2f s (%s)",
+                delivery.id,
+                delivery.lane,
+                wait,
+                outcome.reason,
+            )
+        return wait
+
+    # -- pacing
+
+    async def _wait_for_budget(self, message_channel_id: int | None) -> None:
+        await self._wait_out_pause()
+        if message_channel_id is not None:
+            await self._channels.acquire(message_channel_id)
+        await self._global.acquire()
+        await self._wait_out_pause()  # a global 429 may have come back while we queued
+
+    async def _wait_out_pause(self) -> None:
+        # A pause ends at a known instant; polling the deadline is simpler than an event nobody would set.
+        while (remaining := self._paused_until - self._monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
+
+    def _backoff_delay(self, attempts: int) -> float:
+        first, ceiling = self.backoff
+        delay = min(ceiling, first * (2 ** max(0, attempts - 1)))
+        spread = delay * self.jitter
+        return max(0.0, delay + random.uniform(-spread, spread))  # noqa: S311 (jitter, not security)

@@ -1,0 +1,1 @@
+"""Pure rules of Tocsin: no Discord, no SQL, no scheduler imports here."""
