@@ -148,15 +148,18 @@ async def check_everything(settings: Settings) -> int:
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tocsin", description="Tocsin: outage coordination for Discord.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--env-file", default=".env", help="settings file read besides the environment")
+    parser = argparse.ArgumentParser(
+        prog="tocsin", description="Tocsin: outage coordination for Discord.", parents=[common]
+    )
     parser.add_argument("--version", action="version", version=f"tocsin {__version__}")
-    parser.add_argument("--env-file", default=".env", help="settings file read besides the environment")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="connect to Discord and serve (the default)")
-    sub.add_parser("migrate", help="bring the database to the current schema")
-    sub.add_parser("check", help="validate the configuration and the database, and say what was found")
-    sub.add_parser("sync-commands", help="publish the slash commands globally (takes up to an hour to show)")
-    sub.add_parser("demo", help="play a short session against a local Discord double and print it")
+    sub.add_parser("run", parents=[common], help="connect to Discord and serve (the default)")
+    sub.add_parser("migrate", parents=[common], help="bring the database to the current schema")
+    sub.add_parser("check", parents=[common], help="validate the configuration and the database, say what was found")
+    sub.add_parser("sync-commands", parents=[common], help="publish the slash commands globally (up to an hour)")
+    sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
     return parser.parse_args(argv)
 
 

@@ -31,6 +31,11 @@ COGS: tuple[str, ...] = ("cogs.about",)
 RunMode = Literal["run", "sync"]
 
 
+# Tocsin never joins voice: the "PyNaCl/davey is not installed" start-up warnings are noise here.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class TocsinBot(commands.Bot):
     def __init__(
         self,

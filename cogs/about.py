@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import discord
-from bot.domain.formatting import format_duration, format_number
 from discord import app_commands
 from discord.ext import commands
 
 from bot.access import require_admin
 from bot.db import guild_settings
+from bot.domain.formatting import format_duration, format_number
 from bot.i18n import Msg, language_of
 from bot.i18n.translator import text
 from bot.replies import person_language, reply_private
@@ -119,5 +119,5 @@ class About(commands.Cog):
         )
 
 
-async def setup(bot: TocsinBot) -> None:  # type: ignore[misc]
+async def setup(bot: TocsinBot) -> None:
     await bot.add_cog(About(bot))

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import calendar
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.timeparse import (
@@ -352,15 +353,29 @@ def test_a_bare_clock_time_is_within_a_day(hour: int, minute: int, now: datetime
 
 @settings(max_examples=300, deadline=None)
 @given(day=st.integers(1, 31), month=st.integers(1, 12), now=nows, prefer=prefers)
+@example(day=29, month=2, now=datetime(2021, 3, 2, tzinfo=ZoneInfo("Europe/Paris")), prefer="past")
 def test_a_date_without_year_is_its_next_or_last_occurrence(day: int, month: int, now: datetime, prefer: str) -> None:
     tz: ZoneInfo = now.tzinfo  # type: ignore[assignment]
     today = now.astimezone(tz).date()
     try:
         result = parse_when(f"{day:02d}/{month:02d} 12h", now=now, tz=tz, prefer=prefer)  # type: ignore[arg-type]
     except TimeParseError as error:
-        # Refused only when no year next to today has that date, or today's noon is on the wrong side.
-        assert error.message_id in ("time.error.impossible_date", "time.error.not_future", "time.error.not_past")
-        if error.message_id != "time.error.impossible_date":
+        # Refused only when no year has that date, when today's noon is on the wrong side, or when the nearest
+        # occurrence is more than a year away (29 February seen from a year without one).
+        assert error.message_id in (
+            "time.error.impossible_date",
+            "time.error.not_future",
+            "time.error.not_past",
+            "time.error.too_far",
+        )
+        if error.message_id == "time.error.too_far":
+            step = 1 if prefer == "future" else -1
+            year = today.year
+            while not calendar.isleap(year) or (date(year, 2, 29) - today).days * step < 0:
+                year += step
+            assert (day, month) == (29, 2)
+            assert abs(datetime(year, 2, 29, 12, tzinfo=tz) - now) > MAX_DISTANCE
+        elif error.message_id != "time.error.impossible_date":
             assert (day, month) == (today.day, today.month)
         return
     check_contract(result, now, tz, prefer)

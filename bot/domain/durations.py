@@ -1,0 +1,128 @@
+"""How long an incident and each of its services lasted (the export issue's "Definitions").
+
+- Duration = resolved − started; a reopened incident counts from its start to its final resolution. An open
+  incident has no duration (shown "en cours"), unless a `now` is given for a duration so far.
+- Per service: its states form a timeline from its start (the incident's start for services declared with it,
+  the update's time for a service added later) in the state it was declared with, to the incident's
+  resolution, which ends whatever state it was in (or `now` while open). Downtime = time in `down`; degraded
+  time = time in `degraded`. Spans are clipped to [start, end], so a start corrected later never makes a
+  negative duration.
+- Cancelled incidents have no durations: they are out of the figures.
+
+The service timelines are read from the incident's timeline entries (bot.domain.updates), which keep every
+change; the incident itself only keeps each service's current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.incidents import Incident, ServiceState, Status
+from bot.domain.updates import Update, UpdateKind
+
+
+@dataclass(frozen=True)
+class ServiceSpan:
+    state: ServiceState
+    start: datetime
+    end: datetime
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class ServiceDurations:
+    name: str
+    key: str
+    spans: tuple[ServiceSpan, ...]
+
+    def time_in(self, state: ServiceState) -> timedelta:
+        return sum((span.duration for span in self.spans if span.state == state), timedelta(0))
+
+    @property
+    def downtime(self) -> timedelta:
+        return self.time_in(ServiceState.DOWN)
+
+    @property
+    def degraded_time(self) -> timedelta:
+        return self.time_in(ServiceState.DEGRADED)
+
+    @property
+    def impaired_time(self) -> timedelta:
+        """Down or degraded: how long until the service was fully back."""
+        return self.downtime + self.degraded_time
+
+
+def total_duration(incident: Incident, *, now: datetime | None = None) -> timedelta | None:
+    """started → resolved; for an open incident, started → `now` if given, else None; cancelled: None."""
+    if incident.status == Status.CANCELLED:
+        return None
+    if incident.resolved_at is not None and incident.status == Status.RESOLVED:
+        return max(incident.resolved_at - incident.started_at, timedelta(0))
+    if now is None:
+        return None
+    return max(now - incident.started_at, timedelta(0))
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def service_durations(
+    incident: Incident, entries: Iterable[Update], *, now: datetime | None = None
+) -> tuple[ServiceDurations, ...]:
+    """Each service's spans in each state, in the order the services were first named.
+
+    Ends at the resolution; for an open incident at `now` (required then). Cancelled incidents: ().
+    """
+    if incident.status == Status.CANCELLED:
+        return ()
+    if incident.status == Status.RESOLVED and incident.resolved_at is not None:
+        end = incident.resolved_at
+    elif now is not None:
+        end = now
+    else:
+        raise ValueError("an open incident's service durations need `now`")
+    names: dict[str, str] = {}
+    changes: dict[str, list[tuple[datetime, ServiceState]]] = {}
+    for entry in sorted(entries, key=lambda e: e.at):
+        if entry.kind == UpdateKind.DECLARED:
+            for service in entry.details.get("services", ()):
+                names.setdefault(service["key"], service["name"])
+                changes.setdefault(service["key"], []).append((incident.started_at, ServiceState(service["state"])))
+        elif entry.kind == UpdateKind.SERVICES_CHANGED:
+            for change in entry.details.get("changes", ()):
+                names.setdefault(change["key"], change["name"])
+                changes.setdefault(change["key"], []).append((entry.at, ServiceState(change["to"])))
+        elif entry.kind == UpdateKind.RESOLVED:
+            for key in entry.details.get("services_restored", ()):
+                changes.setdefault(key, []).append((entry.at, ServiceState.RESTORED))
+    # Services the timeline does not mention (none, when entries are complete) still count from the start.
+    for service in incident.services:
+        if service.key not in changes:
+            names[service.key] = service.name
+            changes[service.key] = [(service.affected_since, service.state)]
+    result: list[ServiceDurations] = []
+    for key, points in changes.items():
+        spans: list[ServiceSpan] = []
+        for index, (at, state) in enumerate(points):
+            start = min(max(at, incident.started_at), end)
+            stop = points[index + 1][0] if index + 1 < len(points) else end
+            stop = min(max(stop, start), end)
+            if stop > start:
+                spans.append(ServiceSpan(state, start, stop))
+        current = incident.service(key)
+        result.append(ServiceDurations(current.name if current else names.get(key, key), key, tuple(spans)))
+    return tuple(result)
+
+
+def restored_after(incident: Incident, key: str) -> timedelta | None:
+    """For a service restored now: how long it was out (its own start → its restoration)."""
+    service = incident.service(key)
+    if service is None or service.state != ServiceState.RESTORED:
+        return None
+    return max(service.since - service.affected_since, timedelta(0))
