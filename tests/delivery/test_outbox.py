@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +11,6 @@ from bot.delivery.outbox import Blocked, Claimed
 
 NOW = datetime(2024, 11, 4, 9, 0, tzinfo=UTC)
 NOBODY: dict[str, Any] = {"parse": [], "users": [], "roles": []}
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "t.db")
-    await opened.migrate()
-    yield opened
-    await opened.close()
 
 
 def send(channel_id: int, content: str) -> dict[str, Any]:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +14,6 @@ from tests.delivery.fakes import FakeDiscord, FixedClock
 
 NOW = datetime(2024, 11, 4, 9, 0, tzinfo=UTC)
 NOBODY: dict[str, Any] = {"parse": [], "users": [], "roles": []}
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "t.db")
-    await opened.migrate()
-    yield opened
-    await opened.close()
 
 
 def worker_for(store: Store, discord: FakeDiscord, **options: Any) -> OutboxWorker:
