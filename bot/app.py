@@ -13,10 +13,11 @@ from discord.ext import commands
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db import member_locales
+from bot.db import audit, member_locales
 from bot.db.store import Store
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
+from bot.domain import timeparse
 from bot.domain.errors import TocsinError
 from bot.i18n import Catalogue, Msg
 from bot.i18n.translator import TocsinTranslator
@@ -108,15 +109,38 @@ class TocsinBot(commands.Bot):
             self._locales_seen[interaction.user.id] = locale
         return True
 
+    async def record_refusal(self, interaction: discord.Interaction[Any], refusal: TocsinError) -> None:
+        """Refused attempts are audited like successful ones: who tried what, and why it was refused."""
+        command = interaction.command.qualified_name if interaction.command else "component"
+        options = (interaction.data or {}).get("options", [])
+        try:
+            async with self.store.unit_of_work() as conn:
+                await audit.record(
+                    conn,
+                    guild_id=interaction.guild_id,
+                    actor_id=interaction.user.id,
+                    action=command,
+                    arguments={"options": options},
+                    result=f"refused: {refusal.message_id}",
+                    at=self.clock.now(),
+                )
+        except TocsinError:
+            log.warning("could not audit a refusal of %s to %s", command, interaction.user.id)
+
     async def on_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         cause: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             cause = error.original
+        await self.report_error(interaction, cause)
+
+    async def report_error(self, interaction: discord.Interaction[Any], cause: BaseException) -> None:
+        """One private sentence for whoever acted, from a command, a button, a select or a modal alike."""
         language = person_language(interaction)
         if isinstance(cause, TocsinError):
             text = self.catalogue.render(language, cause.message_id, **cause.args_map)
+            await self.record_refusal(interaction, cause)
         elif isinstance(cause, app_commands.CommandOnCooldown):
             text = self.catalogue.render(language, "core.error.cooldown", seconds=int(cause.retry_after) + 1)
         elif isinstance(cause, app_commands.NoPrivateMessage):
@@ -138,8 +162,4 @@ class TocsinBot(commands.Bot):
 
 def warm_up_time_parsing() -> None:
     """Pays dateparser's first-call cost (~300 ms) at start-up rather than in someone's command."""
-    try:
-        from bot.domain.timeparse import warm_up
-    except ImportError:
-        return
-    warm_up()
+    timeparse.warm_up()
