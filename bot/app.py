@@ -112,7 +112,8 @@ class TocsinBot(commands.Bot):
     async def record_refusal(self, interaction: discord.Interaction[Any], refusal: TocsinError) -> None:
         """Refused attempts are audited like successful ones: who tried what, and why it was refused."""
         command = interaction.command.qualified_name if interaction.command else "component"
-        options = (interaction.data or {}).get("options", [])
+        data: dict[str, Any] = dict(interaction.data or {})
+        options = data.get("options", data.get("custom_id", []))
         try:
             async with self.store.unit_of_work() as conn:
                 await audit.record(
