@@ -27,7 +27,7 @@ from bot.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 # Every feature is a cog; a cog that fails to load is logged and the others still start.
-COGS: tuple[str, ...] = ("cogs.about",)
+COGS: tuple[str, ...] = ("cogs.about", "cogs.setup", "cogs.outage")
 
 RunMode = Literal["run", "sync"]
 

@@ -12,14 +12,17 @@ import re
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.sandbox import DiscordDouble
+from bot.sandbox import DiscordDouble, InteractionHandle
 from bot.sandbox.permissions import DEFAULT_EVERYONE, Overwrite, Perm
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -167,50 +170,71 @@ class BotProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
 
-class Transcript:
-    """What each person would have seen, printed as it happens."""
-
-    def __init__(self, server: Server, double: DiscordDouble, out: Callable[[str], None] = print) -> None:
-        self.server = server
-        self.double = double
-        self.out = out
-
-    def step(self, title: str) -> None:
-        local = self.double.now.astimezone(PARIS)
-        self.out(f"\n── {local:%d/%m %H:%M} — {title}")
-
-    def private(self, member: str, message: dict[str, Any]) -> None:
-        self.out(f"   🔒 réponse privée à {member} :")
-        for line in render_message(message, self.server):
-            self.out(f"      {line}")
-
-    def channels(self) -> None:
-        self.out("\n══ Ce que montre chaque salon ══")
-        for name, channel_id in self.server.channels.items():
-            messages = self.double.channel_messages(channel_id)
-            if not messages:
-                self.out(f"\n#{name} : (aucun message)")
-                continue
-            self.out(f"\n#{name} ({len(messages)} message(s))")
-            for message in messages:
-                when = datetime.fromisoformat(message["timestamp"]).astimezone(PARIS)
-                edited = " (modifié)" if message.get("edited_timestamp") else ""
-                self.out(f"  [{when:%d/%m %H:%M}] {message['author']['username']}{edited} :")
-                for line in render_message(message, self.server):
-                    self.out(f"      {line}")
-                notified = sorted(
-                    self.server.name_of(n.user_id)
-                    for n in self.double.notifications()
-                    if n.message_id == int(message["id"])
-                )
-                self.out(f"      → notifie : {', '.join(notified) if notified else 'personne'}")
-
+# --- reading what Discord shows, as a French client shows it ------------------------------------------------
 
 MENTION = re.compile(r"<(@&|@!?|#)(\d+)>")
+TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
-def readable(text: str, server: Server) -> str:
-    """Mentions as a Discord client shows them: @role, @member, #channel."""
+def french_relative(moment: datetime, now: datetime) -> str:
+    """Discord's `:R` style as a French client words it: "dans 2 jours", "il y a 40 minutes"."""
+    seconds = (moment - now).total_seconds()
+    magnitude = abs(seconds)
+    for size, singular, plural in (
+        (365 * 86400, "an", "ans"),
+        (30 * 86400, "mois", "mois"),
+        (86400, "jour", "jours"),
+        (3600, "heure", "heures"),
+        (60, "minute", "minutes"),
+    ):
+        if magnitude >= size:
+            count = round(magnitude / size)
+            unit = singular if count == 1 else plural
+            return f"dans {count} {unit}" if seconds > 0 else f"il y a {count} {unit}"
+    return "maintenant"
+
+
+def french_time(timestamp: int, style: str | None, now: datetime | None = None) -> str:
+    """A Discord timestamp as a French client in Europe/Paris renders it."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    local = moment.astimezone(PARIS)
+    day = "1er" if local.day == 1 else str(local.day)
+    date_words = f"{day} {MONTHS_FR[local.month - 1]} {local.year}"
+    clock = f"{local:%H:%M}"
+    match style:
+        case "t":
+            return clock
+        case "T":
+            return f"{local:%H:%M:%S}"
+        case "d":
+            return f"{local:%d/%m/%Y}"
+        case "D":
+            return date_words
+        case "F":
+            return f"{WEEKDAYS_FR[local.weekday()]} {date_words} {clock}"
+        case "R":
+            return french_relative(moment, now or datetime.now(UTC))
+        case _:  # "f", Discord's default
+            return f"{date_words} {clock}"
+
+
+def readable(text: str, server: Server, now: datetime | None = None) -> str:
+    """Mentions as a Discord client shows them (@role, @member, #channel) and timestamps as French dates."""
 
     def name(match: re.Match[str]) -> str:
         kind, target = match.group(1), int(match.group(2))
@@ -220,63 +244,464 @@ def readable(text: str, server: Server) -> str:
             return "#" + server.channel_name(target)
         return "@" + server.name_of(target)
 
-    return MENTION.sub(name, text)
+    text = MENTION.sub(name, text)
+    return TIMESTAMP.sub(lambda m: french_time(int(m.group(1)), m.group(2), now), text)
 
 
-def render_message(message: dict[str, Any], server: Server) -> list[str]:
-    lines = [readable(line, server) for line in (message.get("content") or "").splitlines() if line]
+def render_message(message: dict[str, Any], server: Server, now: datetime | None = None) -> list[str]:
+    """A message as lines: its content, then each embed as indented lines, then its buttons."""
+    lines = [readable(line, server, now) for line in (message.get("content") or "").splitlines() if line.strip()]
     for embed in message.get("embeds", []):
         if embed.get("title"):
-            lines.append(f"▌ {readable(embed['title'], server)}")
+            lines.append(f"▌ {readable(embed['title'], server, now)}")
         if embed.get("description"):
-            lines.extend(f"▌ {readable(line, server)}" for line in embed["description"].splitlines())
-        lines.extend(f"▌ {f['name']} : {readable(f['value'], server)}" for f in embed.get("fields", []))
+            lines.extend(
+                f"▌   {readable(line, server, now)}" for line in embed["description"].splitlines() if line.strip()
+            )
+        for embed_field in embed.get("fields", []):
+            value = readable(embed_field["value"], server, now).splitlines() or [""]
+            lines.append(f"▌   {embed_field['name']} : {value[0]}")
+            lines.extend(f"▌       {more}" for more in value[1:])
+        if (embed.get("footer") or {}).get("text"):
+            lines.append(f"▌   ({embed['footer']['text']})")
+    labels = [
+        component.get("label") or ""
+        for row in message.get("components", [])
+        for component in row.get("components", [])
+        if component.get("type") == 2
+    ]
+    if labels:
+        lines.append("   " + "  ".join(f"[{label}]" for label in labels if label))
     return lines
 
 
-async def play(double: DiscordDouble, server: Server, transcript: Transcript) -> None:
+def channel_label(double: DiscordDouble, server: Server, channel_id: int) -> str:
+    """#name for a channel, "fil « name » (dans #parent)" for a thread, "MP à member" for a DM."""
+    if channel_id in server.channels.values():
+        return "#" + server.channel_name(channel_id)
+    try:
+        channel = double.channel(channel_id)
+    except Exception:  # a label for a channel the double no longer knows
+        return str(channel_id)
+    if channel.get("recipients"):
+        return "MP à " + server.name_of(int(channel["recipients"][0]["id"]))
+    parent = channel.get("parent_id")
+    where = f" (dans #{server.channel_name(int(parent))})" if parent else ""
+    return f"fil « {channel.get('name')} »{where}"
+
+
+# --- waiting for the bot -------------------------------------------------------------------------------------
+
+RAW_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+OUTBOX_PENDING = re.compile(r"(\d+) en attente")
+
+
+def _more_requests(double: DiscordDouble, seen: int) -> bool:
+    return len(double.requests) > seen
+
+
+async def settle(double: DiscordDouble, server: Server, *, timeout: float = 20.0) -> None:
+    """Until the bot has sent everything it queued: its send queue, as `/tocsin a-propos` shows it to an admin,
+    is empty — or holds only rows due later (it stays the same while the bot sends nothing for a second)."""
     admin, channel = server.members["admin.sophie"], server.channels["journal-bot"]
-    transcript.step("admin.sophie : /tocsin a-propos")
-    about = await double.run_command(admin, channel, "tocsin about")
-    transcript.private("admin.sophie", await about.reply())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    previous: int | None = None
+    while loop.time() < deadline:
+        about = await double.run_command(admin, channel, "tocsin about")
+        reply = await about.reply()
+        text = " ".join(f["value"] for e in reply.get("embeds", []) for f in e.get("fields", []))
+        found = OUTBOX_PENDING.search(text)
+        pending = int(found.group(1)) if found else 0
+        if pending == 0:
+            return
+        seen = len(double.requests)
+        try:
+            await double.wait_for(partial(_more_requests, double, seen), timeout=1.0, what="the bot sending")
+        except TimeoutError:
+            if pending == previous:  # nothing sent for a second and the queue did not move: what is left waits
+                return
+        previous = pending
+    raise TimeoutError(f"the bot's send queue did not empty in {timeout:.0f} s")
 
-    transcript.step("pharma.brest : /tocsin tester-diffusion salon:#pharmacies (pharma.brest n'est pas admin)")
-    refused = await double.run_command(
-        server.members["pharma.brest"],
-        server.channels["pharmacies"],
-        "tocsin test-delivery",
-        {"channel": server.channels["pharmacies"], "count": 1},
-    )
-    transcript.private("pharma.brest", await refused.reply())
 
-    transcript.step("admin.sophie : /tocsin tester-diffusion salon:#pharmacies nombre:3 role:@pharmacies-ouest")
-    pharmacies = server.channels["pharmacies"]
-    test = await double.run_command(
-        admin,
-        channel,
-        "tocsin test-delivery",
-        {"channel": pharmacies, "count": 3, "role": server.roles["pharmacies-ouest"]},
+# --- acting as the scenarios' people -------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+async def pick(
+    double: DiscordDouble,
+    user: int,
+    channel: int,
+    command: str,
+    option: str,
+    items: Sequence[tuple[str, str]],
+    *,
+    options: dict[str, Any] | None = None,
+) -> str:
+    """What a person ends up with in an autocompleted (list) option: for each (typed, wanted) they type `typed`
+    after what is already there and pick the choice whose name contains `wanted`."""
+    value = ""
+    for typed, wanted in items:
+        prefix = f"{value}, " if value else ""
+        choices = await double.autocomplete(
+            user, channel, command, focused=option, value=prefix + typed, options=options
+        )
+        chosen = next((c for c in choices if _fold(wanted) in _fold(str(c["name"]))), None)
+        if chosen is None:
+            offered = [c["name"] for c in choices]
+            raise LookupError(f"{command} {option}: typing {typed!r} offers no {wanted!r} (offered: {offered})")
+        picked = str(chosen["value"])
+        value = picked if not prefix or picked.startswith(prefix.rstrip(", ")) else prefix + picked
+    return value
+
+
+# The scenarios' routing (../shared/scenarios/README.md): channel, territory typed and picked, sector, role.
+GRAND_OUEST_ROUTES: tuple[tuple[str, tuple[str, str] | None, str | None, str | None], ...] = (
+    ("bretagne", ("53", "Bretagne"), None, None),
+    ("pays-de-la-loire", ("52", "Pays de la Loire"), None, None),
+    ("nouvelle-aquitaine", ("75", "Nouvelle-Aquitaine"), None, None),
+    ("occitanie", ("76", "Occitanie"), None, None),
+    ("pharmacies", None, "pharmacie", "pharmacies-ouest"),
+    ("librairies", None, "librairie", "librairies"),
+    ("collectivites", ("16", "Charente"), "collectivité", "collectivites-16"),
+)
+
+
+async def configure_by_commands(
+    double: DiscordDouble,
+    server: Server,
+    on_reply: Callable[[str, dict[str, Any]], None] | None = None,
+) -> None:
+    """admin.sophie configures the scenarios' server through /setup, as she would in Discord."""
+    admin, here = server.members["admin.sophie"], server.channels["journal-bot"]
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            "/configurer salon-incidents salon:#incidents",
+            "setup incident-channel",
+            {"channel": server.channels["incidents"]},
+        ),
+        (
+            "/configurer role-coordination role:@coordination",
+            "setup coordinator-role",
+            {"role": server.roles["coordination"]},
+        ),
+        (
+            "/configurer salon-journal salon:#journal-bot",
+            "setup log-channel",
+            {"channel": server.channels["journal-bot"]},
+        ),
+        ("/configurer langue langue:français", "setup language", {"language": "fr"}),
+    ]
+    for channel, territory, sector, role in GRAND_OUEST_ROUTES:
+        options: dict[str, Any] = {"channel": server.channels[channel]}
+        said = f"/configurer route ajouter salon:#{channel}"
+        if territory is not None:
+            options["territory"] = await pick(double, admin, here, "setup route add", "territory", [territory])
+            said += f" territoire:{territory[1]}"
+        if sector is not None:
+            options["sector"] = sector
+            said += f" secteur:{sector}"
+        if role is not None:
+            options["role"] = server.roles[role]
+            said += f" role:@{role}"
+        steps.append((said, "setup route add", options))
+    for said, command, options in steps:
+        ix = await double.run_command(admin, here, command, options)
+        reply = await ix.reply()
+        if on_reply is not None:
+            on_reply(said, reply)
+
+
+# --- the transcript ------------------------------------------------------------------------------------------
+
+
+class Transcript:
+    """What each person would have seen, printed step by step: private replies, and for every channel, thread
+    and DM the messages that appeared or changed since the previous step, with whom each new one notified."""
+
+    def __init__(self, server: Server, double: DiscordDouble, out: Callable[[str], None] = print) -> None:
+        self.server = server
+        self.double = double
+        self.out = out
+        self._seen: dict[str, tuple[str | None, list[str]]] = {}
+        self._notified = 0
+
+    def step(self, title: str) -> None:
+        local = self.double.now.astimezone(PARIS)
+        self.out(f"\n── {WEEKDAYS_FR[local.weekday()]} {local:%d/%m %H:%M} — {title}")
+
+    def note(self, text: str) -> None:
+        self.out(f"   {text}")
+
+    def private(self, member: str, message: dict[str, Any]) -> None:
+        self.out(f"   🔒 réponse privée à {member} :")
+        for line in render_message(message, self.server, self.double.now):
+            self.out(f"      {line}")
+
+    def _watched(self) -> list[int]:
+        channels = list(self.server.channels.values())
+        channels += [int(t["id"]) for t in self.double.threads(self.server.guild_id)]
+        channels += [cid for uid in self.server.members.values() if (cid := self.double.world.dm_channel_of.get(uid))]
+        return channels
+
+    def changes(self) -> None:
+        """Every message that appeared or was edited since the last call, channel by channel."""
+        notifications = self.double.notifications()
+        fresh_notes = notifications[self._notified :]
+        self._notified = len(notifications)
+        shown = False
+        threads = {t["id"]: t["name"] for t in self.double.threads(self.server.guild_id)}
+        for channel_id in self._watched():
+            lines: list[str] = []
+            for message in self.double.channel_messages(channel_id):
+                key = message["id"]
+                before = self._seen.get(key)
+                # Relative times (":R") compared as they were written, not as they read at this moment.
+                raw = render_message(message, self.server, RAW_NOW)
+                state = (message.get("edited_timestamp"), raw)
+                if before is not None and before[0] == state[0]:
+                    continue
+                self._seen[key] = state
+                shown_lines = render_message(message, self.server, self.double.now)
+                when = datetime.fromisoformat(message["timestamp"]).astimezone(PARIS)
+                if before is None:
+                    lines.append(f"  + [{when:%d/%m %H:%M}] {message['author']['username']} :")
+                    lines.extend(f"      {line}" for line in shown_lines)
+                    if message["id"] in threads:
+                        lines.append(f"      🧵 fil « {threads[message['id']]} » ouvert sur ce message")
+                    notified = sorted(
+                        f"{self.server.name_of(n.user_id)}" for n in fresh_notes if n.message_id == int(message["id"])
+                    )
+                    lines.append(f"      → notifie : {', '.join(notified) if notified else 'personne'}")
+                else:
+                    old = set(before[1])
+                    changed = [shown_lines[i] for i, line in enumerate(raw) if line not in old]
+                    lines.append(f"  ✎ message du {when:%d/%m %H:%M} modifié (sans notifier personne) :")
+                    lines.extend(f"      {line}" for line in changed or ["(même texte)"])
+            if lines:
+                shown = True
+                self.out(f"   {channel_label(self.double, self.server, channel_id)}")
+                for line in lines:
+                    self.out(f"   {line}")
+        if not shown:
+            self.out("   (aucun salon n'a changé)")
+
+
+# --- the Cerp Bretagne Atlantique scenario (../shared/scenarios/cerp-2024-10.md) -------------------------------
+
+
+def paris(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS).astimezone(UTC)
+
+
+CERP_TITLE = "Cerp Bretagne Atlantique à l'arrêt"
+
+
+async def _act(
+    transcript: Transcript,
+    member: str,
+    said: str,
+    run: Callable[[], Awaitable[InteractionHandle]],
+) -> InteractionHandle | None:
+    """One person's command or click; a command the bot does not offer yet is said, and the demo goes on."""
+    transcript.step(f"{member} : {said}")
+    try:
+        ix = await run()
+        transcript.private(member, await ix.reply())
+    except LookupError as missing:
+        transcript.note(f"⚠ pas encore disponible dans le bot : {missing}")
+        return None
+    except TimeoutError:
+        transcript.note("⚠ le bot n'a pas répondu à temps")
+        return None
+    return ix
+
+
+async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcript) -> None:
+    m, c = server.members, server.channels
+
+    double.set_time(paris(2024, 10, 19, 12, 30))
+    transcript.step("admin.sophie configure le serveur")
+
+    def said(line: str, reply: dict[str, Any]) -> None:
+        transcript.note(line)
+        for text in render_message(reply, server, double.now):
+            transcript.note(f"   🔒 {text}")
+
+    try:
+        await configure_by_commands(double, server, said)
+    except (LookupError, TimeoutError) as missing:
+        transcript.note(f"⚠ configuration incomplète (commande absente ou sans réponse) : {missing}")
+
+    double.set_time(paris(2024, 10, 19, 12, 40))
+    declare: dict[str, Any] = {
+        "title": CERP_TITLE,
+        "organisation": "Cerp Bretagne Atlantique",
+        "sector": "pharmacie",
+        "severity": "critical",
+        "cause": "cyberattack_suspected",
+        "started": "aujourd'hui midi",
+        "services": "commandes, livraisons",
+        "eta": "lundi matin",
+        "workaround": "Reporter toute commande à lundi matin. Urgences : contacter le confrère le plus proche.",
+        "impact": "≈1 800 officines",
+    }
+
+    async def run_declare() -> InteractionHandle:
+        declare["territories"] = await pick(
+            double,
+            m["coord.anne"],
+            c["incidents"],
+            "outage declare",
+            "territories",
+            [("53", "Bretagne"), ("52", "Pays de la Loire"), ("75", "Nouvelle-Aquitaine")],
+        )
+        return await double.run_command(m["coord.anne"], c["incidents"], "outage declare", declare)
+
+    await _act(
+        transcript,
+        "coord.anne",
+        f"/panne declarer titre:« {CERP_TITLE} » structure:« Cerp Bretagne Atlantique » secteur:pharmacie "
+        "territoires:53, 52, 75 gravite:critique cause:cyberattaque suspectée depuis:« aujourd'hui midi » "
+        "services:« commandes, livraisons » reprise:« lundi matin » consignes:« Reporter toute commande à lundi "
+        "matin. Urgences : contacter le confrère le plus proche. » impact:« ≈1 800 officines »",
+        run_declare,
     )
-    transcript.private("admin.sophie", await test.reply())
-    await double.wait_for(
-        lambda: any(m.get("edited_timestamp") for m in double.channel_messages(pharmacies)), timeout=30
+    await _show(double, server, transcript)
+
+    double.set_time(paris(2024, 10, 19, 12, 55))
+    bretagne = next((msg for msg in double.channel_messages(c["bretagne"]) if msg.get("components")), None)
+    for label, action in (("Je suis concerné·e", "affected"), ("Suivre", "follow")):
+
+        async def click(action: str = action) -> InteractionHandle:
+            if bretagne is None:
+                raise LookupError("aucune annonce dans #bretagne")
+            return await double.click(
+                m["pharma.brest"], c["bretagne"], int(bretagne["id"]), f"tocsin:{action}:{server.guild_id}:1"
+            )
+
+        await _act(transcript, "pharma.brest", f"clique « {label} » sous l'annonce de #bretagne", click)
+    await _show(double, server, transcript)
+
+    double.set_time(paris(2024, 10, 19, 13, 5))
+
+    async def refused() -> InteractionHandle:
+        options = {k: v for k, v in declare.items() if k != "territories"} | {"territories": "53"}
+        return await double.run_command(m["pharma.angouleme"], c["pharmacies"], "outage declare", options)
+
+    await _act(transcript, "pharma.angouleme", "/panne declarer … (la même panne ; pas coordinatrice)", refused)
+    await _show(double, server, transcript)
+
+    for hour, minute in ((13, 40), (14, 40), (15, 40), (16, 40)):
+        double.set_time(paris(2024, 10, 19, hour, minute))
+        transcript.step("le temps passe (relances du responsable toutes les heures : panne critique)")
+        await _show(double, server, transcript)
+
+    double.set_time(paris(2024, 10, 19, 20, 10))
+
+    async def update_yann() -> InteractionHandle:
+        return await double.run_command(
+            m["coord.yann"],
+            c["incidents"],
+            "outage update",
+            {
+                "incident": 1,
+                "note": "Toujours aucune information de la Cerp. Le procureur de Saint-Brieuc indique qu'aucune "
+                "plainte n'a été déposée.",
+                "next_update": "demain 10h",
+            },
+        )
+
+    await _act(
+        transcript,
+        "coord.yann",
+        "/panne actualiser incident:#1 note:« Toujours aucune information de la Cerp. Le procureur de "
+        "Saint-Brieuc indique qu'aucune plainte n'a été déposée. » prochaine-maj:« demain 10h »",
+        update_yann,
     )
-    transcript.channels()
+    await _show(double, server, transcript)
+
+    for hour in (10, 11, 12, 13):
+        double.set_time(paris(2024, 10, 20, hour))
+        transcript.step("dimanche, pas de mise à jour (rappel à coord.yann à 10:00, puis relances)")
+        await _show(double, server, transcript)
+
+    double.set_time(paris(2024, 10, 21, 8, 30))
+
+    async def update_anne() -> InteractionHandle:
+        return await double.run_command(
+            m["coord.anne"],
+            c["incidents"],
+            "outage update",
+            {
+                "incident": 1,
+                "status": "monitoring",
+                "services": "commandes: rétabli, livraisons: dégradé",
+                "workaround": "Commandes de nouveau possibles ; livraisons avec retard.",
+            },
+        )
+
+    await _act(
+        transcript,
+        "coord.anne",
+        "/panne actualiser incident:#1 statut:surveillance services:« commandes: rétabli, livraisons: dégradé » "
+        "consignes:« Commandes de nouveau possibles ; livraisons avec retard. »",
+        update_anne,
+    )
+    await _show(double, server, transcript)
+
+    for hour, minute in ((9, 0), (9, 30), (10, 30), (11, 30), (12, 30)):
+        double.set_time(paris(2024, 10, 21, hour, minute))
+        transcript.step("lundi : la reprise estimée passe, la panne est toujours ouverte")
+        await _show(double, server, transcript)
+
+    double.set_time(paris(2024, 10, 22, 11, 0))
+
+    async def resolve() -> InteractionHandle:
+        return await double.run_command(
+            m["coord.anne"],
+            c["incidents"],
+            "outage resolve",
+            {"incident": 1, "summary": "Activité rétablie, livraisons normales."},
+        )
+
+    await _act(
+        transcript,
+        "coord.anne",
+        "/panne resoudre incident:#1 resume:« Activité rétablie, livraisons normales. »",
+        resolve,
+    )
+    await _show(double, server, transcript)
+    transcript.note("(étape 8, /exporter : pas encore dans le bot — issue 6)")
+
+
+async def _show(double: DiscordDouble, server: Server, transcript: Transcript) -> None:
+    try:
+        await settle(double, server)
+    except (TimeoutError, LookupError) as stuck:
+        transcript.note(f"⚠ {stuck}")
+    transcript.changes()
 
 
 async def run_demo(out: Callable[[str], None] = print) -> int:
     out("Tocsin — démonstration sur un Discord local (aucune connexion à Internet).")
+    out("Scénario : la Cerp Bretagne Atlantique s'arrête (octobre 2024). Heures de Paris, horloge simulée.")
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tocsin-demo-") as workdir:
         async with DiscordDouble(now=DEMO_START) as double:
             server = build_grand_ouest(double)
             bot = BotProcess(double, Path(workdir), guild_id=server.guild_id, log_level="WARNING")
             await bot.start()
             try:
-                await play(double, server, Transcript(server, double, out))
+                await play_cerp(double, server, Transcript(server, double, out))
             finally:
                 code = await bot.stop()
             if code not in (0, None):
                 out(f"Le bot s'est arrêté avec le code {code}.\n{bot.log_text()[-4000:]}")
                 return 1
-    out("\nFin de la démonstration.")
+    out(f"\nFin de la démonstration ({time.monotonic() - started:.1f} s).")
     return 0

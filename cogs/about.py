@@ -9,9 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import require_admin
-from bot.db import guild_settings
 from bot.domain.formatting import format_duration, format_number
-from bot.i18n import Msg, language_of
+from bot.i18n import Msg
 from bot.i18n.translator import text
 from bot.replies import person_language, reply_private
 from bot.services.about import about_report
@@ -95,20 +94,21 @@ class About(commands.Cog):
     ) -> None:
         guild_id = require_admin(interaction)
         bot = self.bot
-        settings = bot.settings
-        async with bot.store.reading() as conn:
-            server = await guild_settings.load(
-                conn, guild_id, language=settings.default_language, time_zone=settings.time_zone
-            )
         request = DeliveryTestRequest(
             guild_id=guild_id,
             channel_id=channel.id,
             actor_id=interaction.user.id,
             count=count,
             role_id=role.id if role is not None else None,
-            language=language_of(server.language, fallback=settings.default_language),
         )
-        await queue_delivery_test(bot.store, bot.catalogue, request, now=bot.clock.now())
+        await queue_delivery_test(
+            bot.store,
+            bot.catalogue,
+            request,
+            now=bot.clock.now(),
+            default_language=bot.settings.default_language,
+            default_time_zone=bot.settings.time_zone,
+        )
         bot.outbox.wake()
         await reply_private(
             interaction,

@@ -68,9 +68,13 @@ def edit_coalesce_key(channel_id: int, message_id: int | str) -> str:
     return f"edit:{channel_id}:{message_id}"
 
 
-def ref(row_id: int, field: str = "message_id") -> dict[str, Any]:
-    """A payload placeholder for a field of another row's result, filled in when this row is delivered."""
-    return {"$ref": row_id, "field": field}
+def ref(row_id: int, field: str = "message_id", *, template: str | None = None) -> dict[str, Any]:
+    """A payload placeholder for a field of another row's result, filled in when this row is delivered; with a
+    `template`, the field's value replaces its "{}" (a URL around a thread id)."""
+    placeholder: dict[str, Any] = {"$ref": row_id, "field": field}
+    if template is not None:
+        placeholder["format"] = template
+    return placeholder
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,9 @@ def _resolve(value: Any, results: dict[int, dict[str, Any]]) -> Any:
             field = str(value.get("field", "message_id"))
             if field not in result:
                 raise KeyError(f"row {value['$ref']} has no result field {field!r}")
-            return result[field]
+            # A link to what another row makes (a thread's URL) is a string around its id.
+            template = value.get("format")
+            return str(template).replace("{}", str(result[field])) if template is not None else result[field]
         return {key: _resolve(item, results) for key, item in value.items()}
     if isinstance(value, list):
         return [_resolve(item, results) for item in value]

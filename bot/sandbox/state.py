@@ -752,16 +752,15 @@ class World:
     ) -> Role:
         guild = self.guild(guild_id)
         if position is None:
+            # Test-built roles go just above @everyone, so every role above them (the bot's included) moves up
+            # one: the bot's role stays above all the roles a test creates, as when an admin adds a role.
             position = 1
             for r in guild.roles.values():
-                if r.id != guild.everyone_role_id and r.id != guild.bot_role_id:
+                if r.id != guild.everyone_role_id:
                     r.position += 1
-            # Test-built roles sit under the bot's role unless a position says otherwise.
         role = Role(
             self.snowflakes.next(), guild_id, name, permissions=permissions, position=position, mentionable=mentionable
         )
-        if role.position >= guild.roles[guild.bot_role_id].position and position is None:
-            guild.roles[guild.bot_role_id].position = role.position + 1
         guild.roles[role.id] = role
         self.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.to_dict()}, KIND_GUILDS, guild_id)
         self.changed()

@@ -11,7 +11,8 @@ from bot.db import audit
 from bot.db.store import Store
 from bot.delivery import outbox
 from bot.domain.errors import TocsinError
-from bot.i18n import Catalogue, Language
+from bot.i18n import Catalogue
+from bot.services.guild_config import load_config
 
 MAX_TEST_MESSAGES = 20
 
@@ -23,24 +24,32 @@ class DeliveryTestRequest:
     actor_id: int
     count: int
     role_id: int | None
-    language: Language
 
 
 async def queue_delivery_test(
-    store: Store, catalogue: Catalogue, request: DeliveryTestRequest, *, now: datetime
+    store: Store,
+    catalogue: Catalogue,
+    request: DeliveryTestRequest,
+    *,
+    now: datetime,
+    default_language: str,
+    default_time_zone: str,
 ) -> list[int]:
-    """Writes the test's messages, its closing edit and its audit row in one unit of work; returns row ids."""
+    """Writes the test's messages, its closing edit and its audit row in one unit of work; returns row ids.
+    The messages are public, so they are in the server's language."""
     if not 1 <= request.count <= MAX_TEST_MESSAGES:
         raise TocsinError("delivery_test.error.count", maximum=MAX_TEST_MESSAGES)
     mention = f"<@&{request.role_id}> " if request.role_id is not None else ""
     allowed = {"parse": [], "roles": [str(request.role_id)] if request.role_id else [], "users": []}
     lane = f"channel:{request.channel_id}"
     async with store.unit_of_work() as conn:
+        config = await load_config(
+            conn, request.guild_id, default_language=default_language, default_time_zone=default_time_zone
+        )
+        language = config.language
         rows: list[int] = []
         for number in range(1, request.count + 1):
-            content = mention + catalogue.render(
-                request.language, "delivery_test.message", number=number, count=request.count
-            )
+            content = mention + catalogue.render(language, "delivery_test.message", number=number, count=request.count)
             rows.append(
                 await outbox.enqueue(
                     conn,
@@ -55,7 +64,7 @@ async def queue_delivery_test(
                     now=now,
                 )
             )
-        closing = mention + catalogue.render(request.language, "delivery_test.done", count=request.count)
+        closing = mention + catalogue.render(language, "delivery_test.done", count=request.count)
         rows.append(
             await outbox.enqueue(
                 conn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo
@@ -10,7 +11,8 @@ import aiosqlite
 
 from bot.domain.errors import TocsinError
 from bot.domain.routing import Route
-from bot.i18n import Language, language_of
+from bot.domain.text import name_key
+from bot.i18n import Language, default_catalogue, language_of
 
 # Offered until an admin edits the list (DESIGN.md: pharmacie, librairie, collectivité, santé, …).
 DEFAULT_SECTORS: tuple[str, ...] = (
@@ -24,6 +26,32 @@ DEFAULT_SECTORS: tuple[str, ...] = (
     "éducation",
     "autre",
 )
+
+
+# The statuses a forum incident channel shows as tags, and the catalogue entries of their names.
+STATUS_TAG_IDS: dict[str, str] = {
+    "investigating": "incident.status.investigating",
+    "identified": "incident.status.identified",
+    "monitoring": "incident.status.monitoring",
+    "resolved": "incident.status.resolved",
+    "cancelled": "incident.status.cancelled",
+}
+
+
+def status_tags(tag_names: Iterable[str]) -> dict[str, str | None]:
+    """For each status, the forum tag that stands for it, or None.
+
+    A tag stands for a status when its name is the status's name in French or in English, or its code
+    ("En cours d'analyse", "investigating"), compared without case or accents: admins create the tags in the
+    forum's settings (the bot would need Manage Channels to create them), in the server's language or not.
+    """
+    catalogue = default_catalogue()
+    by_key = {name_key(name): name for name in tag_names}
+    found: dict[str, str | None] = {}
+    for status, message_id in STATUS_TAG_IDS.items():
+        accepted = {name_key(status), *(name_key(catalogue.render(lang, message_id)) for lang in ("fr", "en"))}
+        found[status] = next((by_key[key] for key in accepted if key in by_key), None)
+    return found
 
 
 class SetupRequired(TocsinError):
@@ -48,9 +76,7 @@ class GuildConfig:
     bot_log_channel_id: int | None = None
     hours: WorkingHours = field(default_factory=WorkingHours)
     archive_after_hours: int = 24
-    cadence_minutes: dict[str, int] = field(
-        default_factory=lambda: {"critical": 60, "major": 240, "minor": 1440}
-    )
+    cadence_minutes: dict[str, int] = field(default_factory=lambda: {"critical": 60, "major": 240, "minor": 1440})
     dm_cap_per_incident: int = 50
     routes: tuple[Route, ...] = ()
     sectors: dict[str, str] = field(default_factory=dict)  # key → name as written
@@ -95,6 +121,8 @@ async def load_config(
     sectors_cursor = await conn.execute("SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY name", (guild_id,))
     sectors = {key: name for key, name in await sectors_cursor.fetchall()}
     if row is None:
+        # The first /setup command writes the default sectors as rows; until then they are only offered.
+        sectors = sectors or {name_key(name): name for name in DEFAULT_SECTORS}
         return GuildConfig(
             guild_id=guild_id,
             language=language_of(default_language, fallback="fr"),

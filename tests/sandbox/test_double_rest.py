@@ -314,3 +314,12 @@ async def test_stop_releases_a_pending_clock_long_poll_at_once() -> None:
         assert loop.time() - started < 2.0
         with contextlib.suppress(aiohttp.ClientError):
             (await poll).release()
+
+
+async def test_roles_added_by_a_test_sit_under_the_bots_role(double: DiscordDouble) -> None:
+    guild = double.add_guild("g")
+    added = [guild.add_role(f"role {n}") for n in range(4)]
+    positions = {int(r["id"]): r["position"] for r in double.roles(guild.id)}
+    assert all(positions[guild.bot_role_id] > positions[role] for role in added)
+    assert positions[guild.everyone_role_id] == 0
+    assert len({positions[role] for role in added}) == len(added)

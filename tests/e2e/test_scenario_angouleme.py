@@ -1,0 +1,234 @@
+"""../shared/scenarios/angouleme-2023-07.md — a city and its agglomeration are cut off (July 2023), step by step.
+
+The double's clock is set to July 2023 before the bot starts (the bot follows that clock from its first
+moment); the tests act only as the scenario's members and assert what the channels show and whom Discord
+notified. Test N plays steps 1..N.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox import DiscordDouble
+from tests.e2e.harness import BotProcess, Server
+from tests.e2e.scenario_support import (
+    bot_messages,
+    configure,
+    counts,
+    custom_ids,
+    field,
+    incident_threads,
+    notified,
+    paris,
+    pick,
+    private_reply,
+    settle,
+    stamp,
+    status_message,
+    text_of,
+)
+
+# Lines that need issue 5 (delivery: follows that notify, DMs, reminders) — asserted when it lands; what is
+# observable of them today is asserted below.
+PENDING_DELIVERY_LINES = [
+    "step 2 (issue 5): 'Suivre' offers 'also by direct message' and agent.angouleme chooses it",
+    "step 3 (issue 5): agent.angouleme gets exactly one DM for the telephony update",
+    "step 3/4 (issue 5): the thread posts notify the incident's followers (agent.angouleme) via the follow role",
+    "step 5 (issue 5): /rappel 'lundi 9h' 'Point avec la DSI de GrandAngoulême' → reminder Mon 31/07 09:00 in the "
+    "thread, once, although the bot restarted on Sunday",
+    "nudges (issue 5): major incident, 4 h cadence in working hours, to coord.anne",
+]
+
+TITLE = "Cyberattaque : Ville d'Angoulême, GrandAngoulême, L'Alpha"
+HEADING = f"#1 · {TITLE}"
+ANNOUNCED = ("nouvelle-aquitaine", "collectivites")
+NOT_ANNOUNCED = ("bretagne", "pays-de-la-loire", "occitanie", "pharmacies", "librairies")
+STARTED = paris(2023, 7, 25, 8, 0)  # "ce matin 8h", said at 09:30
+WORKAROUND = "Accueil physique uniquement, aux horaires habituels."
+PHONES_NOTE = "Lignes téléphoniques rétablies."
+SATURDAY_NOTE = "Sites internet toujours indisponibles. Plainte déposée."
+
+
+class Angouleme:
+    def __init__(self, double: DiscordDouble, server: Server, workdir: Path) -> None:
+        self.double = double
+        self.server = server
+        self.m = server.members
+        self.c = server.channels
+        self.workdir = workdir
+        self.bot: BotProcess | None = None
+        self.thread_id = 0
+        self.notes_before = 0
+
+    def announcements(self, channel: str) -> list[dict[str, Any]]:
+        return bot_messages(self.double, self.c[channel])
+
+    def standing(self, channel: str) -> dict[str, Any]:
+        messages = self.announcements(channel)
+        assert messages, f"no announcement in #{channel}"
+        return messages[0]
+
+    def public_notes(self) -> list[tuple[str, str, str]]:
+        return notified(self.double, self.server, self.notes_before, channels=list(self.c.values()))
+
+    async def start_bot(self) -> None:
+        self.bot = BotProcess(self.double, self.workdir, guild_id=self.server.guild_id)
+        await self.bot.start()
+
+    async def stop_bot(self) -> None:
+        if self.bot is not None:
+            await self.bot.stop()
+
+    async def play(self, upto: int) -> None:
+        self.double.set_time(paris(2023, 7, 25, 9, 0))
+        await self.start_bot()
+        await configure(self.double, self.server)
+        for step in [self.step1, self.step2, self.step3, self.step4, self.step5][:upto]:
+            self.notes_before = len(self.double.notifications())
+            await step()
+
+    async def step1(self) -> None:
+        """Tue 25/07 09:30 — coord.anne declares the cyberattack."""
+        d, m, c = self.double, self.m, self.c
+        d.set_time(paris(2023, 7, 25, 9, 30))
+        territory = await pick(
+            d, m["coord.anne"], c["incidents"], "outage declare", "territories", [("16", "Charente")]
+        )
+        ix = await d.run_command(
+            m["coord.anne"],
+            c["incidents"],
+            "outage declare",
+            {
+                "title": TITLE,
+                "sector": "collectivité",
+                "territories": territory,
+                "severity": "major",
+                "cause": "cyberattack_confirmed",
+                "started": "ce matin 8h",
+                "services": "sites web, messagerie, téléphonie",
+                "workaround": WORKAROUND,
+            },
+        )
+        assert stamp(STARTED) in await private_reply(ix)
+        await d.wait_for(lambda: len(incident_threads(d, self.server)) >= 1, what="the incident thread")
+        for channel in ANNOUNCED:
+            await d.wait_for_messages(c[channel], 1)
+        await settle(d, self.server)
+        (thread,) = incident_threads(d, self.server)
+        self.thread_id = int(thread["id"])
+        role = self.server.roles["collectivites-16"]
+        for channel in ANNOUNCED:
+            (announcement,) = self.announcements(channel)
+            assert HEADING in announcement["content"], announcement["content"]
+            assert f"tocsin:follow:{self.server.guild_id}:1" in custom_ids(announcement)
+            if channel == "collectivites":
+                assert announcement["content"].startswith(f"<@&{role}>"), announcement["content"]
+            else:
+                assert "<@" not in announcement["content"], announcement["content"]
+            assert field(announcement, "Depuis").startswith(stamp(STARTED) + "F>")
+            assert field(announcement, "Gravité") == "Majeure"
+            assert field(announcement, "Cause") == "Cyberattaque confirmée"
+            assert WORKAROUND in field(announcement, "Consignes (v1)")
+            assert "Charente" in field(announcement, "Territoires")
+        for channel in NOT_ANNOUNCED:
+            assert d.channel_messages(c[channel]) == [], f"#{channel} should not have received the incident"
+        assert notified(d, self.server, self.notes_before) == [("agent.angouleme", "collectivites", "role_mention")]
+
+    async def step2(self) -> None:
+        """agent.angouleme clicks "Suivre" (the DM choice is issue 5's)."""
+        d, m, c = self.double, self.m, self.c
+        d.set_time(paris(2023, 7, 25, 9, 45))
+        before = counts(d, self.server)
+        announcement = self.standing("collectivites")
+        follow = await d.click(
+            m["agent.angouleme"], c["collectivites"], int(announcement["id"]), f"tocsin:follow:{self.server.guild_id}:1"
+        )
+        assert (await private_reply(follow)).strip()
+        await settle(d, self.server)
+        assert counts(d, self.server) == before, "following posts nothing anyone sees"
+        assert notified(d, self.server, self.notes_before) == []
+
+    async def step3(self) -> None:
+        """Thu 27/07 14:00 — telephony is back: partial recovery, each service with its own state."""
+        d, m, c = self.double, self.m, self.c
+        d.set_time(paris(2023, 7, 27, 14, 0))
+        posts_before = len(d.channel_messages(self.thread_id))
+        channels_before = {ch: len(d.channel_messages(c[ch])) for ch in ANNOUNCED}
+        ix = await d.run_command(
+            m["coord.anne"],
+            c["incidents"],
+            "outage update",
+            {"incident": 1, "services": "téléphonie: rétabli", "note": PHONES_NOTE},
+        )
+        await private_reply(ix)
+        await d.wait_for_messages(self.thread_id, posts_before + 1)
+        await d.wait_for(
+            lambda: all("rétabli après 2 j 6 h" in text_of(self.standing(ch)) for ch in ANNOUNCED),
+            what="the announcements to show telephony restored",
+        )
+        await settle(d, self.server)
+        (post,) = d.channel_messages(self.thread_id)[posts_before:]
+        assert PHONES_NOTE in text_of(post) and "téléphonie** : rétabli après 2 j 6 h" in text_of(post), text_of(post)
+        for message in [status_message(d, self.thread_id), self.standing("collectivites")]:
+            shown = text_of(message)
+            assert "🟢 **téléphonie** : rétabli après 2 j 6 h" in shown, shown
+            assert "🔴 **sites web** : en panne" in shown and "🔴 **messagerie** : en panne" in shown, shown
+        assert {ch: len(d.channel_messages(c[ch])) for ch in ANNOUNCED} == channels_before, "edited, not reposted"
+        assert self.public_notes() == []
+
+    async def step4(self) -> None:
+        """Sat 29/07 12:00 — a note: thread post, announcements edited, no new ping in #collectivites."""
+        d, m, c = self.double, self.m, self.c
+        d.set_time(paris(2023, 7, 29, 12, 0))
+        posts_before = len(d.channel_messages(self.thread_id))
+        edited_before = {ch: self.standing(ch)["edited_timestamp"] for ch in ANNOUNCED}
+        channels_before = counts(d, self.server)
+        ix = await d.run_command(
+            m["coord.anne"], c["incidents"], "outage update", {"incident": 1, "note": SATURDAY_NOTE}
+        )
+        await private_reply(ix)
+        await d.wait_for_messages(self.thread_id, posts_before + 1)
+        await d.wait_for(
+            lambda: all(self.standing(ch)["edited_timestamp"] != edited_before[ch] for ch in ANNOUNCED),
+            what="the announcements to be edited",
+        )
+        await settle(d, self.server)
+        (post,) = d.channel_messages(self.thread_id)[posts_before:]
+        assert SATURDAY_NOTE in text_of(post)
+        for channel in list(ANNOUNCED) + list(NOT_ANNOUNCED):
+            assert len(d.channel_messages(c[channel])) == channels_before[c[channel]], channel
+        assert self.public_notes() == []
+
+    async def step5(self) -> None:
+        """The bot restarts on Sunday; the incident is still there afterwards (the reminder itself: issue 5)."""
+        d, m, c = self.double, self.m, self.c
+        d.set_time(paris(2023, 7, 30, 10, 0))
+        await self.stop_bot()
+        await self.start_bot()
+        d.set_time(paris(2023, 7, 31, 9, 0))
+        shown = await d.run_command(m["agent.angouleme"], c["collectivites"], "outage show", {"incident": 1})
+        text = await private_reply(shown)
+        assert "téléphonie" in text and "rétabli après 2 j 6 h" in text, text
+        assert "sites web" in text and "en panne" in text, text
+        await settle(d, self.server)
+        assert self.public_notes() == []
+
+
+STEPS = ["1-declared", "2-follow", "3-telephony-restored", "4-saturday-note", "5-restart-sunday"]
+
+
+@pytest.mark.scenario
+@pytest.mark.parametrize("upto", range(1, len(STEPS) + 1), ids=STEPS)
+async def test_angouleme(double: DiscordDouble, server: Server, tmp_path: Path, upto: int) -> None:
+    scenario = Angouleme(double, server, tmp_path)
+    try:
+        await scenario.play(upto)
+    except BaseException:
+        if scenario.bot is not None:
+            print("---- bot log ----\n" + scenario.bot.log_text()[-20000:])
+        raise
+    finally:
+        await scenario.stop_bot()

@@ -1,0 +1,406 @@
+"""`/setup` use cases on a real SQLite file: each change with its audit row, refusals that write nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.db import setup as repo
+from bot.db.store import Store
+from bot.delivery import outbox
+from bot.domain.errors import TocsinError
+from bot.domain.territories import TerritoryError
+from bot.i18n import Language, Msg, default_catalogue
+from bot.services import setup as service
+from bot.services.guild_config import DEFAULT_SECTORS, GuildConfig, load_config, status_tags
+from bot.services.setup import Actor, ChannelFacts, ChannelKind, RoleFacts
+
+NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
+GUILD = 1000
+SOPHIE = 7
+ACTOR = Actor(GUILD, SOPHIE)
+ALL = frozenset(service.INCIDENT_CHANNEL_NEEDS)
+CATALOGUE = default_catalogue()
+
+
+def text(channel_id: int, permissions: frozenset[str] = ALL, *, mention_everyone: bool = True) -> ChannelFacts:
+    return ChannelFacts(channel_id, "text", f"c{channel_id}", permissions, mention_everyone)
+
+
+def said(outcome: service.Outcome, language: Language = "fr") -> list[str]:
+    return [service.word(CATALOGUE, language, line) for line in outcome.lines]
+
+
+async def audit_rows(store: Store) -> list[tuple[str, str]]:
+    async with store.reading() as conn:
+        entries = await repo.audit_entries(conn, GUILD, limit=100)
+    return [(e.action, e.result) for e in reversed(entries)]
+
+
+async def config(store: Store) -> GuildConfig:
+    async with store.reading() as conn:
+        return await load_config(conn, GUILD, default_language="fr", default_time_zone="Europe/Paris")
+
+
+async def test_a_text_incident_channel_is_saved_with_its_audit_row(store: Store) -> None:
+    outcome = await service.set_incident_channel(store, ACTOR, text(11), now=NOW)
+    assert said(outcome) == ["Les incidents vivront dans <#11> : un fil par incident."]
+    assert (await config(store)).incident_channel_id == 11
+    assert await audit_rows(store) == [("setup incident-channel", "ok")]
+
+
+async def test_a_forum_reply_says_which_status_tags_are_missing(store: Store) -> None:
+    forum = ChannelFacts(12, "forum", "incidents", ALL, True, ("En cours d'analyse", "Résolu", "monitoring"))
+    lines = said(await service.set_incident_channel(store, ACTOR, forum, now=NOW))
+    assert lines[0].startswith("Les incidents vivront dans le forum <#12>")
+    assert "Cause identifiée, Annulé" in lines[1]
+    complete = ChannelFacts(
+        12, "forum", "incidents", ALL, True, ("Investigating", "identified", "SURVEILLANCE", "résolu", "annule")
+    )
+    lines = said(await service.set_incident_channel(store, ACTOR, complete, now=NOW), "en")
+    assert lines[1] == "The forum has a tag for every status: each incident's post will show its own."
+
+
+def test_status_tags_match_either_language_without_case_or_accents() -> None:
+    found = status_tags(["EN COURS D'ANALYSE", "Identified", "monitoring", "Resolu", "autre"])
+    assert found == {
+        "investigating": "EN COURS D'ANALYSE",
+        "identified": "Identified",
+        "monitoring": "monitoring",
+        "resolved": "Resolu",
+        "cancelled": None,
+    }
+
+
+@pytest.mark.parametrize("kind", ["voice", "category", "stage", "thread"])
+async def test_a_channel_of_the_wrong_type_is_refused_and_nothing_is_written(store: Store, kind: ChannelKind) -> None:
+    with pytest.raises(service.SetupError) as refused:
+        await service.set_incident_channel(store, ACTOR, ChannelFacts(13, kind), now=NOW)
+    sentence = CATALOGUE.render(
+        "fr",
+        refused.value.message_id,
+        **{k: service.word(CATALOGUE, "fr", v) for k, v in refused.value.args_map.items()},
+    )
+    assert sentence.startswith("<#13> est ") and "par exemple #incidents" in sentence
+    with pytest.raises(service.SetupError):
+        await service.set_log_channel(store, ACTOR, ChannelFacts(13, kind), now=NOW)
+    with pytest.raises(service.SetupError):
+        await service.add_route(
+            store,
+            ACTOR,
+            channel=ChannelFacts(13, kind),
+            territory="29",
+            sector=None,
+            role=None,
+            now=NOW,
+        )
+    assert await audit_rows(store) == []
+    assert (await config(store)).incident_channel_id is None
+
+
+async def test_missing_permissions_are_named_in_the_reply_but_the_channel_is_kept(store: Store) -> None:
+    lacking = text(14, ALL - {"send", "embed_links"})
+    lines = said(await service.set_log_channel(store, ACTOR, lacking, now=NOW))
+    assert lines[1] == (
+        "⚠️ Dans <#14>, il manque au bot : Envoyer des messages, Intégrer des liens. Accordez-les dans les "
+        "permissions du salon, puis lancez /configurer verifier."
+    )
+    assert (await config(store)).bot_log_channel_id == 14
+
+
+async def test_everyone_and_bot_roles_cannot_coordinate(store: Store) -> None:
+    with pytest.raises(service.SetupError, match=r"setup.error.everyone_role"):
+        await service.set_coordinator_role(store, ACTOR, RoleFacts(GUILD, "@everyone", is_default=True), now=NOW)
+    with pytest.raises(service.SetupError, match=r"setup.error.managed_role"):
+        await service.set_coordinator_role(store, ACTOR, RoleFacts(5, "Tocsin", managed=True), now=NOW)
+    await service.set_coordinator_role(store, ACTOR, RoleFacts(6, "coordination"), now=NOW)
+    assert (await config(store)).coordinator_role_id == 6
+
+
+async def test_default_sectors_before_setup_then_rows_after(store: Store) -> None:
+    assert sorted((await config(store)).sectors.values()) == sorted(DEFAULT_SECTORS)
+    await service.set_language(store, ACTOR, "en", now=NOW)
+    async with store.reading() as conn:
+        assert sorted((await repo.sectors(conn, GUILD)).values()) == sorted(DEFAULT_SECTORS)
+    for name in DEFAULT_SECTORS:
+        await service.remove_sector(store, ACTOR, name.upper(), now=NOW)
+    # Removing every sector leaves none: the defaults do not come back.
+    assert (await config(store)).sectors == {}
+
+
+async def test_sector_names_compare_without_case_or_accents(store: Store) -> None:
+    lines = said(await service.add_sector(store, ACTOR, "  Grande distribution ", now=NOW))
+    assert lines == ["Secteur « Grande distribution » ajouté."]
+    with pytest.raises(service.SetupError) as refused:
+        await service.add_sector(store, ACTOR, "COLLECTIVITE", now=NOW)
+    assert refused.value.args_map == {"name": "collectivité"}
+    with pytest.raises(TocsinError, match=r"incident.error.field_too_long"):
+        await service.add_sector(store, ACTOR, "x" * 51, now=NOW)
+    with pytest.raises(TocsinError, match=r"incident.error.field_required"):
+        await service.add_sector(store, ACTOR, "   ", now=NOW)
+
+
+async def test_a_sector_typed_with_a_mention_pings_nobody_where_it_is_shown(store: Store) -> None:
+    lines = said(await service.add_sector(store, ACTOR, "@everyone <@&42>", now=NOW))
+    assert "@everyone" not in lines[0] and "<@&42>" not in lines[0]
+    view = await service.load_view(store, ACTOR)
+    shown = "\n".join(line for s in service.show_sections(view, CATALOGUE, "fr") for line in s.lines)
+    assert "@everyone" not in shown and "<@&42>" not in shown
+
+
+async def test_a_sector_used_by_a_route_cannot_be_removed(store: Store) -> None:
+    await service.add_route(store, ACTOR, channel=text(22), territory=None, sector="Pharmacie", role=None, now=NOW)
+    with pytest.raises(service.SetupError) as refused:
+        await service.remove_sector(store, ACTOR, "pharmacie", now=NOW)
+    assert refused.value.message_id == "setup.error.sector_in_use"
+    assert refused.value.args_map["channels"] == "<#22>"
+    with pytest.raises(service.SetupError, match=r"setup.error.unknown_sector"):
+        await service.remove_sector(store, ACTOR, "boulangerie", now=NOW)
+
+
+async def test_the_scenarios_routes_are_expressible_and_shown_as_people_read_them(store: Store) -> None:
+    pharmacies_ouest, librairies, collectivites_16 = 31, 32, 33
+    for channel, territory, sector, role in [
+        (21, "R53", None, None),
+        (22, "R52", None, None),
+        (23, "région 75", None, None),
+        (24, "Occitanie", None, None),
+        (25, None, "pharmacie", pharmacies_ouest),
+        (26, None, "librairie", librairies),
+        (27, "16", "collectivité", collectivites_16),
+    ]:
+        role_facts = RoleFacts(role, mentionable=False) if role else None
+        outcome = await service.add_route(
+            store, ACTOR, channel=text(channel), territory=territory, sector=sector, role=role_facts, now=NOW
+        )
+        assert "⚠️" not in "".join(said(outcome))
+    cfg = await config(store)
+    assert [(r.channel_id, r.territory, r.sector, r.role_id) for r in cfg.routes] == [
+        (21, "R53", None, None),
+        (22, "R52", None, None),
+        (23, "R75", None, None),
+        (24, "R76", None, None),
+        (25, None, "pharmacie", 31),
+        (26, None, "librairie", 32),
+        (27, "16", "collectivite", 33),
+    ]
+    routes = service.show_sections(await service.load_view(store, ACTOR), CATALOGUE, "fr")[2]
+    assert routes.title == "Routes (7)"
+    assert routes.lines[0] == "<#21> ← Bretagne (région 53)"
+    assert routes.lines[4] == "<#25> ← pharmacie → <@&31>"
+    assert routes.lines[6] == "<#27> ← Charente (16) · collectivité → <@&33>"
+    assert [a for a, _ in await audit_rows(store)].count("setup route add") == 7
+
+
+async def test_route_refusals_name_what_is_wrong(store: Store) -> None:
+    with pytest.raises(TerritoryError) as unknown:
+        await service.add_route(store, ACTOR, channel=text(21), territory="Atlantide", sector=None, role=None, now=NOW)
+    assert unknown.value.args_map == {"text": "Atlantide"}
+    with pytest.raises(service.SetupError) as sector:
+        await service.add_route(
+            store, ACTOR, channel=text(21), territory=None, sector="boulangerie", role=None, now=NOW
+        )
+    assert "pharmacie" in sector.value.args_map["known"]
+    await service.add_route(store, ACTOR, channel=text(21), territory="29", sector=None, role=None, now=NOW)
+    with pytest.raises(service.SetupError, match=r"setup.error.route_exists"):
+        await service.add_route(store, ACTOR, channel=text(21), territory="Finistère", sector=None, role=None, now=NOW)
+    with pytest.raises(service.SetupError, match=r"setup.error.everyone_role"):
+        await service.add_route(
+            store, ACTOR, channel=text(21), territory="56", sector=None, role=RoleFacts(GUILD, is_default=True), now=NOW
+        )
+    assert len((await config(store)).routes) == 1
+
+
+async def test_route_warnings_everything_unpostable_and_unmentionable(store: Store) -> None:
+    lines = said(
+        await service.add_route(
+            store,
+            ACTOR,
+            channel=text(21, ALL - {"send"}, mention_everyone=False),
+            territory=None,
+            sector=None,
+            role=RoleFacts(31, mentionable=False),
+            now=NOW,
+        )
+    )
+    assert lines[0] == "Route ajoutée : <#21> ← tous les incidents → <@&31>"
+    assert lines[1].startswith("⚠️ Cette route n'a ni territoire ni secteur")
+    assert "Envoyer des messages" in lines[2]
+    assert lines[3].startswith("⚠️ Le bot ne peut pas mentionner <@&31> dans <#21>")
+
+
+async def test_a_route_is_removed_by_the_id_the_autocomplete_gives(store: Store) -> None:
+    await service.add_route(store, ACTOR, channel=text(21), territory="R53", sector=None, role=None, now=NOW)
+    route_id = (await config(store)).routes[0].id
+    with pytest.raises(service.SetupError, match=r"setup.error.unknown_route"):
+        await service.remove_route(store, ACTOR, "#bretagne", now=NOW)
+    with pytest.raises(service.SetupError, match=r"setup.error.unknown_route"):
+        await service.remove_route(store, Actor(GUILD + 1, SOPHIE), str(route_id), now=NOW)
+    lines = said(await service.remove_route(store, ACTOR, str(route_id), now=NOW), "en")
+    assert lines == ["Route removed: <#21> ← Bretagne (region 53)"]
+    assert (await config(store)).routes == ()
+
+
+async def test_hours_change_only_what_is_given(store: Store) -> None:
+    await service.set_hours(store, ACTOR, start=None, end="18h", days=None, now=NOW)
+    hours = (await config(store)).hours
+    assert (hours.start.hour, hours.end.hour, hours.days) == (9, 18, frozenset({1, 2, 3, 4, 5}))
+    lines = said(await service.set_hours(store, ACTOR, start="8:30", end=None, days="lun,mar,jeu", now=NOW))
+    assert lines == ["Heures ouvrées : lundi, mardi, jeudi, 08:30–18:00."]
+    with pytest.raises(TocsinError, match=r"setup.error.bad_time"):
+        await service.set_hours(store, ACTOR, start="25:00", end=None, days=None, now=NOW)
+    with pytest.raises(TocsinError, match=r"setup.error.hours_order"):
+        await service.set_hours(store, ACTOR, start="20:00", end=None, days=None, now=NOW)
+    assert (await config(store)).hours.start.minute == 30
+
+
+async def test_time_zone_must_be_an_iana_name(store: Store) -> None:
+    lines = said(await service.set_time_zone(store, ACTOR, "america/martinique", now=NOW))
+    assert lines == ["Les heures sont désormais lues dans le fuseau America/Martinique (il y est 06:40)."]
+    for typed in ("Paris", "CET+1", "heure de Paris", "Europe/Paname"):
+        with pytest.raises(service.SetupError) as refused:
+            await service.set_time_zone(store, ACTOR, typed, now=NOW)
+        assert refused.value.args_map == {"zone": typed}
+    assert service.suggest_zones("")[0] == "Europe/Paris"
+    assert "Indian/Reunion" in service.suggest_zones("reun")
+
+
+async def test_archive_delay_is_bounded(store: Store) -> None:
+    assert said(await service.set_archive_delay(store, ACTOR, 0, now=NOW))[0].startswith("Les fils des incidents")
+    with pytest.raises(service.SetupError, match=r"setup.error.archive_delay"):
+        await service.set_archive_delay(store, ACTOR, 169, now=NOW)
+    assert (await config(store)).archive_after_hours == 0
+
+
+async def test_check_reports_permissions_tags_roles_and_recent_failures(store: Store) -> None:
+    forum = ChannelFacts(10, "forum", "incidents", ALL, True, ("Résolu",))
+    await service.set_incident_channel(store, ACTOR, forum, now=NOW)
+    await service.set_log_channel(store, ACTOR, text(14), now=NOW)
+    await service.add_route(store, ACTOR, channel=text(21), territory="R53", sector=None, role=None, now=NOW)
+    await service.add_route(
+        store, ACTOR, channel=text(26), territory=None, sector="librairie", role=RoleFacts(32), now=NOW
+    )
+    async with store.unit_of_work() as conn:
+        for when, code in ((NOW - timedelta(days=8), 50013), (NOW - timedelta(hours=2), 50013), (NOW, 50013)):
+            row = await outbox.enqueue(
+                conn,
+                guild_id=GUILD,
+                lane=outbox.channel_lane(21),
+                kind="send_message",
+                payload={"channel_id": 21, "content": "x", "allowed_mentions": {"parse": []}},
+                now=when,
+            )
+            await outbox.mark_failed(conn, row, status=403, code=code, text="Missing Permissions", now=when)
+        follower = await outbox.enqueue(
+            conn,
+            guild_id=GUILD,
+            lane=outbox.channel_lane(21),
+            kind="send_message",
+            payload={"channel_id": 21, "content": "y", "allowed_mentions": {"parse": []}},
+            now=NOW,
+        )
+        await outbox.mark_failed(conn, follower, status=None, code=None, text="dependency_failed: row 3", now=NOW)
+    view = await service.load_view(store, ACTOR)
+    channels = {
+        10: forum,
+        14: text(14),
+        21: text(21, ALL - {"send"}),
+        26: text(26, mention_everyone=False),
+    }
+    roles = {32: RoleFacts(32, "librairies", mentionable=False, below_bot=True), 40: RoleFacts(40, below_bot=False)}
+    failed = await service.failures_since(store, GUILD, now=NOW)
+    report = service.build_check(view, channels, roles, can_manage_roles=True, failed=failed)
+    assert not report.ok
+    assert (report.failure_count, report.not_attempted) == (2, 1)
+    assert [(c.channel_id, c.missing) for c in report.channels if c.missing] == [(21, ("send",))]
+    assert report.channels[0].forum_tags_missing == ("investigating", "identified", "monitoring", "cancelled")
+    assert [(r.role_id, r.mentionable) for r in report.roles] == [(32, False)]
+    assert report.manageable_roles == (32,)
+    text_fr = "\n".join(f"{s.title}\n" + "\n".join(s.lines) for s in service.check_sections(report, CATALOGUE, "fr"))
+    assert "⚠️ <#21> (annonces) : il manque au bot Envoyer des messages" in text_fr
+    assert "⚠️ <@&32> ne peut pas être mentionné dans <#26>" in text_fr
+    assert "Envois en échec, 7 derniers jours (2)" in text_fr
+    assert "❌ <#21> : HTTP 403, code 50013 (Missing Permissions) × 2" in text_fr
+    assert "1 autre(s) envoi(s) n'ont pas été tentés car ils dépendaient de l'un de ceux-ci." in text_fr
+    assert "pas d'étiquette de forum pour En cours d'analyse, Cause identifiée, Surveillance, Annulé" in text_fr
+
+
+async def test_check_of_a_server_never_set_up_says_what_to_do_first(store: Store) -> None:
+    report = service.build_check(await service.load_view(store, ACTOR), {}, {}, can_manage_roles=False, failed=[])
+    sections = service.check_sections(report, CATALOGUE, "en")
+    assert sections[0].title == "To set up"
+    assert sections[0].lines == (
+        "❌ choose it with /setup incident-channel",
+        "❌ choose it with /setup coordinator-role",
+    )
+
+
+async def test_audit_pages_filter_by_member_and_read_back(store: Store) -> None:
+    other = Actor(GUILD, 8)
+    await service.set_language(store, ACTOR, "fr", now=NOW)
+    await service.set_archive_delay(store, other, 12, now=NOW + timedelta(minutes=1))
+    await service.add_route(store, ACTOR, channel=text(21), territory="R53", sector=None, role=None, now=NOW)
+    everything = await service.audit_page(store, ACTOR, member_id=None, limit=10)
+    assert [e.action for e in everything] == ["setup route add", "setup archive-delay", "setup language"]
+    mine = await service.audit_page(store, ACTOR, member_id=SOPHIE, limit=10)
+    assert [e.action for e in mine] == ["setup route add", "setup language"]
+    older = await service.audit_page(store, ACTOR, member_id=None, limit=10, before_id=everything[0].id)
+    assert [e.action for e in older] == ["setup archive-delay", "setup language"]
+    lines = service.audit_lines(everything, CATALOGUE, "fr")
+    assert lines[0] == (
+        f"<t:{int(NOW.timestamp())}:f> · <@7> · `setup route add` route=1 channel=<#21> territory=R53 → ok"
+    )
+    with pytest.raises(service.SetupError, match=r"setup.error.audit_limit"):
+        await service.audit_page(store, ACTOR, member_id=None, limit=0)
+
+
+def test_refused_commands_recorded_by_the_error_handler_read_as_options() -> None:
+    entry = repo.AuditEntry(
+        1,
+        7,
+        "setup route add",
+        {
+            "options": [
+                {
+                    "name": "route",
+                    "type": 2,
+                    "options": [
+                        {
+                            "name": "add",
+                            "type": 1,
+                            "options": [
+                                {"name": "channel", "type": 7, "value": "21"},
+                                {"name": "territory", "type": 3, "value": "@everyone"},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+        "refused: access.error.admin_only",
+        NOW,
+    )
+    (line,) = service.audit_lines([entry], CATALOGUE, "en")
+    assert "channel=<#21>" in line and "@everyone" not in line
+    assert line.endswith("→ refused: Only server admins (Manage Server permission) can do that.")
+
+
+def test_lists_inside_messages_are_worded_in_the_readers_language() -> None:
+    msg = Msg.of("setup.check.channel_ok", channel="<#1>", uses=service.MsgList((Msg.of("setup.use.log"),)))
+    assert service.word(CATALOGUE, "en", msg) == "<#1> (bot log): all permissions are there"
+
+
+def test_long_reports_are_packed_within_discords_embed_limits() -> None:
+    import discord
+
+    from cogs.setup import pack
+
+    lines = tuple(f"<t:1729334400:f> · <@7> · `setup route add` {'x' * 300} → ok {n}" for n in range(100))
+    messages = pack([service.Section("Journal d'audit (100 entrées)", lines)], discord.Colour.dark_red())
+    embeds = [embed for message in messages for embed in message]
+    assert len(messages) > 1
+    assert all(len(message) <= 10 and sum(len(e) for e in message) <= 6000 for message in messages)
+    assert all(len(e.description or "") <= 4096 for e in embeds)
+    shown = "\n".join(e.description or "" for e in embeds).split("\n")
+    assert shown == list(lines)
