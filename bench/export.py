@@ -128,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="CSV runs; the best is kept")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -135,23 +136,32 @@ def main() -> None:
     entries = sum(len(r.timeline) for r in records)
     print(f"built {len(records)} incidents, {entries} timeline entries in {time.perf_counter() - started:.2f} s")
 
-    started = time.perf_counter()
-    archive = export_zip(records, "fr", PARIS, now)
-    csv_s = time.perf_counter() - started
+    # Best of `--repeat` runs: on a shared machine, other processes only ever add time. CPU time is printed too:
+    # it tells the code's cost apart from waiting for a core.
+    csv_s = csv_cpu = float("inf")
+    for _ in range(args.repeat):
+        started, cpu = time.perf_counter(), time.process_time()
+        archive = export_zip(records, "fr", PARIS, now)
+        csv_s = min(csv_s, time.perf_counter() - started)
+        csv_cpu = min(csv_cpu, time.process_time() - cpu)
     with zipfile.ZipFile(io.BytesIO(archive)) as z:
         rows = z.read("incidents.csv").decode("utf-8-sig").count("\r\n") - 1
         sizes = {info.filename: info.file_size for info in z.infolist()}
-    print(f"csv zip: {csv_s:.2f} s, {len(archive) / 1e6:.1f} MB zipped, {sizes}")
+    print(f"csv zip: {csv_s:.2f} s ({csv_cpu:.2f} s CPU), {len(archive) / 1e6:.1f} MB zipped, {sizes}")
 
     started = time.perf_counter()
     document = export_json(records, "fr", PARIS, now)
     json_s = time.perf_counter() - started
     print(f"json: {json_s:.2f} s, {len(document) / 1e6:.1f} MB")
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = export_html(records, "fr", PARIS, now)
     html_s = time.perf_counter() - started
-    print(f"html: {html_s:.2f} s, {len(report) / 1e6:.1f} MB (chart aggregated by day past a few hundred incidents)")
+    html_cpu = time.process_time() - cpu
+    print(
+        f"html: {html_s:.2f} s ({html_cpu:.2f} s CPU), {len(report) / 1e6:.1f} MB "
+        "(chart aggregated by day past a few hundred incidents)"
+    )
 
     print(f"export_csv_s={csv_s:.3f} export_html_s={html_s:.3f} rows={rows}")
 

@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|check|sync-commands|demo]` (also installed as the `tocsin` command)."""
+"""`python -m bot [run|migrate|check|sync-commands|demo|export]` (also installed as the `tocsin` command)."""
 
 from __future__ import annotations
 
@@ -160,12 +160,19 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     sub.add_parser("check", parents=[common], help="validate the configuration and the database, say what was found")
     sub.add_parser("sync-commands", parents=[common], help="publish the slash commands globally (up to an hour)")
     sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
+    from bot.cli_export import add_arguments as add_export_arguments
+
+    add_export_arguments(sub.add_parser("export", help="export a server's incidents from the database file, offline"))
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     command = arguments.command or "run"
+    if command == "export":  # offline: needs neither a token nor the settings file
+        from bot.cli_export import run_export
+
+        return run_export(arguments, operator_language())
     if command == "demo":
         from bot.demo import run_demo
 

@@ -23,11 +23,12 @@ from bot.i18n import Catalogue, Msg
 from bot.i18n.translator import TocsinTranslator
 from bot.replies import person_language, reply_private
 from bot.scheduler import Scheduler
+from bot.services import following
 
 log = logging.getLogger(__name__)
 
 # Every feature is a cog; a cog that fails to load is logged and the others still start.
-COGS: tuple[str, ...] = ("cogs.about", "cogs.setup", "cogs.outage")
+COGS: tuple[str, ...] = ("cogs.about", "cogs.setup", "cogs.outage", "cogs.follow", "cogs.reminders", "cogs.export")
 
 RunMode = Literal["run", "sync"]
 
@@ -59,7 +60,13 @@ class TocsinBot(commands.Bot):
         self.catalogue = catalogue
         self.mode = mode
         self.scheduler = Scheduler(clock)
-        self.outbox = OutboxWorker(store, DiscordTransport(self), clock, global_rate=settings.outbox_rate_per_s)
+        self.outbox = OutboxWorker(
+            store,
+            DiscordTransport(self),
+            clock,
+            global_rate=settings.outbox_rate_per_s,
+            dm_rate_per_s=settings.dm_rate_per_s,
+        )
         self.started_at: datetime = clock.now()
         self.failed_cogs: list[str] = []
         self._locales_seen: dict[int, str] = {}
@@ -108,6 +115,15 @@ class TocsinBot(commands.Bot):
                 )
             self._locales_seen[interaction.user.id] = locale
         return True
+
+    async def private_notice(self, interaction: discord.Interaction[Any]) -> str | None:
+        """What the person must be told once, with their next private reply: their DMs were found closed."""
+        try:
+            if await following.tell_dms_closed(self.store, interaction.user.id, now=self.clock.now()):
+                return self.catalogue.render(person_language(interaction), "dm.notice.closed")
+        except Exception:  # the reply itself matters more than the notice, which waits for the next one
+            log.exception("could not check whether %s must be told their DMs are closed", interaction.user.id)
+        return None
 
     async def record_refusal(self, interaction: discord.Interaction[Any], refusal: TocsinError) -> None:
         """Refused attempts are audited like successful ones: who tried what, and why it was refused."""

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     discord_gateway_url: str = Field(default=DISCORD_GATEWAY_URL, validation_alias="DISCORD_GATEWAY_URL")
     clock_url: str | None = Field(default=None, validation_alias="TOCSIN_CLOCK_URL")
     outbox_rate_per_s: float = Field(default=45.0, gt=0, le=50, validation_alias="TOCSIN_OUTBOX_RATE")
+    dm_rate_per_s: float = Field(default=5.0, gt=0, le=40, validation_alias="TOCSIN_DM_RATE")
 
     @field_validator("log_level", mode="before")
     @classmethod

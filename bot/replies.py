@@ -19,7 +19,12 @@ async def reply_private(
     *,
     embed: discord.Embed | None = None,
 ) -> None:
-    """Answer privately, whether or not the interaction was already deferred or answered."""
+    """Answer privately, whether or not the interaction was already deferred or answered. A sentence the person
+    must be told once (their DMs were found closed) joins their next private reply."""
+    notice = getattr(interaction.client, "private_notice", None)
+    told = await notice(interaction) if notice is not None else None
+    if told:
+        content = f"{content}\n\n{told}"[:2000] if content else told
     kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
     if embed is not None:
         kwargs["embed"] = embed

@@ -9,6 +9,7 @@ person's language. Who may do what is checked in the service on every command an
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import require_guild
+from bot.cooldowns import per_person_cooldown
 from bot.domain import territories as territory_data
 from bot.domain.incidents import CancelReason, Cause, Severity, Status
 from bot.domain.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE, MODAL_TITLE, TextField
@@ -286,6 +288,7 @@ class Outage(commands.Cog):
         organisation=text('Who is down ("Cerp Bretagne Atlantique")', "cmd.outage.opt.organisation"),
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
+    @per_person_cooldown()
     async def declare(
         self,
         interaction: discord.Interaction[Any],
@@ -326,18 +329,39 @@ class Outage(commands.Cog):
         await self._defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.bot.clock.now())
         self.bot.outbox.wake()
-        await reply_private(interaction, await self._declared_text(interaction, actor, result))
-
-    async def _declared_text(self, interaction: discord.Interaction[Any], actor: Actor, result: DeclareResult) -> str:
-        language = person_language(interaction)
+        # The reply goes at once; the thread's link follows as an edit of it once the outbox has made the thread
+        # (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel).
         thread_id = await self.lifecycle.thread_id(result.thread_row)
+        marker = f"[[thread-link-{secrets.token_hex(8)}]]"
+        content = self._declared_text(interaction, result, marker)
+        fallback = self._thread_mention(actor.guild_id, thread_id, result.incident_channel_id)
+        await reply_private(interaction, content.replace(marker, fallback))
+        if thread_id is None:
+            before, _, after = content.partition(marker)
+            try:
+                await self.lifecycle.link_private_reply(
+                    actor.guild_id,
+                    result.thread_row,
+                    application_id=interaction.application_id,
+                    token=interaction.token,
+                    before=before,
+                    after=after,
+                    now=self.bot.clock.now(),
+                )
+            except Exception:  # the declaration is made and answered; only the link will be missing
+                log.exception("could not plan the link edit of the reply to declaration #%s", result.number)
+            else:
+                self.bot.outbox.wake()
+
+    def _declared_text(self, interaction: discord.Interaction[Any], result: DeclareResult, link: str) -> str:
+        language = person_language(interaction)
         lines = [
             self.word(
                 language,
                 "outage.reply.declared",
                 number=result.number,
                 title=safe_text(result.title),
-                link=self._thread_mention(actor.guild_id, thread_id, result.incident_channel_id),
+                link=link,
             ),
             self.word(language, "outage.reply.started", time=discord_time(result.started_at, "F")),
         ]
@@ -703,6 +727,38 @@ class Outage(commands.Cog):
         )
         await reply_private(interaction, embed=embed)
 
+    # -- summary (the export issue): one incident's dated account, attached privately --
+
+    @outage.command(
+        name=text("summary", "cmd.outage.summary.name"),
+        description=text(
+            "An outage's dated account, as HTML and Markdown (coordinators, admins)", "cmd.outage.summary.description"
+        ),
+    )
+    @app_commands.rename(incident=text("incident", "cmd.outage.opt.incident.name"))
+    @app_commands.describe(incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"))
+    async def summary(self, interaction: discord.Interaction[Any], incident: str) -> None:
+        from bot.services.exports import summary as incident_account
+        from cogs.export import member_names, send_files
+
+        guild_id = require_guild(interaction)
+        await self._defer(interaction)
+        permissions = getattr(interaction, "permissions", None)
+        account = await incident_account(
+            self.bot.store,
+            guild_id,
+            parse_number(incident),
+            now=self.bot.clock.now(),
+            default_language=self.bot.settings.default_language,
+            default_time_zone=self.bot.settings.time_zone,
+            names=member_names(interaction),
+            actor_id=interaction.user.id,
+            admin=bool(permissions is not None and permissions.manage_guild),
+            role_ids=frozenset(role.id for role in getattr(interaction.user, "roles", [])),
+        )
+        said = self.word(person_language(interaction), "export.summary.done", number=account.number)
+        await send_files(interaction, [(said, account.files)])
+
     # -- autocomplete --
 
     @update.autocomplete("incident")
@@ -713,6 +769,7 @@ class Outage(commands.Cog):
     @cancel.autocomplete("duplicate_of")
     @assign.autocomplete("incident")
     @show.autocomplete("incident")
+    @summary.autocomplete("incident")
     async def incident_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:

@@ -12,7 +12,9 @@ from bot.access import require_guild
 from bot.domain.status_message import AFFECTED, FOLLOW
 from bot.i18n import Msg
 from bot.replies import person_language, reply_private
+from bot.services.following import Member
 from bot.services.lifecycle import Actor
+from cogs.follow import following_service, send_follow_reply
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -56,7 +58,11 @@ class IncidentButton(
             text = bot.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
         else:
             assert self.action == FOLLOW
-            result = await lifecycle.follow(actor, self.guild_id, self.number, now=now)
-            key = "outage.reply.followed" if result.new else "outage.reply.followed_already"
-            text = bot.catalogue.word(language, Msg.of(key, number=self.number))
+            member = Member(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
+            followed = await following_service(bot).follow_incident(
+                member, self.number, dm=None, now=now, guild_id=self.guild_id
+            )
+            bot.outbox.wake()
+            await send_follow_reply(bot, interaction, language, followed, self.guild_id)
+            return
         await reply_private(interaction, text)

@@ -1,4 +1,6 @@
-"""The store: one aiosqlite writer connection behind a lock, and one read-only connection for snapshots.
+"""The store: one aiosqlite writer connection behind a lock, and a small pool of read-only connections for
+snapshots (WAL lets readers run beside each other and beside the writer, each in its own thread: a keystroke's
+autocomplete does not queue behind the outbox worker's reads).
 
 One aiosqlite connection is one transaction shared by every coroutine using it (a rollback in one coroutine
 undoes another's writes), so every write goes through `unit_of_work()`, which holds an asyncio lock for the
@@ -27,6 +29,7 @@ from bot.domain.errors import TocsinError
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+READERS = 4
 
 # The stores whose unit of work the current task (and the tasks it spawned) is inside: a nested
 # unit_of_work would wait forever on the lock its own caller holds, so it is refused instead.
@@ -58,15 +61,17 @@ class Store:
         self,
         path: Path,
         writer: aiosqlite.Connection,
-        reader: aiosqlite.Connection,
+        readers: list[aiosqlite.Connection],
         migrations_source: Traversable | None = None,
     ) -> None:
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._readers = readers
+        self._idle_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._idle_readers.put_nowait(reader)
         self._migrations_source = migrations_source
         self._write_lock = asyncio.Lock()
-        self._read_lock = asyncio.Lock()
         self._closed = False
 
     @classmethod
@@ -75,7 +80,7 @@ class Store:
         `migrations` folder (tests)."""
         db_path = Path(path)
         writer: aiosqlite.Connection | None = None
-        reader: aiosqlite.Connection | None = None
+        readers: list[aiosqlite.Connection] = []
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
             writer = await aiosqlite.connect(db_path, isolation_level=None)
@@ -89,16 +94,18 @@ class Store:
             # Creating the WAL needs a write: prove now that the file is writable, not at the first command.
             await writer.execute("BEGIN IMMEDIATE")
             await writer.execute("COMMIT")
-            reader = await aiosqlite.connect(db_path, isolation_level=None)
-            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await reader.execute("PRAGMA query_only = ON")
-            await reader.execute("PRAGMA foreign_keys = ON")
+            for _ in range(READERS):
+                reader = await aiosqlite.connect(db_path, isolation_level=None)
+                readers.append(reader)
+                await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                await reader.execute("PRAGMA query_only = ON")
+                await reader.execute("PRAGMA foreign_keys = ON")
         except (OSError, sqlite3.Error) as exc:
-            for conn in (reader, writer):
+            for conn in (*readers, writer):
                 if conn is not None:
                     await conn.close()
             raise StoreError("store.error.cannot_open", path=str(db_path), reason=str(exc)) from exc
-        return cls(db_path, writer, reader, migrations_source)
+        return cls(db_path, writer, readers, migrations_source)
 
     def unit_of_work(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """`BEGIN IMMEDIATE` … `COMMIT` on the writer connection under the write lock; ROLLBACK and re-raise
@@ -135,20 +142,28 @@ class Store:
                 _inside_unit_of_work.reset(token)
 
     def reading(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
-        """The read-only connection inside `BEGIN` … `COMMIT`: every query sees one consistent snapshot."""
+        """An idle read-only connection inside `BEGIN` … `COMMIT`: every query sees one consistent snapshot."""
         return self._reading()
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         self._ensure_open()
-        async with self._read_lock:
-            await self._reader.execute("BEGIN")
+        async with self._borrowed_reader() as reader:
+            await reader.execute("BEGIN")
             try:
-                yield self._reader
+                yield reader
             finally:
                 # A read transaction has nothing to keep: ending it either way releases the snapshot.
-                if self._reader.in_transaction:
-                    await self._reader.execute("ROLLBACK")
+                if reader.in_transaction:
+                    await reader.execute("ROLLBACK")
+
+    @asynccontextmanager
+    async def _borrowed_reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        reader = await self._idle_readers.get()
+        try:
+            yield reader
+        finally:
+            self._idle_readers.put_nowait(reader)
 
     async def migrate(self, source: Traversable | None = None) -> MigrationReport:
         """Applies the pending migrations in order; refuses a database newer than the code."""
@@ -206,8 +221,8 @@ class Store:
         dest.parent.mkdir(parents=True, exist_ok=True)
         target = await aiosqlite.connect(dest)
         try:
-            async with self._read_lock:
-                await self._reader.backup(target)
+            async with self._borrowed_reader() as reader:
+                await reader.backup(target)
         finally:
             await target.close()
 
@@ -231,12 +246,12 @@ class Store:
         }
 
     async def close(self) -> None:
-        """Closes both connections (their threads end, so the process can exit); safe to call twice."""
+        """Closes every connection (their threads end, so the process can exit); safe to call twice."""
         if self._closed:
             return
         self._closed = True
         async with self._write_lock:
-            for conn in (self._reader, self._writer):
+            for conn in (*self._readers, self._writer):
                 try:
                     await conn.close()
                 except Exception:  # closing is best effort: the other connection must still be closed

@@ -16,9 +16,19 @@ that does not know them):
   edit_thread    thread_id, name?, archived?, locked?, applied_tags?, auto_archive_duration?
   add_role / remove_role   guild_id, user_id, role_id
   create_role    guild_id, name, mentionable?, color?, hoist?
+  delete_role    guild_id, role_id
   send_dm        user_id, content?, embeds?, components?, allowed_mentions (required), silent?
+  edit_interaction_reply   application_id, token, content (a string, or a list of strings and `$ref`s joined
+                 once resolved)                                                  (the private reply of a command)
+A string value may be {"$concat": [parts]}: the parts joined once their `$ref`s are resolved. A `$ref` with a
+"default" stands for that default when the referenced row failed (a thread post still goes out, without the
+follow role's mention, when the role could not be created).
 Results: sends {"message_id", "channel_id"}; create_thread {"thread_id", "channel_id"} (+ "message_id" for a
-forum post); edit_thread {"thread_id"}; create_role {"role_id"}; others {}.
+forum post); edit_thread {"thread_id"}; create_role {"role_id"}; edit_interaction_reply {"message_id"}; others {}.
+
+`edit_interaction_reply` completes a private reply already sent (the link to a thread that did not exist yet).
+Interaction tokens live 15 minutes: an edit delivered later is refused by Discord (404 Unknown Webhook) and
+recorded failed like any permanent failure; nothing else depends on it.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ FOUNDATION_KINDS = frozenset(
         "add_role",
         "remove_role",
         "create_role",
+        "delete_role",
         "send_dm",
     }
 )
@@ -62,6 +73,11 @@ def dm_lane(user_id: int) -> str:
 
 def roles_lane(guild_id: int) -> str:
     return f"guild:{guild_id}:roles"
+
+
+def reply_lane(guild_id: int | None) -> str:
+    # One lane per server: its edits wait in declaration order for threads made in that order.
+    return f"guild:{guild_id}:replies" if guild_id is not None else "replies"
 
 
 def edit_coalesce_key(channel_id: int, message_id: int | str) -> str:
@@ -108,6 +124,10 @@ class Delivery:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    # When an earlier attempt of this row may have acted on Discord: its first attempt's time (else None), and
+    # when this attempt was claimed; a transport compares them with Discord's nonce window.
+    earlier_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
 
     @property
     def nonce(self) -> str:
@@ -153,20 +173,27 @@ ClaimResult = Claimed | Blocked | Busy | None
 
 
 def _refs(value: Any) -> Iterable[int]:
+    yield from (row_id for row_id, _ in _ref_uses(value))
+
+
+def _ref_uses(value: Any) -> Iterable[tuple[int, bool]]:
+    """(row id, whether the reference has a default) for every `$ref` in a payload."""
     if isinstance(value, dict):
         if "$ref" in value:
-            yield int(value["$ref"])
+            yield int(value["$ref"]), "default" in value
         else:
             for item in value.values():
-                yield from _refs(item)
+                yield from _ref_uses(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _refs(item)
+            yield from _ref_uses(item)
 
 
 def _resolve(value: Any, results: dict[int, dict[str, Any]]) -> Any:
     if isinstance(value, dict):
         if "$ref" in value:
+            if int(value["$ref"]) not in results and "default" in value:
+                return value["default"]
             result = results[int(value["$ref"])]
             field = str(value.get("field", "message_id"))
             if field not in result:
@@ -174,9 +201,13 @@ def _resolve(value: Any, results: dict[int, dict[str, Any]]) -> Any:
             # A link to what another row makes (a thread's URL) is a string around its id.
             template = value.get("format")
             return str(template).replace("{}", str(result[field])) if template is not None else result[field]
+        if "$concat" in value:
+            return "".join(str(_resolve(part, results)) for part in value["$concat"])
         return {key: _resolve(item, results) for key, item in value.items()}
     if isinstance(value, list):
-        return [_resolve(item, results) for item in value]
+        # A list item whose reference fell back to a None default is left out (a role no longer mentioned).
+        resolved = [_resolve(item, results) for item in value]
+        return [item for item, raw in zip(resolved, value, strict=True) if item is not None or raw is None]
     return value
 
 
@@ -210,6 +241,8 @@ def _validate(kind: str, payload: dict[str, Any]) -> None:
         raise ValueError("send_message needs channel_id")
     if kind == "send_dm" and "user_id" not in payload:
         raise ValueError("send_dm needs user_id")
+    if kind == "edit_interaction_reply" and not (payload.get("application_id") and payload.get("token")):
+        raise ValueError("edit_interaction_reply needs application_id and token")
 
 
 async def enqueue(
@@ -329,9 +362,14 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
         head = _row(values)
         if head.status == "in_flight":
             return Busy(head.id)
-        needed = set(_refs(head.payload))
+        uses = list(_ref_uses(head.payload))
+        needed = {row_id for row_id, _ in uses}
+        optional = {row_id for row_id, has_default in uses if has_default} - {
+            row_id for row_id, has_default in uses if not has_default
+        }
         if head.depends_on is not None:
             needed.add(head.depends_on)
+            optional.discard(head.depends_on)
         results: dict[int, dict[str, Any]] = {}
         waiting_for: int | None = None
         broken: int | None = None
@@ -339,6 +377,8 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
             async with conn.execute("SELECT status, result FROM outbox WHERE id = ?", (row_id,)) as cursor:
                 dep = await cursor.fetchone()
             if dep is None or dep[0] in ("failed", "superseded"):
+                if row_id in optional:
+                    continue  # its placeholders take their defaults
                 broken = row_id
                 break
             if dep[0] != "done":
@@ -351,13 +391,27 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
             except KeyError as exc:
                 await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
                 continue
+            async with conn.execute("SELECT first_attempt_at FROM outbox WHERE id = ?", (head.id,)) as cursor:
+                first = await cursor.fetchone()
+            earlier = from_db_time(first[0]) if first is not None and first[0] is not None else None
             await conn.execute(
                 "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, not_before = NULL, "
-                "updated_at = ? "
+                "updated_at = ?, first_attempt_at = COALESCE(first_attempt_at, ?) "
                 "WHERE id = ?",
-                (stamp, head.id),
+                (stamp, stamp, head.id),
             )
-            return Claimed(Delivery(head.id, head.guild_id, head.lane, head.kind, payload, head.attempts + 1))
+            return Claimed(
+                Delivery(
+                    head.id,
+                    head.guild_id,
+                    head.lane,
+                    head.kind,
+                    payload,
+                    head.attempts + 1,
+                    earlier_attempt_at=earlier if head.attempts > 0 else None,
+                    claimed_at=now,
+                )
+            )
         if broken is not None:
             await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: row {broken}", now=now)
             continue
@@ -399,11 +453,15 @@ async def mark_retry(
     not_before: datetime,
     reason: str,
     now: datetime,
+    counted: bool = True,
 ) -> None:
-    """Puts an attempted row back to pending; `not_before` records when the next attempt is planned."""
+    """Puts an attempted row back to pending; `not_before` records when the next attempt is planned. An
+    attempt Discord refused before acting (a rate limit) is not `counted`: it brings no row closer to giving
+    up."""
     await conn.execute(
-        "UPDATE outbox SET status = 'pending', not_before = ?, updated_at = ?, error_text = ? WHERE id = ?",
-        (to_db_time(not_before), to_db_time(now), reason[:2000], row_id),
+        "UPDATE outbox SET status = 'pending', not_before = ?, updated_at = ?, error_text = ?, "
+        "attempts = CASE WHEN ? THEN attempts ELSE MAX(attempts - 1, 0) END WHERE id = ?",
+        (to_db_time(not_before), to_db_time(now), reason[:2000], counted, row_id),
     )
 
 

@@ -16,6 +16,7 @@ import aiohttp
 import discord
 from discord.http import Route
 
+from bot.delivery import markers
 from bot.delivery.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,13 @@ THREAD_ALREADY_CREATED = 160004
 UNKNOWN_MESSAGE = 10008
 DM_OPENED_TOO_FAST = 40003
 DM_OPENED_TOO_FAST_PAUSE_S = 60.0
+DMS_CLOSED = 50007
+UNKNOWN_ROLE = 10011
+THREAD_LOCKED = 160005
+TOO_MANY_THREADS = 160006
+# A thread that no longer takes messages: the post goes to the thread's parent channel instead.
+THREAD_FALLBACK_CODES = frozenset({THREAD_LOCKED, TOO_MANY_THREADS})
+RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast"})
 
 
 @dataclass(frozen=True)
@@ -156,18 +164,59 @@ class DiscordTransport:
                 return Delivered({"thread_id": str(message_id), "channel_id": str(delivery.payload["channel_id"])})
         if delivery.kind == "delete_message" and outcome.code == UNKNOWN_MESSAGE:
             return Delivered({"already_gone": True})
+        # A follow role deleted at closing while an add or removal still waited: nothing is left to do.
+        if delivery.kind in ("delete_role", "remove_role", "add_role") and outcome.code == UNKNOWN_ROLE:
+            return Delivered({"already_gone": True})
         return outcome
 
     @property
     def _http(self) -> Any:
         return self._client.http
 
-    async def _send_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
-        channel_id = int(delivery.payload["channel_id"])
+    def _bot_id(self) -> int | None:
+        user = self._client.user
+        return user.id if user is not None else None
+
+    async def _post(self, delivery: Delivery, context: DeliveryContext, channel_id: int) -> dict[str, Any]:
+        """Posts the row's message in `channel_id`, unless an earlier attempt already did and the nonce may
+        no longer protect the repeat."""
+        body = message_body(delivery.payload, nonce=delivery.nonce)
+        if markers.past_nonce_window(delivery):
+            await context.before_request()
+            found = await markers.earlier_message(
+                self._http,
+                channel_id,
+                body,
+                nonce=delivery.nonce,
+                bot_id=self._bot_id(),
+                since=delivery.earlier_attempt_at,
+            )
+            if found is not None:
+                log.info("outbox: row %s was already posted by an earlier attempt", delivery.id)
+                return found
         await context.before_request(message_channel_id=channel_id)
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-        data = await self._http.request(route, json=message_body(delivery.payload, nonce=delivery.nonce))
+        data = await self._http.request(route, json=body)
         return {"message_id": str(data["id"]), "channel_id": str(data.get("channel_id", channel_id))}
+
+    async def _send_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        channel_id = int(delivery.payload["channel_id"])
+        try:
+            return await self._post(delivery, context, channel_id)
+        except discord.HTTPException as exc:
+            if exc.code not in THREAD_FALLBACK_CODES:
+                raise
+            # Locked, or the server is at its active-thread cap: the followers still need to read it.
+            await context.before_request()
+            thread = await self._http.get_channel(channel_id)
+            parent = thread.get("parent_id")
+            if parent is None:
+                raise
+            log.warning(
+                "outbox: thread %s refused row %s (%s); posting in its parent", channel_id, delivery.id, exc.code
+            )
+            result = await self._post(delivery, context, int(parent))
+            return {**result, "fallback_from": str(channel_id)}
 
     async def _edit_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
         channel_id = int(delivery.payload["channel_id"])
@@ -192,6 +241,12 @@ class DiscordTransport:
     async def _create_thread(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
         payload = delivery.payload
         channel_id = int(payload["channel_id"])
+        if payload.get("message_id") is None and markers.may_have_acted(delivery) and delivery.guild_id is not None:
+            await context.before_request()
+            found = await markers.earlier_thread(self._http, delivery.guild_id, channel_id, str(payload["name"]))
+            if found is not None:
+                log.info("outbox: thread of row %s was already created by an earlier attempt", delivery.id)
+                return found
         await context.before_request()
         body: dict[str, Any] = {"name": payload["name"]}
         if "auto_archive_duration" in payload:
@@ -252,9 +307,39 @@ class DiscordTransport:
         fields = {
             key: payload[key] for key in ("name", "mentionable", "color", "hoist", "permissions") if key in payload
         }
+        guild_id = int(payload["guild_id"])
+        if markers.may_have_acted(delivery):
+            await context.before_request()
+            found = await markers.earlier_role(self._http, guild_id, str(payload["name"]))
+            if found is not None:
+                log.info("outbox: role of row %s was already created by an earlier attempt", delivery.id)
+                return found
         await context.before_request()
-        data = await self._http.create_role(int(payload["guild_id"]), **fields)
+        data = await self._http.create_role(guild_id, **fields)
         return {"role_id": str(data["id"])}
+
+    async def _delete_role(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        await context.before_request()
+        await self._http.delete_role(int(payload["guild_id"]), int(payload["role_id"]))
+        return {}
+
+    async def _edit_interaction_reply(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        payload = delivery.payload
+        content = payload.get("content", "")
+        if isinstance(content, list):  # parts around resolved references (a thread's URL)
+            content = "".join(str(part) for part in content)
+        body = {"content": content, "allowed_mentions": payload.get("allowed_mentions", {"parse": []})}
+        route = Route(
+            "PATCH",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+            webhook_id=int(payload["application_id"]),
+            webhook_token=str(payload["token"]),
+        )
+        # Interaction endpoints are not counted in the bot's global rate limit, but a request is a request.
+        await context.before_request()
+        data = await self._http.request(route, json=body)
+        return {"message_id": str((data or {}).get("id", ""))}
 
     async def _send_dm(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
         user_id = int(delivery.payload["user_id"])
@@ -264,7 +349,4 @@ class DiscordTransport:
             data = await self._http.start_private_message(user_id)
             channel_id = int(data["id"])
             await context.remember_dm_channel(user_id, channel_id)
-        await context.before_request(message_channel_id=channel_id)
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-        data = await self._http.request(route, json=message_body(delivery.payload, nonce=delivery.nonce))
-        return {"message_id": str(data["id"]), "channel_id": str(channel_id)}
+        return await self._post(delivery, context, channel_id)

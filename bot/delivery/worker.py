@@ -17,16 +17,19 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.db.store import Store
-from bot.delivery import outbox
+from bot.db.times import from_db_time, to_db_time
+from bot.delivery import aftermath, outbox
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, TokenBucket
-from bot.delivery.transport import Delivered, Failed, Outcome, RetryLater, Transport
+from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
 
 log = logging.getLogger(__name__)
+
+DM_PAUSE_KEY = "dm_paused_until"
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,13 @@ class _LaneContext:
         self._worker = worker
         self._lane = lane
         self.requested = False
+        self._dm_paced = False
 
     async def before_request(self, *, message_channel_id: int | None = None) -> None:
+        # One DM token per DM: opening the DM channel and sending in it are one DM at the configured pace.
+        if self._lane.startswith("dm:") and not self._dm_paced:
+            await self._worker._wait_for_dm_budget()
+            self._dm_paced = True
         await self._worker._wait_for_budget(message_channel_id)
         self.requested = True
         self._worker._performing.add(self._lane)
@@ -75,6 +83,7 @@ class OutboxWorker:
         jitter: float = 0.2,
         poll_s: float = 2.0,
         stop_timeout_s: float = 10.0,
+        dm_rate_per_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
@@ -89,8 +98,16 @@ class OutboxWorker:
         self._global = TokenBucket(global_rate, global_burst, monotonic=monotonic)
         self._channels = ChannelPacer(channel_messages, channel_window_s, monotonic=monotonic)
         self._paused_until = 0.0
+        # Discord treats mass DMs as spam: every DM request shares one slower pace, and a 40003 pauses them all.
+        self._dm_bucket = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic)
+        self._dm_paused_until = 0.0
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._performing: set[str] = set()
+        # Lanes whose head waits for another row (a thread, a message): not claimed again on every wake (each
+        # delivery wakes the dispatcher; hundreds of blocked lanes would each cost a write transaction), only
+        # once that row is recorded, and all of them every `poll_s` in case a head changed meanwhile.
+        self._blocked: dict[str, int] = {}
+        self._blocked_checked = 0.0
         self._wake_event = asyncio.Event()
         self._generation = 0
         self._dispatcher: asyncio.Task[None] | None = None
@@ -117,6 +134,13 @@ class OutboxWorker:
         self._stopping = False
         async with self.store.unit_of_work() as conn:
             resumed = await outbox.reset_in_flight(conn, now=self.clock.now())
+            async with conn.execute("SELECT value FROM delivery_state WHERE key = ?", (DM_PAUSE_KEY,)) as cursor:
+                paused = await cursor.fetchone()
+        if paused is not None:
+            remaining = (from_db_time(str(paused[0])) - self.clock.now()).total_seconds()
+            if remaining > 0:
+                self._dm_paused_until = self._monotonic() + remaining
+                log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
         if resumed:
             log.info("outbox: %d rows left in flight by the previous run will be attempted again", resumed)
         self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
@@ -170,8 +194,11 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox: could not read the pending lanes; trying again shortly")
                 lanes = []
+            if self._monotonic() - self._blocked_checked >= self.poll_s:
+                self._blocked.clear()
+                self._blocked_checked = self._monotonic()
             for lane in lanes:
-                if lane not in self._lanes and not self._stopping:
+                if lane not in self._lanes and lane not in self._blocked and not self._stopping:
                     task = asyncio.create_task(self._run_lane(lane), name=f"tocsin-outbox-{lane}")
                     self._lanes[lane] = task
                     task.add_done_callback(functools.partial(self._lane_finished, lane))
@@ -195,6 +222,8 @@ class OutboxWorker:
                 await asyncio.sleep(self._backoff_delay(1))
                 continue
             if not isinstance(claim, Claimed):
+                if isinstance(claim, Blocked):
+                    self._blocked[lane] = claim.waiting_for
                 if isinstance(claim, Blocked | Busy) or generation == self._generation:
                     return  # a commit (wake) or the dependency's completion brings the lane back
                 continue  # something was committed while we looked: look again before leaving
@@ -228,19 +257,30 @@ class OutboxWorker:
 
     async def _record(self, delivery: Delivery, outcome: Outcome) -> float | None:
         now = self.clock.now()
-        if isinstance(outcome, RetryLater) and delivery.attempts >= self.max_attempts:
+        # Discord refused a rate-limited request before acting: such attempts never bring a row closer to giving up.
+        rate_limited = isinstance(outcome, RetryLater) and outcome.reason in RATE_LIMIT_REASONS
+        if isinstance(outcome, RetryLater) and not rate_limited and delivery.attempts >= self.max_attempts:
             outcome = Failed(None, None, f"gave up after {delivery.attempts} attempts: {outcome.reason}")
         wait = 0.0
+        dm_pause_until: datetime | None = None
         if isinstance(outcome, RetryLater):
             wait = outcome.after_s if outcome.after_s is not None else self._backoff_delay(delivery.attempts)
             if outcome.is_global:  # before any other await, so no lane slips a request in meanwhile
                 self._paused_until = max(self._paused_until, self._monotonic() + wait)
+            if outcome.reason == "dm_opened_too_fast":
+                self._dm_paused_until = max(self._dm_paused_until, self._monotonic() + wait)
+                dm_pause_until = now + timedelta(seconds=wait)
+                log.warning("outbox: Discord refused to open a DM (40003): every DM pauses for %.0f s", wait)
         async with self.store.unit_of_work() as conn:
             if isinstance(outcome, Delivered):
                 await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
+                await aftermath.after_delivered(conn, delivery, outcome.result)
             elif isinstance(outcome, Failed):
                 await outbox.mark_failed(
                     conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now
+                )
+                await aftermath.after_failed(
+                    conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
                 )
             else:
                 await outbox.mark_retry(
@@ -249,7 +289,17 @@ class OutboxWorker:
                     not_before=now + timedelta(seconds=wait),
                     reason=outcome.reason,
                     now=now,
+                    counted=not rate_limited,
                 )
+                if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
+                    await conn.execute(
+                        "INSERT INTO delivery_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) "
+                        "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                        (DM_PAUSE_KEY, to_db_time(dm_pause_until), to_db_time(now)),
+                    )
+        if isinstance(outcome, Delivered | Failed):
+            for lane in [lane for lane, row_id in self._blocked.items() if row_id == delivery.id]:
+                del self._blocked[lane]
         if isinstance(outcome, Delivered):
             self._delivered += 1
             self.wake()  # rows of other lanes may have been waiting for this one
@@ -288,6 +338,14 @@ class OutboxWorker:
             await self._channels.acquire(message_channel_id)
         await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
+
+    async def _wait_for_dm_budget(self) -> None:
+        while (remaining := self._dm_paused_until - self._monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
+        await self._dm_bucket.acquire()
+        # A 40003 may have come back while this request queued for its turn.
+        while (remaining := self._dm_paused_until - self._monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
 
     async def _wait_out_pause(self) -> None:
         # A pause ends at a known instant; polling the deadline is simpler than an event nobody would set.

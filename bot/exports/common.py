@@ -81,6 +81,19 @@ DEFINITION_KEYS = (
     "export.definition.territories",
     "export.definition.updates",
 )
+# Kinds whose sentence reads only the entry's details (not the incident's measure nor its authors' names).
+_WORDED_ALONE = frozenset(
+    {
+        UpdateKind.NOTE,
+        UpdateKind.STATUS_CHANGED,
+        UpdateKind.SEVERITY_CHANGED,
+        UpdateKind.WORKAROUND_CHANGED,
+        UpdateKind.ETA_CHANGED,
+        UpdateKind.AFFECTED,
+        UpdateKind.REOPENED,
+        UpdateKind.CANCELLED,
+    }
+)
 # A date before any incident, so that `format_datetime` always writes the year where a date must stand alone.
 _ANY_OTHER_YEAR = datetime(1900, 6, 1, tzinfo=UTC)
 
@@ -132,6 +145,9 @@ class Words:
     _durations: dict[int | timedelta, str] = field(default_factory=dict)
     _labels: dict[str, str] = field(default_factory=dict)
     _templates: dict[str, str] = field(default_factory=dict)
+    _entries: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _territory_lists: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _services: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -216,6 +232,9 @@ class Words:
     def kind(self, kind: UpdateKind) -> str:
         return self(KIND_KEYS[kind])
 
+    def kind_labels(self) -> dict[UpdateKind, str]:
+        return {kind: self(key) for kind, key in KIND_KEYS.items()}
+
     def territory(self, ref: str) -> str:
         try:
             return territory_data.label(territory_data.get(ref), self.language)
@@ -223,7 +242,12 @@ class Words:
             return ref
 
     def territories(self, incident: Incident) -> str:
-        return ", ".join(self.territory(ref) for ref in incident.territories)
+        # Thousands of incidents share a few lists of territories.
+        text = self._territory_lists.get(incident.territories)
+        if text is None:
+            text = ", ".join(self.territory(ref) for ref in incident.territories)
+            self._territory_lists[incident.territories] = text
+        return text
 
     def duration_or_open(self, m: Measure) -> str:
         """ "2 j 23 h", "en cours (depuis 4 j 4 h)", or "annulée"."""
@@ -321,6 +345,23 @@ class Words:
         return []
 
     def entry_text(self, m: Measure, entry: Update) -> str:
+        # Entries whose words depend on nothing but their details (notes, status and workaround changes…) repeat
+        # across a large export: each is worded once.
+        key: tuple[Any, ...] | None = None
+        if entry.kind in _WORDED_ALONE:
+            try:
+                key = (entry.kind, *entry.details.items())
+                text = self._entries.get(key)
+            except TypeError:  # a detail that is not hashable: word it every time
+                key, text = None, None
+            if text is not None:
+                return text
+        text = self._entry_text(m, entry)
+        if key is not None:
+            self._entries[key] = text
+        return text
+
+    def _entry_text(self, m: Measure, entry: Update) -> str:
         text = ""
         for line in self.entry(m, entry):
             if line:
@@ -337,6 +378,13 @@ class Words:
             return str(value)
 
     def _service(self, name: str, previous: str | None, current: str) -> str:
+        key = (name, previous, current)
+        text = self._services.get(key)
+        if text is None:
+            text = self._services[key] = self._service_line(name, previous, current)
+        return text
+
+    def _service_line(self, name: str, previous: str | None, current: str) -> str:
         state = self._state_label(current)
         if previous is None:
             return self("export.entry.service", name=name, state=state)

@@ -33,6 +33,7 @@ from bot.domain.routing import AnnouncementTarget, Route, announcement_targets, 
 from bot.domain.text import name_key
 from bot.domain.updates import Announce, Update
 from bot.i18n import Language, default_catalogue
+from bot.services import direct_messages, following
 
 # A thread whose last message is a week old archives itself; Tocsin archives resolved threads sooner itself.
 THREAD_AUTO_ARCHIVE_MINUTES = 10080
@@ -177,10 +178,10 @@ async def _announce(
 # --- every later change -----------------------------------------------------------------------------------
 
 
-def thread_post_mentions(stored: StoredIncident) -> int | None:
-    """The role a thread post mentions: the incident's follow role once the delivery issue creates it. The one
+async def thread_post_mentions(conn: aiosqlite.Connection, stored: StoredIncident) -> following.RoleRef | None:
+    """The role a thread post mentions: the incident's follow role (a `$ref` while it is being created). The one
     place that decides who a thread post may ping (with the people the domain names)."""
-    return stored.follow_role_id
+    return await following.thread_post_role(conn, stored)
 
 
 @dataclass(frozen=True)
@@ -213,17 +214,19 @@ async def plan_changed(
         return None
     link = thread_link(incident.guild_id, thread_row)
     post_row: int | None = None
+    if following.status_closed(context.status_from) and incident.is_open:
+        await following.plan_reopened(conn, stored, now=now)  # before the post, which mentions the new role
     if announce.thread_post:
         post = messages.thread_post(
             incident,
             entries,
             language,
-            follow_role_id=thread_post_mentions(stored),
             mention_users=announce.mention_users,
             silent=announce.silent,
             durations=context.durations,
         )
         if post is not None:
+            post = following.with_role_mention(post, await thread_post_mentions(conn, stored))
             post_row = await outbox.enqueue(
                 conn,
                 guild_id=incident.guild_id,
@@ -283,6 +286,12 @@ async def plan_changed(
                 payload={"channel_id": item.channel_id, **_linked(news, link)},
                 now=now,
             )
+    if announce.dm_followers and not announce.silent and announce.thread_post:
+        await direct_messages.plan_dms(
+            conn, stored, entries, server_language=language, durations=context.durations, now=now
+        )
+    if not incident.is_open and not following.status_closed(context.status_from):
+        await following.plan_closed(conn, stored, lane, now=now)
     return post_row
 
 

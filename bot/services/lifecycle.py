@@ -21,7 +21,6 @@ Decisions where DESIGN.md and the issue are silent:
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,8 +47,16 @@ from bot.domain.text import FIELD_LABELS, name_key
 from bot.domain.timeparse import TimeParseError, parse_when
 from bot.domain.updates import Outcome, Update
 from bot.i18n import Msg
+from bot.services import following
 from bot.services.guild_config import DEFAULT_SECTORS, GuildConfig, load_config
-from bot.services.incident_messages import ChangeContext, IncidentChannel, plan_archive, plan_changed, plan_declared
+from bot.services.incident_messages import (
+    ChangeContext,
+    IncidentChannel,
+    plan_archive,
+    plan_changed,
+    plan_declared,
+    thread_link,
+)
 
 ForumTags = Callable[[int], Mapping[str, int] | None]
 
@@ -320,6 +327,8 @@ class Lifecycle:
         self.store = store
         self.defaults = defaults
         self.forum_tags: ForumTags = forum_tags or (lambda _channel_id: None)
+        # Called with the incident's row id after each committed change (the nudges replan from there).
+        self.after_commit: list[Callable[[int], Awaitable[None]]] = []
 
     async def config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
         return await load_config(
@@ -428,6 +437,8 @@ class Lifecycle:
                 result.to_json(),
                 now,
             )
+        for hook in self.after_commit:
+            await hook(incident_id)
         return result
 
     # -- every change of a declared incident --
@@ -476,6 +487,8 @@ class Lifecycle:
             )
             kinds = ", ".join(entry.kind.value for entry in outcome.entries)
             await self._finish(conn, actor, action, arguments, f"#{number}: {kinds}", result.to_json(), now)
+        for hook in self.after_commit:
+            await hook(stored.id)
         return result
 
     async def update(self, actor: Actor, number: int, typed: UpdateInput, *, now: datetime) -> ChangeResult:
@@ -623,9 +636,12 @@ class Lifecycle:
                     await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
                     await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=None)
                     count = outcome.incident.affected_count
-                await repo.subscribe(conn, actor.guild_id, actor.user_id, "incident", str(stored.id), at=now)
+                if await repo.subscribe(conn, actor.guild_id, actor.user_id, "incident", str(stored.id), at=now):
+                    await following.give_follow_role(conn, stored, actor.user_id, now=now)
             else:
                 new = await repo.subscribe(conn, actor.guild_id, actor.user_id, "incident", str(stored.id), at=now)
+                if new:
+                    await following.give_follow_role(conn, stored, actor.user_id, now=now)
             result = "counted" if new else "already"
             await self._finish(conn, actor, action, {"incident": number}, f"#{number}: {result}", {}, now)
         return ClickResult(number=number, new=new, affected_count=count)
@@ -704,21 +720,48 @@ class Lifecycle:
         await self._audit_read(guild_id, user_id, "outage list", arguments, f"{shown} listed", now)
         return ListResult(tuple(found_incidents[:limit]), len(found_incidents) > limit, window)
 
-    async def thread_id(self, thread_row: int, *, timeout: float = 2.0) -> int | None:
-        """The thread's id once the outbox made it (for the private reply's link), or None if it takes
-        longer than `timeout` seconds (the reply then names the incident channel)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            async with self.store.reading() as conn:
-                row = await outbox.get(conn, thread_row)
-            if row is None or row.status in ("failed", "superseded"):
-                return None
-            if row.status == "done" and row.result is not None and "thread_id" in row.result:
-                return int(row.result["thread_id"])
-            if loop.time() >= deadline:
-                return None
-            await asyncio.sleep(0.01)
+    async def thread_id(self, thread_row: int) -> int | None:
+        """The thread's id if the outbox has made it already, else None: the private reply never waits for
+        it (the thread waits for the status message, paced by Discord's 5 messages / 5 s per channel); the
+        link is added to the reply later by `link_private_reply`."""
+        async with self.store.reading() as conn:
+            row = await outbox.get(conn, thread_row)
+        if row is not None and row.status == "done" and row.result is not None and "thread_id" in row.result:
+            return int(row.result["thread_id"])
+        return None
+
+    async def link_private_reply(
+        self,
+        guild_id: int,
+        thread_row: int,
+        *,
+        application_id: int,
+        token: str,
+        before: str,
+        after: str,
+        now: datetime,
+    ) -> int:
+        """Asks the worker to edit a private reply already sent into `before` + the thread's URL + `after` once
+        the thread exists; returns the outbox row.
+
+        Written after the reply was sent, not in the declaration's transaction: an edit delivered before the
+        reply itself would race with it (the reply would then be a second message, or overwrite the link). A
+        crash in between costs the link only; the declaration and its messages are already committed. The
+        token lives 15 minutes: a later edit is refused by Discord and recorded failed, harmlessly."""
+        async with self.store.unit_of_work() as conn:
+            return await outbox.enqueue(
+                conn,
+                guild_id=guild_id,
+                lane=outbox.reply_lane(guild_id),
+                kind="edit_interaction_reply",
+                payload={
+                    "application_id": str(application_id),
+                    "token": token,
+                    "content": [before, thread_link(guild_id, thread_row), after],
+                    "allowed_mentions": {"parse": []},
+                },
+                now=now,
+            )
 
     # -- archiving resolved threads --
 

@@ -3,7 +3,7 @@ of what the channels show (texts, embed fields, who was notified), all through t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -104,8 +104,35 @@ def notified(
     return sorted(out)
 
 
+def private_reply_now(d: DiscordDouble, ix: InteractionHandle) -> str:
+    """The private reply as the person sees it at this moment: the bot may have edited it since (a declaration's
+    reply gets the thread's link once the thread exists)."""
+    state = d.world.interactions[ix.id]
+    assert state.reply_message_id is not None, "no reply yet"
+    return text_of(d.world.message_dict(d.world.interaction_message(state, state.reply_message_id)))
+
+
+async def private_reply_linking(d: DiscordDouble, ix: InteractionHandle, thread_id: int) -> str:
+    """The private reply once it links the thread `thread_id`."""
+    await private_reply(ix)
+    await d.wait_for(lambda: str(thread_id) in private_reply_now(d, ix), what="the thread's link in the private reply")
+    return private_reply_now(d, ix)
+
+
 async def private_reply(ix: InteractionHandle) -> str:
     """The whole text of the reply only the person who acted sees; fails if it was public."""
     reply = await ix.reply()
     assert ix.ephemeral, f"the reply should be private, it was posted for all: {reply.get('content')!r}"
     return text_of(reply)
+
+
+async def play_steps(steps: Sequence[Callable[[], Awaitable[None]]], begin: Callable[[], None] | None = None) -> None:
+    """Plays a scenario's steps in order; a failure names the step (its docstring is the scenario's line), so one
+    run of the whole scenario says which step the bot first gets wrong."""
+    for step in steps:
+        if begin is not None:
+            begin()
+        try:
+            await step()
+        except (AssertionError, TimeoutError) as failure:
+            raise AssertionError(f"{step.__name__} — {(step.__doc__ or '').strip()}\n{failure}") from failure

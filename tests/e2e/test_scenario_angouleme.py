@@ -24,6 +24,7 @@ from tests.e2e.scenario_support import (
     notified,
     paris,
     pick,
+    play_steps,
     private_reply,
     settle,
     stamp,
@@ -34,9 +35,6 @@ from tests.e2e.scenario_support import (
 # Lines that need issue 5 (delivery: follows that notify, DMs, reminders) — asserted when it lands; what is
 # observable of them today is asserted below.
 PENDING_DELIVERY_LINES = [
-    "step 2 (issue 5): 'Suivre' offers 'also by direct message' and agent.angouleme chooses it",
-    "step 3 (issue 5): agent.angouleme gets exactly one DM for the telephony update",
-    "step 3/4 (issue 5): the thread posts notify the incident's followers (agent.angouleme) via the follow role",
     "step 5 (issue 5): /rappel 'lundi 9h' 'Point avec la DSI de GrandAngoulême' → reminder Mon 31/07 09:00 in the "
     "thread, once, although the bot restarted on Sunday",
     "nudges (issue 5): major incident, 4 h cadence in working hours, to coord.anne",
@@ -86,9 +84,10 @@ class Angouleme:
         self.double.set_time(paris(2023, 7, 25, 9, 0))
         await self.start_bot()
         await configure(self.double, self.server)
-        for step in [self.step1, self.step2, self.step3, self.step4, self.step5][:upto]:
-            self.notes_before = len(self.double.notifications())
-            await step()
+        await play_steps([self.step1, self.step2, self.step3, self.step4, self.step5][:upto], self.begin)
+
+    def begin(self) -> None:
+        self.notes_before = len(self.double.notifications())
 
     async def step1(self) -> None:
         """Tue 25/07 09:30 — coord.anne declares the cyberattack."""
@@ -138,16 +137,24 @@ class Angouleme:
         assert notified(d, self.server, self.notes_before) == [("agent.angouleme", "collectivites", "role_mention")]
 
     async def step2(self) -> None:
-        """agent.angouleme clicks "Suivre" (the DM choice is issue 5's)."""
+        """agent.angouleme clicks "Suivre" and chooses to be told by DM too."""
         d, m, c = self.double, self.m, self.c
         d.set_time(paris(2023, 7, 25, 9, 45))
         before = counts(d, self.server)
         announcement = self.standing("collectivites")
+        agent = m["agent.angouleme"]
         follow = await d.click(
-            m["agent.angouleme"], c["collectivites"], int(announcement["id"]), f"tocsin:follow:{self.server.guild_id}:1"
+            agent, c["collectivites"], int(announcement["id"]), f"tocsin:follow:{self.server.guild_id}:1"
         )
-        assert (await private_reply(follow)).strip()
+        answer = await private_reply(follow)
+        assert answer.startswith("Vous suivez désormais la panne #1."), answer
+        reply = await follow.reply()
+        choice = f"tocsin:followdm:{self.server.guild_id}:1:{agent}"
+        assert choice in custom_ids(reply), custom_ids(reply)
+        dm = await d.click(agent, c["collectivites"], int(reply["id"]), choice)
+        assert "Vous recevrez aussi chaque mise à jour par message privé." in await private_reply(dm)
         await settle(d, self.server)
+        assert d.dms(agent) == [], "choosing DMs sends none by itself"
         assert counts(d, self.server) == before, "following posts nothing anyone sees"
         assert notified(d, self.server, self.notes_before) == []
 
@@ -170,7 +177,8 @@ class Angouleme:
             what="the announcements to show telephony restored",
         )
         await settle(d, self.server)
-        (post,) = d.channel_messages(self.thread_id)[posts_before:]
+        # Nudges (plain lines, issue 5) may share the thread; the update's post is the one with an embed.
+        (post,) = [p for p in d.channel_messages(self.thread_id)[posts_before:] if p.get("embeds")]
         assert PHONES_NOTE in text_of(post) and "téléphonie** : rétabli après 2 j 6 h" in text_of(post), text_of(post)
         for message in [status_message(d, self.thread_id), self.standing("collectivites")]:
             shown = text_of(message)
@@ -178,6 +186,19 @@ class Angouleme:
             assert "🔴 **sites web** : en panne" in shown and "🔴 **messagerie** : en panne" in shown, shown
         assert {ch: len(d.channel_messages(c[ch])) for ch in ANNOUNCED} == channels_before, "edited, not reposted"
         assert self.public_notes() == []
+        self.assert_follower_told(post)
+        (dm,) = d.dms(m["agent.angouleme"])
+        assert "Nouvelle mise à jour" in dm["content"] and PHONES_NOTE in text_of(dm), text_of(dm)
+
+    def assert_follower_told(self, post: dict[str, Any]) -> None:
+        """The update's thread post mentions the incident's follow role: agent.angouleme is notified once."""
+        d = self.double
+        assert post["content"].startswith("<@&"), post["content"]
+        told = [n for n in d.notifications()[self.notes_before :] if n.user_id == self.m["agent.angouleme"]]
+        assert sorted((n.channel_id == self.thread_id, n.reason) for n in told) == [
+            (False, "dm"),
+            (True, "role_mention"),
+        ]
 
     async def step4(self) -> None:
         """Sat 29/07 12:00 — a note: thread post, announcements edited, no new ping in #collectivites."""
@@ -196,11 +217,14 @@ class Angouleme:
             what="the announcements to be edited",
         )
         await settle(d, self.server)
-        (post,) = d.channel_messages(self.thread_id)[posts_before:]
+        # Nudges (plain lines, issue 5) may share the thread; the update's post is the one with an embed.
+        (post,) = [p for p in d.channel_messages(self.thread_id)[posts_before:] if p.get("embeds")]
         assert SATURDAY_NOTE in text_of(post)
         for channel in list(ANNOUNCED) + list(NOT_ANNOUNCED):
             assert len(d.channel_messages(c[channel])) == channels_before[c[channel]], channel
         assert self.public_notes() == []
+        self.assert_follower_told(post)
+        assert len(d.dms(m["agent.angouleme"])) == 2, "one DM per update"
 
     async def step5(self) -> None:
         """The bot restarts on Sunday; the incident is still there afterwards (the reminder itself: issue 5)."""
@@ -221,8 +245,9 @@ STEPS = ["1-declared", "2-follow", "3-telephony-restored", "4-saturday-note", "5
 
 
 @pytest.mark.scenario
-@pytest.mark.parametrize("upto", range(1, len(STEPS) + 1), ids=STEPS)
-async def test_angouleme(double: DiscordDouble, server: Server, tmp_path: Path, upto: int) -> None:
+async def test_angouleme(double: DiscordDouble, server: Server, tmp_path: Path) -> None:
+    """The whole scenario in one run (a failure names its step)."""
+    upto = len(STEPS)
     scenario = Angouleme(double, server, tmp_path)
     try:
         await scenario.play(upto)

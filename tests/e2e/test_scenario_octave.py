@@ -23,6 +23,7 @@ from tests.e2e.scenario_support import (
     notified,
     paris,
     pick,
+    play_steps,
     private_reply,
     settle,
     stamp,
@@ -33,13 +34,8 @@ from tests.e2e.scenario_support import (
 # Lines that need issue 5 (delivery: sector follows, nudges, ETA reminders) — asserted when it lands; what is
 # observable of them today is asserted below.
 PENDING_DELIVERY_LINES = [
-    "step 1 (issue 5): nudges to coord.yann Tue 20/08 09:00, 13:00, 17:00 (major: 4 h, working hours only), "
-    "then one note in #journal-bot at Wed 21/08 09:00 instead of a fourth",
-    "step 3 (issue 5): libr.toulouse runs /suivre secteur librairie → gets @librairies and a private French "
-    "confirmation",
     "step 4 (issue 5): Mon 16/09 09:00 (the ETA, Sun 15/09 09:00, waited for working hours) one reminder in the "
     "thread asking to confirm or move the ETA",
-    "step 5 (issue 5, through step 3): the recovery in #librairies notifies libr.toulouse, once",
 ]
 
 TITLE = "Rançongiciel chez Octave : distributeurs du livre à l'arrêt"
@@ -75,9 +71,10 @@ class Octave:
         self.bot = BotProcess(self.double, self.workdir, guild_id=self.server.guild_id)
         await self.bot.start()
         await configure(self.double, self.server)
-        for step in [self.step1, self.step2, self.step4, self.step5][:upto]:
-            self.notes_before = len(self.double.notifications())
-            await step()
+        await play_steps([self.step1, self.step2, self.step3, self.step4, self.step5][:upto], self.begin)
+
+    def begin(self) -> None:
+        self.notes_before = len(self.double.notifications())
 
     async def step1(self) -> None:
         """Mon 19/08 15:00 — coord.yann declares for all of France."""
@@ -126,6 +123,27 @@ class Octave:
             assert d.channel_messages(c[channel]) == [], f"#{channel} should not have received the incident"
         # @librairies has no member yet (libr.toulouse follows the sector only at step 3): nobody is pinged.
         assert notified(d, self.server, self.notes_before) == []
+        await self.nudges_after_declaration()
+
+    async def nudges_after_declaration(self) -> None:
+        """Nudges to coord.yann (major: 4 h, working hours only): Tue 20/08 09:00 (Monday 19:00 is outside
+        working hours), 13:00, 17:00, then one note in #journal-bot at Wed 21/08 09:00 instead of a fourth."""
+        d, c = self.double, self.c
+        yann = self.m["coord.yann"]
+        for moment in (paris(2024, 8, 20, 9, 0), paris(2024, 8, 20, 13, 0), paris(2024, 8, 20, 17, 0)):
+            posts = len(d.channel_messages(self.thread_id))
+            notes = len(d.notifications())
+            d.set_time(moment)
+            (nudge,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
+            assert nudge["content"].startswith(f"<@{yann}> Il est temps de publier une mise à jour"), nudge["content"]
+            await settle(d, self.server)
+            assert notified(d, self.server, notes) == [("coord.yann", str(self.thread_id), "user_mention")]
+        posts = len(d.channel_messages(self.thread_id))
+        d.set_time(paris(2024, 8, 21, 9, 0))
+        (note,) = await d.wait_for_messages(c["journal-bot"], 1)
+        assert "3 relances sans mise à jour" in note["content"], note["content"]
+        await settle(d, self.server)
+        assert len(d.channel_messages(self.thread_id)) == posts, "no fourth nudge"
 
     async def step2(self) -> None:
         """Fri 23/08 10:00 — cause identified, a workaround, two services degraded, ETA "mi-septembre"."""
@@ -169,6 +187,21 @@ class Octave:
             assert d.channel_messages(c[channel]) == []
         assert notified(d, self.server, self.notes_before) == []
 
+    async def step3(self) -> None:
+        """libr.toulouse runs /suivre secteur librairie: gets @librairies and a private confirmation in French."""
+        d, m, c = self.double, self.m, self.c
+        role = self.server.roles["librairies"]
+        before = counts(d, self.server)
+        ix = await d.run_command(m["libr.toulouse"], c["occitanie"], "follow", {"sector": "librairie"})
+        said = await private_reply(ix)
+        assert said == f"Vous suivez désormais librairie : vous avez <@&{role}>, que les annonces mentionnent.", said
+        await d.wait_for(
+            lambda: role in d.member_roles(self.server.guild_id, m["libr.toulouse"]), what="the @librairies role"
+        )
+        await settle(d, self.server)
+        assert counts(d, self.server) == before, "nothing is posted"
+        assert notified(d, self.server, self.notes_before) == []
+
     async def step4(self) -> None:
         """The ETA (Sun 15/09) passes; the ETA reminder (issue 5) goes to the thread, nothing to the channels."""
         d = self.double
@@ -206,15 +239,19 @@ class Octave:
                 assert "<@" not in recovery["content"], (channel, recovery["content"])
         for channel in NOT_ANNOUNCED:
             assert d.channel_messages(c[channel]) == []
-        assert notified(d, self.server, self.notes_before, channels=list(c.values())) == []
+        # libr.toulouse follows the sector since step 3: the recovery in #librairies notifies them, once.
+        assert notified(d, self.server, self.notes_before, channels=list(c.values())) == [
+            ("libr.toulouse", "librairies", "role_mention")
+        ]
 
 
-STEPS = ["1-declared-france-entiere", "2-new-workaround-and-eta", "4-eta-passes", "5-resolved"]
+STEPS = ["1-declared-france-entiere", "2-new-workaround-and-eta", "3-follow-sector", "4-eta-passes", "5-resolved"]
 
 
 @pytest.mark.scenario
-@pytest.mark.parametrize("upto", range(1, len(STEPS) + 1), ids=STEPS)
-async def test_octave(double: DiscordDouble, server: Server, tmp_path: Path, upto: int) -> None:
+async def test_octave(double: DiscordDouble, server: Server, tmp_path: Path) -> None:
+    """The whole scenario in one run (a failure names its step)."""
+    upto = len(STEPS)
     scenario = Octave(double, server, tmp_path)
     try:
         await scenario.play(upto)
