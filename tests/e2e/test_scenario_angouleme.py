@@ -34,11 +34,7 @@ from tests.e2e.scenario_support import (
 
 # Lines that need issue 5 (delivery: follows that notify, DMs, reminders) — asserted when it lands; what is
 # observable of them today is asserted below.
-PENDING_DELIVERY_LINES = [
-    "step 5 (issue 5): /rappel 'lundi 9h' 'Point avec la DSI de GrandAngoulême' → reminder Mon 31/07 09:00 in the "
-    "thread, once, although the bot restarted on Sunday",
-    "nudges (issue 5): major incident, 4 h cadence in working hours, to coord.anne",
-]
+PENDING_DELIVERY_LINES: list[str] = []
 
 TITLE = "Cyberattaque : Ville d'Angoulême, GrandAngoulême, L'Alpha"
 HEADING = f"#1 · {TITLE}"
@@ -48,6 +44,8 @@ STARTED = paris(2023, 7, 25, 8, 0)  # "ce matin 8h", said at 09:30
 WORKAROUND = "Accueil physique uniquement, aux horaires habituels."
 PHONES_NOTE = "Lignes téléphoniques rétablies."
 SATURDAY_NOTE = "Sites internet toujours indisponibles. Plainte déposée."
+REMINDER = "Point avec la DSI de GrandAngoulême"
+MONDAY_9 = paris(2023, 7, 31, 9, 0)  # "lundi 9h", said on Sunday 30/07
 
 
 class Angouleme:
@@ -71,6 +69,25 @@ class Angouleme:
 
     def public_notes(self) -> list[tuple[str, str, str]]:
         return notified(self.double, self.server, self.notes_before, channels=list(self.c.values()))
+
+    async def nudges(self, times: list[tuple[int, int, int]], *, note_at: tuple[int, int, int]) -> None:
+        """One line to coord.anne (the owner) in the thread at each of `times` (July 2023, Paris), mentioning only
+        her, then one note in #journal-bot at `note_at` instead of a fourth nudge."""
+        d = self.double
+        anne = self.m["coord.anne"]
+        for day, hour, minute in times:
+            posts, notes = len(d.channel_messages(self.thread_id)), len(d.notifications())
+            d.set_time(paris(2023, 7, day, hour, minute))
+            (line,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
+            assert line["content"].startswith(f"<@{anne}> Il est temps de publier"), line["content"]
+            await settle(d, self.server)
+            assert notified(d, self.server, notes) == [("coord.anne", str(self.thread_id), "user_mention")]
+        posts, logged = len(d.channel_messages(self.thread_id)), len(d.channel_messages(self.c["journal-bot"]))
+        d.set_time(paris(2023, 7, *note_at))
+        (note,) = (await d.wait_for_messages(self.c["journal-bot"], logged + 1))[logged:]
+        assert "3 relances sans mise à jour" in note["content"], note["content"]
+        await settle(d, self.server)
+        assert len(d.channel_messages(self.thread_id)) == posts, "no fourth nudge"
 
     async def start_bot(self) -> None:
         self.bot = BotProcess(self.double, self.workdir, guild_id=self.server.guild_id)
@@ -157,6 +174,10 @@ class Angouleme:
         assert d.dms(agent) == [], "choosing DMs sends none by itself"
         assert counts(d, self.server) == before, "following posts nothing anyone sees"
         assert notified(d, self.server, self.notes_before) == []
+        # Nudges (major: 4 h, working hours Mon–Fri 09:00–19:00), counted from the declaration, Tue 25/07 09:30:
+        # 09:30 + 4 h = 13:30; 13:30 + 4 h = 17:30; 17:30 + 4 h = 21:30, outside working hours → Wed 26/07 09:00;
+        # then instead of a fourth, 09:00 + 4 h = Wed 13:00, one note in #journal-bot; nothing until the update.
+        await self.nudges([(25, 13, 30), (25, 17, 30), (26, 9, 0)], note_at=(26, 13, 0))
 
     async def step3(self) -> None:
         """Thu 27/07 14:00 — telephony is back: partial recovery, each service with its own state."""
@@ -189,6 +210,9 @@ class Angouleme:
         self.assert_follower_told(post)
         (dm,) = d.dms(m["agent.angouleme"])
         assert "Nouvelle mise à jour" in dm["content"] and PHONES_NOTE in text_of(dm), text_of(dm)
+        # The update resets the count: Thu 27/07 14:00 + 4 h = 18:00; 18:00 + 4 h = 22:00, outside working hours
+        # → Fri 28/07 09:00; 09:00 + 4 h = 13:00; then 13:00 + 4 h = Fri 17:00, the note in #journal-bot.
+        await self.nudges([(27, 18, 0), (28, 9, 0), (28, 13, 0)], note_at=(28, 17, 0))
 
     def assert_follower_told(self, post: dict[str, Any]) -> None:
         """The update's thread post mentions the incident's follow role: agent.angouleme is notified once."""
@@ -227,18 +251,47 @@ class Angouleme:
         assert len(d.dms(m["agent.angouleme"])) == 2, "one DM per update"
 
     async def step5(self) -> None:
-        """The bot restarts on Sunday; the incident is still there afterwards (the reminder itself: issue 5)."""
+        """Sun 30/07 10:00 — coord.anne sets /rappel "lundi 9h" "Point avec la DSI de GrandAngoulême" in the
+        incident's thread; the bot restarts on Sunday; Mon 31/07 09:00 the reminder comes, in the thread, once."""
         d, m, c = self.double, self.m, self.c
+        anne = m["coord.anne"]
         d.set_time(paris(2023, 7, 30, 10, 0))
+        ix = await d.run_command(
+            anne, c["incidents"], "remind", {"when": "lundi 9h", "what": REMINDER, "where": "thread", "incident": "1"}
+        )
+        assert stamp(MONDAY_9) in await private_reply(ix)
+        await settle(d, self.server)
+        posts, notes = len(d.channel_messages(self.thread_id)), len(d.notifications())
         await self.stop_bot()
         await self.start_bot()
-        d.set_time(paris(2023, 7, 31, 9, 0))
+        await settle(d, self.server)
+        assert len(d.channel_messages(self.thread_id)) == posts, "nothing in the thread on Sunday"
+
+        def reminders() -> list[dict[str, Any]]:
+            return [p for p in d.channel_messages(self.thread_id) if REMINDER in p["content"]]
+
+        # Monday 09:00 also brings the nudge for the Saturday update: Sat 29/07 12:00 + 4 h = Sat 16:00, outside
+        # working hours → Mon 31/07 09:00 (not a French public holiday).
+        d.set_time(MONDAY_9)
+        await d.wait_for(lambda: len(reminders()) >= 1, what="the reminder")
+        await d.wait_for_messages(self.thread_id, posts + 2)
+        await settle(d, self.server)
+        (reminder,) = reminders()
+        assert reminder["content"].startswith(f"<@{anne}> Rappel : {REMINDER}"), reminder["content"]
+        told = [(n.user_id, n.reason) for n in d.notifications() if n.message_id == int(reminder["id"])]
+        assert told == [(anne, "user_mention")], told
+        (nudge,) = [p for p in d.channel_messages(self.thread_id)[posts:] if p["id"] != reminder["id"]]
+        assert nudge["content"].startswith(f"<@{anne}> Il est temps de publier"), nudge["content"]
+        assert notified(d, self.server, notes) == [("coord.anne", str(self.thread_id), "user_mention")] * 2
         shown = await d.run_command(m["agent.angouleme"], c["collectivites"], "outage show", {"incident": 1})
         text = await private_reply(shown)
         assert "téléphonie" in text and "rétabli après 2 j 6 h" in text, text
         assert "sites web" in text and "en panne" in text, text
         await settle(d, self.server)
         assert self.public_notes() == []
+        d.set_time(paris(2023, 7, 31, 9, 30))
+        await settle(d, self.server)
+        assert len(reminders()) == 1, "the reminder is sent once"
 
 
 STEPS = ["1-declared", "2-follow", "3-telephony-restored", "4-saturday-note", "5-restart-sunday"]

@@ -41,10 +41,7 @@ from tests.e2e.scenario_support import (
 # Lines of the scenario that need issue 5 (delivery: follows that notify, DMs, nudges, reminders, the
 # per-incident follow role) or issue 6 (exports). They are asserted when those land; until then each is named
 # here and what is observable of it today is asserted below (e.g. the Follow click is answered privately).
-PENDING_DELIVERY_LINES = [
-    "step 5 (issue 5): Sun 10:00 reminder to coord.yann in the thread (he committed to that time), once",
-    "step 5 (issue 5): nudges to coord.anne Sun 11:00 and 12:00, a note in #journal-bot at 13:00, nothing more",
-]
+PENDING_DELIVERY_LINES: list[str] = []
 
 TITLE = "Cerp Bretagne Atlantique à l'arrêt"
 HEADING = f"#1 · {TITLE}"
@@ -289,13 +286,24 @@ class Cerp:
         assert post["content"].startswith("<@&"), post["content"]
 
     async def step5(self) -> None:
-        """Sunday 20/10 passes without an update: reminder and nudges (issue 5) reach the thread and
-        #journal-bot only; the announcement channels get nothing new."""
+        """Sunday 20/10 passes without an update: at 10:00 one reminder to coord.yann (he committed to that
+        time), then nudges to coord.anne at 11:00 and 12:00, a note in #journal-bot at 13:00, nothing more; the
+        announcement channels get nothing new."""
         d = self.double
         before = {ch: len(d.channel_messages(self.c[ch])) for ch in ANNOUNCED + NOT_ANNOUNCED}
-        for hour in (10, 11, 12, 13, 20):
-            d.set_time(paris(2024, 10, 20, hour, 0))
-            await settle(d, self.server)
+        posts, notes = len(d.channel_messages(self.thread_id)), len(d.notifications())
+        d.set_time(paris(2024, 10, 20, 10, 0))
+        (line,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
+        assert line["content"].startswith(f"<@{self.m['coord.yann']}> Vous aviez annoncé"), line["content"]
+        await settle(d, self.server)
+        assert notified(d, self.server, notes) == [("coord.yann", str(self.thread_id), "user_mention")]
+        # The committed time's reminder counts as the first of three nudges in a row (critical: 1 h cadence).
+        await self.nudges([(20, 11, 0), (20, 12, 0)], "Il est temps", note_at=(20, 13, 0))
+        posts, logged = len(d.channel_messages(self.thread_id)), len(d.channel_messages(self.c["journal-bot"]))
+        d.set_time(paris(2024, 10, 20, 20, 0))
+        await settle(d, self.server)
+        assert len(d.channel_messages(self.thread_id)) == posts, "nothing more on Sunday"
+        assert len(d.channel_messages(self.c["journal-bot"])) == logged, "no second note on Sunday"
         assert {ch: len(d.channel_messages(self.c[ch])) for ch in ANNOUNCED + NOT_ANNOUNCED} == before
         public = [self.c[ch] for ch in ANNOUNCED + NOT_ANNOUNCED]
         assert notified(d, self.server, self.notes_before, channels=public) == []

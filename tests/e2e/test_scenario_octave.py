@@ -33,10 +33,7 @@ from tests.e2e.scenario_support import (
 
 # Lines that need issue 5 (delivery: sector follows, nudges, ETA reminders) — asserted when it lands; what is
 # observable of them today is asserted below.
-PENDING_DELIVERY_LINES = [
-    "step 4 (issue 5): Mon 16/09 09:00 (the ETA, Sun 15/09 09:00, waited for working hours) one reminder in the "
-    "thread asking to confirm or move the ETA",
-]
+PENDING_DELIVERY_LINES: list[str] = []
 
 TITLE = "Rançongiciel chez Octave : distributeurs du livre à l'arrêt"
 HEADING = f"#1 · {TITLE}"
@@ -203,12 +200,27 @@ class Octave:
         assert notified(d, self.server, self.notes_before) == []
 
     async def step4(self) -> None:
-        """The ETA (Sun 15/09) passes; the ETA reminder (issue 5) goes to the thread, nothing to the channels."""
+        """The ETA (Sun 15/09 09:00) passes; the incident is major, so the reminder waits for working hours: Mon
+        16/09 09:00, one reminder to coord.yann in the thread to confirm or move the ETA; nothing to the channels."""
         d = self.double
+        yann = self.m["coord.yann"]
         before = counts(d, self.server)
-        for moment in (paris(2024, 9, 15, 9, 0), paris(2024, 9, 16, 9, 0)):
-            d.set_time(moment)
-            await settle(d, self.server)
+        asking = f"<@{yann}> La reprise estimée"
+
+        def eta_reminders() -> list[dict[str, Any]]:
+            return [p for p in d.channel_messages(self.thread_id) if p["content"].startswith(asking)]
+
+        d.set_time(paris(2024, 9, 15, 9, 0))
+        await settle(d, self.server)
+        assert eta_reminders() == [], "Sunday is outside working hours: the ETA reminder waits"
+        d.set_time(paris(2024, 9, 16, 9, 0))
+        await d.wait_for(lambda: len(eta_reminders()) >= 1, what="the ETA reminder")
+        await settle(d, self.server)
+        (reminder,) = eta_reminders()
+        assert "Confirmez-la ou déplacez-la" in reminder["content"], reminder["content"]
+        assert stamp(ETA) in reminder["content"], reminder["content"]
+        told = [(n.user_id, n.reason) for n in d.notifications() if n.message_id == int(reminder["id"])]
+        assert told == [(yann, "user_mention")], told
         after = counts(d, self.server)
         assert {k: v for k, v in after.items() if k != self.thread_id} == {
             k: v for k, v in before.items() if k != self.thread_id
