@@ -18,7 +18,8 @@ from typing import Any
 from bot.domain import territories as territory_data
 from bot.domain.durations import ServiceDurations, restored_after, total_duration
 from bot.domain.formatting import format_duration, format_number
-from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
+from bot.domain.incidents import CancelReason, Incident, ServiceState, Severity, Status
+from bot.domain.labels import CAUSE_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
 from bot.domain.limits import (
     BUTTON_LABEL,
     CUSTOM_ID,
@@ -39,30 +40,6 @@ from bot.i18n.catalogue import Language, default_catalogue
 Payload = dict[str, Any]
 Embed = dict[str, Any]
 
-STATUS_KEYS: dict[Status, str] = {
-    Status.INVESTIGATING: "incident.status.investigating",
-    Status.IDENTIFIED: "incident.status.identified",
-    Status.MONITORING: "incident.status.monitoring",
-    Status.RESOLVED: "incident.status.resolved",
-    Status.CANCELLED: "incident.status.cancelled",
-}
-SEVERITY_KEYS: dict[Severity, str] = {
-    Severity.CRITICAL: "incident.severity.critical",
-    Severity.MAJOR: "incident.severity.major",
-    Severity.MINOR: "incident.severity.minor",
-}
-CAUSE_KEYS: dict[Cause, str] = {
-    Cause.CYBERATTACK_SUSPECTED: "incident.cause.cyberattack_suspected",
-    Cause.CYBERATTACK_CONFIRMED: "incident.cause.cyberattack_confirmed",
-    Cause.TECHNICAL_FAILURE: "incident.cause.technical_failure",
-    Cause.OVERLOAD: "incident.cause.overload",
-    Cause.UNKNOWN: "incident.cause.unknown",
-}
-SERVICE_STATE_KEYS: dict[ServiceState, str] = {
-    ServiceState.DOWN: "incident.service_state.down",
-    ServiceState.DEGRADED: "incident.service_state.degraded",
-    ServiceState.RESTORED: "incident.service_state.restored",
-}
 # Labels of the facts `/outage edit` can correct, for the thread post that lists them.
 EDITED_FIELD_KEYS: dict[str, str] = {
     "title": "incident.field.title",

@@ -12,36 +12,13 @@ from zoneinfo import ZoneInfo
 from bot.domain import territories as territory_data
 from bot.domain.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
 from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
+from bot.domain.labels import CAUSE_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
 from bot.domain.reporting import IncidentRecord, Measure
 from bot.domain.updates import Update, UpdateKind
 from bot.i18n.catalogue import Language, default_catalogue
 
 SCHEMA_VERSION = 1
 
-STATUS_KEYS: dict[Status, str] = {
-    Status.INVESTIGATING: "incident.status.investigating",
-    Status.IDENTIFIED: "incident.status.identified",
-    Status.MONITORING: "incident.status.monitoring",
-    Status.RESOLVED: "incident.status.resolved",
-    Status.CANCELLED: "incident.status.cancelled",
-}
-SEVERITY_KEYS: dict[Severity, str] = {
-    Severity.CRITICAL: "incident.severity.critical",
-    Severity.MAJOR: "incident.severity.major",
-    Severity.MINOR: "incident.severity.minor",
-}
-CAUSE_KEYS: dict[Cause, str] = {
-    Cause.CYBERATTACK_SUSPECTED: "incident.cause.cyberattack_suspected",
-    Cause.CYBERATTACK_CONFIRMED: "incident.cause.cyberattack_confirmed",
-    Cause.TECHNICAL_FAILURE: "incident.cause.technical_failure",
-    Cause.OVERLOAD: "incident.cause.overload",
-    Cause.UNKNOWN: "incident.cause.unknown",
-}
-STATE_KEYS: dict[ServiceState, str] = {
-    ServiceState.DOWN: "incident.service_state.down",
-    ServiceState.DEGRADED: "incident.service_state.degraded",
-    ServiceState.RESTORED: "incident.service_state.restored",
-}
 KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.DECLARED: "export.kind.declared",
     UpdateKind.STATUS_CHANGED: "export.kind.status_changed",
@@ -227,7 +204,7 @@ class Words:
         return self(CAUSE_KEYS[cause])
 
     def state(self, state: ServiceState) -> str:
-        return self(STATE_KEYS[state])
+        return self(SERVICE_STATE_KEYS[state])
 
     def kind(self, kind: UpdateKind) -> str:
         return self(KIND_KEYS[kind])
