@@ -23,6 +23,7 @@ from bot.i18n import Language
 from bot.i18n.translator import text
 from bot.replies import person_language
 from bot.services.exports import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
+from cogs.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -38,17 +39,6 @@ FORMAT_CHOICES = [
     app_commands.Choice(name=text("JSON (with its schema)", "cmd.export.choice.json"), value="json"),
     app_commands.Choice(name=text("Markdown", "cmd.export.choice.md"), value="md"),
     app_commands.Choice(name=text("HTML report (charts, timelines)", "cmd.export.choice.html"), value="html"),
-]
-STATUS_CHOICES = [
-    app_commands.Choice(name=text("open", "cmd.outage.choice.open"), value="open"),
-    app_commands.Choice(name=text("resolved", "cmd.outage.choice.resolved"), value="resolved"),
-    app_commands.Choice(name=text("cancelled", "cmd.outage.choice.cancelled"), value="cancelled"),
-    app_commands.Choice(name=text("all", "cmd.outage.choice.all"), value="all"),
-]
-SEVERITY_CHOICES = [
-    app_commands.Choice(name=text("critical", "cmd.outage.choice.critical"), value="critical"),
-    app_commands.Choice(name=text("major", "cmd.outage.choice.major"), value="major"),
-    app_commands.Choice(name=text("minor", "cmd.outage.choice.minor"), value="minor"),
 ]
 
 
@@ -119,7 +109,7 @@ class Export(commands.Cog):
         organisation=text("Only organisations whose name contains these words", "cmd.export.opt.organisation"),
         severity=text("Only this severity", "cmd.export.opt.severity"),
     )
-    @app_commands.choices(file_format=FORMAT_CHOICES, status=STATUS_CHOICES, severity=SEVERITY_CHOICES)
+    @app_commands.choices(file_format=FORMAT_CHOICES, status=LIST_STATUS_CHOICES, severity=SEVERITY_CHOICES)
     async def export(
         self,
         interaction: discord.Interaction[Any],

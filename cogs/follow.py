@@ -342,19 +342,14 @@ class Follow(commands.Cog):
     async def incident_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
+        # The same incidents, in the same words, as every /outage command offers.
         outage = self.bot.get_cog("Outage")
         if outage is None:
             return []
-        language = person_language(interaction)
-        found = await outage.lifecycle.search(interaction.guild_id, current)  # type: ignore[attr-defined]
-        return [
-            _choice(
-                f"#{item.number} · {item.title} — {self.word(language, STATUS_KEYS[item.status])}", str(item.number)
-            )
-            for item in found
-        ][:AUTOCOMPLETE_CHOICES]
+        choices: list[app_commands.Choice[str]] = await outage.incident_autocomplete(  # type: ignore[attr-defined]
+            interaction, current
+        )
+        return choices
 
     @follow.autocomplete("territory")
     @unfollow.autocomplete("territory")

@@ -41,6 +41,7 @@ from bot.services.lifecycle import (
     UpdateInput,
     parse_number,
 )
+from cogs.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 from cogs.outage_buttons import IncidentButton
 
 if TYPE_CHECKING:
@@ -48,11 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEVERITY_CHOICES = [
-    app_commands.Choice(name=text("critical", "cmd.outage.choice.critical"), value="critical"),
-    app_commands.Choice(name=text("major", "cmd.outage.choice.major"), value="major"),
-    app_commands.Choice(name=text("minor", "cmd.outage.choice.minor"), value="minor"),
-]
 CAUSE_CHOICES = [
     app_commands.Choice(
         name=text("cyberattack suspected", "cmd.outage.choice.cyberattack_suspected"), value="cyberattack_suspected"
@@ -70,12 +66,6 @@ STATUS_CHOICES = [
     app_commands.Choice(name=text("investigating", "cmd.outage.choice.investigating"), value="investigating"),
     app_commands.Choice(name=text("identified", "cmd.outage.choice.identified"), value="identified"),
     app_commands.Choice(name=text("monitoring", "cmd.outage.choice.monitoring"), value="monitoring"),
-]
-LIST_STATUS_CHOICES = [
-    app_commands.Choice(name=text("open", "cmd.outage.choice.open"), value="open"),
-    app_commands.Choice(name=text("resolved", "cmd.outage.choice.resolved"), value="resolved"),
-    app_commands.Choice(name=text("cancelled", "cmd.outage.choice.cancelled"), value="cancelled"),
-    app_commands.Choice(name=text("all", "cmd.outage.choice.all"), value="all"),
 ]
 CANCEL_CHOICES = [
     app_commands.Choice(name=text("false alarm", "cmd.outage.choice.false_alarm"), value="false_alarm"),
