@@ -15,32 +15,19 @@ change; the incident itself only keeps each service's current state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import NamedTuple
 
 from bot.domain.incidents import Incident, ServiceState, Status
 from bot.domain.updates import Update, UpdateKind
 
-_T = TypeVar("_T")
+ZERO = timedelta(0)
 
 
-class _kept(Generic[_T]):
-    """`functools.cached_property` without its per-instance lock (Python 3.11): exports read the durations of
-    ~10⁴ services, and the lock was most of the cost of the first read."""
+class ServiceSpan(NamedTuple):
+    """A stretch of time a service spent in one state. A named tuple, not a dataclass: an export builds ~10⁵."""
 
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        self.func = func
-        self.name = func.__name__
-
-    def __get__(self, instance: Any, owner: Any = None) -> _T:
-        value = instance.__dict__[self.name] = self.func(instance)
-        return value
-
-
-@dataclass(frozen=True)
-class ServiceSpan:
     state: ServiceState
     start: datetime
     end: datetime
@@ -50,27 +37,15 @@ class ServiceSpan:
         return self.end - self.start
 
 
-@dataclass(frozen=True)
-class ServiceDurations:
+class ServiceDurations(NamedTuple):
+    """One service's spans, with the time it spent down and degraded (summed once, as the spans are built:
+    exports and figures read them several times per service)."""
+
     name: str
     key: str
     spans: tuple[ServiceSpan, ...]
-
-    def time_in(self, state: ServiceState) -> timedelta:
-        total = timedelta(0)
-        for span in self.spans:
-            if span.state == state:
-                total += span.end - span.start
-        return total
-
-    # Kept once computed (the spans never change): exports and figures read them several times per service.
-    @_kept
-    def downtime(self) -> timedelta:
-        return self.time_in(ServiceState.DOWN)
-
-    @_kept
-    def degraded_time(self) -> timedelta:
-        return self.time_in(ServiceState.DEGRADED)
+    downtime: timedelta
+    degraded_time: timedelta
 
     @property
     def impaired_time(self) -> timedelta:
@@ -122,6 +97,7 @@ def service_durations(
     states = _STATES
     started = incident.started_at
     declared, services_changed, resolved = UpdateKind.DECLARED, UpdateKind.SERVICES_CHANGED, UpdateKind.RESOLVED
+    down_state, degraded_state = ServiceState.DOWN, ServiceState.DEGRADED
     for entry in sorted(entries, key=_at):
         kind = entry.kind
         if kind == declared:
@@ -144,6 +120,7 @@ def service_durations(
     current_names = {service.key: service.name for service in incident.services}
     for key, points in changes.items():
         spans: list[ServiceSpan] = []
+        down = degraded = ZERO
         last = len(points) - 1
         for index, (at, state) in enumerate(points):
             # start = min(max(at, started), end); stop = min(max(next or end, start), end)
@@ -157,7 +134,12 @@ def service_durations(
                 stop = end
             if stop > start:
                 spans.append(ServiceSpan(state, start, stop))
-        result.append(ServiceDurations(current_names.get(key) or names.get(key, key), key, tuple(spans)))
+                if state == down_state:
+                    down += stop - start
+                elif state == degraded_state:
+                    degraded += stop - start
+        name = current_names.get(key) or names.get(key, key)
+        result.append(ServiceDurations(name, key, tuple(spans), down, degraded))
     return tuple(result)
 
 

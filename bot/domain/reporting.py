@@ -30,6 +30,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.domain import territories as territory_data
 from bot.domain.durations import ServiceDurations, service_durations, total_duration
@@ -37,6 +38,7 @@ from bot.domain.incidents import Incident, ServiceState, Severity, Status
 from bot.domain.updates import Update, UpdateKind
 
 ZERO = timedelta(0)
+_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def minutes(delta: timedelta | None) -> int | None:
     """Whole minutes, truncated (a duration of 59 s is 0 min), as `format_duration` shows them."""
     if delta is None:
         return None
-    return int(delta.total_seconds() // 60)
+    return delta // _MINUTE
 
 
 def interval_end(incident: Incident, now: datetime) -> datetime:
@@ -90,7 +92,25 @@ def is_update(entry: Update) -> bool:
 
 def update_count(timeline: Iterable[Update]) -> int:
     """News updates, one per command: the entries of one command share time and author."""
-    return len({(entry.at, entry.by) for entry in timeline if entry.kind in UPDATE_KINDS})
+    # Distinct (at, by) pairs, counted over runs of equal times rather than in a set of pairs: hashing an aware
+    # datetime asks its zone for the offset, and a large export counts ~10⁵ entries.
+    count = 0
+    run_at: datetime | None = None
+    run_authors: set[int] = set()
+    for entry in sorted(timeline, key=_at):
+        if entry.kind not in UPDATE_KINDS:
+            continue
+        if entry.at != run_at:
+            run_at = entry.at
+            run_authors.clear()
+        if entry.by not in run_authors:
+            run_authors.add(entry.by)
+            count += 1
+    return count
+
+
+def _at(entry: Update) -> datetime:
+    return entry.at
 
 
 def time_to_first_update(record: IncidentRecord) -> timedelta | None:
@@ -99,8 +119,9 @@ def time_to_first_update(record: IncidentRecord) -> timedelta | None:
     return min(later) - declared if later else None
 
 
-@dataclass(frozen=True)
-class ServiceFigure:
+class ServiceFigure(NamedTuple):
+    """One service of one incident as the exports show it. A named tuple: an export builds one per service."""
+
     name: str
     key: str
     state: ServiceState  # at the end of the measure (restored at resolution)
@@ -138,17 +159,23 @@ def measure(record: IncidentRecord, *, now: datetime) -> Measure:
     resolved = incident.status == Status.RESOLVED
     services: tuple[ServiceFigure, ...] = ()
     if not cancelled:
+        restored = ServiceState.RESTORED
         current = {s.key: s.state for s in incident.services}
-        services = tuple(
-            ServiceFigure(
-                name=d.name,
-                key=d.key,
-                state=ServiceState.RESTORED if resolved else current.get(d.key, ServiceState.RESTORED),
-                durations=d,
-                ongoing=not resolved and current.get(d.key, ServiceState.RESTORED) != ServiceState.RESTORED,
+        if resolved:
+            services = tuple(
+                [
+                    ServiceFigure(d.name, d.key, restored, d, False)
+                    for d in service_durations(incident, record.timeline, now=now)
+                ]
             )
-            for d in service_durations(incident, record.timeline, now=now)
-        )
+        else:
+            services = tuple(
+                [
+                    ServiceFigure(d.name, d.key, state, d, state != restored)
+                    for d in service_durations(incident, record.timeline, now=now)
+                    for state in (current.get(d.key, restored),)
+                ]
+            )
     return Measure(
         record=record,
         duration=total_duration(incident),

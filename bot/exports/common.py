@@ -3,7 +3,7 @@ plain-text sentence per timeline entry. Nothing here escapes: each writer escape
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from bot.domain import territories as territory_data
 from bot.domain.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
 from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
 from bot.domain.labels import CAUSE_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
-from bot.domain.reporting import IncidentRecord, Measure
+from bot.domain.reporting import IncidentRecord, Measure, ServiceFigure
 from bot.domain.updates import Update, UpdateKind
 from bot.i18n.catalogue import Language, default_catalogue
 
@@ -72,6 +72,8 @@ _WORDED_ALONE = frozenset(
     }
 )
 _MINUTES = tuple(f"{minute:02d}" for minute in range(60))
+_MINUTE = timedelta(minutes=1)
+_ZERO = timedelta(0)
 # A date before any incident, so that `format_datetime` always writes the year where a date must stand alone.
 _ANY_OTHER_YEAR = datetime(1900, 6, 1, tzinfo=UTC)
 
@@ -119,12 +121,12 @@ class Words:
     zone: ZoneInfo
     now: datetime
     _days: dict[date, str] = field(default_factory=dict)
-    _isos: dict[datetime, str] = field(default_factory=dict)
-    _hours: dict[tuple[Any, ...], tuple[str, str]] = field(default_factory=dict)
+    _hours: dict[int, tuple[str, str]] = field(default_factory=dict)
     _durations: dict[int | timedelta, str] = field(default_factory=dict)
     _labels: dict[str, str] = field(default_factory=dict)
     _templates: dict[str, str] = field(default_factory=dict)
     _entries: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _territories: dict[str, str] = field(default_factory=dict)
     _territory_lists: dict[tuple[str, ...], str] = field(default_factory=dict)
     _services: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
     _kind_labels: dict[UpdateKind, str] = field(default_factory=dict)
@@ -179,30 +181,23 @@ class Words:
         """ISO 8601 in the server's zone with its offset, to the minute: for machines."""
         if at is None:
             return ""
-        # Entries of one command, spans and the incident's own dates share their times: worth keeping.
-        text = self._isos.get(at)
-        if text is None:
-            # `isoformat` once per hour of the zone (and offset), the minutes put in: half the cost per instant.
-            zone = self.zone
-            local = at if at.tzinfo is zone else at.astimezone(zone)
-            key = (local.year, local.month, local.day, local.hour, local.utcoffset())
-            parts = self._hours.get(key)
-            if parts is None:
-                full = local.isoformat(timespec="minutes")  # "2024-10-19T12:05+02:00"
-                parts = self._hours[key] = (full[:14], full[16:])
-            text = self._isos[at] = parts[0] + _MINUTES[local.minute] + parts[1]
-        return text
-
-    @property
-    def isos(self) -> dict[datetime, str]:
-        """The ISO texts formatted so far, by instant (read-only use: hot loops look here before `iso`)."""
-        return self._isos
+        zone = self.zone
+        local = at if at.tzinfo is zone else at.astimezone(zone)
+        # `isoformat` (most of whose cost is the zone's offset) once per local hour, the minutes put in: a large
+        # export writes ~10⁵ distinct instants. The date, the hour and `fold` fix the offset, the repeated autumn
+        # hour included.
+        key = local.toordinal() * 48 + local.hour * 2 + local.fold
+        parts = self._hours.get(key)
+        if parts is None:
+            full = local.isoformat(timespec="minutes")  # "2024-10-19T12:05+02:00"
+            parts = self._hours[key] = (full[:14], full[16:])
+        return parts[0] + _MINUTES[local.minute] + parts[1]
 
     def duration(self, delta: timedelta | None) -> str:
         """`formatting.format_duration`, kept per whole minute (durations repeat across services and figures)."""
         if delta is None:
             return ""
-        key = int(delta.total_seconds() // 60) if delta >= timedelta(0) else delta
+        key = delta // _MINUTE if delta >= _ZERO else delta
         text = self._durations.get(key)
         if text is None:
             text = self._durations[key] = format_duration(delta, self.language)
@@ -237,10 +232,14 @@ class Words:
         return dict(labels)
 
     def territory(self, ref: str) -> str:
-        try:
-            return territory_data.label(territory_data.get(ref), self.language)
-        except territory_data.TerritoryError:  # a code the current data no longer knows: show it as stored
-            return ref
+        text = self._territories.get(ref)
+        if text is None:
+            try:
+                text = territory_data.label(territory_data.get(ref), self.language)
+            except territory_data.TerritoryError:  # a code the current data no longer knows: show it as stored
+                text = ref
+            self._territories[ref] = text
+        return text
 
     def territories(self, incident: Incident) -> str:
         # Thousands of incidents share a few lists of territories.
@@ -277,98 +276,112 @@ class Words:
 
     def entry(self, m: Measure, entry: Update) -> list[str]:
         """The entry as plain sentences (first line: what happened; then any typed text), unescaped."""
+        word = _ENTRY_WORDING.get(entry.kind)
+        return [] if word is None else word(self, m, entry)
+
+    def _declared(self, m: Measure, entry: Update) -> list[str]:
         d = entry.details
-        kind = entry.kind
-        if kind == UpdateKind.DECLARED:
-            lines = [self("export.entry.declared", severity=self._enum_label(Severity, d.get("severity")))]
-            for service in d.get("services", ()):
-                lines.append(self._service(service["name"], None, service["state"]))
-            workaround = d.get("workaround")
-            if workaround:
-                lines.append(self("export.entry.workaround", version=workaround["version"]))
-                lines.append(workaround["text"])
-            if d.get("eta"):
-                lines.append(self("export.entry.eta", time=self.date(datetime.fromisoformat(d["eta"]))))
-            return lines
-        if kind == UpdateKind.STATUS_CHANGED:
-            return [
-                self(
-                    "export.entry.status",
-                    previous=self._enum_label(Status, d.get("from")),
-                    current=self._enum_label(Status, d.get("to")),
-                )
-            ]
-        if kind == UpdateKind.SEVERITY_CHANGED:
-            return [
-                self(
-                    "export.entry.severity",
-                    previous=self._enum_label(Severity, d.get("from")),
-                    current=self._enum_label(Severity, d.get("to")),
-                )
-            ]
-        if kind == UpdateKind.SERVICES_CHANGED:
-            return [self._service_change(m, entry, change) for change in d.get("changes", ())]
-        if kind == UpdateKind.WORKAROUND_CHANGED:
-            return [self("export.entry.workaround", version=d.get("version", "?")), str(d.get("text") or "")]
-        if kind == UpdateKind.ETA_CHANGED:
-            if not d.get("to"):
-                return [self("export.entry.eta_cleared")]
-            return [self("export.entry.eta", time=self.date(datetime.fromisoformat(d["to"])))]
-        if kind == UpdateKind.NEXT_UPDATE_SET:
-            at = self.date(datetime.fromisoformat(d["at"])) if d.get("at") else "?"
-            by = m.record.author(d["by"]) if d.get("by") is not None else "?"
-            return [self("export.entry.next_update", time=at, user=by)]
-        if kind == UpdateKind.NOTE:
-            return [str(d.get("text") or "")]
-        if kind == UpdateKind.RESOLVED:
-            lines = [self("export.entry.resolved", duration=self.duration_or_open(m))]
-            restored = [self._service_name(m, key) for key in d.get("services_restored", ())]
-            if restored:
-                lines.append(self("export.entry.restored_at_resolution", services=", ".join(restored)))
-            if d.get("text"):
-                lines.append(str(d["text"]))
-            return lines
-        if kind == UpdateKind.REOPENED:
-            lines = [self("export.entry.reopened", status=self._enum_label(Status, d.get("to")))]
-            return lines + ([str(d["text"])] if d.get("text") else [])
-        if kind == UpdateKind.CANCELLED:
-            if d.get("reason") == CancelReason.DUPLICATE.value:
-                lines = [self("export.entry.cancelled_duplicate", number=d.get("duplicate_of") or "?")]
-            else:
-                lines = [self("export.entry.cancelled_false_alarm")]
-            return lines + ([str(d["text"])] if d.get("text") else [])
-        if kind == UpdateKind.ASSIGNED:
-            return [self("export.entry.assigned", user=m.record.author(d.get("to", 0)))]
-        if kind == UpdateKind.EDITED:
-            return [self._edit(name, change) for name, change in d.get("changes", {}).items()]
-        if kind == UpdateKind.AFFECTED:
-            return [self("export.entry.affected", count=d.get("count", "?"))]
-        return []
+        lines = [self("export.entry.declared", severity=self._enum_label(Severity, d.get("severity")))]
+        for service in d.get("services", ()):
+            lines.append(self._service(service["name"], None, service["state"]))
+        workaround = d.get("workaround")
+        if workaround:
+            lines.append(self("export.entry.workaround", version=workaround["version"]))
+            lines.append(workaround["text"])
+        if d.get("eta"):
+            lines.append(self("export.entry.eta", time=self.date(datetime.fromisoformat(d["eta"]))))
+        return lines
+
+    def _status_changed(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        previous, current = self._enum_label(Status, d.get("from")), self._enum_label(Status, d.get("to"))
+        return [self("export.entry.status", previous=previous, current=current)]
+
+    def _severity_changed(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        previous, current = self._enum_label(Severity, d.get("from")), self._enum_label(Severity, d.get("to"))
+        return [self("export.entry.severity", previous=previous, current=current)]
+
+    def _services_changed(self, m: Measure, entry: Update) -> list[str]:
+        return [self._service_change(m, entry, change) for change in entry.details.get("changes", ())]
+
+    def _workaround_changed(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        return [self("export.entry.workaround", version=d.get("version", "?")), str(d.get("text") or "")]
+
+    def _eta_changed(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        if not d.get("to"):
+            return [self("export.entry.eta_cleared")]
+        return [self("export.entry.eta", time=self.date(datetime.fromisoformat(d["to"])))]
+
+    def _next_update_set(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        at = self.date(datetime.fromisoformat(d["at"])) if d.get("at") else "?"
+        by = m.record.author(d["by"]) if d.get("by") is not None else "?"
+        return [self("export.entry.next_update", time=at, user=by)]
+
+    def _note(self, m: Measure, entry: Update) -> list[str]:
+        return [str(entry.details.get("text") or "")]
+
+    def _resolved(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        lines = [self("export.entry.resolved", duration=self.duration_or_open(m))]
+        restored = [self._service_name(m, key) for key in d.get("services_restored", ())]
+        if restored:
+            lines.append(self("export.entry.restored_at_resolution", services=", ".join(restored)))
+        if d.get("text"):
+            lines.append(str(d["text"]))
+        return lines
+
+    def _reopened(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        lines = [self("export.entry.reopened", status=self._enum_label(Status, d.get("to")))]
+        return lines + ([str(d["text"])] if d.get("text") else [])
+
+    def _cancelled(self, m: Measure, entry: Update) -> list[str]:
+        d = entry.details
+        if d.get("reason") == CancelReason.DUPLICATE.value:
+            lines = [self("export.entry.cancelled_duplicate", number=d.get("duplicate_of") or "?")]
+        else:
+            lines = [self("export.entry.cancelled_false_alarm")]
+        return lines + ([str(d["text"])] if d.get("text") else [])
+
+    def _assigned(self, m: Measure, entry: Update) -> list[str]:
+        return [self("export.entry.assigned", user=m.record.author(entry.details.get("to", 0)))]
+
+    def _edited(self, m: Measure, entry: Update) -> list[str]:
+        return [self._edit(name, change) for name, change in entry.details.get("changes", {}).items()]
+
+    def _affected(self, m: Measure, entry: Update) -> list[str]:
+        return [self("export.entry.affected", count=entry.details.get("count", "?"))]
 
     def entry_text(self, m: Measure, entry: Update) -> str:
-        # Entries whose words depend on nothing but their details (notes, status and workaround changes…) repeat
-        # across a large export: each is worded once.
-        key: tuple[Any, ...] | None = None
+        """The entry's sentences on one line (`entry` joined, spaces collapsed), for the CSV and JSON."""
+        # A large export words ~10⁵ entries. Entries whose words depend on nothing but their details (notes,
+        # declarations, status and workaround changes…) repeat across it: each is worded once.
         kind = entry.kind
+        details = entry.details
+        if kind == _NOTE:  # the typed text alone, the commonest entry: no cache needed
+            text = details.get("text")
+            return " ".join(str(text).split()) if text else ""
+        key: tuple[Any, ...] | None = None
         if kind in _WORDED_ALONE:
-            try:
-                key = (kind, *entry.details.items())
-                text = self._entries.get(key)
-            except TypeError:  # a detail that is not hashable: word it every time
-                key, text = None, None
-            if text is not None:
-                return text
-        elif kind == UpdateKind.SERVICES_CHANGED:
+            key = (kind, *details.items())
+        elif kind == _DECLARED:
+            key = _declared_key(details)
+        elif kind == _SERVICES_CHANGED:
             # Service changes read the measure only for a restoration ("rétabli après 2 h"): the others are
             # worded once per (from, to, name) list.
-            key = _service_changes_key(entry.details.get("changes", ()))
-            if key is not None:
-                text = self._entries.get(key)
-                if text is not None:
-                    return text
-        text = self._entry_text(m, entry)
-        if key is not None:
-            self._entries[key] = text
+            key = _service_changes_key(details.get("changes", ()))
+        if key is None:
+            return self._entry_text(m, entry)
+        try:
+            text = self._entries.get(key)
+        except TypeError:  # a detail that is not hashable: word it every time
+            return self._entry_text(m, entry)
+        if text is None:
+            text = self._entries[key] = self._entry_text(m, entry)
         return text
 
     def _entry_text(self, m: Measure, entry: Update) -> str:
@@ -380,12 +393,11 @@ class Words:
         return text
 
     def _enum_label(self, enum: type[Status] | type[Severity], value: Any) -> str:
-        try:
-            if enum is Status:
-                return self.status(Status(value))
-            return self.severity(Severity(value))
-        except ValueError:
+        """The label of a stored status or severity; an unknown value as stored."""
+        member = _MEMBERS[enum].get(value) if isinstance(value, str) else None
+        if member is None:
             return str(value)
+        return self.status(member) if isinstance(member, Status) else self.severity(member)
 
     def _service(self, name: str, previous: str | None, current: str) -> str:
         key = (name, previous, current)
@@ -407,14 +419,15 @@ class Words:
             return value
 
     def _service_name(self, m: Measure, key: str) -> str:
-        return next((s.name for s in m.services if s.key == key), key)
+        service = _service(m, key)
+        return key if service is None else service.name
 
     def _service_change(self, m: Measure, entry: Update, change: Any) -> str:
         if change.get("from") is None:
             return self("export.entry.service_new", name=change["name"], state=self._state_label(change["to"]))
         line = self._service(change["name"], change["from"], change["to"])
         if change["to"] == ServiceState.RESTORED.value:
-            service = next((s for s in m.services if s.key == change["key"]), None)
+            service = _service(m, change["key"])
             if service is not None and service.durations.spans:
                 after = entry.at - service.durations.spans[0].start
                 line = self("export.entry.service_restored", line=line, duration=self.duration(after))
@@ -444,7 +457,37 @@ class Words:
         return str(value)
 
 
+# How each kind of entry is worded (a table rather than a chain of tests: a large export words ~10⁵ entries).
+_ENTRY_WORDING: dict[UpdateKind, Callable[[Words, Measure, Update], list[str]]] = {
+    UpdateKind.DECLARED: Words._declared,
+    UpdateKind.STATUS_CHANGED: Words._status_changed,
+    UpdateKind.SEVERITY_CHANGED: Words._severity_changed,
+    UpdateKind.SERVICES_CHANGED: Words._services_changed,
+    UpdateKind.WORKAROUND_CHANGED: Words._workaround_changed,
+    UpdateKind.ETA_CHANGED: Words._eta_changed,
+    UpdateKind.NEXT_UPDATE_SET: Words._next_update_set,
+    UpdateKind.NOTE: Words._note,
+    UpdateKind.RESOLVED: Words._resolved,
+    UpdateKind.REOPENED: Words._reopened,
+    UpdateKind.CANCELLED: Words._cancelled,
+    UpdateKind.ASSIGNED: Words._assigned,
+    UpdateKind.EDITED: Words._edited,
+    UpdateKind.AFFECTED: Words._affected,
+}
+# Stored values → members, read without the enums' own (slower) lookup.
+_MEMBERS: dict[type[Status] | type[Severity], dict[str, Status | Severity]] = {
+    Status: {member.value: member for member in Status},
+    Severity: {member.value: member for member in Severity},
+}
+_NOTE, _DECLARED, _SERVICES_CHANGED = UpdateKind.NOTE, UpdateKind.DECLARED, UpdateKind.SERVICES_CHANGED
 _RESTORED = ServiceState.RESTORED.value
+
+
+def _service(m: Measure, key: str) -> ServiceFigure | None:
+    for service in m.services:  # a handful per incident: a loop, no index
+        if service.key == key:
+            return service
+    return None
 
 
 def _service_changes_key(changes: Any) -> tuple[Any, ...] | None:
@@ -456,8 +499,24 @@ def _service_changes_key(changes: Any) -> tuple[Any, ...] | None:
             if to == _RESTORED:
                 return None
             key += ((change.get("from"), to, change["name"]),)
-        hash(key)
-    except (KeyError, TypeError, AttributeError):  # malformed or unhashable details: word them every time
+    except (KeyError, TypeError, AttributeError):  # malformed details: word them every time
+        return None
+    return key
+
+
+def _declared_key(details: Any) -> tuple[Any, ...] | None:
+    """What the wording of a declaration depends on (see `Words.entry`); None when the details are malformed."""
+    try:
+        services = tuple([(service["name"], service["state"]) for service in details.get("services", ())])
+        workaround = details.get("workaround")
+        key: tuple[Any, ...] = (
+            UpdateKind.DECLARED,
+            details.get("severity"),
+            services,
+            (workaround["version"], workaround["text"]) if workaround else None,
+            details.get("eta"),
+        )
+    except (KeyError, TypeError, AttributeError):
         return None
     return key
 

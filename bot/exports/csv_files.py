@@ -2,26 +2,27 @@
 
 Column names are fixed English snake_case (they are for machines); cell text follows the server's language; the
 separator is `;` in French (the spreadsheet default there, where `,` is the decimal mark) and `,` otherwise.
-UTF-8 with a BOM so spreadsheets guess the encoding; quoting by the csv module (RFC 4180, CRLF).
+UTF-8 with a BOM so spreadsheets guess the encoding; quoting as the csv module quotes (RFC 4180, CRLF).
 
 No cell can run as a formula (OWASP, reference §4): a text cell beginning with `=`, `+`, `-`, `@`, tab, CR or NUL
-gets a leading `'`, which spreadsheets read as "text". Numbers we compute are written as numbers; only text
-passes through `inert`. Dates are ISO 8601 in the server's zone with its offset ("2024-10-19T12:00+02:00").
+gets a leading `'`, which spreadsheets read as "text". Numbers we compute are written as numbers; every text
+cell, typed or worded, passes through `inert`. Dates are ISO 8601 in the server's zone with its offset
+("2024-10-19T12:00+02:00").
 
 The writers take any iterable of records and keep one record at a time, so a large export needs no list.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.domain.incidents import Status
+from bot.domain.incidents import Cause, ServiceState, Severity, Status
 from bot.domain.reporting import IncidentRecord, Measure, measure, minutes
 from bot.domain.updates import Update
 from bot.exports.common import SameGuild, Words, definitions
@@ -50,9 +51,11 @@ TIMELINE_COLUMNS = ("number", "at", "author_id", "author", "kind", "silent", "te
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BOM = "\ufeff"
-
+NEWLINE = "\r\n"
 
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
+# Lines are gathered and written this many incidents at a time: a large export streams, few writes.
+_BATCH = 500
 
 
 def inert(value: Any) -> Any:
@@ -66,103 +69,127 @@ def delimiter(language: Language) -> str:
     return ";" if language == "fr" else ","
 
 
-class _Writer:
-    def __init__(self, out: TextIO, language: Language) -> None:
-        self._csv = csv.writer(out, delimiter=delimiter(language), lineterminator="\r\n")
+class Cells:
+    """Text → its CSV field: `inert`, then quoted as the csv module quotes (RFC 4180, minimal quoting: when the
+    text holds the separator, a quote or a line break; quotes doubled). Every text cell passes here, typed or
+    not, so no cell can start a formula. Kept per text: a large export writes ~10⁶ cells but far fewer distinct
+    texts, and running each row through `csv.writer` was most of its time. A test holds the two together."""
 
-    def row(self, values: Iterable[Any]) -> None:
-        """Any row: every text cell checked (headers, rows of unknown origin)."""
-        first = _FORMULA_FIRST
-        self._csv.writerow([f"'{v}" if isinstance(v, str) and v[:1] in first else v for v in values])
+    def __init__(self, separator: str) -> None:
+        self.separator = separator
+        self._needs_quotes = re.compile(f'[{re.escape(separator)}"\r\n]').search
+        self._cells: dict[str, str] = {"": ""}
 
-    def checked_row(self, values: list[Any]) -> None:
-        """A row whose builder already passed every free-text cell through `inert`: the builders below know
-        which cells people typed (titles, names, notes), and checking the other ~10⁶ cells of a large export
-        (numbers, ISO dates, catalogue words) was a third of its time. The property test over every file keeps
-        the builders honest."""
-        self._csv.writerow(values)
+    def __call__(self, text: str) -> str:
+        cell = self._cells.get(text)
+        if cell is None:
+            cell = self._cells[text] = self._field(text)
+        return cell
 
-    def checked_rows(self, rows: Iterable[list[Any]]) -> None:
-        """`checked_row` for each row, in one call."""
-        self._csv.writerows(rows)
+    def _field(self, text: str) -> str:
+        text = inert(text)
+        if self._needs_quotes(text):
+            return '"' + text.replace('"', '""') + '"'
+        return text
 
-
-def _blank(value: int | None) -> int | str:
-    return "" if value is None else value
-
-
-def incident_row(m: Measure, words: Words) -> list[Any]:
-    incident = m.incident
-    resolved = incident.resolved_at if incident.status == Status.RESOLVED else None
-    return [
-        incident.number,
-        inert(incident.title),
-        words.status(incident.status),
-        inert(incident.organisation or ""),
-        inert(incident.sector),
-        words.territories(incident),
-        words.severity(incident.severity),
-        words.cause(incident.cause),
-        words.iso(incident.declared_at),
-        words.iso(incident.started_at),
-        words.iso(resolved),
-        _blank(minutes(m.duration)),
-        _blank(minutes(m.first_update)),
-        incident.affected_count,
-        m.updates,
-        inert(m.record.link or ""),
-    ]
-
-
-def service_rows(m: Measure, words: Words) -> Iterable[list[Any]]:
-    number = m.incident.number
-    title = inert(m.incident.title)
-    state = words.state
-    iso = words.iso
-    isos = words.isos
-    for service in m.services:
-        # ISO 8601 intervals, start/end, one per state the service went through.
-        states = " | ".join(
-            f"{state(span.state)} {isos.get(span.start) or iso(span.start)}/{isos.get(span.end) or iso(span.end)}"
-            for span in service.durations.spans
+    def line(self, values: Iterable[Any]) -> str:
+        """One row of any values: text through the cells, numbers as they print, None empty."""
+        return (
+            self.separator.join(self(v) if isinstance(v, str) else "" if v is None else str(v) for v in values)
+            + NEWLINE
         )
-        yield [
-            number,
-            title,
-            inert(service.name),
-            state(service.state),
-            states,
-            minutes(service.downtime),
-            minutes(service.degraded_time),
-        ]
 
 
-def timeline_rows(m: Measure, words: Words) -> Iterable[list[Any]]:
-    # The hot loop of a large export (one row per timeline entry): lookups hoisted, `inert` inlined, dates read
-    # from the words' cache before calling it.
-    yes, no = words("export.yes"), words("export.no")
-    number = m.incident.number
-    record = m.record
-    authors = record.authors
-    kinds = words.kind_labels()
-    iso = words.iso
-    isos = words.isos
-    entry_text = words.entry_text
-    first = _FORMULA_FIRST
-    for entry in sorted(record.timeline, key=_at):
-        by = entry.by
-        at = entry.at
-        author = authors.get(by) or str(by)
-        text = entry_text(m, entry)
-        yield [
-            number,
-            isos.get(at) or iso(at),
-            by,
-            "'" + author if author[:1] in first else author,
-            kinds[entry.kind],
-            yes if entry.silent else no,
-            "'" + text if text[:1] in first else text,
-        ]
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+class CsvLines:
+    """The lines of the three files for one export. Catalogue words become cells once per export (labels of
+    each status, severity, cause, state and kind), authors once per incident, sentences once per distinct text;
+    ISO dates ("2024-10-19T12:05+02:00") are written as they are: they never need quoting nor start like a
+    formula. A large export writes ~10⁵ lines, so each line reads caches rather than calling out."""
+
+    def __init__(self, words: Words, cells: Cells) -> None:
+        self.words = words
+        self.cells = cells
+        s = cells.separator
+        self._status = {status: cells(words.status(status)) for status in Status}
+        self._severity = {severity: cells(words.severity(severity)) for severity in Severity}
+        self._cause = {cause: cells(words.cause(cause)) for cause in Cause}
+        self._state = {state: cells(words.state(state)) for state in ServiceState}
+        self._span_state = {state: words.state(state) for state in ServiceState}
+        self._kind = {kind: cells(label) for kind, label in words.kind_labels().items()}
+        self._silent = {True: s + cells(words("export.yes")) + s, False: s + cells(words("export.no")) + s}
+
+    def incident(self, m: Measure) -> str:
+        incident = m.incident
+        cells = self.cells
+        iso = self.words.iso
+        resolved = incident.resolved_at if incident.status == Status.RESOLVED else None
+        return (
+            cells.separator.join(
+                (
+                    str(incident.number),
+                    cells(incident.title),
+                    self._status[incident.status],
+                    cells(incident.organisation or ""),
+                    cells(incident.sector),
+                    cells(self.words.territories(incident)),
+                    self._severity[incident.severity],
+                    self._cause[incident.cause],
+                    iso(incident.declared_at),
+                    iso(incident.started_at),
+                    iso(resolved),
+                    _number(minutes(m.duration)),
+                    _number(minutes(m.first_update)),
+                    str(incident.affected_count),
+                    str(m.updates),
+                    cells(m.record.link or ""),
+                )
+            )
+            + NEWLINE
+        )
+
+    def services(self, m: Measure, out: list[str]) -> None:
+        """One line per service of the incident, appended to `out`."""
+        cells = self.cells
+        s = cells.separator
+        head = f"{m.incident.number}{s}{cells(m.incident.title)}{s}"
+        span_state = self._span_state
+        iso = self.words.iso
+        for service in m.services:
+            durations = service.durations
+            # ISO 8601 intervals, start/end, one per state the service went through.
+            states = " | ".join(
+                [f"{span_state[span.state]} {iso(span.start)}/{iso(span.end)}" for span in durations.spans]
+            )
+            out.append(
+                f"{head}{cells(service.name)}{s}{self._state[service.state]}{s}{cells(states)}{s}"
+                f"{minutes(durations.downtime)}{s}{minutes(durations.degraded_time)}{NEWLINE}"
+            )
+
+    def timeline(self, m: Measure, out: list[str]) -> None:
+        """One line per timeline entry, oldest first, appended to `out`: the hot loop of a large export."""
+        cells = self.cells
+        s = cells.separator
+        record = m.record
+        head = f"{m.incident.number}{s}"
+        authors = record.authors
+        by_cells: dict[int, str] = {}
+        kinds = self._kind
+        silent = self._silent
+        iso = self.words.iso
+        entry_text = self.words.entry_text
+        for entry in sorted(record.timeline, key=_at):
+            by = entry.by
+            author = by_cells.get(by)
+            if author is None:
+                author = by_cells[by] = f"{s}{by}{s}{cells(authors.get(by) or str(by))}{s}"
+            out.append(
+                f"{head}{iso(entry.at)}{author}{kinds[entry.kind]}{silent[entry.silent]}"
+                f"{cells(entry_text(m, entry))}{NEWLINE}"
+            )
 
 
 def _at(entry: Update) -> datetime:
@@ -180,25 +207,31 @@ def write_csvs(
     now: datetime,
 ) -> int:
     """The three CSV files in one pass over `records` (BOM included); returns the number of incidents."""
-    words = Words(language, zone, now)
+    cells = Cells(delimiter(language))
+    write = CsvLines(Words(language, zone, now), cells)
     guard = SameGuild()
-    writers = {name: _Writer(out, language) for name, out in (("i", incidents), ("s", services), ("t", timeline))}
-    for out in (incidents, services, timeline):
-        out.write(BOM)
-    writers["i"].row(INCIDENT_COLUMNS)
-    writers["s"].row(SERVICE_COLUMNS)
-    writers["t"].row(TIMELINE_COLUMNS)
-    write_incident = writers["i"].checked_row
-    write_services = writers["s"].checked_rows
-    write_timeline = writers["t"].checked_rows
+    files = (incidents, services, timeline)
+    for out, columns in zip(files, (INCIDENT_COLUMNS, SERVICE_COLUMNS, TIMELINE_COLUMNS), strict=True):
+        out.write(BOM + cells.line(columns))
+    lines: tuple[list[str], list[str], list[str]] = ([], [], [])
+    incident_out, service_out, timeline_out = lines
     count = 0
     for record in guard.all(records):
         m = measure(record, now=now)
-        write_incident(incident_row(m, words))
-        write_services(service_rows(m, words))
-        write_timeline(timeline_rows(m, words))
+        incident_out.append(write.incident(m))
+        write.services(m, service_out)
+        write.timeline(m, timeline_out)
         count += 1
+        if count % _BATCH == 0:
+            _flush(files, lines)
+    _flush(files, lines)
     return count
+
+
+def _flush(files: tuple[TextIO, ...], lines: tuple[list[str], ...]) -> None:
+    for out, pending in zip(files, lines, strict=True):
+        out.write("".join(pending))
+        pending.clear()
 
 
 def readme(language: Language, zone: ZoneInfo, now: datetime, period: tuple[datetime, datetime] | None) -> str:

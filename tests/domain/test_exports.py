@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +34,14 @@ from bot.exports import (
 )
 from bot.exports.charts import MAX_BARS
 from bot.exports.common import Words
-from bot.exports.csv_files import FORMULA_STARTS, INCIDENT_COLUMNS, SERVICE_COLUMNS, TIMELINE_COLUMNS
+from bot.exports.csv_files import (
+    FORMULA_STARTS,
+    INCIDENT_COLUMNS,
+    SERVICE_COLUMNS,
+    TIMELINE_COLUMNS,
+    Cells,
+    inert,
+)
 from bot.i18n.catalogue import Language
 from tests.domain.outage_examples import ANNE, GUILD, PARIS, Story, paris
 from tests.domain.test_reporting import (
@@ -236,6 +243,54 @@ def test_no_cell_ever_starts_like_a_formula(
             for row in read_csv(files[name], delimiter):
                 for cell in row.values():
                     assert not cell.startswith(FORMULA_STARTS), (name, cell)
+
+
+_CELL = st.one_of(
+    st.text(alphabet=st.sampled_from([*"ab ;,\"'\r\n\t=+-@é"]), max_size=12),
+    st.text(max_size=12),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELL, min_size=2, max_size=8), st.sampled_from([";", ","]))
+def test_cells_are_written_as_the_csv_module_writes_them(values: list[Any], separator: str) -> None:
+    # The writer quotes cells itself (for speed): byte for byte what csv.writer writes of the inert values.
+    expected = io.StringIO(newline="")
+    csv.writer(expected, delimiter=separator, lineterminator="\r\n").writerow(
+        ["" if value is None else inert(value) for value in values]
+    )
+    assert Cells(separator).line(values) == expected.getvalue()
+    reread = next(csv.reader(io.StringIO(expected.getvalue(), newline=""), delimiter=separator))
+    assert reread == ["" if value is None else str(inert(value)) for value in values]
+
+
+_ZONES = ["Europe/Paris", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe", "UTC"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.datetimes(min_value=paris(1990, 1, 1).replace(tzinfo=None), max_value=paris(2040, 1, 1).replace(tzinfo=None)),
+    st.sampled_from(_ZONES),
+    st.sampled_from(_ZONES),
+    st.booleans(),
+)
+def test_iso_dates_are_the_instant_in_the_server_zone(naive: Any, stored: str, server: str, fold: bool) -> None:
+    # Half-hour and 45-minute offsets, the repeated autumn hour (fold) and dates given in another zone.
+    at = naive.replace(tzinfo=ZoneInfo(stored), fold=int(fold))
+    words = Words("fr", ZoneInfo(server), NOW)
+    for _ in range(2):  # the second time from the cache
+        assert words.iso(at) == at.astimezone(ZoneInfo(server)).isoformat(timespec="minutes")
+
+
+def test_iso_dates_tell_the_two_repeated_autumn_hours_apart() -> None:
+    first = datetime(2024, 10, 27, 0, 30, tzinfo=UTC)  # 02:30 summer time, then 02:30 winter time
+    words = Words("fr", PARIS, NOW)
+    assert [words.iso(first), words.iso(first + timedelta(hours=1))] == [
+        "2024-10-27T02:30+02:00",
+        "2024-10-27T02:30+01:00",
+    ]
 
 
 def test_csv_writers_take_a_generator() -> None:

@@ -19,7 +19,7 @@ Hand computations (Europe/Paris; every incident resolved unless said otherwise):
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,7 +35,16 @@ from bot.domain.reporting import (
     update_count,
 )
 from bot.domain.service_changes import parse_service_changes, parse_service_names
-from bot.domain.updates import DeclareRequest, UpdateRequest, apply_update, cancel, declare, resolve
+from bot.domain.updates import (
+    DeclareRequest,
+    Update,
+    UpdateKind,
+    UpdateRequest,
+    apply_update,
+    cancel,
+    declare,
+    resolve,
+)
 from tests.domain.outage_examples import ANNE, GUILD, YANN, Story, angouleme, cerp_resolved, paris
 
 AUTHORS = {ANNE: "coord.anne", YANN: "coord.yann"}
@@ -319,3 +328,22 @@ def test_cancelled_incidents_never_change_a_figure(cancelled: list[tuple[int, Se
     without = figures(real, now=NOW)
     assert replace(with_cancelled, cancelled=()) == without
     assert sorted(c.number for c in with_cancelled.cancelled) == sorted(n for n, _ in cancelled)
+
+
+_AUTHOR_IDS = st.sampled_from([ANNE, YANN, 3])
+_KINDS = st.sampled_from(list(UpdateKind))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=5), _AUTHOR_IDS, _KINDS, st.booleans()), max_size=30))
+def test_updates_are_counted_once_per_time_and_author(
+    entries: list[tuple[int, int, UpdateKind, bool]],
+) -> None:
+    # The same instant may come in two zones, and commands of two people may share it, in any order.
+    base = paris(2024, 10, 19, 9)
+    timeline = [
+        Update(kind, (base + timedelta(minutes=minute)).astimezone(UTC if in_utc else base.tzinfo), by)
+        for minute, by, kind, in_utc in entries
+    ]
+    expected = {(entry.at, entry.by) for entry in timeline if entry.kind.is_news and entry.kind != UpdateKind.DECLARED}
+    assert update_count(timeline) == len(expected)
