@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import discord
 
 from bot.i18n import Catalogue, Language, Msg, language_of
+
+_T = TypeVar("_T")
+
+# How long a command's work may run before its interaction is deferred. Discord wants an answer within 3 s of
+# sending it; a read that is done sooner answers in one round trip instead of two.
+QUICK_REPLY_S = 1.0
+
+
+async def defer_if_slow(
+    interaction: discord.Interaction[Any], work: Awaitable[_T], *, within: float = QUICK_REPLY_S
+) -> _T:
+    """The work's result. The interaction is deferred (privately, "thinking…") only when the work is still
+    running after `within` seconds."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), within)
+    except TimeoutError:
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        return await task
 
 
 def person_language(interaction: discord.Interaction[Any]) -> Language:

@@ -28,7 +28,7 @@ from bot.domain.status_message import SEVERITY_KEYS, STATUS_KEYS, discord_time, 
 from bot.domain.text import name_key, safe_text, truncate
 from bot.i18n import Language
 from bot.i18n.translator import text
-from bot.replies import person_language, reply_private
+from bot.replies import defer_if_slow, person_language, reply_private
 from bot.services.lifecycle import (
     Actor,
     ChangeResult,
@@ -36,12 +36,14 @@ from bot.services.lifecycle import (
     DeclareResult,
     EditInput,
     Lifecycle,
+    ListResult,
     OutageError,
     ServerDefaults,
     UpdateInput,
     parse_number,
 )
 from cogs.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
+from cogs.options import Option, options
 from cogs.outage_buttons import IncidentButton
 
 if TYPE_CHECKING:
@@ -105,6 +107,110 @@ def _choice(name: str, value: str) -> app_commands.Choice[str] | None:
 
 def _choices(items: list[app_commands.Choice[str] | None]) -> list[app_commands.Choice[str]]:
     return [c for c in items if c is not None][:AUTOCOMPLETE_CHOICES]
+
+
+# Each option's name and description, once: commands share them (the incident, declare's facts in edit…).
+
+TITLE = Option(
+    text("title", "cmd.outage.opt.title.name"),
+    text("What is down, in a few words (100 characters at most)", "cmd.outage.opt.title"),
+)
+SECTOR = Option(
+    text("sector", "cmd.outage.opt.sector.name"),
+    text("The sector hit (pharmacy, bookshop, local authority…)", "cmd.outage.opt.sector"),
+)
+TERRITORIES = Option(
+    text("territories", "cmd.outage.opt.territories.name"),
+    text("Territories, comma-separated: 29, Bretagne, France entière", "cmd.outage.opt.territories"),
+)
+SEVERITY = Option(
+    text("severity", "cmd.outage.opt.severity.name"), text("How serious it is", "cmd.outage.opt.severity")
+)
+CAUSE = Option(
+    text("cause", "cmd.outage.opt.cause.name"), text("The cause, as far as is known", "cmd.outage.opt.cause")
+)
+STARTED = Option(
+    text("started", "cmd.outage.opt.started.name"),
+    text('Since when: "aujourd\'hui midi", "depuis 8h"', "cmd.outage.opt.started"),
+)
+SERVICES = Option(
+    text("services", "cmd.outage.opt.services.name"),
+    text('Services hit, comma-separated ("orders, deliveries")', "cmd.outage.opt.services"),
+)
+ETA = Option(
+    text("eta", "cmd.outage.opt.eta.name"), text('Expected recovery: "lundi matin", "dans 4 h"', "cmd.outage.opt.eta")
+)
+WORKAROUND = Option(
+    text("workaround", "cmd.outage.opt.workaround.name"), text("What to do meanwhile", "cmd.outage.opt.workaround")
+)
+IMPACT = Option(
+    text("impact", "cmd.outage.opt.impact.name"),
+    text('Who or how many are affected ("≈1 800 pharmacies")', "cmd.outage.opt.impact"),
+)
+ORGANISATION = Option(
+    text("organisation", "cmd.outage.opt.organisation.name"),
+    text('Who is down ("Cerp Bretagne Atlantique")', "cmd.outage.opt.organisation"),
+)
+INCIDENT = Option(
+    text("incident", "cmd.outage.opt.incident.name"),
+    text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
+)
+STATUS = Option(text("status", "cmd.outage.opt.status.name"), text("The new status", "cmd.outage.opt.status"))
+NOTE = Option(text("note", "cmd.outage.opt.note.name"), text("What is new, in a few sentences", "cmd.outage.opt.note"))
+SERVICE_CHANGES = Option(
+    text("services", "cmd.outage.opt.services.name"),
+    text('Service changes: "orders: restored, deliveries: degraded"', "cmd.outage.opt.service_changes"),
+)
+NEW_WORKAROUND = Option(
+    text("workaround", "cmd.outage.opt.workaround.name"),
+    text("New instructions (announced again in every channel)", "cmd.outage.opt.new_workaround"),
+)
+NEXT_UPDATE = Option(
+    text("next_update", "cmd.outage.opt.next_update.name"),
+    text('When you will post again: "demain 10h"', "cmd.outage.opt.next_update"),
+)
+NEW_SEVERITY = Option(
+    text("severity", "cmd.outage.opt.severity.name"),
+    text("A new severity (raising it pings again)", "cmd.outage.opt.new_severity"),
+)
+SILENT = Option(
+    text("silent", "cmd.outage.opt.silent.name"), text("Post without notifying anyone", "cmd.outage.opt.silent")
+)
+SUMMARY = Option(
+    text("summary", "cmd.outage.opt.summary.name"), text("How it ended, in a few words", "cmd.outage.opt.summary")
+)
+REOPEN_REASON = Option(
+    text("reason", "cmd.outage.opt.reason.name"), text("Why it is not over", "cmd.outage.opt.reason")
+)
+CANCEL_REASON = Option(
+    text("reason", "cmd.outage.opt.cancel_reason.name"),
+    text("False alarm or duplicate", "cmd.outage.opt.cancel_reason"),
+)
+DUPLICATE_OF = Option(
+    text("duplicate_of", "cmd.outage.opt.duplicate_of.name"),
+    text("For a duplicate: the original incident", "cmd.outage.opt.duplicate_of"),
+)
+CANCEL_NOTE = Option(
+    text("note", "cmd.outage.opt.note.name"), text("A word of explanation", "cmd.outage.opt.cancel_note")
+)
+COORDINATOR = Option(
+    text("coordinator", "cmd.outage.opt.coordinator.name"),
+    text("The coordinator who takes it over", "cmd.outage.opt.coordinator"),
+)
+LIST_STATUS = Option(
+    text("status", "cmd.outage.opt.status.name"), text("Which ones (open by default)", "cmd.outage.opt.list_status")
+)
+TERRITORY = Option(
+    text("territory", "cmd.outage.opt.territory.name"),
+    text("Only those concerning this territory", "cmd.outage.opt.territory"),
+)
+LIST_SECTOR = Option(
+    text("sector", "cmd.outage.opt.sector.name"), text("Only this sector", "cmd.outage.opt.list_sector")
+)
+PERIOD = Option(
+    text("period", "cmd.outage.opt.period.name"),
+    text('When: "octobre 2024", "cette semaine", "les 30 derniers jours"', "cmd.outage.opt.period"),
+)
 
 
 class DeclareModal(discord.ui.Modal):
@@ -251,31 +357,18 @@ class Outage(commands.Cog):
         name=text("declare", "cmd.outage.declare.name"),
         description=text("Declare an outage (no options: a form opens)", "cmd.outage.declare.description"),
     )
-    @app_commands.rename(
-        title=text("title", "cmd.outage.opt.title.name"),
-        sector=text("sector", "cmd.outage.opt.sector.name"),
-        territories=text("territories", "cmd.outage.opt.territories.name"),
-        severity=text("severity", "cmd.outage.opt.severity.name"),
-        cause=text("cause", "cmd.outage.opt.cause.name"),
-        started=text("started", "cmd.outage.opt.started.name"),
-        services=text("services", "cmd.outage.opt.services.name"),
-        eta=text("eta", "cmd.outage.opt.eta.name"),
-        workaround=text("workaround", "cmd.outage.opt.workaround.name"),
-        impact=text("impact", "cmd.outage.opt.impact.name"),
-        organisation=text("organisation", "cmd.outage.opt.organisation.name"),
-    )
-    @app_commands.describe(
-        title=text("What is down, in a few words (100 characters at most)", "cmd.outage.opt.title"),
-        sector=text("The sector hit (pharmacy, bookshop, local authority…)", "cmd.outage.opt.sector"),
-        territories=text("Territories, comma-separated: 29, Bretagne, France entière", "cmd.outage.opt.territories"),
-        severity=text("How serious it is", "cmd.outage.opt.severity"),
-        cause=text("The cause, as far as is known", "cmd.outage.opt.cause"),
-        started=text('Since when: "aujourd\'hui midi", "depuis 8h"', "cmd.outage.opt.started"),
-        services=text('Services hit, comma-separated ("orders, deliveries")', "cmd.outage.opt.services"),
-        eta=text('Expected recovery: "lundi matin", "dans 4 h"', "cmd.outage.opt.eta"),
-        workaround=text("What to do meanwhile", "cmd.outage.opt.workaround"),
-        impact=text('Who or how many are affected ("≈1 800 pharmacies")', "cmd.outage.opt.impact"),
-        organisation=text('Who is down ("Cerp Bretagne Atlantique")', "cmd.outage.opt.organisation"),
+    @options(
+        title=TITLE,
+        sector=SECTOR,
+        territories=TERRITORIES,
+        severity=SEVERITY,
+        cause=CAUSE,
+        started=STARTED,
+        services=SERVICES,
+        eta=ETA,
+        workaround=WORKAROUND,
+        impact=IMPACT,
+        organisation=ORGANISATION,
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
     @per_person_cooldown()
@@ -379,27 +472,16 @@ class Outage(commands.Cog):
         name=text("update", "cmd.outage.update.name"),
         description=text("Post an update: status, note, services, ETA, workaround", "cmd.outage.update.description"),
     )
-    @app_commands.rename(
-        incident=text("incident", "cmd.outage.opt.incident.name"),
-        status=text("status", "cmd.outage.opt.status.name"),
-        note=text("note", "cmd.outage.opt.note.name"),
-        services=text("services", "cmd.outage.opt.services.name"),
-        eta=text("eta", "cmd.outage.opt.eta.name"),
-        workaround=text("workaround", "cmd.outage.opt.workaround.name"),
-        next_update=text("next_update", "cmd.outage.opt.next_update.name"),
-        severity=text("severity", "cmd.outage.opt.severity.name"),
-        silent=text("silent", "cmd.outage.opt.silent.name"),
-    )
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-        status=text("The new status", "cmd.outage.opt.status"),
-        note=text("What is new, in a few sentences", "cmd.outage.opt.note"),
-        services=text('Service changes: "orders: restored, deliveries: degraded"', "cmd.outage.opt.service_changes"),
-        eta=text('Expected recovery: "lundi matin", "dans 4 h"', "cmd.outage.opt.eta"),
-        workaround=text("New instructions (announced again in every channel)", "cmd.outage.opt.new_workaround"),
-        next_update=text('When you will post again: "demain 10h"', "cmd.outage.opt.next_update"),
-        severity=text("A new severity (raising it pings again)", "cmd.outage.opt.new_severity"),
-        silent=text("Post without notifying anyone", "cmd.outage.opt.silent"),
+    @options(
+        incident=INCIDENT,
+        status=STATUS,
+        note=NOTE,
+        services=SERVICE_CHANGES,
+        eta=ETA,
+        workaround=NEW_WORKAROUND,
+        next_update=NEXT_UPDATE,
+        severity=NEW_SEVERITY,
+        silent=SILENT,
     )
     @app_commands.choices(status=STATUS_CHOICES, severity=SEVERITY_CHOICES)
     async def update(
@@ -470,16 +552,7 @@ class Outage(commands.Cog):
         name=text("resolve", "cmd.outage.resolve.name"),
         description=text("Announce the recovery, with durations", "cmd.outage.resolve.description"),
     )
-    @app_commands.rename(
-        incident=text("incident", "cmd.outage.opt.incident.name"),
-        summary=text("summary", "cmd.outage.opt.summary.name"),
-        silent=text("silent", "cmd.outage.opt.silent.name"),
-    )
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-        summary=text("How it ended, in a few words", "cmd.outage.opt.summary"),
-        silent=text("Post without notifying anyone", "cmd.outage.opt.silent"),
-    )
+    @options(incident=INCIDENT, summary=SUMMARY, silent=SILENT)
     async def resolve(
         self,
         interaction: discord.Interaction[Any],
@@ -501,14 +574,7 @@ class Outage(commands.Cog):
         name=text("reopen", "cmd.outage.reopen.name"),
         description=text("Reopen a resolved outage", "cmd.outage.reopen.description"),
     )
-    @app_commands.rename(
-        incident=text("incident", "cmd.outage.opt.incident.name"),
-        reason=text("reason", "cmd.outage.opt.reason.name"),
-    )
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-        reason=text("Why it is not over", "cmd.outage.opt.reason"),
-    )
+    @options(incident=INCIDENT, reason=REOPEN_REASON)
     async def reopen(self, interaction: discord.Interaction[Any], incident: str, reason: str | None = None) -> None:
         actor = _actor(interaction)
         await self._defer(interaction)
@@ -523,27 +589,16 @@ class Outage(commands.Cog):
         name=text("edit", "cmd.outage.edit.name"),
         description=text("Correct the declared facts (re-routes announcements)", "cmd.outage.edit.description"),
     )
-    @app_commands.rename(
-        incident=text("incident", "cmd.outage.opt.incident.name"),
-        title=text("title", "cmd.outage.opt.title.name"),
-        organisation=text("organisation", "cmd.outage.opt.organisation.name"),
-        sector=text("sector", "cmd.outage.opt.sector.name"),
-        territories=text("territories", "cmd.outage.opt.territories.name"),
-        severity=text("severity", "cmd.outage.opt.severity.name"),
-        cause=text("cause", "cmd.outage.opt.cause.name"),
-        started=text("started", "cmd.outage.opt.started.name"),
-        impact=text("impact", "cmd.outage.opt.impact.name"),
-    )
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-        title=text("What is down, in a few words (100 characters at most)", "cmd.outage.opt.title"),
-        organisation=text('Who is down ("Cerp Bretagne Atlantique")', "cmd.outage.opt.organisation"),
-        sector=text("The sector hit (pharmacy, bookshop, local authority…)", "cmd.outage.opt.sector"),
-        territories=text("Territories, comma-separated: 29, Bretagne, France entière", "cmd.outage.opt.territories"),
-        severity=text("How serious it is", "cmd.outage.opt.severity"),
-        cause=text("The cause, as far as is known", "cmd.outage.opt.cause"),
-        started=text('Since when: "aujourd\'hui midi", "depuis 8h"', "cmd.outage.opt.started"),
-        impact=text('Who or how many are affected ("≈1 800 pharmacies")', "cmd.outage.opt.impact"),
+    @options(
+        incident=INCIDENT,
+        title=TITLE,
+        organisation=ORGANISATION,
+        sector=SECTOR,
+        territories=TERRITORIES,
+        severity=SEVERITY,
+        cause=CAUSE,
+        started=STARTED,
+        impact=IMPACT,
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
     async def edit(
@@ -578,18 +633,7 @@ class Outage(commands.Cog):
         name=text("cancel", "cmd.outage.cancel.name"),
         description=text("Cancel a false alarm or a duplicate", "cmd.outage.cancel.description"),
     )
-    @app_commands.rename(
-        incident=text("incident", "cmd.outage.opt.incident.name"),
-        reason=text("reason", "cmd.outage.opt.cancel_reason.name"),
-        duplicate_of=text("duplicate_of", "cmd.outage.opt.duplicate_of.name"),
-        note=text("note", "cmd.outage.opt.note.name"),
-    )
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-        reason=text("False alarm or duplicate", "cmd.outage.opt.cancel_reason"),
-        duplicate_of=text("For a duplicate: the original incident", "cmd.outage.opt.duplicate_of"),
-        note=text("A word of explanation", "cmd.outage.opt.cancel_note"),
-    )
+    @options(incident=INCIDENT, reason=CANCEL_REASON, duplicate_of=DUPLICATE_OF, note=CANCEL_NOTE)
     @app_commands.choices(reason=CANCEL_CHOICES)
     async def cancel(
         self,
@@ -615,14 +659,7 @@ class Outage(commands.Cog):
         name=text("assign", "cmd.outage.assign.name"),
         description=text("Hand the outage over to another coordinator", "cmd.outage.assign.description"),
     )
-    @app_commands.rename(
-        incident=text("incident", "cmd.outage.opt.incident.name"),
-        coordinator=text("coordinator", "cmd.outage.opt.coordinator.name"),
-    )
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-        coordinator=text("The coordinator who takes it over", "cmd.outage.opt.coordinator"),
-    )
+    @options(incident=INCIDENT, coordinator=COORDINATOR)
     async def assign(self, interaction: discord.Interaction[Any], incident: str, coordinator: discord.Member) -> None:
         actor = _actor(interaction)
         await self._defer(interaction)
@@ -641,36 +678,24 @@ class Outage(commands.Cog):
         name=text("show", "cmd.outage.show.name"),
         description=text("Show an outage as it stands", "cmd.outage.show.description"),
     )
-    @app_commands.rename(incident=text("incident", "cmd.outage.opt.incident.name"))
-    @app_commands.describe(incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"))
+    @options(incident=INCIDENT)
     async def show(self, interaction: discord.Interaction[Any], incident: str) -> None:
         guild_id = require_guild(interaction)
-        await self._defer(interaction)
-        shown = await self.lifecycle.show(
-            guild_id, parse_number(incident), user_id=interaction.user.id, now=self.bot.clock.now()
+        shown = await defer_if_slow(
+            interaction, self.lifecycle.show(guild_id, parse_number(incident), user_id=interaction.user.id)
         )
         language = person_language(interaction)
         embed = discord.Embed.from_dict(status_embed(shown.stored.incident, language))
         thread_id = shown.stored.incident.thread_id
         content = thread_url(guild_id, thread_id) if thread_id is not None else None
         await reply_private(interaction, content, embed=embed)
+        await self.lifecycle.record_read(shown.audit, now=self.bot.clock.now())
 
     @outage.command(
         name=text("list", "cmd.outage.list.name"),
         description=text("List outages, with filters", "cmd.outage.list.description"),
     )
-    @app_commands.rename(
-        status=text("status", "cmd.outage.opt.status.name"),
-        territory=text("territory", "cmd.outage.opt.territory.name"),
-        sector=text("sector", "cmd.outage.opt.sector.name"),
-        period=text("period", "cmd.outage.opt.period.name"),
-    )
-    @app_commands.describe(
-        status=text("Which ones (open by default)", "cmd.outage.opt.list_status"),
-        territory=text("Only those concerning this territory", "cmd.outage.opt.territory"),
-        sector=text("Only this sector", "cmd.outage.opt.list_sector"),
-        period=text('When: "octobre 2024", "cette semaine", "les 30 derniers jours"', "cmd.outage.opt.period"),
-    )
+    @options(status=LIST_STATUS, territory=TERRITORY, sector=LIST_SECTOR, period=PERIOD)
     @app_commands.choices(status=LIST_STATUS_CHOICES)
     async def list_(
         self,
@@ -681,16 +706,22 @@ class Outage(commands.Cog):
         period: str | None = None,
     ) -> None:
         guild_id = require_guild(interaction)
-        await self._defer(interaction)
-        found = await self.lifecycle.list_incidents(
-            guild_id,
-            status=status.value if status else "open",
-            territory=territory,
-            sector=sector,
-            period=period,
-            now=self.bot.clock.now(),
-            user_id=interaction.user.id,
+        found = await defer_if_slow(
+            interaction,
+            self.lifecycle.list_incidents(
+                guild_id,
+                status=status.value if status else "open",
+                territory=territory,
+                sector=sector,
+                period=period,
+                now=self.bot.clock.now(),
+                user_id=interaction.user.id,
+            ),
         )
+        await self._reply_list(interaction, found)
+        await self.lifecycle.record_read(found.audit, now=self.bot.clock.now())
+
+    async def _reply_list(self, interaction: discord.Interaction[Any], found: ListResult) -> None:
         language = person_language(interaction)
         if not found.incidents:
             await reply_private(interaction, self.word(language, "outage.list.empty"))
@@ -725,8 +756,7 @@ class Outage(commands.Cog):
             "An outage's dated account, as HTML and Markdown (coordinators, admins)", "cmd.outage.summary.description"
         ),
     )
-    @app_commands.rename(incident=text("incident", "cmd.outage.opt.incident.name"))
-    @app_commands.describe(incident=text("The incident (number or words of its title)", "cmd.outage.opt.incident"))
+    @options(incident=INCIDENT)
     async def summary(self, interaction: discord.Interaction[Any], incident: str) -> None:
         from bot.services.exports import summary as incident_account
         from cogs.export import member_names, send_files

@@ -234,16 +234,31 @@ class ClickResult:
 
 
 @dataclass(frozen=True)
+class ReadAudit:
+    """What a reading command leaves in the audit log (who looked at what). The command writes it with
+    `record_read` once its reply is on its way: a read needs no transaction, and the reply need not wait for the
+    writer."""
+
+    guild_id: int
+    user_id: int | None
+    action: str
+    arguments: dict[str, Any]
+    result: str
+
+
+@dataclass(frozen=True)
 class ListResult:
     incidents: tuple[IncidentSummary, ...]
     more: bool
     period: tuple[datetime, datetime] | None = None
+    audit: ReadAudit | None = None
 
 
 @dataclass(frozen=True)
 class ShowResult:
     stored: StoredIncident
     entries: tuple[Update, ...] = field(default=())
+    audit: ReadAudit | None = None
 
 
 # --- reading what was typed -------------------------------------------------------------------------------
@@ -654,22 +669,27 @@ class Lifecycle:
 
     # -- reading --
 
-    async def show(self, guild_id: int, number: int, *, user_id: int | None = None, now: datetime) -> ShowResult:
+    async def show(self, guild_id: int, number: int, *, user_id: int | None = None) -> ShowResult:
         async with self.store.reading() as conn:
             stored = await repo.get(conn, guild_id, number)
             if stored is None:
                 raise OutageError("outage.error.incident_unknown", number=number)
             entries = tuple(await repo.timeline(conn, stored.id))
-        await self._audit_read(guild_id, user_id, "outage show", {"incident": number}, "shown", now)
-        return ShowResult(stored, entries)
+        return ShowResult(stored, entries, ReadAudit(guild_id, user_id, "outage show", {"incident": number}, "shown"))
 
-    async def _audit_read(
-        self, guild_id: int, user_id: int | None, action: str, arguments: dict[str, Any], result: str, now: datetime
-    ) -> None:
+    async def record_read(self, read: ReadAudit | None, *, now: datetime) -> None:
         """Reading commands are audited too (who looked at what), in their own short unit of work."""
+        if read is None:
+            return
         async with self.store.unit_of_work() as conn:
             await audit.record(
-                conn, guild_id=guild_id, actor_id=user_id, action=action, arguments=arguments, result=result, at=now
+                conn,
+                guild_id=read.guild_id,
+                actor_id=read.user_id,
+                action=read.action,
+                arguments=read.arguments,
+                result=read.result,
+                at=now,
             )
 
     async def list_incidents(
@@ -717,8 +737,8 @@ class Lifecycle:
             )
         arguments = {"status": status, "territory": territory, "sector": sector, "period": period}
         shown = min(len(found_incidents), limit)
-        await self._audit_read(guild_id, user_id, "outage list", arguments, f"{shown} listed", now)
-        return ListResult(tuple(found_incidents[:limit]), len(found_incidents) > limit, window)
+        read = ReadAudit(guild_id, user_id, "outage list", arguments, f"{shown} listed")
+        return ListResult(tuple(found_incidents[:limit]), len(found_incidents) > limit, window, read)
 
     async def thread_id(self, thread_row: int) -> int | None:
         """The thread's id if the outbox has made it already, else None: the private reply never waits for

@@ -271,7 +271,7 @@ async def test_a_new_workaround_and_service_changes_post_a_new_message_in_each_c
     (post,) = [r for r in new if r.kind == "send_message" and not isinstance(r.payload["channel_id"], int)]
     description = post.payload["embeds"][0]["description"]
     assert "commandes" in description and "1 j 20 h 30 min" in description
-    shown = await service.show(GUILD, 1, now=NOW)
+    shown = await service.show(GUILD, 1)
     states = {s.name: s.state.value for s in shown.stored.incident.services}
     assert states == {"commandes": "restored", "livraisons": "degraded"}
 
@@ -285,7 +285,7 @@ async def test_two_coordinators_updating_at_once_are_both_kept(store: Store) -> 
         service.update(ANNE, 1, UpdateInput(note="Anne"), now=later),
         service.update(YANN, 1, UpdateInput(services="facturation: en panne"), now=later),
     )
-    shown = await service.show(GUILD, 1, now=NOW)
+    shown = await service.show(GUILD, 1)
     kinds = [e.kind.value for e in shown.entries]
     assert kinds == ["declared", "note", "services_changed"] or kinds == ["declared", "services_changed", "note"]
     assert "facturation" in [s.name for s in shown.stored.incident.services]
@@ -372,6 +372,26 @@ async def test_search_lists_open_incidents_first_by_number_or_words(store: Store
     assert [s.number for s in listed.incidents] == [2, 1]  # Finistère lies in Bretagne (53) and in France
     listed = await service.list_incidents(GUILD, status="open", sector="Librairie", now=NOW)
     assert [s.number for s in listed.incidents] == [2]
+
+
+async def test_reads_are_audited_once_their_reply_is_sent(store: Store) -> None:
+    await configure(store)
+    service = lifecycle(store)
+    await service.declare(ANNE, CERP, now=NOW)
+    reads = "SELECT COUNT(*) FROM audit_log WHERE action IN ('outage list', 'outage show')"
+    listed = await service.list_incidents(GUILD, territory="29", now=NOW, user_id=ANNE.user_id)
+    shown = await service.show(GUILD, 1, user_id=ANNE.user_id)
+    assert await count(store, reads) == 0  # nothing written before the reply
+    await service.record_read(listed.audit, now=NOW)
+    await service.record_read(shown.audit, now=NOW)
+    sql = "SELECT action, actor_id, arguments, result FROM audit_log WHERE action LIKE 'outage %' AND action != "
+    async with store.reading() as conn, conn.execute(sql + "'outage declare' ORDER BY id") as cursor:
+        rows = list(await cursor.fetchall())
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("outage list", ANNE.user_id, "1 listed"),
+        ("outage show", ANNE.user_id, "shown"),
+    ]
+    assert '"territory": "29"' in rows[0][2]
 
 
 def test_incident_numbers_are_read_from_what_people_type() -> None:
