@@ -23,6 +23,7 @@ from bot.i18n.translator import text
 from bot.replies import person_language, reply_private
 from bot.services.following import Following, FollowLine, IncidentFollow, Member
 from bot.services.lifecycle import parse_number
+from cogs.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -113,6 +114,22 @@ async def send_follow_reply(
         await interaction.followup.send(content, **kwargs)
     else:
         await interaction.response.send_message(content, **kwargs)
+
+
+# Each option's name and description, once: commands share them.
+
+INCIDENT = Option(
+    text("incident", "cmd.follow.opt.incident.name"),
+    text("The incident (number or words of its title)", "cmd.follow.opt.incident"),
+)
+TERRITORY = Option(
+    text("territory", "cmd.follow.opt.territory.name"),
+    text("A region, a département or France", "cmd.follow.opt.territory"),
+)
+SECTOR = Option(
+    text("sector", "cmd.follow.opt.sector.name"), text("A sector (pharmacie, librairie…)", "cmd.follow.opt.sector")
+)
+DM = Option(text("dm", "cmd.follow.opt.dm.name"), text("Also by direct message (incidents only)", "cmd.follow.opt.dm"))
 
 
 class FollowChoice(
@@ -209,18 +226,7 @@ class Follow(commands.Cog):
         description=text("Follow an incident, a territory or a sector", "cmd.follow.description"),
     )
     @app_commands.guild_only()
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.follow.opt.incident"),
-        territory=text("A region, a département or France", "cmd.follow.opt.territory"),
-        sector=text("A sector (pharmacie, librairie…)", "cmd.follow.opt.sector"),
-        dm=text("Also by direct message (incidents only)", "cmd.follow.opt.dm"),
-    )
-    @app_commands.rename(
-        incident=text("incident", "cmd.follow.opt.incident.name"),
-        territory=text("territory", "cmd.follow.opt.territory.name"),
-        sector=text("sector", "cmd.follow.opt.sector.name"),
-        dm=text("dm", "cmd.follow.opt.dm.name"),
-    )
+    @options(incident=INCIDENT, territory=TERRITORY, sector=SECTOR, dm=DM)
     async def follow(
         self,
         interaction: discord.Interaction[Any],
@@ -255,16 +261,7 @@ class Follow(commands.Cog):
         description=text("Stop following an incident, a territory or a sector", "cmd.unfollow.description"),
     )
     @app_commands.guild_only()
-    @app_commands.describe(
-        incident=text("The incident (number or words of its title)", "cmd.follow.opt.incident"),
-        territory=text("A region, a département or France", "cmd.follow.opt.territory"),
-        sector=text("A sector (pharmacie, librairie…)", "cmd.follow.opt.sector"),
-    )
-    @app_commands.rename(
-        incident=text("incident", "cmd.follow.opt.incident.name"),
-        territory=text("territory", "cmd.follow.opt.territory.name"),
-        sector=text("sector", "cmd.follow.opt.sector.name"),
-    )
+    @options(incident=INCIDENT, territory=TERRITORY, sector=SECTOR)
     async def unfollow(
         self,
         interaction: discord.Interaction[Any],

@@ -29,6 +29,7 @@ from bot.replies import person_language, reply_private
 from bot.services.lifecycle import parse_number
 from bot.services.nudging import Nudging
 from bot.services.reminders import DONE, AskInput, Reminders
+from cogs.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -59,6 +60,23 @@ def _where_words(reminder: Reminder) -> Msg:
     if reminder.where == Where.DM:
         return Msg.of("reminder.where.dm")
     return Msg.of("reminder.where.here", channel=f"<#{reminder.channel_id}>")
+
+
+# Each option's name and description, once: commands share them.
+
+WHEN = Option(
+    text("when", "cmd.remind.opt.when.name"),
+    text('When: "lundi 9h", "dans 2 h", "tomorrow 9am"', "cmd.remind.opt.when"),
+)
+WHAT = Option(text("what", "cmd.remind.opt.what.name"), text("What to remind you of", "cmd.remind.opt.what"))
+WHERE = Option(
+    text("where", "cmd.remind.opt.where.name"),
+    text("Where to remind you: here, in an incident's thread, or by DM", "cmd.remind.opt.where"),
+)
+INCIDENT = Option(
+    text("incident", "cmd.remind.opt.incident.name"),
+    text("For the thread: the incident (number or words of its title)", "cmd.remind.opt.incident"),
+)
 
 
 class ReminderButton(
@@ -253,18 +271,7 @@ class ReminderCog(commands.Cog):
         description=text("Remind yourself of something at a given time", "cmd.remind.description"),
     )
     @app_commands.guild_only()
-    @app_commands.rename(
-        when=text("when", "cmd.remind.opt.when.name"),
-        what=text("what", "cmd.remind.opt.what.name"),
-        where=text("where", "cmd.remind.opt.where.name"),
-        incident=text("incident", "cmd.remind.opt.incident.name"),
-    )
-    @app_commands.describe(
-        when=text('When: "lundi 9h", "dans 2 h", "tomorrow 9am"', "cmd.remind.opt.when"),
-        what=text("What to remind you of", "cmd.remind.opt.what"),
-        where=text("Where to remind you: here, in an incident's thread, or by DM", "cmd.remind.opt.where"),
-        incident=text("For the thread: the incident (number or words of its title)", "cmd.remind.opt.incident"),
-    )
+    @options(when=WHEN, what=WHAT, where=WHERE, incident=INCIDENT)
     @app_commands.choices(where=WHERE_CHOICES)
     @per_person_cooldown()
     async def remind(
