@@ -31,3 +31,15 @@ SERVICE_STATE_KEYS: dict[ServiceState, str] = {
 }
 
 __all__ = ["CAUSE_KEYS", "SERVICE_STATE_KEYS", "SEVERITY_KEYS", "STATUS_KEYS"]
+# The facts `/outage edit` can correct (keys of an edit entry's `changes`), as the thread post and exports name them.
+EDITED_FIELD_KEYS: dict[str, str] = {
+    "title": "incident.field.title",
+    "organisation": "incident.field.organisation",
+    "description": "incident.field.description",
+    "impact": "incident.field.impact",
+    "sector": "incident.field.sector",
+    "territories": "incident.label.territories",
+    "cause": "incident.label.cause",
+    "started_at": "incident.label.started",
+    "severity": "incident.label.severity",
+}

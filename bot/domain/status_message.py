@@ -19,7 +19,7 @@ from bot.domain import territories as territory_data
 from bot.domain.durations import ServiceDurations, restored_after, total_duration
 from bot.domain.formatting import format_duration, format_number
 from bot.domain.incidents import CancelReason, Incident, ServiceState, Severity, Status
-from bot.domain.labels import CAUSE_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
+from bot.domain.labels import CAUSE_KEYS, EDITED_FIELD_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
 from bot.domain.limits import (
     BUTTON_LABEL,
     CUSTOM_ID,
@@ -40,18 +40,6 @@ from bot.i18n.catalogue import Language, default_catalogue
 Payload = dict[str, Any]
 Embed = dict[str, Any]
 
-# Labels of the facts `/outage edit` can correct, for the thread post that lists them.
-EDITED_FIELD_KEYS: dict[str, str] = {
-    "title": "incident.field.title",
-    "organisation": "incident.field.organisation",
-    "description": "incident.field.description",
-    "impact": "incident.field.impact",
-    "sector": "incident.field.sector",
-    "territories": "incident.label.territories",
-    "cause": "incident.label.cause",
-    "started_at": "incident.label.started",
-    "severity": "incident.label.severity",
-}
 STATE_EMOJI: dict[ServiceState, str] = {
     ServiceState.DOWN: "🔴",
     ServiceState.DEGRADED: "🟠",

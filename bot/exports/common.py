@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import territories as territory_data
 from bot.domain.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
 from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
-from bot.domain.labels import CAUSE_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
+from bot.domain.labels import CAUSE_KEYS, EDITED_FIELD_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
 from bot.domain.reporting import IncidentRecord, Measure, ServiceFigure
 from bot.domain.updates import Update, UpdateKind
 from bot.i18n.catalogue import Language, default_catalogue
@@ -34,17 +34,6 @@ KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.REOPENED: "export.kind.reopened",
     UpdateKind.CANCELLED: "export.kind.cancelled",
     UpdateKind.AFFECTED: "export.kind.affected",
-}
-EDITED_FIELD_KEYS: dict[str, str] = {
-    "title": "incident.field.title",
-    "organisation": "incident.field.organisation",
-    "description": "incident.field.description",
-    "impact": "incident.field.impact",
-    "sector": "incident.field.sector",
-    "territories": "incident.label.territories",
-    "cause": "incident.label.cause",
-    "started_at": "incident.label.started",
-    "severity": "incident.label.severity",
 }
 # The definitions, in the order every export states them.
 DEFINITION_KEYS = (
