@@ -13,7 +13,7 @@ from bot.domain import territories as territory_data
 from bot.domain.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
 from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
 from bot.domain.labels import CAUSE_KEYS, EDITED_FIELD_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
-from bot.domain.reporting import IncidentRecord, Measure, ServiceFigure
+from bot.domain.reporting import IncidentRecord, Measure, ServiceFigure, measure
 from bot.domain.updates import Update, UpdateKind
 from bot.i18n.catalogue import Language, default_catalogue
 
@@ -99,6 +99,21 @@ class SameGuild:
 
     def all(self, records: Iterable[IncidentRecord]) -> Iterator[IncidentRecord]:
         return (self.check(record) for record in records)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One server's records, measured, with the cancelled ones apart (they are listed, never counted)."""
+
+    all: list[Measure]
+    counted: list[Measure]
+    cancelled: list[Measure]
+
+    @classmethod
+    def of(cls, records: Iterable[IncidentRecord], now: datetime) -> Measured:
+        measures = [measure(record, now=now) for record in SameGuild().all(records)]
+        cancelled = [m for m in measures if m.incident.status == Status.CANCELLED]
+        return cls(measures, [m for m in measures if m.incident.status != Status.CANCELLED], cancelled)
 
 
 @dataclass

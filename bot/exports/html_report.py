@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.incidents import Status
 from bot.domain.reporting import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.exports.charts import MAX_BARS, timeline_chart
-from bot.exports.common import SameGuild, Words, definitions, facts, workaround_versions
+from bot.exports.common import Measured, Words, definitions, facts, workaround_versions
 from bot.i18n.catalogue import Language
 
 CSS = """
@@ -305,9 +305,8 @@ def export_html(
     period: tuple[datetime, datetime] | None = None,
 ) -> bytes:
     words = Words(language, zone, now)
-    measures = [measure(record, now=now) for record in SameGuild().all(records)]
-    counted = [m for m in measures if m.incident.status != Status.CANCELLED]
-    cancelled = [m for m in measures if m.incident.status == Status.CANCELLED]
+    measured = Measured.of(records, now)
+    measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     title = words("export.title")
     body = _header(words, title, period)
     body += _summary(counted, words)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.incidents import Status
 from bot.domain.reporting import Figures, IncidentRecord, Measure, figures, measure
-from bot.exports.common import SameGuild, Words, definitions, facts, workaround_versions
+from bot.exports.common import Measured, Words, definitions, facts, workaround_versions
 from bot.i18n.catalogue import Language
 
 # Inline marks anywhere (emphasis, code, links, raw HTML and entities, table cells, strikethrough); block marks
@@ -229,9 +229,8 @@ def export_markdown(
     period: tuple[datetime, datetime] | None = None,
 ) -> str:
     words = Words(language, zone, now)
-    measures = [measure(record, now=now) for record in SameGuild().all(records)]
-    counted = [m for m in measures if m.incident.status != Status.CANCELLED]
-    cancelled = [m for m in measures if m.incident.status == Status.CANCELLED]
+    measured = Measured.of(records, now)
+    measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     lines = _header(words, words("export.title"), period)
     lines += _figures(figures(measures, now=now), words)
     lines += _summary(counted, words)
