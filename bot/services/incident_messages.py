@@ -333,18 +333,21 @@ async def _edit_announcement(
     if item.message_row is None:
         return
     payload = messages.announcement(incident, language, role_ids=item.role_ids, url=_LINK_PLACEHOLDER)
+    body = {**_linked(payload, link), "allowed_mentions": messages.NO_MENTIONS}
+    await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
+
+
+async def _edit_announcement_message(
+    conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_row: int, body: dict[str, Any], now: datetime
+) -> None:
+    """Queue an edit of an announcement already posted (edits notify nobody); later edits of it coalesce."""
     await outbox.enqueue(
         conn,
-        guild_id=incident.guild_id,
-        lane=outbox.channel_lane(item.channel_id),
+        guild_id=guild_id,
+        lane=outbox.channel_lane(channel_id),
         kind="edit_message",
-        payload={
-            "channel_id": item.channel_id,
-            "message_id": outbox.ref(item.message_row),
-            **_linked(payload, link),
-            "allowed_mentions": messages.NO_MENTIONS,
-        },
-        coalesce_key=outbox.edit_coalesce_key(item.channel_id, f"row{item.message_row}"),
+        payload={"channel_id": channel_id, "message_id": outbox.ref(message_row), **body},
+        coalesce_key=outbox.edit_coalesce_key(channel_id, f"row{message_row}"),
         now=now,
     )
 
@@ -369,19 +372,8 @@ async def _reroute(
         item = by_channel[target.channel_id]
         await repo.set_announcement(conn, stored.id, item.channel_id, state="withdrawn", role_ids=item.role_ids)
         if item.message_row is not None:
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=outbox.channel_lane(item.channel_id),
-                kind="edit_message",
-                payload={
-                    "channel_id": item.channel_id,
-                    "message_id": outbox.ref(item.message_row),
-                    **messages.no_longer_concerns(incident, context.language),
-                },
-                coalesce_key=outbox.edit_coalesce_key(item.channel_id, f"row{item.message_row}"),
-                now=now,
-            )
+            body = messages.no_longer_concerns(incident, context.language)
+            await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
     for target in change.kept:
         if target.role_ids != by_channel[target.channel_id].role_ids:
             await repo.set_announcement(conn, stored.id, target.channel_id, state="active", role_ids=target.role_ids)
