@@ -58,7 +58,9 @@ def incident_reply_text(bot: TocsinBot, language: Language, result: IncidentFoll
         lines = [word(language, "outage.reply.followed_already", number=result.number)]
     if result.closed:
         lines.append(word(language, "follow.reply.incident_closed", number=result.number))
-    if result.dm_refused:
+    if result.dms_off:
+        lines.append(word(language, "follow.reply.dms_off"))
+    elif result.dm_refused:
         lines.append(word(language, "follow.reply.dm_cap"))
     elif asked_dm is True or (asked_dm is None and result.dm):
         lines.append(word(language, "follow.reply.dm_on"))

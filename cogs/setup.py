@@ -187,6 +187,15 @@ class Setup(commands.Cog):
         lines = [service.word(self.bot.catalogue, language, line) for line in outcome.lines]
         await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
+    async def _replan_nudges(self, actor: Actor) -> None:
+        """After the reply: the open incidents' next nudge follows the new cadence or hours now, rather than once
+        the nudge planned with the old ones has come."""
+        replan = getattr(self.bot.get_cog("ReminderCog"), "replan", None)
+        if replan is None:
+            return
+        for incident_id in await service.open_incident_ids(self.bot.store, actor):
+            await replan(incident_id)
+
     async def _send_sections(self, interaction: discord.Interaction[Any], sections: Sequence[Section]) -> None:
         for embeds in pack(sections, discord.Colour.dark_red()):
             await interaction.followup.send(
@@ -285,11 +294,13 @@ class Setup(commands.Cog):
         start=text("start", "cmd.setup.hours.start.name"),
         end=text("end", "cmd.setup.hours.end.name"),
         days=text("days", "cmd.setup.hours.days.name"),
+        holidays=text("holidays", "cmd.setup.hours.holidays.name"),
     )
     @app_commands.describe(
         start=text('Start of the working day, e.g. "09:00"', "cmd.setup.hours.start"),
         end=text('End of the working day, e.g. "19:00"', "cmd.setup.hours.end"),
         days=text('Working days, e.g. "mon-fri" or "mon,tue,thu"', "cmd.setup.hours.days"),
+        holidays=text('Country whose public holidays are days off, e.g. "FR", or "none"', "cmd.setup.hours.holidays"),
     )
     async def hours(
         self,
@@ -297,12 +308,60 @@ class Setup(commands.Cog):
         start: str | None = None,
         end: str | None = None,
         days: str | None = None,
+        holidays: str | None = None,
     ) -> None:
         actor = self._actor(interaction)
         outcome = await service.set_hours(
-            self.bot.store, actor, start=start, end=end, days=days, now=self.bot.clock.now()
+            self.bot.store, actor, start=start, end=end, days=days, holidays_country=holidays, now=self.bot.clock.now()
         )
         await self._say(interaction, outcome)
+        await self._replan_nudges(actor)
+
+    @hours.autocomplete("holidays")
+    async def _holidays_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        language = person_language(interaction)
+        names = service.holiday_countries()
+        choices = []
+        for code in service.suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
+            if code == service.NO_HOLIDAYS_VALUE:
+                label = self.bot.catalogue.render(language, "setup.holidays.none_choice")
+            else:
+                label = f"{code} — {names.get(code, code)}"
+            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
+        return choices
+
+    @setup_group.command(
+        name=text("cadence", "cmd.setup.cadence.name"),
+        description=text(
+            "How often an incident's owner is reminded to post an update, per severity",
+            "cmd.setup.cadence.description",
+        ),
+    )
+    @app_commands.rename(
+        critical=text("critical", "cmd.setup.cadence.critical.name"),
+        major=text("major", "cmd.setup.cadence.major.name"),
+        minor=text("minor", "cmd.setup.cadence.minor.name"),
+    )
+    @app_commands.describe(
+        critical=text('Critical incidents, e.g. "1 h" or "30 min" (15 min to 7 d)', "cmd.setup.cadence.critical"),
+        major=text('Major incidents, e.g. "4 h" or "2h30" (15 min to 7 d)', "cmd.setup.cadence.major"),
+        minor=text('Minor incidents, e.g. "1 d" or "12 h" (15 min to 7 d)', "cmd.setup.cadence.minor"),
+    )
+    async def cadence(
+        self,
+        interaction: discord.Interaction[Any],
+        critical: str | None = None,
+        major: str | None = None,
+        minor: str | None = None,
+    ) -> None:
+        actor = self._actor(interaction)
+        outcome = await service.set_cadence(
+            self.bot.store, actor, critical=critical, major=major, minor=minor, now=self.bot.clock.now()
+        )
+        await self._say(interaction, outcome)
+        await self._replan_nudges(actor)
 
     @setup_group.command(
         name=text("archive-delay", "cmd.setup.archive_delay.name"),
@@ -319,6 +378,22 @@ class Setup(commands.Cog):
         await self._say(
             interaction, await service.set_archive_delay(self.bot.store, actor, hours, now=self.bot.clock.now())
         )
+
+    @setup_group.command(
+        name=text("dm-limit", "cmd.setup.dm_limit.name"),
+        description=text(
+            "How many members may follow one incident by direct message (0: none)", "cmd.setup.dm_limit.description"
+        ),
+    )
+    @app_commands.rename(count=text("count", "cmd.setup.dm_limit.count.name"))
+    @app_commands.describe(
+        count=text("From 0 (no direct messages on this server) to 500; 50 by default", "cmd.setup.dm_limit.count")
+    )
+    async def dm_limit(
+        self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 0, service.MAX_DM_CAP]
+    ) -> None:
+        actor = self._actor(interaction)
+        await self._say(interaction, await service.set_dm_limit(self.bot.store, actor, count, now=self.bot.clock.now()))
 
     # --- sectors ------------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ SETTING_COLUMNS = frozenset(
         "working_start",
         "working_end",
         "archive_after_hours",
+        "dm_cap_per_incident",
     }
 )
 
@@ -78,13 +79,52 @@ async def set_setting(conn: aiosqlite.Connection, guild_id: int, column: str, va
 
 
 async def set_working_hours(
-    conn: aiosqlite.Connection, guild_id: int, *, days: str, start: str, end: str, now: datetime
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    days: str,
+    start: str,
+    end: str,
+    now: datetime,
+    holidays_country: str | None = None,
 ) -> None:
+    """`holidays_country`: a code ("FR"), "" for no public holidays, or None to keep the stored one."""
     await conn.execute(
-        "UPDATE guild_settings SET working_days = ?, working_start = ?, working_end = ?, updated_at = ? "
-        "WHERE guild_id = ?",
-        (days, start, end, to_db_time(now), guild_id),
+        "UPDATE guild_settings SET working_days = ?, working_start = ?, working_end = ?, "
+        "holidays_country = COALESCE(?, holidays_country), updated_at = ? WHERE guild_id = ?",
+        (days, start, end, holidays_country, to_db_time(now), guild_id),
     )
+
+
+async def set_nudge_cadence(
+    conn: aiosqlite.Connection, guild_id: int, *, critical: int, major: int, minor: int, now: datetime
+) -> None:
+    """The minutes between two nudges of an incident's owner, per severity."""
+    await conn.execute(
+        "UPDATE guild_settings SET cadence_critical_min = ?, cadence_major_min = ?, cadence_minor_min = ?, "
+        "updated_at = ? WHERE guild_id = ?",
+        (critical, major, minor, to_db_time(now), guild_id),
+    )
+
+
+async def stop_incident_dms(conn: aiosqlite.Connection, guild_id: int) -> int:
+    """Every incident follow of the server back to the thread alone (the follows stay); how many had DMs."""
+    cursor = await conn.execute(
+        "UPDATE subscriptions SET dm = 0 WHERE guild_id = ? AND kind = 'incident' AND dm = 1", (guild_id,)
+    )
+    stopped = cursor.rowcount
+    await cursor.close()
+    return stopped
+
+
+async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[int]:
+    """The server's open incidents that have a thread (the ones that get nudges)."""
+    async with conn.execute(
+        "SELECT id FROM incidents WHERE guild_id = ? AND status IN ('investigating', 'identified', 'monitoring') "
+        "AND thread_row IS NOT NULL ORDER BY id",
+        (guild_id,),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
 
 
 # --- sectors -----------------------------------------------------------------------------------------------

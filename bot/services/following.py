@@ -232,6 +232,7 @@ class IncidentFollow:
     dm: bool
     dm_refused: bool = False  # the server's DM cap for this incident is reached
     closed: bool = False
+    dms_off: bool = False  # refused because the server sends no DMs at all (/setup dm-limit 0)
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,9 @@ class Following:
             refused = False
             wants_dm = current.dm
             if dm is True and not current.dm:
-                if await follows.dm_count(conn, member.guild_id, stored.id) >= config.dm_cap_per_incident:
+                cap = config.dm_cap_per_incident
+                # A cap of 0 (/setup dm-limit 0) means the server sends no DMs at all: every opt-in is refused.
+                if cap <= 0 or await follows.dm_count(conn, member.guild_id, stored.id) >= cap:
                     refused = True
                 else:
                     wants_dm = True
@@ -315,7 +318,13 @@ class Following:
             )
             await self._audit(conn, member, "follow incident", {"incident": number, "dm": dm}, result, now)
         return IncidentFollow(
-            number, stored.incident.title, new, wants_dm, dm_refused=refused, closed=not stored.incident.is_open
+            number,
+            stored.incident.title,
+            new,
+            wants_dm,
+            dm_refused=refused,
+            closed=not stored.incident.is_open,
+            dms_off=refused and config.dm_cap_per_incident <= 0,
         )
 
     async def unfollow_incident(

@@ -13,15 +13,19 @@ admin who removes every sector really has none; a server that never ran `/setup`
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import aiosqlite
+import holidays
+from holidays.registry import COUNTRIES as HOLIDAY_REGISTRY
 
 from bot.db import audit
 from bot.db import setup as repo
@@ -29,6 +33,7 @@ from bot.db.setup import AuditEntry, FailedDelivery
 from bot.db.store import Store
 from bot.delivery.outbox import DEPENDENCY_FAILED
 from bot.domain import territories
+from bot.domain.durations_text import DurationTextError, parse_duration
 from bot.domain.errors import TocsinError
 from bot.domain.limits import TextField
 from bot.domain.routing import Route
@@ -329,13 +334,22 @@ async def set_time_zone(store: Store, actor: Actor, text: str, *, now: datetime)
 
 
 async def set_hours(
-    store: Store, actor: Actor, *, start: str | None, end: str | None, days: str | None, now: datetime
+    store: Store,
+    actor: Actor,
+    *,
+    start: str | None,
+    end: str | None,
+    days: str | None,
+    now: datetime,
+    holidays_country: str | None = None,
 ) -> Outcome:
-    """Unset options keep their current value: "/setup hours end:18:00" moves only the end."""
+    """Unset options keep their current value: "/setup hours end:18:00" moves only the end. `holidays_country`
+    is a country code the `holidays` package knows ("FR"), or "none"/"aucun" to count no public holiday."""
     current = (await load_view(store, actor)).config.hours
     start_at = parse_clock(start) if start is not None else current.start
     end_at = parse_clock(end) if end is not None else current.end
     chosen_days = parse_days(days) if days is not None else current.days
+    country = resolve_holidays_country(holidays_country) if holidays_country is not None else current.holidays_country
     check_span(start_at, end_at)
     days_text = ",".join(str(d) for d in sorted(chosen_days))
     async with store.unit_of_work() as conn:
@@ -346,20 +360,30 @@ async def set_hours(
             days=days_text,
             start=format_clock(start_at),
             end=format_clock(end_at),
+            holidays_country=country,
             now=now,
         )
-        arguments = {"start": format_clock(start_at), "end": format_clock(end_at), "days": days_text}
+        arguments = {
+            "start": format_clock(start_at),
+            "end": format_clock(end_at),
+            "days": days_text,
+            "holidays": country or NO_HOLIDAYS_VALUE,
+        }
         await _record(conn, actor, "hours", arguments, "ok", now)
-    return Outcome(
-        (
-            Msg.of(
-                "setup.done.hours",
-                start=format_clock(start_at),
-                end=format_clock(end_at),
-                days=WordedDays(frozenset(chosen_days)),
-            ),
+    lines = [
+        Msg.of(
+            "setup.done.hours",
+            start=format_clock(start_at),
+            end=format_clock(end_at),
+            days=WordedDays(frozenset(chosen_days)),
         )
-    )
+    ]
+    if holidays_country is not None:
+        if country:
+            lines.append(Msg.of("setup.done.holidays", country=country, name=holiday_countries().get(country, country)))
+        else:
+            lines.append(Msg.of("setup.done.no_holidays"))
+    return Outcome(tuple(lines))
 
 
 @dataclass(frozen=True)
@@ -377,6 +401,189 @@ async def set_archive_delay(store: Store, actor: Actor, hours: int, *, now: date
         await repo.set_setting(conn, actor.guild_id, "archive_after_hours", hours, now=now)
         await _record(conn, actor, "archive-delay", {"hours": hours}, "ok", now)
     return Outcome((Msg.of("setup.done.archive_delay_now" if hours == 0 else "setup.done.archive_delay", hours=hours),))
+
+
+# --- nudge cadence, public holidays, DM cap ------------------------------------------------------------------
+
+# Severities from the most to the least severe, the option naming each, and the cadence of a server that set none
+# (bot.domain.nudges' defaults, as guild_settings stores them).
+SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
+CADENCE_OPTION_IDS: dict[str, str] = {
+    "critical": "cmd.setup.cadence.critical.name",
+    "major": "cmd.setup.cadence.major.name",
+    "minor": "cmd.setup.cadence.minor.name",
+}
+DEFAULT_CADENCE_MINUTES: dict[str, int] = {"critical": 60, "major": 240, "minor": 1440}
+# A nudge more often than every quarter of an hour is noise to an owner busy on the outage; one less often than
+# once a week no longer keeps anybody informed.
+MIN_CADENCE_MINUTES = 15
+MAX_CADENCE_MINUTES = 7 * 24 * 60
+MAX_DM_CAP = 500
+
+
+def duration_msg(minutes: int) -> Msg:
+    """A number of minutes worded as `formatting.format_duration` words it ("2 j 23 h", "1 d 30 min"), but as a
+    `Msg`, so that a refusal (worded by the error handler, which only knows `Msg`) reads it in the reader's
+    language too."""
+    days, rest = divmod(max(minutes, 0), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts: list[Msg] = []
+    if days:
+        parts.append(Msg.of("format.duration.days", n=days))
+    if hours:
+        parts.append(Msg.of("format.duration.hours", n=hours))
+    if mins or not parts:
+        parts.append(Msg.of("format.duration.minutes", n=mins))
+    if len(parts) == 1:
+        return Msg.of("setup.duration.one", first=parts[0])
+    if len(parts) == 2:
+        return Msg.of("setup.duration.two", first=parts[0], second=parts[1])
+    return Msg.of("setup.duration.three", first=parts[0], second=parts[1], third=parts[2])
+
+
+def cadence_minutes(severity: str, text: str) -> int:
+    """What was typed for one severity's option, in minutes, within the bounds."""
+    option = Msg.of(CADENCE_OPTION_IDS[severity])
+    shown = safe_text(text.strip()[:40])
+    try:
+        minutes = int(parse_duration(text).total_seconds() // 60)
+    except DurationTextError:
+        raise SetupError("setup.error.bad_cadence", option=option, text=shown) from None
+    if not MIN_CADENCE_MINUTES <= minutes <= MAX_CADENCE_MINUTES:
+        raise SetupError(
+            "setup.error.cadence_bounds",
+            option=option,
+            text=shown,
+            minimum=duration_msg(MIN_CADENCE_MINUTES),
+            maximum=duration_msg(MAX_CADENCE_MINUTES),
+        )
+    return minutes
+
+
+def check_cadence_order(cadence: Mapping[str, int]) -> None:
+    """A graver incident is never nudged less often than a lighter one: critical ≤ major ≤ minor.
+
+    The cadence is how often an owner is asked for news; the graver the outage, the more people wait for that
+    news, so a critical cadence longer than the major one (or a major one longer than the minor) can only be a
+    slip, such as two values swapped. Equal cadences are allowed: a server may want one pace for all.
+    """
+    for graver, lighter in pairwise(SEVERITIES):
+        if cadence[graver] > cadence[lighter]:
+            raise SetupError(
+                "setup.error.cadence_order",
+                graver=Msg.of(CADENCE_OPTION_IDS[graver]),
+                lighter=Msg.of(CADENCE_OPTION_IDS[lighter]),
+                graver_value=duration_msg(cadence[graver]),
+                lighter_value=duration_msg(cadence[lighter]),
+            )
+
+
+async def set_cadence(
+    store: Store, actor: Actor, *, critical: str | None, major: str | None, minor: str | None, now: datetime
+) -> Outcome:
+    """Unset options keep their current value, like `set_hours`: "/setup cadence critical:30 min" moves only the
+    critical one. The order is checked on the result, so swapping two values takes one command giving both."""
+    current = (await load_view(store, actor)).config.cadence_minutes
+    chosen = {severity: current.get(severity, DEFAULT_CADENCE_MINUTES[severity]) for severity in SEVERITIES}
+    for severity, typed in (("critical", critical), ("major", major), ("minor", minor)):
+        if typed is not None:
+            chosen[severity] = cadence_minutes(severity, typed)
+    check_cadence_order(chosen)
+    async with store.unit_of_work() as conn:
+        await _prepare(conn, actor, now)
+        await repo.set_nudge_cadence(
+            conn, actor.guild_id, critical=chosen["critical"], major=chosen["major"], minor=chosen["minor"], now=now
+        )
+        await _record(conn, actor, "cadence", {f"{s}_min": chosen[s] for s in SEVERITIES}, "ok", now)
+    return Outcome(
+        (
+            Msg.of(
+                "setup.done.cadence",
+                critical=duration_msg(chosen["critical"]),
+                major=duration_msg(chosen["major"]),
+                minor=duration_msg(chosen["minor"]),
+            ),
+        )
+    )
+
+
+# Typed for "no public holidays" (stored as "", the column being NOT NULL).
+NO_HOLIDAYS = frozenset({"none", "aucun", "aucune", "no", "non", "sans", "-"})
+NO_HOLIDAYS_VALUE = "none"
+# Offered first by the autocomplete: France, then the French overseas territories that have their own calendar in
+# the `holidays` package, then the French-speaking neighbours.
+PREFERRED_HOLIDAY_COUNTRIES = (
+    "FR", "GP", "MQ", "GF", "RE", "YT", "PM", "NC", "PF", "WF", "BL", "MF", "BE", "CH", "LU", "MC", "CA",
+)  # fmt: skip
+
+
+@cache
+def holiday_countries() -> dict[str, str]:
+    """The `holidays` package's countries: ISO alpha-2 code → English name ("GB" → "United Kingdom")."""
+    supported = holidays.list_supported_countries()
+    names = {entry[1]: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0]) for entry in HOLIDAY_REGISTRY.values()}
+    return {code: names.get(code, code) for code in sorted(supported) if len(code) == 2}
+
+
+@cache
+def _holiday_aliases() -> dict[str, str]:
+    """Every way to name a country the package knows, folded (alpha-2, alpha-3, English name) → alpha-2."""
+    known = holiday_countries()
+    aliases = {name_key(entry[2]): entry[1] for entry in HOLIDAY_REGISTRY.values() if entry[1] in known}
+    for code, name in known.items():
+        aliases[name_key(name)] = code
+        aliases[name_key(code)] = code
+    return aliases
+
+
+def resolve_holidays_country(text: str) -> str:
+    """A code the `holidays` package supports ("fr", "FRA", "France" → "FR"), or "" for none."""
+    key = name_key(text)
+    if key in NO_HOLIDAYS:
+        return ""
+    code = _holiday_aliases().get(key)
+    if code is None:
+        raise SetupError("setup.error.bad_holidays", text=safe_text(text.strip()[:40]))
+    return code
+
+
+def suggest_holiday_countries(text: str, limit: int = 25) -> list[str]:
+    """Codes (and `NO_HOLIDAYS_VALUE`) whose code starts with, then whose name contains, what was typed."""
+    query = name_key(text)
+    countries = holiday_countries()
+    if not query:
+        return [*PREFERRED_HOLIDAY_COUNTRIES, NO_HOLIDAYS_VALUE][:limit]
+    found: list[str] = []
+    if any(word.startswith(query) for word in NO_HOLIDAYS if len(word) > 1):
+        found.append(NO_HOLIDAYS_VALUE)
+    found += [code for code in countries if name_key(code).startswith(query)]
+    found += [code for code, name in countries.items() if code not in found and query in name_key(name)]
+    return found[:limit]
+
+
+async def set_dm_limit(store: Store, actor: Actor, count: int, *, now: datetime) -> Outcome:
+    """How many members may follow one incident by DM. 0 turns DMs off for the server: nobody may opt in, and
+    those who had are switched back to the thread alone (they keep following), since "no DMs" must mean that no
+    DM leaves. A lower non-zero limit only applies to new opt-ins: nobody loses what they were given."""
+    if not 0 <= count <= MAX_DM_CAP:
+        raise SetupError("setup.error.dm_limit", count=count, maximum=MAX_DM_CAP)
+    async with store.unit_of_work() as conn:
+        await _prepare(conn, actor, now)
+        await repo.set_setting(conn, actor.guild_id, "dm_cap_per_incident", count, now=now)
+        stopped = await repo.stop_incident_dms(conn, actor.guild_id) if count == 0 else 0
+        await _record(conn, actor, "dm-limit", {"count": count, "dms_stopped": stopped}, "ok", now)
+    if count:
+        return Outcome((Msg.of("setup.done.dm_limit", count=count),))
+    lines = [Msg.of("setup.done.dm_off")]
+    if stopped:
+        lines.append(Msg.of("setup.done.dm_off_stopped", count=stopped))
+    return Outcome(tuple(lines))
+
+
+async def open_incident_ids(store: Store, actor: Actor) -> list[int]:
+    """The server's open incidents, whose next nudge a new cadence or new hours move at once."""
+    async with store.reading() as conn:
+        return await repo.open_incident_ids(conn, actor.guild_id)
 
 
 # --- sectors ------------------------------------------------------------------------------------------------
@@ -783,7 +990,7 @@ def show_sections(view: SetupView, catalogue: Catalogue, language: Language) -> 
         say("setup.show.coordinator_role", value=role),
         say("setup.show.log_channel", value=log),
         say(
-            "setup.show.hours",
+            "setup.show.hours" if config.hours.holidays_country else "setup.show.hours_no_holidays",
             days=format_days(config.hours.days, language),
             start=format_clock(config.hours.start),
             end=format_clock(config.hours.end),
@@ -792,11 +999,11 @@ def show_sections(view: SetupView, catalogue: Catalogue, language: Language) -> 
         say("setup.show.archive_delay", hours=config.archive_after_hours),
         say(
             "setup.show.cadence",
-            critical=_minutes_text(cadence.get("critical", 60), catalogue, language),
-            major=_minutes_text(cadence.get("major", 240), catalogue, language),
-            minor=_minutes_text(cadence.get("minor", 1440), catalogue, language),
+            **{s: duration_msg(cadence.get(s, DEFAULT_CADENCE_MINUTES[s])) for s in SEVERITIES},
         ),
-        say("setup.show.dm_cap", count=config.dm_cap_per_incident),
+        say("setup.show.dm_cap", count=config.dm_cap_per_incident)
+        if config.dm_cap_per_incident > 0
+        else say("setup.show.dm_off"),
     )
     sectors = ", ".join(_sector_label(name) for name in sorted(view.sectors.values(), key=name_key))
     routes = tuple(route_parts(r, view.sectors).render(language) for r in view.routes) or (say("setup.show.no_routes"),)
@@ -805,12 +1012,6 @@ def show_sections(view: SetupView, catalogue: Catalogue, language: Language) -> 
         Section(say("setup.show.sectors", count=len(view.sectors)), (sectors or say("setup.show.no_sectors"),)),
         Section(say("setup.show.routes", count=len(view.routes)), routes),
     ]
-
-
-def _minutes_text(minutes: int, catalogue: Catalogue, language: Language) -> str:
-    if minutes % 60 == 0:
-        return catalogue.render(language, "setup.show.duration_hours", hours=minutes // 60)
-    return catalogue.render(language, "setup.show.duration_minutes", minutes=minutes)
 
 
 USE_IDS: dict[str, str] = {"incident": "setup.use.incident", "log": "setup.use.log", "route": "setup.use.route"}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import audit
+from bot.db import audit, follows
 from bot.db import setup as repo
 from bot.db.store import Store
 from bot.delivery import outbox
@@ -124,3 +124,68 @@ async def test_failed_deliveries_of_the_window_only(store: Store) -> None:
             (rows[1], 21, None, 50007),
         ]
         assert await repo.failed_deliveries(conn, 2, since=NOW - timedelta(days=7)) == []
+
+
+async def test_cadence_holidays_and_dm_cap_are_written(store: Store) -> None:
+    async with store.unit_of_work() as conn:
+        await repo.create_settings(conn, 1, language="fr", time_zone="Europe/Paris", now=NOW)
+        await repo.create_settings(conn, 2, language="fr", time_zone="Europe/Paris", now=NOW)
+        await repo.set_nudge_cadence(conn, 1, critical=30, major=150, minor=2880, now=NOW)
+        await repo.set_working_hours(conn, 1, days="1,2,3,4,5", start="09:00", end="19:00", now=NOW)
+        await repo.set_setting(conn, 1, "dm_cap_per_incident", 0, now=NOW)
+    query = (
+        "SELECT cadence_critical_min, cadence_major_min, cadence_minor_min, holidays_country, dm_cap_per_incident "
+        "FROM guild_settings WHERE guild_id = ?"
+    )
+    async with store.reading() as conn, conn.execute(query, (1,)) as cursor:
+        assert await cursor.fetchone() == (30, 150, 2880, "FR", 0), "no country given: the stored one is kept"
+    async with store.unit_of_work() as conn:
+        await repo.set_working_hours(conn, 1, days="1,2", start="09:00", end="19:00", holidays_country="", now=NOW)
+        await repo.set_working_hours(conn, 2, days="1,2", start="09:00", end="19:00", holidays_country="BE", now=NOW)
+    async with store.reading() as conn:
+        for guild, expected in ((1, (30, 150, 2880, "", 0)), (2, (60, 240, 1440, "BE", 50))):
+            async with conn.execute(query, (guild,)) as cursor:
+                assert await cursor.fetchone() == expected
+
+
+async def test_incident_dms_stop_for_one_server_and_its_follows_stay(store: Store) -> None:
+    async with store.unit_of_work() as conn:
+        for guild, user, kind, target, dm in (
+            (1, 7, "incident", "10", True),
+            (1, 8, "incident", "11", True),
+            (1, 9, "incident", "10", False),
+            (1, 7, "territory", "R53", False),
+            (2, 7, "incident", "20", True),
+        ):
+            await follows.add(conn, guild, user, kind, target, at=NOW)
+            if dm:
+                await follows.set_dm(conn, guild, user, int(target), True)
+        assert await repo.stop_incident_dms(conn, 1) == 2
+        assert await repo.stop_incident_dms(conn, 1) == 0
+    async with store.reading() as conn:
+        assert [f.dm for f in await follows.followers(conn, 1, 10)] == [False, False]
+        assert len(await follows.followers(conn, 1, 10)) == 2, "still following"
+        assert [f.dm for f in await follows.followers(conn, 2, 20)] == [True], "another server keeps its DMs"
+
+
+async def test_open_incidents_of_one_server_with_a_thread(store: Store) -> None:
+    stamp = NOW.isoformat()
+    async with store.unit_of_work() as conn:
+        thread = await outbox.enqueue(conn, guild_id=1, lane="x", kind="create_thread", payload={}, now=NOW)
+        for number, guild, status, thread_row in (
+            (1, 1, "investigating", thread),
+            (2, 1, "resolved", thread),
+            (3, 1, "monitoring", None),
+            (4, 1, "identified", thread),
+            (1, 2, "investigating", thread),
+        ):
+            await conn.execute(
+                "INSERT INTO incidents (guild_id, number, title, sector, severity, cause, status, started_at, "
+                "declared_at, declared_by, owner_id, thread_row, updated_at) "
+                "VALUES (?, ?, 't', 'pharmacie', 'major', 'unknown', ?, ?, ?, 7, 7, ?, ?)",
+                (guild, number, status, stamp, stamp, thread_row, stamp),
+            )
+    async with store.reading() as conn:
+        ids = await repo.open_incident_ids(conn, 1)
+        async with conn.execute("SELECT number FROM incidents WHERE id IN (?, ?)", ids) as cursor:
+            assert sorted(r[0] for r in await cursor.fetchall()) == [1, 4]

@@ -161,7 +161,9 @@ async def test_commands_carry_french_names_and_are_for_admins(
         "language": "langue",
         "timezone": "fuseau",
         "hours": "horaires",
+        "cadence": "cadence",
         "archive-delay": "delai-archivage",
+        "dm-limit": "limite-mp",
         "show": "afficher",
         "check": "verifier",
         "audit": "audit",
@@ -170,7 +172,28 @@ async def test_commands_carry_french_names_and_are_for_admins(
     assert route_add["name_localizations"]["fr"] == "ajouter"
     assert [o["name_localizations"]["fr"] for o in route_add["options"]] == ["salon", "territoire", "secteur", "role"]
     hours = {o["name"]: o["name_localizations"]["fr"] for o in sub["hours"]["options"]}
-    assert hours == {"start": "debut", "end": "fin", "days": "jours"}
+    assert hours == {"start": "debut", "end": "fin", "days": "jours", "holidays": "jours-feries"}
+    cadence = {o["name"]: o["name_localizations"]["fr"] for o in sub["cadence"]["options"]}
+    assert cadence == {"critical": "critique", "major": "majeure", "minor": "mineure"}
+
+
+async def test_the_nudge_cadence_is_typed_as_durations_and_shown(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    said = await run_setup(double, server, "cadence", {"critical": "30 min", "major": "2h30"})
+    assert said == (
+        "Intervalle entre deux relances pour publier un point : critique 30 min, majeure 2 h 30 min, mineure 1 j."
+    ), said
+    said = await run_setup(double, server, "cadence", {"minor": "10 min"})
+    assert said == (
+        "La cadence « mineure » va de 15 min à 7 j (vous avez donné « 10 min ») : par exemple « 1 h » ou « 1 j »."
+    ), said
+    shown = await all_replies(double, server, "show")
+    assert (
+        "Intervalle entre deux relances pour publier un point : critique 30 min, majeure 2 h 30 min, mineure 1 j"
+        in shown.split("\n")
+    ), shown
+    assert double.notifications() == []
 
 
 async def test_autocomplete_offers_territories_and_routes_by_name(

@@ -10,6 +10,7 @@ from bot.db import setup as repo
 from bot.db.store import Store
 from bot.delivery import outbox
 from bot.domain.errors import TocsinError
+from bot.domain.formatting import format_duration
 from bot.domain.territories import TerritoryError
 from bot.i18n import Language, Msg, default_catalogue
 from bot.services import setup as service
@@ -271,6 +272,170 @@ async def test_archive_delay_is_bounded(store: Store) -> None:
     with pytest.raises(service.SetupError, match=r"setup.error.archive_delay"):
         await service.set_archive_delay(store, ACTOR, 169, now=NOW)
     assert (await config(store)).archive_after_hours == 0
+
+
+def refusal(error: TocsinError, language: Language = "fr") -> str:
+    """The sentence the bot's error handler sends: it words `Msg` arguments and nothing else."""
+    return CATALOGUE.render(language, error.message_id, **error.args_map)
+
+
+def general(view: service.SetupView, language: Language = "fr") -> tuple[str, ...]:
+    return service.show_sections(view, CATALOGUE, language)[0].lines
+
+
+async def test_cadence_is_typed_as_durations_and_only_what_is_given_changes(store: Store) -> None:
+    assert (await config(store)).cadence_minutes == {"critical": 60, "major": 240, "minor": 1440}
+    lines = said(await service.set_cadence(store, ACTOR, critical="30 min", major=None, minor=None, now=NOW))
+    assert lines == [
+        "Intervalle entre deux relances pour publier un point : critique 30 min, majeure 4 h, mineure 1 j."
+    ]
+    assert (await config(store)).cadence_minutes == {"critical": 30, "major": 240, "minor": 1440}
+    outcome = await service.set_cadence(store, ACTOR, critical=None, major="2h30", minor="2 days", now=NOW)
+    assert said(outcome, "en") == [
+        "Time between two reminders to post an update: critical 30 min, major 2 h 30 min, minor 2 d."
+    ]
+    assert (await config(store)).cadence_minutes == {"critical": 30, "major": 150, "minor": 2880}
+    lines = said(await service.set_cadence(store, ACTOR, critical="90", major="1 j 12 h", minor="7 j", now=NOW))
+    assert lines == [
+        "Intervalle entre deux relances pour publier un point : critique 1 h 30 min, majeure 1 j 12 h, mineure 7 j."
+    ]
+    assert await audit_rows(store) == [("setup cadence", "ok")] * 3
+    (latest, *_) = await service.audit_page(store, ACTOR, member_id=None, limit=1)
+    assert latest.arguments == {"critical_min": 90, "major_min": 2160, "minor_min": 10080}
+    shown = general(await service.load_view(store, ACTOR))
+    assert (
+        "Intervalle entre deux relances pour publier un point : critique 1 h 30 min, majeure 1 j 12 h, mineure 7 j"
+        in shown
+    )
+
+
+async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Store) -> None:
+    with pytest.raises(service.SetupError) as unreadable:
+        await service.set_cadence(store, ACTOR, critical=None, major="bientôt", minor=None, now=NOW)
+    assert refusal(unreadable.value) == (
+        "Je ne comprends pas la durée « bientôt » donnée pour « majeure » : écrivez par exemple « 30 min », « 1 h », "
+        "« 1h30 », « 4 h », « 1 j » ou « 2 jours » (un nombre seul compte en minutes)."
+    )
+    assert refusal(unreadable.value, "en").startswith("I cannot read the duration « bientôt » given for « major »")
+    with pytest.raises(service.SetupError) as too_short:
+        await service.set_cadence(store, ACTOR, critical="10 min", major=None, minor=None, now=NOW)
+    assert refusal(too_short.value) == (
+        "La cadence « critique » va de 15 min à 7 j (vous avez donné « 10 min ») : par exemple « 1 h » ou « 1 j »."
+    )
+    with pytest.raises(service.SetupError) as too_long:
+        await service.set_cadence(store, ACTOR, critical=None, major=None, minor="2 weeks", now=NOW)
+    assert refusal(too_long.value, "en") == (
+        "The « minor » cadence goes from 15 min to 7 d (you gave « 2 weeks »): for example « 1 h » or « 1 d »."
+    )
+    with pytest.raises(service.SetupError) as swapped:
+        await service.set_cadence(store, ACTOR, critical="5 h", major=None, minor=None, now=NOW)
+    assert refusal(swapped.value) == (
+        "La cadence « critique » (5 h) ne peut pas être plus longue que la cadence « majeure » (4 h) : un incident "
+        "plus grave est relancé au moins aussi souvent. Pour changer les deux, donnez-les dans la même commande."
+    )
+    with pytest.raises(service.SetupError, match=r"setup.error.cadence_order") as lighter:
+        await service.set_cadence(store, ACTOR, critical=None, major="2 j", minor=None, now=NOW)
+    assert lighter.value.args_map["lighter"] == Msg.of("cmd.setup.cadence.minor.name")
+    with pytest.raises(service.SetupError) as mention:
+        await service.set_cadence(store, ACTOR, critical="@everyone", major=None, minor=None, now=NOW)
+    assert "@everyone" not in refusal(mention.value)
+    assert await audit_rows(store) == [], "a refusal writes nothing (the error handler audits it)"
+    assert (await config(store)).cadence_minutes == {"critical": 60, "major": 240, "minor": 1440}
+    # Both given at once, in the right order, and equal cadences: accepted.
+    await service.set_cadence(store, ACTOR, critical="5 h", major="5 h", minor="5 h", now=NOW)
+    assert (await config(store)).cadence_minutes == {"critical": 300, "major": 300, "minor": 300}
+
+
+@pytest.mark.parametrize("total", [0, 1, 15, 59, 60, 61, 90, 240, 1439, 1440, 1441, 2880, 4260, 10080, 10081])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_duration_messages_read_as_format_duration_writes(total: int, language: Language) -> None:
+    assert service.word(CATALOGUE, language, service.duration_msg(total)) == format_duration(
+        timedelta(minutes=total), language
+    )
+
+
+async def test_holidays_country_is_set_with_hours_or_turned_off(store: Store) -> None:
+    lines = said(await service.set_hours(store, ACTOR, start=None, end=None, days=None, holidays_country="be", now=NOW))
+    assert lines == [
+        "Heures ouvrées : lundi–vendredi, 09:00–19:00.",
+        "Jours fériés : ceux de BE (Belgium) ne sont pas des jours ouvrés.",
+    ]
+    hours = (await config(store)).hours
+    assert (hours.holidays_country, hours.start.hour) == ("BE", 9)
+    for typed in ("FRA", "France", " fr "):
+        await service.set_hours(store, ACTOR, start=None, end=None, days=None, holidays_country=typed, now=NOW)
+        assert (await config(store)).hours.holidays_country == "FR"
+    # Only what is given changes: the country stays when the hours move.
+    await service.set_hours(store, ACTOR, start="8h", end=None, days=None, now=NOW)
+    assert (await config(store)).hours.holidays_country == "FR"
+    lines = said(
+        await service.set_hours(store, ACTOR, start=None, end=None, days=None, holidays_country="aucun", now=NOW),
+        "en",
+    )
+    assert lines[1] == "Public holidays: none, every working day counts."
+    assert (await config(store)).hours.holidays_country == ""
+    assert "Heures ouvrées : lundi–vendredi, 08:00–19:00 (aucun jour férié exclu)" in general(
+        await service.load_view(store, ACTOR)
+    )
+    (latest, *_) = await service.audit_page(store, ACTOR, member_id=None, limit=1)
+    assert latest.arguments["holidays"] == "none"
+    with pytest.raises(service.SetupError) as unknown:
+        await service.set_hours(store, ACTOR, start=None, end=None, days=None, holidays_country="Atlantide", now=NOW)
+    assert refusal(unknown.value).startswith("« Atlantide » n'est pas un pays dont je connais les jours fériés")
+    assert (await config(store)).hours.holidays_country == ""
+    assert [a for a, _ in await audit_rows(store)] == ["setup hours"] * 6
+
+
+def test_holiday_countries_are_suggested_by_code_then_name() -> None:
+    first = service.suggest_holiday_countries("")
+    assert first[0] == "FR" and "RE" in first and service.NO_HOLIDAYS_VALUE in first and len(first) <= 25
+    by_code_then_name = service.suggest_holiday_countries("gu")
+    assert by_code_then_name[0] == "GU" and "GP" in by_code_then_name, "Guam by its code, Guadeloupe by its name"
+    assert service.suggest_holiday_countries("réun") == ["RE"]
+    assert service.suggest_holiday_countries("belg") == ["BE"]
+    assert service.suggest_holiday_countries("auc") == [service.NO_HOLIDAYS_VALUE]
+    assert len(service.suggest_holiday_countries("a")) == 25
+    assert service.holiday_countries()["GB"] == "United Kingdom"
+
+
+async def test_dm_limit_is_bounded_and_shown(store: Store) -> None:
+    assert "Messages privés : au plus 50 membres par incident" in general(await service.load_view(store, ACTOR))
+    lines = said(await service.set_dm_limit(store, ACTOR, 10, now=NOW))
+    assert lines == ["Au plus 10 membres par incident pourront recevoir ses mises à jour par message privé."]
+    assert (await config(store)).dm_cap_per_incident == 10
+    with pytest.raises(service.SetupError) as too_many:
+        await service.set_dm_limit(store, ACTOR, 501, now=NOW)
+    assert refusal(too_many.value) == (
+        "La limite de messages privés est un nombre de membres par incident, de 0 à 500 (vous avez donné 501) : "
+        "par exemple 50, ou 0 pour n'en envoyer aucun."
+    )
+    lines = said(await service.set_dm_limit(store, ACTOR, 0, now=NOW), "en")
+    assert lines == ["No more direct messages on this server: members follow incidents in their threads."]
+    assert "Messages privés : désactivés sur ce serveur" in general(await service.load_view(store, ACTOR))
+    assert await audit_rows(store) == [("setup dm-limit", "ok")] * 2
+
+
+async def test_dm_limit_zero_stops_every_dm_and_refuses_new_opt_ins(store: Store) -> None:
+    from bot.services.following import Following, Member
+    from tests.services.test_lifecycle import ANNE, CERP, UpdateInput, configure, lifecycle
+    from tests.services.test_lifecycle import GUILD as SERVER
+
+    await configure(store)
+    await lifecycle(store).declare(ANNE, CERP, now=NOW)
+    following = Following(store, default_language="fr", default_time_zone="Europe/Paris")
+    assert (await following.follow_incident(Member(SERVER, 2001), 1, dm=True, now=NOW)).dm
+    admin = Actor(SERVER, SOPHIE)
+    lines = said(await service.set_dm_limit(store, admin, 0, now=NOW))
+    assert lines[1] == (
+        "1 abonnement(s) aux messages privés arrêté(s) : ces membres suivent toujours les incidents dans leur fil."
+    )
+    refused = await following.follow_incident(Member(SERVER, 2002), 1, dm=True, now=NOW)
+    assert refused.dm_refused and refused.dms_off and not refused.dm and refused.new
+    await lifecycle(store).update(ANNE, 1, UpdateInput(note="Rien de neuf."), now=NOW)
+    async with store.reading() as conn, conn.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'send_dm'") as cursor:
+        assert await cursor.fetchone() == (0,), "no DM leaves a server whose limit is 0"
+    assert await service.open_incident_ids(store, admin) == [1]
+    assert await service.open_incident_ids(store, ACTOR) == []
 
 
 async def test_check_reports_permissions_tags_roles_and_recent_failures(store: Store) -> None:
