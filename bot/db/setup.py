@@ -107,14 +107,14 @@ async def set_nudge_cadence(
     )
 
 
-async def stop_incident_dms(conn: aiosqlite.Connection, guild_id: int) -> int:
-    """Every incident follow of the server back to the thread alone (the follows stay); how many had DMs."""
+async def incident_dm_count(conn: aiosqlite.Connection, guild_id: int) -> int:
+    """How many incident follows of the server asked for direct messages."""
     cursor = await conn.execute(
-        "UPDATE subscriptions SET dm = 0 WHERE guild_id = ? AND kind = 'incident' AND dm = 1", (guild_id,)
+        "SELECT COUNT(*) FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND dm = 1", (guild_id,)
     )
-    stopped = cursor.rowcount
+    row = await cursor.fetchone()
     await cursor.close()
-    return stopped
+    return int(row[0]) if row else 0
 
 
 async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[int]:

@@ -34,6 +34,7 @@ from bot.domain.text import name_key
 from bot.domain.updates import Announce, Update
 from bot.i18n import Language, default_catalogue
 from bot.services import direct_messages, following
+from bot.services.guild_config import GuildConfig
 
 # A thread whose last message is a week old archives itself; Tocsin archives resolved threads sooner itself.
 THREAD_AUTO_ARCHIVE_MINUTES = 10080
@@ -188,12 +189,17 @@ async def thread_post_mentions(conn: aiosqlite.Connection, stored: StoredInciden
 class ChangeContext:
     language: Language
     routes: Sequence[Route]
+    dm_cap: int  # the server's DM limit per incident: 0 means no DM leaves (/setup dm-limit 0)
     forum_tags: Mapping[str, int] | None = None
     durations: Sequence[ServiceDurations] = ()
     severity_from: Severity | None = None
     status_from: Status | None = None
     rename_thread: bool = False
     reroute: bool = False
+
+    @classmethod
+    def of(cls, config: GuildConfig, **details: Any) -> ChangeContext:
+        return cls(config.language, config.routes, config.dm_cap_per_incident, **details)
 
 
 async def plan_changed(
@@ -286,7 +292,7 @@ async def plan_changed(
                 payload={"channel_id": item.channel_id, **_linked(news, link)},
                 now=now,
             )
-    if announce.dm_followers and not announce.silent and announce.thread_post:
+    if announce.dm_followers and not announce.silent and announce.thread_post and context.dm_cap > 0:
         await direct_messages.plan_dms(
             conn, stored, entries, server_language=language, durations=context.durations, now=now
         )

@@ -529,7 +529,7 @@ class Lifecycle:
             outcome = rules.apply_update(stored.incident, request, at=now, by=actor.user_id)
             new_services = [(s.key, s.name) for s in outcome.incident.services]
             await repo.remember_service_names(conn, actor.guild_id, new_services, at=now)
-            return outcome, ChangeContext(language=config.language, routes=config.routes)
+            return outcome, ChangeContext.of(config)
 
         return await self._change(actor, number, "outage update", _typed(typed), decide, now=now)
 
@@ -547,7 +547,7 @@ class Lifecycle:
                     replace(outcome.announce, silent=True, dm_followers=False),
                 )
             await repo.clear_thread_archived(conn, stored.id)
-            return outcome, ChangeContext(language=config.language, routes=config.routes)
+            return outcome, ChangeContext.of(config)
 
         arguments = {"incident": number, "summary": summary, "silent": silent}
         return await self._change(actor, number, "outage resolve", arguments, decide, now=now)
@@ -557,7 +557,7 @@ class Lifecycle:
             conn: aiosqlite.Connection, config: GuildConfig, stored: StoredIncident
         ) -> tuple[Outcome, ChangeContext]:
             outcome = rules.reopen(stored.incident, note=reason, at=now, by=actor.user_id)
-            return outcome, ChangeContext(language=config.language, routes=config.routes)
+            return outcome, ChangeContext.of(config)
 
         arguments = {"incident": number, "reason": reason}
         return await self._change(actor, number, "outage reopen", arguments, decide, now=now)
@@ -577,9 +577,8 @@ class Lifecycle:
                 started_at=_when(typed.started, "outage.field.started", config, now, "past"),
             )
             outcome = rules.edit_facts(stored.incident, request, at=now, by=actor.user_id)
-            context = ChangeContext(
-                language=config.language,
-                routes=config.routes,
+            context = ChangeContext.of(
+                config,
                 rename_thread=outcome.title_changed,
                 reroute=outcome.reroute_needed and stored.incident.status != Status.CANCELLED,
             )
@@ -607,7 +606,7 @@ class Lifecycle:
                     raise OutageError("outage.error.incident_unknown", number=duplicate_of)
                 original = other.incident
             outcome = rules.cancel(stored.incident, reason, duplicate_of=original, note=note, at=now, by=actor.user_id)
-            return outcome, ChangeContext(language=config.language, routes=config.routes)
+            return outcome, ChangeContext.of(config)
 
         arguments = {"incident": number, "reason": reason.value, "duplicate_of": duplicate_of, "note": note}
         return await self._change(actor, number, "outage cancel", arguments, decide, now=now)
@@ -621,7 +620,7 @@ class Lifecycle:
             if config.coordinator_role_id not in to_roles:
                 raise OutageError("outage.error.assign_not_coordinator")
             outcome = rules.assign(stored.incident, to, at=now, by=actor.user_id)
-            return outcome, ChangeContext(language=config.language, routes=config.routes)
+            return outcome, ChangeContext.of(config)
 
         arguments = {"incident": number, "coordinator": to}
         return await self._change(actor, number, "outage assign", arguments, decide, now=now)
@@ -647,7 +646,7 @@ class Lifecycle:
                     new = True
                     outcome = rules.record_affected(stored.incident, at=now, by=actor.user_id)
                     saved = await repo.save(conn, stored, outcome.incident)
-                    context = ChangeContext(language=config.language, routes=config.routes)
+                    context = ChangeContext.of(config)
                     await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
                     await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=None)
                     count = outcome.incident.affected_count

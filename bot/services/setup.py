@@ -562,21 +562,22 @@ def suggest_holiday_countries(text: str, limit: int = 25) -> list[str]:
 
 
 async def set_dm_limit(store: Store, actor: Actor, count: int, *, now: datetime) -> Outcome:
-    """How many members may follow one incident by DM. 0 turns DMs off for the server: nobody may opt in, and
-    those who had are switched back to the thread alone (they keep following), since "no DMs" must mean that no
-    DM leaves. A lower non-zero limit only applies to new opt-ins: nobody loses what they were given."""
+    """How many members may follow one incident by DM. 0 turns DMs off for the server: nobody may opt in and no
+    DM leaves (the outbox plans none, bot.services.incident_messages), but members' choices are kept, so raising
+    the limit again gives them back their DMs. A lower non-zero limit only applies to new opt-ins: nobody loses
+    what they were given."""
     if not 0 <= count <= MAX_DM_CAP:
         raise SetupError("setup.error.dm_limit", count=count, maximum=MAX_DM_CAP)
     async with store.unit_of_work() as conn:
         await _prepare(conn, actor, now)
         await repo.set_setting(conn, actor.guild_id, "dm_cap_per_incident", count, now=now)
-        stopped = await repo.stop_incident_dms(conn, actor.guild_id) if count == 0 else 0
-        await _record(conn, actor, "dm-limit", {"count": count, "dms_stopped": stopped}, "ok", now)
+        kept = await repo.incident_dm_count(conn, actor.guild_id) if count == 0 else 0
+        await _record(conn, actor, "dm-limit", {"count": count, "dm_choices_kept": kept}, "ok", now)
     if count:
         return Outcome((Msg.of("setup.done.dm_limit", count=count),))
     lines = [Msg.of("setup.done.dm_off")]
-    if stopped:
-        lines.append(Msg.of("setup.done.dm_off_stopped", count=stopped))
+    if kept:
+        lines.append(Msg.of("setup.done.dm_off_kept", count=kept))
     return Outcome(tuple(lines))
 
 

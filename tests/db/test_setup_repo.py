@@ -148,7 +148,7 @@ async def test_cadence_holidays_and_dm_cap_are_written(store: Store) -> None:
                 assert await cursor.fetchone() == expected
 
 
-async def test_incident_dms_stop_for_one_server_and_its_follows_stay(store: Store) -> None:
+async def test_incident_dm_choices_are_counted_per_server(store: Store) -> None:
     async with store.unit_of_work() as conn:
         for guild, user, kind, target, dm in (
             (1, 7, "incident", "10", True),
@@ -160,12 +160,9 @@ async def test_incident_dms_stop_for_one_server_and_its_follows_stay(store: Stor
             await follows.add(conn, guild, user, kind, target, at=NOW)
             if dm:
                 await follows.set_dm(conn, guild, user, int(target), True)
-        assert await repo.stop_incident_dms(conn, 1) == 2
-        assert await repo.stop_incident_dms(conn, 1) == 0
-    async with store.reading() as conn:
-        assert [f.dm for f in await follows.followers(conn, 1, 10)] == [False, False]
-        assert len(await follows.followers(conn, 1, 10)) == 2, "still following"
-        assert [f.dm for f in await follows.followers(conn, 2, 20)] == [True], "another server keeps its DMs"
+        assert await repo.incident_dm_count(conn, 1) == 2
+        assert await repo.incident_dm_count(conn, 2) == 1
+        assert await repo.incident_dm_count(conn, 3) == 0
 
 
 async def test_open_incidents_of_one_server_with_a_thread(store: Store) -> None:

@@ -415,10 +415,16 @@ async def test_dm_limit_is_bounded_and_shown(store: Store) -> None:
     assert await audit_rows(store) == [("setup dm-limit", "ok")] * 2
 
 
-async def test_dm_limit_zero_stops_every_dm_and_refuses_new_opt_ins(store: Store) -> None:
+async def test_dm_limit_zero_sends_no_dm_refuses_new_opt_ins_and_keeps_members_choices(store: Store) -> None:
     from bot.services.following import Following, Member
     from tests.services.test_lifecycle import ANNE, CERP, UpdateInput, configure, lifecycle
     from tests.services.test_lifecycle import GUILD as SERVER
+
+    async def dms_planned() -> int:
+        async with store.reading() as conn, conn.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'send_dm'") as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
 
     await configure(store)
     await lifecycle(store).declare(ANNE, CERP, now=NOW)
@@ -427,13 +433,17 @@ async def test_dm_limit_zero_stops_every_dm_and_refuses_new_opt_ins(store: Store
     admin = Actor(SERVER, SOPHIE)
     lines = said(await service.set_dm_limit(store, admin, 0, now=NOW))
     assert lines[1] == (
-        "1 abonnement(s) aux messages privés arrêté(s) : ces membres suivent toujours les incidents dans leur fil."
+        "1 membre(s) avaient demandé les mises à jour d'incidents par message privé : aucun ne leur sera envoyé "
+        "tant que la limite est à 0, et leur choix reviendra si vous la relevez."
     )
     refused = await following.follow_incident(Member(SERVER, 2002), 1, dm=True, now=NOW)
     assert refused.dm_refused and refused.dms_off and not refused.dm and refused.new
     await lifecycle(store).update(ANNE, 1, UpdateInput(note="Rien de neuf."), now=NOW)
-    async with store.reading() as conn, conn.execute("SELECT COUNT(*) FROM outbox WHERE kind = 'send_dm'") as cursor:
-        assert await cursor.fetchone() == (0,), "no DM leaves a server whose limit is 0"
+    assert await dms_planned() == 0, "no DM leaves a server whose limit is 0"
+    # Raised again: the member who had asked gets the next update by DM without asking twice.
+    await service.set_dm_limit(store, admin, 50, now=NOW)
+    await lifecycle(store).update(ANNE, 1, UpdateInput(note="Reprise partielle."), now=NOW)
+    assert await dms_planned() == 1
     assert await service.open_incident_ids(store, admin) == [1]
     assert await service.open_incident_ids(store, ACTOR) == []
 
