@@ -5,7 +5,10 @@ work as the outcome (so a crash cannot keep one without the other):
 - a member whose DMs are closed (50007) is marked: no DM is planned or retried for them again, and they are
   told the next time they use the bot; the DMs still waiting for them are dropped;
 - any other permanent failure is told once in the server's bot-log channel (`outbox.failure_told_at`), in the
-  server's language, through the outbox like every other message.
+  server's language, through the outbox like every other message. Failures of one cause within an hour are told
+  once: per channel (lane) and code, and per server for a full server (160006, a server-wide condition). A row
+  asked again after such a failure (a thread refused for the cap, tried again at the incident's next post) that
+  fails the same way is not told again.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import aiosqlite
 
 from bot.db.times import to_db_time
 from bot.delivery import outbox
-from bot.delivery.outbox import DEPENDENCY_FAILED, Delivery
+from bot.delivery.outbox import DEPENDENCY_FAILED, TOO_MANY_THREADS, Delivery
 from bot.i18n import default_catalogue, language_of
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,12 @@ async def tell_failure(
     stamp = to_db_time(now)
     if delivery.guild_id is None:
         return
+    if code is not None and delivery.earlier_error_code == code:
+        # Asked again after this very failure, which was told then: the same answer tells nothing new.
+        await conn.execute(
+            "UPDATE outbox SET failure_told_at = COALESCE(failure_told_at, ?) WHERE id = ?", (stamp, delivery.id)
+        )
+        return
     async with conn.execute(
         "SELECT bot_log_channel_id, language FROM guild_settings WHERE guild_id = ?", (delivery.guild_id,)
     ) as cursor:
@@ -97,10 +106,11 @@ async def tell_failure(
         # Nowhere to tell it (or it is the log channel itself that fails): /setup check still lists it.
         await conn.execute("UPDATE outbox SET failure_told_at = ? WHERE id = ?", (stamp, delivery.id))
         return
+    server_wide = code == TOO_MANY_THREADS  # the server is full: the same for every channel and incident
     async with conn.execute(
-        "SELECT 1 FROM outbox WHERE guild_id = ? AND lane = ? AND error_code IS ? AND failure_told_at >= ? "
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND (? OR lane = ?) AND error_code IS ? AND failure_told_at >= ? "
         "AND id != ? LIMIT 1",
-        (delivery.guild_id, delivery.lane, code, to_db_time(now - TELL_AGAIN_AFTER), delivery.id),
+        (delivery.guild_id, server_wide, delivery.lane, code, to_db_time(now - TELL_AGAIN_AFTER), delivery.id),
     ) as cursor:
         told_lately = await cursor.fetchone() is not None
     await conn.execute("UPDATE outbox SET failure_told_at = ? WHERE id = ?", (stamp, delivery.id))
@@ -117,13 +127,16 @@ async def tell_failure(
         role=f"<@&{payload['role_id']}>" if "role_id" in payload else str(payload.get("name", "—")),
         kind=delivery.kind,
     )
+    # A full server is not a permanent failure: the thread is asked for again at the incident's next update.
+    key = "outbox.failure.too_many_threads" if code == TOO_MANY_THREADS else "outbox.failure.told"
     sentence = catalogue.render(
         language,
-        "outbox.failure.told",
+        key,
         what=what,
         status=status if status is not None else "—",
         code=code if code is not None else "—",
         error=text[:300],
+        channel=_channel(payload),
     )
     await outbox.enqueue(
         conn,

@@ -26,6 +26,14 @@ follow role's mention, when the role could not be created).
 Results: sends {"message_id", "channel_id"}; create_thread {"thread_id", "channel_id"} (+ "message_id" for a
 forum post); edit_thread {"thread_id"}; create_role {"role_id"}; edit_interaction_reply {"message_id"}; others {}.
 
+A thread Discord refused to create because the server is at its cap on active threads (400, code 160006) is
+recorded failed, but the rows that refer to it are not lost with it (`UnmadeThread`): a link to it points at its
+parent instead (at the status message the thread would have started from, when there is one); a post into a
+thread started from a message (or into a thread without one) goes to its parent channel; an edit of that thread
+is skipped (there is nothing to rename, tag or archive). A forum post's parent takes no messages, so what would
+go into it waits. The next post or edit enqueued into such a thread puts the refused row back to pending: Discord
+is asked again first (a slot may have been freed since), and what follows goes into the thread if it now exists.
+
 `edit_interaction_reply` completes a private reply already sent (the link to a thread that did not exist yet).
 Interaction tokens live 15 minutes: an edit delivered later is refused by Discord (404 Unknown Webhook) and
 recorded failed like any permanent failure; nothing else depends on it.
@@ -60,6 +68,8 @@ FOUNDATION_KINDS = frozenset(
 )
 WAITING = ("pending", "in_flight")
 DEPENDENCY_FAILED = "dependency_failed"
+# Discord's JSON code for "Maximum number of active threads reached" (400): the server has its 1000 active threads.
+TOO_MANY_THREADS = 160006
 _MENTION_PARSE = frozenset({"users", "roles", "everyone"})
 
 
@@ -128,6 +138,9 @@ class Delivery:
     # when this attempt was claimed; a transport compares them with Discord's nonce window.
     earlier_attempt_at: datetime | None = None
     claimed_at: datetime | None = None
+    # The code of the permanent failure this row had before it was put back to pending (a thread refused for
+    # the active-thread cap, asked again), if any: that failure was already told.
+    earlier_error_code: int | None = None
 
     @property
     def nonce(self) -> str:
@@ -172,6 +185,84 @@ class Busy:
 ClaimResult = Claimed | Blocked | Busy | None
 
 
+class _WaitForThread(Exception):
+    def __init__(self, row_id: int) -> None:
+        super().__init__(f"row {row_id}: the forum post was not created")
+        self.row_id = row_id
+
+
+@dataclass(frozen=True)
+class UnmadeThread:
+    """A thread or forum post Discord refused to create because the server was at its cap on active threads
+    (160006), and what the rows referring to it get in its place."""
+
+    row_id: int
+    parent_id: str
+    # What a link to the thread points at instead: "<parent>/<status message>" (a jump to the message the thread
+    # would have started from), else "<parent>".
+    link: str
+    # A forum post: its parent takes no messages, so posts into it, its edits and its starter message's edits
+    # wait until it exists.
+    in_forum: bool
+
+    def stand_in(self, field: str, template: Any) -> Any:
+        if template is not None:
+            return str(template).replace("{}", self.link)
+        if self.in_forum:
+            raise _WaitForThread(self.row_id)
+        if field in ("thread_id", "channel_id"):
+            return self.parent_id
+        raise KeyError(f"row {self.row_id} has no result field {field!r}")
+
+
+async def unmade_thread(conn: aiosqlite.Connection, row_id: int) -> UnmadeThread | None:
+    """The stand-in of row `row_id` if it is a thread creation that failed for the active-thread cap."""
+    async with conn.execute("SELECT kind, status, error_code, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None or values[0] != "create_thread" or values[1] != "failed" or values[2] != TOO_MANY_THREADS:
+        return None
+    payload = json.loads(values[3])
+    parent = payload.get("channel_id")
+    if parent is None or isinstance(parent, dict):
+        return None
+    link = str(parent)
+    message_id = payload.get("message_id")
+    if isinstance(message_id, dict) and "$ref" in message_id:
+        async with conn.execute("SELECT status, result FROM outbox WHERE id = ?", (int(message_id["$ref"]),)) as cursor:
+            status_row = await cursor.fetchone()
+        result = json.loads(status_row[1]) if status_row is not None and status_row[1] is not None else {}
+        message_id = result.get(str(message_id.get("field", "message_id")))
+    if message_id is not None and not isinstance(message_id, dict):
+        link = f"{parent}/{message_id}"
+    return UnmadeThread(row_id, str(parent), link, in_forum="message" in payload)
+
+
+def _ref_row(value: Any) -> int | None:
+    return int(value["$ref"]) if isinstance(value, dict) and "$ref" in value else None
+
+
+async def _ask_again_for_unmade_thread(
+    conn: aiosqlite.Connection, kind: str, payload: dict[str, Any], stamp: str
+) -> None:
+    """A new post or edit into a thread refused for the cap puts the refused creation back to pending: it is the
+    lower id of its lane, so Discord is asked again before anything else of the incident (a slot may be free by
+    now). Its failure stays recorded (`error_code`, `failure_told_at`), so failing again is not told again."""
+    if kind not in ("send_message", "edit_message"):
+        return
+    target = payload.get("channel_id")
+    if not isinstance(target, dict) or target.get("field") != "thread_id" or "format" in target:
+        return
+    row_id = _ref_row(target)
+    if row_id is None:
+        return
+    await conn.execute(
+        "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL, not_before = NULL, "
+        "done_at = NULL, updated_at = ? WHERE id = ? AND kind = 'create_thread' AND status = 'failed' "
+        "AND error_code = ?",
+        (stamp, row_id, TOO_MANY_THREADS),
+    )
+
+
 def _refs(value: Any) -> Iterable[int]:
     yield from (row_id for row_id, _ in _ref_uses(value))
 
@@ -189,11 +280,13 @@ def _ref_uses(value: Any) -> Iterable[tuple[int, bool]]:
             yield from _ref_uses(item)
 
 
-def _resolve(value: Any, results: dict[int, dict[str, Any]]) -> Any:
+def _resolve(value: Any, results: dict[int, dict[str, Any]], unmade: dict[int, UnmadeThread] | None = None) -> Any:
     if isinstance(value, dict):
         if "$ref" in value:
             if int(value["$ref"]) not in results and "default" in value:
                 return value["default"]
+            if unmade and int(value["$ref"]) in unmade:
+                return unmade[int(value["$ref"])].stand_in(str(value.get("field", "message_id")), value.get("format"))
             result = results[int(value["$ref"])]
             field = str(value.get("field", "message_id"))
             if field not in result:
@@ -202,11 +295,11 @@ def _resolve(value: Any, results: dict[int, dict[str, Any]]) -> Any:
             template = value.get("format")
             return str(template).replace("{}", str(result[field])) if template is not None else result[field]
         if "$concat" in value:
-            return "".join(str(_resolve(part, results)) for part in value["$concat"])
-        return {key: _resolve(item, results) for key, item in value.items()}
+            return "".join(str(_resolve(part, results, unmade)) for part in value["$concat"])
+        return {key: _resolve(item, results, unmade) for key, item in value.items()}
     if isinstance(value, list):
         # A list item whose reference fell back to a None default is left out (a role no longer mentioned).
-        resolved = [_resolve(item, results) for item in value]
+        resolved = [_resolve(item, results, unmade) for item in value]
         return [item for item, raw in zip(resolved, value, strict=True) if item is not None or raw is None]
     return value
 
@@ -276,6 +369,7 @@ async def enqueue(
             if await cursor.fetchone() is None:
                 raise ValueError(f"outbox row {row_id} referenced by a new {kind} row does not exist")
     stamp = to_db_time(now)
+    await _ask_again_for_unmade_thread(conn, kind, payload, stamp)
     if coalesce_key is not None:
         await conn.execute(
             "UPDATE outbox SET status = 'superseded', updated_at = ? WHERE coalesce_key = ? AND status = 'pending'",
@@ -371,6 +465,7 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
             needed.add(head.depends_on)
             optional.discard(head.depends_on)
         results: dict[int, dict[str, Any]] = {}
+        unmade: dict[int, UnmadeThread] = {}
         waiting_for: int | None = None
         broken: int | None = None
         for row_id in sorted(needed):
@@ -379,6 +474,10 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
             if dep is None or dep[0] in ("failed", "superseded"):
                 if row_id in optional:
                     continue  # its placeholders take their defaults
+                stand_in = await unmade_thread(conn, row_id) if row_id != head.depends_on else None
+                if stand_in is not None:
+                    unmade[row_id] = stand_in  # a thread refused for the cap: its parent stands in
+                    continue
                 broken = row_id
                 break
             if dep[0] != "done":
@@ -386,8 +485,16 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
                 continue
             results[row_id] = json.loads(dep[1]) if dep[1] is not None else {}
         if broken is None and waiting_for is None:
+            edited = _ref_row(head.payload.get("thread_id")) if head.kind == "edit_thread" else None
+            thread = unmade.get(edited) if edited is not None else None
+            if thread is not None and not thread.in_forum:
+                # No thread to rename, tag or archive: its posts went to its parent channel.
+                await mark_done(conn, head.id, {"skipped": f"thread of row {thread.row_id} not created"}, now=now)
+                continue
             try:
-                payload = _resolve(head.payload, results)
+                payload = _resolve(head.payload, results, unmade)
+            except _WaitForThread as exc:
+                return Blocked(head.id, exc.row_id)
             except KeyError as exc:
                 await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
                 continue
@@ -410,6 +517,7 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
                     head.attempts + 1,
                     earlier_attempt_at=earlier if head.attempts > 0 else None,
                     claimed_at=now,
+                    earlier_error_code=head.error_code,
                 )
             )
         if broken is not None:

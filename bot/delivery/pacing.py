@@ -19,7 +19,8 @@ _EPSILON = 1e-9
 
 class TokenBucket:
     """`rate_per_s` tokens a second, at most `burst` saved up; `acquire` waits for a token, first come first
-    served. Over any interval of t seconds at most `burst + rate_per_s * t` acquisitions succeed."""
+    served. Over any interval of t seconds at most `burst + rate_per_s * t` acquisitions succeed (counted when
+    each spends its token: after its `then`, if it has one)."""
 
     def __init__(
         self,
@@ -48,10 +49,20 @@ class TokenBucket:
         self._refill()
         return 0.0 if self._tokens >= 1 - _EPSILON else max(_EPSILON, (1 - self._tokens) / self.rate_per_s)
 
-    async def acquire(self) -> None:
+    async def acquire(self, then: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Waits for a token, first come first served, and spends it.
+
+        `then` is whatever else the same request must wait for before it leaves (the global budget, a pause):
+        the token is spent only once `then` has returned, and the bucket stays held meanwhile. So the time a
+        request spends queued elsewhere earns the requests behind it no tokens: what is paced is when requests
+        leave, not when they queue (spent before queueing, tokens taken during a long wait elsewhere would let
+        the requests behind go out together the moment that wait ends)."""
         async with self._lock:  # asyncio.Lock is FIFO: waiters are served in arrival order
             while (wait := self.wait_time()) > 0:
                 await self._sleep(wait)
+            if then is not None:
+                await then()
+                self._refill()
             self._tokens = max(0.0, self._tokens - 1)
 
 

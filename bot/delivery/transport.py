@@ -17,7 +17,7 @@ import discord
 from discord.http import Route
 
 from bot.delivery import markers
-from bot.delivery.outbox import Delivery
+from bot.delivery.outbox import TOO_MANY_THREADS, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,9 @@ DM_OPENED_TOO_FAST_PAUSE_S = 60.0
 DMS_CLOSED = 50007
 UNKNOWN_ROLE = 10011
 THREAD_LOCKED = 160005
-TOO_MANY_THREADS = 160006
-# A thread that no longer takes messages: the post goes to the thread's parent channel instead.
+# A thread that exists but takes no message now (locked; archived while the server is at its cap on active
+# threads, so the message cannot unarchive it): the post goes to the thread's parent channel instead. A thread
+# that was never created (its creation refused with 160006) is the outbox's business: see `outbox.UnmadeThread`.
 THREAD_FALLBACK_CODES = frozenset({THREAD_LOCKED, TOO_MANY_THREADS})
 RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast"})
 

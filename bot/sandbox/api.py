@@ -32,6 +32,7 @@ from bot.sandbox.permissions import Overwrite
 from bot.sandbox.ratelimits import RateLimiter
 from bot.sandbox.server import RequestRecord, RestServer
 from bot.sandbox.state import (
+    ACTIVE_THREAD_LIMIT,
     DEFAULT_BOT_PERMISSIONS,
     FLAG_LOADING,
     GUILD_FORUM,
@@ -239,6 +240,7 @@ class DiscordDouble:
         nonce_window_s: float = 300.0,
         interaction_deadline_s: float = 3.0,
         privileged_intents: int = 0,
+        max_active_threads: int = ACTIVE_THREAD_LIMIT,
     ) -> None:
         self._waiters: list[asyncio.Future[None]] = []
         self._pending: collections.deque[tuple[str, dict[str, Any], str, int | None]] = collections.deque()
@@ -249,6 +251,7 @@ class DiscordDouble:
             on_change=self.notify_change,
             nonce_window_s=nonce_window_s,
             interaction_deadline_s=interaction_deadline_s,
+            max_active_threads=max_active_threads,
         )
         self.privileged_intents = privileged_intents
         self.application_flags = 0
@@ -562,7 +565,24 @@ class DiscordDouble:
         self.limiter.reset()
 
     def set_max_active_threads(self, count: int) -> None:
+        """Change the cap on active (not archived) threads per guild, forum posts included (Discord: 1000), so
+        a test reaches it without creating a thousand threads. Threads already active stay so."""
+        if count < 0:
+            raise ValueError("the active-thread cap cannot be negative")
         self.world.max_active_threads = count
+
+    def active_thread_count(self, guild_id: int) -> int:
+        """What the cap counts in that guild now."""
+        return len(self.world.active_threads(guild_id))
+
+    def archive_thread(self, thread_id: int, *, by: int | None = None) -> None:
+        """A moderator (`by`, default the guild's owner) archives a thread, freeing an active-thread slot;
+        THREAD_UPDATE is dispatched as for any archive."""
+        thread = self.world.channel(thread_id)
+        if not thread.is_thread or thread.guild_id is None:
+            raise ValueError(f"channel {thread_id} is not a thread")
+        actor = by if by is not None else self.world.guild(thread.guild_id).owner_id
+        self.world.edit_channel(thread_id, actor, {"archived": True})
 
     # -- acting as members --------------------------------------------------------------------------
 
@@ -800,6 +820,13 @@ class DiscordDouble:
             body["allowed_mentions"] = dict(allowed_mentions)
         msg = self.world.create_message(channel_id, user_id, body)
         return self.world.message_dict(msg)
+
+    def start_thread(self, user_id: int, channel_id: int, name: str, *, auto_archive_duration: int = 4320) -> int:
+        """A member opens a public thread in a text channel (permissions and the active-thread cap checked, as
+        for the bot: `ApiError` 400 160006 when the guild is full); returns its id."""
+        body = {"name": name, "type": 11, "auto_archive_duration": auto_archive_duration}
+        thread, _ = self.world.thread_without_message(channel_id, user_id, body)
+        return thread.id
 
     # -- reading ------------------------------------------------------------------------------------
 

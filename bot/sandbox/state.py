@@ -292,6 +292,7 @@ class World:
         on_change: Callable[[], None],
         nonce_window_s: float = NONCE_WINDOW_S,
         interaction_deadline_s: float = 3.0,
+        max_active_threads: int = ACTIVE_THREAD_LIMIT,
     ) -> None:
         if now.tzinfo is None:
             raise ValueError("the double's clock needs an aware datetime (UTC)")
@@ -311,7 +312,7 @@ class World:
         self.interactions_by_token: dict[str, Interaction] = {}
         self.notifications: list[Notification] = []
         self.dm_channel_of: dict[int, int] = {}
-        self.max_active_threads = ACTIVE_THREAD_LIMIT
+        self.max_active_threads = max_active_threads
         self.dm_open_limit: tuple[int, float] | None = None
         self._dm_openings: list[float] = []
         self.application_id = self.snowflakes.next()
@@ -945,7 +946,9 @@ class World:
             if earlier is not None:
                 return earlier
         if channel.is_thread and channel.archived and private_to is None:
-            # A new message unarchives a thread that is not locked (locked ones were refused above).
+            # A new message unarchives a thread that is not locked (locked ones were refused above), which takes
+            # one of the guild's active-thread slots: refused, and nothing posted, when none is free.
+            self.require_active_thread_slot(channel.guild_id)
             channel.archived = False
             channel.archive_timestamp = self.now
             self.emit("THREAD_UPDATE", self.channel_dict(channel), KIND_GUILDS, channel.guild_id)
@@ -1120,8 +1123,16 @@ class World:
     # -- threads ------------------------------------------------------------------------------------
 
     def active_threads(self, guild_id: int) -> list[Channel]:
+        """The guild's threads that are not archived: public, private and announcement threads and forum posts
+        alike. They are what Discord's cap on active threads counts."""
         self.archive_idle_threads()
         return [c for c in self.channels.values() if c.guild_id == guild_id and c.is_thread and not c.archived]
+
+    def require_active_thread_slot(self, guild_id: int | None) -> None:
+        """Before anything makes a thread active (creating a thread or forum post, unarchiving one): 400 160006
+        "Maximum number of active threads reached" when the guild already has `max_active_threads` of them."""
+        if guild_id is not None and len(self.active_threads(guild_id)) >= self.max_active_threads:
+            raise ApiError(400, 160006)
 
     def archive_idle_threads(self) -> None:
         for channel in list(self.channels.values()):
@@ -1166,8 +1177,7 @@ class World:
         self, parent: Channel, owner_id: int, name: str, duration: int, type: int, *, thread_id: int | None = None
     ) -> Channel:
         assert parent.guild_id is not None
-        if len(self.active_threads(parent.guild_id)) >= self.max_active_threads:
-            raise ApiError(400, 160006)
+        self.require_active_thread_slot(parent.guild_id)
         thread = Channel(
             id=thread_id or self.snowflakes.next(),
             type=type,
@@ -1282,6 +1292,8 @@ class World:
                 raise ApiError(403, 160005)
             if "locked" in body and not moderator:
                 raise ApiError(403, 50013)
+            if channel.archived and "archived" in body and not body["archived"]:
+                self.require_active_thread_slot(channel.guild_id)  # before any other field changes
             if "name" in body:
                 name, _ = self._validate_thread_body({"name": body["name"]})
                 channel.name = name
