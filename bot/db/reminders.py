@@ -123,12 +123,6 @@ async def pending_of(
     return [_stored(row) for row in await cursor.fetchall()]
 
 
-async def count_pending_of(conn: aiosqlite.Connection, owner_id: int) -> int:
-    cursor = await conn.execute("SELECT COUNT(*) FROM reminders WHERE owner_id = ? AND status = 'pending'", (owner_id,))
-    row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
 async def waiting(conn: aiosqlite.Connection) -> list[tuple[int, str, datetime]]:
     """(id, status, due time) of every reminder a timer still owes something: pending ones, and those claimed
     (firing) whose end was not recorded before the bot stopped."""

@@ -6,8 +6,10 @@ person asked for themselves.
 Lifecycle (the `reminders` table is the truth; DESIGN.md "Timers"):
   pending ──claim──▶ firing ──done──▶ done ──snooze──▶ pending
      └──cancel──▶ cancelled
-A timer claims its row before sending and marks it done only after, so a crash between the two leaves a
-`firing` row that start-up sends again (the delivery's nonce and markers keep it from showing twice).
+A timer claims its row before sending and marks it done only after. The use case enqueues the message in the
+claim's own transaction, so a crash between the two leaves a `firing` row whose message is already in the outbox:
+start-up marks it done without enqueuing it again, and the outbox, which resumes, sends it once (its nonce and
+markers cover a send cut short).
 
 Decided where the issue is silent:
 - Snooze is offered on the reminder's message, so it moves a reminder that fired (done) back to pending; a
@@ -202,6 +204,14 @@ def done(reminder: Reminder) -> Reminder:
     if reminder.status != ReminderStatus.FIRING:
         raise _refuse(reminder)
     return replace(reminder, status=ReminderStatus.DONE)
+
+
+def finish(reminder: Reminder) -> Reminder:
+    """Done on the reminder's message: allowed once it fired (done), refused with the reason otherwise (still
+    being sent, not come due, cancelled); the reminder is unchanged."""
+    if reminder.status != ReminderStatus.DONE:
+        raise _refuse(reminder)
+    return reminder
 
 
 def cancel(reminder: Reminder) -> Reminder:

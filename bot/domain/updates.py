@@ -611,7 +611,8 @@ def edit_facts(incident: Incident, request: EditRequest, *, at: datetime, by: in
     reasons: tuple[AnnounceReason, ...] = ()
     if request.severity is not None and request.severity != incident.severity:
         new = replace(new, severity=request.severity)
-        raised = incident.severity.is_raised_to(request.severity)
+        # Raised on an outage that is over, it is a correction of the record: nobody is pinged again.
+        raised = incident.is_open and incident.severity.is_raised_to(request.severity)
         reasons = (AnnounceReason.SEVERITY_RAISED,) if raised else ()
         entries.append(
             Update(

@@ -164,7 +164,10 @@ async def _announce(
     link: dict[str, Any],
     now: datetime,
 ) -> None:
-    payload = messages.announcement(incident, language, role_ids=target.role_ids, url=_LINK_PLACEHOLDER)
+    # A channel that a correction of a resolved incident routes to gets the record without a ping: the outage
+    # it would call people to is over.
+    role_ids = target.role_ids if incident.is_open else ()
+    payload = messages.announcement(incident, language, role_ids=role_ids, url=_LINK_PLACEHOLDER)
     row = await outbox.enqueue(
         conn,
         guild_id=incident.guild_id,

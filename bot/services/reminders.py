@@ -9,7 +9,8 @@ Decided where the issue is silent:
 - `here` and `thread` reminders are worded in the server's language (others may read them); a DM in the
   member's language as last seen, else the server's.
 - A `thread` reminder whose incident has no thread planned goes by DM rather than nowhere.
-- Twenty-five pending reminders per person at most: what `/reminders` can show and cancel in one list.
+- Twenty-five pending reminders per person and server at most: what `/reminders` (one server's list) can show
+  and cancel in one list.
 - Done only closes the reminder's message (its buttons go); Snooze moves it and closes the message too, so an
   old message cannot snooze a reminder twice.
 """
@@ -70,7 +71,7 @@ class Reminders:
 
     async def ask(self, typed: AskInput, *, now: datetime) -> Reminder:
         """Stores a new pending reminder; refuses what `new_reminder` refuses, an unknown incident, and more than
-        `MAX_PENDING` waiting reminders of one person."""
+        `MAX_PENDING` waiting reminders of one person in that server."""
         async with self.store.unit_of_work() as conn:
             config = await self._config(conn, typed.guild_id)
             reminder = rules.new_reminder(
@@ -91,7 +92,9 @@ class Reminders:
                 if stored is None:
                     raise ReminderError("reminder.error.incident_unknown", number=reminder.incident_number)
                 incident_id = stored.id
-            if await repo.count_pending_of(conn, typed.owner_id) >= MAX_PENDING:
+            # Counted in this server: the refusal sends the person to `/reminders`, which lists this server's.
+            waiting = await repo.pending_of(conn, typed.guild_id, typed.owner_id, limit=MAX_PENDING)
+            if len(waiting) >= MAX_PENDING:
                 raise ReminderError("reminder.error.too_many", limit=MAX_PENDING)
             new_id = await repo.insert(conn, reminder, incident_id=incident_id)
         return replace(reminder, id=new_id)
@@ -129,9 +132,7 @@ class Reminders:
         """The owner says the reminder is dealt with: allowed once it fired, refused to anyone else."""
         async with self.store.reading() as conn:
             stored = await self._owned(conn, reminder_id, user_id)
-        if stored.reminder.status != ReminderStatus.DONE:
-            raise ReminderError("reminder.error.not_fired")
-        return stored.reminder
+        return rules.finish(stored.reminder)
 
     async def recover(self) -> list[tuple[int, datetime]]:
         """At start-up: rows claimed before a stop are finished (their message is in the outbox already); returns

@@ -416,6 +416,20 @@ def test_edit_started_at_moves_the_services_that_started_with_it() -> None:
     assert raised.value.message_id == "incident.error.start_after_declared"
 
 
+def test_raising_the_severity_of_a_resolved_incident_corrects_the_record_without_pinging() -> None:
+    resolved = cerp_resolved().incident
+    lower = next(s for s in Severity if s != resolved.severity and s.is_raised_to(resolved.severity))
+    lowered = edit_facts(resolved, EditRequest(severity=lower), at=paris(2024, 11, 1), by=ANNE).incident
+    outcome = edit_facts(lowered, EditRequest(severity=resolved.severity), at=paris(2024, 11, 2), by=ANNE)
+    assert outcome.incident.severity == resolved.severity
+    assert outcome.announce.reasons == () and outcome.announce.silent and not outcome.announce.dm_followers
+    assert all(entry.silent for entry in outcome.entries)
+    # The same correction of an open incident is news, pinged again.
+    reopened_minor = edit_facts(open_cerp(), EditRequest(severity=lower), at=LATER, by=ANNE).incident
+    raised = edit_facts(reopened_minor, EditRequest(severity=resolved.severity), at=LATER, by=ANNE)
+    assert raised.announce.reasons == (AnnounceReason.SEVERITY_RAISED,) and not raised.announce.silent
+
+
 def test_edit_of_a_resolved_incident_is_allowed_but_not_of_a_cancelled_one() -> None:
     resolved = cerp_resolved().incident
     assert edit_facts(resolved, EditRequest(cause=Cause.CYBERATTACK_CONFIRMED), at=paris(2024, 11, 1), by=ANNE)

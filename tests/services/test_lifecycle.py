@@ -327,6 +327,29 @@ async def test_correcting_territories_re_routes_the_announcements(store: Store) 
     assert not any(r.kind == "send_message" and r.payload["channel_id"] == BRETAGNE for r in new)
 
 
+async def test_correcting_a_resolved_incident_pings_nobody(store: Store) -> None:
+    # The record is corrected (exports read it) and a channel it now concerns gets it, but the outage is over.
+    await configure(store)
+    service = lifecycle(store)
+    await service.declare(ANNE, CERP, now=NOW)
+    await service.resolve(ANNE, 1, summary=None, silent=False, now=NOW + timedelta(hours=1))
+    before = {r.id for r in await rows(store)}
+    later = NOW + timedelta(days=2)
+    result = await service.edit(ANNE, 1, EditInput(sector="Collectivité", territories="16"), now=later)
+    assert COLLECTIVITES in result.added_channels
+    new = [r for r in await rows(store) if r.id not in before]
+    (announced,) = sends_to(new, COLLECTIVITES)
+    assert announced.payload["allowed_mentions"]["roles"] == [] and "<@&306>" not in announced.payload["content"]
+    await service.edit(ANNE, 1, EditInput(severity=Severity.MINOR), now=later)
+    await service.edit(ANNE, 1, EditInput(severity=Severity.CRITICAL), now=later + timedelta(minutes=1))
+    newer = [r for r in await rows(store) if r.id not in before]
+    posts = [r for r in newer if r.kind == "send_message" and r.payload["channel_id"] != COLLECTIVITES]
+    assert posts and all(r.payload.get("silent") is True for r in posts), "every other new message is silent"
+    for row in newer:
+        mentions = row.payload.get("allowed_mentions", {})
+        assert not mentions.get("roles") and not mentions.get("users") and not mentions.get("parse"), row
+
+
 async def test_cancel_as_duplicate_and_affected_counts_each_member_once(store: Store) -> None:
     await configure(store)
     service = lifecycle(store)
