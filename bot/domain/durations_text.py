@@ -20,11 +20,12 @@ Rules decided here:
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 
 from bot.domain.errors import TocsinError
+from bot.domain.text import name_key
+from bot.domain.timeparse import UNIT_MINUTES
 
 MAX_INPUT_CHARS = 60
 _MAX_COUNT_DIGITS = 7  # up to 9,999,999 of a unit: far past any bound, and cheap to compute
@@ -34,17 +35,8 @@ class DurationTextError(TocsinError, ValueError):
     """A duration that cannot be read; `args_map["text"]` echoes it (shortened)."""
 
 
-_UNITS: dict[str, int] = {}
-for _words, _minutes in (
-    (("m", "mn", "min", "mins", "minute", "minutes"), 1),
-    (("h", "hr", "hrs", "heure", "heures", "hour", "hours"), 60),
-    (("j", "jr", "jrs", "jour", "jours", "d", "day", "days"), 24 * 60),
-    (("sem", "semaine", "semaines", "w", "wk", "wks", "week", "weeks"), 7 * 24 * 60),
-):
-    for _word in _words:
-        _UNITS[_word] = _minutes
-
-_ONE = frozenset({"un", "une", "a", "an", "one"})
+# The units `timeparse` reads inside a time phrase ("dans 2 h"), plus abbreviations typed for a setting.
+_UNITS: dict[str, int] = {**UNIT_MINUTES, "jr": 24 * 60, "jrs": 24 * 60, "wk": 7 * 24 * 60, "wks": 7 * 24 * 60}
 _UNIT_RE = "|".join(sorted(_UNITS, key=len, reverse=True))
 _NUMBER_RE = rf"\d{{1,{_MAX_COUNT_DIGITS}}}(?:[.,]\d{{1,6}})?"
 _HALF_HOUR = re.compile(r"(?:une\s+)?demi[- ]?heure|(?:a\s+)?half\s+(?:an\s+)?hour")
@@ -60,9 +52,7 @@ _BARE = re.compile(rf"{_NUMBER_RE}")
 
 def _normalise(text: str) -> str:
     """Lower case, accents folded, spaces (also the no-break ones numbers are printed with) collapsed."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    bare = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
-    return re.sub(r"\s+", " ", bare).strip(" .")
+    return name_key(text).strip(" .")
 
 
 def _count(raw: str) -> Decimal:

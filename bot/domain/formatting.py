@@ -39,20 +39,26 @@ MONTH_KEYS = (
 )
 
 
+def duration_parts(total_minutes: int) -> list[tuple[str, int]]:
+    """The parts a duration is worded with, largest first, zero parts dropped (minutes kept when alone):
+    (catalogue key, count); 4,350 → [("format.duration.days", 3), ("format.duration.minutes", 30)]."""
+    days, rest = divmod(total_minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(key, n) for key, n in (("format.duration.days", days), ("format.duration.hours", hours)) if n]
+    if minutes or not parts:
+        parts.append(("format.duration.minutes", minutes))
+    return parts
+
+
 def format_duration(delta: timedelta, language: Language) -> str:
     """ "2 j 23 h", "1 j 20 h 30 min", "45 min", "0 min": whole minutes, seconds truncated, zero parts dropped."""
     catalogue = default_catalogue()
     negative = delta < timedelta(0)
     total_minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(total_minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts: list[str] = []
-    if days:
-        parts.append(catalogue.render(language, "format.duration.days", n=format_number(days, language)))
-    if hours:
-        parts.append(catalogue.render(language, "format.duration.hours", n=hours))
-    if minutes or not parts:
-        parts.append(catalogue.render(language, "format.duration.minutes", n=minutes))
+    parts = [
+        catalogue.render(language, key, n=format_number(n, language) if key == "format.duration.days" else n)
+        for key, n in duration_parts(total_minutes)
+    ]
     worded = catalogue.render(language, "format.duration.joiner").join(parts)
     if negative and total_minutes:
         return catalogue.render(language, "format.duration.negative", duration=worded)

@@ -53,6 +53,10 @@ DEFAULT_CADENCE: Mapping[Severity, timedelta] = MappingProxyType(
         Severity.MINOR: timedelta(hours=24),
     }
 )
+# The same, as `guild_settings` stores it (minutes per severity value).
+DEFAULT_CADENCE_MINUTES: Mapping[str, int] = MappingProxyType(
+    {severity.value: cadence // timedelta(minutes=1) for severity, cadence in DEFAULT_CADENCE.items()}
+)
 
 
 class NudgeKind(StrEnum):

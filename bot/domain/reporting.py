@@ -33,11 +33,10 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from bot.domain import territories as territory_data
-from bot.domain.durations import ServiceDurations, service_durations, total_duration
+from bot.domain.durations import ZERO, ServiceDurations, service_durations, total_duration
 from bot.domain.incidents import Incident, ServiceState, Severity, Status
 from bot.domain.updates import Update, UpdateKind
 
-ZERO = timedelta(0)
 _MINUTE = timedelta(minutes=1)
 
 
@@ -161,21 +160,14 @@ def measure(record: IncidentRecord, *, now: datetime) -> Measure:
     if not cancelled:
         restored = ServiceState.RESTORED
         current = {s.key: s.state for s in incident.services}
-        if resolved:
-            services = tuple(
-                [
-                    ServiceFigure(d.name, d.key, restored, d, False)
-                    for d in service_durations(incident, record.timeline, now=now)
-                ]
-            )
-        else:
-            services = tuple(
-                [
-                    ServiceFigure(d.name, d.key, state, d, state != restored)
-                    for d in service_durations(incident, record.timeline, now=now)
-                    for state in (current.get(d.key, restored),)
-                ]
-            )
+        # Resolved: every service restored at the resolution; open: as it stands, measured up to `now` if not back.
+        services = tuple(
+            [
+                ServiceFigure(d.name, d.key, state, d, state != restored)
+                for d in service_durations(incident, record.timeline, now=now)
+                for state in (restored if resolved else current.get(d.key, restored),)
+            ]
+        )
     return Measure(
         record=record,
         duration=total_duration(incident),

@@ -122,7 +122,7 @@ RELATIVE_DAYS: dict[str, int] = {
     "hier": -1, "yesterday": -1, "avant-hier": -2, "avant hier": -2,
 }  # fmt: skip
 
-_UNIT_MINUTES: dict[str, int] = {}
+UNIT_MINUTES: dict[str, int] = {}
 for _words, _minutes in (
     (("min", "mins", "minute", "minutes", "mn", "m"), 1),
     (("h", "hr", "hrs", "heure", "heures", "hour", "hours"), 60),
@@ -130,7 +130,7 @@ for _words, _minutes in (
     (("sem", "semaine", "semaines", "week", "weeks", "w"), 60 * 24 * 7),
 ):
     for _word in _words:
-        _UNIT_MINUTES[_word] = _minutes
+        UNIT_MINUTES[_word] = _minutes
 
 _ONE_WORDS = ("un", "une", "a", "an", "one")
 
@@ -141,7 +141,7 @@ def _alternation(words: Iterable[str]) -> str:
 
 _MONTH_RE = _alternation(MONTHS)
 _WEEKDAY_RE = _alternation(WEEKDAYS)
-_UNIT_RE = _alternation(_UNIT_MINUTES)
+_UNIT_RE = _alternation(UNIT_MINUTES)
 _COUNT_RE = r"\d{1,12}|" + _alternation(_ONE_WORDS)
 _END = r"(?![a-z0-9'])"
 
@@ -501,7 +501,7 @@ def _duration(match: re.Match[str], original: str) -> timedelta:
         return timedelta(minutes=30)
     raw = match.group("n")
     count = 1 if raw in _ONE_WORDS else int(raw)
-    minutes_per_unit = _UNIT_MINUTES[match.group("unit")]
+    minutes_per_unit = UNIT_MINUTES[match.group("unit")]
     extra = match.group("extra")
     # Only "1h30"-style input carries trailing minutes; "2 jours 30" means nothing.
     if extra is not None and (minutes_per_unit != 60 or int(extra) > 59):
@@ -607,7 +607,7 @@ def _parse(text: str, shown: str, *, now: datetime, tz: ZoneInfo, prefer: Prefer
 def _is_clock_since(match: re.Match[str]) -> bool:
     """ "depuis 14 heures" names a clock time, not a duration; "il y a 3 heures" is a duration."""
     return (
-        match.group(0).startswith("depuis") and match.group("half") is None and _UNIT_MINUTES[match.group("unit")] == 60
+        match.group(0).startswith("depuis") and match.group("half") is None and UNIT_MINUTES[match.group("unit")] == 60
     )
 
 

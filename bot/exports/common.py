@@ -13,7 +13,7 @@ from bot.domain import territories as territory_data
 from bot.domain.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
 from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
 from bot.domain.labels import CAUSE_KEYS, EDITED_FIELD_KEYS, SERVICE_STATE_KEYS, SEVERITY_KEYS, STATUS_KEYS
-from bot.domain.reporting import IncidentRecord, Measure, ServiceFigure, measure
+from bot.domain.reporting import ZERO, IncidentRecord, Measure, ServiceFigure, measure
 from bot.domain.updates import Update, UpdateKind
 from bot.i18n.catalogue import Language, default_catalogue
 
@@ -62,7 +62,6 @@ _WORDED_ALONE = frozenset(
 )
 _MINUTES = tuple(f"{minute:02d}" for minute in range(60))
 _MINUTE = timedelta(minutes=1)
-_ZERO = timedelta(0)
 # A date before any incident, so that `format_datetime` always writes the year where a date must stand alone.
 _ANY_OTHER_YEAR = datetime(1900, 6, 1, tzinfo=UTC)
 
@@ -201,7 +200,7 @@ class Words:
         """`formatting.format_duration`, kept per whole minute (durations repeat across services and figures)."""
         if delta is None:
             return ""
-        key = delta // _MINUTE if delta >= _ZERO else delta
+        key = delta // _MINUTE if delta >= ZERO else delta
         text = self._durations.get(key)
         if text is None:
             text = self._durations[key] = format_duration(delta, self.language)
@@ -362,8 +361,8 @@ class Words:
 
     def entry_text(self, m: Measure, entry: Update) -> str:
         """The entry's sentences on one line (`entry` joined, spaces collapsed), for the CSV and JSON."""
-        # A large export words ~10⁵ entries. Entries whose words depend on nothing but their details (notes,
-        # declarations, status and workaround changes…) repeat across it: each is worded once.
+        # A large export words ~10⁵ entries. Entries whose words depend on nothing but their details (status and
+        # workaround changes, most service changes…) repeat across it: each is worded once.
         kind = entry.kind
         details = entry.details
         if kind == _NOTE:  # the typed text alone, the commonest entry: no cache needed
@@ -372,8 +371,6 @@ class Words:
         key: tuple[Any, ...] | None = None
         if kind in _WORDED_ALONE:
             key = (kind, *details.items())
-        elif kind == _DECLARED:
-            key = _declared_key(details)
         elif kind == _SERVICES_CHANGED:
             # Service changes read the measure only for a restoration ("rétabli après 2 h"): the others are
             # worded once per (from, to, name) list.
@@ -483,7 +480,7 @@ _MEMBERS: dict[type[Status] | type[Severity], dict[str, Status | Severity]] = {
     Status: {member.value: member for member in Status},
     Severity: {member.value: member for member in Severity},
 }
-_NOTE, _DECLARED, _SERVICES_CHANGED = UpdateKind.NOTE, UpdateKind.DECLARED, UpdateKind.SERVICES_CHANGED
+_NOTE, _SERVICES_CHANGED = UpdateKind.NOTE, UpdateKind.SERVICES_CHANGED
 _RESTORED = ServiceState.RESTORED.value
 
 
@@ -504,23 +501,6 @@ def _service_changes_key(changes: Any) -> tuple[Any, ...] | None:
                 return None
             key += ((change.get("from"), to, change["name"]),)
     except (KeyError, TypeError, AttributeError):  # malformed details: word them every time
-        return None
-    return key
-
-
-def _declared_key(details: Any) -> tuple[Any, ...] | None:
-    """What the wording of a declaration depends on (see `Words.entry`); None when the details are malformed."""
-    try:
-        services = tuple([(service["name"], service["state"]) for service in details.get("services", ())])
-        workaround = details.get("workaround")
-        key: tuple[Any, ...] = (
-            UpdateKind.DECLARED,
-            details.get("severity"),
-            services,
-            (workaround["version"], workaround["text"]) if workaround else None,
-            details.get("eta"),
-        )
-    except (KeyError, TypeError, AttributeError):
         return None
     return key
 

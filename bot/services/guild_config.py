@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.domain.errors import TocsinError
+from bot.domain.nudges import DEFAULT_CADENCE_MINUTES
 from bot.domain.routing import Route
 from bot.domain.text import name_key
 from bot.i18n import Language, default_catalogue, language_of
@@ -76,7 +77,7 @@ class GuildConfig:
     bot_log_channel_id: int | None = None
     hours: WorkingHours = field(default_factory=WorkingHours)
     archive_after_hours: int = 24
-    cadence_minutes: dict[str, int] = field(default_factory=lambda: {"critical": 60, "major": 240, "minor": 1440})
+    cadence_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_MINUTES))
     dm_cap_per_incident: int = 50
     routes: tuple[Route, ...] = ()
     sectors: dict[str, str] = field(default_factory=dict)  # key → name as written

@@ -35,7 +35,9 @@ from bot.delivery.outbox import DEPENDENCY_FAILED
 from bot.domain import territories
 from bot.domain.durations_text import DurationTextError, parse_duration
 from bot.domain.errors import TocsinError
+from bot.domain.formatting import duration_parts
 from bot.domain.limits import TextField
+from bot.domain.nudges import DEFAULT_CADENCE_MINUTES
 from bot.domain.routing import Route
 from bot.domain.text import name_key, safe_text, truncate, validate_field
 from bot.domain.working_hours import check_span, format_clock, format_days, parse_clock, parse_days
@@ -405,15 +407,13 @@ async def set_archive_delay(store: Store, actor: Actor, hours: int, *, now: date
 
 # --- nudge cadence, public holidays, DM cap ------------------------------------------------------------------
 
-# Severities from the most to the least severe, the option naming each, and the cadence of a server that set none
-# (bot.domain.nudges' defaults, as guild_settings stores them).
+# Severities from the most to the least severe, and the option naming each.
 SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
 CADENCE_OPTION_IDS: dict[str, str] = {
     "critical": "cmd.setup.cadence.critical.name",
     "major": "cmd.setup.cadence.major.name",
     "minor": "cmd.setup.cadence.minor.name",
 }
-DEFAULT_CADENCE_MINUTES: dict[str, int] = {"critical": 60, "major": 240, "minor": 1440}
 # A nudge more often than every quarter of an hour is noise to an owner busy on the outage; one less often than
 # once a week no longer keeps anybody informed.
 MIN_CADENCE_MINUTES = 15
@@ -425,15 +425,7 @@ def duration_msg(minutes: int) -> Msg:
     """A number of minutes worded as `formatting.format_duration` words it ("2 j 23 h", "1 d 30 min"), but as a
     `Msg`, so that a refusal (worded by the error handler, which only knows `Msg`) reads it in the reader's
     language too."""
-    days, rest = divmod(max(minutes, 0), 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts: list[Msg] = []
-    if days:
-        parts.append(Msg.of("format.duration.days", n=days))
-    if hours:
-        parts.append(Msg.of("format.duration.hours", n=hours))
-    if mins or not parts:
-        parts.append(Msg.of("format.duration.minutes", n=mins))
+    parts = [Msg.of(key, n=n) for key, n in duration_parts(max(minutes, 0))]
     if len(parts) == 1:
         return Msg.of("setup.duration.one", first=parts[0])
     if len(parts) == 2:
