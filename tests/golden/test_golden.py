@@ -1,0 +1,93 @@
+"""Golden files: the synced command payload, and the CSV and HTML exports of a fixed data set (the three scenarios
+of tests/exports/scenarios.py, with a second server beside them), byte for byte.
+
+They were written before the code was regrouped into one package per feature (ARCHITECTURE.md), so a move that
+changes what Discord is sent or what an admin downloads fails here. To accept a deliberate change of wording,
+run `python -m tests.golden.test_golden` and review the diff of tests/golden/ before committing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.app import COGS
+from bot.db.store import Store
+from bot.i18n import default_catalogue
+from bot.i18n.translator import TocsinTranslator
+from bot.services.exports import ExportRequest, export
+from tests.exports.scenarios import EVERYTHING, EXPORT_NOW, GUILD, add_formula_titles, play_scenarios
+
+HERE = Path(__file__).parent
+
+
+async def command_payload() -> bytes:
+    client = commands.Bot(command_prefix="!", intents=discord.Intents.default())
+    for extension in COGS:
+        await client.load_extension(extension)
+    translator = TocsinTranslator(default_catalogue())
+    await client.tree.set_translator(translator)
+    payloads = [await command.get_translated_payload(client.tree, translator) for command in client.tree.get_commands()]
+    await client.close()
+    payloads.sort(key=lambda payload: payload["name"])
+    return (json.dumps(payloads, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+async def export_files(workdir: Path) -> dict[str, bytes]:
+    store = await Store.open(workdir / "golden.db")
+    try:
+        await store.migrate()
+        life = await play_scenarios(store)
+        await add_formula_titles(store, life)
+    finally:
+        await store.close()
+    files: dict[str, bytes] = {}
+    for fmt, extension in (("csv", "zip"), ("html", "html")):
+        request = ExportRequest(guild_id=GUILD, format=fmt, period=EVERYTHING)  # type: ignore[arg-type]
+        result = await export(
+            workdir / "golden.db", request, now=EXPORT_NOW, default_language="fr", default_time_zone="Europe/Paris"
+        )
+        (file,) = result.files
+        if extension == "zip":
+            with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
+                for name in sorted(archive.namelist()):
+                    files[f"export-{name}"] = archive.read(name)
+        else:
+            files[f"export.{extension}"] = file.data
+    return files
+
+
+async def everything(workdir: Path) -> dict[str, bytes]:
+    return {"commands.json": await command_payload(), **await export_files(workdir)}
+
+
+async def test_the_command_payload_is_byte_identical_to_its_golden_file() -> None:
+    assert await command_payload() == (HERE / "commands.json").read_bytes()
+
+
+async def test_the_csv_and_html_exports_are_byte_identical_to_their_golden_files(tmp_path: Path) -> None:
+    produced = await export_files(tmp_path)
+    expected = sorted(path.name for path in HERE.glob("export*"))
+    assert sorted(produced) == expected
+    for name, data in produced.items():
+        assert data == (HERE / name).read_bytes(), f"{name} differs from its golden file"
+
+
+def write_golden_files() -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        for name, data in asyncio.run(everything(Path(workdir))).items():
+            (HERE / name).write_bytes(data)
+            print(f"wrote {name} ({len(data)} bytes)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    write_golden_files()
