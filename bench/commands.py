@@ -60,11 +60,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db.store import Store  # noqa: E402
-from bot.db.times import to_db_time  # noqa: E402
+from bot.common.text import name_key  # noqa: E402
 from bot.demo import BotProcess, Server, build_grand_ouest, configure_by_commands, pick  # noqa: E402
-from bot.domain.text import name_key  # noqa: E402
 from bot.sandbox import DiscordDouble, InteractionHandle  # noqa: E402
+from bot.storage.store import Store  # noqa: E402
+from bot.storage.times import to_db_time  # noqa: E402
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 OUT = ROOT / "bench" / "out"

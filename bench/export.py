@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.domain.incidents import CancelReason, Cause, ServiceState, Severity
-from bot.domain.reporting import IncidentRecord
-from bot.domain.service_changes import ServiceChange
-from bot.domain.updates import (
+from bot.exports.presentation import export_html, export_json, export_zip
+from bot.exports.rules import IncidentRecord
+from bot.incidents.rules.lifecycle import (
     DeclareRequest,
     Outcome,
     Update,
@@ -34,7 +33,8 @@ from bot.domain.updates import (
     declare,
     resolve,
 )
-from bot.exports import export_html, export_json, export_zip
+from bot.incidents.rules.model import CancelReason, Cause, ServiceState, Severity
+from bot.incidents.rules.service_changes import ServiceChange
 
 PARIS = ZoneInfo("Europe/Paris")
 GUILD = 1000

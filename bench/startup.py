@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/startup.py [--reminders 10000] [--outbox 1000] [--runs 3]
 
-The database is built by the project's migrations (bot.db.store.Store.migrate), then seeded with plain SQL:
+The database is built by the project's migrations (bot.storage.store.Store.migrate), then seeded with plain SQL:
 10,000 pending reminders spread over the next 30 days (a tenth of them DMs, the rest in channels of the double),
 and 1,000 pending `send_message` outbox rows spread over 50 channels that exist in the double. The bot then starts
 as its own `python -m bot run` process against the double.
@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.db.store import Store  # noqa: E402
-from bot.db.times import to_db_time  # noqa: E402
 from bot.demo import BotProcess  # noqa: E402
 from bot.sandbox import DiscordDouble  # noqa: E402
+from bot.storage.store import Store  # noqa: E402
+from bot.storage.times import to_db_time  # noqa: E402
 from tests.e2e.fanout_support import build_fanout_server, route_channels  # noqa: E402
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)

@@ -71,7 +71,7 @@ def phrases(rng: random.Random, count: int) -> list[tuple[str, str]]:
 
 def main() -> None:
     started = time.perf_counter()
-    from bot.domain.timeparse import TimeParseError, parse_when
+    from bot.common.time_parsing import TimeParseError, parse_when
 
     import_ms = (time.perf_counter() - started) * 1000
     rng = random.Random(20241019)
@@ -96,7 +96,7 @@ def main() -> None:
     p50 = statistics.median(timings)
     p99 = timings[int(len(timings) * 0.99) - 1]
     worst = timings[-1]
-    print(f"import bot.domain.timeparse (loads dateparser): {import_ms:.1f} ms")
+    print(f"import bot.common.time_parsing (loads dateparser): {import_ms:.1f} ms")
     print(f"first call, grammar path: {first_grammar:.1f} ms; first dateparser fallback: {first_fallback:.1f} ms")
     print(f"warm, {len(timings)} phrases: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {worst:.3f} ms")
     print(f"parse_p50_ms={p50:.3f} parse_max_ms={worst:.3f}")

@@ -15,14 +15,14 @@ import discord
 import yarl
 
 from bot import __version__
-from bot.clock import Clock, FollowingClock, SystemClock
+from bot.common.errors import TocsinError
+from bot.common.i18n import Language, default_catalogue, language_of
 from bot.config import ConfigError, Settings, load_settings
-from bot.db.migrations import known_version
-from bot.db.store import Store
 from bot.delivery import outbox
-from bot.domain.errors import TocsinError
-from bot.i18n import Language, default_catalogue, language_of
 from bot.logging_setup import configure_logging
+from bot.storage.migrations import known_version
+from bot.storage.store import Store
+from bot.timers.clock import Clock, FollowingClock, SystemClock
 
 log = logging.getLogger("bot")
 

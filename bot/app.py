@@ -11,24 +11,31 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.clock import Clock
+from bot.common import time_parsing as timeparse
+from bot.common.errors import TocsinError
+from bot.common.i18n import Catalogue, Msg
 from bot.config import Settings
-from bot.db import audit, member_locales
-from bot.db.store import Store
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
-from bot.domain import timeparse
-from bot.domain.errors import TocsinError
-from bot.i18n import Catalogue, Msg
-from bot.i18n.translator import TocsinTranslator
-from bot.replies import person_language, reply_private
-from bot.scheduler import Scheduler
-from bot.services import following
+from bot.following import use_cases as following
+from bot.interactions.replies import person_language, reply_private
+from bot.interactions.translator import TocsinTranslator
+from bot.storage import audit, member_locales
+from bot.storage.store import Store
+from bot.timers.clock import Clock
+from bot.timers.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 # Every feature is a cog; a cog that fails to load is logged and the others still start.
-COGS: tuple[str, ...] = ("cogs.about", "cogs.setup", "cogs.outage", "cogs.follow", "cogs.reminders", "cogs.export")
+COGS: tuple[str, ...] = (
+    "cogs.operations",
+    "cogs.settings",
+    "cogs.incidents",
+    "cogs.following",
+    "cogs.reminders",
+    "cogs.exports",
+)
 
 RunMode = Literal["run", "sync"]
 

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.db.exports import is_database
-from bot.domain.errors import TocsinError
-from bot.i18n import Language, default_catalogue
-from bot.services.exports import FORMATS, SEVERITIES, STATUS_FILTERS, ExportRequest, Phase, export
+from bot.common.errors import TocsinError
+from bot.common.i18n import Language, default_catalogue
+from bot.exports.store import is_database
+from bot.exports.use_cases import FORMATS, SEVERITIES, STATUS_FILTERS, ExportRequest, Phase, export
 
 BAR_WIDTH = 30
 

@@ -2,7 +2,8 @@
 cancel menu of the list, and the timers: reminders and nudges registered at start-up and after every change.
 
 An adapter: it reads options, checks what Discord can tell it (may the person post here?), calls
-`bot.services.reminders` and `bot.services.nudging`, and points one scheduler job per reminder and per incident
+`bot.reminders.use_cases.reminders` and `bot.reminders.use_cases.nudging`, and points one scheduler job per reminder
+and per incident
 at the time those services return. The database is the truth; a job only wakes a service.
 """
 
@@ -18,18 +19,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.access import require_guild
-from bot.cooldowns import per_person_cooldown
-from bot.domain.reminders import Reminder, ReminderError, SnoozeChoice, Where
-from bot.domain.status_message import discord_time
-from bot.domain.text import plain_text, truncate
-from bot.i18n import Msg
-from bot.i18n.translator import text
-from bot.replies import person_language, reply_private
-from bot.services.lifecycle import parse_number
-from bot.services.nudging import Nudging
-from bot.services.reminders import DONE, AskInput, Reminders
-from cogs.options import Option, options
+from bot.common.i18n import Msg
+from bot.common.text import plain_text, truncate
+from bot.incidents.presentation.status_message import discord_time
+from bot.incidents.use_cases.lifecycle import parse_number
+from bot.interactions.access import require_guild
+from bot.interactions.cooldowns import per_person_cooldown
+from bot.interactions.replies import person_language, reply_private
+from bot.interactions.translator import text
+from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
+from bot.reminders.use_cases.nudging import Nudging
+from bot.reminders.use_cases.reminders import DONE, AskInput, Reminders
+from cogs.common.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot

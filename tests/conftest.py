@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.store import Store
+from bot.storage.store import Store
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot.db.times import to_db_time
+from bot.common.i18n import default_catalogue, language_of
 from bot.delivery import outbox
 from bot.delivery.outbox import DEPENDENCY_FAILED, TOO_MANY_THREADS, Delivery
-from bot.i18n import default_catalogue, language_of
+from bot.storage.times import to_db_time
 
 log = logging.getLogger(__name__)
 

@@ -49,7 +49,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.db.times import from_db_time, to_db_time
+from bot.storage.times import from_db_time, to_db_time
 
 SEND_KINDS = frozenset({"send_message", "send_dm"})
 FOUNDATION_KINDS = frozenset(

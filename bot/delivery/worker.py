@@ -21,13 +21,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
-from bot.db.store import Store
-from bot.db.times import from_db_time, to_db_time
 from bot.delivery import aftermath, outbox
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
 from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
+from bot.storage.store import Store
+from bot.storage.times import from_db_time, to_db_time
+from bot.timers.clock import Clock
 
 log = logging.getLogger(__name__)
 

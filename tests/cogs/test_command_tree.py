@@ -11,8 +11,8 @@ import pytest
 from discord.ext import commands
 
 from bot.app import COGS
-from bot.i18n import default_catalogue
-from bot.i18n.translator import TocsinTranslator
+from bot.common.i18n import default_catalogue
+from bot.interactions.translator import TocsinTranslator
 
 # Discord's rule for command and option names (CHAT_INPUT), lowercase where the script has case.
 NAME = re.compile(r"^[-_\w]{1,32}$")

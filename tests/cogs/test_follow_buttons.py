@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.access import NotAllowed
-from cogs.follow import FollowChoice
+from bot.interactions.access import NotAllowed
+from cogs.following import FollowChoice
 
 
 @pytest.mark.parametrize("action", ["followdm", "nodm", "unfollow"])

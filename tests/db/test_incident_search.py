@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.db import incidents as repo
-from bot.db.store import Store
-from bot.domain.incidents import Status
+from bot.incidents import store as repo
+from bot.incidents.rules.model import Status
+from bot.storage.store import Store
 from tests.db.test_incidents_repo import incident
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import aiosqlite
 import pytest
 
-from bot.db import incidents as repo
-from bot.db.store import Store
-from bot.domain.incidents import Cause, Incident, IncidentService, ServiceState, Severity, Status, Workaround
-from bot.domain.updates import Update, UpdateKind
+from bot.incidents import store as repo
+from bot.incidents.rules.lifecycle import Update, UpdateKind
+from bot.incidents.rules.model import Cause, Incident, IncidentService, ServiceState, Severity, Status, Workaround
+from bot.storage.store import Store
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.migrations import MigrationSourceError, load_migrations
-from bot.db.store import Store, StoreError
+from bot.storage.migrations import MigrationSourceError, load_migrations
+from bot.storage.store import Store, StoreError
 
 
 def write(folder: Path, name: str, sql: str) -> None:

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import audit, follows
-from bot.db import setup as repo
-from bot.db.store import Store
 from bot.delivery import outbox
+from bot.following import store as follows
+from bot.settings import store as repo
+from bot.storage import audit
+from bot.storage.store import Store
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.store import Store, StoreError
-from bot.db.times import from_db_time, to_db_time
-from bot.i18n.catalogue import Catalogue
+from bot.common.i18n.catalogue import Catalogue
+from bot.storage.store import Store, StoreError
+from bot.storage.times import from_db_time, to_db_time
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from typing import Any
 
 import discord
 
-from bot.db.store import Store
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Delivery
 from bot.delivery.transport import Delivered, DeliveryContext, DiscordTransport, Failed, Outcome, RetryLater
 from bot.delivery.worker import OutboxWorker
+from bot.storage.store import Store
 from tests.delivery.fakes import FakeDiscord, FixedClock
 from tests.delivery.test_worker import NOBODY, queue_sends, statuses, worker_for
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from bot.db.store import Store
 from bot.delivery import outbox
 from bot.delivery.outbox import Blocked, Claimed
+from bot.storage.store import Store
 
 NOW = datetime(2024, 11, 4, 9, 0, tzinfo=UTC)
 NOBODY: dict[str, Any] = {"parse": [], "users": [], "roles": []}

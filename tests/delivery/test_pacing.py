@@ -6,10 +6,10 @@ import itertools
 from collections.abc import Awaitable
 from typing import Any
 
-from bot.db.store import Store
 from bot.delivery import outbox
 from bot.delivery.pacing import ChannelPacer, SlidingWindow, TokenBucket
 from bot.delivery.worker import OutboxWorker, _LaneContext
+from bot.storage.store import Store
 from tests.delivery.fakes import FakeDiscord, FixedClock
 
 

@@ -12,10 +12,10 @@ import discord
 import pytest
 from discord.http import Route
 
-from bot.db.store import Store
 from bot.delivery import outbox
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
+from bot.storage.store import Store
 from tests.delivery.fakes import FixedClock
 
 NOW = datetime(2024, 11, 4, 9, 0, tzinfo=UTC)

@@ -16,11 +16,11 @@ from typing import Any
 
 import discord
 
-from bot.db.store import Store
 from bot.delivery import outbox
 from bot.delivery.outbox import Blocked, Claimed
 from bot.delivery.transport import Delivered, DeliveryContext, DiscordTransport, Failed, Outcome
 from bot.delivery.worker import OutboxWorker
+from bot.storage.store import Store
 from tests.delivery.test_delivery_complete import LOG_CHANNEL, Context, FakeHttp, configure_log
 from tests.delivery.test_worker import NOBODY, worker_for
 
@@ -116,7 +116,7 @@ def say(text: Any) -> dict[str, Any]:
 
 
 async def declare(store: Store, *, forum: bool = False, lane: str = LANE, title: str = "#1") -> int:
-    """What a declaration plans (bot/services/incident_messages.plan_declared): the status message and its thread
+    """What a declaration plans (bot/incidents/use_cases/deliveries.plan_declared): the status message and its thread
     (or the forum post that is both), then one announcement per route linking the thread; returns the thread row."""
     async with store.unit_of_work() as conn:
         if forum:

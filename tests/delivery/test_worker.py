@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from bot.db.store import Store
 from bot.delivery import outbox
 from bot.delivery.transport import Failed, RetryLater
 from bot.delivery.worker import OutboxWorker
+from bot.storage.store import Store
 from tests.delivery.fakes import FakeDiscord, FixedClock
 
 NOW = datetime(2024, 11, 4, 9, 0, tzinfo=UTC)

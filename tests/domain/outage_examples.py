@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.incidents import Cause, Incident, Severity, Status
-from bot.domain.service_changes import parse_service_changes, parse_service_names
-from bot.domain.updates import DeclareRequest, Outcome, Update, UpdateRequest, apply_update, declare, resolve
+from bot.incidents.rules.lifecycle import DeclareRequest, Outcome, Update, UpdateRequest, apply_update, declare, resolve
+from bot.incidents.rules.model import Cause, Incident, Severity, Status
+from bot.incidents.rules.service_changes import parse_service_changes, parse_service_names
 
 PARIS = ZoneInfo("Europe/Paris")
 GUILD = 1000

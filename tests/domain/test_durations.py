@@ -6,11 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.durations import restored_after, service_durations, total_duration
-from bot.domain.formatting import format_duration
-from bot.domain.incidents import CancelReason, ServiceState
-from bot.domain.service_changes import ServiceChange
-from bot.domain.updates import (
+from bot.common.formatting import format_duration
+from bot.incidents.rules.durations import restored_after, service_durations, total_duration
+from bot.incidents.rules.lifecycle import (
     EditRequest,
     UpdateError,
     UpdateRequest,
@@ -20,6 +18,8 @@ from bot.domain.updates import (
     reopen,
     resolve,
 )
+from bot.incidents.rules.model import CancelReason, ServiceState
+from bot.incidents.rules.service_changes import ServiceChange
 from tests.domain.outage_examples import ANNE, angouleme, cerp_declared, cerp_resolved, paris
 
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.durations_text import MAX_INPUT_CHARS, DurationTextError, parse_duration
-from bot.domain.formatting import format_duration
-from bot.i18n import Language
+from bot.common.duration_parsing import MAX_INPUT_CHARS, DurationTextError, parse_duration
+from bot.common.formatting import format_duration
+from bot.common.i18n import Language
 
 
 def minutes(n: int) -> timedelta:

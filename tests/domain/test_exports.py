@@ -19,11 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.formatting import format_datetime, format_duration
-from bot.domain.incidents import Severity
-from bot.domain.reporting import IncidentRecord
-from bot.domain.updates import DeclareRequest, UpdateRequest, apply_update, declare, resolve
-from bot.exports import (
+from bot.common.formatting import format_datetime, format_duration
+from bot.common.i18n.catalogue import Language
+from bot.exports.presentation import (
     SCHEMA_VERSION,
     export_html,
     export_json,
@@ -32,9 +30,9 @@ from bot.exports import (
     incident_summary,
     schema,
 )
-from bot.exports.charts import MAX_BARS
-from bot.exports.common import Words
-from bot.exports.csv_files import (
+from bot.exports.presentation.charts import MAX_BARS
+from bot.exports.presentation.common import Words
+from bot.exports.presentation.csv_files import (
     FORMULA_STARTS,
     INCIDENT_COLUMNS,
     SERVICE_COLUMNS,
@@ -42,7 +40,9 @@ from bot.exports.csv_files import (
     Cells,
     inert,
 )
-from bot.i18n.catalogue import Language
+from bot.exports.rules import IncidentRecord
+from bot.incidents.rules.lifecycle import DeclareRequest, UpdateRequest, apply_update, declare, resolve
+from bot.incidents.rules.model import Severity
 from tests.domain.outage_examples import ANNE, GUILD, PARIS, Story, paris
 from tests.domain.test_reporting import (
     AUTHORS,
@@ -554,7 +554,7 @@ def test_durations_read_as_formatting_writes_them(seconds: int, language: str) -
 
 def test_exports_import_neither_discord_nor_a_database() -> None:
     code = (
-        "import sys, bot.exports, bot.domain.reporting; "
+        "import sys, bot.exports, bot.exports.rules; "
         "bad = [m for m in ('discord', 'aiosqlite', 'apscheduler') if m in sys.modules]; "
         "assert not bad, bad"
     )

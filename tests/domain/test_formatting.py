@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.formatting import format_datetime, format_duration, format_number
-from bot.i18n.catalogue import Catalogue, placeholders
+from bot.common.formatting import format_datetime, format_duration, format_number
+from bot.common.i18n.catalogue import Catalogue, placeholders
 
 PARIS = ZoneInfo("Europe/Paris")
 NNBSP = "\u202f"
@@ -84,7 +84,7 @@ def test_format_number(number: float, decimals: int | None, french: str, english
 # --- the catalogues behind this issue's modules ---------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["timeparse.py", "periods.py", "territories.py", "formatting.py"]
+SOURCES = ["time_parsing.py", "periods.py", "territories.py", "formatting.py"]
 AREAS = ("time.", "period.", "territory.", "format.")
 MESSAGE_ID = re.compile(r"""["']((?:time|period|territory|format)\.[a-z0-9_.]+)["']""")
 
@@ -92,7 +92,7 @@ MESSAGE_ID = re.compile(r"""["']((?:time|period|territory|format)\.[a-z0-9_.]+)[
 def ids_used_in_code() -> set[str]:
     found: set[str] = set()
     for name in SOURCES:
-        found |= set(MESSAGE_ID.findall((ROOT / "bot" / "domain" / name).read_text(encoding="utf-8")))
+        found |= set(MESSAGE_ID.findall((ROOT / "bot" / "common" / name).read_text(encoding="utf-8")))
     return found
 
 

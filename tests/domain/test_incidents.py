@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.incidents import OPEN_STATUSES, Severity, Status, TransitionError, check_transition, transition
+from bot.incidents.rules.model import OPEN_STATUSES, Severity, Status, TransitionError, check_transition, transition
 from tests.domain.outage_examples import cerp_declared, paris
 
 AT = paris(2024, 10, 20, 9)

@@ -12,8 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.incidents import Cause, Incident, Severity, Status
-from bot.domain.nudges import (
+from bot.common.i18n import LANGUAGES
+from bot.common.i18n.catalogue import default_catalogue, placeholders
+from bot.common.working_time import WorkingTime
+from bot.incidents.rules.lifecycle import Update, UpdateKind
+from bot.incidents.rules.model import Cause, Incident, Severity, Status
+from bot.reminders.rules.nudges import (
     DEFAULT_CADENCE,
     MAX_NUDGES_IN_A_ROW,
     NUDGE_MESSAGES,
@@ -28,10 +32,6 @@ from bot.domain.nudges import (
     next_nudge,
     planned_nudges,
 )
-from bot.domain.updates import Update, UpdateKind
-from bot.domain.working_time import WorkingTime
-from bot.i18n import LANGUAGES
-from bot.i18n.catalogue import default_catalogue, placeholders
 
 PARIS = ZoneInfo("Europe/Paris")
 WORKING = WorkingTime()

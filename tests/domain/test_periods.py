@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.periods import PeriodParseError, parse_period
+from bot.common.periods import PeriodParseError, parse_period
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2024, 10, 23, 15, 0, tzinfo=PARIS)  # a Wednesday

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.reminders import (
+from bot.common.i18n import LANGUAGES
+from bot.common.i18n.catalogue import default_catalogue
+from bot.common.time_parsing import TimeParseError
+from bot.reminders.rules.reminders import (
     MAX_SHOWN_TEXT,
     MAX_TEXT,
     SNOOZE_LABELS,
@@ -28,9 +31,6 @@ from bot.domain.reminders import (
     snoozed_until,
     validate_text,
 )
-from bot.domain.timeparse import TimeParseError
-from bot.i18n import LANGUAGES
-from bot.i18n.catalogue import default_catalogue
 
 PARIS = ZoneInfo("Europe/Paris")
 ANNE, GUILD, CHANNEL = 101, 1, 555

@@ -24,8 +24,7 @@ from datetime import UTC, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.incidents import CancelReason, Cause, Severity, Status
-from bot.domain.reporting import (
+from bot.exports.rules import (
     IncidentRecord,
     figures,
     in_period,
@@ -34,8 +33,7 @@ from bot.domain.reporting import (
     time_to_first_update,
     update_count,
 )
-from bot.domain.service_changes import parse_service_changes, parse_service_names
-from bot.domain.updates import (
+from bot.incidents.rules.lifecycle import (
     DeclareRequest,
     Update,
     UpdateKind,
@@ -45,6 +43,8 @@ from bot.domain.updates import (
     declare,
     resolve,
 )
+from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
+from bot.incidents.rules.service_changes import parse_service_changes, parse_service_names
 from tests.domain.outage_examples import ANNE, GUILD, YANN, Story, angouleme, cerp_resolved, paris
 
 AUTHORS = {ANNE: "coord.anne", YANN: "coord.yann"}
@@ -187,7 +187,7 @@ def test_octave_degraded_services() -> None:
 
 def test_bookkeeping_is_not_an_update() -> None:
     """Corrections, hand-overs and "affected too" clicks neither count as updates nor start the clock."""
-    from bot.domain.updates import assign, record_affected
+    from bot.incidents.rules.lifecycle import assign, record_affected
 
     story = angouleme()
     first = story.outcomes[0]
@@ -298,7 +298,7 @@ def test_no_records_no_figures() -> None:
 
 
 def test_a_reopened_incident_counts_from_its_start_to_its_final_resolution() -> None:
-    from bot.domain.updates import reopen
+    from bot.incidents.rules.lifecycle import reopen
 
     story = cerp_resolved()
     story.add(reopen(story.incident, at=paris(2024, 10, 22, 15), by=ANNE))

@@ -5,10 +5,10 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import territories
-from bot.domain.incidents import Cause, Incident, Severity
-from bot.domain.routing import AnnouncementTarget, Route, announcement_targets, reroute, route_matches
-from bot.domain.updates import DeclareRequest, declare
+from bot.common import territories
+from bot.incidents.rules.lifecycle import DeclareRequest, declare
+from bot.incidents.rules.model import Cause, Incident, Severity
+from bot.incidents.rules.routing import AnnouncementTarget, Route, announcement_targets, reroute, route_matches
 from tests.domain.outage_examples import GUILD, YANN, angouleme, cerp_declared, paris
 
 BRETAGNE, PDL, NA, OCCITANIE, PHARMACIES, LIBRAIRIES, COLLECTIVITES = 101, 102, 103, 104, 105, 106, 107

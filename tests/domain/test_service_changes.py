@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.incidents import ServiceState
-from bot.domain.limits import MAX_SERVICES
-from bot.domain.service_changes import (
+from bot.common.i18n import default_catalogue
+from bot.common.limits import MAX_SERVICES
+from bot.incidents.rules.model import ServiceState
+from bot.incidents.rules.service_changes import (
     ServiceChange,
     ServiceParseError,
     last_item,
@@ -15,7 +16,6 @@ from bot.domain.service_changes import (
     parse_state,
     service_key,
 )
-from bot.i18n import default_catalogue
 
 
 def test_names_in_order_each_once() -> None:

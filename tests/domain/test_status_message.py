@@ -9,19 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import territories
-from bot.domain.durations import service_durations
-from bot.domain.incidents import (
-    CancelReason,
-    Cause,
-    Incident,
-    IncidentService,
-    ServiceState,
-    Severity,
-    Status,
-    Workaround,
-)
-from bot.domain.limits import (
+from bot.common import territories
+from bot.common.limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELD_NAME,
     EMBED_FIELD_VALUE,
@@ -35,7 +24,8 @@ from bot.domain.limits import (
     MESSAGE_CONTENT,
     TextField,
 )
-from bot.domain.status_message import (
+from bot.common.text import name_key
+from bot.incidents.presentation.status_message import (
     AFFECTED,
     FOLLOW,
     announcement,
@@ -49,8 +39,26 @@ from bot.domain.status_message import (
     thread_post,
     thread_title,
 )
-from bot.domain.text import name_key
-from bot.domain.updates import AnnounceReason, Update, UpdateKind, UpdateRequest, apply_update, assign, cancel
+from bot.incidents.rules.durations import service_durations
+from bot.incidents.rules.lifecycle import (
+    AnnounceReason,
+    Update,
+    UpdateKind,
+    UpdateRequest,
+    apply_update,
+    assign,
+    cancel,
+)
+from bot.incidents.rules.model import (
+    CancelReason,
+    Cause,
+    Incident,
+    IncidentService,
+    ServiceState,
+    Severity,
+    Status,
+    Workaround,
+)
 from tests.domain.outage_examples import ANNE, GUILD, YANN, angouleme, cerp_declared, cerp_resolved, paris
 
 PHARMA_ROLE = 201

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain import territories
-from bot.domain.territories import (
+from bot.common import territories
+from bot.common.territories import (
     Territory,
     TerritoryError,
     contains,

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.limits import THREAD_NAME, TextField
-from bot.domain.text import (
+from bot.common.i18n import default_catalogue
+from bot.common.limits import THREAD_NAME, TextField
+from bot.common.text import (
     ELLIPSIS,
     FieldError,
     clean_input,
@@ -17,7 +18,6 @@ from bot.domain.text import (
     truncate,
     validate_field,
 )
-from bot.i18n import default_catalogue
 
 RAW_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>", re.IGNORECASE)
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.timeparse import (
+from bot.common.time_parsing import (
     DAY_PART_TIMES,
     MAX_DISTANCE,
     TimeParseError,

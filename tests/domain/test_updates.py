@@ -8,12 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.errors import TocsinError
-from bot.domain.incidents import CancelReason, Cause, Incident, ServiceState, Severity, Status
-from bot.domain.service_changes import ServiceChange
-from bot.domain.territories import TerritoryError
-from bot.domain.text import FieldError
-from bot.domain.updates import (
+from bot.common.errors import TocsinError
+from bot.common.territories import TerritoryError
+from bot.common.text import FieldError
+from bot.incidents.rules.lifecycle import (
     AnnounceReason,
     DeclareRequest,
     EditRequest,
@@ -29,6 +27,8 @@ from bot.domain.updates import (
     reopen,
     resolve,
 )
+from bot.incidents.rules.model import CancelReason, Cause, Incident, ServiceState, Severity, Status
+from bot.incidents.rules.service_changes import ServiceChange
 from tests.domain.outage_examples import ANNE, GUILD, YANN, angouleme, cerp_declared, cerp_resolved, paris
 
 LATER = paris(2024, 10, 19, 14)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.working_hours import (
+from bot.common.hours_parsing import (
     WorkingHoursError,
     check_span,
     format_days,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.working_time import WorkingTime
+from bot.common.working_time import WorkingTime
 
 PARIS = ZoneInfo("Europe/Paris")
 DEFAULT = WorkingTime()

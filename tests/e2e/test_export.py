@@ -8,7 +8,7 @@ import io
 import zipfile
 from typing import Any
 
-from bot.i18n import default_catalogue
+from bot.common.i18n import default_catalogue
 from bot.sandbox import DiscordDouble, InteractionHandle
 from tests.e2e.harness import BotProcess, Server
 from tests.e2e.scenario_support import configure, paris, private_reply, settle

@@ -1,7 +1,8 @@
 """The three scenarios (../shared/scenarios/) played through the outage use cases on a real SQLite file, for the
 export tests, with a second server beside them whose incidents must never show up in the first one's exports.
 
-Played through `bot.services.lifecycle` rather than through the Discord double: the figures depend only on what
+Played through `bot.incidents.use_cases.lifecycle` rather than through the Discord double: the figures depend only on
+what
 the use cases store, and the double would add ~10 s per scenario for nothing the export reads
 (tests/e2e/test_export.py and the Cerp scenario's step 8 cover `/export` through the double).
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.db.store import Store
-from bot.db.times import to_db_time
-from bot.domain.incidents import Cause, Severity, Status
-from bot.services.lifecycle import Actor, DeclareInput, Lifecycle, ServerDefaults, UpdateInput
+from bot.incidents.rules.model import Cause, Severity, Status
+from bot.incidents.use_cases.lifecycle import Actor, DeclareInput, Lifecycle, ServerDefaults, UpdateInput
+from bot.storage.store import Store
+from bot.storage.times import to_db_time
 
 PARIS = ZoneInfo("Europe/Paris")
 GUILD, OTHER_GUILD = 1, 2

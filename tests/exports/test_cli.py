@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli_export import run_export
-from bot.db.store import Store
+from bot.storage.store import Store
 from tests.exports.scenarios import GUILD, OTHER_TITLE, play_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,12 +14,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.db import exports as export_repo
-from bot.db.store import Store
-from bot.domain.incidents import Cause, Severity
-from bot.exports import schema
-from bot.services.exports import ExportError, ExportRequest, ExportResult, export, fit
-from bot.services.lifecycle import DeclareInput
+from bot.exports import store as export_repo
+from bot.exports.presentation import schema
+from bot.exports.use_cases import ExportError, ExportRequest, ExportResult, export, fit
+from bot.incidents.rules.model import Cause, Severity
+from bot.incidents.use_cases.lifecycle import DeclareInput
+from bot.storage.store import Store
 from tests.exports.scenarios import (
     ANNE,
     EVERYTHING,
@@ -194,7 +194,7 @@ async def test_the_export_reads_one_snapshot_while_the_bot_writes(played: Store)
     query = export_repo.ExportQuery(guild_id=GUILD, period=(paris(2023, 1, 1), paris(2025, 1, 1)))
     async with export_repo.snapshot(played.path) as conn:
         before = await export_repo.matching_ids(conn, query)
-        from bot.services.lifecycle import Lifecycle, ServerDefaults
+        from bot.incidents.use_cases.lifecycle import Lifecycle, ServerDefaults
 
         await Lifecycle(played, ServerDefaults()).declare(  # the bot's write goes through meanwhile
             ANNE,
@@ -218,7 +218,7 @@ async def test_the_export_reads_one_snapshot_while_the_bot_writes(played: Store)
 
 
 async def test_formulas_typed_into_titles_come_out_inert(played: Store) -> None:
-    from bot.services.lifecycle import Lifecycle, ServerDefaults
+    from bot.incidents.use_cases.lifecycle import Lifecycle, ServerDefaults
 
     await add_formula_titles(played, Lifecycle(played, ServerDefaults()))
     files = read_zip(await run(played, period="octobre 2024"))

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.db.store import Store
-from bot.services.exports import ExportRequest, export
+from bot.exports.use_cases import ExportRequest, export
+from bot.storage.store import Store
 from tests.exports.scenarios import (
     EVERYTHING,
     EXPORT_NOW,

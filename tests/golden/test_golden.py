@@ -15,16 +15,15 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot.app import COGS
-from bot.db.store import Store
-from bot.i18n import default_catalogue
-from bot.i18n.translator import TocsinTranslator
-from bot.services.exports import ExportRequest, export
+from bot.common.i18n import default_catalogue
+from bot.exports.use_cases import ExportRequest, export
+from bot.interactions.translator import TocsinTranslator
+from bot.storage.store import Store
 from tests.exports.scenarios import EVERYTHING, EXPORT_NOW, GUILD, add_formula_titles, play_scenarios
 
 HERE = Path(__file__).parent

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, Catalogue
-from bot.i18n.catalogue import placeholders
+from bot.common.i18n import LANGUAGES, Catalogue
+from bot.common.i18n.catalogue import placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = (ROOT / "bot", ROOT / "cogs")

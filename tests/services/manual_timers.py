@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.db.store import Store
+from bot.common.i18n import default_catalogue
 from bot.delivery import outbox
-from bot.i18n import default_catalogue
-from bot.services.nudging import Nudging
-from bot.services.reminders import Reminders
+from bot.reminders.use_cases.nudging import Nudging
+from bot.reminders.use_cases.reminders import Reminders
+from bot.storage.store import Store
 
 Job = Callable[[], Awaitable[None]]
 

@@ -4,11 +4,12 @@ reopening; territory and sector follows through the routes' roles."""
 
 from __future__ import annotations
 
-from bot.db import follows, member_locales
-from bot.db.store import Store
 from bot.delivery import outbox
-from bot.domain.routing import Route
-from bot.services.following import Following, Member, covering_roles
+from bot.following import store as follows
+from bot.following.use_cases import Following, Member, covering_roles
+from bot.incidents.rules.routing import Route
+from bot.storage import member_locales
+from bot.storage.store import Store
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, PHARMACIES_ROLE, UpdateInput, configure, lifecycle
 
 

@@ -9,14 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.access import NotAllowed
-from bot.db import incidents as repo
-from bot.db.store import Store
-from bot.db.times import to_db_time
 from bot.delivery import outbox
-from bot.domain.incidents import CancelReason, Cause, Severity, Status
-from bot.domain.updates import UpdateError
-from bot.services.lifecycle import (
+from bot.incidents import store as repo
+from bot.incidents.rules.lifecycle import UpdateError
+from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
+from bot.incidents.use_cases.lifecycle import (
     Actor,
     DeclareInput,
     EditInput,
@@ -26,6 +23,9 @@ from bot.services.lifecycle import (
     UpdateInput,
     parse_number,
 )
+from bot.interactions.access import NotAllowed
+from bot.storage.store import Store
+from bot.storage.times import to_db_time
 
 GUILD = 1
 INCIDENTS = 100

@@ -33,16 +33,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.access import NotAllowed
-from bot.db import audit
-from bot.db.store import Store
-from bot.db.times import to_db_time
+from bot.common import territories as territory_data
+from bot.common.errors import TocsinError
+from bot.common.i18n import LANGUAGES, default_catalogue
 from bot.delivery import outbox
-from bot.domain import territories as territory_data
-from bot.domain.errors import TocsinError
-from bot.domain.incidents import CancelReason, ServiceState, Severity, Status
-from bot.i18n import LANGUAGES, default_catalogue
-from bot.services.lifecycle import Actor, DeclareInput, EditInput, Lifecycle, ServerDefaults, UpdateInput
+from bot.incidents.rules.model import CancelReason, ServiceState, Severity, Status
+from bot.incidents.use_cases.lifecycle import Actor, DeclareInput, EditInput, Lifecycle, ServerDefaults, UpdateInput
+from bot.interactions.access import NotAllowed
+from bot.storage import audit
+from bot.storage.store import Store
+from bot.storage.times import to_db_time
 
 START = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 OPEN = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)

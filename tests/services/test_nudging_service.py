@@ -1,4 +1,5 @@
-"""The nudge use case (bot/services/nudging.py) on a real SQLite file, driven by a manual clock and wired to the
+"""The nudge use case (bot/reminders/use_cases/nudging.py) on a real SQLite file, driven by a manual clock and wired to
+the
 lifecycle as cogs/reminders.py wires it (a `tick` after every committed change, one job per incident): when each
 nudge is enqueued, where, to whom, with which words, and what the bookkeeping row says.
 
@@ -16,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.db.store import Store
-from bot.db.times import to_db_time
 from bot.delivery import outbox
-from bot.domain.incidents import CancelReason, Severity
-from bot.domain.status_message import discord_time
-from bot.services.lifecycle import DeclareInput, EditInput, Lifecycle, UpdateInput
+from bot.incidents.presentation.status_message import discord_time
+from bot.incidents.rules.model import CancelReason, Severity
+from bot.incidents.use_cases.lifecycle import DeclareInput, EditInput, Lifecycle, UpdateInput
+from bot.storage.store import Store
+from bot.storage.times import to_db_time
 from tests.services.manual_timers import ManualClock, Timers, fetch_one, last_outbox_id, outbox_rows
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, YANN, configure, lifecycle
 

@@ -1,4 +1,5 @@
-"""The reminder use cases (bot/services/reminders.py) on a real SQLite file, driven by a manual clock: what the
+"""The reminder use cases (bot/reminders/use_cases/reminders.py) on a real SQLite file, driven by a manual clock: what
+the
 `reminders` row says at each step, and the one outbox row each firing enqueues (kind, target, words, and
 allowed mentions naming exactly the reminder's owner)."""
 
@@ -11,18 +12,18 @@ from typing import Any
 
 import pytest
 
-from bot.db import incidents as incidents_repo
-from bot.db import member_locales
-from bot.db.store import Store
-from bot.db.times import to_db_time
+from bot.common.time_parsing import TimeParseError
 from bot.delivery import outbox
-from bot.domain import reminders as reminder_rules
-from bot.domain.reminders import Reminder, ReminderError, SnoozeChoice, Where
-from bot.domain.status_message import discord_time
-from bot.domain.timeparse import TimeParseError
-from bot.services import reminders as reminders_module
-from bot.services.incident_messages import incident_lane
-from bot.services.reminders import AskInput, button_id
+from bot.incidents import store as incidents_repo
+from bot.incidents.presentation.status_message import discord_time
+from bot.incidents.use_cases.deliveries import incident_lane
+from bot.reminders.rules import reminders as reminder_rules
+from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
+from bot.reminders.use_cases import reminders as reminders_module
+from bot.reminders.use_cases.reminders import AskInput, button_id
+from bot.storage import member_locales
+from bot.storage.store import Store
+from bot.storage.times import to_db_time
 from tests.services.manual_timers import ManualClock, Timers, fetch_one, last_outbox_id, outbox_rows
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure, lifecycle
 

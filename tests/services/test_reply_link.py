@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.db.store import Store
 from bot.delivery import outbox
+from bot.storage.store import Store
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure, lifecycle
 
 

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import setup as repo
-from bot.db.store import Store
+from bot.common.errors import TocsinError
+from bot.common.formatting import format_duration
+from bot.common.i18n import Language, Msg, default_catalogue
+from bot.common.territories import TerritoryError
 from bot.delivery import outbox
-from bot.domain.errors import TocsinError
-from bot.domain.formatting import format_duration
-from bot.domain.territories import TerritoryError
-from bot.i18n import Language, Msg, default_catalogue
-from bot.services import setup as service
-from bot.services.guild_config import DEFAULT_SECTORS, GuildConfig, load_config, status_tags
-from bot.services.setup import Actor, ChannelFacts, ChannelKind, RoleFacts
+from bot.settings import store as repo
+from bot.settings.use_cases import setup as service
+from bot.settings.use_cases.guild_config import DEFAULT_SECTORS, GuildConfig, load_config, status_tags
+from bot.settings.use_cases.setup import Actor, ChannelFacts, ChannelKind, RoleFacts
+from bot.storage.store import Store
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 GUILD = 1000
@@ -416,7 +416,7 @@ async def test_dm_limit_is_bounded_and_shown(store: Store) -> None:
 
 
 async def test_dm_limit_zero_sends_no_dm_refuses_new_opt_ins_and_keeps_members_choices(store: Store) -> None:
-    from bot.services.following import Following, Member
+    from bot.following.use_cases import Following, Member
     from tests.services.test_lifecycle import ANNE, CERP, UpdateInput, configure, lifecycle
     from tests.services.test_lifecycle import GUILD as SERVER
 
@@ -569,7 +569,7 @@ def test_lists_inside_messages_are_worded_in_the_readers_language() -> None:
 def test_long_reports_are_packed_within_discords_embed_limits() -> None:
     import discord
 
-    from cogs.setup import pack
+    from cogs.settings import pack
 
     lines = tuple(f"<t:1729334400:f> · <@7> · `setup route add` {'x' * 300} → ok {n}" for n in range(100))
     messages = pack([service.Section("Journal d'audit (100 entrées)", lines)], discord.Colour.dark_red())

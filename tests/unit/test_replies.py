@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.replies import defer_if_slow
+from bot.interactions.replies import defer_if_slow
 
 
 class Response:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import SystemClock
-from bot.scheduler import Scheduler
+from bot.timers.clock import SystemClock
+from bot.timers.scheduler import Scheduler
 
 
 class ManualClock:

@@ -1,1 +1,0 @@
-"""Pure rules of Tocsin: no Discord, no SQL, no scheduler imports here."""

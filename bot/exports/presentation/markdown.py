@@ -1,0 +1,252 @@
+"""Markdown export: the definitions, the figures, a summary table and one section per incident with its
+timeline, in the language asked. Typed text is escaped so that a title cannot become a heading, a link, a
+table cell boundary or raw HTML in whatever renders the file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.common.i18n.catalogue import Language
+from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
+from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
+from bot.incidents.rules.model import Status
+
+# Inline marks anywhere (emphasis, code, links, raw HTML and entities, table cells, strikethrough); block marks
+# only where a line would start. Dots and parentheses elsewhere stay as typed, so the raw file reads well.
+_INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+_LINE_START = re.compile(r"^([#>+=-]|\d+(?=[.)]))")
+
+
+def md(text: str) -> str:
+    """Typed text, one line, inert: Markdown marks escaped, line breaks as spaces."""
+    escaped = _INLINE.sub(r"\\\1", " ".join(text.split()))
+    return _LINE_START.sub(_escape_start, escaped)
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    mark = match.group(1)
+    return mark + "\\" if mark.isdigit() else "\\" + mark
+
+
+def _quote(text: str, indent: str = "  ") -> list[str]:
+    """Multi-line typed text as a block quote under a list item, each line escaped."""
+    return [f"{indent}> {md(line)}" if line.strip() else f"{indent}>" for line in text.split("\n")]
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) -> list[str]:
+    lines = [f"# {title}", ""]
+    if period is not None:
+        lines.append(words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1])) + "  ")
+    lines += [words("export.generated", time=words.full_date(words.now), zone=words.zone.key), ""]
+    lines += [f"## {words('export.heading.definitions')}", ""]
+    lines += [f"- {line}" for line in definitions(words.language)]
+    return [*lines, ""]
+
+
+def _figures(figs: Figures, words: Words) -> list[str]:
+    lines = [f"## {words('export.heading.figures')}", ""]
+    lines.append(
+        "- "
+        + words(
+            "export.figures.counts",
+            incidents=words.number(figs.incidents),
+            resolved=words.number(figs.resolved),
+            open=words.number(figs.open),
+            cancelled=words.number(len(figs.cancelled)),
+        )
+    )
+    none = words("export.none")
+    d = figs.durations
+    lines.append(
+        "- "
+        + words(
+            "export.figures.durations",
+            total=words.duration(d.total),
+            median=words.duration(d.median) or none,
+            mttr=words.duration(d.mean) or none,
+            count=words.number(d.count),
+        )
+    )
+    f = figs.first_update
+    lines.append(
+        "- "
+        + words(
+            "export.figures.first_update",
+            median=words.duration(f.median) or none,
+            mean=words.duration(f.mean) or none,
+            count=words.number(f.count),
+        )
+    )
+    lines.append("")
+    lines += [f"### {words('export.heading.by_severity')}", ""]
+    lines += _table(
+        [words("incident.label.severity"), words("export.column.incidents")],
+        [[words.severity(s), words.number(n)] for s, n in figs.by_severity.items()],
+    )
+    lines += [f"### {words('export.heading.by_sector')}", ""]
+    lines += _table(
+        [
+            words("incident.label.sector"),
+            words("export.column.incidents"),
+            words("export.column.resolved"),
+            words("export.column.median"),
+            words("export.column.mttr"),
+        ],
+        [
+            [
+                md(sector),
+                words.number(n),
+                words.number(figs.mttr_by_sector[sector].count) if sector in figs.mttr_by_sector else "0",
+                words.duration(figs.mttr_by_sector[sector].median) if sector in figs.mttr_by_sector else none,
+                words.duration(figs.mttr_by_sector[sector].mean) if sector in figs.mttr_by_sector else none,
+            ]
+            for sector, n in figs.by_sector.items()
+        ],
+    )
+    lines += [f"### {words('export.heading.by_territory')}", ""]
+    lines += _table(
+        [words("export.column.territory"), words("export.column.incidents")],
+        [[md(words.territory(ref)), words.number(n)] for ref, n in figs.by_territory.items()],
+    )
+    if figs.service_totals:
+        lines += [f"### {words('export.heading.by_service')}", ""]
+        lines += _table(
+            [
+                words("export.column.service"),
+                words("export.column.incidents"),
+                words("export.column.downtime"),
+                words("export.column.degraded"),
+            ],
+            [
+                [md(s.name), words.number(s.incidents), words.duration(s.downtime), words.duration(s.degraded_time)]
+                for s in figs.service_totals
+            ],
+        )
+    return lines
+
+
+def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
+    lines = [f"## {words('export.heading.summary')}", ""]
+    return lines + _table(
+        [
+            "#",
+            words("export.column.title"),
+            words("incident.label.status"),
+            words("incident.label.severity"),
+            words("incident.label.sector"),
+            words("export.label.started"),
+            words("export.label.resolved"),
+            words("export.label.duration"),
+        ],
+        [
+            [
+                str(m.incident.number),
+                md(m.incident.title),
+                words.status(m.incident.status),
+                words.severity(m.incident.severity),
+                md(m.incident.sector),
+                words.date(m.incident.started_at),
+                words.date(m.incident.resolved_at) if m.incident.status == Status.RESOLVED else "",
+                words.duration_or_open(m),
+            ]
+            for m in measures
+        ],
+    )
+
+
+def incident_section(m: Measure, words: Words, *, level: int = 3) -> list[str]:
+    incident = m.incident
+    h = "#" * level
+    lines = [f"{h} {incident.label} · {md(incident.title)}", ""]
+    for label, value in facts(m, words):
+        lines.append("- " + words("export.fact", label=f"**{label}**", value=md(value)))
+    if m.record.link:
+        lines.append("- " + words("export.fact", label=f"**{words('export.label.link')}**", value=f"<{m.record.link}>"))
+    lines.append("")
+    if m.services:
+        lines += [f"{h}# {words('export.heading.services')}", ""]
+        for s in m.services:
+            state = words.state(s.state) + (f" ({words('export.ongoing')})" if s.ongoing else "")
+            lines.append(f"- **{md(s.name)}** — {state} — {words.service_durations(s.downtime, s.degraded_time)}")
+            for span in s.durations.spans:
+                period = words("export.span", start=words.date(span.start), end=words.date(span.end))
+                lines.append(
+                    "  - "
+                    + words(
+                        "export.fact",
+                        label=words.state(span.state),
+                        value=f"{period} ({words.duration(span.duration)})",
+                    )
+                )
+        lines.append("")
+    versions = workaround_versions(m.record)
+    if versions:
+        lines += [f"{h}# {words('export.heading.workarounds')}", ""]
+        for v in versions:
+            lines.append(
+                "- "
+                + words(
+                    "export.workaround_version",
+                    version=v.version,
+                    time=words.date(v.at),
+                    user=md(m.record.author(v.by)),
+                )
+            )
+            lines += _quote(v.text)
+        lines.append("")
+    lines += [f"{h}# {words('export.heading.timeline')}", ""]
+    for entry in sorted(m.record.timeline, key=lambda e: e.at):
+        sentences = words.entry(m, entry)
+        head = f"- **{words.date(entry.at)}** — {md(m.record.author(entry.by))} · {words.kind(entry.kind)}"
+        lines.append(head)
+        for sentence in sentences:
+            lines += _quote(sentence)
+    return [*lines, ""]
+
+
+def _cancelled(measures: Sequence[Measure], words: Words) -> list[str]:
+    lines = [f"## {words('export.heading.cancelled')}", "", words("export.cancelled_note"), ""]
+    for m in measures:
+        lines += incident_section(m, words)
+    return lines
+
+
+def export_markdown(
+    records: Iterable[IncidentRecord],
+    language: Language,
+    zone: ZoneInfo,
+    now: datetime,
+    *,
+    period: tuple[datetime, datetime] | None = None,
+) -> str:
+    words = Words(language, zone, now)
+    measured = Measured.of(records, now)
+    measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
+    lines = _header(words, words("export.title"), period)
+    lines += _figures(figures(measures, now=now), words)
+    lines += _summary(counted, words)
+    lines += [f"## {words('export.heading.incidents')}", ""]
+    for m in counted:
+        lines += incident_section(m, words)
+    if cancelled:
+        lines += _cancelled(cancelled, words)
+    return "\n".join(lines)
+
+
+def summary_markdown(record: IncidentRecord, language: Language, zone: ZoneInfo, now: datetime) -> str:
+    """One incident's dated account (`/outage summary`)."""
+    words = Words(language, zone, now)
+    m = measure(record, now=now)
+    title = words("export.summary_title", label=m.incident.label, title=md(m.incident.title))
+    lines = _header(words, title, None)
+    lines += incident_section(m, words, level=2)[2:]
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""Follows beyond the subscription row itself: the follow role of each incident, who asked for DMs, the route
+roles a territory or sector follow gave, and members whose DMs are closed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.times import from_db_time, to_db_time
+
+
+@dataclass(frozen=True)
+class Follow:
+    kind: str  # incident, territory, sector
+    target: str  # incident id, territory ref, sector key
+    dm: bool
+    role_ids: tuple[int, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Follower:
+    user_id: int
+    dm: bool
+    role_row: int | None
+
+
+async def follow_role(conn: aiosqlite.Connection, incident_id: int) -> tuple[int | None, int | None]:
+    """(follow_role_id, follow_role_row) of an incident."""
+    async with conn.execute(
+        "SELECT follow_role_id, follow_role_row FROM incidents WHERE id = ?", (incident_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+async def set_follow_role(
+    conn: aiosqlite.Connection, incident_id: int, *, role_id: int | None, role_row: int | None
+) -> None:
+    await conn.execute(
+        "UPDATE incidents SET follow_role_id = ?, follow_role_row = ? WHERE id = ?", (role_id, role_row, incident_id)
+    )
+
+
+async def get(conn: aiosqlite.Connection, guild_id: int, user_id: int, kind: str, target: str) -> Follow | None:
+    async with conn.execute(
+        "SELECT kind, target, dm, role_ids, created_at FROM subscriptions "
+        "WHERE guild_id = ? AND user_id = ? AND kind = ? AND target = ?",
+        (guild_id, user_id, kind, target),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return _follow(row) if row is not None else None
+
+
+def _follow(row: aiosqlite.Row | tuple[object, ...]) -> Follow:
+    roles = json.loads(str(row[3])) if row[3] is not None else []
+    return Follow(
+        kind=str(row[0]),
+        target=str(row[1]),
+        dm=bool(row[2]),
+        role_ids=tuple(int(r) for r in roles),
+        created_at=from_db_time(str(row[4])),
+    )
+
+
+async def of_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[Follow]:
+    async with conn.execute(
+        "SELECT kind, target, dm, role_ids, created_at FROM subscriptions WHERE guild_id = ? AND user_id = ? "
+        "ORDER BY kind, id",
+        (guild_id, user_id),
+    ) as cursor:
+        return [_follow(row) for row in await cursor.fetchall()]
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    user_id: int,
+    kind: str,
+    target: str,
+    *,
+    at: datetime,
+    role_ids: tuple[int, ...] = (),
+) -> bool:
+    """True when the follow is new."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO subscriptions (guild_id, user_id, kind, target, created_at, role_ids) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, user_id, kind, target, to_db_time(at), json.dumps(list(role_ids))),
+    )
+    added = cursor.rowcount == 1
+    await cursor.close()
+    return added
+
+
+async def remove(conn: aiosqlite.Connection, guild_id: int, user_id: int, kind: str, target: str) -> bool:
+    cursor = await conn.execute(
+        "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND kind = ? AND target = ?",
+        (guild_id, user_id, kind, target),
+    )
+    removed = cursor.rowcount == 1
+    await cursor.close()
+    return removed
+
+
+async def set_dm(conn: aiosqlite.Connection, guild_id: int, user_id: int, incident_id: int, dm: bool) -> None:
+    await conn.execute(
+        "UPDATE subscriptions SET dm = ? WHERE guild_id = ? AND user_id = ? AND kind = 'incident' AND target = ?",
+        (int(dm), guild_id, user_id, str(incident_id)),
+    )
+
+
+async def set_role_row(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, incident_id: int, role_row: int | None
+) -> None:
+    await conn.execute(
+        "UPDATE subscriptions SET role_row = ? WHERE guild_id = ? AND user_id = ? AND kind = 'incident' AND target = ?",
+        (role_row, guild_id, user_id, str(incident_id)),
+    )
+
+
+async def followers(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> list[Follower]:
+    async with conn.execute(
+        "SELECT user_id, dm, role_row FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND target = ? "
+        "ORDER BY id",
+        (guild_id, str(incident_id)),
+    ) as cursor:
+        return [Follower(int(r[0]), bool(r[1]), r[2]) for r in await cursor.fetchall()]
+
+
+async def dm_count(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> int:
+    async with conn.execute(
+        "SELECT COUNT(*) FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND target = ? AND dm = 1",
+        (guild_id, str(incident_id)),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+# --- members whose DMs are closed ---------------------------------------------------------------------------
+
+
+async def dms_closed(conn: aiosqlite.Connection, user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    marks = ",".join("?" * len(user_ids))
+    async with conn.execute(
+        f"SELECT user_id FROM member_dm_status WHERE dms_closed_at IS NOT NULL AND user_id IN ({marks})",  # noqa: S608
+        user_ids,
+    ) as cursor:
+        return {int(r[0]) for r in await cursor.fetchall()}
+
+
+async def untold_dms_closed(conn: aiosqlite.Connection, user_id: int) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM member_dm_status WHERE user_id = ? AND dms_closed_at IS NOT NULL AND told_at IS NULL",
+        (user_id,),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def mark_told(conn: aiosqlite.Connection, user_id: int, *, at: datetime) -> bool:
+    """True when this call is the one that tells (a member is told once)."""
+    cursor = await conn.execute(
+        "UPDATE member_dm_status SET told_at = ? WHERE user_id = ? AND dms_closed_at IS NOT NULL AND told_at IS NULL",
+        (to_db_time(at), user_id),
+    )
+    told = cursor.rowcount == 1
+    await cursor.close()
+    return told
+
+
+async def reopen_dms(conn: aiosqlite.Connection, user_id: int) -> None:
+    """The member opened their DMs again and asked for them: DMs may be planned again."""
+    await conn.execute("DELETE FROM member_dm_status WHERE user_id = ?", (user_id,))

@@ -1,0 +1,439 @@
+"""Following: an incident (through its follow role), a territory or a sector (through the routes' roles).
+
+Why a role per incident: a thread post that mentions one role reaches every follower in one message and
+nobody else, while adding people to the thread through the API posts a visible "added" line per person. The
+role is created on an incident's first follow, given once to each follower (one request each, ever), removed
+from a member who unfollows, and deleted when the incident closes (after the final thread post, on the
+incident's own lane). A reopened incident gets a new role, given back to its followers.
+
+Territory and sector follows give the roles of the routes that cover them: the announcements already mention
+those roles, so following costs one request per role and nothing per announcement.
+
+All planning happens inside the caller's unit of work, as outbox rows; ids Discord has not given yet are
+`$ref`s to the rows that will get them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.common import territories as territory_data
+from bot.common.errors import TocsinError
+from bot.common.text import name_key
+from bot.delivery import outbox
+from bot.following import store as follows
+from bot.incidents import store as repo
+from bot.incidents.rules.model import Status
+from bot.incidents.rules.routing import Route
+from bot.incidents.store import StoredIncident
+from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.storage import audit
+from bot.storage.store import Store
+
+FOLLOW_ROLE_NAME = "suivi #{number}"
+MESSAGE_CONTENT = 2000
+_CLOSED = (Status.RESOLVED, Status.CANCELLED)
+
+# A Discord role id, known, or a placeholder for the result of the row creating it.
+RoleRef = int | dict[str, Any]
+
+
+class FollowError(TocsinError):
+    """A follow request that cannot be done as asked; the sentence says why."""
+
+
+# --- the incident's follow role -----------------------------------------------------------------------------
+
+
+async def _role_of(conn: aiosqlite.Connection, stored: StoredIncident) -> tuple[RoleRef | None, bool]:
+    """The incident's follow role (its id, or a `$ref` while being created) and whether a new one is needed."""
+    role_id, role_row = await follows.follow_role(conn, stored.id)
+    if role_id is not None:
+        return int(role_id), False
+    if role_row is None:
+        return None, True
+    row = await outbox.get(conn, int(role_row))
+    if row is None or row.status in ("failed", "superseded"):
+        return None, True
+    if row.status == "done" and row.result is not None and "role_id" in row.result:
+        known = int(row.result["role_id"])
+        await follows.set_follow_role(conn, stored.id, role_id=known, role_row=int(role_row))
+        return known, False
+    return outbox.ref(int(role_row), "role_id"), False
+
+
+async def ensure_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, *, now: datetime) -> RoleRef:
+    role, needed = await _role_of(conn, stored)
+    if role is not None:
+        return role
+    assert needed
+    guild_id = stored.incident.guild_id
+    row = await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.roles_lane(guild_id),
+        kind="create_role",
+        # Not mentionable: the bot's Mention Everyone permission lets its posts ping it; members cannot.
+        payload={
+            "guild_id": guild_id,
+            "name": FOLLOW_ROLE_NAME.format(number=stored.incident.number),
+            "mentionable": False,
+            "incident_id": stored.id,
+        },
+        now=now,
+    )
+    await follows.set_follow_role(conn, stored.id, role_id=None, role_row=row)
+    return outbox.ref(row, "role_id")
+
+
+async def give_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> None:
+    """One role add for a new follower of an open incident (closed ones have no role; a reopen gives it)."""
+    if not stored.incident.is_open:
+        return
+    role = await ensure_follow_role(conn, stored, now=now)
+    guild_id = stored.incident.guild_id
+    row = await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.roles_lane(guild_id),
+        kind="add_role",
+        payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
+        now=now,
+    )
+    await follows.set_role_row(conn, guild_id, user_id, stored.id, row)
+
+
+async def take_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> None:
+    role, _ = await _role_of(conn, stored)
+    if role is None:
+        return
+    guild_id = stored.incident.guild_id
+    await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.roles_lane(guild_id),
+        kind="remove_role",
+        payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
+        now=now,
+    )
+
+
+async def thread_post_role(conn: aiosqlite.Connection, stored: StoredIncident) -> RoleRef | None:
+    """The role a thread post of this incident mentions, if it has followers' role (or one on its way)."""
+    role, _ = await _role_of(conn, stored)
+    if isinstance(role, dict):
+        # The post still goes out, without the mention, if the role could not be created.
+        return {**role, "default": None}
+    return role
+
+
+def with_role_mention(post: dict[str, Any], role: RoleRef | None) -> dict[str, Any]:
+    """The thread post mentioning `role` first, allowed to ping exactly that role (and the people it already
+    names)."""
+    if role is None:
+        return post
+    allowed = dict(post["allowed_mentions"])
+    content = str(post.get("content") or "")[: MESSAGE_CONTENT - 32]
+    if isinstance(role, int):
+        mention: Any = f"<@&{role}> "
+        return {**post, "content": mention + content, "allowed_mentions": {**allowed, "roles": [role]}}
+    prefix = {**role, "format": "<@&{}> ", "default": ""}
+    return {
+        **post,
+        "content": {"$concat": [prefix, content]},
+        "allowed_mentions": {**allowed, "roles": [role]},
+    }
+
+
+async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: str, *, now: datetime) -> None:
+    """The incident closed: its follow role is deleted after what its lane still has to post (the final post
+    mentions it), and forgotten, so a reopen makes a new one."""
+    role, _ = await _role_of(conn, stored)
+    _, role_row = await follows.follow_role(conn, stored.id)
+    if role is None and role_row is None:
+        return
+    if role is not None:
+        guild_id = stored.incident.guild_id
+        await outbox.enqueue(
+            conn,
+            guild_id=guild_id,
+            lane=lane,
+            kind="delete_role",
+            payload={"guild_id": guild_id, "role_id": role},
+            now=now,
+        )
+    await follows.set_follow_role(conn, stored.id, role_id=None, role_row=None)
+    await conn.execute(
+        "UPDATE subscriptions SET role_row = NULL WHERE guild_id = ? AND kind = 'incident' AND target = ?",
+        (stored.incident.guild_id, str(stored.id)),
+    )
+
+
+async def plan_reopened(conn: aiosqlite.Connection, stored: StoredIncident, *, now: datetime) -> None:
+    """A reopened incident's followers get a new follow role (one request each), before its reopening post."""
+    for follower in await follows.followers(conn, stored.incident.guild_id, stored.id):
+        await give_follow_role(conn, stored, follower.user_id, now=now)
+
+
+def status_closed(status: Status | None) -> bool:
+    return status in _CLOSED
+
+
+# --- routes covering a territory or a sector ----------------------------------------------------------------
+
+
+def covering_roles(routes: Sequence[Route], *, territory: str | None, sector: str | None) -> list[int]:
+    """The roles of the routes that announce what a member follows.
+
+    A sector follow: the routes of that sector (whatever their territory). A territory follow: the routes
+    without a sector whose territory overlaps it (a sector route would ping for other trades). Both: the
+    sector's routes whose territory, if any, overlaps."""
+    wanted = territory_data.get(territory) if territory is not None else None
+    roles: list[int] = []
+    for route in routes:
+        if route.role_id is None:
+            continue
+        if sector is not None:
+            if route.sector is None or name_key(route.sector) != name_key(sector):
+                continue
+        elif route.sector is not None:
+            continue
+        if wanted is not None:
+            if route.territory is None:
+                if sector is None:
+                    continue
+            elif not territory_data.overlaps(territory_data.get(route.territory), wanted):
+                continue
+        if route.role_id not in roles:
+            roles.append(route.role_id)
+    return roles
+
+
+# --- use cases ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    guild_id: int
+    user_id: int
+    role_ids: frozenset[int] = frozenset()
+    interaction_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IncidentFollow:
+    number: int
+    title: str
+    new: bool
+    dm: bool
+    dm_refused: bool = False  # the server's DM cap for this incident is reached
+    closed: bool = False
+    dms_off: bool = False  # refused because the server sends no DMs at all (/setup dm-limit 0)
+
+
+@dataclass(frozen=True)
+class AreaFollow:
+    kind: str
+    target: str
+    new: bool
+    roles_given: tuple[int, ...]
+    roles_held: tuple[int, ...]  # covering roles the member already had
+
+
+@dataclass(frozen=True)
+class FollowLine:
+    kind: str
+    target: str
+    dm: bool
+    number: int | None = None
+    title: str | None = None
+    status: Status | None = None
+
+
+class Following:
+    def __init__(self, store: Store, *, default_language: str, default_time_zone: str) -> None:
+        self.store = store
+        self.default_language = default_language
+        self.default_time_zone = default_time_zone
+
+    async def _config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
+        return await load_config(
+            conn, guild_id, default_language=self.default_language, default_time_zone=self.default_time_zone
+        )
+
+    async def _incident(self, conn: aiosqlite.Connection, member: Member, guild_id: int, number: int) -> StoredIncident:
+        if guild_id != member.guild_id:  # a button copied from another server's message
+            raise FollowError("outage.error.incident_unknown", number=number)
+        stored = await repo.get(conn, member.guild_id, number)
+        if stored is None:
+            raise FollowError("outage.error.incident_unknown", number=number)
+        return stored
+
+    async def _audit(
+        self, conn: aiosqlite.Connection, member: Member, action: str, args: dict[str, Any], result: str, now: datetime
+    ) -> None:
+        await audit.record(
+            conn,
+            guild_id=member.guild_id,
+            actor_id=member.user_id,
+            action=action,
+            arguments=args,
+            result=result,
+            at=now,
+        )
+
+    async def follow_incident(
+        self, member: Member, number: int, *, dm: bool | None, now: datetime, guild_id: int | None = None
+    ) -> IncidentFollow:
+        """Follows (once) and, when `dm` is said, opts in or out of DMs for this incident."""
+        async with self.store.unit_of_work() as conn:
+            config = await self._config(conn, member.guild_id)
+            config.require_incidents_setup()
+            stored = await self._incident(conn, member, guild_id or member.guild_id, number)
+            new = await follows.add(conn, member.guild_id, member.user_id, "incident", str(stored.id), at=now)
+            if new:
+                await give_follow_role(conn, stored, member.user_id, now=now)
+            current = await follows.get(conn, member.guild_id, member.user_id, "incident", str(stored.id))
+            assert current is not None
+            refused = False
+            wants_dm = current.dm
+            if dm is True and not current.dm:
+                cap = config.dm_cap_per_incident
+                # A cap of 0 (/setup dm-limit 0) means the server sends no DMs at all: every opt-in is refused.
+                if cap <= 0 or await follows.dm_count(conn, member.guild_id, stored.id) >= cap:
+                    refused = True
+                else:
+                    wants_dm = True
+                    await follows.reopen_dms(conn, member.user_id)  # asked again: worth one more try
+            elif dm is False:
+                wants_dm = False
+            if wants_dm != current.dm:
+                await follows.set_dm(conn, member.guild_id, member.user_id, stored.id, wants_dm)
+            result = f"#{number}: {'followed' if new else 'already'}, dm={wants_dm}" + (
+                ", dm refused" if refused else ""
+            )
+            await self._audit(conn, member, "follow incident", {"incident": number, "dm": dm}, result, now)
+        return IncidentFollow(
+            number,
+            stored.incident.title,
+            new,
+            wants_dm,
+            dm_refused=refused,
+            closed=not stored.incident.is_open,
+            dms_off=refused and config.dm_cap_per_incident <= 0,
+        )
+
+    async def unfollow_incident(
+        self, member: Member, number: int, *, now: datetime, guild_id: int | None = None
+    ) -> IncidentFollow:
+        async with self.store.unit_of_work() as conn:
+            stored = await self._incident(conn, member, guild_id or member.guild_id, number)
+            removed = await follows.remove(conn, member.guild_id, member.user_id, "incident", str(stored.id))
+            if removed:
+                await take_follow_role(conn, stored, member.user_id, now=now)
+            result = f"#{number}: {'unfollowed' if removed else 'was not following'}"
+            await self._audit(conn, member, "unfollow incident", {"incident": number}, result, now)
+        return IncidentFollow(number, stored.incident.title, removed, False)
+
+    async def follow_area(
+        self, member: Member, *, territory: str | None, sector: str | None, now: datetime
+    ) -> AreaFollow:
+        kind, target = _area(territory, sector)
+        async with self.store.unit_of_work() as conn:
+            config = await self._config(conn, member.guild_id)
+            known = {name_key(key) for key in config.sectors} | {name_key(r.sector) for r in config.routes if r.sector}
+            if sector is not None and name_key(sector) not in known:
+                raise FollowError("follow.error.sector_unknown", sector=sector[:50])
+            roles = covering_roles(config.routes, territory=territory, sector=sector)
+            held = tuple(r for r in roles if r in member.role_ids)
+            earlier = await follows.get(conn, member.guild_id, member.user_id, kind, target)
+            given = tuple(r for r in roles if r not in member.role_ids)
+            if earlier is not None:
+                given = tuple(dict.fromkeys((*earlier.role_ids, *given)))
+                await follows.remove(conn, member.guild_id, member.user_id, kind, target)
+            await follows.add(conn, member.guild_id, member.user_id, kind, target, at=now, role_ids=given)
+            for role_id in given:
+                if role_id in member.role_ids:
+                    continue
+                await outbox.enqueue(
+                    conn,
+                    guild_id=member.guild_id,
+                    lane=outbox.roles_lane(member.guild_id),
+                    kind="add_role",
+                    payload={"guild_id": member.guild_id, "user_id": member.user_id, "role_id": role_id},
+                    now=now,
+                )
+            result = f"{kind} {target}: roles {list(given)}"
+            await self._audit(conn, member, f"follow {kind}", {kind: target}, result, now)
+        return AreaFollow(kind, target, earlier is None, tuple(r for r in given if r not in held), held)
+
+    async def unfollow_area(
+        self, member: Member, *, territory: str | None, sector: str | None, now: datetime
+    ) -> AreaFollow:
+        kind, target = _area(territory, sector)
+        async with self.store.unit_of_work() as conn:
+            earlier = await follows.get(conn, member.guild_id, member.user_id, kind, target)
+            removed: tuple[int, ...] = ()
+            if earlier is not None:
+                await follows.remove(conn, member.guild_id, member.user_id, kind, target)
+                # A role another of the member's follows gave stays.
+                still = {r for f in await follows.of_member(conn, member.guild_id, member.user_id) for r in f.role_ids}
+                removed = tuple(r for r in earlier.role_ids if r not in still)
+                for role_id in removed:
+                    await outbox.enqueue(
+                        conn,
+                        guild_id=member.guild_id,
+                        lane=outbox.roles_lane(member.guild_id),
+                        kind="remove_role",
+                        payload={"guild_id": member.guild_id, "user_id": member.user_id, "role_id": role_id},
+                        now=now,
+                    )
+            result = f"{kind} {target}: {'unfollowed' if earlier else 'was not following'}, roles {list(removed)}"
+            await self._audit(conn, member, f"unfollow {kind}", {kind: target}, result, now)
+        return AreaFollow(kind, target, earlier is not None, removed, ())
+
+    async def following(self, member: Member) -> list[FollowLine]:
+        async with self.store.reading() as conn:
+            lines = []
+            for item in await follows.of_member(conn, member.guild_id, member.user_id):
+                if item.kind == "incident":
+                    stored = await repo.get_by_id(conn, int(item.target))
+                    if stored is None:
+                        continue
+                    incident = stored.incident
+                    lines.append(
+                        FollowLine(item.kind, item.target, item.dm, incident.number, incident.title, incident.status)
+                    )
+                else:
+                    lines.append(FollowLine(item.kind, item.target, item.dm))
+        return lines
+
+    async def tell_dms_closed(self, user_id: int, *, now: datetime) -> bool:
+        return await tell_dms_closed(self.store, user_id, now=now)
+
+
+async def tell_dms_closed(store: Store, user_id: int, *, now: datetime) -> bool:
+    """True once, the first time after a member's DMs were found closed: the caller tells them."""
+    async with store.reading() as conn:
+        if not await follows.untold_dms_closed(conn, user_id):
+            return False
+    async with store.unit_of_work() as conn:
+        return await follows.mark_told(conn, user_id, at=now)
+
+
+def _area(territory: str | None, sector: str | None) -> tuple[str, str]:
+    if territory is not None and sector is not None:
+        raise FollowError("follow.error.one_target")
+    if territory is not None:
+        try:
+            return "territory", territory_data.lookup(territory).ref
+        except TocsinError:
+            raise FollowError("follow.error.territory_unknown", territory=territory[:50]) from None
+    if sector is not None:
+        return "sector", name_key(sector)
+    raise FollowError("follow.error.nothing")

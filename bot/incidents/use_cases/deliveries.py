@@ -1,0 +1,405 @@
+"""Every Discord message an incident change causes, planned as outbox rows inside the use case's transaction.
+
+DESIGN.md "Who is told what", applied from the domain's `Announce`:
+- the thread (or forum post) opens with the status message; every later change edits it (waiting edits of one
+  message collapse into the latest through their coalesce key);
+- each matching route's channel gets one standing announcement, edited in place afterwards; a new message with
+  the channel's roles when the domain says it is news (workaround changed, severity raised, resolved, reopened);
+- each change the domain wants posted becomes one post in the thread.
+
+Discord ids that do not exist yet (the thread, the messages) are `$ref`s to the rows that will create them, so
+the whole plan is written at once and the worker delivers it in order. Edits carry no mention permission.
+
+Lanes: the incident's own lane (`incident:<guild>:<number>`) orders its status message, thread, thread posts
+and thread edits; each announcement channel's lane orders what is posted there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.common.i18n import Language, default_catalogue
+from bot.common.text import name_key
+from bot.delivery import outbox
+from bot.following import use_cases as following
+from bot.incidents import store as repo
+from bot.incidents.presentation import status_message as messages
+from bot.incidents.rules.durations import ServiceDurations
+from bot.incidents.rules.lifecycle import Announce, Update
+from bot.incidents.rules.model import Incident, Severity, Status
+from bot.incidents.rules.routing import AnnouncementTarget, Route, announcement_targets, reroute
+from bot.incidents.store import StoredAnnouncement, StoredIncident
+from bot.incidents.use_cases import direct_messages
+from bot.settings.use_cases.guild_config import GuildConfig
+
+# A thread whose last message is a week old archives itself; Tocsin archives resolved threads sooner itself.
+THREAD_AUTO_ARCHIVE_MINUTES = 10080
+_LINK_PLACEHOLDER = "https://discord.com/channels/0/0"
+
+
+@dataclass(frozen=True)
+class IncidentChannel:
+    """Where incident threads live: a text channel (threads from the status message) or a forum (one post per
+    incident, `tags` its available tags by name)."""
+
+    channel_id: int
+    forum_tags: Mapping[str, int] | None = None
+
+    @property
+    def is_forum(self) -> bool:
+        return self.forum_tags is not None
+
+
+def incident_lane(incident: Incident) -> str:
+    return f"incident:{incident.guild_id}:{incident.number}"
+
+
+def thread_link(guild_id: int, thread_row: int) -> dict[str, Any]:
+    return outbox.ref(thread_row, "thread_id", template=f"https://discord.com/channels/{guild_id}/{{}}")
+
+
+def _linked(payload: dict[str, Any], link: dict[str, Any]) -> dict[str, Any]:
+    """The payload with the link button pointing at the thread once it exists (`$ref` with a template)."""
+    rows = []
+    for row in payload.get("components", []):
+        items = [{**item, "url": link} if item.get("url") == _LINK_PLACEHOLDER else item for item in row["components"]]
+        rows.append({**row, "components": items})
+    return {**payload, "components": rows}
+
+
+def status_tag(tags: Mapping[str, int], status: Status) -> int | None:
+    """The forum tag named for the status, in French or English, compared without case or accents."""
+    catalogue = default_catalogue()
+    wanted = {name_key(status.value)} | {
+        name_key(catalogue.render(language, messages.STATUS_KEYS[status])) for language in ("fr", "en")
+    }
+    return next((tag_id for name, tag_id in tags.items() if name_key(name) in wanted), None)
+
+
+def _applied_tags(tags: Mapping[str, int], status: Status) -> list[int]:
+    tag = status_tag(tags, status)
+    return [tag] if tag is not None else []
+
+
+# --- declared ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclarePlan:
+    thread_row: int
+    status_message_row: int
+    targets: tuple[AnnouncementTarget, ...]
+
+
+async def plan_declared(
+    conn: aiosqlite.Connection,
+    stored: StoredIncident,
+    *,
+    language: Language,
+    routes: Sequence[Route],
+    channel: IncidentChannel,
+    now: datetime,
+) -> DeclarePlan:
+    incident = stored.incident
+    lane = incident_lane(incident)
+    status = messages.status_message(incident, language)
+    name = messages.thread_title(incident)
+    if channel.forum_tags is not None:
+        thread_row = await outbox.enqueue(
+            conn,
+            guild_id=incident.guild_id,
+            lane=lane,
+            kind="create_thread",
+            payload={
+                "channel_id": channel.channel_id,
+                "name": name,
+                "message": status,
+                "applied_tags": _applied_tags(channel.forum_tags, incident.status),
+                "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES,
+            },
+            now=now,
+        )
+        status_row = thread_row
+    else:
+        status_row = await outbox.enqueue(
+            conn,
+            guild_id=incident.guild_id,
+            lane=lane,
+            kind="send_message",
+            payload={"channel_id": channel.channel_id, **status},
+            now=now,
+        )
+        thread_row = await outbox.enqueue(
+            conn,
+            guild_id=incident.guild_id,
+            lane=lane,
+            kind="create_thread",
+            payload={
+                "channel_id": channel.channel_id,
+                "message_id": outbox.ref(status_row),
+                "name": name,
+                "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES,
+            },
+            depends_on=status_row,
+            now=now,
+        )
+    await repo.set_message_rows(conn, stored.id, thread_row=thread_row, status_message_row=status_row)
+    targets = tuple(announcement_targets(routes, incident))
+    link = thread_link(incident.guild_id, thread_row)
+    for target in targets:
+        await _announce(conn, stored.id, incident, target, language, link, now)
+    return DeclarePlan(thread_row, status_row, targets)
+
+
+async def _announce(
+    conn: aiosqlite.Connection,
+    incident_id: int,
+    incident: Incident,
+    target: AnnouncementTarget,
+    language: Language,
+    link: dict[str, Any],
+    now: datetime,
+) -> None:
+    # A channel that a correction of a resolved incident routes to gets the record without a ping: the outage
+    # it would call people to is over.
+    role_ids = target.role_ids if incident.is_open else ()
+    payload = messages.announcement(incident, language, role_ids=role_ids, url=_LINK_PLACEHOLDER)
+    row = await outbox.enqueue(
+        conn,
+        guild_id=incident.guild_id,
+        lane=outbox.channel_lane(target.channel_id),
+        kind="send_message",
+        payload={"channel_id": target.channel_id, **_linked(payload, link)},
+        now=now,
+    )
+    await repo.add_announcement(conn, incident_id, target.channel_id, target.role_ids, message_row=row, at=now)
+
+
+# --- every later change -----------------------------------------------------------------------------------
+
+
+async def thread_post_mentions(conn: aiosqlite.Connection, stored: StoredIncident) -> following.RoleRef | None:
+    """The role a thread post mentions: the incident's follow role (a `$ref` while it is being created). The one
+    place that decides who a thread post may ping (with the people the domain names)."""
+    return await following.thread_post_role(conn, stored)
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    language: Language
+    routes: Sequence[Route]
+    dm_cap: int  # the server's DM limit per incident: 0 means no DM leaves (/setup dm-limit 0)
+    forum_tags: Mapping[str, int] | None = None
+    durations: Sequence[ServiceDurations] = ()
+    severity_from: Severity | None = None
+    status_from: Status | None = None
+    rename_thread: bool = False
+    reroute: bool = False
+
+    @classmethod
+    def of(cls, config: GuildConfig, **details: Any) -> ChangeContext:
+        return cls(config.language, config.routes, config.dm_cap_per_incident, **details)
+
+
+async def plan_changed(
+    conn: aiosqlite.Connection,
+    stored: StoredIncident,
+    entries: Sequence[Update],
+    announce: Announce,
+    context: ChangeContext,
+    *,
+    now: datetime,
+) -> int | None:
+    """Outbox rows for one change of an incident already declared; returns the thread post's row, if any."""
+    incident = stored.incident
+    language = context.language
+    lane = incident_lane(incident)
+    thread_row = stored.thread_row
+    if thread_row is None:  # declared before its rows were planned: nothing on Discord to change
+        return None
+    link = thread_link(incident.guild_id, thread_row)
+    post_row: int | None = None
+    if following.status_closed(context.status_from) and incident.is_open:
+        await following.plan_reopened(conn, stored, now=now)  # before the post, which mentions the new role
+    if announce.thread_post:
+        post = messages.thread_post(
+            incident,
+            entries,
+            language,
+            mention_users=announce.mention_users,
+            silent=announce.silent,
+            durations=context.durations,
+        )
+        if post is not None:
+            post = following.with_role_mention(post, await thread_post_mentions(conn, stored))
+            post_row = await outbox.enqueue(
+                conn,
+                guild_id=incident.guild_id,
+                lane=lane,
+                kind="send_message",
+                payload={"channel_id": outbox.ref(thread_row, "thread_id"), **post},
+                now=now,
+            )
+    if announce.edit_status_message or context.rename_thread:
+        await _edit_status_message(conn, stored, language, now)
+    if stored.in_forum and context.forum_tags is not None and context.status_from != incident.status:
+        tag = status_tag(context.forum_tags, incident.status)
+        if tag is not None:
+            await outbox.enqueue(
+                conn,
+                guild_id=incident.guild_id,
+                lane=lane,
+                kind="edit_thread",
+                payload={"thread_id": outbox.ref(thread_row, "thread_id"), "applied_tags": [tag]},
+                now=now,
+            )
+    if context.rename_thread:
+        await outbox.enqueue(
+            conn,
+            guild_id=incident.guild_id,
+            lane=lane,
+            kind="edit_thread",
+            payload={"thread_id": outbox.ref(thread_row, "thread_id"), "name": messages.thread_title(incident)},
+            now=now,
+        )
+
+    standing = [a for a in await repo.announcements(conn, stored.id) if a.active]
+    if context.reroute:
+        standing = await _reroute(conn, stored, standing, context, link, now)
+    if announce.edit_announcements:
+        for item in standing:
+            await _edit_announcement(conn, incident, item, language, link, now)
+    if announce.reasons:
+        for item in standing:
+            news = messages.news_message(
+                incident,
+                announce.reasons,
+                language,
+                role_ids=item.role_ids,
+                url=_LINK_PLACEHOLDER,
+                durations=context.durations,
+                severity_from=context.severity_from,
+                silent=announce.silent,
+            )
+            if news is None:
+                continue
+            await outbox.enqueue(
+                conn,
+                guild_id=incident.guild_id,
+                lane=outbox.channel_lane(item.channel_id),
+                kind="send_message",
+                payload={"channel_id": item.channel_id, **_linked(news, link)},
+                now=now,
+            )
+    if announce.dm_followers and not announce.silent and announce.thread_post and context.dm_cap > 0:
+        await direct_messages.plan_dms(
+            conn, stored, entries, server_language=language, durations=context.durations, now=now
+        )
+    if not incident.is_open and not following.status_closed(context.status_from):
+        await following.plan_closed(conn, stored, lane, now=now)
+    return post_row
+
+
+async def _edit_status_message(
+    conn: aiosqlite.Connection, stored: StoredIncident, language: Language, now: datetime
+) -> None:
+    incident = stored.incident
+    status_row = stored.status_message_row
+    thread_row = stored.thread_row
+    if status_row is None or thread_row is None:
+        return
+    payload = {**messages.status_message(incident, language), "allowed_mentions": messages.NO_MENTIONS}
+    if stored.in_forum:
+        where: dict[str, Any] = {
+            "channel_id": outbox.ref(thread_row, "thread_id"),
+            "message_id": outbox.ref(thread_row, "message_id"),
+        }
+    else:
+        where = {"channel_id": stored.incident_channel_id, "message_id": outbox.ref(status_row)}
+    await outbox.enqueue(
+        conn,
+        guild_id=incident.guild_id,
+        lane=incident_lane(incident),
+        kind="edit_message",
+        payload={**where, **payload},
+        coalesce_key=outbox.edit_coalesce_key(stored.incident_channel_id or 0, f"row{status_row}"),
+        now=now,
+    )
+
+
+async def _edit_announcement(
+    conn: aiosqlite.Connection,
+    incident: Incident,
+    item: StoredAnnouncement,
+    language: Language,
+    link: dict[str, Any],
+    now: datetime,
+) -> None:
+    if item.message_row is None:
+        return
+    payload = messages.announcement(incident, language, role_ids=item.role_ids, url=_LINK_PLACEHOLDER)
+    body = {**_linked(payload, link), "allowed_mentions": messages.NO_MENTIONS}
+    await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
+
+
+async def _edit_announcement_message(
+    conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_row: int, body: dict[str, Any], now: datetime
+) -> None:
+    """Queue an edit of an announcement already posted (edits notify nobody); later edits of it coalesce."""
+    await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.channel_lane(channel_id),
+        kind="edit_message",
+        payload={"channel_id": channel_id, "message_id": outbox.ref(message_row), **body},
+        coalesce_key=outbox.edit_coalesce_key(channel_id, f"row{message_row}"),
+        now=now,
+    )
+
+
+async def _reroute(
+    conn: aiosqlite.Connection,
+    stored: StoredIncident,
+    standing: list[StoredAnnouncement],
+    context: ChangeContext,
+    link: dict[str, Any],
+    now: datetime,
+) -> list[StoredAnnouncement]:
+    """After a correction of territories or sector: new channels get the announcement (with their roles),
+    channels no longer matching get an edit saying so; returns the announcements still standing."""
+    incident = stored.incident
+    old = [AnnouncementTarget(a.channel_id, a.role_ids) for a in standing]
+    change = reroute(old, announcement_targets(context.routes, incident))
+    for target in change.added:
+        await _announce(conn, stored.id, incident, target, context.language, link, now)
+    by_channel = {a.channel_id: a for a in standing}
+    for target in change.removed:
+        item = by_channel[target.channel_id]
+        await repo.set_announcement(conn, stored.id, item.channel_id, state="withdrawn", role_ids=item.role_ids)
+        if item.message_row is not None:
+            body = messages.no_longer_concerns(incident, context.language)
+            await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
+    for target in change.kept:
+        if target.role_ids != by_channel[target.channel_id].role_ids:
+            await repo.set_announcement(conn, stored.id, target.channel_id, state="active", role_ids=target.role_ids)
+    # Channels that just got the announcement already show the incident as it is now: no edit, no news.
+    kept = {target.channel_id: target for target in change.kept}
+    return [replace(a, role_ids=kept[a.channel_id].role_ids) for a in standing if a.channel_id in kept]
+
+
+async def plan_archive(conn: aiosqlite.Connection, stored: StoredIncident, *, now: datetime) -> None:
+    if stored.thread_row is None:
+        return
+    await outbox.enqueue(
+        conn,
+        guild_id=stored.incident.guild_id,
+        lane=incident_lane(stored.incident),
+        kind="edit_thread",
+        payload={"thread_id": outbox.ref(stored.thread_row, "thread_id"), "archived": True},
+        now=now,
+    )

@@ -1,0 +1,38 @@
+"""Who may do what, checked in code on every command and button (Discord's default permissions are only hints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.common.errors import TocsinError
+
+
+class NotAllowed(TocsinError):
+    """The person lacks the role or permission the action needs."""
+
+
+def require_guild(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise NotAllowed("access.error.guild_only")
+    return interaction.guild_id
+
+
+def require_admin(interaction: discord.Interaction[Any]) -> int:
+    """Admins are members with Manage Server in the channel where they act (as Discord resolved it)."""
+    guild_id = require_guild(interaction)
+    if not interaction.permissions.manage_guild:
+        raise NotAllowed("access.error.admin_only")
+    return guild_id
+
+
+def require_coordinator(interaction: discord.Interaction[Any], coordinator_role_id: int | None) -> int:
+    """Coordinators are the members holding the configured role; nobody else changes an incident."""
+    guild_id = require_guild(interaction)
+    if coordinator_role_id is None:
+        raise NotAllowed("setup.error.no_coordinator_role")
+    roles = getattr(interaction.user, "roles", [])
+    if not any(role.id == coordinator_role_id for role in roles):
+        raise NotAllowed("access.error.coordinator_only")
+    return guild_id

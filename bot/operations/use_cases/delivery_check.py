@@ -1,0 +1,93 @@
+"""An admin's delivery test: numbered messages posted through the outbox to one channel, optionally pinging a
+role, then the first one edited to say the test is complete. It shows that the bot can post, mention and edit
+there, and exercises pacing: more than five messages to one channel must be spread over Discord's window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.common.errors import TocsinError
+from bot.common.i18n import Catalogue
+from bot.delivery import outbox
+from bot.settings.use_cases.guild_config import load_config
+from bot.storage import audit
+from bot.storage.store import Store
+
+MAX_TEST_MESSAGES = 20
+
+
+@dataclass(frozen=True)
+class DeliveryTestRequest:
+    guild_id: int
+    channel_id: int
+    actor_id: int
+    count: int
+    role_id: int | None
+
+
+async def queue_delivery_test(
+    store: Store,
+    catalogue: Catalogue,
+    request: DeliveryTestRequest,
+    *,
+    now: datetime,
+    default_language: str,
+    default_time_zone: str,
+) -> list[int]:
+    """Writes the test's messages, its closing edit and its audit row in one unit of work; returns row ids.
+    The messages are public, so they are in the server's language."""
+    if not 1 <= request.count <= MAX_TEST_MESSAGES:
+        raise TocsinError("delivery_test.error.count", maximum=MAX_TEST_MESSAGES)
+    mention = f"<@&{request.role_id}> " if request.role_id is not None else ""
+    allowed = {"parse": [], "roles": [str(request.role_id)] if request.role_id else [], "users": []}
+    lane = f"channel:{request.channel_id}"
+    async with store.unit_of_work() as conn:
+        config = await load_config(
+            conn, request.guild_id, default_language=default_language, default_time_zone=default_time_zone
+        )
+        language = config.language
+        rows: list[int] = []
+        for number in range(1, request.count + 1):
+            content = mention + catalogue.render(language, "delivery_test.message", number=number, count=request.count)
+            rows.append(
+                await outbox.enqueue(
+                    conn,
+                    guild_id=request.guild_id,
+                    lane=lane,
+                    kind="send_message",
+                    payload={
+                        "channel_id": request.channel_id,
+                        "content": content,
+                        "allowed_mentions": allowed,
+                    },
+                    now=now,
+                )
+            )
+        closing = mention + catalogue.render(language, "delivery_test.done", count=request.count)
+        rows.append(
+            await outbox.enqueue(
+                conn,
+                guild_id=request.guild_id,
+                lane=lane,
+                kind="edit_message",
+                payload={
+                    "channel_id": request.channel_id,
+                    "message_id": {"$ref": rows[0], "field": "message_id"},
+                    "content": closing,
+                    "allowed_mentions": allowed,
+                },
+                depends_on=rows[-1],
+                now=now,
+            )
+        )
+        await audit.record(
+            conn,
+            guild_id=request.guild_id,
+            actor_id=request.actor_id,
+            action="tocsin.test_delivery",
+            arguments={"channel_id": request.channel_id, "count": request.count, "role_id": request.role_id},
+            result="queued",
+            at=now,
+        )
+    return rows

@@ -1,0 +1,192 @@
+"""Nudges as a use case: for each open incident, the next thing the nudge rules (bot/reminders/rules/nudges.py) plan,
+sent
+when it comes due, with the bookkeeping that keeps them from being lost or doubled.
+
+One call, `tick(incident_id, now)`, does everything in one unit of work: it loads the incident's facts and its
+bookkeeping (`incident_nudges`), sends what `due_now` says is due (none when a timer was made stale by an update,
+a resolution or a new ETA), records what was sent and returns when the next item is due. The caller (cogs/
+reminders.py) points the incident's one scheduler job at that time; it calls `tick` again after every change of
+the incident and, at start-up, for every open incident, so a nudge due while the bot was down is sent at once.
+
+Decided where the issue is silent:
+- Nudges and the ETA reminder are posted in the incident's thread and mention only the person they are for
+  (`allowed_mentions.users` = that person). The bot-log note names the owner without pinging anyone: it is for
+  the coordinators who read the log, not an alarm.
+- An incident whose thread was never planned (rows written by hand) has nowhere to be nudged: it is skipped.
+- When the clock jumps past several planned items (the bot was down for hours), one nudge is sent, late, and the
+  cadence counts from then: a burst of stale nudges would tell the owner nothing more.
+- Without a bot-log channel, the note is recorded as written (so the nudges stop as the rules say) but not sent.
+- The bookkeeping notices an update by its time (`seen_update_at`), a new ETA or commitment by its value: a
+  reminder is asked once per ETA, a nudge once per committed time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import aiosqlite
+
+from bot.common.i18n import Catalogue
+from bot.common.working_time import WorkingTime
+from bot.delivery import outbox
+from bot.incidents import store as repo
+from bot.incidents.presentation.status_message import discord_time, heading
+from bot.incidents.store import StoredIncident
+from bot.incidents.use_cases.deliveries import incident_lane
+from bot.reminders.rules.nudges import (
+    NudgeKind,
+    NudgeState,
+    PlannedNudge,
+    after_nudge_sent,
+    cadence_from_minutes,
+    due_now,
+    last_news_at,
+    next_nudge,
+)
+from bot.reminders.store import nudges as book_repo
+from bot.reminders.store.nudges import NudgeBook
+from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.storage.store import Store
+
+# Sending one item can make another due at once (the ETA reminder beside a nudge); a few rounds cover them all.
+_MAX_ROUNDS = 4
+
+
+def working_time(config: GuildConfig) -> WorkingTime:
+    hours = config.hours
+    return WorkingTime(
+        days=hours.days,
+        start=hours.start,
+        end=hours.end,
+        zone=config.zone,
+        holidays_country=hours.holidays_country or None,
+    )
+
+
+def _same(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def state_of(stored: StoredIncident, book: NudgeBook, last_update_at: datetime) -> NudgeState:
+    """The rules' facts from the incident and its bookkeeping; news later than the bookkeeping starts the
+    count again."""
+    incident = stored.incident
+    fresh = book.seen_update_at is None or last_update_at > book.seen_update_at
+    return NudgeState.of_incident(
+        incident,
+        last_update_at=last_update_at,
+        last_nudge_at=book.last_nudge_at,
+        consecutive_nudges=0 if fresh else book.consecutive_nudges,
+        log_noted=False if fresh else book.log_noted,
+        next_update_nudged=_same(incident.next_update_at, book.nudged_next_update_at),
+        eta_reminded=_same(incident.eta, book.reminded_eta),
+    )
+
+
+def book_of(state: NudgeState, book: NudgeBook, planned: PlannedNudge | None) -> NudgeBook:
+    return NudgeBook(
+        last_nudge_at=state.last_nudge_at,
+        consecutive_nudges=state.consecutive_nudges,
+        log_noted=state.log_noted,
+        next_update_nudged=state.next_update_nudged,
+        eta_reminded=state.eta_reminded,
+        planned_kind=planned.kind.value if planned else None,
+        planned_at=planned.due_at if planned else None,
+        seen_update_at=state.last_update_at,
+        reminded_eta=state.eta if state.eta_reminded else book.reminded_eta,
+        nudged_next_update_at=state.next_update_at if state.next_update_nudged else book.nudged_next_update_at,
+    )
+
+
+class Nudging:
+    def __init__(self, store: Store, catalogue: Catalogue, *, default_language: str, default_time_zone: str) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.default_language = default_language
+        self.default_time_zone = default_time_zone
+
+    async def open_incidents(self) -> list[int]:
+        async with self.store.reading() as conn:
+            return await book_repo.open_incident_ids(conn)
+
+    async def tick(self, incident_id: int, now: datetime) -> datetime | None:
+        """Sends what is due for the incident at `now`, records it, and returns when the next item is due (None:
+        nothing is planned — closed, or waiting for the next update)."""
+        async with self.store.unit_of_work() as conn:
+            stored = await repo.get_by_id(conn, incident_id)
+            book = await book_repo.get(conn, incident_id)
+            if stored is None or not stored.incident.is_open or stored.thread_row is None:
+                if stored is not None and book.planned_at is not None:
+                    await book_repo.put(conn, incident_id, replace(book, planned_kind=None, planned_at=None), now=now)
+                return None
+            config = await load_config(
+                conn,
+                stored.incident.guild_id,
+                default_language=self.default_language,
+                default_time_zone=self.default_time_zone,
+            )
+            cadence = cadence_from_minutes(config.cadence_minutes)
+            working = working_time(config)
+            news = last_news_at(await repo.timeline(conn, incident_id)) or stored.incident.declared_at
+            state = state_of(stored, book, news)
+            for _ in range(_MAX_ROUNDS):
+                due = due_now(state, now, cadence=cadence, working=working)
+                if not due:
+                    break
+                await self._send(conn, stored, config, state, due[0], now)
+                state = after_nudge_sent(state, due[0], now)
+            planned = next_nudge(state, cadence=cadence, working=working)
+            await book_repo.put(conn, incident_id, book_of(state, book, planned), now=now)
+        return planned.due_at if planned else None
+
+    async def _send(
+        self,
+        conn: aiosqlite.Connection,
+        stored: StoredIncident,
+        config: GuildConfig,
+        state: NudgeState,
+        planned: PlannedNudge,
+        now: datetime,
+    ) -> None:
+        incident = stored.incident
+        assert stored.thread_row is not None
+        words = {
+            "who": f"<@{planned.to_user_id if planned.to_user_id is not None else incident.owner_id}>",
+            "incident": heading(incident),
+            "last_update": discord_time(state.last_update_at, "f"),
+            "due": discord_time(state.next_update_at, "f") if state.next_update_at else "—",
+            "eta": discord_time(state.eta, "f") if state.eta else "—",
+            "count": state.consecutive_nudges,
+        }
+        content = self.catalogue.render(config.language, planned.message_id, **words)
+        if planned.kind == NudgeKind.LOG_NOTE:
+            if config.bot_log_channel_id is None:
+                return
+            await outbox.enqueue(
+                conn,
+                guild_id=incident.guild_id,
+                lane=outbox.channel_lane(config.bot_log_channel_id),
+                kind="send_message",
+                # For the coordinators reading the log: it names the owner but pings nobody.
+                payload={
+                    "channel_id": config.bot_log_channel_id,
+                    "content": content,
+                    "allowed_mentions": {"parse": [], "users": [], "roles": []},
+                },
+                now=now,
+            )
+            return
+        assert planned.to_user_id is not None
+        await outbox.enqueue(
+            conn,
+            guild_id=incident.guild_id,
+            lane=incident_lane(incident),
+            kind="send_message",
+            payload={
+                "channel_id": outbox.ref(stored.thread_row, "thread_id"),
+                "content": content,
+                "allowed_mentions": {"parse": [], "users": [planned.to_user_id], "roles": []},
+            },
+            now=now,
+        )

@@ -1,0 +1,290 @@
+"""Repositories of `/setup`: a server's settings row, its sectors, its routes, its audit entries and the outbox
+rows that failed. SQL only; the rules live in `bot/settings/use_cases/setup.py`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.incidents.rules.routing import Route
+from bot.storage.times import from_db_time, to_db_time
+
+# The columns `/setup` may write, so that a column name never comes from outside this module.
+SETTING_COLUMNS = frozenset(
+    {
+        "language",
+        "time_zone",
+        "coordinator_role_id",
+        "incident_channel_id",
+        "bot_log_channel_id",
+        "working_days",
+        "working_start",
+        "working_end",
+        "archive_after_hours",
+        "dm_cap_per_incident",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    actor_id: int | None
+    action: str
+    arguments: dict[str, Any]
+    result: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    id: int
+    kind: str
+    channel_id: int | None
+    user_id: int | None
+    error_status: int | None
+    error_code: int | None
+    error_text: str | None
+    at: datetime
+
+
+async def settings_exist(conn: aiosqlite.Connection, guild_id: int) -> bool:
+    async with conn.execute("SELECT 1 FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def create_settings(
+    conn: aiosqlite.Connection, guild_id: int, *, language: str, time_zone: str, now: datetime
+) -> bool:
+    """Creates the server's row with the program's defaults; False when it already existed."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO guild_settings (guild_id, language, time_zone, updated_at) VALUES (?, ?, ?, ?)",
+        (guild_id, language, time_zone, to_db_time(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_setting(conn: aiosqlite.Connection, guild_id: int, column: str, value: Any, *, now: datetime) -> None:
+    if column not in SETTING_COLUMNS:
+        raise ValueError(f"not a setting /setup writes: {column!r}")
+    await conn.execute(
+        f"UPDATE guild_settings SET {column} = ?, updated_at = ? WHERE guild_id = ?",  # noqa: S608 (whitelisted)
+        (value, to_db_time(now), guild_id),
+    )
+
+
+async def set_working_hours(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    days: str,
+    start: str,
+    end: str,
+    now: datetime,
+    holidays_country: str | None = None,
+) -> None:
+    """`holidays_country`: a code ("FR"), "" for no public holidays, or None to keep the stored one."""
+    await conn.execute(
+        "UPDATE guild_settings SET working_days = ?, working_start = ?, working_end = ?, "
+        "holidays_country = COALESCE(?, holidays_country), updated_at = ? WHERE guild_id = ?",
+        (days, start, end, holidays_country, to_db_time(now), guild_id),
+    )
+
+
+async def set_nudge_cadence(
+    conn: aiosqlite.Connection, guild_id: int, *, critical: int, major: int, minor: int, now: datetime
+) -> None:
+    """The minutes between two nudges of an incident's owner, per severity."""
+    await conn.execute(
+        "UPDATE guild_settings SET cadence_critical_min = ?, cadence_major_min = ?, cadence_minor_min = ?, "
+        "updated_at = ? WHERE guild_id = ?",
+        (critical, major, minor, to_db_time(now), guild_id),
+    )
+
+
+async def incident_dm_count(conn: aiosqlite.Connection, guild_id: int) -> int:
+    """How many incident follows of the server asked for direct messages."""
+    cursor = await conn.execute(
+        "SELECT COUNT(*) FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND dm = 1", (guild_id,)
+    )
+    row = await cursor.fetchone()
+    await cursor.close()
+    return int(row[0]) if row else 0
+
+
+async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[int]:
+    """The server's open incidents that have a thread (the ones that get nudges)."""
+    async with conn.execute(
+        "SELECT id FROM incidents WHERE guild_id = ? AND status IN ('investigating', 'identified', 'monitoring') "
+        "AND thread_row IS NOT NULL ORDER BY id",
+        (guild_id,),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+# --- sectors -----------------------------------------------------------------------------------------------
+
+
+async def sectors(conn: aiosqlite.Connection, guild_id: int) -> dict[str, str]:
+    """key → name as written, in name order."""
+    async with conn.execute("SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY key", (guild_id,)) as cursor:
+        return {key: name for key, name in await cursor.fetchall()}
+
+
+async def add_sector(conn: aiosqlite.Connection, guild_id: int, key: str, name: str, *, now: datetime) -> bool:
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO sectors (guild_id, key, name, created_at) VALUES (?, ?, ?, ?)",
+        (guild_id, key, name, to_db_time(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def add_sectors(
+    conn: aiosqlite.Connection, guild_id: int, named: Iterable[tuple[str, str]], *, now: datetime
+) -> None:
+    await conn.executemany(
+        "INSERT OR IGNORE INTO sectors (guild_id, key, name, created_at) VALUES (?, ?, ?, ?)",
+        [(guild_id, key, name, to_db_time(now)) for key, name in named],
+    )
+
+
+async def remove_sector(conn: aiosqlite.Connection, guild_id: int, key: str) -> bool:
+    cursor = await conn.execute("DELETE FROM sectors WHERE guild_id = ? AND key = ?", (guild_id, key))
+    return cursor.rowcount == 1
+
+
+# --- routes ------------------------------------------------------------------------------------------------
+
+
+def _route(row: Any) -> Route:
+    return Route(id=row[0], guild_id=row[1], channel_id=row[2], territory=row[3], sector=row[4], role_id=row[5])
+
+
+async def routes(conn: aiosqlite.Connection, guild_id: int) -> list[Route]:
+    async with conn.execute(
+        "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? ORDER BY id",
+        (guild_id,),
+    ) as cursor:
+        return [_route(row) for row in await cursor.fetchall()]
+
+
+async def route(conn: aiosqlite.Connection, guild_id: int, route_id: int) -> Route | None:
+    async with conn.execute(
+        "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? AND id = ?",
+        (guild_id, route_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return _route(row) if row is not None else None
+
+
+async def add_route(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    channel_id: int,
+    territory: str | None,
+    sector: str | None,
+    role_id: int | None,
+    created_by: int | None,
+    now: datetime,
+) -> Route:
+    cursor = await conn.execute(
+        "INSERT INTO routes (guild_id, channel_id, territory, sector, role_id, created_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, channel_id, territory, sector, role_id, to_db_time(now), created_by),
+    )
+    assert cursor.lastrowid is not None
+    return Route(
+        id=cursor.lastrowid,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        territory=territory,
+        sector=sector,
+        role_id=role_id,
+    )
+
+
+async def remove_route(conn: aiosqlite.Connection, guild_id: int, route_id: int) -> bool:
+    cursor = await conn.execute("DELETE FROM routes WHERE guild_id = ? AND id = ?", (guild_id, route_id))
+    return cursor.rowcount == 1
+
+
+# --- reading the audit log and the outbox ------------------------------------------------------------------
+
+
+async def audit_entries(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    actor_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 20,
+) -> list[AuditEntry]:
+    """The server's latest entries first; `before_id` pages towards older ones."""
+    query = "SELECT id, actor_id, action, arguments, result, at FROM audit_log WHERE guild_id = ?"
+    params: list[Any] = [guild_id]
+    if actor_id is not None:
+        query += " AND actor_id = ?"
+        params.append(actor_id)
+    if before_id is not None:
+        query += " AND id < ?"
+        params.append(before_id)
+    query += " ORDER BY id DESC LIMIT ?"
+    params.append(limit)
+    async with conn.execute(query, params) as cursor:
+        rows = await cursor.fetchall()
+    entries = []
+    for row in rows:
+        try:
+            arguments = json.loads(row[3])
+        except ValueError:
+            arguments = {"raw": row[3]}
+        entries.append(
+            AuditEntry(
+                id=row[0],
+                actor_id=row[1],
+                action=row[2],
+                arguments=arguments if isinstance(arguments, dict) else {"value": arguments},
+                result=row[4],
+                at=from_db_time(row[5]),
+            )
+        )
+    return entries
+
+
+async def failed_deliveries(
+    conn: aiosqlite.Connection, guild_id: int, *, since: datetime, limit: int = 50
+) -> list[FailedDelivery]:
+    async with conn.execute(
+        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at FROM outbox "
+        "WHERE guild_id = ? AND status = 'failed' AND updated_at >= ? ORDER BY id DESC LIMIT ?",
+        (guild_id, to_db_time(since), limit),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    found = []
+    for row in rows:
+        try:
+            payload = json.loads(row[2])
+        except ValueError:
+            payload = {}
+        payload = payload if isinstance(payload, dict) else {}
+        channel = payload.get("channel_id", payload.get("thread_id"))
+        user = payload.get("user_id")
+        found.append(
+            FailedDelivery(
+                id=row[0],
+                kind=row[1],
+                channel_id=int(channel) if isinstance(channel, int | str) and str(channel).isdigit() else None,
+                user_id=int(user) if isinstance(user, int | str) and str(user).isdigit() else None,
+                error_status=row[3],
+                error_code=row[4],
+                error_text=row[5],
+                at=from_db_time(row[6]),
+            )
+        )
+    return found

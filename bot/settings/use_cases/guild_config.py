@@ -1,0 +1,152 @@
+"""A server's configuration as every use case needs it, with the program's defaults where it set nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import time
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.common.errors import TocsinError
+from bot.common.i18n import Language, default_catalogue, language_of
+from bot.common.text import name_key
+from bot.incidents.rules.routing import Route
+from bot.reminders.rules.nudges import DEFAULT_CADENCE_MINUTES
+
+# Offered until an admin edits the list (DESIGN.md: pharmacie, librairie, collectivité, santé, …).
+DEFAULT_SECTORS: tuple[str, ...] = (
+    "pharmacie",
+    "librairie",
+    "collectivité",
+    "santé",
+    "commerce",
+    "transport",
+    "énergie",
+    "éducation",
+    "autre",
+)
+
+
+# The statuses a forum incident channel shows as tags, and the catalogue entries of their names.
+STATUS_TAG_IDS: dict[str, str] = {
+    "investigating": "incident.status.investigating",
+    "identified": "incident.status.identified",
+    "monitoring": "incident.status.monitoring",
+    "resolved": "incident.status.resolved",
+    "cancelled": "incident.status.cancelled",
+}
+
+
+def status_tags(tag_names: Iterable[str]) -> dict[str, str | None]:
+    """For each status, the forum tag that stands for it, or None.
+
+    A tag stands for a status when its name is the status's name in French or in English, or its code
+    ("En cours d'analyse", "investigating"), compared without case or accents: admins create the tags in the
+    forum's settings (the bot would need Manage Channels to create them), in the server's language or not.
+    """
+    catalogue = default_catalogue()
+    by_key = {name_key(name): name for name in tag_names}
+    found: dict[str, str | None] = {}
+    for status, message_id in STATUS_TAG_IDS.items():
+        accepted = {name_key(status), *(name_key(catalogue.render(lang, message_id)) for lang in ("fr", "en"))}
+        found[status] = next((by_key[key] for key in accepted if key in by_key), None)
+    return found
+
+
+class SetupRequired(TocsinError):
+    """The server has not configured what the command needs; the sentence says which /setup command to run."""
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO weekdays
+    start: time = time(9, 0)
+    end: time = time(19, 0)
+    holidays_country: str = "FR"
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    guild_id: int
+    language: Language
+    time_zone: str
+    coordinator_role_id: int | None = None
+    incident_channel_id: int | None = None
+    bot_log_channel_id: int | None = None
+    hours: WorkingHours = field(default_factory=WorkingHours)
+    archive_after_hours: int = 24
+    cadence_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_MINUTES))
+    dm_cap_per_incident: int = 50
+    routes: tuple[Route, ...] = ()
+    sectors: dict[str, str] = field(default_factory=dict)  # key → name as written
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def require_incidents_setup(self) -> None:
+        """Declaring and following outages needs an incident channel and a coordinator role."""
+        if self.incident_channel_id is None and self.coordinator_role_id is None:
+            raise SetupRequired("setup.error.not_configured")
+        if self.incident_channel_id is None:
+            raise SetupRequired("setup.error.no_incident_channel")
+        if self.coordinator_role_id is None:
+            raise SetupRequired("setup.error.no_coordinator_role")
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+async def load_config(
+    conn: aiosqlite.Connection, guild_id: int, *, default_language: str, default_time_zone: str
+) -> GuildConfig:
+    cursor = await conn.execute(
+        "SELECT language, time_zone, coordinator_role_id, incident_channel_id, bot_log_channel_id, working_days, "
+        "working_start, working_end, holidays_country, archive_after_hours, cadence_critical_min, "
+        "cadence_major_min, cadence_minor_min, dm_cap_per_incident FROM guild_settings WHERE guild_id = ?",
+        (guild_id,),
+    )
+    row = await cursor.fetchone()
+    routes_cursor = await conn.execute(
+        "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? ORDER BY id",
+        (guild_id,),
+    )
+    routes = tuple(
+        Route(id=r[0], guild_id=r[1], channel_id=r[2], territory=r[3], sector=r[4], role_id=r[5])
+        for r in await routes_cursor.fetchall()
+    )
+    sectors_cursor = await conn.execute("SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY name", (guild_id,))
+    sectors = {key: name for key, name in await sectors_cursor.fetchall()}
+    if row is None:
+        # The first /setup command writes the default sectors as rows; until then they are only offered.
+        sectors = sectors or {name_key(name): name for name in DEFAULT_SECTORS}
+        return GuildConfig(
+            guild_id=guild_id,
+            language=language_of(default_language, fallback="fr"),
+            time_zone=default_time_zone,
+            routes=routes,
+            sectors=sectors,
+        )
+    return GuildConfig(
+        guild_id=guild_id,
+        language=language_of(row[0], fallback="fr"),
+        time_zone=row[1],
+        coordinator_role_id=row[2],
+        incident_channel_id=row[3],
+        bot_log_channel_id=row[4],
+        hours=WorkingHours(
+            days=frozenset(int(d) for d in str(row[5]).split(",") if d),
+            start=_clock(row[6]),
+            end=_clock(row[7]),
+            holidays_country=row[8],
+        ),
+        archive_after_hours=row[9],
+        cadence_minutes={"critical": row[10], "major": row[11], "minor": row[12]},
+        dm_cap_per_incident=row[13],
+        routes=routes,
+        sectors=sectors,
+    )

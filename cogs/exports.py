@@ -1,0 +1,202 @@
+"""`/export` (`/exporter`): a period's outages as CSV (zipped), JSON, Markdown or an HTML report, for admins.
+
+An adapter: it checks that the person is an admin, defers privately, shows the export's progress by editing its
+private reply, and sends the files back on the interaction as private follow-ups (never in a channel). The
+reading and rendering are `bot.exports.use_cases`'.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.common.i18n import Language
+from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
+from bot.incidents.presentation.status_message import discord_time
+from bot.interactions.access import require_admin
+from bot.interactions.replies import person_language
+from bot.interactions.translator import text
+from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
+
+if TYPE_CHECKING:
+    from bot.app import TocsinBot
+
+log = logging.getLogger(__name__)
+
+# Progress edits go to the interaction's webhook: one every so often is enough to show life and stays far from
+# its rate limit.
+PROGRESS_EVERY_S = 1.5
+
+FORMAT_CHOICES = [
+    app_commands.Choice(name=text("CSV (zip: outages, services, timeline)", "cmd.export.choice.csv"), value="csv"),
+    app_commands.Choice(name=text("JSON (with its schema)", "cmd.export.choice.json"), value="json"),
+    app_commands.Choice(name=text("Markdown", "cmd.export.choice.md"), value="md"),
+    app_commands.Choice(name=text("HTML report (charts, timelines)", "cmd.export.choice.html"), value="html"),
+]
+
+
+def member_names(interaction: discord.Interaction[Any]) -> Names:
+    """Display names of the members the bot knows (its cache); the others stay ids in the export."""
+    guild = interaction.guild
+
+    def names(user_ids: set[int]) -> Mapping[int, str]:
+        found: dict[int, str] = {}
+        for user_id in user_ids:
+            member = guild.get_member(user_id) if guild is not None else None
+            if member is not None:
+                found[user_id] = member.display_name
+        if interaction.user.id in user_ids:
+            found[interaction.user.id] = interaction.user.display_name
+        return found
+
+    return names
+
+
+async def send_files(
+    interaction: discord.Interaction[Any], messages: Sequence[tuple[str, Sequence[ExportFile]]]
+) -> None:
+    """Private follow-ups, each with its text and its files (within one upload)."""
+    for content, files in messages:
+        await interaction.followup.send(
+            content,
+            files=[discord.File(io.BytesIO(f.data), filename=f.name) for f in files],
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+class Export(commands.Cog):
+    def __init__(self, bot: TocsinBot) -> None:
+        self.bot = bot
+
+    def word(self, language: Language, message_id: str, **args: Any) -> str:
+        return self.bot.catalogue.render(language, message_id, **args)
+
+    @app_commands.command(
+        name=text("export", "cmd.export.name"),
+        description=text(
+            "Export a period's outages: CSV, JSON, Markdown or HTML report (admins)", "cmd.export.description"
+        ),
+    )
+    @app_commands.guild_only()
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.rename(
+        period=text("period", "cmd.export.opt.period.name"),
+        file_format=text("format", "cmd.export.opt.format.name"),
+        status=text("status", "cmd.export.opt.status.name"),
+        territory=text("territory", "cmd.export.opt.territory.name"),
+        sector=text("sector", "cmd.export.opt.sector.name"),
+        organisation=text("organisation", "cmd.export.opt.organisation.name"),
+        severity=text("severity", "cmd.export.opt.severity.name"),
+    )
+    @app_commands.describe(
+        period=text(
+            'Which period: "October 2024", "since Monday", "last 30 days", "from 01/10 to 15/10"',
+            "cmd.export.opt.period",
+        ),
+        file_format=text("The file format (zipped CSV by default)", "cmd.export.opt.format"),
+        status=text("Only outages with this status (all by default)", "cmd.export.opt.status"),
+        territory=text("Only outages concerning this territory", "cmd.export.opt.territory"),
+        sector=text("Only this sector", "cmd.export.opt.sector"),
+        organisation=text("Only organisations whose name contains these words", "cmd.export.opt.organisation"),
+        severity=text("Only this severity", "cmd.export.opt.severity"),
+    )
+    @app_commands.choices(file_format=FORMAT_CHOICES, status=LIST_STATUS_CHOICES, severity=SEVERITY_CHOICES)
+    async def export(
+        self,
+        interaction: discord.Interaction[Any],
+        period: str,
+        file_format: app_commands.Choice[str] | None = None,
+        status: app_commands.Choice[str] | None = None,
+        territory: str | None = None,
+        sector: str | None = None,
+        organisation: str | None = None,
+        severity: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = require_admin(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        language = person_language(interaction)
+        bot = self.bot
+        now = bot.clock.now()
+        request = ExportRequest(
+            guild_id=guild_id,
+            format=file_format.value if file_format is not None else "csv",  # type: ignore[arg-type]
+            period=period,
+            status=status.value if status is not None else None,
+            territory=territory,
+            sector=sector,
+            organisation=organisation,
+            severity=severity.value if severity is not None else None,
+            actor_id=interaction.user.id,
+        )
+        last = [0.0]
+
+        async def progress(phase: Phase, percent: int) -> None:
+            moment = time.monotonic()
+            if phase == "reading" and percent > 0 and moment - last[0] < PROGRESS_EVERY_S:
+                return
+            last[0] = moment
+            if phase == "reading":
+                shown = self.word(language, "export.progress.reading", percent=percent)
+            else:
+                shown = self.word(language, "export.progress.rendering")
+            try:
+                await interaction.edit_original_response(content=shown)
+            except discord.HTTPException:  # progress is only a courtesy: the export goes on without it
+                log.warning("could not show an export's progress to %s", interaction.user.id)
+
+        try:
+            result = await export(
+                bot.store.path,
+                request,
+                now=now,
+                default_language=bot.settings.default_language,
+                default_time_zone=bot.settings.time_zone,
+                names=member_names(interaction),
+                progress=progress,
+            )
+        except Exception:
+            await audit_export(bot.store, request, None, now=now)
+            raise
+        await audit_export(bot.store, request, result, now=now)
+        await interaction.edit_original_response(content=self.word(language, "export.progress.sending"))
+        done = self.done_text(language, result)
+        if result.split:
+            parts = len(result.files)
+            messages = [
+                (self.word(language, "export.part", part=index + 1, parts=parts), [file])
+                for index, file in enumerate(result.files)
+            ]
+        else:
+            messages = [(done, list(result.files))]
+        await send_files(interaction, messages)
+        await interaction.edit_original_response(content=done)
+
+    def done_text(self, language: Language, result: ExportResult) -> str:
+        lines = [
+            self.word(
+                language,
+                "export.done",
+                count=result.incidents,
+                start=discord_time(result.period[0], "f"),
+                end=discord_time(result.period[1], "f"),
+            )
+        ]
+        if result.zipped and not result.split:
+            lines.append(self.word(language, "export.done.zipped"))
+        if result.split:
+            whole = result.files[0].name.rsplit(".", 1)[0]
+            lines.append(self.word(language, "export.done.split", parts=len(result.files), name=whole))
+        return "\n".join(lines)
+
+
+async def setup(bot: TocsinBot) -> None:
+    await bot.add_cog(Export(bot))

@@ -1,0 +1,68 @@
+"""The Follow and "Affected too" buttons of every status message and announcement, as dynamic items: their
+custom ids (`tocsin:<action>:<guild>:<number>`) say everything, so they keep working after a restart."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.common.i18n import Msg
+from bot.following.use_cases import Member
+from bot.incidents.presentation.status_message import AFFECTED, FOLLOW
+from bot.incidents.use_cases.lifecycle import Actor
+from bot.interactions.access import require_guild
+from bot.interactions.replies import person_language, reply_private
+from cogs.following import following_service, send_follow_reply
+
+if TYPE_CHECKING:
+    from bot.app import TocsinBot
+
+
+class IncidentButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tocsin:(?P<action>follow|affected):(?P<guild>\d{1,20}):(?P<number>\d{1,9})",
+):
+    def __init__(self, action: str, guild_id: int, number: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"tocsin:{action}:{guild_id}:{number}"))
+        self.action = action
+        self.guild_id = guild_id
+        self.number = number
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> IncidentButton:
+        return cls(match["action"], int(match["guild"]), int(match["number"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: TocsinBot = interaction.client
+        try:
+            await self._click(bot, interaction)
+        except Exception as exc:  # every failure becomes one private sentence
+            await bot.report_error(interaction, exc)
+
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+        # Anyone who sees the message may follow or say they are affected; nothing else is offered here.
+        guild_id = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        lifecycle = bot.get_cog("Outage").lifecycle  # type: ignore[union-attr]
+        actor = Actor(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
+        now = bot.clock.now()
+        language = person_language(interaction)
+        if self.action == AFFECTED:
+            result = await lifecycle.affected(actor, self.guild_id, self.number, now=now)
+            bot.outbox.wake()
+            key = "outage.reply.affected" if result.new else "outage.reply.affected_already"
+            text = bot.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
+        else:
+            assert self.action == FOLLOW
+            member = Member(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
+            followed = await following_service(bot).follow_incident(
+                member, self.number, dm=None, now=now, guild_id=self.guild_id
+            )
+            bot.outbox.wake()
+            await send_follow_reply(bot, interaction, language, followed, self.guild_id)
+            return
+        await reply_private(interaction, text)

@@ -1,0 +1,123 @@
+"""`/tocsin about` (anyone) and `/tocsin test-delivery` (admins): the chain from Discord to the store and back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.common.formatting import format_duration, format_number
+from bot.common.i18n import Msg
+from bot.interactions.access import require_admin
+from bot.interactions.replies import person_language, reply_private
+from bot.interactions.translator import text
+from bot.operations.use_cases.about import about_report
+from bot.operations.use_cases.delivery_check import MAX_TEST_MESSAGES, DeliveryTestRequest, queue_delivery_test
+
+if TYPE_CHECKING:
+    from bot.app import TocsinBot
+
+
+class About(commands.Cog):
+    tocsin = app_commands.Group(
+        name=text("tocsin", "cmd.tocsin.name"),
+        description=text("About Tocsin and its health", "cmd.tocsin.description"),
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
+    def __init__(self, bot: TocsinBot) -> None:
+        self.bot = bot
+
+    @tocsin.command(
+        name=text("about", "cmd.tocsin.about.name"),
+        description=text("Version, uptime, database and outbox state", "cmd.tocsin.about.description"),
+    )
+    async def about(self, interaction: discord.Interaction[Any]) -> None:
+        report = await about_report(self.bot.store, started_at=self.bot.started_at, now=self.bot.clock.now())
+        language = person_language(interaction)
+        catalogue = self.bot.catalogue
+        box = report.outbox
+
+        def word(message_id: str, **args: Any) -> str:
+            return catalogue.render(language, message_id, **args)
+
+        embed = discord.Embed(title=word("about.title", version=report.version), colour=discord.Colour.dark_red())
+        embed.add_field(name=word("about.uptime"), value=format_duration(report.uptime, language))
+        embed.add_field(
+            name=word("about.database"),
+            value=word(
+                "about.database.value",
+                schema=report.schema_version,
+                size=format_number(round(report.database_bytes / 1024), language),
+            ),
+        )
+        embed.add_field(
+            name=word("about.outbox"),
+            value=word(
+                "about.outbox.value",
+                pending=format_number(box.pending + box.in_flight, language),
+                done=format_number(box.done, language),
+                failed=format_number(box.failed, language),
+            ),
+            inline=False,
+        )
+        if self.bot.failed_cogs:
+            embed.add_field(name=word("about.failed_features"), value=", ".join(self.bot.failed_cogs), inline=False)
+        await reply_private(interaction, embed=embed)
+
+    @tocsin.command(
+        name=text("test-delivery", "cmd.tocsin.test_delivery.name"),
+        description=text(
+            "Post numbered test messages in a channel through the outbox (admins)",
+            "cmd.tocsin.test_delivery.description",
+        ),
+    )
+    @app_commands.describe(
+        channel=text("Where to post the test messages", "cmd.tocsin.test_delivery.channel"),
+        count=text("How many messages (1 to 20)", "cmd.tocsin.test_delivery.count"),
+        role=text("A role to mention, to check that it can be pinged there", "cmd.tocsin.test_delivery.role"),
+    )
+    @app_commands.rename(
+        channel=text("channel", "cmd.tocsin.test_delivery.channel.name"),
+        count=text("count", "cmd.tocsin.test_delivery.count.name"),
+        role=text("role", "cmd.tocsin.test_delivery.role.name"),
+    )
+    async def test_delivery(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: discord.TextChannel,
+        count: app_commands.Range[int, 1, MAX_TEST_MESSAGES] = 1,
+        role: discord.Role | None = None,
+    ) -> None:
+        guild_id = require_admin(interaction)
+        bot = self.bot
+        request = DeliveryTestRequest(
+            guild_id=guild_id,
+            channel_id=channel.id,
+            actor_id=interaction.user.id,
+            count=count,
+            role_id=role.id if role is not None else None,
+        )
+        await queue_delivery_test(
+            bot.store,
+            bot.catalogue,
+            request,
+            now=bot.clock.now(),
+            default_language=bot.settings.default_language,
+            default_time_zone=bot.settings.time_zone,
+        )
+        bot.outbox.wake()
+        await reply_private(
+            interaction,
+            bot.catalogue.word(
+                person_language(interaction),
+                Msg.of("delivery_test.queued", count=count, channel=channel.mention),
+            ),
+        )
+
+
+async def setup(bot: TocsinBot) -> None:
+    await bot.add_cog(About(bot))
