@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime
 from typing import Any, Literal
 
 import discord
@@ -14,20 +13,19 @@ from discord.ext import commands
 from bot.common import time_parsing as timeparse
 from bot.common.errors import TocsinError
 from bot.common.i18n import Catalogue, Msg
+from bot.composition import Services, build_services
 from bot.config import Settings
-from bot.delivery.transport import DiscordTransport
-from bot.delivery.worker import OutboxWorker
 from bot.following import use_cases as following
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import TocsinTranslator
 from bot.storage import audit, member_locales
 from bot.storage.store import Store
 from bot.timers.clock import Clock
-from bot.timers.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
-# Every feature is a cog; a cog that fails to load is logged and the others still start.
+# Every feature is a cog; a cog that fails to load is logged and the others still start (and so do the timers,
+# which no cog registers: bot/timers/registry.py).
 COGS: tuple[str, ...] = (
     "cogs.operations",
     "cogs.settings",
@@ -61,30 +59,21 @@ class TocsinBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
         )
-        self.settings = settings
-        self.store = store
-        self.clock = clock
-        self.catalogue = catalogue
-        self.mode = mode
-        self.scheduler = Scheduler(clock)
-        self.outbox = OutboxWorker(
-            store,
-            DiscordTransport(self),
-            clock,
-            global_rate=settings.outbox_rate_per_s,
-            dm_rate_per_s=settings.dm_rate_per_s,
+        self.services: Services = build_services(
+            settings=settings, store=store, clock=clock, catalogue=catalogue, client=self
         )
-        self.started_at: datetime = clock.now()
+        self.mode = mode
         self.failed_cogs: list[str] = []
         self._locales_seen: dict[int, str] = {}
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self.tree.interaction_check = self.remember_locale  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        report = await self.store.migrate()
+        services = self.services
+        report = await services.store.migrate()
         if report.applied:
             log.info("database migrated from version %s to %s", report.from_version, report.to_version)
-        await self.tree.set_translator(TocsinTranslator(self.catalogue))
+        await self.tree.set_translator(TocsinTranslator(services.catalogue))
         for extension in COGS:
             try:
                 await self.load_extension(extension)
@@ -94,18 +83,20 @@ class TocsinBot(commands.Bot):
         if self.mode != "run":
             return
         warm_up_time_parsing()
-        await self.scheduler.start()
-        await self.outbox.start()
-        if self.settings.dev_guild_id is not None:
-            guild = discord.Object(id=self.settings.dev_guild_id)
+        await services.scheduler.start()
+        await services.outbox.start()
+        await services.timers.start()
+        if services.settings.dev_guild_id is not None:
+            guild = discord.Object(id=services.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to the development server %s", len(synced), guild.id)
 
     async def close(self) -> None:
         try:
-            await self.outbox.stop()
-            await self.scheduler.stop()
+            await self.services.timers.stop()
+            await self.services.outbox.stop()
+            await self.services.scheduler.stop()
         finally:
             await super().close()
 
@@ -116,9 +107,9 @@ class TocsinBot(commands.Bot):
         """Keeps each member's last seen locale, the language of their direct messages."""
         locale = str(interaction.locale)
         if self._locales_seen.get(interaction.user.id) != locale:
-            async with self.store.unit_of_work() as conn:
+            async with self.services.store.unit_of_work() as conn:
                 await member_locales.remember(
-                    conn, user_id=interaction.user.id, locale=locale, seen_at=self.clock.now()
+                    conn, user_id=interaction.user.id, locale=locale, seen_at=self.services.clock.now()
                 )
             self._locales_seen[interaction.user.id] = locale
         return True
@@ -126,8 +117,8 @@ class TocsinBot(commands.Bot):
     async def private_notice(self, interaction: discord.Interaction[Any]) -> str | None:
         """What the person must be told once, with their next private reply: their DMs were found closed."""
         try:
-            if await following.tell_dms_closed(self.store, interaction.user.id, now=self.clock.now()):
-                return self.catalogue.render(person_language(interaction), "dm.notice.closed")
+            if await following.tell_dms_closed(self.services.store, interaction.user.id, now=self.services.clock.now()):
+                return self.services.catalogue.render(person_language(interaction), "dm.notice.closed")
         except Exception:  # the reply itself matters more than the notice, which waits for the next one
             log.exception("could not check whether %s must be told their DMs are closed", interaction.user.id)
         return None
@@ -138,7 +129,7 @@ class TocsinBot(commands.Bot):
         data: dict[str, Any] = dict(interaction.data or {})
         options = data.get("options", data.get("custom_id", []))
         try:
-            async with self.store.unit_of_work() as conn:
+            async with self.services.store.unit_of_work() as conn:
                 await audit.record(
                     conn,
                     guild_id=interaction.guild_id,
@@ -146,7 +137,7 @@ class TocsinBot(commands.Bot):
                     action=command,
                     arguments={"options": options},
                     result=f"refused: {refusal.message_id}",
-                    at=self.clock.now(),
+                    at=self.services.clock.now(),
                 )
         except TocsinError:
             log.warning("could not audit a refusal of %s to %s", command, interaction.user.id)
@@ -162,13 +153,14 @@ class TocsinBot(commands.Bot):
     async def report_error(self, interaction: discord.Interaction[Any], cause: BaseException) -> None:
         """One private sentence for whoever acted, from a command, a button, a select or a modal alike."""
         language = person_language(interaction)
+        catalogue = self.services.catalogue
         if isinstance(cause, TocsinError):
-            text = self.catalogue.render(language, cause.message_id, **cause.args_map)
+            text = catalogue.render(language, cause.message_id, **cause.args_map)
             await self.record_refusal(interaction, cause)
         elif isinstance(cause, app_commands.CommandOnCooldown):
-            text = self.catalogue.render(language, "core.error.cooldown", seconds=int(cause.retry_after) + 1)
+            text = catalogue.render(language, "core.error.cooldown", seconds=int(cause.retry_after) + 1)
         elif isinstance(cause, app_commands.NoPrivateMessage):
-            text = self.catalogue.render(language, "access.error.guild_only")
+            text = catalogue.render(language, "access.error.guild_only")
         else:
             reference = secrets.token_hex(4)
             log.error(
@@ -177,7 +169,7 @@ class TocsinBot(commands.Bot):
                 reference,
                 exc_info=cause,
             )
-            text = self.catalogue.word(language, Msg.of("core.error.unexpected", reference=reference))
+            text = catalogue.word(language, Msg.of("core.error.unexpected", reference=reference))
         try:
             await reply_private(interaction, text)
         except discord.HTTPException:

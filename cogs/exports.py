@@ -27,6 +27,7 @@ from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
+    from bot.composition import Services
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,11 @@ async def send_files(
 
 
 class Export(commands.Cog):
-    def __init__(self, bot: TocsinBot) -> None:
-        self.bot = bot
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     def word(self, language: Language, message_id: str, **args: Any) -> str:
-        return self.bot.catalogue.render(language, message_id, **args)
+        return self.services.catalogue.render(language, message_id, **args)
 
     @app_commands.command(
         name=text("export", "cmd.export.name"),
@@ -124,8 +125,8 @@ class Export(commands.Cog):
         guild_id = require_admin(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         language = person_language(interaction)
-        bot = self.bot
-        now = bot.clock.now()
+        services = self.services
+        now = services.clock.now()
         request = ExportRequest(
             guild_id=guild_id,
             format=file_format.value if file_format is not None else "csv",  # type: ignore[arg-type]
@@ -155,18 +156,18 @@ class Export(commands.Cog):
 
         try:
             result = await export(
-                bot.store.path,
+                services.store.path,
                 request,
                 now=now,
-                default_language=bot.settings.default_language,
-                default_time_zone=bot.settings.time_zone,
+                default_language=services.settings.default_language,
+                default_time_zone=services.settings.time_zone,
                 names=member_names(interaction),
                 progress=progress,
             )
         except Exception:
-            await audit_export(bot.store, request, None, now=now)
+            await audit_export(services.store, request, None, now=now)
             raise
-        await audit_export(bot.store, request, result, now=now)
+        await audit_export(services.store, request, result, now=now)
         await interaction.edit_original_response(content=self.word(language, "export.progress.sending"))
         done = self.done_text(language, result)
         if result.split:
@@ -199,4 +200,4 @@ class Export(commands.Cog):
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(Export(bot))
+    await bot.add_cog(Export(bot.services))

@@ -14,19 +14,21 @@ from discord.ext import commands
 
 from bot.common import territories as territory_data
 from bot.common.i18n import Language
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
-from bot.common.text import name_key, safe_text, truncate
-from bot.following.use_cases import Following, FollowLine, IncidentFollow, Member
+from bot.common.text import safe_text, truncate
+from bot.following.use_cases import FollowLine, IncidentFollow, Member
 from bot.incidents.presentation.status_message import STATUS_KEYS
 from bot.incidents.rules.service_changes import last_item
 from bot.incidents.use_cases.lifecycle import parse_number
 from bot.interactions.access import NotAllowed, require_guild
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
+from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
+from cogs.common.items import Answering
 from cogs.common.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
+    from bot.composition import Services
 
 DM_ON, DM_OFF, UNFOLLOW = "followdm", "nodm", "unfollow"
 
@@ -42,16 +44,8 @@ def _member(interaction: discord.Interaction[Any]) -> Member:
     )
 
 
-def following_service(bot: TocsinBot) -> Following:
-    cog = bot.get_cog("Follow")
-    if isinstance(cog, Follow):
-        return cog.following
-    settings = bot.settings
-    return Following(bot.store, default_language=settings.default_language, default_time_zone=settings.time_zone)
-
-
 def incident_reply_text(bot: TocsinBot, language: Language, result: IncidentFollow, *, asked_dm: bool | None) -> str:
-    word = bot.catalogue.render
+    word = bot.services.catalogue.render
     if result.new:
         lines = [word(language, "outage.reply.followed", number=result.number)]
     else:
@@ -78,7 +72,7 @@ def choice_view(
     if dm:
         view.add_item(
             discord.ui.Button(
-                label=bot.catalogue.render(language, "follow.button.dm_off"),
+                label=bot.services.catalogue.render(language, "follow.button.dm_off"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"tocsin:{DM_OFF}:{guild_id}:{number}:{user_id}",
             )
@@ -86,14 +80,14 @@ def choice_view(
     else:
         view.add_item(
             discord.ui.Button(
-                label=bot.catalogue.render(language, "follow.button.dm_on"),
+                label=bot.services.catalogue.render(language, "follow.button.dm_on"),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"tocsin:{DM_ON}:{guild_id}:{number}:{user_id}",
             )
         )
     view.add_item(
         discord.ui.Button(
-            label=bot.catalogue.render(language, "follow.button.unfollow"),
+            label=bot.services.catalogue.render(language, "follow.button.unfollow"),
             style=discord.ButtonStyle.secondary,
             custom_id=f"tocsin:{UNFOLLOW}:{guild_id}:{number}:{user_id}",
         )
@@ -135,6 +129,7 @@ DM = Option(text("dm", "cmd.follow.opt.dm.name"), text("Also by direct message (
 
 
 class FollowChoice(
+    Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"tocsin:(?P<action>followdm|nodm|unfollow):(?P<guild>\d{1,20}):(?P<number>\d{1,9}):(?P<user>\d{1,20})",
 ):
@@ -151,51 +146,31 @@ class FollowChoice(
     ) -> FollowChoice:
         return cls(match["action"], int(match["guild"]), int(match["number"]), int(match["user"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: TocsinBot = interaction.client
-        try:
-            await self._click(bot, interaction)
-        except Exception as exc:  # every failure becomes one private sentence
-            await bot.report_error(interaction, exc)
-
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         member = _member(interaction)
         if interaction.user.id != self.user_id:
             raise NotAllowed("follow.error.not_yours")
         await interaction.response.defer(ephemeral=True, thinking=True)
         language = person_language(interaction)
-        service = following_service(bot)
-        now = bot.clock.now()
+        service = bot.services.following
+        now = bot.services.clock.now()
         if self.action == UNFOLLOW:
             result = await service.unfollow_incident(member, self.number, now=now, guild_id=self.guild_id)
             key = "follow.reply.unfollowed" if result.new else "follow.reply.not_following"
-            await reply_private(interaction, bot.catalogue.render(language, key, number=self.number))
+            await reply_private(interaction, bot.services.catalogue.render(language, key, number=self.number))
         else:
             asked = self.action == DM_ON
             result = await service.follow_incident(member, self.number, dm=asked, now=now, guild_id=self.guild_id)
             content = incident_reply_text(bot, language, result, asked_dm=asked)
             await reply_private(interaction, content)
-        bot.outbox.wake()
-
-
-def _choice(name: str, value: str) -> app_commands.Choice[str]:
-    return app_commands.Choice(name=truncate(name, CHOICE_NAME) or value[:CHOICE_NAME], value=value[:100])
+        bot.services.outbox.wake()
 
 
 class Follow(commands.Cog):
-    def __init__(self, bot: TocsinBot) -> None:
+    def __init__(self, bot: TocsinBot, services: Services) -> None:
         self.bot = bot
-        self._following: Following | None = None
-
-    @property
-    def following(self) -> Following:
-        # Built on first use: the command tree is also loaded on a bare bot (tests, command sync checks).
-        if self._following is None:
-            settings = self.bot.settings
-            self._following = Following(
-                self.bot.store, default_language=settings.default_language, default_time_zone=settings.time_zone
-            )
-        return self._following
+        self.services = services
+        self.following = services.following
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(FollowChoice)
@@ -204,7 +179,7 @@ class Follow(commands.Cog):
         self.bot.remove_dynamic_items(FollowChoice)
 
     def word(self, language: Language, message_id: str, **args: Any) -> str:
-        return self.bot.catalogue.render(language, message_id, **args)
+        return self.services.catalogue.render(language, message_id, **args)
 
     def _area_reply(
         self, language: Language, kind: str, target: str, given: tuple[int, ...], held: tuple[int, ...]
@@ -240,7 +215,7 @@ class Follow(commands.Cog):
         member = _member(interaction)  # anyone in the server may follow: the check is being in a server
         language = person_language(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock.now()
+        now = self.services.clock.now()
         chosen = [v for v in (incident, territory, sector) if v]
         if len(chosen) != 1:
             await reply_private(interaction, self.word(language, "follow.error.one_target"))
@@ -248,11 +223,11 @@ class Follow(commands.Cog):
         if incident:
             number = parse_number(incident)
             result = await self.following.follow_incident(member, number, dm=dm, now=now)
-            self.bot.outbox.wake()
+            self.services.outbox.wake()
             await reply_private(interaction, incident_reply_text(self.bot, language, result, asked_dm=dm))
             return
         area = await self.following.follow_area(member, territory=territory, sector=sector, now=now)
-        self.bot.outbox.wake()
+        self.services.outbox.wake()
         content = self._area_reply(language, area.kind, area.target, area.roles_given, area.roles_held)
         if dm:
             content += "\n" + self.word(language, "follow.reply.dm_incidents_only")
@@ -274,7 +249,7 @@ class Follow(commands.Cog):
         member = _member(interaction)
         language = person_language(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock.now()
+        now = self.services.clock.now()
         chosen = [v for v in (incident, territory, sector) if v]
         if len(chosen) != 1:
             await reply_private(interaction, self.word(language, "follow.error.one_target"))
@@ -294,7 +269,7 @@ class Follow(commands.Cog):
                 content = self.word(language, "follow.reply.area_unfollowed_roles", target=where, roles=roles)
             else:
                 content = self.word(language, "follow.reply.area_unfollowed", target=where)
-        self.bot.outbox.wake()
+        self.services.outbox.wake()
         await reply_private(interaction, content)
 
     @app_commands.command(
@@ -342,41 +317,22 @@ class Follow(commands.Cog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         # The same incidents, in the same words, as every /outage command offers.
-        outage = self.bot.get_cog("Outage")
-        if outage is None:
-            return []
-        choices: list[app_commands.Choice[str]] = await outage.incident_autocomplete(  # type: ignore[attr-defined]
-            interaction, current
-        )
-        return choices
+        return await incident_choices(self.services.lifecycle, self.services.catalogue, interaction, current)
 
     @follow.autocomplete("territory")
     @unfollow.autocomplete("territory")
     async def territory_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        language = person_language(interaction)
-        _, typing = last_item(current)
-        return [_choice(territory_data.label(t, language), t.ref) for t in territory_data.suggest(typing)][
-            :AUTOCOMPLETE_CHOICES
-        ]
+        return territory_choices(last_item(current)[1], person_language(interaction))
 
     @follow.autocomplete("sector")
     @unfollow.autocomplete("sector")
     async def sector_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        outage = self.bot.get_cog("Outage")
-        if outage is None:
-            return []
-        wanted = name_key(current)
-        sectors: list[str] = await outage.lifecycle.sectors(interaction.guild_id)  # type: ignore[attr-defined]
-        starting = [s for s in sectors if name_key(s).startswith(wanted)]
-        inside = [s for s in sectors if wanted in name_key(s) and s not in starting]
-        return [_choice(s, s) for s in starting + inside][:AUTOCOMPLETE_CHOICES]
+        return await sector_choices(self.services.lifecycle, interaction, current)
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(Follow(bot))
+    await bot.add_cog(Follow(bot, bot.services))

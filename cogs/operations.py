@@ -18,6 +18,7 @@ from bot.operations.use_cases.delivery_check import MAX_TEST_MESSAGES, DeliveryT
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
+    from bot.composition import Services
 
 
 class About(commands.Cog):
@@ -28,17 +29,19 @@ class About(commands.Cog):
         allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
-    def __init__(self, bot: TocsinBot) -> None:
+    def __init__(self, bot: TocsinBot, services: Services) -> None:
         self.bot = bot
+        self.services = services
 
     @tocsin.command(
         name=text("about", "cmd.tocsin.about.name"),
         description=text("Version, uptime, database and outbox state", "cmd.tocsin.about.description"),
     )
     async def about(self, interaction: discord.Interaction[Any]) -> None:
-        report = await about_report(self.bot.store, started_at=self.bot.started_at, now=self.bot.clock.now())
+        services = self.services
+        report = await about_report(services.store, started_at=services.started_at, now=services.clock.now())
         language = person_language(interaction)
-        catalogue = self.bot.catalogue
+        catalogue = services.catalogue
         box = report.outbox
 
         def word(message_id: str, **args: Any) -> str:
@@ -93,7 +96,7 @@ class About(commands.Cog):
         role: discord.Role | None = None,
     ) -> None:
         guild_id = require_admin(interaction)
-        bot = self.bot
+        services = self.services
         request = DeliveryTestRequest(
             guild_id=guild_id,
             channel_id=channel.id,
@@ -102,17 +105,17 @@ class About(commands.Cog):
             role_id=role.id if role is not None else None,
         )
         await queue_delivery_test(
-            bot.store,
-            bot.catalogue,
+            services.store,
+            services.catalogue,
             request,
-            now=bot.clock.now(),
-            default_language=bot.settings.default_language,
-            default_time_zone=bot.settings.time_zone,
+            now=services.clock.now(),
+            default_language=services.settings.default_language,
+            default_time_zone=services.settings.time_zone,
         )
-        bot.outbox.wake()
+        services.outbox.wake()
         await reply_private(
             interaction,
-            bot.catalogue.word(
+            services.catalogue.word(
                 person_language(interaction),
                 Msg.of("delivery_test.queued", count=count, channel=channel.mention),
             ),
@@ -120,4 +123,4 @@ class About(commands.Cog):
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(About(bot))
+    await bot.add_cog(About(bot, bot.services))

@@ -1,18 +1,14 @@
-"""`/remind` (`/rappel`) and `/reminders` (`/rappels`), the Snooze / Done buttons of each fired reminder, the
-cancel menu of the list, and the timers: reminders and nudges registered at start-up and after every change.
+"""`/remind` (`/rappel`) and `/reminders` (`/rappels`), the Snooze / Done buttons of each fired reminder and the
+cancel menu of the list.
 
 An adapter: it reads options, checks what Discord can tell it (may the person post here?), calls
-`bot.reminders.use_cases.reminders` and `bot.reminders.use_cases.nudging`, and points one scheduler job per reminder
-and per incident
-at the time those services return. The database is the truth; a job only wakes a service.
+`bot.reminders.use_cases.reminders`, and points the reminder's timer (bot/timers/registry.py, which also keeps the
+nudges) at the time the use case returns.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -28,14 +24,14 @@ from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
 from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
-from bot.reminders.use_cases.nudging import Nudging
-from bot.reminders.use_cases.reminders import DONE, AskInput, Reminders
+from bot.reminders.use_cases.reminders import DONE, AskInput
+from cogs.common.autocomplete import incident_choices
+from cogs.common.items import Answering
 from cogs.common.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
-
-log = logging.getLogger(__name__)
+    from bot.composition import Services
 
 WHERE_CHOICES = [
     app_commands.Choice(name=text("here", "cmd.remind.choice.here"), value="here"),
@@ -43,16 +39,6 @@ WHERE_CHOICES = [
     app_commands.Choice(name=text("direct message", "cmd.remind.choice.dm"), value="dm"),
 ]
 CANCEL_MENU = "tocsin:reminders:cancel"
-
-
-def _bot(interaction: discord.Interaction[Any]) -> TocsinBot:
-    return interaction.client
-
-
-def _cog(interaction: discord.Interaction[Any]) -> ReminderCog:
-    cog = _bot(interaction).get_cog("ReminderCog")
-    assert isinstance(cog, ReminderCog)
-    return cog
 
 
 def _where_words(reminder: Reminder) -> Msg:
@@ -81,6 +67,7 @@ INCIDENT = Option(
 
 
 class ReminderButton(
+    Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"tocsin:reminder:(?P<action>15m|1h|tomorrow_morning|done):(?P<id>\d{1,20})",
 ):
@@ -97,32 +84,27 @@ class ReminderButton(
     ) -> ReminderButton:
         return cls(match["action"], int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        try:
-            await self._click(bot, interaction)
-        except Exception as exc:  # every failure becomes one private sentence
-            await bot.report_error(interaction, exc)
-
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
-        cog = _cog(interaction)
+        services = bot.services
         language = person_language(interaction)
         # The owner check is the service's first step: anybody else is refused before anything changes.
         if self.action == DONE:
-            await cog.reminders.finish(self.reminder_id, user_id=interaction.user.id)
-            said = bot.catalogue.render(language, "reminder.reply.done")
+            await services.reminders.finish(self.reminder_id, user_id=interaction.user.id)
+            said = services.catalogue.render(language, "reminder.reply.done")
         else:
-            snoozed = await cog.reminders.snooze(
-                self.reminder_id, SnoozeChoice(self.action), user_id=interaction.user.id, now=bot.clock.now()
+            snoozed = await services.reminders.snooze(
+                self.reminder_id, SnoozeChoice(self.action), user_id=interaction.user.id, now=services.clock.now()
             )
-            cog.schedule_reminder(self.reminder_id, snoozed.due_at)
-            said = bot.catalogue.render(language, "reminder.reply.snoozed", when=discord_time(snoozed.due_at, "F"))
+            services.timers.schedule_reminder(self.reminder_id, snoozed.due_at)
+            when = discord_time(snoozed.due_at, "F")
+            said = services.catalogue.render(language, "reminder.reply.snoozed", when=when)
         # The message's buttons go: it has been dealt with, and cannot snooze the reminder a second time.
         await interaction.response.edit_message(view=None)
         await interaction.followup.send(said, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
 
 class CancelMenu(
+    Answering,
     discord.ui.DynamicItem[discord.ui.Select[Any]],
     template=r"tocsin:reminders:cancel:(?P<owner>\d{1,20})",
 ):
@@ -144,26 +126,19 @@ class CancelMenu(
             menu.item = item
         return menu
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        try:
-            await self._choose(bot, interaction)
-        except Exception as exc:
-            await bot.report_error(interaction, exc)
-
-    async def _choose(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.owner_id:
             raise ReminderError("reminder.error.not_owner")
         data: dict[str, Any] = dict(interaction.data or {})
         values = [str(value) for value in data.get("values", [])]
-        cog = _cog(interaction)
+        services = bot.services
         language = person_language(interaction)
         lines = []
         for value in values:
-            cancelled = await cog.reminders.cancel(int(value), user_id=interaction.user.id)
-            bot.scheduler.cancel(f"reminder:{value}")
+            cancelled = await services.reminders.cancel(int(value), user_id=interaction.user.id)
+            services.timers.cancel_reminder(int(value))
             lines.append(
-                bot.catalogue.render(
+                services.catalogue.render(
                     language,
                     "reminder.reply.cancelled",
                     text=truncate(plain_text(cancelled.text), 200),
@@ -174,96 +149,16 @@ class CancelMenu(
 
 
 class ReminderCog(commands.Cog):
-    def __init__(self, bot: TocsinBot) -> None:
+    def __init__(self, bot: TocsinBot, services: Services) -> None:
         self.bot = bot
-        self._reminders: Reminders | None = None
-        self._nudging: Nudging | None = None
-        self._registered = False
-        self._startup: asyncio.Task[None] | None = None
-
-    # Built on first use: the command tree is also loaded on a bare bot (tests, command sync checks).
-    @property
-    def reminders(self) -> Reminders:
-        if self._reminders is None:
-            settings = self.bot.settings
-            self._reminders = Reminders(
-                self.bot.store,
-                self.bot.catalogue,
-                default_language=settings.default_language,
-                default_time_zone=settings.time_zone,
-            )
-        return self._reminders
-
-    @property
-    def nudging(self) -> Nudging:
-        if self._nudging is None:
-            settings = self.bot.settings
-            self._nudging = Nudging(
-                self.bot.store,
-                self.bot.catalogue,
-                default_language=settings.default_language,
-                default_time_zone=settings.time_zone,
-            )
-        return self._nudging
+        self.services = services
+        self.reminders = services.reminders
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReminderButton, CancelMenu)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ReminderButton, CancelMenu)
-        if self._startup is not None:
-            self._startup.cancel()
-
-    # -- timers --
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        # The scheduler starts after the cogs load; every pending timer is registered once it runs. In the
-        # background: ready must not wait for thousands of rows.
-        if self._registered:
-            return
-        self._registered = True
-        # Hooked here, not at load: the command tree is also loaded on a bare bot without a store.
-        outage = self.bot.get_cog("Outage")
-        if outage is not None:
-            outage.lifecycle.after_commit.append(self.replan)  # type: ignore[attr-defined]
-        self._startup = asyncio.create_task(self.register_all(), name="tocsin-timers-startup")
-
-    async def register_all(self) -> None:
-        try:
-            for reminder_id, due_at in await self.reminders.recover():
-                self.schedule_reminder(reminder_id, due_at)
-            for incident_id in await self.nudging.open_incidents():
-                await self.replan(incident_id)
-        except Exception:
-            log.exception("could not register the timers at start-up")
-
-    def schedule_reminder(self, reminder_id: int, when: datetime) -> None:
-        async def fire() -> None:
-            now = self.bot.clock.now()
-            # APScheduler may wake a hair early by the clock's reading; never claim before the due time.
-            if await self.reminders.fire(reminder_id, now=max(now, when) if when - now < timedelta(seconds=1) else now):
-                self.bot.outbox.wake()
-
-        self.bot.scheduler.schedule(f"reminder:{reminder_id}", when, fire)
-
-    async def replan(self, incident_id: int) -> None:
-        """Sends the incident's due nudges, if any, and points its one job at the next."""
-        try:
-            due = await self.nudging.tick(incident_id, self.bot.clock.now())
-        except Exception:
-            log.exception("nudges of incident %s could not be planned", incident_id)
-            return
-        self.bot.outbox.wake()
-        job = f"nudge:{incident_id}"
-        if due is None:
-            self.bot.scheduler.cancel(job)
-            return
-
-        async def wake() -> None:
-            await self.replan(incident_id)
-
-        self.bot.scheduler.schedule(job, due, wake)
 
     # -- /remind --
 
@@ -297,15 +192,15 @@ class ReminderCog(commands.Cog):
             channel_id=interaction.channel_id,
             incident_number=number,
         )
-        reminder = await self.reminders.ask(typed, now=self.bot.clock.now())
+        reminder = await self.reminders.ask(typed, now=self.services.clock.now())
         assert reminder.id is not None
-        self.schedule_reminder(reminder.id, reminder.due_at)
+        self.services.timers.schedule_reminder(reminder.id, reminder.due_at)
         language = person_language(interaction)
-        said = self.bot.catalogue.render(
+        said = self.services.catalogue.render(
             language,
             "reminder.reply.set",
             when=discord_time(reminder.due_at, "F"),
-            where=self.bot.catalogue.word(language, _where_words(reminder)),
+            where=self.services.catalogue.word(language, _where_words(reminder)),
             text=truncate(plain_text(reminder.text), 300),
         )
         await reply_private(interaction, said)
@@ -323,10 +218,7 @@ class ReminderCog(commands.Cog):
     async def incident_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        outage = self.bot.get_cog("Outage")
-        if outage is None:
-            return []
-        return await outage.incident_autocomplete(interaction, current)  # type: ignore[attr-defined]
+        return await incident_choices(self.services.lifecycle, self.services.catalogue, interaction, current)
 
     # -- /reminders --
 
@@ -340,13 +232,13 @@ class ReminderCog(commands.Cog):
         language = person_language(interaction)
         waiting, zone = await self.reminders.pending(guild_id, interaction.user.id)
         if not waiting:
-            await reply_private(interaction, self.bot.catalogue.render(language, "reminder.list.empty"))
+            await reply_private(interaction, self.services.catalogue.render(language, "reminder.list.empty"))
             return
-        lines = [self.bot.catalogue.render(language, "reminder.list.title")]
+        lines = [self.services.catalogue.render(language, "reminder.list.title")]
         options = []
         for item in waiting:
             assert item.id is not None
-            where = self.bot.catalogue.word(language, _where_words(item))
+            where = self.services.catalogue.word(language, _where_words(item))
             shown = truncate(plain_text(item.text), 120)
             lines.append(f"• {discord_time(item.due_at, 'F')} — {where} — {shown}")
             options.append(
@@ -357,7 +249,7 @@ class ReminderCog(commands.Cog):
                 )
             )
         menu = CancelMenu(interaction.user.id, options)
-        menu.item.placeholder = self.bot.catalogue.render(language, "reminder.list.cancel_placeholder")
+        menu.item.placeholder = self.services.catalogue.render(language, "reminder.list.cancel_placeholder")
         view = discord.ui.View(timeout=None)
         view.add_item(menu)
         await interaction.response.send_message(
@@ -366,4 +258,4 @@ class ReminderCog(commands.Cog):
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(ReminderCog(bot))
+    await bot.add_cog(ReminderCog(bot, bot.services))

@@ -14,13 +14,15 @@ from bot.incidents.presentation.status_message import AFFECTED, FOLLOW
 from bot.incidents.use_cases.lifecycle import Actor
 from bot.interactions.access import require_guild
 from bot.interactions.replies import person_language, reply_private
-from cogs.following import following_service, send_follow_reply
+from cogs.common.items import Answering
+from cogs.following import send_follow_reply
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
 
 
 class IncidentButton(
+    Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"tocsin:(?P<action>follow|affected):(?P<guild>\d{1,20}):(?P<number>\d{1,9})",
 ):
@@ -36,33 +38,26 @@ class IncidentButton(
     ) -> IncidentButton:
         return cls(match["action"], int(match["guild"]), int(match["number"]))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot: TocsinBot = interaction.client
-        try:
-            await self._click(bot, interaction)
-        except Exception as exc:  # every failure becomes one private sentence
-            await bot.report_error(interaction, exc)
-
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         # Anyone who sees the message may follow or say they are affected; nothing else is offered here.
         guild_id = require_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        lifecycle = bot.get_cog("Outage").lifecycle  # type: ignore[union-attr]
+        services = bot.services
         actor = Actor(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
-        now = bot.clock.now()
+        now = services.clock.now()
         language = person_language(interaction)
         if self.action == AFFECTED:
-            result = await lifecycle.affected(actor, self.guild_id, self.number, now=now)
-            bot.outbox.wake()
+            result = await services.lifecycle.affected(actor, self.guild_id, self.number, now=now)
+            services.outbox.wake()
             key = "outage.reply.affected" if result.new else "outage.reply.affected_already"
-            text = bot.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
+            text = services.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
         else:
             assert self.action == FOLLOW
             member = Member(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
-            followed = await following_service(bot).follow_incident(
+            followed = await services.following.follow_incident(
                 member, self.number, dm=None, now=now, guild_id=self.guild_id
             )
-            bot.outbox.wake()
+            services.outbox.wake()
             await send_follow_reply(bot, interaction, language, followed, self.guild_id)
             return
         await reply_private(interaction, text)

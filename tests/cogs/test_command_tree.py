@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
-from discord.ext import commands
 
-from bot.app import COGS
+from bot.app import COGS, TocsinBot
 from bot.common.i18n import default_catalogue
+from bot.config import Settings
 from bot.interactions.translator import TocsinTranslator
+from bot.storage.store import Store
+from bot.timers.clock import SystemClock
 
 # Discord's rule for command and option names (CHAT_INPUT), lowercase where the script has case.
 NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
 @pytest.fixture
-async def payloads() -> AsyncIterator[list[dict[str, Any]]]:
-    client = commands.Bot(command_prefix="!", intents=discord.Intents.default())
+async def payloads(tmp_path: Path) -> AsyncIterator[list[dict[str, Any]]]:
+    # A bot that is built but never started: its services exist, nothing connects, nothing runs.
+    store = await Store.open(tmp_path / "tree.db")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    client = TocsinBot(settings=settings, store=store, clock=SystemClock(), catalogue=default_catalogue())
     for extension in COGS:
         await client.load_extension(extension)
     translator = TocsinTranslator(default_catalogue())
     await client.tree.set_translator(translator)
     yield [await command.get_translated_payload(client.tree, translator) for command in client.tree.get_commands()]
     await client.close()
+    await store.close()
 
 
 def walk(payload: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:

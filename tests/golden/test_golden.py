@@ -16,27 +16,33 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import discord
-from discord.ext import commands
-
-from bot.app import COGS
+from bot.app import COGS, TocsinBot
 from bot.common.i18n import default_catalogue
+from bot.config import Settings
 from bot.exports.use_cases import ExportRequest, export
 from bot.interactions.translator import TocsinTranslator
 from bot.storage.store import Store
+from bot.timers.clock import SystemClock
 from tests.exports.scenarios import EVERYTHING, EXPORT_NOW, GUILD, add_formula_titles, play_scenarios
 
 HERE = Path(__file__).parent
 
 
 async def command_payload() -> bytes:
-    client = commands.Bot(command_prefix="!", intents=discord.Intents.default())
-    for extension in COGS:
-        await client.load_extension(extension)
-    translator = TocsinTranslator(default_catalogue())
-    await client.tree.set_translator(translator)
-    payloads = [await command.get_translated_payload(client.tree, translator) for command in client.tree.get_commands()]
-    await client.close()
+    # A bot that is built but never started: its services exist, nothing connects, nothing runs.
+    with tempfile.TemporaryDirectory() as workdir:
+        store = await Store.open(Path(workdir) / "tree.db")
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        client = TocsinBot(settings=settings, store=store, clock=SystemClock(), catalogue=default_catalogue())
+        for extension in COGS:
+            await client.load_extension(extension)
+        translator = TocsinTranslator(default_catalogue())
+        await client.tree.set_translator(translator)
+        payloads = [
+            await command.get_translated_payload(client.tree, translator) for command in client.tree.get_commands()
+        ]
+        await client.close()
+        await store.close()
     payloads.sort(key=lambda payload: payload["name"])
     return (json.dumps(payloads, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 

@@ -569,7 +569,7 @@ def test_lists_inside_messages_are_worded_in_the_readers_language() -> None:
 def test_long_reports_are_packed_within_discords_embed_limits() -> None:
     import discord
 
-    from cogs.settings import pack
+    from cogs.settings.embeds import pack
 
     lines = tuple(f"<t:1729334400:f> · <@7> · `setup route add` {'x' * 300} → ok {n}" for n in range(100))
     messages = pack([service.Section("Journal d'audit (100 entrées)", lines)], discord.Colour.dark_red())

@@ -1,6 +1,6 @@
 """`/setup` (`/configurer`): admins configure the server. Reads what only Discord knows (channel types, the bot's
-permissions, roles) into plain facts, calls `bot.settings.use_cases.setup`, and answers privately in the admin's
-language.
+permissions, roles) into plain facts (`facts.py`), calls `bot.settings.use_cases.setup`, and answers privately in
+the admin's language.
 
 Discord hides the group from non-admins (`default_permissions`, top level only), but server admins can override
 that, so every subcommand also checks Manage Server in code.
@@ -15,139 +15,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.common import territories
-from bot.common.limits import (
-    AUTOCOMPLETE_CHOICES,
-    CHOICE_NAME,
-    EMBED_DESCRIPTION,
-    EMBED_TITLE,
-    EMBED_TOTAL,
-    EMBEDS_PER_MESSAGE,
-    MESSAGE_CONTENT,
-)
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
 from bot.common.text import truncate
 from bot.interactions.access import require_admin
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
 from bot.settings.use_cases import setup as service
-from bot.settings.use_cases.setup import Actor, ChannelFacts, ChannelKind, Outcome, RoleFacts, Section
+from bot.settings.use_cases.setup import Actor, Outcome, RoleFacts, Section
+from cogs.common.autocomplete import territory_choices
+from cogs.common.options import Option, options
+from cogs.settings.embeds import pack
+from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, role_facts
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
+    from bot.composition import Services
 
-_KINDS: dict[discord.ChannelType, ChannelKind] = {
-    discord.ChannelType.text: "text",
-    discord.ChannelType.news: "news",
-    discord.ChannelType.forum: "forum",
-    discord.ChannelType.voice: "voice",
-    discord.ChannelType.stage_voice: "stage",
-    discord.ChannelType.category: "category",
-    discord.ChannelType.public_thread: "thread",
-    discord.ChannelType.private_thread: "thread",
-    discord.ChannelType.news_thread: "thread",
-}
 AUDIT_PAGE_DEFAULT = 20
-AUDIT_VIEW_TIMEOUT_S = 14 * 60  # the interaction token lives 15 minutes
-
-
-class AnyChannel(app_commands.Transformer):
-    """A channel option whose picker offers `types`, but that hands over whatever channel arrived: autocomplete
-    and channel values are not re-checked by Discord for every client, and a wrong type deserves a sentence
-    naming it rather than a conversion error."""
-
-    def __init__(self, *types: discord.ChannelType) -> None:
-        super().__init__()
-        self._types = list(types)
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return self._types
-
-    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> Any:
-        return value
-
-
-IncidentChannel = app_commands.Transform[
-    app_commands.AppCommandChannel,
-    AnyChannel(discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum),
-]
-MessageChannel = app_commands.Transform[
-    app_commands.AppCommandChannel, AnyChannel(discord.ChannelType.text, discord.ChannelType.news)
-]
-
-
-def channel_facts(guild: discord.Guild | None, channel_id: int, fallback_type: Any = None) -> ChannelFacts:
-    """The channel's type and the bot's permissions there, from the gateway's cache."""
-    channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
-    if channel is None or guild is None or guild.me is None:
-        kind: ChannelKind = _KINDS.get(fallback_type, "other") if fallback_type is not None else "missing"
-        return ChannelFacts(channel_id, kind)
-    perms = channel.permissions_for(guild.me)
-    held = {
-        "view": perms.view_channel,
-        "send": perms.send_messages,
-        "send_in_threads": perms.send_messages_in_threads,
-        "create_public_threads": perms.create_public_threads,
-        "manage_threads": perms.manage_threads,
-        "embed_links": perms.embed_links,
-        "read_history": perms.read_message_history,
-    }
-    tags = tuple(tag.name for tag in channel.available_tags) if isinstance(channel, discord.ForumChannel) else ()
-    return ChannelFacts(
-        id=channel_id,
-        kind=_KINDS.get(channel.type, "other"),
-        name=channel.name,
-        permissions=frozenset(name for name, ok in held.items() if ok),
-        mention_everyone=perms.mention_everyone,
-        tags=tags,
-    )
-
-
-def role_facts(guild: discord.Guild | None, role_id: int) -> RoleFacts:
-    role = guild.get_role(role_id) if guild is not None else None
-    if role is None or guild is None:
-        return RoleFacts(role_id, exists=False)
-    me = guild.me
-    return RoleFacts(
-        id=role.id,
-        name=role.name,
-        mentionable=role.mentionable,
-        is_default=role.is_default(),
-        managed=role.managed,
-        below_bot=me is not None and role < me.top_role,
-    )
-
-
-def pack(sections: Sequence[Section], colour: discord.Colour) -> list[list[discord.Embed]]:
-    """Sections as embeds within Discord's limits: long sections split over several embeds, at most 10 embeds
-    and 6,000 characters per message."""
-    embeds: list[discord.Embed] = []
-    for section in sections:
-        title = truncate(section.title, EMBED_TITLE)
-        chunk: list[str] = []
-        size = 0
-        for line in section.lines:
-            line = truncate(line, EMBED_DESCRIPTION)
-            if chunk and size + len(line) + 1 > EMBED_DESCRIPTION - 200:
-                embeds.append(discord.Embed(title=title, description="\n".join(chunk), colour=colour))
-                chunk, size = [], 0
-            chunk.append(line)
-            size += len(line) + 1
-        embeds.append(discord.Embed(title=title, description="\n".join(chunk) or "—", colour=colour))
-    messages: list[list[discord.Embed]] = [[]]
-    total = 0
-    for embed in embeds:
-        length = len(embed)
-        if messages[-1] and (len(messages[-1]) == EMBEDS_PER_MESSAGE or total + length > EMBED_TOTAL):
-            messages.append([])
-            total = 0
-        messages[-1].append(embed)
-        total += length
-    return messages
 
 
 class Setup(commands.Cog):
@@ -169,8 +53,9 @@ class Setup(commands.Cog):
         parent=setup_group,
     )
 
-    def __init__(self, bot: TocsinBot) -> None:
-        self.bot = bot
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = services.store
 
     # --- helpers ------------------------------------------------------------------------------------------
 
@@ -179,23 +64,20 @@ class Setup(commands.Cog):
         return Actor(
             guild_id=guild_id,
             user_id=interaction.user.id,
-            default_language=self.bot.settings.default_language,
-            default_time_zone=self.bot.settings.time_zone,
+            default_language=self.services.settings.default_language,
+            default_time_zone=self.services.settings.time_zone,
         )
 
     async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
         language = person_language(interaction)
-        lines = [service.word(self.bot.catalogue, language, line) for line in outcome.lines]
+        lines = [service.word(self.services.catalogue, language, line) for line in outcome.lines]
         await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
     async def _replan_nudges(self, actor: Actor) -> None:
         """After the reply: the open incidents' next nudge follows the new cadence or hours now, rather than once
         the nudge planned with the old ones has come."""
-        replan = getattr(self.bot.get_cog("ReminderCog"), "replan", None)
-        if replan is None:
-            return
-        for incident_id in await service.open_incident_ids(self.bot.store, actor):
-            await replan(incident_id)
+        for incident_id in await service.open_incident_ids(self.store, actor):
+            await self.services.timers.replan(incident_id)
 
     async def _send_sections(self, interaction: discord.Interaction[Any], sections: Sequence[Section]) -> None:
         for embeds in pack(sections, discord.Colour.dark_red()):
@@ -212,13 +94,17 @@ class Setup(commands.Cog):
             "cmd.setup.incident_channel.description",
         ),
     )
-    @app_commands.rename(channel=text("channel", "cmd.setup.channel.name"))
-    @app_commands.describe(channel=text("A text channel or a forum channel", "cmd.setup.incident_channel.channel"))
+    @options(
+        channel=Option(
+            text("channel", "cmd.setup.channel.name"),
+            text("A text channel or a forum channel", "cmd.setup.incident_channel.channel"),
+        ),
+    )
     async def incident_channel(self, interaction: discord.Interaction[Any], channel: IncidentChannel) -> None:
         actor = self._actor(interaction)
         facts = channel_facts(interaction.guild, channel.id, channel.type)
         await self._say(
-            interaction, await service.set_incident_channel(self.bot.store, actor, facts, now=self.bot.clock.now())
+            interaction, await service.set_incident_channel(self.store, actor, facts, now=self.services.clock.now())
         )
 
     @setup_group.command(
@@ -227,15 +113,18 @@ class Setup(commands.Cog):
             "The role of the coordinators, who declare and update outages", "cmd.setup.coordinator_role.description"
         ),
     )
-    @app_commands.rename(role=text("role", "cmd.setup.role.name"))
-    @app_commands.describe(role=text("The coordinators' role", "cmd.setup.coordinator_role.role"))
+    @options(
+        role=Option(
+            text("role", "cmd.setup.role.name"), text("The coordinators' role", "cmd.setup.coordinator_role.role")
+        ),
+    )
     async def coordinator_role(self, interaction: discord.Interaction[Any], role: discord.Role) -> None:
         actor = self._actor(interaction)
         facts = role_facts(interaction.guild, role.id) if interaction.guild else RoleFacts(role.id)
         if not facts.exists:
             facts = RoleFacts(role.id, role.name, True, role.mentionable, role.is_default(), role.managed)
         await self._say(
-            interaction, await service.set_coordinator_role(self.bot.store, actor, facts, now=self.bot.clock.now())
+            interaction, await service.set_coordinator_role(self.store, actor, facts, now=self.services.clock.now())
         )
 
     @setup_group.command(
@@ -244,21 +133,29 @@ class Setup(commands.Cog):
             "Where the bot reports problems to coordinators and admins", "cmd.setup.log_channel.description"
         ),
     )
-    @app_commands.rename(channel=text("channel", "cmd.setup.channel.name"))
-    @app_commands.describe(channel=text("A text channel for the bot's log", "cmd.setup.log_channel.channel"))
+    @options(
+        channel=Option(
+            text("channel", "cmd.setup.channel.name"),
+            text("A text channel for the bot's log", "cmd.setup.log_channel.channel"),
+        ),
+    )
     async def log_channel(self, interaction: discord.Interaction[Any], channel: MessageChannel) -> None:
         actor = self._actor(interaction)
         facts = channel_facts(interaction.guild, channel.id, channel.type)
         await self._say(
-            interaction, await service.set_log_channel(self.bot.store, actor, facts, now=self.bot.clock.now())
+            interaction, await service.set_log_channel(self.store, actor, facts, now=self.services.clock.now())
         )
 
     @setup_group.command(
         name=text("language", "cmd.setup.language.name"),
         description=text("The language of the server's public posts", "cmd.setup.language.description"),
     )
-    @app_commands.rename(language=text("language", "cmd.setup.language.language.name"))
-    @app_commands.describe(language=text("French or English", "cmd.setup.language.language"))
+    @options(
+        language=Option(
+            text("language", "cmd.setup.language.language.name"),
+            text("French or English", "cmd.setup.language.language"),
+        ),
+    )
     @app_commands.choices(
         language=[
             app_commands.Choice(name=text("French", "cmd.setup.language.choice.fr"), value="fr"),
@@ -268,18 +165,24 @@ class Setup(commands.Cog):
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
         actor = self._actor(interaction)
         await self._say(
-            interaction, await service.set_language(self.bot.store, actor, language.value, now=self.bot.clock.now())
+            interaction, await service.set_language(self.store, actor, language.value, now=self.services.clock.now())
         )
 
     @setup_group.command(
         name=text("timezone", "cmd.setup.timezone.name"),
         description=text("The time zone typed times are read in", "cmd.setup.timezone.description"),
     )
-    @app_commands.rename(zone=text("zone", "cmd.setup.timezone.zone.name"))
-    @app_commands.describe(zone=text("An IANA name, e.g. Europe/Paris", "cmd.setup.timezone.zone"))
+    @options(
+        zone=Option(
+            text("zone", "cmd.setup.timezone.zone.name"),
+            text("An IANA name, e.g. Europe/Paris", "cmd.setup.timezone.zone"),
+        ),
+    )
     async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
         actor = self._actor(interaction)
-        await self._say(interaction, await service.set_time_zone(self.bot.store, actor, zone, now=self.bot.clock.now()))
+        await self._say(
+            interaction, await service.set_time_zone(self.store, actor, zone, now=self.services.clock.now())
+        )
 
     @timezone.autocomplete("zone")
     async def _zone_choices(
@@ -291,17 +194,22 @@ class Setup(commands.Cog):
         name=text("hours", "cmd.setup.hours.name"),
         description=text("Working hours: when non-critical reminders may be sent", "cmd.setup.hours.description"),
     )
-    @app_commands.rename(
-        start=text("start", "cmd.setup.hours.start.name"),
-        end=text("end", "cmd.setup.hours.end.name"),
-        days=text("days", "cmd.setup.hours.days.name"),
-        holidays=text("holidays", "cmd.setup.hours.holidays.name"),
-    )
-    @app_commands.describe(
-        start=text('Start of the working day, e.g. "09:00"', "cmd.setup.hours.start"),
-        end=text('End of the working day, e.g. "19:00"', "cmd.setup.hours.end"),
-        days=text('Working days, e.g. "mon-fri" or "mon,tue,thu"', "cmd.setup.hours.days"),
-        holidays=text('Country whose public holidays are days off, e.g. "FR", or "none"', "cmd.setup.hours.holidays"),
+    @options(
+        start=Option(
+            text("start", "cmd.setup.hours.start.name"),
+            text('Start of the working day, e.g. "09:00"', "cmd.setup.hours.start"),
+        ),
+        end=Option(
+            text("end", "cmd.setup.hours.end.name"), text('End of the working day, e.g. "19:00"', "cmd.setup.hours.end")
+        ),
+        days=Option(
+            text("days", "cmd.setup.hours.days.name"),
+            text('Working days, e.g. "mon-fri" or "mon,tue,thu"', "cmd.setup.hours.days"),
+        ),
+        holidays=Option(
+            text("holidays", "cmd.setup.hours.holidays.name"),
+            text('Country whose public holidays are days off, e.g. "FR", or "none"', "cmd.setup.hours.holidays"),
+        ),
     )
     async def hours(
         self,
@@ -313,7 +221,7 @@ class Setup(commands.Cog):
     ) -> None:
         actor = self._actor(interaction)
         outcome = await service.set_hours(
-            self.bot.store, actor, start=start, end=end, days=days, holidays_country=holidays, now=self.bot.clock.now()
+            self.store, actor, start=start, end=end, days=days, holidays_country=holidays, now=self.services.clock.now()
         )
         await self._say(interaction, outcome)
         await self._replan_nudges(actor)
@@ -327,7 +235,7 @@ class Setup(commands.Cog):
         choices = []
         for code in service.suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
             if code == service.NO_HOLIDAYS_VALUE:
-                label = self.bot.catalogue.render(language, "setup.holidays.none_choice")
+                label = self.services.catalogue.render(language, "setup.holidays.none_choice")
             else:
                 label = f"{code} — {names.get(code, code)}"
             choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
@@ -340,15 +248,19 @@ class Setup(commands.Cog):
             "cmd.setup.cadence.description",
         ),
     )
-    @app_commands.rename(
-        critical=text("critical", "cmd.setup.cadence.critical.name"),
-        major=text("major", "cmd.setup.cadence.major.name"),
-        minor=text("minor", "cmd.setup.cadence.minor.name"),
-    )
-    @app_commands.describe(
-        critical=text('Critical incidents, e.g. "1 h" or "30 min" (15 min to 7 d)', "cmd.setup.cadence.critical"),
-        major=text('Major incidents, e.g. "4 h" or "2h30" (15 min to 7 d)', "cmd.setup.cadence.major"),
-        minor=text('Minor incidents, e.g. "1 d" or "12 h" (15 min to 7 d)', "cmd.setup.cadence.minor"),
+    @options(
+        critical=Option(
+            text("critical", "cmd.setup.cadence.critical.name"),
+            text('Critical incidents, e.g. "1 h" or "30 min" (15 min to 7 d)', "cmd.setup.cadence.critical"),
+        ),
+        major=Option(
+            text("major", "cmd.setup.cadence.major.name"),
+            text('Major incidents, e.g. "4 h" or "2h30" (15 min to 7 d)', "cmd.setup.cadence.major"),
+        ),
+        minor=Option(
+            text("minor", "cmd.setup.cadence.minor.name"),
+            text('Minor incidents, e.g. "1 d" or "12 h" (15 min to 7 d)', "cmd.setup.cadence.minor"),
+        ),
     )
     async def cadence(
         self,
@@ -359,7 +271,7 @@ class Setup(commands.Cog):
     ) -> None:
         actor = self._actor(interaction)
         outcome = await service.set_cadence(
-            self.bot.store, actor, critical=critical, major=major, minor=minor, now=self.bot.clock.now()
+            self.store, actor, critical=critical, major=major, minor=minor, now=self.services.clock.now()
         )
         await self._say(interaction, outcome)
         await self._replan_nudges(actor)
@@ -370,14 +282,18 @@ class Setup(commands.Cog):
             "Hours after resolution before an incident's thread is archived", "cmd.setup.archive_delay.description"
         ),
     )
-    @app_commands.rename(hours=text("hours", "cmd.setup.archive_delay.hours.name"))
-    @app_commands.describe(hours=text("From 0 (at once) to 168 (a week)", "cmd.setup.archive_delay.hours"))
+    @options(
+        hours=Option(
+            text("hours", "cmd.setup.archive_delay.hours.name"),
+            text("From 0 (at once) to 168 (a week)", "cmd.setup.archive_delay.hours"),
+        ),
+    )
     async def archive_delay(
         self, interaction: discord.Interaction[Any], hours: app_commands.Range[int, 0, service.MAX_ARCHIVE_HOURS]
     ) -> None:
         actor = self._actor(interaction)
         await self._say(
-            interaction, await service.set_archive_delay(self.bot.store, actor, hours, now=self.bot.clock.now())
+            interaction, await service.set_archive_delay(self.store, actor, hours, now=self.services.clock.now())
         )
 
     @setup_group.command(
@@ -386,15 +302,19 @@ class Setup(commands.Cog):
             "How many members may follow one incident by direct message (0: none)", "cmd.setup.dm_limit.description"
         ),
     )
-    @app_commands.rename(count=text("count", "cmd.setup.dm_limit.count.name"))
-    @app_commands.describe(
-        count=text("From 0 (no direct messages on this server) to 500; 50 by default", "cmd.setup.dm_limit.count")
+    @options(
+        count=Option(
+            text("count", "cmd.setup.dm_limit.count.name"),
+            text("From 0 (no direct messages on this server) to 500; 50 by default", "cmd.setup.dm_limit.count"),
+        ),
     )
     async def dm_limit(
         self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 0, service.MAX_DM_CAP]
     ) -> None:
         actor = self._actor(interaction)
-        await self._say(interaction, await service.set_dm_limit(self.bot.store, actor, count, now=self.bot.clock.now()))
+        await self._say(
+            interaction, await service.set_dm_limit(self.store, actor, count, now=self.services.clock.now())
+        )
 
     # --- sectors ------------------------------------------------------------------------------------------
 
@@ -402,21 +322,31 @@ class Setup(commands.Cog):
         name=text("add", "cmd.setup.sector.add.name"),
         description=text("Add a sector to the server's list", "cmd.setup.sector.add.description"),
     )
-    @app_commands.rename(name=text("name", "cmd.setup.sector.name_option.name"))
-    @app_commands.describe(name=text('The sector\'s name, e.g. "pharmacie"', "cmd.setup.sector.add.name_option"))
+    @options(
+        name=Option(
+            text("name", "cmd.setup.sector.name_option.name"),
+            text('The sector\'s name, e.g. "pharmacie"', "cmd.setup.sector.add.name_option"),
+        ),
+    )
     async def sector_add(self, interaction: discord.Interaction[Any], name: str) -> None:
         actor = self._actor(interaction)
-        await self._say(interaction, await service.add_sector(self.bot.store, actor, name, now=self.bot.clock.now()))
+        await self._say(interaction, await service.add_sector(self.store, actor, name, now=self.services.clock.now()))
 
     @sector_group.command(
         name=text("remove", "cmd.setup.sector.remove.name"),
         description=text("Remove a sector no route uses", "cmd.setup.sector.remove.description"),
     )
-    @app_commands.rename(name=text("name", "cmd.setup.sector.name_option.name"))
-    @app_commands.describe(name=text("The sector to remove", "cmd.setup.sector.remove.name_option"))
+    @options(
+        name=Option(
+            text("name", "cmd.setup.sector.name_option.name"),
+            text("The sector to remove", "cmd.setup.sector.remove.name_option"),
+        ),
+    )
     async def sector_remove(self, interaction: discord.Interaction[Any], name: str) -> None:
         actor = self._actor(interaction)
-        await self._say(interaction, await service.remove_sector(self.bot.store, actor, name, now=self.bot.clock.now()))
+        await self._say(
+            interaction, await service.remove_sector(self.store, actor, name, now=self.services.clock.now())
+        )
 
     @sector_remove.autocomplete("name")
     async def _sector_remove_choices(
@@ -431,9 +361,12 @@ class Setup(commands.Cog):
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             return []
         actor = Actor(
-            interaction.guild_id, interaction.user.id, self.bot.settings.default_language, self.bot.settings.time_zone
+            interaction.guild_id,
+            interaction.user.id,
+            self.services.settings.default_language,
+            self.services.settings.time_zone,
         )
-        sectors = await service.sector_names(self.bot.store, actor)
+        sectors = await service.sector_names(self.store, actor)
         return [
             app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
             for name, key in service.suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
@@ -447,17 +380,23 @@ class Setup(commands.Cog):
             "Announce incidents of a territory and/or a sector in a channel", "cmd.setup.route.add.description"
         ),
     )
-    @app_commands.rename(
-        channel=text("channel", "cmd.setup.channel.name"),
-        territory=text("territory", "cmd.setup.route.territory.name"),
-        sector=text("sector", "cmd.setup.route.sector.name"),
-        role=text("role", "cmd.setup.role.name"),
-    )
-    @app_commands.describe(
-        channel=text("The channel that gets the announcements", "cmd.setup.route.add.channel"),
-        territory=text('A region, a département or France, e.g. "Bretagne" or "29"', "cmd.setup.route.add.territory"),
-        sector=text("Only incidents of this sector", "cmd.setup.route.add.sector"),
-        role=text("A role to mention in the channel's announcements", "cmd.setup.route.add.role"),
+    @options(
+        channel=Option(
+            text("channel", "cmd.setup.channel.name"),
+            text("The channel that gets the announcements", "cmd.setup.route.add.channel"),
+        ),
+        territory=Option(
+            text("territory", "cmd.setup.route.territory.name"),
+            text('A region, a département or France, e.g. "Bretagne" or "29"', "cmd.setup.route.add.territory"),
+        ),
+        sector=Option(
+            text("sector", "cmd.setup.route.sector.name"),
+            text("Only incidents of this sector", "cmd.setup.route.add.sector"),
+        ),
+        role=Option(
+            text("role", "cmd.setup.role.name"),
+            text("A role to mention in the channel's announcements", "cmd.setup.route.add.role"),
+        ),
     )
     async def route_add(
         self,
@@ -476,13 +415,13 @@ class Setup(commands.Cog):
             if not role_info.exists:
                 role_info = RoleFacts(role.id, role.name, True, role.mentionable, role.is_default(), role.managed)
         outcome = await service.add_route(
-            self.bot.store,
+            self.store,
             actor,
             channel=facts,
             territory=territory,
             sector=sector,
             role=role_info,
-            now=self.bot.clock.now(),
+            now=self.services.clock.now(),
         )
         await self._say(interaction, outcome)
 
@@ -490,11 +429,7 @@ class Setup(commands.Cog):
     async def _territory_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        language = person_language(interaction)
-        return [
-            app_commands.Choice(name=truncate(territories.label(t, language), CHOICE_NAME), value=t.ref)
-            for t in territories.suggest(current, AUTOCOMPLETE_CHOICES)
-        ]
+        return territory_choices(current, person_language(interaction))
 
     @route_add.autocomplete("sector")
     async def _route_sector_choices(
@@ -506,11 +441,17 @@ class Setup(commands.Cog):
         name=text("remove", "cmd.setup.route.remove.name"),
         description=text("Stop announcing in a channel through one route", "cmd.setup.route.remove.description"),
     )
-    @app_commands.rename(route=text("route", "cmd.setup.route.remove.route.name"))
-    @app_commands.describe(route=text("The route to remove", "cmd.setup.route.remove.route"))
+    @options(
+        route=Option(
+            text("route", "cmd.setup.route.remove.route.name"),
+            text("The route to remove", "cmd.setup.route.remove.route"),
+        ),
+    )
     async def route_remove(self, interaction: discord.Interaction[Any], route: str) -> None:
         actor = self._actor(interaction)
-        await self._say(interaction, await service.remove_route(self.bot.store, actor, route, now=self.bot.clock.now()))
+        await self._say(
+            interaction, await service.remove_route(self.store, actor, route, now=self.services.clock.now())
+        )
 
     @route_remove.autocomplete("route")
     async def _route_choices(
@@ -519,9 +460,12 @@ class Setup(commands.Cog):
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             return []
         actor = Actor(
-            interaction.guild_id, interaction.user.id, self.bot.settings.default_language, self.bot.settings.time_zone
+            interaction.guild_id,
+            interaction.user.id,
+            self.services.settings.default_language,
+            self.services.settings.time_zone,
         )
-        view = await service.load_view(self.bot.store, actor)
+        view = await service.load_view(self.store, actor)
         language = person_language(interaction)
         guild = interaction.guild
         query = current.strip().casefold()
@@ -547,8 +491,8 @@ class Setup(commands.Cog):
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        view = await service.load_view(self.bot.store, actor)
-        sections = service.show_sections(view, self.bot.catalogue, person_language(interaction))
+        view = await service.load_view(self.store, actor)
+        sections = service.show_sections(view, self.services.catalogue, person_language(interaction))
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
@@ -559,12 +503,12 @@ class Setup(commands.Cog):
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
-        view = await service.load_view(self.bot.store, actor)
+        view = await service.load_view(self.store, actor)
         channels = {cid: channel_facts(guild, cid) for cid in service.configured_channel_ids(view)}
         role_ids = set(service.configured_role_ids(view)) | ({r.id for r in guild.roles} if guild else set())
         roles = {rid: role_facts(guild, rid) for rid in role_ids}
         me = guild.me if guild is not None else None
-        failed = await service.failures_since(self.bot.store, actor.guild_id, now=self.bot.clock.now())
+        failed = await service.failures_since(self.store, actor.guild_id, now=self.services.clock.now())
         report = service.build_check(
             view,
             channels,
@@ -573,19 +517,20 @@ class Setup(commands.Cog):
             failed=failed,
         )
         await self._send_sections(
-            interaction, service.check_sections(report, self.bot.catalogue, person_language(interaction))
+            interaction, service.check_sections(report, self.services.catalogue, person_language(interaction))
         )
 
     @setup_group.command(
         name=text("audit", "cmd.setup.audit.name"),
         description=text("The latest entries of the audit log", "cmd.setup.audit.description"),
     )
-    @app_commands.rename(
-        member=text("member", "cmd.setup.audit.member.name"), limit=text("limit", "cmd.setup.audit.limit.name")
-    )
-    @app_commands.describe(
-        member=text("Only what this member did", "cmd.setup.audit.member"),
-        limit=text("How many entries (1 to 100)", "cmd.setup.audit.limit"),
+    @options(
+        member=Option(
+            text("member", "cmd.setup.audit.member.name"), text("Only what this member did", "cmd.setup.audit.member")
+        ),
+        limit=Option(
+            text("limit", "cmd.setup.audit.limit.name"), text("How many entries (1 to 100)", "cmd.setup.audit.limit")
+        ),
     )
     async def audit(
         self,
@@ -595,13 +540,13 @@ class Setup(commands.Cog):
     ) -> None:
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        entries = await service.audit_page(self.bot.store, actor, member_id=member.id if member else None, limit=limit)
+        entries = await service.audit_page(self.store, actor, member_id=member.id if member else None, limit=limit)
         language = person_language(interaction)
-        catalogue = self.bot.catalogue
+        catalogue = self.services.catalogue
         lines = service.audit_lines(entries, catalogue, language) or [catalogue.render(language, "setup.audit.empty")]
         title = catalogue.render(language, "setup.audit.title", count=len(entries))
         await self._send_sections(interaction, [Section(title, tuple(lines))])
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(Setup(bot))
+    await bot.add_cog(Setup(bot.services))

@@ -1,0 +1,90 @@
+"""The composition root: every service of the bot, built once at start from the settings, the store, the clock,
+the catalogue and the outbox, then handed to the cogs through their constructors and to the timers.
+
+No cog builds a service or looks another cog up: what a cog needs is a field of `Services`. The use cases that
+are plain functions over the store (settings, exports, about) need nothing built: the cogs call them with the
+`store`, the `clock` and the server defaults of the `settings` found here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+from bot.common.i18n import Catalogue
+from bot.config import Settings
+from bot.delivery.transport import DiscordTransport
+from bot.delivery.worker import OutboxWorker
+from bot.following.use_cases import Following
+from bot.incidents.use_cases.lifecycle import Lifecycle, ServerDefaults
+from bot.reminders.use_cases.nudging import Nudging
+from bot.reminders.use_cases.reminders import Reminders
+from bot.storage.store import Store
+from bot.timers.clock import Clock
+from bot.timers.registry import Timers
+from bot.timers.scheduler import Scheduler
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock
+    catalogue: Catalogue
+    outbox: OutboxWorker
+    scheduler: Scheduler
+    timers: Timers
+    lifecycle: Lifecycle
+    following: Following
+    reminders: Reminders
+    nudging: Nudging
+    started_at: datetime
+
+
+def forum_tags(client: discord.Client, channel_id: int) -> Mapping[str, int] | None:
+    """The incident channel's tags by name if it is a forum, None for a text channel (or unknown)."""
+    channel = client.get_channel(channel_id)
+    if isinstance(channel, discord.ForumChannel):
+        return {tag.name: tag.id for tag in channel.available_tags}
+    return None
+
+
+def build_services(
+    *, settings: Settings, store: Store, clock: Clock, catalogue: Catalogue, client: discord.Client
+) -> Services:
+    """`client` is the bot: the outbox talks to Discord through it, and the lifecycle reads forum tags from its
+    cache. Nothing here touches the store, the network or the scheduler: they start with the bot."""
+    language, zone = settings.default_language, settings.time_zone
+    scheduler = Scheduler(clock)
+    outbox = OutboxWorker(
+        store,
+        DiscordTransport(client),
+        clock,
+        global_rate=settings.outbox_rate_per_s,
+        dm_rate_per_s=settings.dm_rate_per_s,
+    )
+    lifecycle = Lifecycle(
+        store,
+        ServerDefaults(language=language, time_zone=zone),
+        forum_tags=functools.partial(forum_tags, client),
+    )
+    reminders = Reminders(store, catalogue, default_language=language, default_time_zone=zone)
+    nudging = Nudging(store, catalogue, default_language=language, default_time_zone=zone)
+    return Services(
+        settings=settings,
+        store=store,
+        clock=clock,
+        catalogue=catalogue,
+        outbox=outbox,
+        scheduler=scheduler,
+        timers=Timers(scheduler, clock, outbox, lifecycle=lifecycle, reminders=reminders, nudging=nudging),
+        lifecycle=lifecycle,
+        following=Following(store, default_language=language, default_time_zone=zone),
+        reminders=reminders,
+        nudging=nudging,
+        started_at=clock.now(),
+    )

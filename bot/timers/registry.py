@@ -1,0 +1,143 @@
+"""Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
+incident (its next nudge) and per resolved incident whose thread is still to archive.
+
+The bot starts the timers once its scheduler runs, whichever cogs loaded: a cog that fails to load cannot stop a
+reminder, a nudge or an archive. The database is the truth; a job only wakes a use case at the time the use case
+returned, and the pending rows are registered again at every start. A feature that adds a timer adds its
+registration to `Timers.start` and its scheduling methods here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.reminders.use_cases.nudging import Nudging
+from bot.reminders.use_cases.reminders import Reminders
+from bot.timers.clock import Clock
+from bot.timers.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+class Outbox(Protocol):
+    def wake(self) -> None:
+        """New rows were committed: the sender should look for them now."""
+
+
+class Timers:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        clock: Clock,
+        outbox: Outbox,
+        *,
+        lifecycle: Lifecycle,
+        reminders: Reminders,
+        nudging: Nudging,
+    ) -> None:
+        self._scheduler = scheduler
+        self._clock = clock
+        self._outbox = outbox
+        self._lifecycle = lifecycle
+        self._reminders = reminders
+        self._nudging = nudging
+        self.startup: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Once the scheduler runs: every committed change of an incident replans its nudges, and the pending
+        rows are registered in the background (the bot must not wait for thousands of rows to connect)."""
+        if self.startup is not None:
+            return
+        self._lifecycle.after_commit.append(self.replan)
+        self.startup = asyncio.create_task(self._register_pending(), name="tocsin-timers-startup")
+
+    async def stop(self) -> None:
+        if self.startup is not None and not self.startup.done():
+            self.startup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.startup
+
+    async def _register_pending(self) -> None:
+        # Each kind on its own: one that cannot be read does not keep the others from their times.
+        registrations: tuple[tuple[str, Callable[[], Awaitable[None]]], ...] = (
+            ("reminders", self._register_reminders),
+            ("nudges", self._register_nudges),
+            ("archives", self._register_archives),
+        )
+        for kind, register in registrations:
+            try:
+                await register()
+            except Exception:
+                log.exception("could not register the pending %s at start-up", kind)
+
+    async def _register_reminders(self) -> None:
+        for reminder_id, due_at in await self._reminders.recover():
+            self.schedule_reminder(reminder_id, due_at)
+
+    async def _register_nudges(self) -> None:
+        for incident_id in await self._nudging.open_incidents():
+            await self.replan(incident_id)
+
+    async def _register_archives(self) -> None:
+        for guild_id, number, when in await self._lifecycle.archive_times():
+            self._schedule_archive(guild_id, number, when)
+
+    # -- reminders --
+
+    def schedule_reminder(self, reminder_id: int, when: datetime) -> None:
+        async def fire() -> None:
+            now = self._clock.now()
+            # APScheduler may wake a hair early by the clock's reading; never claim before the due time.
+            if await self._reminders.fire(
+                reminder_id, now=max(now, when) if when - now < timedelta(seconds=1) else now
+            ):
+                self._outbox.wake()
+
+        self._scheduler.schedule(f"reminder:{reminder_id}", when, fire)
+
+    def cancel_reminder(self, reminder_id: int) -> None:
+        self._scheduler.cancel(f"reminder:{reminder_id}")
+
+    # -- nudges --
+
+    async def replan(self, incident_id: int) -> None:
+        """Sends the incident's due nudges, if any, and points its one job at the next."""
+        try:
+            due = await self._nudging.tick(incident_id, self._clock.now())
+        except Exception:
+            log.exception("nudges of incident %s could not be planned", incident_id)
+            return
+        self._outbox.wake()
+        job = f"nudge:{incident_id}"
+        if due is None:
+            self._scheduler.cancel(job)
+            return
+
+        async def wake() -> None:
+            await self.replan(incident_id)
+
+        self._scheduler.schedule(job, due, wake)
+
+    # -- archive delays of resolved incidents --
+
+    async def archive_when_due(self, guild_id: int, number: int) -> None:
+        """After a resolution: the thread is archived once the server's archive delay has passed."""
+        when = await self._lifecycle.archive_time(guild_id, number)
+        if when is not None:
+            self._schedule_archive(guild_id, number, when)
+
+    def cancel_archive(self, guild_id: int, number: int) -> None:
+        self._scheduler.cancel(f"archive:{guild_id}:{number}")
+
+    def _schedule_archive(self, guild_id: int, number: int, when: datetime) -> None:
+        async def archive() -> None:
+            if await self._lifecycle.archive_due(guild_id, number, now=self._clock.now()):
+                self._outbox.wake()
+
+        self._scheduler.schedule(f"archive:{guild_id}:{number}", when, archive)

@@ -1,0 +1,77 @@
+"""Suggestions that several commands offer: the same incidents, territories and sectors, in the same words,
+wherever an option names one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.common import territories
+from bot.common.i18n import Catalogue, Language
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
+from bot.common.text import name_key, truncate
+from bot.incidents.presentation.status_message import STATUS_KEYS
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.interactions.replies import person_language
+
+
+def choice(name: str, value: str) -> app_commands.Choice[str] | None:
+    """A suggestion Discord accepts, or None for a value it would refuse."""
+    if len(value) > CHOICE_VALUE or not value.strip():
+        return None
+    return app_commands.Choice(name=truncate(name, CHOICE_NAME) or value[:CHOICE_NAME], value=value)
+
+
+def first(items: list[app_commands.Choice[str] | None]) -> list[app_commands.Choice[str]]:
+    """As many suggestions as Discord shows, dropping those it would refuse."""
+    return [c for c in items if c is not None][:AUTOCOMPLETE_CHOICES]
+
+
+def heading_plain(number: int, title: str) -> str:
+    return f"#{number} · {title}"
+
+
+async def incident_choices(
+    lifecycle: Lifecycle, catalogue: Catalogue, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """The server's incidents matching what is typed, each with its status, valued by its number."""
+    if interaction.guild_id is None:
+        return []
+    language = person_language(interaction)
+    found = await lifecycle.search(interaction.guild_id, current)
+    return first(
+        [
+            choice(
+                f"{heading_plain(item.number, item.title)} — {catalogue.render(language, STATUS_KEYS[item.status])}",
+                str(item.number),
+            )
+            for item in found
+        ]
+    )
+
+
+def territory_choices(typing: str, language: Language, before: str = "") -> list[app_commands.Choice[str]]:
+    """Territories matching `typing`; `before` is what a comma-separated list already holds, kept in front."""
+    return first(
+        [
+            choice(truncate(before + territories.label(t, language), CHOICE_NAME), before + t.ref)
+            for t in territories.suggest(typing)
+        ]
+    )
+
+
+def matching(names: list[str], current: str) -> list[str]:
+    """Names starting with what is typed, then names containing it (without case or accents)."""
+    wanted = name_key(current)
+    starting = [n for n in names if name_key(n).startswith(wanted)]
+    return starting + [n for n in names if wanted in name_key(n) and n not in starting]
+
+
+async def sector_choices(
+    lifecycle: Lifecycle, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    return first([choice(s, s) for s in matching(await lifecycle.sectors(interaction.guild_id), current)])

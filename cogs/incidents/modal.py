@@ -1,0 +1,95 @@
+"""The declaration form: the essentials of a declaration, when `/outage declare` is run without options."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.common.i18n import Language
+from bot.common.limits import MODAL_TITLE, TextField
+from bot.common.text import name_key, truncate
+from bot.incidents.rules.model import Severity
+from bot.incidents.use_cases.lifecycle import DeclareInput, OutageError
+
+if TYPE_CHECKING:
+    from cogs.incidents.outage import Outage
+
+# The words a modal's severity field accepts (no choices in a modal text input).
+SEVERITY_WORDS = {
+    "critique": Severity.CRITICAL,
+    "critical": Severity.CRITICAL,
+    "majeure": Severity.MAJOR,
+    "majeur": Severity.MAJOR,
+    "major": Severity.MAJOR,
+    "mineure": Severity.MINOR,
+    "mineur": Severity.MINOR,
+    "minor": Severity.MINOR,
+}
+
+
+class DeclareModal(discord.ui.Modal):
+    """Opened by `/outage declare` without options; submitting it declares (`Outage.run_declare`)."""
+
+    def __init__(self, cog: Outage, language: Language) -> None:
+        word = cog.word
+        super().__init__(title=truncate(word(language, "outage.modal.title"), MODAL_TITLE), timeout=900)
+        self.cog = cog
+        self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "outage.modal.field.title"),
+            custom_id="title",
+            max_length=TextField.TITLE.limit,
+            placeholder=word(language, "outage.modal.placeholder.title"),
+        )
+        self.sector_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "outage.modal.field.sector"),
+            custom_id="sector",
+            max_length=TextField.SECTOR.limit,
+            placeholder=word(language, "outage.modal.placeholder.sector"),
+        )
+        self.territories_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "outage.modal.field.territories"),
+            custom_id="territories",
+            max_length=1000,
+            placeholder=word(language, "outage.modal.placeholder.territories"),
+        )
+        self.severity_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "outage.modal.field.severity"),
+            custom_id="severity",
+            max_length=20,
+            placeholder=word(language, "outage.modal.placeholder.severity"),
+        )
+        self.started_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "outage.modal.field.started"),
+            custom_id="started",
+            max_length=100,
+            required=False,
+            placeholder=word(language, "outage.modal.placeholder.started"),
+        )
+        for item in (
+            self.title_input,
+            self.sector_input,
+            self.territories_input,
+            self.severity_input,
+            self.started_input,
+        ):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        typed_severity = name_key(self.severity_input.value)
+        severity = SEVERITY_WORDS.get(typed_severity)
+        if severity is None:
+            raise OutageError("outage.error.severity_unknown", text=self.severity_input.value.strip()[:30])
+        typed = DeclareInput(
+            title=self.title_input.value,
+            sector=self.sector_input.value,
+            territories=self.territories_input.value,
+            severity=severity,
+            started=self.started_input.value or None,
+        )
+        await self.cog.run_declare(interaction, typed)
+
+    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await self.cog.bot.report_error(interaction, error)

@@ -1,0 +1,100 @@
+"""How `/outage` words its results in the private reply to whoever acted, in their language: the declaration,
+every change, the list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.common.i18n import Catalogue, Language
+from bot.common.text import safe_text, truncate
+from bot.incidents.presentation.status_message import SEVERITY_KEYS, STATUS_KEYS, discord_time, thread_url
+from bot.incidents.use_cases.lifecycle import ChangeResult, DeclareResult, ListResult
+
+
+def thread_mention(guild_id: int, thread_id: int | None, channel_id: int | None) -> str:
+    if thread_id is not None:
+        return thread_url(guild_id, thread_id)
+    return f"<#{channel_id}>" if channel_id else "—"
+
+
+def _channels(catalogue: Catalogue, language: Language, channel_ids: tuple[int, ...]) -> str:
+    if not channel_ids:
+        return catalogue.render(language, "outage.reply.none")
+    return ", ".join(f"<#{c}>" for c in channel_ids)
+
+
+def _time_and_distance(when: datetime) -> str:
+    return f"{discord_time(when, 'F')} ({discord_time(when, 'R')})"
+
+
+def declared_text(catalogue: Catalogue, language: Language, result: DeclareResult, link: str) -> str:
+    word = catalogue.render
+    lines = [
+        word(language, "outage.reply.declared", number=result.number, title=safe_text(result.title), link=link),
+        word(language, "outage.reply.started", time=discord_time(result.started_at, "F")),
+    ]
+    if result.eta is not None:
+        lines.append(word(language, "outage.reply.eta", time=_time_and_distance(result.eta)))
+    if result.channels:
+        channels = _channels(catalogue, language, result.channels)
+        lines.append(word(language, "outage.reply.announced_in", channels=channels))
+    else:
+        lines.append(word(language, "outage.reply.no_channel"))
+    if result.replayed:
+        lines.append(word(language, "outage.reply.already_done"))
+    return "\n".join(lines)
+
+
+def changed_text(
+    catalogue: Catalogue, language: Language, message_id: str, result: ChangeResult, *, guild_id: int
+) -> str:
+    word = catalogue.render
+    lines = [
+        word(
+            language,
+            message_id,
+            number=result.number,
+            title=safe_text(result.title),
+            status=word(language, STATUS_KEYS[result.status]),
+            link=thread_mention(guild_id, result.thread_id, None),
+        )
+    ]
+    if result.eta is not None and result.status.is_open:
+        lines.append(word(language, "outage.reply.eta", time=_time_and_distance(result.eta)))
+    if result.next_update_at is not None:
+        lines.append(word(language, "outage.reply.next_update", time=_time_and_distance(result.next_update_at)))
+    for key, channel_ids in (
+        ("outage.reply.news_in", result.news_channels),
+        ("outage.reply.added_channels", result.added_channels),
+        ("outage.reply.removed_channels", result.removed_channels),
+    ):
+        if channel_ids:
+            lines.append(word(language, key, channels=_channels(catalogue, language, channel_ids)))
+    if result.replayed:
+        lines.append(word(language, "outage.reply.already_done"))
+    return "\n".join(lines)
+
+
+def list_embed(catalogue: Catalogue, language: Language, found: ListResult) -> discord.Embed:
+    word = catalogue.render
+    lines = [
+        word(
+            language,
+            "outage.list.line",
+            number=item.number,
+            title=safe_text(item.title),
+            status=word(language, STATUS_KEYS[item.status]),
+            severity=word(language, SEVERITY_KEYS[item.severity]),
+            started=discord_time(item.started_at, "f"),
+        )
+        for item in found.incidents
+    ]
+    if found.more:
+        lines.append(word(language, "outage.list.more", count=len(found.incidents)))
+    return discord.Embed(
+        title=word(language, "outage.list.title"),
+        description=truncate("\n".join(lines), 4096),
+        colour=discord.Colour.dark_red(),
+    )
