@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
@@ -24,10 +23,11 @@ from bot.interactions.access import require_admin
 from bot.interactions.replies import person_language
 from bot.interactions.translator import text
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
+from cogs.common.cog import FeatureCog
+from cogs.common.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
-    from bot.composition import Services
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,7 @@ async def send_files(
         )
 
 
-class Export(commands.Cog):
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def word(self, language: Language, message_id: str, **args: Any) -> str:
-        return self.services.catalogue.render(language, message_id, **args)
-
+class Export(FeatureCog):
     @app_commands.command(
         name=text("export", "cmd.export.name"),
         description=text(
@@ -89,26 +83,34 @@ class Export(commands.Cog):
     @app_commands.guild_only()
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.rename(
-        period=text("period", "cmd.export.opt.period.name"),
-        file_format=text("format", "cmd.export.opt.format.name"),
-        status=text("status", "cmd.export.opt.status.name"),
-        territory=text("territory", "cmd.export.opt.territory.name"),
-        sector=text("sector", "cmd.export.opt.sector.name"),
-        organisation=text("organisation", "cmd.export.opt.organisation.name"),
-        severity=text("severity", "cmd.export.opt.severity.name"),
-    )
-    @app_commands.describe(
-        period=text(
-            'Which period: "October 2024", "since Monday", "last 30 days", "from 01/10 to 15/10"',
-            "cmd.export.opt.period",
+    @options(
+        period=Option(
+            text("period", "cmd.export.opt.period.name"),
+            text(
+                'Which period: "October 2024", "since Monday", "last 30 days", "from 01/10 to 15/10"',
+                "cmd.export.opt.period",
+            ),
         ),
-        file_format=text("The file format (zipped CSV by default)", "cmd.export.opt.format"),
-        status=text("Only outages with this status (all by default)", "cmd.export.opt.status"),
-        territory=text("Only outages concerning this territory", "cmd.export.opt.territory"),
-        sector=text("Only this sector", "cmd.export.opt.sector"),
-        organisation=text("Only organisations whose name contains these words", "cmd.export.opt.organisation"),
-        severity=text("Only this severity", "cmd.export.opt.severity"),
+        file_format=Option(
+            text("format", "cmd.export.opt.format.name"),
+            text("The file format (zipped CSV by default)", "cmd.export.opt.format"),
+        ),
+        status=Option(
+            text("status", "cmd.export.opt.status.name"),
+            text("Only outages with this status (all by default)", "cmd.export.opt.status"),
+        ),
+        territory=Option(
+            text("territory", "cmd.export.opt.territory.name"),
+            text("Only outages concerning this territory", "cmd.export.opt.territory"),
+        ),
+        sector=Option(text("sector", "cmd.export.opt.sector.name"), text("Only this sector", "cmd.export.opt.sector")),
+        organisation=Option(
+            text("organisation", "cmd.export.opt.organisation.name"),
+            text("Only organisations whose name contains these words", "cmd.export.opt.organisation"),
+        ),
+        severity=Option(
+            text("severity", "cmd.export.opt.severity.name"), text("Only this severity", "cmd.export.opt.severity")
+        ),
     )
     @app_commands.choices(file_format=FORMAT_CHOICES, status=LIST_STATUS_CHOICES, severity=SEVERITY_CHOICES)
     async def export(
@@ -200,4 +202,4 @@ class Export(commands.Cog):
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(Export(bot.services))
+    await bot.add_cog(Export(bot, bot.services))

@@ -5,12 +5,10 @@ shows a private reply to its owner: a custom id can be replayed."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.common import territories as territory_data
 from bot.common.i18n import Language
@@ -19,10 +17,12 @@ from bot.following.use_cases import FollowLine, IncidentFollow, Member
 from bot.incidents.presentation.status_message import STATUS_KEYS
 from bot.incidents.rules.service_changes import last_item
 from bot.incidents.use_cases.lifecycle import parse_number
-from bot.interactions.access import NotAllowed, require_guild
+from bot.interactions.access import NotAllowed
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
+from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
+from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
 from cogs.common.options import Option, options
 
@@ -31,17 +31,6 @@ if TYPE_CHECKING:
     from bot.composition import Services
 
 DM_ON, DM_OFF, UNFOLLOW = "followdm", "nodm", "unfollow"
-
-
-def _member(interaction: discord.Interaction[Any]) -> Member:
-    guild_id = require_guild(interaction)
-    roles = getattr(interaction.user, "roles", [])
-    return Member(
-        guild_id=guild_id,
-        user_id=interaction.user.id,
-        role_ids=frozenset(role.id for role in roles),
-        interaction_id=interaction.id,
-    )
 
 
 def incident_reply_text(bot: TocsinBot, language: Language, result: IncidentFollow, *, asked_dm: bool | None) -> str:
@@ -131,7 +120,10 @@ DM = Option(text("dm", "cmd.follow.opt.dm.name"), text("Also by direct message (
 class FollowChoice(
     Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"tocsin:(?P<action>followdm|nodm|unfollow):(?P<guild>\d{1,20}):(?P<number>\d{1,9}):(?P<user>\d{1,20})",
+    template=(
+        r"tocsin:(?P<action>followdm|nodm|unfollow):(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})"
+        r":(?P<user_id>\d{1,20})"
+    ),
 ):
     def __init__(self, action: str, guild_id: int, number: int, user_id: int) -> None:
         super().__init__(discord.ui.Button(custom_id=f"tocsin:{action}:{guild_id}:{number}:{user_id}"))
@@ -140,14 +132,8 @@ class FollowChoice(
         self.number = number
         self.user_id = user_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FollowChoice:
-        return cls(match["action"], int(match["guild"]), int(match["number"]), int(match["user"]))
-
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
-        member = _member(interaction)
+        member = acting(interaction, Member)
         if interaction.user.id != self.user_id:
             raise NotAllowed("follow.error.not_yours")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -166,20 +152,20 @@ class FollowChoice(
         bot.services.outbox.wake()
 
 
-class Follow(commands.Cog):
+class Follow(FeatureCog):
+    dynamic_items = (FollowChoice,)
+
     def __init__(self, bot: TocsinBot, services: Services) -> None:
-        self.bot = bot
-        self.services = services
+        super().__init__(bot, services)
         self.following = services.following
 
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(FollowChoice)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(FollowChoice)
-
-    def word(self, language: Language, message_id: str, **args: Any) -> str:
-        return self.services.catalogue.render(language, message_id, **args)
+    async def _one_target(self, interaction: discord.Interaction[Any], *targets: str | None) -> bool:
+        """Defers privately; then says so and answers False unless exactly one of the targets is given."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if sum(1 for target in targets if target) == 1:
+            return True
+        await reply_private(interaction, self.word(person_language(interaction), "follow.error.one_target"))
+        return False
 
     def _area_reply(
         self, language: Language, kind: str, target: str, given: tuple[int, ...], held: tuple[int, ...]
@@ -212,14 +198,11 @@ class Follow(commands.Cog):
         sector: str | None = None,
         dm: bool | None = None,
     ) -> None:
-        member = _member(interaction)  # anyone in the server may follow: the check is being in a server
-        language = person_language(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.services.clock.now()
-        chosen = [v for v in (incident, territory, sector) if v]
-        if len(chosen) != 1:
-            await reply_private(interaction, self.word(language, "follow.error.one_target"))
+        member = acting(interaction, Member)  # anyone in the server may follow: the check is being in a server
+        if not await self._one_target(interaction, incident, territory, sector):
             return
+        language = person_language(interaction)
+        now = self.services.clock.now()
         if incident:
             number = parse_number(incident)
             result = await self.following.follow_incident(member, number, dm=dm, now=now)
@@ -246,14 +229,11 @@ class Follow(commands.Cog):
         territory: str | None = None,
         sector: str | None = None,
     ) -> None:
-        member = _member(interaction)
-        language = person_language(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.services.clock.now()
-        chosen = [v for v in (incident, territory, sector) if v]
-        if len(chosen) != 1:
-            await reply_private(interaction, self.word(language, "follow.error.one_target"))
+        member = acting(interaction, Member)
+        if not await self._one_target(interaction, incident, territory, sector):
             return
+        language = person_language(interaction)
+        now = self.services.clock.now()
         if incident:
             number = parse_number(incident)
             result = await self.following.unfollow_incident(member, number, now=now)
@@ -278,7 +258,7 @@ class Follow(commands.Cog):
     )
     @app_commands.guild_only()
     async def following_(self, interaction: discord.Interaction[Any]) -> None:
-        member = _member(interaction)
+        member = acting(interaction, Member)
         language = person_language(interaction)
         lines = await self.following.following(member)
         await reply_private(interaction, self._list(language, lines))

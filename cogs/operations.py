@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.common.formatting import format_duration, format_number
 from bot.common.i18n import Msg
@@ -15,23 +14,18 @@ from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
 from bot.operations.use_cases.about import about_report
 from bot.operations.use_cases.delivery_check import MAX_TEST_MESSAGES, DeliveryTestRequest, queue_delivery_test
+from cogs.common.cog import FeatureCog
+from cogs.common.groups import server_group
+from cogs.common.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
-    from bot.composition import Services
 
 
-class About(commands.Cog):
-    tocsin = app_commands.Group(
-        name=text("tocsin", "cmd.tocsin.name"),
-        description=text("About Tocsin and its health", "cmd.tocsin.description"),
-        guild_only=True,
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
+class About(FeatureCog):
+    tocsin = server_group(
+        text("tocsin", "cmd.tocsin.name"), text("About Tocsin and its health", "cmd.tocsin.description")
     )
-
-    def __init__(self, bot: TocsinBot, services: Services) -> None:
-        self.bot = bot
-        self.services = services
 
     @tocsin.command(
         name=text("about", "cmd.tocsin.about.name"),
@@ -78,15 +72,19 @@ class About(commands.Cog):
             "cmd.tocsin.test_delivery.description",
         ),
     )
-    @app_commands.describe(
-        channel=text("Where to post the test messages", "cmd.tocsin.test_delivery.channel"),
-        count=text("How many messages (1 to 20)", "cmd.tocsin.test_delivery.count"),
-        role=text("A role to mention, to check that it can be pinged there", "cmd.tocsin.test_delivery.role"),
-    )
-    @app_commands.rename(
-        channel=text("channel", "cmd.tocsin.test_delivery.channel.name"),
-        count=text("count", "cmd.tocsin.test_delivery.count.name"),
-        role=text("role", "cmd.tocsin.test_delivery.role.name"),
+    @options(
+        channel=Option(
+            text("channel", "cmd.tocsin.test_delivery.channel.name"),
+            text("Where to post the test messages", "cmd.tocsin.test_delivery.channel"),
+        ),
+        count=Option(
+            text("count", "cmd.tocsin.test_delivery.count.name"),
+            text("How many messages (1 to 20)", "cmd.tocsin.test_delivery.count"),
+        ),
+        role=Option(
+            text("role", "cmd.tocsin.test_delivery.role.name"),
+            text("A role to mention, to check that it can be pinged there", "cmd.tocsin.test_delivery.role"),
+        ),
     )
     async def test_delivery(
         self,

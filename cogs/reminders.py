@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.common.i18n import Msg
 from bot.common.text import plain_text, truncate
@@ -26,6 +25,7 @@ from bot.interactions.translator import text
 from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
 from bot.reminders.use_cases.reminders import DONE, AskInput
 from cogs.common.autocomplete import incident_choices
+from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
 from cogs.common.options import Option, options
 
@@ -69,7 +69,7 @@ INCIDENT = Option(
 class ReminderButton(
     Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"tocsin:reminder:(?P<action>15m|1h|tomorrow_morning|done):(?P<id>\d{1,20})",
+    template=r"tocsin:reminder:(?P<action>15m|1h|tomorrow_morning|done):(?P<reminder_id>\d{1,20})",
 ):
     """Snooze and Done on a fired reminder; its id is in the custom id, so they work after a restart."""
 
@@ -77,12 +77,6 @@ class ReminderButton(
         super().__init__(discord.ui.Button(custom_id=f"tocsin:reminder:{action}:{reminder_id}"))
         self.action = action
         self.reminder_id = reminder_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ReminderButton:
-        return cls(match["action"], int(match["id"]))
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         services = bot.services
@@ -148,17 +142,12 @@ class CancelMenu(
         await reply_private(interaction, "\n".join(lines))
 
 
-class ReminderCog(commands.Cog):
+class ReminderCog(FeatureCog):
+    dynamic_items = (ReminderButton, CancelMenu)
+
     def __init__(self, bot: TocsinBot, services: Services) -> None:
-        self.bot = bot
-        self.services = services
+        super().__init__(bot, services)
         self.reminders = services.reminders
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ReminderButton, CancelMenu)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ReminderButton, CancelMenu)
 
     # -- /remind --
 

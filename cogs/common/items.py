@@ -3,7 +3,8 @@ answer a failure the same way: one private sentence for whoever clicked."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
@@ -13,7 +14,14 @@ if TYPE_CHECKING:
 
 class Answering:
     """Put before `discord.ui.DynamicItem` in a button's bases: its click is `_click`, and whatever `_click`
-    raises is answered privately (`TocsinBot.report_error`) rather than left to discord.py's log."""
+    raises is answered privately (`TocsinBot.report_error`) rather than left to discord.py's log. The groups of
+    its template are named like its constructor's parameters: the item is rebuilt from them (digits are ids)."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(**{name: int(value) if value.isdigit() else value for name, value in match.groupdict().items()})
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: TocsinBot = interaction.client

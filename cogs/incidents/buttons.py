@@ -3,7 +3,6 @@ custom ids (`tocsin:<action>:<guild>:<number>`) say everything, so they keep wor
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,19 +23,13 @@ if TYPE_CHECKING:
 class IncidentButton(
     Answering,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"tocsin:(?P<action>follow|affected):(?P<guild>\d{1,20}):(?P<number>\d{1,9})",
+    template=r"tocsin:(?P<action>follow|affected):(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
 ):
     def __init__(self, action: str, guild_id: int, number: int) -> None:
         super().__init__(discord.ui.Button(custom_id=f"tocsin:{action}:{guild_id}:{number}"))
         self.action = action
         self.guild_id = guild_id
         self.number = number
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> IncidentButton:
-        return cls(match["action"], int(match["guild"]), int(match["number"]))
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         # Anyone who sees the message may follow or say they are affected; nothing else is offered here.

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.common.i18n import Language
 from bot.incidents.presentation.status_message import status_embed, thread_url
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
 from bot.incidents.rules.service_changes import last_item
@@ -33,8 +31,11 @@ from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, person_language, reply_private
 from bot.interactions.translator import text
+from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
+from cogs.common.cog import FeatureCog
+from cogs.common.groups import server_group
 from cogs.common.options import options
 from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.buttons import IncidentButton
@@ -82,46 +83,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _actor(interaction: discord.Interaction[Any]) -> Actor:
-    guild_id = require_guild(interaction)
-    roles = getattr(interaction.user, "roles", [])
-    return Actor(
-        guild_id=guild_id,
-        user_id=interaction.user.id,
-        role_ids=frozenset(role.id for role in roles),
-        interaction_id=interaction.id,
-    )
-
-
 async def _defer(interaction: discord.Interaction[Any]) -> None:
     if not interaction.response.is_done():
         await interaction.response.defer(ephemeral=True, thinking=True)
 
 
-class Outage(commands.Cog):
-    outage = app_commands.Group(
-        name=text("outage", "cmd.outage.name"),
-        description=text("Declare and follow outages (coordinators)", "cmd.outage.description"),
-        guild_only=True,
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
+class Outage(FeatureCog):
+    outage = server_group(
+        text("outage", "cmd.outage.name"), text("Declare and follow outages (coordinators)", "cmd.outage.description")
     )
 
-    def __init__(self, bot: TocsinBot, services: Services) -> None:
-        self.bot = bot
-        self.services = services
-        self.lifecycle = services.lifecycle
+    dynamic_items = (IncidentButton,)
 
-    def word(self, language: Language, message_id: str, **args: Any) -> str:
-        return self.services.catalogue.render(language, message_id, **args)
+    def __init__(self, bot: TocsinBot, services: Services) -> None:
+        super().__init__(bot, services)
+        self.lifecycle = services.lifecycle
 
     def now(self) -> datetime:
         return self.services.clock.now()
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(IncidentButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(IncidentButton)
 
     async def _changed(
         self, interaction: discord.Interaction[Any], actor: Actor, message_id: str, result: ChangeResult
@@ -182,13 +161,13 @@ class Outage(commands.Cog):
         )
         if typed.is_empty:
             # The modal must be the first response: check who may declare before opening it (a quick read).
-            await self.lifecycle.coordinator_config(_actor(interaction))
+            await self.lifecycle.coordinator_config(acting(interaction, Actor))
             await interaction.response.send_modal(DeclareModal(self, person_language(interaction)))
             return
         await self.run_declare(interaction, typed)
 
     async def run_declare(self, interaction: discord.Interaction[Any], typed: DeclareInput) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.now())
         self.services.outbox.wake()
@@ -247,7 +226,7 @@ class Outage(commands.Cog):
         severity: app_commands.Choice[str] | None = None,
         silent: bool = False,
     ) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         typed = UpdateInput(
             status=Status(status.value) if status else None,
@@ -276,7 +255,7 @@ class Outage(commands.Cog):
         summary: str | None = None,
         silent: bool = False,
     ) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         number = parse_number(incident)
         now = self.now()
@@ -290,7 +269,7 @@ class Outage(commands.Cog):
     )
     @options(incident=INCIDENT, reason=REOPEN_REASON)
     async def reopen(self, interaction: discord.Interaction[Any], incident: str, reason: str | None = None) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         number = parse_number(incident)
         result = await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
@@ -328,7 +307,7 @@ class Outage(commands.Cog):
         started: str | None = None,
         impact: str | None = None,
     ) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         typed = EditInput(
             title=title,
@@ -357,7 +336,7 @@ class Outage(commands.Cog):
         duplicate_of: str | None = None,
         note: str | None = None,
     ) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.cancel(
             actor,
@@ -375,7 +354,7 @@ class Outage(commands.Cog):
     )
     @options(incident=INCIDENT, coordinator=COORDINATOR)
     async def assign(self, interaction: discord.Interaction[Any], incident: str, coordinator: discord.Member) -> None:
-        actor = _actor(interaction)
+        actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.assign(
             actor,

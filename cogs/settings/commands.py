@@ -8,12 +8,11 @@ that, so every subcommand also checks Manage Server in code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
 from bot.common.text import truncate
@@ -21,25 +20,28 @@ from bot.interactions.access import require_admin
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
 from bot.settings.use_cases import setup as service
-from bot.settings.use_cases.setup import Actor, Outcome, RoleFacts, Section
+from bot.settings.use_cases.setup import Actor, Outcome, Section
 from cogs.common.autocomplete import territory_choices
+from cogs.common.cog import FeatureCog
+from cogs.common.groups import server_group
 from cogs.common.options import Option, options
 from cogs.settings.embeds import pack
-from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, role_facts
+from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
 
+# One of the use cases that change the server's settings: (store, actor, …, now=…) → what to tell the admin.
+Change = Callable[..., Awaitable[Outcome]]
+
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(commands.Cog):
-    setup_group = app_commands.Group(
-        name=text("setup", "cmd.setup.name"),
-        description=text("Configure Tocsin on this server (admins)", "cmd.setup.description"),
-        guild_only=True,
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
+class Setup(FeatureCog):
+    setup_group = server_group(
+        text("setup", "cmd.setup.name"),
+        text("Configure Tocsin on this server (admins)", "cmd.setup.description"),
         default_permissions=discord.Permissions(manage_guild=True),
     )
     sector_group = app_commands.Group(
@@ -53,8 +55,8 @@ class Setup(commands.Cog):
         parent=setup_group,
     )
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, bot: TocsinBot, services: Services) -> None:
+        super().__init__(bot, services)
         self.store = services.store
 
     # --- helpers ------------------------------------------------------------------------------------------
@@ -72,6 +74,12 @@ class Setup(commands.Cog):
         language = person_language(interaction)
         lines = [service.word(self.services.catalogue, language, line) for line in outcome.lines]
         await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
+
+    async def _apply(
+        self, interaction: discord.Interaction[Any], actor: Actor, use_case: Change, *args: Any, **kwargs: Any
+    ) -> None:
+        """One of the use cases that change the server's settings, run as the admin who acts; its outcome said."""
+        await self._say(interaction, await use_case(self.store, actor, *args, now=self.services.clock.now(), **kwargs))
 
     async def _replan_nudges(self, actor: Actor) -> None:
         """After the reply: the open incidents' next nudge follows the new cadence or hours now, rather than once
@@ -102,9 +110,8 @@ class Setup(commands.Cog):
     )
     async def incident_channel(self, interaction: discord.Interaction[Any], channel: IncidentChannel) -> None:
         actor = self._actor(interaction)
-        facts = channel_facts(interaction.guild, channel.id, channel.type)
-        await self._say(
-            interaction, await service.set_incident_channel(self.store, actor, facts, now=self.services.clock.now())
+        await self._apply(
+            interaction, actor, service.set_incident_channel, channel_facts(interaction.guild, channel.id, channel.type)
         )
 
     @setup_group.command(
@@ -120,12 +127,7 @@ class Setup(commands.Cog):
     )
     async def coordinator_role(self, interaction: discord.Interaction[Any], role: discord.Role) -> None:
         actor = self._actor(interaction)
-        facts = role_facts(interaction.guild, role.id) if interaction.guild else RoleFacts(role.id)
-        if not facts.exists:
-            facts = RoleFacts(role.id, role.name, True, role.mentionable, role.is_default(), role.managed)
-        await self._say(
-            interaction, await service.set_coordinator_role(self.store, actor, facts, now=self.services.clock.now())
-        )
+        await self._apply(interaction, actor, service.set_coordinator_role, chosen_role_facts(interaction.guild, role))
 
     @setup_group.command(
         name=text("log-channel", "cmd.setup.log_channel.name"),
@@ -141,9 +143,8 @@ class Setup(commands.Cog):
     )
     async def log_channel(self, interaction: discord.Interaction[Any], channel: MessageChannel) -> None:
         actor = self._actor(interaction)
-        facts = channel_facts(interaction.guild, channel.id, channel.type)
-        await self._say(
-            interaction, await service.set_log_channel(self.store, actor, facts, now=self.services.clock.now())
+        await self._apply(
+            interaction, actor, service.set_log_channel, channel_facts(interaction.guild, channel.id, channel.type)
         )
 
     @setup_group.command(
@@ -163,10 +164,7 @@ class Setup(commands.Cog):
         ]
     )
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
-        actor = self._actor(interaction)
-        await self._say(
-            interaction, await service.set_language(self.store, actor, language.value, now=self.services.clock.now())
-        )
+        await self._apply(interaction, self._actor(interaction), service.set_language, language.value)
 
     @setup_group.command(
         name=text("timezone", "cmd.setup.timezone.name"),
@@ -179,10 +177,7 @@ class Setup(commands.Cog):
         ),
     )
     async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
-        actor = self._actor(interaction)
-        await self._say(
-            interaction, await service.set_time_zone(self.store, actor, zone, now=self.services.clock.now())
-        )
+        await self._apply(interaction, self._actor(interaction), service.set_time_zone, zone)
 
     @timezone.autocomplete("zone")
     async def _zone_choices(
@@ -220,10 +215,9 @@ class Setup(commands.Cog):
         holidays: str | None = None,
     ) -> None:
         actor = self._actor(interaction)
-        outcome = await service.set_hours(
-            self.store, actor, start=start, end=end, days=days, holidays_country=holidays, now=self.services.clock.now()
+        await self._apply(
+            interaction, actor, service.set_hours, start=start, end=end, days=days, holidays_country=holidays
         )
-        await self._say(interaction, outcome)
         await self._replan_nudges(actor)
 
     @hours.autocomplete("holidays")
@@ -270,10 +264,7 @@ class Setup(commands.Cog):
         minor: str | None = None,
     ) -> None:
         actor = self._actor(interaction)
-        outcome = await service.set_cadence(
-            self.store, actor, critical=critical, major=major, minor=minor, now=self.services.clock.now()
-        )
-        await self._say(interaction, outcome)
+        await self._apply(interaction, actor, service.set_cadence, critical=critical, major=major, minor=minor)
         await self._replan_nudges(actor)
 
     @setup_group.command(
@@ -291,10 +282,7 @@ class Setup(commands.Cog):
     async def archive_delay(
         self, interaction: discord.Interaction[Any], hours: app_commands.Range[int, 0, service.MAX_ARCHIVE_HOURS]
     ) -> None:
-        actor = self._actor(interaction)
-        await self._say(
-            interaction, await service.set_archive_delay(self.store, actor, hours, now=self.services.clock.now())
-        )
+        await self._apply(interaction, self._actor(interaction), service.set_archive_delay, hours)
 
     @setup_group.command(
         name=text("dm-limit", "cmd.setup.dm_limit.name"),
@@ -311,10 +299,7 @@ class Setup(commands.Cog):
     async def dm_limit(
         self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 0, service.MAX_DM_CAP]
     ) -> None:
-        actor = self._actor(interaction)
-        await self._say(
-            interaction, await service.set_dm_limit(self.store, actor, count, now=self.services.clock.now())
-        )
+        await self._apply(interaction, self._actor(interaction), service.set_dm_limit, count)
 
     # --- sectors ------------------------------------------------------------------------------------------
 
@@ -329,8 +314,7 @@ class Setup(commands.Cog):
         ),
     )
     async def sector_add(self, interaction: discord.Interaction[Any], name: str) -> None:
-        actor = self._actor(interaction)
-        await self._say(interaction, await service.add_sector(self.store, actor, name, now=self.services.clock.now()))
+        await self._apply(interaction, self._actor(interaction), service.add_sector, name)
 
     @sector_group.command(
         name=text("remove", "cmd.setup.sector.remove.name"),
@@ -343,10 +327,7 @@ class Setup(commands.Cog):
         ),
     )
     async def sector_remove(self, interaction: discord.Interaction[Any], name: str) -> None:
-        actor = self._actor(interaction)
-        await self._say(
-            interaction, await service.remove_sector(self.store, actor, name, now=self.services.clock.now())
-        )
+        await self._apply(interaction, self._actor(interaction), service.remove_sector, name)
 
     @sector_remove.autocomplete("name")
     async def _sector_remove_choices(
@@ -408,22 +389,15 @@ class Setup(commands.Cog):
     ) -> None:
         actor = self._actor(interaction)
         guild = interaction.guild
-        facts = channel_facts(guild, channel.id, channel.type)
-        role_info = None
-        if role is not None:
-            role_info = role_facts(guild, role.id)
-            if not role_info.exists:
-                role_info = RoleFacts(role.id, role.name, True, role.mentionable, role.is_default(), role.managed)
-        outcome = await service.add_route(
-            self.store,
+        await self._apply(
+            interaction,
             actor,
-            channel=facts,
+            service.add_route,
+            channel=channel_facts(guild, channel.id, channel.type),
             territory=territory,
             sector=sector,
-            role=role_info,
-            now=self.services.clock.now(),
+            role=chosen_role_facts(guild, role) if role is not None else None,
         )
-        await self._say(interaction, outcome)
 
     @route_add.autocomplete("territory")
     async def _territory_choices(
@@ -448,10 +422,7 @@ class Setup(commands.Cog):
         ),
     )
     async def route_remove(self, interaction: discord.Interaction[Any], route: str) -> None:
-        actor = self._actor(interaction)
-        await self._say(
-            interaction, await service.remove_route(self.store, actor, route, now=self.services.clock.now())
-        )
+        await self._apply(interaction, self._actor(interaction), service.remove_route, route)
 
     @route_remove.autocomplete("route")
     async def _route_choices(
@@ -549,4 +520,4 @@ class Setup(commands.Cog):
 
 
 async def setup(bot: TocsinBot) -> None:
-    await bot.add_cog(Setup(bot.services))
+    await bot.add_cog(Setup(bot, bot.services))

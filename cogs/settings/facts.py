@@ -93,3 +93,11 @@ def role_facts(guild: discord.Guild | None, role_id: int) -> RoleFacts:
         managed=role.managed,
         below_bot=me is not None and role < me.top_role,
     )
+
+
+def chosen_role_facts(guild: discord.Guild | None, role: discord.Role) -> RoleFacts:
+    """A role an option handed over: from the cache, or else as the option described it (it exists)."""
+    facts = role_facts(guild, role.id)
+    if not facts.exists:
+        facts = RoleFacts(role.id, role.name, True, role.mentionable, role.is_default(), role.managed)
+    return facts
