@@ -81,7 +81,7 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle=lifecycle, reminders=reminders, nudging=nudging),
+        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging),
         lifecycle=lifecycle,
         following=Following(store, default_language=language, default_time_zone=zone),
         reminders=reminders,

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -30,31 +31,22 @@ class Outbox(Protocol):
         """New rows were committed: the sender should look for them now."""
 
 
+@dataclass
 class Timers:
-    def __init__(
-        self,
-        scheduler: Scheduler,
-        clock: Clock,
-        outbox: Outbox,
-        *,
-        lifecycle: Lifecycle,
-        reminders: Reminders,
-        nudging: Nudging,
-    ) -> None:
-        self._scheduler = scheduler
-        self._clock = clock
-        self._outbox = outbox
-        self._lifecycle = lifecycle
-        self._reminders = reminders
-        self._nudging = nudging
-        self.startup: asyncio.Task[None] | None = None
+    scheduler: Scheduler
+    clock: Clock
+    outbox: Outbox
+    lifecycle: Lifecycle
+    reminders: Reminders
+    nudging: Nudging
+    startup: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
         """Once the scheduler runs: every committed change of an incident replans its nudges, and the pending
         rows are registered in the background (the bot must not wait for thousands of rows to connect)."""
         if self.startup is not None:
             return
-        self._lifecycle.after_commit.append(self.replan)
+        self.lifecycle.after_commit.append(self.replan)
         self.startup = asyncio.create_task(self._register_pending(), name="tocsin-timers-startup")
 
     async def stop(self) -> None:
@@ -77,67 +69,65 @@ class Timers:
                 log.exception("could not register the pending %s at start-up", kind)
 
     async def _register_reminders(self) -> None:
-        for reminder_id, due_at in await self._reminders.recover():
+        for reminder_id, due_at in await self.reminders.recover():
             self.schedule_reminder(reminder_id, due_at)
 
     async def _register_nudges(self) -> None:
-        for incident_id in await self._nudging.open_incidents():
+        for incident_id in await self.nudging.open_incidents():
             await self.replan(incident_id)
 
     async def _register_archives(self) -> None:
-        for guild_id, number, when in await self._lifecycle.archive_times():
+        for guild_id, number, when in await self.lifecycle.archive_times():
             self._schedule_archive(guild_id, number, when)
 
     # -- reminders --
 
     def schedule_reminder(self, reminder_id: int, when: datetime) -> None:
         async def fire() -> None:
-            now = self._clock.now()
+            now = self.clock.now()
             # APScheduler may wake a hair early by the clock's reading; never claim before the due time.
-            if await self._reminders.fire(
-                reminder_id, now=max(now, when) if when - now < timedelta(seconds=1) else now
-            ):
-                self._outbox.wake()
+            if await self.reminders.fire(reminder_id, now=max(now, when) if when - now < timedelta(seconds=1) else now):
+                self.outbox.wake()
 
-        self._scheduler.schedule(f"reminder:{reminder_id}", when, fire)
+        self.scheduler.schedule(f"reminder:{reminder_id}", when, fire)
 
     def cancel_reminder(self, reminder_id: int) -> None:
-        self._scheduler.cancel(f"reminder:{reminder_id}")
+        self.scheduler.cancel(f"reminder:{reminder_id}")
 
     # -- nudges --
 
     async def replan(self, incident_id: int) -> None:
         """Sends the incident's due nudges, if any, and points its one job at the next."""
         try:
-            due = await self._nudging.tick(incident_id, self._clock.now())
+            due = await self.nudging.tick(incident_id, self.clock.now())
         except Exception:
             log.exception("nudges of incident %s could not be planned", incident_id)
             return
-        self._outbox.wake()
+        self.outbox.wake()
         job = f"nudge:{incident_id}"
         if due is None:
-            self._scheduler.cancel(job)
+            self.scheduler.cancel(job)
             return
 
         async def wake() -> None:
             await self.replan(incident_id)
 
-        self._scheduler.schedule(job, due, wake)
+        self.scheduler.schedule(job, due, wake)
 
     # -- archive delays of resolved incidents --
 
     async def archive_when_due(self, guild_id: int, number: int) -> None:
         """After a resolution: the thread is archived once the server's archive delay has passed."""
-        when = await self._lifecycle.archive_time(guild_id, number)
+        when = await self.lifecycle.archive_time(guild_id, number)
         if when is not None:
             self._schedule_archive(guild_id, number, when)
 
     def cancel_archive(self, guild_id: int, number: int) -> None:
-        self._scheduler.cancel(f"archive:{guild_id}:{number}")
+        self.scheduler.cancel(f"archive:{guild_id}:{number}")
 
     def _schedule_archive(self, guild_id: int, number: int, when: datetime) -> None:
         async def archive() -> None:
-            if await self._lifecycle.archive_due(guild_id, number, now=self._clock.now()):
-                self._outbox.wake()
+            if await self.lifecycle.archive_due(guild_id, number, now=self.clock.now()):
+                self.outbox.wake()
 
-        self._scheduler.schedule(f"archive:{guild_id}:{number}", when, archive)
+        self.scheduler.schedule(f"archive:{guild_id}:{number}", when, archive)
