@@ -1,11 +1,29 @@
-"""Logging that can never print the bot token, at any level."""
+"""Logging that can never print a token or what members typed, at any level.
+
+Three kinds of secret could reach a log: the bot token (given at start), interaction tokens (each lets its
+holder answer as the bot for 15 minutes; discord.py's webhook module logs the URLs that carry them) and what
+members typed (discord.py's HTTP and gateway loggers dump payloads at DEBUG, aiosqlite logs SQL parameters).
+The first two are redacted from every record; the loggers that dump payloads are kept at INFO or above.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 REDACTED = "[token hidden]"
+# Discord's interaction tokens are base64 of "interaction:…"; webhook and interaction URLs carry one (or a
+# webhook's own token) as the path segment after the id.
+INTERACTION_TOKEN = re.compile(r"aW50ZXJhY3Rpb246[\w-]+|(?<=/webhooks/)(\d+/)[\w.-]+|(?<=/interactions/)(\d+/)[\w.-]+")
+# Loggers that write whole payloads at DEBUG: requests and responses, gateway events, SQL with its parameters.
+PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "discord.state", "aiosqlite")
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return INTERACTION_TOKEN.sub(lambda m: (m.group(1) or m.group(2) or "") + REDACTED, text)
 
 
 class TokenRedactingFilter(logging.Filter):
@@ -16,22 +34,17 @@ class TokenRedactingFilter(logging.Filter):
         self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
         message = record.getMessage()
-        if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, REDACTED)
-            record.msg, record.args = message, None
+        redacted = redact(message, self._secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             # Formatters reuse a pre-filled exc_text, so the traceback can be redacted here like the message.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         for attribute in ("exc_text", "stack_info"):
             text = getattr(record, attribute)
             if text:
-                for secret in self._secrets:
-                    text = text.replace(secret, REDACTED)
-                setattr(record, attribute, text)
+                setattr(record, attribute, redact(text, self._secrets))
         return True
 
 
@@ -42,7 +55,6 @@ def configure_logging(level: str, *, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # discord.http logs whole request bodies and headers at DEBUG; the filter hides the token, and this keeps
-    # members' typed text out of logs too.
-    logging.getLogger("discord.http").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # The filter hides tokens; keeping these at INFO keeps members' typed text out of logs too.
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -279,5 +279,6 @@ class Store:
                 log.exception("rollback failed")
 
     def _write_failed(self, exc: sqlite3.Error) -> StoreError:
+        # The member who acted is told that nothing was saved; where the file lives is the operator's business.
         log.error("database write failed on %s: %s", self.path, exc)
-        return StoreError("store.error.write_failed", path=str(self.path), reason=str(exc))
+        return StoreError("store.error.write_failed", reason=str(exc))

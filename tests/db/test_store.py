@@ -198,3 +198,19 @@ def test_db_times_are_utc_text_and_refuse_naive() -> None:
     with pytest.raises(ValueError):
         from_db_time("2024-01-01T00:00:00")
     assert to_db_time(datetime(2024, 1, 1, tzinfo=UTC)) < to_db_time(datetime(2024, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
+
+
+async def test_a_refused_write_tells_members_no_path_and_logs_it(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store._writer.execute("PRAGMA query_only = ON")
+    with caplog.at_level("ERROR", logger="bot.storage.store"), pytest.raises(StoreError) as caught:
+        async with store.unit_of_work() as conn:
+            await conn.execute("INSERT INTO member_locales VALUES (7, 'fr', 'x')")
+    await store._writer.execute("PRAGMA query_only = OFF")
+    catalogue = Catalogue.load()
+    for language in ("fr", "en"):
+        sentence = catalogue.render(language, caught.value.message_id, **caught.value.args_map)
+        assert str(store.path) not in sentence and store.path.name not in sentence, sentence
+        assert "readonly" in sentence
+    assert str(store.path) in caplog.text

@@ -5,14 +5,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logging_setup import REDACTED, configure_logging
+from bot.logging_setup import PAYLOAD_LOGGERS, REDACTED, configure_logging
 
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    quiet = {name: logging.getLogger(name).level for name in ("discord.http", "discord.gateway")}
+    quiet = {name: logging.getLogger(name).level for name in PAYLOAD_LOGGERS}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -37,3 +37,25 @@ def test_token_never_reaches_the_log_at_debug(capsys: pytest.CaptureFixture[str]
 def test_discord_http_stays_at_info_even_at_debug() -> None:
     configure_logging("DEBUG", secrets=[])
     assert logging.getLogger("discord.http").getEffectiveLevel() == logging.INFO
+
+
+def test_interaction_and_webhook_tokens_never_reach_the_log(capsys: pytest.CaptureFixture[str]) -> None:
+    interaction = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5OmFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6"
+    webhook = "Zk9_x-1aB2.cD3eF4gH5iJ6kL7mN8oP9qR0sT"
+    configure_logging("DEBUG", secrets=[])
+    logging.getLogger("discord.webhook.async_").warning(
+        "Webhook ID 123 with PATCH https://discord.com/api/v10/webhooks/123/%s/messages/@original", interaction
+    )
+    logging.getLogger("bot").error("POST /api/v10/webhooks/456/%s failed", webhook)
+    logging.getLogger("bot").error("callback https://discord.com/api/v10/interactions/789/%s/callback", interaction)
+    err = capsys.readouterr().err
+    assert interaction not in err
+    assert webhook not in err
+    assert err.count(REDACTED) == 3
+    assert "/webhooks/123/" in err and "/webhooks/456/" in err and "/interactions/789/" in err
+
+
+def test_loggers_that_dump_payloads_stay_at_info_even_at_debug() -> None:
+    configure_logging("DEBUG", secrets=[])
+    for name in ("discord.webhook.async_", "aiosqlite", "discord.state"):
+        assert logging.getLogger(name).getEffectiveLevel() == logging.INFO, name
