@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from typing import Any, Literal
@@ -36,6 +37,8 @@ COGS: tuple[str, ...] = (
 )
 
 RunMode = Literal["run", "sync"]
+# How long closing waits for small writes made beside interactions (a member's locale) before the store closes.
+BACKGROUND_GRACE_S = 6.0
 
 
 # Tocsin never joins voice: the "PyNaCl/davey is not installed" start-up warnings are noise here.
@@ -65,6 +68,7 @@ class TocsinBot(commands.Bot):
         self.mode = mode
         self.failed_cogs: list[str] = []
         self._locales_seen: dict[int, str] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self.tree.interaction_check = self.remember_locale  # type: ignore[method-assign]
 
@@ -94,6 +98,8 @@ class TocsinBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            if self._background:
+                await asyncio.wait(self._background, timeout=BACKGROUND_GRACE_S)
             await self.services.timers.stop()
             await self.services.outbox.stop()
             await self.services.scheduler.stop()
@@ -104,15 +110,27 @@ class TocsinBot(commands.Bot):
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
 
     async def remember_locale(self, interaction: discord.Interaction[Any]) -> bool:
-        """Keeps each member's last seen locale, the language of their direct messages."""
-        locale = str(interaction.locale)
-        if self._locales_seen.get(interaction.user.id) != locale:
-            async with self.services.store.unit_of_work() as conn:
-                await member_locales.remember(
-                    conn, user_id=interaction.user.id, locale=locale, seen_at=self.services.clock.now()
-                )
-            self._locales_seen[interaction.user.id] = locale
+        """Keeps each member's last seen locale, the language of their direct messages.
+
+        Written beside the interaction, never before it: the check runs before every command is answered, and
+        a write can wait seconds for SQLite's lock (another writer, a full disk) while a read needs none.
+        """
+        locale, user_id = str(interaction.locale), interaction.user.id
+        if self._locales_seen.get(user_id) != locale:
+            self._locales_seen[user_id] = locale
+            task = asyncio.create_task(self._remember_locale(user_id, locale), name=f"tocsin-locale-{user_id}")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return True
+
+    async def _remember_locale(self, user_id: int, locale: str) -> None:
+        try:
+            async with self.services.store.unit_of_work() as conn:
+                await member_locales.remember(conn, user_id=user_id, locale=locale, seen_at=self.services.clock.now())
+        except Exception:
+            # Asked again at the member's next interaction; their DMs keep the last language stored meanwhile.
+            self._locales_seen.pop(user_id, None)
+            log.warning("could not remember the locale of %s; trying again at their next command", user_id)
 
     async def private_notice(self, interaction: discord.Interaction[Any]) -> str | None:
         """What the person must be told once, with their next private reply: their DMs were found closed."""
@@ -139,8 +157,8 @@ class TocsinBot(commands.Bot):
                     result=f"refused: {refusal.message_id}",
                     at=self.services.clock.now(),
                 )
-        except TocsinError:
-            log.warning("could not audit a refusal of %s to %s", command, interaction.user.id)
+        except Exception:  # the person has had their answer; the audit row is what is lost, and said so here
+            log.warning("could not audit a refusal of %s to %s", command, interaction.user.id, exc_info=True)
 
     async def on_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
@@ -156,7 +174,6 @@ class TocsinBot(commands.Bot):
         catalogue = self.services.catalogue
         if isinstance(cause, TocsinError):
             text = catalogue.render(language, cause.message_id, **cause.args_map)
-            await self.record_refusal(interaction, cause)
         elif isinstance(cause, app_commands.CommandOnCooldown):
             text = catalogue.render(language, "core.error.cooldown", seconds=int(cause.retry_after) + 1)
         elif isinstance(cause, app_commands.NoPrivateMessage):
@@ -174,6 +191,9 @@ class TocsinBot(commands.Bot):
             await reply_private(interaction, text)
         except discord.HTTPException:
             log.warning("could not tell %s about an error (the interaction may have expired)", interaction.user.id)
+        # Audited after the answer: the audit is a write, and a busy database must not cost the person theirs.
+        if isinstance(cause, TocsinError):
+            await self.record_refusal(interaction, cause)
 
 
 def warm_up_time_parsing() -> None:
