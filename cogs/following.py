@@ -13,13 +13,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.common import territories as territory_data
+from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import name_key, safe_text, truncate
-from bot.following.use_cases import Following, FollowLine, IncidentFollow, Member
-from bot.incidents.presentation.status_message import STATUS_KEYS
+from bot.following.use_cases import Following, FollowLine, IncidentFollow
+from bot.incidents.presentation.labels import STATUS_KEYS
 from bot.incidents.rules.service_changes import last_item
-from bot.incidents.use_cases.lifecycle import parse_number
+from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import NotAllowed, require_guild
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
@@ -31,10 +32,10 @@ if TYPE_CHECKING:
 DM_ON, DM_OFF, UNFOLLOW = "followdm", "nodm", "unfollow"
 
 
-def _member(interaction: discord.Interaction[Any]) -> Member:
+def _member(interaction: discord.Interaction[Any]) -> Actor:
     guild_id = require_guild(interaction)
     roles = getattr(interaction.user, "roles", [])
-    return Member(
+    return Actor(
         guild_id=guild_id,
         user_id=interaction.user.id,
         role_ids=frozenset(role.id for role in roles),

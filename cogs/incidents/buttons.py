@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.common.actor import Actor
 from bot.common.i18n import Msg
-from bot.following.use_cases import Member
-from bot.incidents.presentation.status_message import AFFECTED, FOLLOW
-from bot.incidents.use_cases.lifecycle import Actor
+from bot.incidents.presentation.buttons import AFFECTED, FOLLOW
 from bot.interactions.access import require_guild
 from bot.interactions.replies import person_language, reply_private
 from cogs.following import following_service, send_follow_reply
@@ -58,7 +57,7 @@ class IncidentButton(
             text = bot.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
         else:
             assert self.action == FOLLOW
-            member = Member(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
+            member = Actor(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
             followed = await following_service(bot).follow_incident(
                 member, self.number, dm=None, now=now, guild_id=self.guild_id
             )

@@ -19,25 +19,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.common import territories as territory_data
+from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE, MODAL_TITLE, TextField
 from bot.common.text import name_key, safe_text, truncate
-from bot.incidents.presentation.status_message import SEVERITY_KEYS, STATUS_KEYS, discord_time, status_embed, thread_url
+from bot.incidents.presentation.labels import SEVERITY_KEYS, STATUS_KEYS
+from bot.incidents.presentation.message_parts import discord_time, thread_url
+from bot.incidents.presentation.status_message import status_embed
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
 from bot.incidents.rules.service_changes import last_item
-from bot.incidents.use_cases.lifecycle import (
-    Actor,
-    ChangeResult,
-    DeclareInput,
-    DeclareResult,
-    EditInput,
-    Lifecycle,
-    ListResult,
-    OutageError,
-    ServerDefaults,
-    UpdateInput,
-    parse_number,
-)
+from bot.incidents.use_cases.commands import ServerDefaults
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.use_cases.results import ChangeResult, DeclareResult, ListResult
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, OutageError, UpdateInput, parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, person_language, reply_private

@@ -17,7 +17,8 @@ import aiosqlite
 from bot.common.i18n import Language, default_catalogue, language_of
 from bot.delivery import outbox
 from bot.following import store as follows
-from bot.incidents.presentation import status_message as messages
+from bot.incidents.presentation.message_parts import NO_MENTIONS, heading
+from bot.incidents.presentation.thread_posts import thread_post
 from bot.incidents.rules.durations import ServiceDurations
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.store import StoredIncident
@@ -46,15 +47,15 @@ async def plan_dms(
         if user_id in closed:
             continue
         language = language_of(await member_locales.last_seen(conn, user_id), fallback=server_language)
-        post = messages.thread_post(incident, entries, language, durations=durations)
+        post = thread_post(incident, entries, language, durations=durations)
         if post is None:
             return rows
-        intro = catalogue.render(language, "dm.update.intro", heading=messages.heading(incident))
+        intro = catalogue.render(language, "dm.update.intro", heading=heading(incident))
         payload: dict[str, Any] = {
             "user_id": user_id,
             "content": {"$concat": [intro[:1800], "\n", link]},
             "embeds": post["embeds"],
-            "allowed_mentions": messages.NO_MENTIONS,
+            "allowed_mentions": NO_MENTIONS,
             "incident_id": stored.id,
         }
         rows.append(
