@@ -5,7 +5,7 @@ name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,30 +32,22 @@ from bot.incidents.rules.durations import ServiceDurations, restored_after, tota
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import CancelReason, Incident, ServiceState, Severity, Status
 
+# Entries that move a fixed value from one to another: their sentence, and the catalogue word of a value.
+_FROM_TO: dict[UpdateKind, tuple[str, Callable[[str], str]]] = {
+    UpdateKind.STATUS_CHANGED: ("incident.post.status", lambda value: STATUS_KEYS[Status(value)]),
+    UpdateKind.SEVERITY_CHANGED: ("incident.post.severity", lambda value: SEVERITY_KEYS[Severity(value)]),
+}
+
 
 def _entry_lines(
     incident: Incident, entry: Update, language: Language, durations: Sequence[ServiceDurations]
 ) -> list[str]:
     d = entry.details
     kind = entry.kind
-    if kind == UpdateKind.STATUS_CHANGED:
-        return [
-            word(
-                language,
-                "incident.post.status",
-                previous=word(language, STATUS_KEYS[Status(d["from"])]),
-                current=word(language, STATUS_KEYS[Status(d["to"])]),
-            )
-        ]
-    if kind == UpdateKind.SEVERITY_CHANGED:
-        return [
-            word(
-                language,
-                "incident.post.severity",
-                previous=word(language, SEVERITY_KEYS[Severity(d["from"])]),
-                current=word(language, SEVERITY_KEYS[Severity(d["to"])]),
-            )
-        ]
+    if kind in _FROM_TO:
+        message_id, key_of = _FROM_TO[kind]
+        previous, current = word(language, key_of(d["from"])), word(language, key_of(d["to"]))
+        return [word(language, message_id, previous=previous, current=current)]
     if kind == UpdateKind.SERVICES_CHANGED:
         return [_service_change_line(incident, change, language) for change in d["changes"]]
     if kind == UpdateKind.WORKAROUND_CHANGED:

@@ -48,7 +48,7 @@ class EditOutcome(Outcome):
 
     @property
     def title_changed(self) -> bool:
-        """The thread must be renamed (`text.thread_name`)."""
+        """The thread must be renamed (`thread_posts.thread_title`)."""
         return "title" in self.changed
 
 

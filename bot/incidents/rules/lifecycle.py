@@ -113,11 +113,10 @@ class Announce:
     """What a change must cause, beyond storing it.
 
     `reasons` non-empty: one new message in each matching channel, mentioning that channel's route roles
-    (bot.incidents.presentation.status_message builds it from the reasons). `edit_announcements` /
-    `edit_status_message`: the
-    standing messages are edited (edits notify nobody). `thread_post`: a post in the incident thread mentioning
-    its followers, sent with notifications suppressed when `silent`. `dm_followers`: opt-in DMs.
-    `mention_users`: people the thread post mentions by name (the new owner of a hand-over).
+    (bot.incidents.presentation.announcements builds it from the reasons). `edit_announcements` /
+    `edit_status_message`: the standing messages are edited (edits notify nobody). `thread_post`: a post in the
+    incident thread mentioning its followers, sent with notifications suppressed when `silent`. `dm_followers`:
+    opt-in DMs. `mention_users`: people the thread post mentions by name (the new owner of a hand-over).
     """
 
     reasons: tuple[AnnounceReason, ...] = ()

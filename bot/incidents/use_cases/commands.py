@@ -30,6 +30,8 @@ ForumTags = Callable[[int], Mapping[str, int] | None]
 
 @dataclass(frozen=True)
 class ServerDefaults:
+    """The language and time zone of a server that has not chosen its own (the bot's settings)."""
+
     language: str = "fr"
     time_zone: str = "Europe/Paris"
 
@@ -38,6 +40,9 @@ Decide = Callable[[aiosqlite.Connection, GuildConfig, StoredIncident], Awaitable
 
 
 class OutageCommands:
+    """What every part of `Lifecycle` stands on: the store, the bot's defaults, the incident channel's forum tags
+    (read from Discord's cache by the cog) and the hooks run after each committed change."""
+
     def __init__(self, store: Store, defaults: ServerDefaults, forum_tags: ForumTags | None = None) -> None:
         self.store = store
         self.defaults = defaults

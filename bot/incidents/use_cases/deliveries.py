@@ -65,6 +65,36 @@ def incident_lane(incident: Incident) -> str:
     return f"incident:{incident.guild_id}:{incident.number}"
 
 
+async def post_in_channel(
+    conn: aiosqlite.Connection, guild_id: int, channel_id: int, message: dict[str, Any], *, now: datetime
+) -> int:
+    """A new message in a channel, on that channel's lane (Discord allows 5 messages per 5 s per channel)."""
+    return await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.channel_lane(channel_id),
+        kind="send_message",
+        payload={"channel_id": channel_id, **message},
+        now=now,
+    )
+
+
+async def post_in_thread(
+    conn: aiosqlite.Connection, stored: StoredIncident, message: dict[str, Any], *, now: datetime
+) -> int:
+    """A new message in the incident's thread, on the incident's lane: after the thread exists, in order with
+    everything else the incident posts there."""
+    assert stored.thread_row is not None
+    return await outbox.enqueue(
+        conn,
+        guild_id=stored.incident.guild_id,
+        lane=incident_lane(stored.incident),
+        kind="send_message",
+        payload={"channel_id": outbox.ref(stored.thread_row, "thread_id"), **message},
+        now=now,
+    )
+
+
 def thread_link(guild_id: int, thread_row: int) -> dict[str, Any]:
     return outbox.ref(thread_row, "thread_id", template=f"https://discord.com/channels/{guild_id}/{{}}")
 
@@ -165,14 +195,7 @@ async def _announce(
     # it would call people to is over.
     role_ids = target.role_ids if incident.is_open else ()
     payload = announcement(incident, language, role_ids=role_ids, url=_LINK_PLACEHOLDER)
-    row = await outbox.enqueue(
-        conn,
-        guild_id=incident.guild_id,
-        lane=outbox.channel_lane(target.channel_id),
-        kind="send_message",
-        payload={"channel_id": target.channel_id, **_linked(payload, link)},
-        now=now,
-    )
+    row = await post_in_channel(conn, incident.guild_id, target.channel_id, _linked(payload, link), now=now)
     await repo.add_announcement(conn, incident_id, target.channel_id, target.role_ids, message_row=row, at=now)
 
 
@@ -233,36 +256,15 @@ async def plan_changed(
         )
         if post is not None:
             post = with_role_mention(post, await thread_post_mentions(conn, stored))
-            post_row = await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=lane,
-                kind="send_message",
-                payload={"channel_id": outbox.ref(thread_row, "thread_id"), **post},
-                now=now,
-            )
+            post_row = await post_in_thread(conn, stored, post, now=now)
     if announce.edit_status_message or context.rename_thread:
         await _edit_status_message(conn, stored, language, now)
     if stored.in_forum and context.forum_tags is not None and context.status_from != incident.status:
         tag = status_tag(context.forum_tags, incident.status)
         if tag is not None:
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=lane,
-                kind="edit_thread",
-                payload={"thread_id": outbox.ref(thread_row, "thread_id"), "applied_tags": [tag]},
-                now=now,
-            )
+            await _edit_thread(conn, stored, {"applied_tags": [tag]}, now=now)
     if context.rename_thread:
-        await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=lane,
-            kind="edit_thread",
-            payload={"thread_id": outbox.ref(thread_row, "thread_id"), "name": thread_title(incident)},
-            now=now,
-        )
+        await _edit_thread(conn, stored, {"name": thread_title(incident)}, now=now)
 
     standing = [a for a in await repo.announcements(conn, stored.id) if a.active]
     if context.reroute:
@@ -282,16 +284,8 @@ async def plan_changed(
                 severity_from=context.severity_from,
                 silent=announce.silent,
             )
-            if news is None:
-                continue
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=outbox.channel_lane(item.channel_id),
-                kind="send_message",
-                payload={"channel_id": item.channel_id, **_linked(news, link)},
-                now=now,
-            )
+            if news is not None:
+                await post_in_channel(conn, incident.guild_id, item.channel_id, _linked(news, link), now=now)
     if announce.dm_followers and not announce.silent and announce.thread_post and context.dm_cap > 0:
         await direct_messages.plan_dms(
             conn, stored, entries, server_language=language, durations=context.durations, now=now
@@ -389,13 +383,19 @@ async def _reroute(
 
 
 async def plan_archive(conn: aiosqlite.Connection, stored: StoredIncident, *, now: datetime) -> None:
-    if stored.thread_row is None:
-        return
+    if stored.thread_row is not None:
+        await _edit_thread(conn, stored, {"archived": True}, now=now)
+
+
+async def _edit_thread(
+    conn: aiosqlite.Connection, stored: StoredIncident, change: dict[str, Any], *, now: datetime
+) -> None:
+    assert stored.thread_row is not None
     await outbox.enqueue(
         conn,
         guild_id=stored.incident.guild_id,
         lane=incident_lane(stored.incident),
         kind="edit_thread",
-        payload={"thread_id": outbox.ref(stored.thread_row, "thread_id"), "archived": True},
+        payload={"thread_id": outbox.ref(stored.thread_row, "thread_id"), **change},
         now=now,
     )

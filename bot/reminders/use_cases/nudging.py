@@ -29,10 +29,9 @@ import aiosqlite
 
 from bot.common.i18n import Catalogue
 from bot.common.working_time import WorkingTime
-from bot.delivery import outbox
 from bot.incidents import store as repo
 from bot.incidents.store import StoredIncident
-from bot.incidents.use_cases.deliveries import incident_lane
+from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
 from bot.reminders.presentation import nudge_message
 from bot.reminders.rules.nudges import (
     NudgeKind,
@@ -153,23 +152,8 @@ class Nudging:
         assert stored.thread_row is not None
         message = nudge_message(incident, state, planned, config.language, self.catalogue)
         if planned.kind == NudgeKind.LOG_NOTE:
-            if config.bot_log_channel_id is None:
-                return
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=outbox.channel_lane(config.bot_log_channel_id),
-                kind="send_message",
-                payload={"channel_id": config.bot_log_channel_id, **message},
-                now=now,
-            )
+            if config.bot_log_channel_id is not None:
+                await post_in_channel(conn, incident.guild_id, config.bot_log_channel_id, message, now=now)
             return
         assert planned.to_user_id is not None
-        await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=incident_lane(incident),
-            kind="send_message",
-            payload={"channel_id": outbox.ref(stored.thread_row, "thread_id"), **message},
-            now=now,
-        )
+        await post_in_thread(conn, stored, message, now=now)

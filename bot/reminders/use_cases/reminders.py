@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -27,7 +26,8 @@ import aiosqlite
 from bot.common.i18n import Catalogue, Language, language_of
 from bot.delivery import outbox
 from bot.incidents import store as incidents_repo
-from bot.incidents.use_cases.deliveries import incident_lane
+from bot.incidents.store import StoredIncident
+from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
 from bot.reminders.presentation import reminder_message
 from bot.reminders.rules import reminders as rules
 from bot.reminders.rules.reminders import Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
@@ -172,13 +172,11 @@ class Reminders:
         assert reminder.id is not None
         config = await self._config(conn, reminder.guild_id)
         where = reminder.where
-        thread_row: int | None = None
-        lane = ""
+        thread: StoredIncident | None = None
         if where == Where.THREAD and stored.incident_id is not None:
             incident = await incidents_repo.get_by_id(conn, stored.incident_id)
             if incident is not None and incident.thread_row is not None:
-                thread_row = incident.thread_row
-                lane = incident_lane(incident.incident)
+                thread = incident
             else:
                 where = Where.DM
         language: Language = config.language
@@ -195,16 +193,7 @@ class Reminders:
                 payload={"user_id": reminder.owner_id, **message},
                 now=now,
             )
-        if thread_row is not None:
-            channel: Any = outbox.ref(thread_row, "thread_id")
-        else:
-            assert reminder.channel_id is not None
-            channel, lane = reminder.channel_id, outbox.channel_lane(reminder.channel_id)
-        return await outbox.enqueue(
-            conn,
-            guild_id=reminder.guild_id,
-            lane=lane,
-            kind="send_message",
-            payload={"channel_id": channel, **message},
-            now=now,
-        )
+        if thread is not None:
+            return await post_in_thread(conn, thread, message, now=now)
+        assert reminder.channel_id is not None
+        return await post_in_channel(conn, reminder.guild_id, reminder.channel_id, message, now=now)
