@@ -288,7 +288,7 @@ async def plan_changed(
                 await post_in_channel(conn, incident.guild_id, item.channel_id, _linked(news, link), now=now)
     if announce.dm_followers and not announce.silent and announce.thread_post and context.dm_cap > 0:
         await direct_messages.plan_dms(
-            conn, stored, entries, server_language=language, durations=context.durations, now=now
+            conn, stored, entries, link=link, server_language=language, durations=context.durations, now=now
         )
     if not incident.is_open and not status_closed(context.status_from):
         await following.plan_closed(conn, stored, lane, now=now)

@@ -30,18 +30,18 @@ async def plan_dms(
     stored: StoredIncident,
     entries: Sequence[Update],
     *,
+    link: dict[str, Any],
     server_language: Language,
     durations: Sequence[ServiceDurations] = (),
     now: datetime,
 ) -> list[int]:
-    """One DM per opted-in follower of this change; returns the rows."""
+    """One DM per opted-in follower of this change, with `link` to the thread; returns the rows."""
     incident = stored.incident
     wanted = [f.user_id for f in await follows.followers(conn, incident.guild_id, stored.id) if f.dm]
     if not wanted or stored.thread_row is None:
         return []
     closed = await follows.dms_closed(conn, wanted)
     catalogue = default_catalogue()
-    link = outbox.ref(stored.thread_row, "thread_id", template=f"https://discord.com/channels/{incident.guild_id}/{{}}")
     rows: list[int] = []
     for user_id in wanted:
         if user_id in closed:
