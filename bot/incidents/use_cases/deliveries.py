@@ -84,15 +84,7 @@ async def post_in_thread(
 ) -> int:
     """A new message in the incident's thread, on the incident's lane: after the thread exists, in order with
     everything else the incident posts there."""
-    assert stored.thread_row is not None
-    return await outbox.enqueue(
-        conn,
-        guild_id=stored.incident.guild_id,
-        lane=incident_lane(stored.incident),
-        kind="send_message",
-        payload={"channel_id": outbox.ref(stored.thread_row, "thread_id"), **message},
-        now=now,
-    )
+    return await _about_thread(conn, stored, "send_message", "channel_id", message, now=now)
 
 
 def thread_link(guild_id: int, thread_row: int) -> dict[str, Any]:
@@ -390,12 +382,26 @@ async def plan_archive(conn: aiosqlite.Connection, stored: StoredIncident, *, no
 async def _edit_thread(
     conn: aiosqlite.Connection, stored: StoredIncident, change: dict[str, Any], *, now: datetime
 ) -> None:
+    await _about_thread(conn, stored, "edit_thread", "thread_id", change, now=now)
+
+
+async def _about_thread(
+    conn: aiosqlite.Connection,
+    stored: StoredIncident,
+    kind: str,
+    thread_key: str,
+    body: dict[str, Any],
+    *,
+    now: datetime,
+) -> int:
+    """A row on the incident's lane that names the incident's thread under `thread_key` (a `$ref` to the row
+    creating it: the worker fills in its id once it exists)."""
     assert stored.thread_row is not None
-    await outbox.enqueue(
+    return await outbox.enqueue(
         conn,
         guild_id=stored.incident.guild_id,
         lane=incident_lane(stored.incident),
-        kind="edit_thread",
-        payload={"thread_id": outbox.ref(stored.thread_row, "thread_id"), **change},
+        kind=kind,
+        payload={thread_key: outbox.ref(stored.thread_row, "thread_id"), **body},
         now=now,
     )
