@@ -20,7 +20,8 @@ from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
 from bot.following.use_cases import Following
-from bot.incidents.use_cases.lifecycle import Lifecycle, ServerDefaults
+from bot.incidents.use_cases.commands import ServerDefaults
+from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.storage.store import Store

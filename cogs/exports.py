@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
-from bot.incidents.presentation.status_message import discord_time
+from bot.incidents.presentation.message_parts import discord_time
 from bot.interactions.access import require_admin
 from bot.interactions.replies import person_language
 from bot.interactions.translator import text

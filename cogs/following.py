@@ -11,12 +11,13 @@ import discord
 from discord import app_commands
 
 from bot.common import territories as territory_data
+from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.common.text import safe_text, truncate
-from bot.following.use_cases import FollowLine, IncidentFollow, Member
+from bot.following.use_cases import FollowLine, IncidentFollow
 from bot.incidents.presentation.status_message import STATUS_KEYS
 from bot.incidents.rules.service_changes import last_item
-from bot.incidents.use_cases.lifecycle import parse_number
+from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import NotAllowed
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
@@ -133,7 +134,7 @@ class FollowChoice(
         self.user_id = user_id
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
-        member = acting(interaction, Member)
+        member = acting(interaction, Actor)
         if interaction.user.id != self.user_id:
             raise NotAllowed("follow.error.not_yours")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -198,7 +199,7 @@ class Follow(FeatureCog):
         sector: str | None = None,
         dm: bool | None = None,
     ) -> None:
-        member = acting(interaction, Member)  # anyone in the server may follow: the check is being in a server
+        member = acting(interaction, Actor)  # anyone in the server may follow: the check is being in a server
         if not await self._one_target(interaction, incident, territory, sector):
             return
         language = person_language(interaction)
@@ -229,7 +230,7 @@ class Follow(FeatureCog):
         territory: str | None = None,
         sector: str | None = None,
     ) -> None:
-        member = acting(interaction, Member)
+        member = acting(interaction, Actor)
         if not await self._one_target(interaction, incident, territory, sector):
             return
         language = person_language(interaction)
@@ -258,7 +259,7 @@ class Follow(FeatureCog):
     )
     @app_commands.guild_only()
     async def following_(self, interaction: discord.Interaction[Any]) -> None:
-        member = acting(interaction, Member)
+        member = acting(interaction, Actor)
         language = person_language(interaction)
         lines = await self.following.following(member)
         await reply_private(interaction, self._list(language, lines))

@@ -16,14 +16,15 @@ from discord import app_commands
 
 from bot.common.i18n import Msg
 from bot.common.text import plain_text, truncate
-from bot.incidents.presentation.status_message import discord_time
-from bot.incidents.use_cases.lifecycle import parse_number
+from bot.incidents.presentation.message_parts import discord_time
+from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
+from bot.reminders.presentation import DONE
 from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
-from bot.reminders.use_cases.reminders import DONE, AskInput
+from bot.reminders.use_cases.reminders import AskInput
 from cogs.common.autocomplete import incident_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering

@@ -15,7 +15,7 @@ import unicodedata
 
 from bot.common.errors import TocsinError
 from bot.common.i18n.catalogue import Msg
-from bot.common.limits import THREAD_NAME, TextField
+from bot.common.limits import TextField
 
 ELLIPSIS = "…"
 ZWSP = "\u200b"  # what discord.py's escape_mentions inserts: the text reads the same and no longer parses
@@ -149,15 +149,6 @@ def truncate(text: str, limit: int) -> str:
 def _odd_backslashes(text: str) -> bool:
     trailing = len(text) - len(text.rstrip("\\"))
     return trailing % 2 == 1
-
-
-def thread_name(number: int, title: str) -> str:
-    """ "#42 · title", shortened with an ellipsis to Discord's 100 characters; "#42" when the title is blank."""
-    prefix = f"#{number}"
-    cleaned = plain_text(title)
-    if not cleaned:
-        return prefix
-    return truncate(f"{prefix} · {cleaned}", THREAD_NAME)
 
 
 def name_key(text: str) -> str:

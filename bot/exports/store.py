@@ -26,7 +26,7 @@ import aiosqlite
 from bot.common.text import name_key
 from bot.exports.rules import IncidentRecord, in_period
 from bot.incidents import store as repo
-from bot.incidents.presentation.status_message import thread_url
+from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import IncidentService, ServiceState
 from bot.storage.times import from_db_time, to_db_time

@@ -32,9 +32,9 @@ from bot.exports import store as export_repo
 from bot.exports.presentation import export_html, export_json, export_markdown, export_zip, incident_summary
 from bot.exports.rules import IncidentRecord
 from bot.incidents import store as repo
-from bot.incidents.presentation.status_message import thread_url
+from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import UpdateKind
-from bot.incidents.use_cases.lifecycle import overlapping_refs, resolve_sector
+from bot.incidents.use_cases.typed_input import overlapping_refs, resolve_sector
 from bot.interactions.access import NotAllowed
 from bot.settings.use_cases.guild_config import GuildConfig, load_config
 from bot.storage import audit

@@ -124,6 +124,14 @@ async def set_role_row(
     )
 
 
+async def forget_role_rows(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> None:
+    """The incident's follow role is gone: no follower's role add is waited for any more."""
+    await conn.execute(
+        "UPDATE subscriptions SET role_row = NULL WHERE guild_id = ? AND kind = 'incident' AND target = ?",
+        (guild_id, str(incident_id)),
+    )
+
+
 async def followers(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> list[Follower]:
     async with conn.execute(
         "SELECT user_id, dm, role_row FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND target = ? "

@@ -1,4 +1,5 @@
-"""Following: an incident (through its follow role), a territory or a sector (through the routes' roles).
+"""Following as use cases: an incident (through its follow role), a territory or a sector (through the routes'
+roles, bot/following/rules.py).
 
 Why a role per incident: a thread post that mentions one role reaches every follower in one message and
 nobody else, while adding people to the thread through the API posts a visible "added" line per person. The
@@ -6,46 +7,30 @@ role is created on an incident's first follow, given once to each follower (one 
 from a member who unfollows, and deleted when the incident closes (after the final thread post, on the
 incident's own lane). A reopened incident gets a new role, given back to its followers.
 
-Territory and sector follows give the roles of the routes that cover them: the announcements already mention
-those roles, so following costs one request per role and nothing per announcement.
-
 All planning happens inside the caller's unit of work, as outbox rows; ids Discord has not given yet are
 `$ref`s to the rows that will get them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.common import territories as territory_data
-from bot.common.errors import TocsinError
+from bot.common.actor import Actor
 from bot.common.text import name_key
 from bot.delivery import outbox
 from bot.following import store as follows
+from bot.following.presentation import RoleRef, follow_role_name
+from bot.following.rules import FollowError, area, covering_roles
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
-from bot.incidents.rules.routing import Route
 from bot.incidents.store import StoredIncident
 from bot.settings.use_cases.guild_config import GuildConfig, load_config
 from bot.storage import audit
 from bot.storage.store import Store
-
-FOLLOW_ROLE_NAME = "suivi #{number}"
-MESSAGE_CONTENT = 2000
-_CLOSED = (Status.RESOLVED, Status.CANCELLED)
-
-# A Discord role id, known, or a placeholder for the result of the row creating it.
-RoleRef = int | dict[str, Any]
-
-
-class FollowError(TocsinError):
-    """A follow request that cannot be done as asked; the sentence says why."""
-
 
 # --- the incident's follow role -----------------------------------------------------------------------------
 
@@ -81,7 +66,7 @@ async def ensure_follow_role(conn: aiosqlite.Connection, stored: StoredIncident,
         # Not mentionable: the bot's Mention Everyone permission lets its posts ping it; members cannot.
         payload={
             "guild_id": guild_id,
-            "name": FOLLOW_ROLE_NAME.format(number=stored.incident.number),
+            "name": follow_role_name(stored.incident.number),
             "mentionable": False,
             "incident_id": stored.id,
         },
@@ -91,20 +76,27 @@ async def ensure_follow_role(conn: aiosqlite.Connection, stored: StoredIncident,
     return outbox.ref(row, "role_id")
 
 
+async def _member_role(
+    conn: aiosqlite.Connection, kind: str, guild_id: int, user_id: int, role: RoleRef, *, now: datetime
+) -> int:
+    """One role given to a member (`add_role`) or taken back (`remove_role`), on the server's roles lane."""
+    return await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.roles_lane(guild_id),
+        kind=kind,
+        payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
+        now=now,
+    )
+
+
 async def give_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> None:
     """One role add for a new follower of an open incident (closed ones have no role; a reopen gives it)."""
     if not stored.incident.is_open:
         return
     role = await ensure_follow_role(conn, stored, now=now)
     guild_id = stored.incident.guild_id
-    row = await outbox.enqueue(
-        conn,
-        guild_id=guild_id,
-        lane=outbox.roles_lane(guild_id),
-        kind="add_role",
-        payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
-        now=now,
-    )
+    row = await _member_role(conn, "add_role", guild_id, user_id, role, now=now)
     await follows.set_role_row(conn, guild_id, user_id, stored.id, row)
 
 
@@ -112,15 +104,16 @@ async def take_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, u
     role, _ = await _role_of(conn, stored)
     if role is None:
         return
-    guild_id = stored.incident.guild_id
-    await outbox.enqueue(
-        conn,
-        guild_id=guild_id,
-        lane=outbox.roles_lane(guild_id),
-        kind="remove_role",
-        payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
-        now=now,
-    )
+    await _member_role(conn, "remove_role", stored.incident.guild_id, user_id, role, now=now)
+
+
+async def follow(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> bool:
+    """The member follows the incident, once: the subscription, and the follow role while the incident is open
+    (the Follow button, and "Affected too", which follows as well). True when the follow is new."""
+    new = await follows.add(conn, stored.incident.guild_id, user_id, "incident", str(stored.id), at=now)
+    if new:
+        await give_follow_role(conn, stored, user_id, now=now)
+    return new
 
 
 async def thread_post_role(conn: aiosqlite.Connection, stored: StoredIncident) -> RoleRef | None:
@@ -130,24 +123,6 @@ async def thread_post_role(conn: aiosqlite.Connection, stored: StoredIncident) -
         # The post still goes out, without the mention, if the role could not be created.
         return {**role, "default": None}
     return role
-
-
-def with_role_mention(post: dict[str, Any], role: RoleRef | None) -> dict[str, Any]:
-    """The thread post mentioning `role` first, allowed to ping exactly that role (and the people it already
-    names)."""
-    if role is None:
-        return post
-    allowed = dict(post["allowed_mentions"])
-    content = str(post.get("content") or "")[: MESSAGE_CONTENT - 32]
-    if isinstance(role, int):
-        mention: Any = f"<@&{role}> "
-        return {**post, "content": mention + content, "allowed_mentions": {**allowed, "roles": [role]}}
-    prefix = {**role, "format": "<@&{}> ", "default": ""}
-    return {
-        **post,
-        "content": {"$concat": [prefix, content]},
-        "allowed_mentions": {**allowed, "roles": [role]},
-    }
 
 
 async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: str, *, now: datetime) -> None:
@@ -168,10 +143,7 @@ async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: 
             now=now,
         )
     await follows.set_follow_role(conn, stored.id, role_id=None, role_row=None)
-    await conn.execute(
-        "UPDATE subscriptions SET role_row = NULL WHERE guild_id = ? AND kind = 'incident' AND target = ?",
-        (stored.incident.guild_id, str(stored.id)),
-    )
+    await follows.forget_role_rows(conn, stored.incident.guild_id, stored.id)
 
 
 async def plan_reopened(conn: aiosqlite.Connection, stored: StoredIncident, *, now: datetime) -> None:
@@ -180,49 +152,7 @@ async def plan_reopened(conn: aiosqlite.Connection, stored: StoredIncident, *, n
         await give_follow_role(conn, stored, follower.user_id, now=now)
 
 
-def status_closed(status: Status | None) -> bool:
-    return status in _CLOSED
-
-
-# --- routes covering a territory or a sector ----------------------------------------------------------------
-
-
-def covering_roles(routes: Sequence[Route], *, territory: str | None, sector: str | None) -> list[int]:
-    """The roles of the routes that announce what a member follows.
-
-    A sector follow: the routes of that sector (whatever their territory). A territory follow: the routes
-    without a sector whose territory overlaps it (a sector route would ping for other trades). Both: the
-    sector's routes whose territory, if any, overlaps."""
-    wanted = territory_data.get(territory) if territory is not None else None
-    roles: list[int] = []
-    for route in routes:
-        if route.role_id is None:
-            continue
-        if sector is not None:
-            if route.sector is None or name_key(route.sector) != name_key(sector):
-                continue
-        elif route.sector is not None:
-            continue
-        if wanted is not None:
-            if route.territory is None:
-                if sector is None:
-                    continue
-            elif not territory_data.overlaps(territory_data.get(route.territory), wanted):
-                continue
-        if route.role_id not in roles:
-            roles.append(route.role_id)
-    return roles
-
-
 # --- use cases ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Member:
-    guild_id: int
-    user_id: int
-    role_ids: frozenset[int] = frozenset()
-    interaction_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +196,7 @@ class Following:
             conn, guild_id, default_language=self.default_language, default_time_zone=self.default_time_zone
         )
 
-    async def _incident(self, conn: aiosqlite.Connection, member: Member, guild_id: int, number: int) -> StoredIncident:
+    async def _incident(self, conn: aiosqlite.Connection, member: Actor, guild_id: int, number: int) -> StoredIncident:
         if guild_id != member.guild_id:  # a button copied from another server's message
             raise FollowError("outage.error.incident_unknown", number=number)
         stored = await repo.get(conn, member.guild_id, number)
@@ -275,7 +205,7 @@ class Following:
         return stored
 
     async def _audit(
-        self, conn: aiosqlite.Connection, member: Member, action: str, args: dict[str, Any], result: str, now: datetime
+        self, conn: aiosqlite.Connection, member: Actor, action: str, args: dict[str, Any], result: str, now: datetime
     ) -> None:
         await audit.record(
             conn,
@@ -288,16 +218,14 @@ class Following:
         )
 
     async def follow_incident(
-        self, member: Member, number: int, *, dm: bool | None, now: datetime, guild_id: int | None = None
+        self, member: Actor, number: int, *, dm: bool | None, now: datetime, guild_id: int | None = None
     ) -> IncidentFollow:
         """Follows (once) and, when `dm` is said, opts in or out of DMs for this incident."""
         async with self.store.unit_of_work() as conn:
             config = await self._config(conn, member.guild_id)
             config.require_incidents_setup()
             stored = await self._incident(conn, member, guild_id or member.guild_id, number)
-            new = await follows.add(conn, member.guild_id, member.user_id, "incident", str(stored.id), at=now)
-            if new:
-                await give_follow_role(conn, stored, member.user_id, now=now)
+            new = await follow(conn, stored, member.user_id, now=now)
             current = await follows.get(conn, member.guild_id, member.user_id, "incident", str(stored.id))
             assert current is not None
             refused = False
@@ -329,7 +257,7 @@ class Following:
         )
 
     async def unfollow_incident(
-        self, member: Member, number: int, *, now: datetime, guild_id: int | None = None
+        self, member: Actor, number: int, *, now: datetime, guild_id: int | None = None
     ) -> IncidentFollow:
         async with self.store.unit_of_work() as conn:
             stored = await self._incident(conn, member, guild_id or member.guild_id, number)
@@ -341,9 +269,9 @@ class Following:
         return IncidentFollow(number, stored.incident.title, removed, False)
 
     async def follow_area(
-        self, member: Member, *, territory: str | None, sector: str | None, now: datetime
+        self, member: Actor, *, territory: str | None, sector: str | None, now: datetime
     ) -> AreaFollow:
-        kind, target = _area(territory, sector)
+        kind, target = area(territory, sector)
         async with self.store.unit_of_work() as conn:
             config = await self._config(conn, member.guild_id)
             known = {name_key(key) for key in config.sectors} | {name_key(r.sector) for r in config.routes if r.sector}
@@ -360,22 +288,15 @@ class Following:
             for role_id in given:
                 if role_id in member.role_ids:
                     continue
-                await outbox.enqueue(
-                    conn,
-                    guild_id=member.guild_id,
-                    lane=outbox.roles_lane(member.guild_id),
-                    kind="add_role",
-                    payload={"guild_id": member.guild_id, "user_id": member.user_id, "role_id": role_id},
-                    now=now,
-                )
+                await _member_role(conn, "add_role", member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: roles {list(given)}"
             await self._audit(conn, member, f"follow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is None, tuple(r for r in given if r not in held), held)
 
     async def unfollow_area(
-        self, member: Member, *, territory: str | None, sector: str | None, now: datetime
+        self, member: Actor, *, territory: str | None, sector: str | None, now: datetime
     ) -> AreaFollow:
-        kind, target = _area(territory, sector)
+        kind, target = area(territory, sector)
         async with self.store.unit_of_work() as conn:
             earlier = await follows.get(conn, member.guild_id, member.user_id, kind, target)
             removed: tuple[int, ...] = ()
@@ -385,19 +306,12 @@ class Following:
                 still = {r for f in await follows.of_member(conn, member.guild_id, member.user_id) for r in f.role_ids}
                 removed = tuple(r for r in earlier.role_ids if r not in still)
                 for role_id in removed:
-                    await outbox.enqueue(
-                        conn,
-                        guild_id=member.guild_id,
-                        lane=outbox.roles_lane(member.guild_id),
-                        kind="remove_role",
-                        payload={"guild_id": member.guild_id, "user_id": member.user_id, "role_id": role_id},
-                        now=now,
-                    )
+                    await _member_role(conn, "remove_role", member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: {'unfollowed' if earlier else 'was not following'}, roles {list(removed)}"
             await self._audit(conn, member, f"unfollow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is not None, removed, ())
 
-    async def following(self, member: Member) -> list[FollowLine]:
+    async def following(self, member: Actor) -> list[FollowLine]:
         async with self.store.reading() as conn:
             lines = []
             for item in await follows.of_member(conn, member.guild_id, member.user_id):
@@ -424,16 +338,3 @@ async def tell_dms_closed(store: Store, user_id: int, *, now: datetime) -> bool:
             return False
     async with store.unit_of_work() as conn:
         return await follows.mark_told(conn, user_id, at=now)
-
-
-def _area(territory: str | None, sector: str | None) -> tuple[str, str]:
-    if territory is not None and sector is not None:
-        raise FollowError("follow.error.one_target")
-    if territory is not None:
-        try:
-            return "territory", territory_data.lookup(territory).ref
-        except TocsinError:
-            raise FollowError("follow.error.territory_unknown", territory=territory[:50]) from None
-    if sector is not None:
-        return "sector", name_key(sector)
-    raise FollowError("follow.error.nothing")

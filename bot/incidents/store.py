@@ -1,6 +1,6 @@
 """Incidents in SQLite: the incident row with its territories and services, the append-only timeline, the
-announcements an incident put in each channel, "affected too" clicks, follows, the server's service names, and
-the interactions already handled.
+announcements an incident put in each channel, "affected too" clicks, the server's service names, and the
+interactions already handled (follows are bot/following/store.py's).
 
 Every function takes the connection of the caller's unit of work: a use case reads, decides and writes in one
 transaction (`Store.unit_of_work` holds SQLite's write lock from its first statement, so two coordinators
@@ -398,7 +398,7 @@ async def announcements(conn: aiosqlite.Connection, incident_id: int) -> list[St
         ]
 
 
-# --- members: affected too, follows -----------------------------------------------------------------------
+# --- members who are affected too -------------------------------------------------------------------------
 
 
 async def add_affected(conn: aiosqlite.Connection, incident_id: int, user_id: int, *, at: datetime) -> bool:
@@ -410,27 +410,6 @@ async def add_affected(conn: aiosqlite.Connection, incident_id: int, user_id: in
     added = cursor.rowcount == 1
     await cursor.close()
     return added
-
-
-async def subscribe(
-    conn: aiosqlite.Connection, guild_id: int, user_id: int, kind: str, target: str, *, at: datetime
-) -> bool:
-    """True when the follow is new."""
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO subscriptions (guild_id, user_id, kind, target, created_at) VALUES (?, ?, ?, ?, ?)",
-        (guild_id, user_id, kind, target, to_db_time(at)),
-    )
-    added = cursor.rowcount == 1
-    await cursor.close()
-    return added
-
-
-async def followers(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> list[int]:
-    async with conn.execute(
-        "SELECT user_id FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND target = ? ORDER BY id",
-        (guild_id, str(incident_id)),
-    ) as cursor:
-        return [int(r[0]) for r in await cursor.fetchall()]
 
 
 # --- the server's service names ---------------------------------------------------------------------------

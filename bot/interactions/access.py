@@ -25,14 +25,3 @@ def require_admin(interaction: discord.Interaction[Any]) -> int:
     if not interaction.permissions.manage_guild:
         raise NotAllowed("access.error.admin_only")
     return guild_id
-
-
-def require_coordinator(interaction: discord.Interaction[Any], coordinator_role_id: int | None) -> int:
-    """Coordinators are the members holding the configured role; nobody else changes an incident."""
-    guild_id = require_guild(interaction)
-    if coordinator_role_id is None:
-        raise NotAllowed("setup.error.no_coordinator_role")
-    roles = getattr(interaction.user, "roles", [])
-    if not any(role.id == coordinator_role_id for role in roles):
-        raise NotAllowed("access.error.coordinator_only")
-    return guild_id

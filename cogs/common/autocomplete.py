@@ -12,6 +12,7 @@ from bot.common import territories
 from bot.common.i18n import Catalogue, Language
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
 from bot.common.text import name_key, truncate
+from bot.incidents.presentation.message_parts import numbered_title
 from bot.incidents.presentation.status_message import STATUS_KEYS
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.interactions.replies import person_language
@@ -29,10 +30,6 @@ def first(items: list[app_commands.Choice[str] | None]) -> list[app_commands.Cho
     return [c for c in items if c is not None][:AUTOCOMPLETE_CHOICES]
 
 
-def heading_plain(number: int, title: str) -> str:
-    return f"#{number} · {title}"
-
-
 async def incident_choices(
     lifecycle: Lifecycle, catalogue: Catalogue, interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
@@ -44,7 +41,7 @@ async def incident_choices(
     return first(
         [
             choice(
-                f"{heading_plain(item.number, item.title)} — {catalogue.render(language, STATUS_KEYS[item.status])}",
+                f"{numbered_title(item.number, item.title)} — {catalogue.render(language, STATUS_KEYS[item.status])}",
                 str(item.number),
             )
             for item in found

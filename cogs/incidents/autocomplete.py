@@ -10,7 +10,8 @@ from discord import app_commands
 
 from bot.common.text import name_key
 from bot.incidents.rules.service_changes import last_item
-from bot.incidents.use_cases.lifecycle import Lifecycle, OutageError, parse_number
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.use_cases.typed_input import OutageError, parse_number
 from bot.interactions.replies import person_language
 from cogs.common.autocomplete import choice, first, matching
 

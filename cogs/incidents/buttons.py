@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.common.actor import Actor
 from bot.common.i18n import Msg
-from bot.following.use_cases import Member
-from bot.incidents.presentation.status_message import AFFECTED, FOLLOW
-from bot.incidents.use_cases.lifecycle import Actor
+from bot.incidents.presentation.buttons import AFFECTED, FOLLOW
 from bot.interactions.access import require_guild
 from bot.interactions.replies import person_language, reply_private
 from cogs.common.items import Answering
@@ -46,7 +45,7 @@ class IncidentButton(
             text = services.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
         else:
             assert self.action == FOLLOW
-            member = Member(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
+            member = Actor(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
             followed = await services.following.follow_incident(
                 member, self.number, dm=None, now=now, guild_id=self.guild_id
             )

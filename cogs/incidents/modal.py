@@ -10,7 +10,7 @@ from bot.common.i18n import Language
 from bot.common.limits import MODAL_TITLE, TextField
 from bot.common.text import name_key, truncate
 from bot.incidents.rules.model import Severity
-from bot.incidents.use_cases.lifecycle import DeclareInput, OutageError
+from bot.incidents.use_cases.typed_input import DeclareInput, OutageError
 
 if TYPE_CHECKING:
     from cogs.incidents.outage import Outage

@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.incidents.presentation.status_message import status_embed, thread_url
+from bot.common.actor import Actor
+from bot.incidents.presentation.message_parts import thread_url
+from bot.incidents.presentation.status_message import status_embed
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
 from bot.incidents.rules.service_changes import last_item
-from bot.incidents.use_cases.lifecycle import (
-    Actor,
-    ChangeResult,
-    DeclareInput,
-    EditInput,
-    UpdateInput,
-    parse_number,
-)
+from bot.incidents.use_cases.results import ChangeResult
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput, parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, person_language, reply_private

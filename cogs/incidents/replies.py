@@ -9,8 +9,9 @@ import discord
 
 from bot.common.i18n import Catalogue, Language
 from bot.common.text import safe_text, truncate
-from bot.incidents.presentation.status_message import SEVERITY_KEYS, STATUS_KEYS, discord_time, thread_url
-from bot.incidents.use_cases.lifecycle import ChangeResult, DeclareResult, ListResult
+from bot.incidents.presentation.message_parts import thread_url
+from bot.incidents.presentation.status_message import SEVERITY_KEYS, STATUS_KEYS, discord_time
+from bot.incidents.use_cases.results import ChangeResult, DeclareResult, ListResult
 
 
 def thread_mention(guild_id: int, thread_id: int | None, channel_id: int | None) -> str:

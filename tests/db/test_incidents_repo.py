@@ -75,9 +75,6 @@ async def test_handled_interactions_and_member_clicks_count_once(store: Store) -
         assert await repo.handled(conn, 56) is None
         assert await repo.add_affected(conn, incident_id, 9, at=NOW)
         assert not await repo.add_affected(conn, incident_id, 9, at=NOW)
-        assert await repo.subscribe(conn, 1, 9, "incident", str(incident_id), at=NOW)
-        assert not await repo.subscribe(conn, 1, 9, "incident", str(incident_id), at=NOW)
-        assert await repo.followers(conn, 1, incident_id) == [9]
 
 
 async def test_search_and_list_use_numbers_words_statuses_and_territories(store: Store) -> None:

@@ -7,14 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.common.formatting import format_duration
+from bot.incidents.rules.corrections import EditRequest, edit_facts
 from bot.incidents.rules.durations import restored_after, service_durations, total_duration
 from bot.incidents.rules.lifecycle import (
-    EditRequest,
     UpdateError,
     UpdateRequest,
     apply_update,
     cancel,
-    edit_facts,
     reopen,
     resolve,
 )

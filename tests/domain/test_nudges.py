@@ -25,13 +25,13 @@ from bot.reminders.rules.nudges import (
     NudgeState,
     PlannedNudge,
     after_nudge_sent,
-    after_update,
     cadence_from_minutes,
     due_now,
     last_news_at,
     next_nudge,
     planned_nudges,
 )
+from bot.reminders.rules.reminders import as_utc
 
 PARIS = ZoneInfo("Europe/Paris")
 WORKING = WorkingTime()
@@ -67,6 +67,31 @@ class Sent:
 
     def __repr__(self) -> str:  # readable failures: Paris wall clock
         return f"Sent({self.kind.value}, {self.at.astimezone(PARIS):%a %d/%m %H:%M}, {self.to})"
+
+
+def after_update(
+    state: NudgeState,
+    update_at: datetime,
+    next_update_at: datetime | None,
+    next_update_by: int | None,
+    eta: datetime | None,
+) -> NudgeState:
+    """The facts after a news update at `update_at`, as the nudge use case reads them back from the incident and
+    its bookkeeping (bot/reminders/use_cases/nudging.py `state_of`): the count starts again, the update's
+    commitment replaces the previous one (None ends it), and a new ETA is asked about again."""
+    when = max(as_utc(update_at), as_utc(state.last_update_at))
+    same_eta = eta is not None and state.eta is not None and as_utc(eta) == as_utc(state.eta)
+    return replace(
+        state,
+        last_update_at=when,
+        consecutive_nudges=0,
+        log_noted=False,
+        next_update_at=next_update_at,
+        next_update_by=next_update_by if next_update_at is not None else None,
+        next_update_nudged=False,
+        eta=eta,
+        eta_reminded=state.eta_reminded and same_eta,
+    )
 
 
 def update(
@@ -387,12 +412,6 @@ def test_last_news_ignores_bookkeeping_entries() -> None:
     ]
     assert last_news_at(entries) == paris(2024, 10, 19, 20, 10)
     assert last_news_at(entries[2:]) is None
-
-
-def test_an_update_recorded_out_of_order_does_not_move_the_count_back() -> None:
-    state = declared(paris(2024, 10, 19, 12, 0), Severity.CRITICAL, ANNE)
-    older = after_update(state, paris(2024, 10, 19, 11, 0), None, None, None)
-    assert older.last_update_at == paris(2024, 10, 19, 12, 0)
 
 
 def test_the_state_from_an_incident() -> None:

@@ -25,20 +25,11 @@ from bot.common.limits import (
     TextField,
 )
 from bot.common.text import name_key
-from bot.incidents.presentation.status_message import (
-    AFFECTED,
-    FOLLOW,
-    announcement,
-    custom_id,
-    embed_length,
-    fit_embed,
-    news_message,
-    no_longer_concerns,
-    parse_custom_id,
-    status_message,
-    thread_post,
-    thread_title,
-)
+from bot.incidents.presentation.announcements import announcement, news_message, no_longer_concerns
+from bot.incidents.presentation.buttons import AFFECTED, FOLLOW, custom_id, parse_custom_id
+from bot.incidents.presentation.message_parts import embed_length, fit_embed
+from bot.incidents.presentation.status_message import status_message
+from bot.incidents.presentation.thread_posts import thread_post, thread_title
 from bot.incidents.rules.durations import service_durations
 from bot.incidents.rules.lifecycle import (
     AnnounceReason,

@@ -14,10 +14,10 @@ from bot.common.text import (
     clean_input,
     name_key,
     safe_text,
-    thread_name,
     truncate,
     validate_field,
 )
+from bot.incidents.presentation.thread_posts import thread_name
 
 RAW_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>", re.IGNORECASE)
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

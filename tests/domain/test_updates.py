@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from bot.common.errors import TocsinError
 from bot.common.territories import TerritoryError
 from bot.common.text import FieldError
+from bot.incidents.rules.corrections import EditRequest, edit_facts
 from bot.incidents.rules.lifecycle import (
     AnnounceReason,
     DeclareRequest,
-    EditRequest,
     UpdateError,
     UpdateKind,
     UpdateRequest,
@@ -22,7 +22,6 @@ from bot.incidents.rules.lifecycle import (
     assign,
     cancel,
     declare,
-    edit_facts,
     record_affected,
     reopen,
     resolve,

@@ -12,8 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.common.actor import Actor
 from bot.incidents.rules.model import Cause, Severity, Status
-from bot.incidents.use_cases.lifecycle import Actor, DeclareInput, Lifecycle, ServerDefaults, UpdateInput
+from bot.incidents.use_cases.commands import ServerDefaults
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.use_cases.typed_input import DeclareInput, UpdateInput
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
 

@@ -18,7 +18,7 @@ from bot.exports import store as export_repo
 from bot.exports.presentation import schema
 from bot.exports.use_cases import ExportError, ExportRequest, ExportResult, export, fit
 from bot.incidents.rules.model import Cause, Severity
-from bot.incidents.use_cases.lifecycle import DeclareInput
+from bot.incidents.use_cases.typed_input import DeclareInput
 from bot.storage.store import Store
 from tests.exports.scenarios import (
     ANNE,
@@ -194,7 +194,8 @@ async def test_the_export_reads_one_snapshot_while_the_bot_writes(played: Store)
     query = export_repo.ExportQuery(guild_id=GUILD, period=(paris(2023, 1, 1), paris(2025, 1, 1)))
     async with export_repo.snapshot(played.path) as conn:
         before = await export_repo.matching_ids(conn, query)
-        from bot.incidents.use_cases.lifecycle import Lifecycle, ServerDefaults
+        from bot.incidents.use_cases.commands import ServerDefaults
+        from bot.incidents.use_cases.lifecycle import Lifecycle
 
         await Lifecycle(played, ServerDefaults()).declare(  # the bot's write goes through meanwhile
             ANNE,
@@ -218,7 +219,8 @@ async def test_the_export_reads_one_snapshot_while_the_bot_writes(played: Store)
 
 
 async def test_formulas_typed_into_titles_come_out_inert(played: Store) -> None:
-    from bot.incidents.use_cases.lifecycle import Lifecycle, ServerDefaults
+    from bot.incidents.use_cases.commands import ServerDefaults
+    from bot.incidents.use_cases.lifecycle import Lifecycle
 
     await add_formula_titles(played, Lifecycle(played, ServerDefaults()))
     files = read_zip(await run(played, period="octobre 2024"))

@@ -4,9 +4,11 @@ reopening; territory and sector follows through the routes' roles."""
 
 from __future__ import annotations
 
+from bot.common.actor import Actor
 from bot.delivery import outbox
 from bot.following import store as follows
-from bot.following.use_cases import Following, Member, covering_roles
+from bot.following.rules import covering_roles
+from bot.following.use_cases import Following
 from bot.incidents.rules.routing import Route
 from bot.storage import member_locales
 from bot.storage.store import Store
@@ -34,7 +36,7 @@ async def test_the_first_follow_creates_the_role_every_follow_adds_it_once(store
     await declared(store)
     following = service(store)
     for user in (2001, 2002, 2001):
-        await following.follow_incident(Member(GUILD, user), 1, dm=None, now=NOW)
+        await following.follow_incident(Actor(GUILD, user), 1, dm=None, now=NOW)
     (create,) = await rows_of(store, "create_role")
     assert create.payload["name"] == "suivi #1" and create.lane == outbox.roles_lane(GUILD)
     adds = await rows_of(store, "add_role")
@@ -48,8 +50,8 @@ async def test_the_first_follow_creates_the_role_every_follow_adds_it_once(store
 async def test_thread_posts_mention_the_role_and_dms_go_to_those_who_asked(store: Store) -> None:
     await declared(store)
     following = service(store)
-    await following.follow_incident(Member(GUILD, 2001), 1, dm=True, now=NOW)
-    await following.follow_incident(Member(GUILD, 2002), 1, dm=None, now=NOW)
+    await following.follow_incident(Actor(GUILD, 2001), 1, dm=True, now=NOW)
+    await following.follow_incident(Actor(GUILD, 2002), 1, dm=None, now=NOW)
     async with store.unit_of_work() as conn:
         await member_locales.remember(conn, user_id=2001, locale="en-GB", seen_at=NOW)
     await lifecycle(store).update(ANNE, 1, UpdateInput(note="Rien de neuf."), now=NOW)
@@ -75,15 +77,15 @@ async def test_the_dm_cap_refuses_the_opt_in_with_a_sentence(store: Store) -> No
     async with store.unit_of_work() as conn:
         await conn.execute("UPDATE guild_settings SET dm_cap_per_incident = 1 WHERE guild_id = ?", (GUILD,))
     following = service(store)
-    assert (await following.follow_incident(Member(GUILD, 2001), 1, dm=True, now=NOW)).dm
-    refused = await following.follow_incident(Member(GUILD, 2002), 1, dm=True, now=NOW)
+    assert (await following.follow_incident(Actor(GUILD, 2001), 1, dm=True, now=NOW)).dm
+    refused = await following.follow_incident(Actor(GUILD, 2002), 1, dm=True, now=NOW)
     assert refused.dm_refused and not refused.dm and refused.new
 
 
 async def test_closing_deletes_the_role_after_the_final_post_and_a_reopening_gives_it_back(store: Store) -> None:
     await declared(store)
     following = service(store)
-    await following.follow_incident(Member(GUILD, 2001), 1, dm=None, now=NOW)
+    await following.follow_incident(Actor(GUILD, 2001), 1, dm=None, now=NOW)
     (create,) = await rows_of(store, "create_role")
     async with store.unit_of_work() as conn:
         await outbox.mark_done(conn, create.id, {"role_id": "777"}, now=NOW)
@@ -103,11 +105,11 @@ async def test_closing_deletes_the_role_after_the_final_post_and_a_reopening_giv
 async def test_unfollowing_takes_the_role_back(store: Store) -> None:
     await declared(store)
     following = service(store)
-    await following.follow_incident(Member(GUILD, 2001), 1, dm=None, now=NOW)
-    assert (await following.unfollow_incident(Member(GUILD, 2001), 1, now=NOW)).new
+    await following.follow_incident(Actor(GUILD, 2001), 1, dm=None, now=NOW)
+    assert (await following.unfollow_incident(Actor(GUILD, 2001), 1, now=NOW)).new
     (removal,) = await rows_of(store, "remove_role")
     assert removal.payload["user_id"] == 2001
-    assert not (await following.unfollow_incident(Member(GUILD, 2001), 1, now=NOW)).new
+    assert not (await following.unfollow_incident(Actor(GUILD, 2001), 1, now=NOW)).new
 
 
 def test_covering_roles() -> None:
@@ -127,10 +129,10 @@ def test_covering_roles() -> None:
 async def test_sector_follow_gives_the_route_role_once_and_unfollow_takes_it(store: Store) -> None:
     await configure(store)
     following = service(store)
-    member = Member(GUILD, 2001)
+    member = Actor(GUILD, 2001)
     result = await following.follow_area(member, territory=None, sector="pharmacie", now=NOW)
     assert result.roles_given == (PHARMACIES_ROLE,) and result.new
-    holder = Member(GUILD, 2002, role_ids=frozenset({PHARMACIES_ROLE}))
+    holder = Actor(GUILD, 2002, role_ids=frozenset({PHARMACIES_ROLE}))
     assert (await following.follow_area(holder, territory=None, sector="pharmacie", now=NOW)).roles_held == (
         PHARMACIES_ROLE,
     )

@@ -9,20 +9,15 @@ from typing import Any
 
 import pytest
 
+from bot.common.actor import Actor
 from bot.delivery import outbox
+from bot.following.use_cases import Following
 from bot.incidents import store as repo
 from bot.incidents.rules.lifecycle import UpdateError
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
-from bot.incidents.use_cases.lifecycle import (
-    Actor,
-    DeclareInput,
-    EditInput,
-    Lifecycle,
-    OutageError,
-    ServerDefaults,
-    UpdateInput,
-    parse_number,
-)
+from bot.incidents.use_cases.commands import ServerDefaults
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, OutageError, UpdateInput, parse_number
 from bot.interactions.access import NotAllowed
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
@@ -358,7 +353,9 @@ async def test_cancel_as_duplicate_and_affected_counts_each_member_once(store: S
     first = await service.affected(PHARMA, GUILD, 1, now=NOW)
     again = await service.affected(PHARMA, GUILD, 1, now=NOW)
     assert (first.new, first.affected_count, again.new, again.affected_count) == (True, 1, False, 1)
-    assert (await service.follow(PHARMA, GUILD, 1, now=NOW)).new is False  # "affected" already follows
+    following = Following(store, default_language="fr", default_time_zone="Europe/Paris")
+    followed = await following.follow_incident(PHARMA, 1, dm=None, now=NOW, guild_id=GUILD)
+    assert followed.new is False  # "affected" already follows
     result = await service.cancel(
         ANNE, 2, reason=CancelReason.DUPLICATE, duplicate_of=1, note=None, now=NOW + timedelta(minutes=1)
     )

@@ -34,11 +34,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.common import territories as territory_data
+from bot.common.actor import Actor
 from bot.common.errors import TocsinError
 from bot.common.i18n import LANGUAGES, default_catalogue
 from bot.delivery import outbox
+from bot.following.use_cases import Following
 from bot.incidents.rules.model import CancelReason, ServiceState, Severity, Status
-from bot.incidents.use_cases.lifecycle import Actor, DeclareInput, EditInput, Lifecycle, ServerDefaults, UpdateInput
+from bot.incidents.use_cases.commands import ServerDefaults
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
 from bot.interactions.access import NotAllowed
 from bot.storage import audit
 from bot.storage.store import Store
@@ -356,10 +360,14 @@ def change_command(step: Step, world: World, server: Server) -> tuple[Run, Predi
         guild_id = server.guild_id
 
         async def run(outages: Lifecycle, actor: Actor, at: datetime) -> Any:
-            return await outages.follow(actor, guild_id, number, now=at)
+            defaults = outages.defaults
+            following = Following(
+                outages.store, default_language=defaults.language, default_time_zone=defaults.time_zone
+            )
+            return await following.follow_incident(actor, number, dm=None, now=at, guild_id=guild_id)
 
         if known is not None:  # open to every member, the incident's state unchanged
-            predicted = Predicted(True, "button follow", (), replace(known, services=dict(known.services)))
+            predicted = Predicted(True, "follow incident", (), replace(known, services=dict(known.services)))
     else:
         raise AssertionError(step.op)
     return run, predicted

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.delivery import outbox
-from bot.incidents.presentation.status_message import discord_time
+from bot.incidents.presentation.message_parts import discord_time
 from bot.incidents.rules.model import CancelReason, Severity
-from bot.incidents.use_cases.lifecycle import DeclareInput, EditInput, Lifecycle, UpdateInput
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
 from tests.services.manual_timers import ManualClock, Timers, fetch_one, last_outbox_id, outbox_rows

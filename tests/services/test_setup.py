@@ -416,7 +416,8 @@ async def test_dm_limit_is_bounded_and_shown(store: Store) -> None:
 
 
 async def test_dm_limit_zero_sends_no_dm_refuses_new_opt_ins_and_keeps_members_choices(store: Store) -> None:
-    from bot.following.use_cases import Following, Member
+    from bot.common.actor import Actor as Member  # `Actor` here is /setup's
+    from bot.following.use_cases import Following
     from tests.services.test_lifecycle import ANNE, CERP, UpdateInput, configure, lifecycle
     from tests.services.test_lifecycle import GUILD as SERVER
 

@@ -1,4 +1,5 @@
-"""What happens to an incident: declare, update, resolve, reopen, cancel, assign, correct, "affected too".
+"""What happens to an incident: declare, update, resolve, reopen, cancel, assign, "affected too" (corrections of
+the declared facts: bot/incidents/rules/corrections.py).
 
 Each operation is a pure function from the incident (and what the coordinator asked) to an outcome: the new
 incident, the timeline entries to append (the timeline is append-only), and what must be told (`Announce`,
@@ -112,11 +113,10 @@ class Announce:
     """What a change must cause, beyond storing it.
 
     `reasons` non-empty: one new message in each matching channel, mentioning that channel's route roles
-    (bot.incidents.presentation.status_message builds it from the reasons). `edit_announcements` /
-    `edit_status_message`: the
-    standing messages are edited (edits notify nobody). `thread_post`: a post in the incident thread mentioning
-    its followers, sent with notifications suppressed when `silent`. `dm_followers`: opt-in DMs.
-    `mention_users`: people the thread post mentions by name (the new owner of a hand-over).
+    (bot.incidents.presentation.announcements builds it from the reasons). `edit_announcements` /
+    `edit_status_message`: the standing messages are edited (edits notify nobody). `thread_post`: a post in the
+    incident thread mentioning its followers, sent with notifications suppressed when `silent`. `dm_followers`:
+    opt-in DMs. `mention_users`: people the thread post mentions by name (the new owner of a hand-over).
     """
 
     reasons: tuple[AnnounceReason, ...] = ()
@@ -126,6 +126,19 @@ class Announce:
     silent: bool = False
     dm_followers: bool = False
     mention_users: tuple[int, ...] = ()
+
+    @classmethod
+    def everywhere(cls, reasons: Sequence[AnnounceReason] = (), *, silent: bool = False) -> Announce:
+        """A change that everyone concerned hears of: the standing messages edited, a thread post, opt-in DMs
+        unless `silent`, and a new channel message when there are `reasons`."""
+        return cls(
+            reasons=tuple(reasons),
+            edit_announcements=True,
+            edit_status_message=True,
+            thread_post=True,
+            silent=silent,
+            dm_followers=not silent,
+        )
 
     @property
     def new_message(self) -> bool:
@@ -143,39 +156,14 @@ class Outcome:
     announce: Announce
 
 
-@dataclass(frozen=True)
-class EditOutcome(Outcome):
-    """A correction of declared facts; `changed` lists the fields changed. When the territories or the sector
-    changed, the announcement targets must be recomputed (`routing.reroute`)."""
-
-    changed: tuple[str, ...] = ()
-
-    @property
-    def territories_changed(self) -> bool:
-        return "territories" in self.changed
-
-    @property
-    def sector_changed(self) -> bool:
-        return "sector" in self.changed
-
-    @property
-    def reroute_needed(self) -> bool:
-        return self.territories_changed or self.sector_changed
-
-    @property
-    def title_changed(self) -> bool:
-        """The thread must be renamed (`text.thread_name`)."""
-        return "title" in self.changed
-
-
 # --- helpers ----------------------------------------------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _aware(at: datetime) -> None:
+def require_aware(at: datetime) -> None:
     if at.tzinfo is None:
         raise ValueError("times must be aware datetimes")
 
@@ -183,12 +171,12 @@ def _aware(at: datetime) -> None:
 def _future(value: datetime | None, at: datetime, message_id: str) -> None:
     if value is None:
         return
-    _aware(value)
+    require_aware(value)
     if value <= at:
         raise UpdateError(message_id)
 
 
-def _territory_refs(codes: Sequence[str]) -> tuple[str, ...]:
+def territory_refs(codes: Sequence[str]) -> tuple[str, ...]:
     refs: list[str] = []
     for code in codes:
         ref = territory_data.get(code).ref
@@ -201,7 +189,7 @@ def _territory_refs(codes: Sequence[str]) -> tuple[str, ...]:
     return tuple(refs)
 
 
-def _required(field_: TextField, value: str) -> str:
+def required_text(field_: TextField, value: str) -> str:
     cleaned = validate_field(field_, value, required=True)
     assert cleaned is not None  # validate_field(required=True) raises rather than return None
     return cleaned
@@ -240,18 +228,18 @@ class DeclareRequest:
 
 def declare(request: DeclareRequest, *, guild_id: int, number: int, at: datetime, by: int) -> Outcome:
     """A new incident, owned by whoever declares it, in status investigating."""
-    _aware(at)
+    require_aware(at)
     if number < 1:
         raise ValueError("incident numbers start at 1")
-    title = _required(TextField.TITLE, request.title)
-    sector = _required(TextField.SECTOR, request.sector)
+    title = required_text(TextField.TITLE, request.title)
+    sector = required_text(TextField.SECTOR, request.sector)
     organisation = validate_field(TextField.ORGANISATION, request.organisation)
     description = validate_field(TextField.DESCRIPTION, request.description)
     impact = validate_field(TextField.IMPACT, request.impact)
     workaround_text = validate_field(TextField.WORKAROUND, request.workaround)
-    refs = _territory_refs(request.territories)
+    refs = territory_refs(request.territories)
     started_at = request.started_at or at
-    _aware(started_at)
+    require_aware(started_at)
     if started_at > at:
         raise UpdateError("incident.error.start_in_future")
     _future(request.eta, at, "incident.error.eta_not_future")
@@ -260,7 +248,7 @@ def declare(request: DeclareRequest, *, guild_id: int, number: int, at: datetime
     services: list[IncidentService] = []
     for item in request.services:
         change = item if isinstance(item, ServiceChange) else ServiceChange(item, ServiceState.DOWN)
-        name = _required(TextField.SERVICE_NAME, change.name)
+        name = required_text(TextField.SERVICE_NAME, change.name)
         key = service_key(name)
         if any(s.key == key for s in services):
             continue
@@ -304,7 +292,7 @@ def declare(request: DeclareRequest, *, guild_id: int, number: int, at: datetime
             "severity": incident.severity.value,
             "services": [{"name": s.name, "key": s.key, "state": s.state.value} for s in services],
             "workaround": {"version": 1, "text": workaround_text} if workaround_text is not None else None,
-            "eta": _iso(request.eta),
+            "eta": iso(request.eta),
         },
     )
     return Outcome(incident, (entry,), Announce(reasons=(AnnounceReason.DECLARED,)))
@@ -334,7 +322,7 @@ def _apply_services(
     services = list(incident.services)
     recorded: list[dict[str, Any]] = []
     for change in changes:
-        name = _required(TextField.SERVICE_NAME, change.name)
+        name = required_text(TextField.SERVICE_NAME, change.name)
         key = service_key(name)
         index = next((i for i, s in enumerate(services) if s.key == key), None)
         if index is None:
@@ -354,7 +342,7 @@ def _apply_services(
 def apply_update(incident: Incident, request: UpdateRequest, *, at: datetime, by: int) -> Outcome:
     """The incident after `/outage update`, its entries and what to tell; refused when closed or when nothing
     would change."""
-    _aware(at)
+    require_aware(at)
     _open_or_refuse(incident)
     details: list[tuple[UpdateKind, dict[str, Any]]] = []
     reasons: list[AnnounceReason] = []
@@ -391,15 +379,15 @@ def apply_update(incident: Incident, request: UpdateRequest, *, at: datetime, by
         _future(request.eta, at, "incident.error.eta_not_future")
         if request.eta != incident.eta:
             new = replace(new, eta=request.eta)
-            details.append((UpdateKind.ETA_CHANGED, {"from": _iso(incident.eta), "to": _iso(request.eta)}))
+            details.append((UpdateKind.ETA_CHANGED, {"from": iso(incident.eta), "to": iso(request.eta)}))
     elif request.clear_eta and incident.eta is not None:
         new = replace(new, eta=None)
-        details.append((UpdateKind.ETA_CHANGED, {"from": _iso(incident.eta), "to": None}))
+        details.append((UpdateKind.ETA_CHANGED, {"from": iso(incident.eta), "to": None}))
 
     note = validate_field(TextField.NOTE, request.note)
     if request.next_update_at is not None:
         _future(request.next_update_at, at, "incident.error.next_update_not_future")
-        details.append((UpdateKind.NEXT_UPDATE_SET, {"at": _iso(request.next_update_at), "by": by}))
+        details.append((UpdateKind.NEXT_UPDATE_SET, {"at": iso(request.next_update_at), "by": by}))
     if note is not None:
         details.append((UpdateKind.NOTE, {"text": note}))
 
@@ -411,15 +399,7 @@ def apply_update(incident: Incident, request: UpdateRequest, *, at: datetime, by
         new = replace(new, next_update_at=None, next_update_by=None)
     new = replace(new, updated_at=at)
     entries = tuple(Update(kind, at, by, request.silent, detail) for kind, detail in details)
-    announce = Announce(
-        reasons=tuple(reasons),
-        edit_announcements=True,
-        edit_status_message=True,
-        thread_post=True,
-        silent=request.silent,
-        dm_followers=not request.silent,
-    )
-    return Outcome(new, entries, announce)
+    return Outcome(new, entries, Announce.everywhere(reasons, silent=request.silent))
 
 
 # --- resolve, reopen, cancel ------------------------------------------------------------------------------
@@ -428,7 +408,7 @@ def apply_update(incident: Incident, request: UpdateRequest, *, at: datetime, by
 def resolve(incident: Incident, *, note: str | None = None, at: datetime, by: int) -> Outcome:
     """Resolved at `at`: every service not yet restored is restored then (the resolution ends their down or
     degraded time), the next-update commitment ends, and the recovery is announced."""
-    _aware(at)
+    require_aware(at)
     check_transition(incident.status, Status.RESOLVED)
     text = validate_field(TextField.RESOLUTION_NOTE, note)
     restored = [s.key for s in incident.services if s.state != ServiceState.RESTORED]
@@ -438,14 +418,7 @@ def resolve(incident: Incident, *, note: str | None = None, at: datetime, by: in
     )
     new = replace(transition(incident, Status.RESOLVED, at=at), services=services, resolution_note=text)
     entry = Update(UpdateKind.RESOLVED, at, by, details={"text": text, "services_restored": restored})
-    announce = Announce(
-        reasons=(AnnounceReason.RESOLVED,),
-        edit_announcements=True,
-        edit_status_message=True,
-        thread_post=True,
-        dm_followers=True,
-    )
-    return Outcome(new, (entry,), announce)
+    return Outcome(new, (entry,), Announce.everywhere((AnnounceReason.RESOLVED,)))
 
 
 def reopen(
@@ -453,7 +426,7 @@ def reopen(
 ) -> Outcome:
     """A resolved incident open again (investigating unless said otherwise); its services stay as they were at
     resolution until an update says otherwise."""
-    _aware(at)
+    require_aware(at)
     if incident.is_open:
         raise UpdateError("incident.error.not_resolved", number=incident.number)
     if to not in OPEN_STATUSES:
@@ -461,14 +434,7 @@ def reopen(
     text = validate_field(TextField.NOTE, note)
     new = replace(transition(incident, to, at=at), resolution_note=None)
     entry = Update(UpdateKind.REOPENED, at, by, details={"to": to.value, "text": text})
-    announce = Announce(
-        reasons=(AnnounceReason.REOPENED,),
-        edit_announcements=True,
-        edit_status_message=True,
-        thread_post=True,
-        dm_followers=True,
-    )
-    return Outcome(new, (entry,), announce)
+    return Outcome(new, (entry,), Announce.everywhere((AnnounceReason.REOPENED,)))
 
 
 def cancel(
@@ -482,7 +448,7 @@ def cancel(
 ) -> Outcome:
     """Cancelled as a false alarm, or as a duplicate of another incident of the same server that is not
     itself cancelled; kept for the record, left out of the figures."""
-    _aware(at)
+    require_aware(at)
     check_transition(incident.status, Status.CANCELLED)
     if reason == CancelReason.DUPLICATE:
         if duplicate_of is None:
@@ -499,8 +465,7 @@ def cancel(
     entry = Update(
         UpdateKind.CANCELLED, at, by, details={"reason": reason.value, "duplicate_of": original, "text": text}
     )
-    announce = Announce(edit_announcements=True, edit_status_message=True, thread_post=True, dm_followers=True)
-    return Outcome(new, (entry,), announce)
+    return Outcome(new, (entry,), Announce.everywhere())
 
 
 # --- assign, affected -------------------------------------------------------------------------------------
@@ -508,7 +473,7 @@ def cancel(
 
 def assign(incident: Incident, to: int, *, at: datetime, by: int) -> Outcome:
     """Hand an open incident to another coordinator, who then receives its nudges."""
-    _aware(at)
+    require_aware(at)
     _open_or_refuse(incident)
     if to == incident.owner_id:
         raise UpdateError("incident.error.already_owner")
@@ -521,123 +486,9 @@ def assign(incident: Incident, to: int, *, at: datetime, by: int) -> Outcome:
 def record_affected(incident: Incident, *, at: datetime, by: int) -> Outcome:
     """One more member says they are affected too. Counting each member once is the use case's job (it knows
     who clicked before); this only counts and says what to edit."""
-    _aware(at)
+    require_aware(at)
     _open_or_refuse(incident)
     count = incident.affected_count + 1
     new = replace(incident, affected_count=count)
     entry = Update(UpdateKind.AFFECTED, at, by, silent=True, details={"count": count})
     return Outcome(new, (entry,), Announce(edit_announcements=True, edit_status_message=True))
-
-
-# --- correct the declared facts ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class EditRequest:
-    """`/outage edit`: None leaves a field as it is; "" clears an optional text (organisation, description,
-    impact)."""
-
-    title: str | None = None
-    organisation: str | None = None
-    description: str | None = None
-    impact: str | None = None
-    sector: str | None = None
-    territories: Sequence[str] | None = None
-    severity: Severity | None = None
-    cause: Cause | None = None
-    started_at: datetime | None = None
-
-
-def edit_facts(incident: Incident, request: EditRequest, *, at: datetime, by: int) -> EditOutcome:
-    """Corrected facts, open or resolved (a resolved incident's record must be right for the exports); a
-    cancelled incident is left as it was cancelled."""
-    _aware(at)
-    if incident.status == Status.CANCELLED:
-        raise UpdateError("incident.error.closed_cancelled", number=incident.number)
-    changes: dict[str, dict[str, Any]] = {}
-    new = incident
-
-    def record(name: str, old: Any, value: Any) -> None:
-        changes[name] = {"from": old, "to": value}
-
-    if request.title is not None:
-        title = _required(TextField.TITLE, request.title)
-        if title != incident.title:
-            record("title", incident.title, title)
-            new = replace(new, title=title)
-    optional_texts = (
-        ("organisation", TextField.ORGANISATION, request.organisation, incident.organisation),
-        ("description", TextField.DESCRIPTION, request.description, incident.description),
-        ("impact", TextField.IMPACT, request.impact, incident.impact),
-    )
-    for name, field_, value, old in optional_texts:
-        if value is None:
-            continue
-        cleaned = validate_field(field_, value)
-        if cleaned != old:
-            record(name, old, cleaned)
-            corrected: dict[str, Any] = {name: cleaned}
-            new = replace(new, **corrected)
-    if request.sector is not None:
-        sector = _required(TextField.SECTOR, request.sector)
-        if sector != incident.sector:
-            record("sector", incident.sector, sector)
-            new = replace(new, sector=sector)
-    if request.territories is not None:
-        refs = _territory_refs(request.territories)
-        if refs != incident.territories:
-            record("territories", list(incident.territories), list(refs))
-            new = replace(new, territories=refs)
-    if request.cause is not None and request.cause != incident.cause:
-        record("cause", incident.cause.value, request.cause.value)
-        new = replace(new, cause=request.cause)
-    if request.started_at is not None and request.started_at != incident.started_at:
-        _aware(request.started_at)
-        # It was going on when it was declared; a later start would give negative durations.
-        if request.started_at > incident.declared_at:
-            raise UpdateError("incident.error.start_after_declared")
-        record("started_at", _iso(incident.started_at), _iso(request.started_at))
-        old_start = incident.started_at
-        services = tuple(
-            replace(
-                s,
-                affected_since=request.started_at if s.affected_since == old_start else s.affected_since,
-                since=request.started_at if s.since == old_start else s.since,
-            )
-            for s in incident.services
-        )
-        new = replace(new, started_at=request.started_at, services=services)
-
-    entries: list[Update] = []
-    reasons: tuple[AnnounceReason, ...] = ()
-    if request.severity is not None and request.severity != incident.severity:
-        new = replace(new, severity=request.severity)
-        # Raised on an outage that is over, it is a correction of the record: nobody is pinged again.
-        raised = incident.is_open and incident.severity.is_raised_to(request.severity)
-        reasons = (AnnounceReason.SEVERITY_RAISED,) if raised else ()
-        entries.append(
-            Update(
-                UpdateKind.SEVERITY_CHANGED,
-                at,
-                by,
-                silent=not raised,
-                details={"from": incident.severity.value, "to": request.severity.value},
-            )
-        )
-    if changes:
-        entries.insert(0, Update(UpdateKind.EDITED, at, by, silent=not reasons, details={"changes": changes}))
-    if not entries:
-        raise UpdateError("incident.error.nothing_to_edit")
-    new = replace(new, updated_at=at)
-    changed = tuple(changes) + (
-        ("severity",) if request.severity is not None and new.severity != incident.severity else ()
-    )
-    announce = Announce(
-        reasons=reasons,
-        edit_announcements=True,
-        edit_status_message=True,
-        thread_post=True,
-        silent=not reasons,
-        dm_followers=bool(reasons),
-    )
-    return EditOutcome(new, tuple(entries), announce, changed=changed)

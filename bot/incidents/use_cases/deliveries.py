@@ -27,8 +27,14 @@ from bot.common.i18n import Language, default_catalogue
 from bot.common.text import name_key
 from bot.delivery import outbox
 from bot.following import use_cases as following
+from bot.following.presentation import RoleRef, with_role_mention
+from bot.following.rules import status_closed
 from bot.incidents import store as repo
-from bot.incidents.presentation import status_message as messages
+from bot.incidents.presentation.announcements import announcement, news_message, no_longer_concerns
+from bot.incidents.presentation.labels import STATUS_KEYS
+from bot.incidents.presentation.message_parts import NO_MENTIONS
+from bot.incidents.presentation.status_message import status_message
+from bot.incidents.presentation.thread_posts import thread_post, thread_title
 from bot.incidents.rules.durations import ServiceDurations
 from bot.incidents.rules.lifecycle import Announce, Update
 from bot.incidents.rules.model import Incident, Severity, Status
@@ -59,6 +65,28 @@ def incident_lane(incident: Incident) -> str:
     return f"incident:{incident.guild_id}:{incident.number}"
 
 
+async def post_in_channel(
+    conn: aiosqlite.Connection, guild_id: int, channel_id: int, message: dict[str, Any], *, now: datetime
+) -> int:
+    """A new message in a channel, on that channel's lane (Discord allows 5 messages per 5 s per channel)."""
+    return await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.channel_lane(channel_id),
+        kind="send_message",
+        payload={"channel_id": channel_id, **message},
+        now=now,
+    )
+
+
+async def post_in_thread(
+    conn: aiosqlite.Connection, stored: StoredIncident, message: dict[str, Any], *, now: datetime
+) -> int:
+    """A new message in the incident's thread, on the incident's lane: after the thread exists, in order with
+    everything else the incident posts there."""
+    return await _about_thread(conn, stored, "send_message", "channel_id", message, now=now)
+
+
 def thread_link(guild_id: int, thread_row: int) -> dict[str, Any]:
     return outbox.ref(thread_row, "thread_id", template=f"https://discord.com/channels/{guild_id}/{{}}")
 
@@ -76,7 +104,7 @@ def status_tag(tags: Mapping[str, int], status: Status) -> int | None:
     """The forum tag named for the status, in French or English, compared without case or accents."""
     catalogue = default_catalogue()
     wanted = {name_key(status.value)} | {
-        name_key(catalogue.render(language, messages.STATUS_KEYS[status])) for language in ("fr", "en")
+        name_key(catalogue.render(language, STATUS_KEYS[status])) for language in ("fr", "en")
     }
     return next((tag_id for name, tag_id in tags.items() if name_key(name) in wanted), None)
 
@@ -107,24 +135,16 @@ async def plan_declared(
 ) -> DeclarePlan:
     incident = stored.incident
     lane = incident_lane(incident)
-    status = messages.status_message(incident, language)
-    name = messages.thread_title(incident)
+    status = status_message(incident, language)
+    name = thread_title(incident)
+    status_row: int | None = None
     if channel.forum_tags is not None:
-        thread_row = await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=lane,
-            kind="create_thread",
-            payload={
-                "channel_id": channel.channel_id,
-                "name": name,
-                "message": status,
-                "applied_tags": _applied_tags(channel.forum_tags, incident.status),
-                "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES,
-            },
-            now=now,
-        )
-        status_row = thread_row
+        thread: dict[str, Any] = {
+            "channel_id": channel.channel_id,
+            "name": name,
+            "message": status,
+            "applied_tags": _applied_tags(channel.forum_tags, incident.status),
+        }
     else:
         status_row = await outbox.enqueue(
             conn,
@@ -134,20 +154,18 @@ async def plan_declared(
             payload={"channel_id": channel.channel_id, **status},
             now=now,
         )
-        thread_row = await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=lane,
-            kind="create_thread",
-            payload={
-                "channel_id": channel.channel_id,
-                "message_id": outbox.ref(status_row),
-                "name": name,
-                "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES,
-            },
-            depends_on=status_row,
-            now=now,
-        )
+        thread = {"channel_id": channel.channel_id, "message_id": outbox.ref(status_row), "name": name}
+    thread_row = await outbox.enqueue(
+        conn,
+        guild_id=incident.guild_id,
+        lane=lane,
+        kind="create_thread",
+        payload={**thread, "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES},
+        depends_on=status_row,
+        now=now,
+    )
+    if status_row is None:  # a forum post is the thread and its status message at once
+        status_row = thread_row
     await repo.set_message_rows(conn, stored.id, thread_row=thread_row, status_message_row=status_row)
     targets = tuple(announcement_targets(routes, incident))
     link = thread_link(incident.guild_id, thread_row)
@@ -168,22 +186,15 @@ async def _announce(
     # A channel that a correction of a resolved incident routes to gets the record without a ping: the outage
     # it would call people to is over.
     role_ids = target.role_ids if incident.is_open else ()
-    payload = messages.announcement(incident, language, role_ids=role_ids, url=_LINK_PLACEHOLDER)
-    row = await outbox.enqueue(
-        conn,
-        guild_id=incident.guild_id,
-        lane=outbox.channel_lane(target.channel_id),
-        kind="send_message",
-        payload={"channel_id": target.channel_id, **_linked(payload, link)},
-        now=now,
-    )
+    payload = announcement(incident, language, role_ids=role_ids, url=_LINK_PLACEHOLDER)
+    row = await post_in_channel(conn, incident.guild_id, target.channel_id, _linked(payload, link), now=now)
     await repo.add_announcement(conn, incident_id, target.channel_id, target.role_ids, message_row=row, at=now)
 
 
 # --- every later change -----------------------------------------------------------------------------------
 
 
-async def thread_post_mentions(conn: aiosqlite.Connection, stored: StoredIncident) -> following.RoleRef | None:
+async def thread_post_mentions(conn: aiosqlite.Connection, stored: StoredIncident) -> RoleRef | None:
     """The role a thread post mentions: the incident's follow role (a `$ref` while it is being created). The one
     place that decides who a thread post may ping (with the people the domain names)."""
     return await following.thread_post_role(conn, stored)
@@ -224,10 +235,10 @@ async def plan_changed(
         return None
     link = thread_link(incident.guild_id, thread_row)
     post_row: int | None = None
-    if following.status_closed(context.status_from) and incident.is_open:
+    if status_closed(context.status_from) and incident.is_open:
         await following.plan_reopened(conn, stored, now=now)  # before the post, which mentions the new role
     if announce.thread_post:
-        post = messages.thread_post(
+        post = thread_post(
             incident,
             entries,
             language,
@@ -236,37 +247,16 @@ async def plan_changed(
             durations=context.durations,
         )
         if post is not None:
-            post = following.with_role_mention(post, await thread_post_mentions(conn, stored))
-            post_row = await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=lane,
-                kind="send_message",
-                payload={"channel_id": outbox.ref(thread_row, "thread_id"), **post},
-                now=now,
-            )
+            post = with_role_mention(post, await thread_post_mentions(conn, stored))
+            post_row = await post_in_thread(conn, stored, post, now=now)
     if announce.edit_status_message or context.rename_thread:
         await _edit_status_message(conn, stored, language, now)
     if stored.in_forum and context.forum_tags is not None and context.status_from != incident.status:
         tag = status_tag(context.forum_tags, incident.status)
         if tag is not None:
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=lane,
-                kind="edit_thread",
-                payload={"thread_id": outbox.ref(thread_row, "thread_id"), "applied_tags": [tag]},
-                now=now,
-            )
+            await _edit_thread(conn, stored, {"applied_tags": [tag]}, now=now)
     if context.rename_thread:
-        await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=lane,
-            kind="edit_thread",
-            payload={"thread_id": outbox.ref(thread_row, "thread_id"), "name": messages.thread_title(incident)},
-            now=now,
-        )
+        await _edit_thread(conn, stored, {"name": thread_title(incident)}, now=now)
 
     standing = [a for a in await repo.announcements(conn, stored.id) if a.active]
     if context.reroute:
@@ -276,7 +266,7 @@ async def plan_changed(
             await _edit_announcement(conn, incident, item, language, link, now)
     if announce.reasons:
         for item in standing:
-            news = messages.news_message(
+            news = news_message(
                 incident,
                 announce.reasons,
                 language,
@@ -286,21 +276,13 @@ async def plan_changed(
                 severity_from=context.severity_from,
                 silent=announce.silent,
             )
-            if news is None:
-                continue
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=outbox.channel_lane(item.channel_id),
-                kind="send_message",
-                payload={"channel_id": item.channel_id, **_linked(news, link)},
-                now=now,
-            )
+            if news is not None:
+                await post_in_channel(conn, incident.guild_id, item.channel_id, _linked(news, link), now=now)
     if announce.dm_followers and not announce.silent and announce.thread_post and context.dm_cap > 0:
         await direct_messages.plan_dms(
-            conn, stored, entries, server_language=language, durations=context.durations, now=now
+            conn, stored, entries, link=link, server_language=language, durations=context.durations, now=now
         )
-    if not incident.is_open and not following.status_closed(context.status_from):
+    if not incident.is_open and not status_closed(context.status_from):
         await following.plan_closed(conn, stored, lane, now=now)
     return post_row
 
@@ -313,7 +295,7 @@ async def _edit_status_message(
     thread_row = stored.thread_row
     if status_row is None or thread_row is None:
         return
-    payload = {**messages.status_message(incident, language), "allowed_mentions": messages.NO_MENTIONS}
+    payload = {**status_message(incident, language), "allowed_mentions": NO_MENTIONS}
     if stored.in_forum:
         where: dict[str, Any] = {
             "channel_id": outbox.ref(thread_row, "thread_id"),
@@ -342,8 +324,8 @@ async def _edit_announcement(
 ) -> None:
     if item.message_row is None:
         return
-    payload = messages.announcement(incident, language, role_ids=item.role_ids, url=_LINK_PLACEHOLDER)
-    body = {**_linked(payload, link), "allowed_mentions": messages.NO_MENTIONS}
+    payload = announcement(incident, language, role_ids=item.role_ids, url=_LINK_PLACEHOLDER)
+    body = {**_linked(payload, link), "allowed_mentions": NO_MENTIONS}
     await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
 
 
@@ -382,7 +364,7 @@ async def _reroute(
         item = by_channel[target.channel_id]
         await repo.set_announcement(conn, stored.id, item.channel_id, state="withdrawn", role_ids=item.role_ids)
         if item.message_row is not None:
-            body = messages.no_longer_concerns(incident, context.language)
+            body = no_longer_concerns(incident, context.language)
             await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
     for target in change.kept:
         if target.role_ids != by_channel[target.channel_id].role_ids:
@@ -393,13 +375,33 @@ async def _reroute(
 
 
 async def plan_archive(conn: aiosqlite.Connection, stored: StoredIncident, *, now: datetime) -> None:
-    if stored.thread_row is None:
-        return
-    await outbox.enqueue(
+    if stored.thread_row is not None:
+        await _edit_thread(conn, stored, {"archived": True}, now=now)
+
+
+async def _edit_thread(
+    conn: aiosqlite.Connection, stored: StoredIncident, change: dict[str, Any], *, now: datetime
+) -> None:
+    await _about_thread(conn, stored, "edit_thread", "thread_id", change, now=now)
+
+
+async def _about_thread(
+    conn: aiosqlite.Connection,
+    stored: StoredIncident,
+    kind: str,
+    thread_key: str,
+    body: dict[str, Any],
+    *,
+    now: datetime,
+) -> int:
+    """A row on the incident's lane that names the incident's thread under `thread_key` (a `$ref` to the row
+    creating it: the worker fills in its id once it exists)."""
+    assert stored.thread_row is not None
+    return await outbox.enqueue(
         conn,
         guild_id=stored.incident.guild_id,
         lane=incident_lane(stored.incident),
-        kind="edit_thread",
-        payload={"thread_id": outbox.ref(stored.thread_row, "thread_id"), "archived": True},
+        kind=kind,
+        payload={thread_key: outbox.ref(stored.thread_row, "thread_id"), **body},
         now=now,
     )

@@ -17,7 +17,8 @@ import aiosqlite
 from bot.common.i18n import Language, default_catalogue, language_of
 from bot.delivery import outbox
 from bot.following import store as follows
-from bot.incidents.presentation import status_message as messages
+from bot.incidents.presentation.message_parts import NO_MENTIONS, heading
+from bot.incidents.presentation.thread_posts import thread_post
 from bot.incidents.rules.durations import ServiceDurations
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.store import StoredIncident
@@ -29,32 +30,32 @@ async def plan_dms(
     stored: StoredIncident,
     entries: Sequence[Update],
     *,
+    link: dict[str, Any],
     server_language: Language,
     durations: Sequence[ServiceDurations] = (),
     now: datetime,
 ) -> list[int]:
-    """One DM per opted-in follower of this change; returns the rows."""
+    """One DM per opted-in follower of this change, with `link` to the thread; returns the rows."""
     incident = stored.incident
     wanted = [f.user_id for f in await follows.followers(conn, incident.guild_id, stored.id) if f.dm]
     if not wanted or stored.thread_row is None:
         return []
     closed = await follows.dms_closed(conn, wanted)
     catalogue = default_catalogue()
-    link = outbox.ref(stored.thread_row, "thread_id", template=f"https://discord.com/channels/{incident.guild_id}/{{}}")
     rows: list[int] = []
     for user_id in wanted:
         if user_id in closed:
             continue
         language = language_of(await member_locales.last_seen(conn, user_id), fallback=server_language)
-        post = messages.thread_post(incident, entries, language, durations=durations)
+        post = thread_post(incident, entries, language, durations=durations)
         if post is None:
             return rows
-        intro = catalogue.render(language, "dm.update.intro", heading=messages.heading(incident))
+        intro = catalogue.render(language, "dm.update.intro", heading=heading(incident))
         payload: dict[str, Any] = {
             "user_id": user_id,
             "content": {"$concat": [intro[:1800], "\n", link]},
             "embeds": post["embeds"],
-            "allowed_mentions": messages.NO_MENTIONS,
+            "allowed_mentions": NO_MENTIONS,
             "incident_id": stored.id,
         }
         rows.append(

@@ -1,8 +1,9 @@
 """Nudges: when the bot reminds coordinators that an open incident owes its followers an update (issue 5, item 4).
 
 The rules are a pure function of a few facts about the incident (`NudgeState`): `planned_nudges` says what is due
-and when, `after_nudge_sent` and `after_update` say how the facts change. A use case stores the plan as timer
-rows; when one fires it loads the facts again and sends what `due_now` returns, so a timer made stale by an
+and when, `after_nudge_sent` how the facts change once one is sent. A use case stores the plan as timer rows; when
+one fires it loads the facts again (an update since the last nudge starts the count again:
+bot/reminders/use_cases/nudging.py `state_of`) and sends what `due_now` returns, so a timer made stale by an
 update, a resolution or a new ETA sends nothing.
 
 The issue's rules:
@@ -36,13 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
 from bot.common.working_time import WorkingTime
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Incident, Severity, Status
+from bot.reminders.rules.reminders import as_utc
 
 MAX_NUDGES_IN_A_ROW = 3
 
@@ -81,12 +83,6 @@ NUDGE_MESSAGES: Mapping[NudgeKind, str] = MappingProxyType(
 _ORDER = {NudgeKind.NEXT_UPDATE_DUE: 0, NudgeKind.CADENCE: 0, NudgeKind.LOG_NOTE: 0, NudgeKind.ETA_PASSED: 1}
 
 
-def _utc(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("an aware datetime is needed")
-    return at.astimezone(UTC)
-
-
 def cadence_from_minutes(minutes: Mapping[str, int]) -> dict[Severity, timedelta]:
     """The cadence as `GuildConfig.cadence_minutes` stores it ({"critical": 60, …}), defaults for what is
     missing."""
@@ -99,7 +95,7 @@ def cadence_from_minutes(minutes: Mapping[str, int]) -> dict[Severity, timedelta
 
 def last_news_at(updates: Iterable[Update]) -> datetime | None:
     """When the incident last had news (the declaration counts), or None without any news entry."""
-    return max((u.at for u in updates if u.kind.is_news), default=None, key=_utc)
+    return max((u.at for u in updates if u.kind.is_news), default=None, key=as_utc)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,9 +153,9 @@ class NudgeState:
     @property
     def as_of(self) -> datetime:
         """The latest fact the state knows, as UTC: nothing is planned before it."""
-        latest = _utc(self.last_update_at)
+        latest = as_utc(self.last_update_at)
         if self.last_nudge_at is not None:
-            latest = max(latest, _utc(self.last_nudge_at))
+            latest = max(latest, as_utc(self.last_nudge_at))
         return latest
 
 
@@ -183,7 +179,7 @@ def _nudge_line(state: NudgeState, cadence: Mapping[Severity, timedelta]) -> Pla
     if state.log_noted:
         return None
     if state.next_update_at is not None and not state.next_update_nudged:
-        due = max(_utc(state.next_update_at), state.as_of)
+        due = max(as_utc(state.next_update_at), state.as_of)
         # A commitment recorded without its author goes to the owner, who answers for the incident.
         to = state.next_update_by if state.next_update_by is not None else state.owner_id
         kind = NudgeKind.NEXT_UPDATE_DUE
@@ -200,7 +196,7 @@ def _nudge_line(state: NudgeState, cadence: Mapping[Severity, timedelta]) -> Pla
 def _eta_reminder(state: NudgeState) -> PlannedNudge | None:
     if state.eta is None or state.eta_reminded:
         return None
-    due = max(_utc(state.eta), state.as_of)
+    due = max(as_utc(state.eta), state.as_of)
     return PlannedNudge(NudgeKind.ETA_PASSED, due, state.owner_id, counts_as_nudge=False)
 
 
@@ -213,7 +209,7 @@ def planned_nudges(
         return []
     plans = [plan for plan in (_nudge_line(state, cadence), _eta_reminder(state)) if plan is not None]
     if state.severity != Severity.CRITICAL:
-        plans = [replace(plan, due_at=_utc(working.next_start(plan.due_at))) for plan in plans]
+        plans = [replace(plan, due_at=as_utc(working.next_start(plan.due_at))) for plan in plans]
     return sorted(plans, key=lambda plan: (plan.due_at, _ORDER[plan.kind]))
 
 
@@ -236,13 +232,13 @@ def due_now(
 
     Send them in order, applying `after_nudge_sent` after each: sending one may make the next due later.
     """
-    instant = _utc(now)
+    instant = as_utc(now)
     return [plan for plan in planned_nudges(state, cadence=cadence, working=working) if plan.due_at <= instant]
 
 
 def after_nudge_sent(state: NudgeState, planned: PlannedNudge, sent_at: datetime) -> NudgeState:
     """The facts once `planned` was sent at `sent_at` (the cadence counts from there, not from when it was due)."""
-    sent = _utc(sent_at)
+    sent = as_utc(sent_at)
     if planned.kind == NudgeKind.ETA_PASSED:
         return replace(state, eta_reminded=True)
     if planned.kind == NudgeKind.LOG_NOTE:
@@ -251,31 +247,3 @@ def after_nudge_sent(state: NudgeState, planned: PlannedNudge, sent_at: datetime
     if planned.kind == NudgeKind.NEXT_UPDATE_DUE:
         return replace(counted, next_update_nudged=True)
     return counted
-
-
-def after_update(
-    state: NudgeState,
-    update_at: datetime,
-    next_update_at: datetime | None,
-    next_update_by: int | None,
-    eta: datetime | None,
-) -> NudgeState:
-    """The facts after a news update at `update_at` (declaration, status, note, services, workaround, ETA,
-    severity, reopen). `next_update_at`/`next_update_by`: the commitment the update made (None ends the previous
-    one: the update it promised has come); `eta`: the incident's ETA after the update.
-
-    An update recorded out of order (older than the last one) never moves the count back in time.
-    """
-    when = max(_utc(update_at), _utc(state.last_update_at))
-    same_eta = eta is not None and state.eta is not None and _utc(eta) == _utc(state.eta)
-    return replace(
-        state,
-        last_update_at=when,
-        consecutive_nudges=0,
-        log_noted=False,
-        next_update_at=next_update_at,
-        next_update_by=next_update_by if next_update_at is not None else None,
-        next_update_nudged=False,
-        eta=eta,
-        eta_reminded=state.eta_reminded and same_eta,
-    )

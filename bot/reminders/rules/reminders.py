@@ -100,7 +100,8 @@ class Reminder:
         return "reminder.fired_late" if self.late_from is not None else "reminder.fired"
 
 
-def _utc(at: datetime) -> datetime:
+def as_utc(at: datetime) -> datetime:
+    """`at` in UTC; a naive datetime is refused, since its zone would be a guess."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("an aware datetime is needed")
     return at.astimezone(UTC)
@@ -146,20 +147,20 @@ def new_reminder(
         id=None,
         owner_id=owner_id,
         guild_id=guild_id,
-        due_at=_utc(due),
+        due_at=as_utc(due),
         text=body,
         where=where,
         channel_id=channel_id if where != Where.DM else None,
         incident_number=incident_number,
         status=ReminderStatus.PENDING,
-        created_at=_utc(now),
+        created_at=as_utc(now),
     )
 
 
 def snoozed_until(choice: SnoozeChoice, now: datetime, zone: ZoneInfo) -> datetime:
     """When a reminder snoozed at `now` fires again (UTC): 15 min or 1 h later in real time, or 09:00 on the
     next day of `zone`'s calendar."""
-    instant = _utc(now)
+    instant = as_utc(now)
     duration = _SNOOZE_DURATIONS.get(choice)
     if duration is not None:
         return instant + duration
@@ -170,7 +171,7 @@ def snoozed_until(choice: SnoozeChoice, now: datetime, zone: ZoneInfo) -> dateti
 
 def is_late(reminder: Reminder, fired_at: datetime, grace: timedelta = LATE_GRACE) -> bool:
     """Whether firing at `fired_at` is late (the bot was down or behind), worth telling the reader."""
-    return _utc(fired_at) - _utc(reminder.due_at) > grace
+    return as_utc(fired_at) - as_utc(reminder.due_at) > grace
 
 
 def check_owner(reminder: Reminder, user_id: int) -> None:
@@ -193,7 +194,7 @@ def claim(reminder: Reminder, at: datetime) -> Reminder:
     """pending → firing, taken by the timer at `at`; marked late if `at` is past the grace."""
     if reminder.status != ReminderStatus.PENDING:
         raise _refuse(reminder)
-    if _utc(at) < _utc(reminder.due_at):
+    if as_utc(at) < as_utc(reminder.due_at):
         raise ValueError("a reminder is claimed when it is due, not before")
     late_from = reminder.due_at if is_late(reminder, at) else None
     return replace(reminder, status=ReminderStatus.FIRING, late_from=late_from)

@@ -29,11 +29,10 @@ import aiosqlite
 
 from bot.common.i18n import Catalogue
 from bot.common.working_time import WorkingTime
-from bot.delivery import outbox
 from bot.incidents import store as repo
-from bot.incidents.presentation.status_message import discord_time, heading
 from bot.incidents.store import StoredIncident
-from bot.incidents.use_cases.deliveries import incident_lane
+from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
+from bot.reminders.presentation import nudge_message
 from bot.reminders.rules.nudges import (
     NudgeKind,
     NudgeState,
@@ -151,42 +150,10 @@ class Nudging:
     ) -> None:
         incident = stored.incident
         assert stored.thread_row is not None
-        words = {
-            "who": f"<@{planned.to_user_id if planned.to_user_id is not None else incident.owner_id}>",
-            "incident": heading(incident),
-            "last_update": discord_time(state.last_update_at, "f"),
-            "due": discord_time(state.next_update_at, "f") if state.next_update_at else "—",
-            "eta": discord_time(state.eta, "f") if state.eta else "—",
-            "count": state.consecutive_nudges,
-        }
-        content = self.catalogue.render(config.language, planned.message_id, **words)
+        message = nudge_message(incident, state, planned, config.language, self.catalogue)
         if planned.kind == NudgeKind.LOG_NOTE:
-            if config.bot_log_channel_id is None:
-                return
-            await outbox.enqueue(
-                conn,
-                guild_id=incident.guild_id,
-                lane=outbox.channel_lane(config.bot_log_channel_id),
-                kind="send_message",
-                # For the coordinators reading the log: it names the owner but pings nobody.
-                payload={
-                    "channel_id": config.bot_log_channel_id,
-                    "content": content,
-                    "allowed_mentions": {"parse": [], "users": [], "roles": []},
-                },
-                now=now,
-            )
+            if config.bot_log_channel_id is not None:
+                await post_in_channel(conn, incident.guild_id, config.bot_log_channel_id, message, now=now)
             return
         assert planned.to_user_id is not None
-        await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=incident_lane(incident),
-            kind="send_message",
-            payload={
-                "channel_id": outbox.ref(stored.thread_row, "thread_id"),
-                "content": content,
-                "allowed_mentions": {"parse": [], "users": [planned.to_user_id], "roles": []},
-            },
-            now=now,
-        )
+        await post_in_thread(conn, stored, message, now=now)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -27,8 +26,9 @@ import aiosqlite
 from bot.common.i18n import Catalogue, Language, language_of
 from bot.delivery import outbox
 from bot.incidents import store as incidents_repo
-from bot.incidents.presentation.status_message import discord_time
-from bot.incidents.use_cases.deliveries import incident_lane
+from bot.incidents.store import StoredIncident
+from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
+from bot.reminders.presentation import reminder_message
 from bot.reminders.rules import reminders as rules
 from bot.reminders.rules.reminders import Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
 from bot.reminders.store import reminders as repo
@@ -38,12 +38,6 @@ from bot.storage import member_locales
 from bot.storage.store import Store
 
 MAX_PENDING = 25
-BUTTON_PREFIX = "tocsin:reminder"
-DONE = "done"
-
-
-def button_id(action: str, reminder_id: int) -> str:
-    return f"{BUTTON_PREFIX}:{action}:{reminder_id}"
 
 
 @dataclass(frozen=True)
@@ -178,20 +172,18 @@ class Reminders:
         assert reminder.id is not None
         config = await self._config(conn, reminder.guild_id)
         where = reminder.where
-        thread_row: int | None = None
-        lane = ""
+        thread: StoredIncident | None = None
         if where == Where.THREAD and stored.incident_id is not None:
             incident = await incidents_repo.get_by_id(conn, stored.incident_id)
             if incident is not None and incident.thread_row is not None:
-                thread_row = incident.thread_row
-                lane = incident_lane(incident.incident)
+                thread = incident
             else:
                 where = Where.DM
         language: Language = config.language
         if where == Where.DM:
             seen = await member_locales.last_seen(conn, reminder.owner_id)
             language = language_of(seen, fallback=config.language) if seen else config.language
-        message = self.message(reminder, language)
+        message = reminder_message(reminder, language, self.catalogue)
         if where == Where.DM:
             return await outbox.enqueue(
                 conn,
@@ -201,45 +193,7 @@ class Reminders:
                 payload={"user_id": reminder.owner_id, **message},
                 now=now,
             )
-        if thread_row is not None:
-            channel: Any = outbox.ref(thread_row, "thread_id")
-        else:
-            assert reminder.channel_id is not None
-            channel, lane = reminder.channel_id, outbox.channel_lane(reminder.channel_id)
-        return await outbox.enqueue(
-            conn,
-            guild_id=reminder.guild_id,
-            lane=lane,
-            kind="send_message",
-            payload={"channel_id": channel, **message},
-            now=now,
-        )
-
-    def message(self, reminder: Reminder, language: Language) -> dict[str, Any]:
-        """The reminder's message: its text, mentioning only its owner, with Snooze and Done buttons."""
-        assert reminder.id is not None
-        words: dict[str, Any] = {"who": f"<@{reminder.owner_id}>", "text": rules.shown_text(reminder)}
-        if reminder.late_from is not None:
-            words["due"] = discord_time(reminder.late_from, "f")
-        buttons = [
-            {
-                "type": 2,
-                "style": 2,
-                "label": self.catalogue.render(language, choice.label_id),
-                "custom_id": button_id(choice.value, reminder.id),
-            }
-            for choice in SnoozeChoice
-        ]
-        buttons.append(
-            {
-                "type": 2,
-                "style": 3,
-                "label": self.catalogue.render(language, "reminder.button.done"),
-                "custom_id": button_id(DONE, reminder.id),
-            }
-        )
-        return {
-            "content": self.catalogue.render(language, reminder.message_id, **words),
-            "components": [{"type": 1, "components": buttons}],
-            "allowed_mentions": {"parse": [], "users": [reminder.owner_id], "roles": []},
-        }
+        if thread is not None:
+            return await post_in_thread(conn, thread, message, now=now)
+        assert reminder.channel_id is not None
+        return await post_in_channel(conn, reminder.guild_id, reminder.channel_id, message, now=now)

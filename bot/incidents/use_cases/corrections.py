@@ -1,0 +1,94 @@
+"""Putting a declaration right: `/outage edit` (the declared facts, re-routing the announcements when the
+territories or the sector change), `/outage cancel` (a false alarm or a duplicate) and `/outage assign` (the
+hand-over to another coordinator, who then receives the nudges)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.common.actor import Actor
+from bot.incidents import store as repo
+from bot.incidents.rules import lifecycle as rules
+from bot.incidents.rules.corrections import EditRequest, edit_facts
+from bot.incidents.rules.lifecycle import Outcome
+from bot.incidents.rules.model import CancelReason, Incident, Status
+from bot.incidents.store import StoredIncident
+from bot.incidents.use_cases.commands import OutageCommands
+from bot.incidents.use_cases.deliveries import ChangeContext
+from bot.incidents.use_cases.results import ChangeResult
+from bot.incidents.use_cases.typed_input import (
+    EditInput,
+    OutageError,
+    resolve_sector,
+    typed_arguments,
+    typed_territories,
+    typed_time,
+)
+from bot.settings.use_cases.guild_config import GuildConfig
+
+
+class Correcting(OutageCommands):
+    async def edit(self, actor: Actor, number: int, typed: EditInput, *, now: datetime) -> ChangeResult:
+        async def decide(
+            conn: aiosqlite.Connection, config: GuildConfig, stored: StoredIncident
+        ) -> tuple[Outcome, ChangeContext]:
+            request = EditRequest(
+                title=typed.title,
+                organisation=typed.organisation,
+                impact=typed.impact,
+                sector=resolve_sector(config, typed.sector) if typed.sector is not None else None,
+                territories=typed_territories(typed.territories) if typed.territories is not None else None,
+                severity=typed.severity,
+                cause=typed.cause,
+                started_at=typed_time(typed.started, "outage.field.started", config, now, "past"),
+            )
+            outcome = edit_facts(stored.incident, request, at=now, by=actor.user_id)
+            context = ChangeContext.of(
+                config,
+                rename_thread=outcome.title_changed,
+                reroute=outcome.reroute_needed and stored.incident.status != Status.CANCELLED,
+            )
+            return outcome, context
+
+        return await self._change(actor, number, "outage edit", typed_arguments(typed), decide, now=now)
+
+    async def cancel(
+        self,
+        actor: Actor,
+        number: int,
+        *,
+        reason: CancelReason,
+        duplicate_of: int | None,
+        note: str | None,
+        now: datetime,
+    ) -> ChangeResult:
+        async def decide(
+            conn: aiosqlite.Connection, config: GuildConfig, stored: StoredIncident
+        ) -> tuple[Outcome, ChangeContext]:
+            original: Incident | None = None
+            if duplicate_of is not None:
+                other = await repo.get(conn, actor.guild_id, duplicate_of)
+                if other is None:
+                    raise OutageError("outage.error.incident_unknown", number=duplicate_of)
+                original = other.incident
+            outcome = rules.cancel(stored.incident, reason, duplicate_of=original, note=note, at=now, by=actor.user_id)
+            return outcome, ChangeContext.of(config)
+
+        arguments = {"incident": number, "reason": reason.value, "duplicate_of": duplicate_of, "note": note}
+        return await self._change(actor, number, "outage cancel", arguments, decide, now=now)
+
+    async def assign(
+        self, actor: Actor, number: int, *, to: int, to_roles: frozenset[int], now: datetime
+    ) -> ChangeResult:
+        async def decide(
+            conn: aiosqlite.Connection, config: GuildConfig, stored: StoredIncident
+        ) -> tuple[Outcome, ChangeContext]:
+            if config.coordinator_role_id not in to_roles:
+                raise OutageError("outage.error.assign_not_coordinator")
+            outcome = rules.assign(stored.incident, to, at=now, by=actor.user_id)
+            return outcome, ChangeContext.of(config)
+
+        arguments = {"incident": number, "coordinator": to}
+        return await self._change(actor, number, "outage assign", arguments, decide, now=now)
