@@ -26,6 +26,7 @@ from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
 from bot.common.text import name_key
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.following import store as follows
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
@@ -77,7 +78,7 @@ async def ensure_follow_role(conn: aiosqlite.Connection, stored: StoredIncident,
         conn,
         guild_id=guild_id,
         lane=outbox.roles_lane(guild_id),
-        kind="create_role",
+        kind=OutboxKind.CREATE_ROLE,
         # Not mentionable: the bot's Mention Everyone permission lets its posts ping it; members cannot.
         payload={
             "guild_id": guild_id,
@@ -101,7 +102,7 @@ async def give_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, u
         conn,
         guild_id=guild_id,
         lane=outbox.roles_lane(guild_id),
-        kind="add_role",
+        kind=OutboxKind.ADD_ROLE,
         payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
         now=now,
     )
@@ -117,7 +118,7 @@ async def take_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, u
         conn,
         guild_id=guild_id,
         lane=outbox.roles_lane(guild_id),
-        kind="remove_role",
+        kind=OutboxKind.REMOVE_ROLE,
         payload={"guild_id": guild_id, "user_id": user_id, "role_id": role},
         now=now,
     )
@@ -163,7 +164,7 @@ async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: 
             conn,
             guild_id=guild_id,
             lane=lane,
-            kind="delete_role",
+            kind=OutboxKind.DELETE_ROLE,
             payload={"guild_id": guild_id, "role_id": role},
             now=now,
         )
@@ -364,7 +365,7 @@ class Following:
                     conn,
                     guild_id=member.guild_id,
                     lane=outbox.roles_lane(member.guild_id),
-                    kind="add_role",
+                    kind=OutboxKind.ADD_ROLE,
                     payload={"guild_id": member.guild_id, "user_id": member.user_id, "role_id": role_id},
                     now=now,
                 )
@@ -389,7 +390,7 @@ class Following:
                         conn,
                         guild_id=member.guild_id,
                         lane=outbox.roles_lane(member.guild_id),
-                        kind="remove_role",
+                        kind=OutboxKind.REMOVE_ROLE,
                         payload={"guild_id": member.guild_id, "user_id": member.user_id, "role_id": role_id},
                         now=now,
                     )

@@ -26,6 +26,7 @@ import aiosqlite
 from bot.common.i18n import Language, default_catalogue
 from bot.common.text import name_key
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.following import use_cases as following
 from bot.incidents import store as repo
 from bot.incidents.presentation import status_message as messages
@@ -114,7 +115,7 @@ async def plan_declared(
             conn,
             guild_id=incident.guild_id,
             lane=lane,
-            kind="create_thread",
+            kind=OutboxKind.CREATE_THREAD,
             payload={
                 "channel_id": channel.channel_id,
                 "name": name,
@@ -130,7 +131,7 @@ async def plan_declared(
             conn,
             guild_id=incident.guild_id,
             lane=lane,
-            kind="send_message",
+            kind=OutboxKind.SEND_MESSAGE,
             payload={"channel_id": channel.channel_id, **status},
             now=now,
         )
@@ -138,7 +139,7 @@ async def plan_declared(
             conn,
             guild_id=incident.guild_id,
             lane=lane,
-            kind="create_thread",
+            kind=OutboxKind.CREATE_THREAD,
             payload={
                 "channel_id": channel.channel_id,
                 "message_id": outbox.ref(status_row),
@@ -173,7 +174,7 @@ async def _announce(
         conn,
         guild_id=incident.guild_id,
         lane=outbox.channel_lane(target.channel_id),
-        kind="send_message",
+        kind=OutboxKind.SEND_MESSAGE,
         payload={"channel_id": target.channel_id, **_linked(payload, link)},
         now=now,
     )
@@ -241,7 +242,7 @@ async def plan_changed(
                 conn,
                 guild_id=incident.guild_id,
                 lane=lane,
-                kind="send_message",
+                kind=OutboxKind.SEND_MESSAGE,
                 payload={"channel_id": outbox.ref(thread_row, "thread_id"), **post},
                 now=now,
             )
@@ -254,7 +255,7 @@ async def plan_changed(
                 conn,
                 guild_id=incident.guild_id,
                 lane=lane,
-                kind="edit_thread",
+                kind=OutboxKind.EDIT_THREAD,
                 payload={"thread_id": outbox.ref(thread_row, "thread_id"), "applied_tags": [tag]},
                 now=now,
             )
@@ -263,7 +264,7 @@ async def plan_changed(
             conn,
             guild_id=incident.guild_id,
             lane=lane,
-            kind="edit_thread",
+            kind=OutboxKind.EDIT_THREAD,
             payload={"thread_id": outbox.ref(thread_row, "thread_id"), "name": messages.thread_title(incident)},
             now=now,
         )
@@ -292,7 +293,7 @@ async def plan_changed(
                 conn,
                 guild_id=incident.guild_id,
                 lane=outbox.channel_lane(item.channel_id),
-                kind="send_message",
+                kind=OutboxKind.SEND_MESSAGE,
                 payload={"channel_id": item.channel_id, **_linked(news, link)},
                 now=now,
             )
@@ -325,7 +326,7 @@ async def _edit_status_message(
         conn,
         guild_id=incident.guild_id,
         lane=incident_lane(incident),
-        kind="edit_message",
+        kind=OutboxKind.EDIT_MESSAGE,
         payload={**where, **payload},
         coalesce_key=outbox.edit_coalesce_key(stored.incident_channel_id or 0, f"row{status_row}"),
         now=now,
@@ -355,7 +356,7 @@ async def _edit_announcement_message(
         conn,
         guild_id=guild_id,
         lane=outbox.channel_lane(channel_id),
-        kind="edit_message",
+        kind=OutboxKind.EDIT_MESSAGE,
         payload={"channel_id": channel_id, "message_id": outbox.ref(message_row), **body},
         coalesce_key=outbox.edit_coalesce_key(channel_id, f"row{message_row}"),
         now=now,
@@ -399,7 +400,7 @@ async def plan_archive(conn: aiosqlite.Connection, stored: StoredIncident, *, no
         conn,
         guild_id=stored.incident.guild_id,
         lane=incident_lane(stored.incident),
-        kind="edit_thread",
+        kind=OutboxKind.EDIT_THREAD,
         payload={"thread_id": outbox.ref(stored.thread_row, "thread_id"), "archived": True},
         now=now,
     )

@@ -37,6 +37,7 @@ from bot.common.periods import parse_period
 from bot.common.text import FIELD_LABELS, name_key
 from bot.common.time_parsing import TimeParseError, parse_when
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.following import use_cases as following
 from bot.incidents import store as repo
 from bot.incidents.rules import durations as durations_of
@@ -772,7 +773,7 @@ class Lifecycle:
                 conn,
                 guild_id=guild_id,
                 lane=outbox.reply_lane(guild_id),
-                kind="edit_interaction_reply",
+                kind=OutboxKind.EDIT_INTERACTION_REPLY,
                 payload={
                     "application_id": str(application_id),
                     "token": token,

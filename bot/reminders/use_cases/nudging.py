@@ -30,6 +30,7 @@ import aiosqlite
 from bot.common.i18n import Catalogue
 from bot.common.working_time import WorkingTime
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as repo
 from bot.incidents.presentation.status_message import discord_time, heading
 from bot.incidents.store import StoredIncident
@@ -167,7 +168,7 @@ class Nudging:
                 conn,
                 guild_id=incident.guild_id,
                 lane=outbox.channel_lane(config.bot_log_channel_id),
-                kind="send_message",
+                kind=OutboxKind.SEND_MESSAGE,
                 # For the coordinators reading the log: it names the owner but pings nobody.
                 payload={
                     "channel_id": config.bot_log_channel_id,
@@ -182,7 +183,7 @@ class Nudging:
             conn,
             guild_id=incident.guild_id,
             lane=incident_lane(incident),
-            kind="send_message",
+            kind=OutboxKind.SEND_MESSAGE,
             payload={
                 "channel_id": outbox.ref(stored.thread_row, "thread_id"),
                 "content": content,

@@ -26,6 +26,7 @@ import aiosqlite
 
 from bot.common.i18n import Catalogue, Language, language_of
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as incidents_repo
 from bot.incidents.presentation.status_message import discord_time
 from bot.incidents.use_cases.deliveries import incident_lane
@@ -197,7 +198,7 @@ class Reminders:
                 conn,
                 guild_id=reminder.guild_id,
                 lane=outbox.dm_lane(reminder.owner_id),
-                kind="send_dm",
+                kind=OutboxKind.SEND_DM,
                 payload={"user_id": reminder.owner_id, **message},
                 now=now,
             )
@@ -210,7 +211,7 @@ class Reminders:
             conn,
             guild_id=reminder.guild_id,
             lane=lane,
-            kind="send_message",
+            kind=OutboxKind.SEND_MESSAGE,
             payload={"channel_id": channel, **message},
             now=now,
         )
