@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-# --- Discord (reference/discord-platform.md §1) -----------------------------------------------------------
+# --- Discord ----------------------------------------------------------------------------------------------
 MESSAGE_CONTENT = 2000
 EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096
