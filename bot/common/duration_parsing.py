@@ -2,7 +2,7 @@
 
 Pure parsing, no I/O. It reads back what `bot.common.formatting.format_duration` writes, in either language
 ("2 j 23 h", "1 d 20 h 30 min", "45 min"), so a value shown by the bot can be typed again as it is shown.
-(`timeparse` reads durations only inside a time phrase, "dans 2 h", "il y a 3 jours", one unit each.)
+(`time_parsing` reads durations only inside a time phrase, "dans 2 h", "il y a 3 jours", one unit each.)
 
 Rules decided here:
 - A bare number is minutes ("90" is 1 h 30 min): the finest unit, and the one the settings are stored in.
@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from bot.common.errors import TocsinError
 from bot.common.text import name_key
-from bot.common.time_parsing import UNIT_MINUTES
+from bot.common.time_words import UNIT_MINUTES, alternation
 
 MAX_INPUT_CHARS = 60
 _MAX_COUNT_DIGITS = 7  # up to 9,999,999 of a unit: far past any bound, and cheap to compute
@@ -35,9 +35,9 @@ class DurationTextError(TocsinError, ValueError):
     """A duration that cannot be read; `args_map["text"]` echoes it (shortened)."""
 
 
-# The units `timeparse` reads inside a time phrase ("dans 2 h"), plus abbreviations typed for a setting.
+# The units `time_parsing` reads inside a time phrase ("dans 2 h"), plus abbreviations typed for a setting.
 _UNITS: dict[str, int] = {**UNIT_MINUTES, "jr": 24 * 60, "jrs": 24 * 60, "wk": 7 * 24 * 60, "wks": 7 * 24 * 60}
-_UNIT_RE = "|".join(sorted(_UNITS, key=len, reverse=True))
+_UNIT_RE = alternation(_UNITS)
 _NUMBER_RE = rf"\d{{1,{_MAX_COUNT_DIGITS}}}(?:[.,]\d{{1,6}})?"
 _HALF_HOUR = re.compile(r"(?:une\s+)?demi[- ]?heure|(?:a\s+)?half\s+(?:an\s+)?hour")
 _PART = re.compile(

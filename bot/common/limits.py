@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-# --- Discord (reference/discord-platform.md §1) -----------------------------------------------------------
+# --- Discord ----------------------------------------------------------------------------------------------
 MESSAGE_CONTENT = 2000
 EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096
@@ -22,19 +22,11 @@ EMBED_TOTAL = 6000
 EMBEDS_PER_MESSAGE = 10
 THREAD_NAME = 100
 MODAL_TITLE = 45
-MODAL_TEXT_INPUT_LABEL = 45
-MODAL_TEXT_INPUT_VALUE = 4000
-SELECT_OPTIONS = 25
-SELECT_OPTION_LABEL = 100
-SELECT_OPTION_VALUE = 100
-SELECT_OPTION_DESCRIPTION = 100
 BUTTON_LABEL = 80
 CUSTOM_ID = 100
 AUTOCOMPLETE_CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
-COMMAND_OPTION_STRING = 6000
-NONCE = 25
 
 
 class TextField(Enum):

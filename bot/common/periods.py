@@ -4,7 +4,7 @@ A period is `(start, end)`, both aware and in the server's zone, start inclusive
 consecutive periods never count the same incident twice. Calendar periods (a day, a week from Monday, a
 month, a year) run from local midnight to local midnight; "depuis …" and "N derniers jours" end at `now`.
 
-Rules this module decides where the issue is silent:
+Rules decided here:
 - A date or month without a year is its latest occurrence that has started (periods look back); in a range,
   the end without a year is the first occurrence on or after the start ("du 15/12 au 15/01" spans New Year).
 - A lone weekday ("lundi") is the latest such day, today included.
@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common.errors import TocsinError
-from bot.common.time_parsing import MONTHS, RELATIVE_DAYS, WEEKDAYS, TimeParseError, normalise, parse_when
+from bot.common.time_parsing import TimeParseError, parse_when
+from bot.common.time_words import MONTHS, RELATIVE_DAYS, WEEKDAYS, alternation, normalise, typed_year
 
 MAX_INPUT_CHARS = 100
 
@@ -27,8 +28,8 @@ class PeriodParseError(TocsinError, ValueError):
     """A period the person typed that cannot be used; `message_id` says why, `args_map["text"]` echoes it."""
 
 
-_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-_WEEKDAY_RE = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_MONTH_RE = alternation(MONTHS)
+_WEEKDAY_RE = alternation(WEEKDAYS)
 
 _TODAY = re.compile(r"(?:aujourd'hui|aujourdhui|aujourd hui|today)")
 _YESTERDAY = re.compile(r"(?:hier|yesterday)")
@@ -79,12 +80,6 @@ def _fail(message_id: str, text: str) -> PeriodParseError:
     return PeriodParseError(message_id, text=text)
 
 
-def _year(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    return 2000 + int(raw) if len(raw) == 2 else int(raw)
-
-
 def _make_date(year: int, month: int, day: int, shown: str) -> date:
     try:
         return date(year, month, day)
@@ -114,11 +109,11 @@ def _single_day(clean: str, today: date, shown: str, after: date | None = None) 
     if match := _ISO.fullmatch(clean):
         return _make_date(int(match[1]), int(match[2]), int(match[3]), shown)
     if match := _NUMERIC.fullmatch(clean):
-        return _place(_year(match[3]), int(match[2]), int(match[1]), today, after, shown)
+        return _place(typed_year(match[3]), int(match[2]), int(match[1]), today, after, shown)
     if match := _DAY_MONTH.fullmatch(clean):
-        return _place(_year(match[3]), MONTHS[match[2]], int(match[1]), today, after, shown)
+        return _place(typed_year(match[3]), MONTHS[match[2]], int(match[1]), today, after, shown)
     if match := _MONTH_DAY.fullmatch(clean):
-        return _place(_year(match[3]), MONTHS[match[1]], int(match[2]), today, after, shown)
+        return _place(typed_year(match[3]), MONTHS[match[1]], int(match[2]), today, after, shown)
     if match := _WEEKDAY.fullmatch(clean):
         back = (today.weekday() - WEEKDAYS[match[1]]) % 7
         return today - timedelta(days=back)

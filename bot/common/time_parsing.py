@@ -2,11 +2,11 @@
 
 A small grammar reads the phrases people actually type; dateparser is only the fallback for what the grammar
 does not know, because on its own it reads "9h" as nine hours from now, ignores "lundi matin" and carries a
-stale offset across the October clock change (reference §2). Whatever the path, the wall-clock result is
-localised here with zoneinfo, and a typed time that falls in the spring gap or the repeated autumn hour is
-refused rather than guessed.
+stale offset across the October clock change. Whatever the path, the wall-clock result is localised here with
+zoneinfo, and a typed time that falls in the spring gap or the repeated autumn hour is refused rather than
+guessed. The words the grammar knows are in `time_words`.
 
-Rules this module decides where the issue is silent:
+Rules decided here:
 - `future` results are strictly after `now`; `past` results are at or before `now` ("maintenant" is a valid
   start of an outage).
 - "more than a year away" means more than 366 days, so the same date next year is always accepted.
@@ -20,7 +20,6 @@ Rules this module decides where the issue is silent:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +29,19 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from bot.common.errors import TocsinError
+from bot.common.time_words import (
+    DAY_PART_TIMES,
+    DAY_PART_WORDS,
+    MONTHS,
+    ONE_WORDS,
+    RELATIVE_DAYS,
+    UNIT_MINUTES,
+    WEEKDAYS,
+    DayPart,
+    alternation,
+    normalise,
+    typed_year,
+)
 
 Prefer = Literal["future", "past"]
 
@@ -46,103 +58,12 @@ class TimeParseError(TocsinError, ValueError):
     """A time the person typed that cannot be used; `message_id` says why, `args_map["text"]` echoes it."""
 
 
-# --- normalisation ----------------------------------------------------------------------------------------
+# --- the grammar ------------------------------------------------------------------------------------------
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-", "‐": "-"})
-
-
-def normalise(text: str) -> str:
-    """Lower-case, accent-free, single-spaced text without control or bidi characters.
-
-    Accents are folded because people type "apres-midi" and "debut decembre" as often as the accented forms.
-    """
-    text = unicodedata.normalize("NFKC", text)
-    kept: list[str] = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cc":
-            kept.append(" ")
-        elif category == "Cf":
-            # Bidi overrides and zero-width characters would let a string look like something else.
-            continue
-        else:
-            kept.append(char)
-    text = "".join(kept).translate(_APOSTROPHES).lower()
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    text = re.sub(r"\s+", " ", text).strip()
-    return text.strip(" .!?;")
-
-
-# --- vocabulary -------------------------------------------------------------------------------------------
-
-MONTHS: dict[str, int] = {
-    "janvier": 1, "janv": 1, "january": 1, "jan": 1,
-    "fevrier": 2, "fevr": 2, "fev": 2, "february": 2, "feb": 2,
-    "mars": 3, "march": 3, "mar": 3,
-    "avril": 4, "avr": 4, "april": 4, "apr": 4,
-    "mai": 5, "may": 5,
-    "juin": 6, "june": 6, "jun": 6,
-    "juillet": 7, "juil": 7, "july": 7, "jul": 7,
-    "aout": 8, "august": 8, "aug": 8,
-    "septembre": 9, "sept": 9, "september": 9, "sep": 9,
-    "octobre": 10, "oct": 10, "october": 10,
-    "novembre": 11, "nov": 11, "november": 11,
-    "decembre": 12, "dec": 12, "december": 12,
-}  # fmt: skip
-
-WEEKDAYS: dict[str, int] = {
-    "lundi": 0, "monday": 0, "mon": 0,
-    "mardi": 1, "tuesday": 1, "tue": 1, "tues": 1,
-    "mercredi": 2, "wednesday": 2, "wed": 2,
-    "jeudi": 3, "thursday": 3, "thu": 3, "thurs": 3,
-    "vendredi": 4, "friday": 4, "fri": 4,
-    "samedi": 5, "saturday": 5, "sat": 5,
-    "dimanche": 6, "sunday": 6, "sun": 6,
-}  # fmt: skip
-
-DayPart = Literal["morning", "noon", "afternoon", "evening", "midnight"]
-DAY_PART_TIMES: dict[DayPart, tuple[int, int]] = {
-    "morning": (9, 0),
-    "noon": (12, 0),
-    "afternoon": (14, 0),
-    "evening": (19, 0),
-    "midnight": (0, 0),
-}
-_DAY_PART_WORDS: dict[str, DayPart] = {
-    "matin": "morning", "matinee": "morning", "morning": "morning",
-    "midi": "noon", "noon": "noon", "midday": "noon",
-    "apres-midi": "afternoon", "apres midi": "afternoon", "aprem": "afternoon", "afternoon": "afternoon",
-    "soir": "evening", "soiree": "evening", "evening": "evening",
-    "minuit": "midnight", "midnight": "midnight",
-}  # fmt: skip
-
-RELATIVE_DAYS: dict[str, int] = {
-    "aujourd'hui": 0, "aujourdhui": 0, "aujourd hui": 0, "auj": 0, "today": 0,
-    "demain": 1, "tomorrow": 1, "apres-demain": 2, "apres demain": 2,
-    "hier": -1, "yesterday": -1, "avant-hier": -2, "avant hier": -2,
-}  # fmt: skip
-
-UNIT_MINUTES: dict[str, int] = {}
-for _words, _minutes in (
-    (("min", "mins", "minute", "minutes", "mn", "m"), 1),
-    (("h", "hr", "hrs", "heure", "heures", "hour", "hours"), 60),
-    (("j", "jour", "jours", "d", "day", "days"), 60 * 24),
-    (("sem", "semaine", "semaines", "week", "weeks", "w"), 60 * 24 * 7),
-):
-    for _word in _words:
-        UNIT_MINUTES[_word] = _minutes
-
-_ONE_WORDS = ("un", "une", "a", "an", "one")
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-_MONTH_RE = _alternation(MONTHS)
-_WEEKDAY_RE = _alternation(WEEKDAYS)
-_UNIT_RE = _alternation(UNIT_MINUTES)
-_COUNT_RE = r"\d{1,12}|" + _alternation(_ONE_WORDS)
+_MONTH_RE = alternation(MONTHS)
+_WEEKDAY_RE = alternation(WEEKDAYS)
+_UNIT_RE = alternation(UNIT_MINUTES)
+_COUNT_RE = r"\d{1,12}|" + alternation(ONE_WORDS)
 _END = r"(?![a-z0-9'])"
 
 _DURATION_FORWARD = re.compile(
@@ -177,12 +98,12 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?:\s+(\d{{4}}))?",
         ),
         ("tonight", r"tonight|ce soir|this evening"),
-        ("relative_day", _alternation(RELATIVE_DAYS)),
+        ("relative_day", alternation(RELATIVE_DAYS)),
         ("weekday", _WEEKDAY_RE),
         ("next", r"prochaine?|next|coming"),
         ("last", r"derniere?|passee?|last"),
         ("this", r"cette|cet|ce|this"),
-        ("day_part", _alternation(_DAY_PART_WORDS)),
+        ("day_part", alternation(DAY_PART_WORDS)),
         ("month_alone", rf"({_MONTH_RE})\.?(?:\s+(\d{{4}}))?"),
         ("day_of_month", r"(\d{1,2})(?:er|st|nd|rd|th)?"),
         (
@@ -220,13 +141,6 @@ class _Unknown(Exception):
 
 def _fail(message_id: str, text: str, **args: object) -> TimeParseError:
     return TimeParseError(message_id, text=text, **args)
-
-
-def _year(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    value = int(raw)
-    return 2000 + value if len(raw) == 2 else value
 
 
 def _read(text: str, original: str) -> _Reading:
@@ -284,9 +198,9 @@ def _apply(reading: _Reading, name: str, match: re.Match[str], original: str) ->
             _set_clock(reading, int(groups[3]), int(groups[4]), original)
     elif name == "numeric_date":
         if groups[0] is not None:
-            _set_date(reading, _year(groups[2]), int(groups[1]), int(groups[0]), original)
+            _set_date(reading, typed_year(groups[2]), int(groups[1]), int(groups[0]), original)
         else:
-            _set_date(reading, _year(groups[6]), int(groups[5]), int(groups[3]), original)
+            _set_date(reading, typed_year(groups[6]), int(groups[5]), int(groups[3]), original)
     elif name == "clock_ampm":
         hour, minute = int(groups[0]), int(groups[1] or 0)
         if not 1 <= hour <= 12:
@@ -296,9 +210,9 @@ def _apply(reading: _Reading, name: str, match: re.Match[str], original: str) ->
     elif name in ("clock", "clock_h"):
         _set_clock(reading, int(groups[0]), int(groups[1] or 0), original)
     elif name == "day_month":
-        _set_date(reading, _year(groups[2]), MONTHS[groups[1]], int(groups[0]), original)
+        _set_date(reading, typed_year(groups[2]), MONTHS[groups[1]], int(groups[0]), original)
     elif name == "month_day":
-        _set_date(reading, _year(groups[2]), MONTHS[groups[0]], int(groups[1]), original)
+        _set_date(reading, typed_year(groups[2]), MONTHS[groups[0]], int(groups[1]), original)
     elif name == "month_alone":
         raise _fail("time.error.month_without_day", original)
     elif name == "day_of_month":
@@ -313,7 +227,7 @@ def _apply(reading: _Reading, name: str, match: re.Match[str], original: str) ->
         which = {"debut": "start", "beginning of": "start", "start of": "start", "early": "start"}.get(
             groups[0], "end" if groups[0] in ("fin", "late", "end of") else "middle"
         )
-        reading.month_part = (_year(groups[2]), MONTHS[groups[1]], which)
+        reading.month_part = (typed_year(groups[2]), MONTHS[groups[1]], which)
     elif name == "tonight":
         reading.anchors += 1
         reading.relative_day = 0
@@ -336,7 +250,7 @@ def _apply(reading: _Reading, name: str, match: re.Match[str], original: str) ->
         else:
             reading.pending_modifier = name
     elif name == "day_part":
-        _set_day_part(reading, _DAY_PART_WORDS[match.group(0)], original)
+        _set_day_part(reading, DAY_PART_WORDS[match.group(0)], original)
         if reading.pending_modifier is not None:
             _attach_modifier(reading, "day_part", original)
 
@@ -416,10 +330,9 @@ def _resolve(reading: _Reading, *, now: datetime, tz: ZoneInfo, prefer: Prefer, 
         if year is not None:
             day = _checked(lambda: _month_day(year, month, which), original)
         else:
-            step = 1 if prefer == "future" else -1
-            for candidate_year in (today.year, today.year + step):
+            for candidate_year in (today.year, today.year + _direction(prefer)):
                 day = _month_day(candidate_year, month, which)
-                if (day >= today) if prefer == "future" else (day <= today):
+                if _day_ahead(day, today, prefer):
                     break
     elif reading.day_of_month is not None:
         if reading.weekday is None and not reading.article:
@@ -456,7 +369,7 @@ def _resolve(reading: _Reading, *, now: datetime, tz: ZoneInfo, prefer: Prefer, 
     candidate = _at(today, hm, tz, original)
     if _is_ahead(candidate, now, prefer):
         return candidate
-    return _at(today + timedelta(days=1 if prefer == "future" else -1), hm, tz, original)
+    return _at(today + timedelta(days=_direction(prefer)), hm, tz, original)
 
 
 def _checked(build: Callable[[], date], original: str) -> date:
@@ -466,31 +379,37 @@ def _checked(build: Callable[[], date], original: str) -> date:
         raise _fail("time.error.impossible_date", original) from None
 
 
-def _nearest_day_of_month(dom: int, today: date, prefer: Prefer, original: str) -> date:
-    step = 1 if prefer == "future" else -1
-    for months_away in range(13):
-        index = today.year * 12 + today.month - 1 + step * months_away
+def _direction(prefer: Prefer) -> int:
+    return 1 if prefer == "future" else -1
+
+
+def _day_ahead(day: date, today: date, prefer: Prefer) -> bool:
+    """Whether `day` lies on the `prefer` side of `today`, today included."""
+    return day >= today if prefer == "future" else day <= today
+
+
+def _first_day_ahead(candidates: Iterable[tuple[int, int, int]], today: date, prefer: Prefer, original: str) -> date:
+    """The first of the (year, month, day) `candidates` that exists and lies on the `prefer` side of `today`."""
+    for year, month, dom in candidates:
         try:
-            candidate = date(index // 12, index % 12 + 1, dom)
+            candidate = date(year, month, dom)
         except ValueError:
             continue
-        if (candidate >= today) if prefer == "future" else (candidate <= today):
+        if _day_ahead(candidate, today, prefer):
             return candidate
     raise _fail("time.error.impossible_date", original)
+
+
+def _nearest_day_of_month(dom: int, today: date, prefer: Prefer, original: str) -> date:
+    months = (today.year * 12 + today.month - 1 + _direction(prefer) * away for away in range(13))
+    return _first_day_ahead(((index // 12, index % 12 + 1, dom) for index in months), today, prefer, original)
 
 
 def _date_in_year(year: int | None, month: int, dom: int, today: date, prefer: Prefer, original: str) -> date:
     if year is not None:
         return _checked(lambda: date(year, month, dom), original)
-    step = 1 if prefer == "future" else -1
-    for candidate_year in (today.year, today.year + step):
-        try:
-            candidate = date(candidate_year, month, dom)
-        except ValueError:
-            continue
-        if (candidate >= today) if prefer == "future" else (candidate <= today):
-            return candidate
-    raise _fail("time.error.impossible_date", original)
+    years = (today.year, today.year + _direction(prefer))
+    return _first_day_ahead(((candidate, month, dom) for candidate in years), today, prefer, original)
 
 
 # --- durations --------------------------------------------------------------------------------------------
@@ -500,7 +419,7 @@ def _duration(match: re.Match[str], original: str) -> timedelta:
     if match.group("half"):
         return timedelta(minutes=30)
     raw = match.group("n")
-    count = 1 if raw in _ONE_WORDS else int(raw)
+    count = 1 if raw in ONE_WORDS else int(raw)
     minutes_per_unit = UNIT_MINUTES[match.group("unit")]
     extra = match.group("extra")
     # Only "1h30"-style input carries trailing minutes; "2 jours 30" means nothing.
@@ -520,7 +439,7 @@ _DATEPARSER_LANGUAGES = ["fr", "en"]
 def _dateparser_wall(text: str, local_now: datetime, prefer: Prefer) -> datetime | None:
     """dateparser's naive wall-clock reading of `text`, relative to the naive local `now`.
 
-    The base must be naive: with an aware base dateparser returns None for time-only phrases (#1213).
+    The base must be naive: with an aware base dateparser returns None for time-only phrases.
     """
     settings = {
         "DATE_ORDER": "DMY",

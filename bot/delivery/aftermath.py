@@ -20,9 +20,9 @@ from typing import Any
 import aiosqlite
 
 from bot.common.i18n import default_catalogue, language_of
-from bot.delivery import outbox
+from bot.delivery import outbox, store
+from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import DEPENDENCY_FAILED, TOO_MANY_THREADS, Delivery
-from bot.storage.times import to_db_time
 
 log = logging.getLogger(__name__)
 
@@ -31,35 +31,32 @@ DMS_CLOSED = 50007
 TELL_AGAIN_AFTER = timedelta(hours=1)
 NO_MENTIONS: dict[str, list[Any]] = {"parse": [], "users": [], "roles": []}
 # A private reply's late edit fails once its 15-minute token expired: the person already had the reply.
-UNTOLD_KINDS = frozenset({"edit_interaction_reply"})
+UNTOLD_KINDS = frozenset({OutboxKind.EDIT_INTERACTION_REPLY})
 
-_WHAT = {
-    "send_message": "outbox.what.send_message",
-    "edit_message": "outbox.what.edit_message",
-    "delete_message": "outbox.what.delete_message",
-    "create_thread": "outbox.what.create_thread",
-    "edit_thread": "outbox.what.edit_thread",
-    "add_role": "outbox.what.add_role",
-    "remove_role": "outbox.what.remove_role",
-    "create_role": "outbox.what.create_role",
-    "delete_role": "outbox.what.delete_role",
-    "send_dm": "outbox.what.send_dm",
+_WHAT: dict[str, str] = {
+    OutboxKind.SEND_MESSAGE: "outbox.what.send_message",
+    OutboxKind.EDIT_MESSAGE: "outbox.what.edit_message",
+    OutboxKind.DELETE_MESSAGE: "outbox.what.delete_message",
+    OutboxKind.CREATE_THREAD: "outbox.what.create_thread",
+    OutboxKind.EDIT_THREAD: "outbox.what.edit_thread",
+    OutboxKind.ADD_ROLE: "outbox.what.add_role",
+    OutboxKind.REMOVE_ROLE: "outbox.what.remove_role",
+    OutboxKind.CREATE_ROLE: "outbox.what.create_role",
+    OutboxKind.DELETE_ROLE: "outbox.what.delete_role",
+    OutboxKind.SEND_DM: "outbox.what.send_dm",
 }
 
 
 async def after_delivered(conn: aiosqlite.Connection, delivery: Delivery, result: dict[str, Any]) -> None:
     incident_id = delivery.payload.get("incident_id")
-    if delivery.kind == "create_role" and incident_id is not None and "role_id" in result:
-        await conn.execute(
-            "UPDATE incidents SET follow_role_id = ? WHERE id = ? AND follow_role_row = ?",
-            (int(result["role_id"]), int(incident_id), delivery.id),
-        )
+    if delivery.kind == OutboxKind.CREATE_ROLE and incident_id is not None and "role_id" in result:
+        await store.record_follow_role(conn, int(incident_id), int(result["role_id"]), row_id=delivery.id)
 
 
 async def after_failed(
     conn: aiosqlite.Connection, delivery: Delivery, *, status: int | None, code: int | None, text: str, now: datetime
 ) -> None:
-    if delivery.kind == "send_dm" and code == DMS_CLOSED:
+    if delivery.kind == OutboxKind.SEND_DM and code == DMS_CLOSED:
         await mark_dms_closed(conn, int(delivery.payload["user_id"]), now=now)
         return
     if text.startswith(DEPENDENCY_FAILED):
@@ -70,53 +67,32 @@ async def after_failed(
 
 
 async def mark_dms_closed(conn: aiosqlite.Connection, user_id: int, *, now: datetime) -> None:
-    stamp = to_db_time(now)
-    await conn.execute(
-        "INSERT INTO member_dm_status (user_id, dms_closed_at, told_at) VALUES (?, ?, NULL) "
-        "ON CONFLICT(user_id) DO UPDATE SET dms_closed_at = excluded.dms_closed_at, told_at = NULL "
-        "WHERE member_dm_status.dms_closed_at IS NULL",
-        (user_id, stamp),
-    )
-    # Each would cost another refused request (403s count towards Discord's invalid-request ban).
-    await conn.execute(
-        "UPDATE outbox SET status = 'failed', done_at = ?, updated_at = ?, error_status = 403, error_code = ?, "
-        "error_text = 'dms closed: not attempted' WHERE lane = ? AND status = 'pending'",
-        (stamp, stamp, DMS_CLOSED, outbox.dm_lane(user_id)),
-    )
+    await store.mark_dms_closed(conn, user_id, now=now)
+    await outbox.fail_waiting_dms(conn, user_id, code=DMS_CLOSED, now=now)
 
 
 async def tell_failure(
     conn: aiosqlite.Connection, delivery: Delivery, *, status: int | None, code: int | None, text: str, now: datetime
 ) -> None:
-    stamp = to_db_time(now)
     if delivery.guild_id is None:
         return
     if code is not None and delivery.earlier_error_code == code:
         # Asked again after this very failure, which was told then: the same answer tells nothing new.
-        await conn.execute(
-            "UPDATE outbox SET failure_told_at = COALESCE(failure_told_at, ?) WHERE id = ?", (stamp, delivery.id)
-        )
+        await outbox.note_failure_told(conn, delivery.id, now=now, keep_first=True)
         return
-    async with conn.execute(
-        "SELECT bot_log_channel_id, language FROM guild_settings WHERE guild_id = ?", (delivery.guild_id,)
-    ) as cursor:
-        settings = await cursor.fetchone()
-    log_channel = settings[0] if settings is not None else None
-    if log_channel is None or delivery.lane == outbox.channel_lane(int(log_channel)):
+    log_channel, server_language = await store.log_channel_and_language(conn, delivery.guild_id)
+    if log_channel is None or delivery.lane == outbox.channel_lane(log_channel):
         # Nowhere to tell it (or it is the log channel itself that fails): /setup check still lists it.
-        await conn.execute("UPDATE outbox SET failure_told_at = ? WHERE id = ?", (stamp, delivery.id))
+        await outbox.note_failure_told(conn, delivery.id, now=now)
         return
     server_wide = code == TOO_MANY_THREADS  # the server is full: the same for every channel and incident
-    async with conn.execute(
-        "SELECT 1 FROM outbox WHERE guild_id = ? AND (? OR lane = ?) AND error_code IS ? AND failure_told_at >= ? "
-        "AND id != ? LIMIT 1",
-        (delivery.guild_id, server_wide, delivery.lane, code, to_db_time(now - TELL_AGAIN_AFTER), delivery.id),
-    ) as cursor:
-        told_lately = await cursor.fetchone() is not None
-    await conn.execute("UPDATE outbox SET failure_told_at = ? WHERE id = ?", (stamp, delivery.id))
+    told_lately = await outbox.failure_told_since(
+        conn, delivery, code=code, server_wide=server_wide, since=now - TELL_AGAIN_AFTER
+    )
+    await outbox.note_failure_told(conn, delivery.id, now=now)
     if told_lately:
         return
-    language = language_of(str(settings[1]) if settings is not None else "fr", fallback="fr")
+    language = language_of(server_language, fallback="fr")
     catalogue = default_catalogue()
     payload = delivery.payload
     what = catalogue.render(
@@ -141,9 +117,9 @@ async def tell_failure(
     await outbox.enqueue(
         conn,
         guild_id=delivery.guild_id,
-        lane=outbox.channel_lane(int(log_channel)),
-        kind="send_message",
-        payload={"channel_id": int(log_channel), "content": sentence[:2000], "allowed_mentions": NO_MENTIONS},
+        lane=outbox.channel_lane(log_channel),
+        kind=OutboxKind.SEND_MESSAGE,
+        payload={"channel_id": log_channel, "content": sentence[:2000], "allowed_mentions": NO_MENTIONS},
         now=now,
     )
     log.info("outbox: failure of row %s told in the bot-log channel %s", delivery.id, log_channel)

@@ -2,75 +2,27 @@
 
 Use cases call `enqueue` inside their unit of work; the worker (bot/delivery/worker.py) claims the head of
 each lane after commit, performs it and records the outcome with the functions below, each in its own short
-unit of work. Nothing here talks to Discord.
-
-Row kinds of the foundation (the set stays open; unknown kinds are stored and reported failed by the transport
-that does not know them):
-  send_message   channel_id, content?, embeds?, components?, allowed_mentions (required), silent?
-  edit_message   channel_id, message_id, content?, embeds?, components?, allowed_mentions?
-  delete_message channel_id, message_id
-  create_thread  channel_id, message_id, name, auto_archive_duration?            (thread from a message)
-                 channel_id, name, auto_archive_duration?, type?, invitable?     (thread without a message)
-                 channel_id, name, message{content?, embeds?, components?, allowed_mentions (required)},
-                 applied_tags?, auto_archive_duration?                           (forum post)
-  edit_thread    thread_id, name?, archived?, locked?, applied_tags?, auto_archive_duration?
-  add_role / remove_role   guild_id, user_id, role_id
-  create_role    guild_id, name, mentionable?, color?, hoist?
-  delete_role    guild_id, role_id
-  send_dm        user_id, content?, embeds?, components?, allowed_mentions (required), silent?
-  edit_interaction_reply   application_id, token, content (a string, or a list of strings and `$ref`s joined
-                 once resolved)                                                  (the private reply of a command)
-A string value may be {"$concat": [parts]}: the parts joined once their `$ref`s are resolved. A `$ref` with a
-"default" stands for that default when the referenced row failed (a thread post still goes out, without the
-follow role's mention, when the role could not be created).
-Results: sends {"message_id", "channel_id"}; create_thread {"thread_id", "channel_id"} (+ "message_id" for a
-forum post); edit_thread {"thread_id"}; create_role {"role_id"}; edit_interaction_reply {"message_id"}; others {}.
-
-A thread Discord refused to create because the server is at its cap on active threads (400, code 160006) is
-recorded failed, but the rows that refer to it are not lost with it (`UnmadeThread`): a link to it points at its
-parent instead (at the status message the thread would have started from, when there is one); a post into a
-thread started from a message (or into a thread without one) goes to its parent channel; an edit of that thread
-is skipped (there is nothing to rename, tag or archive). A forum post's parent takes no messages, so what would
-go into it waits. The next post or edit enqueued into such a thread puts the refused row back to pending: Discord
-is asked again first (a slot may have been freed since), and what follows goes into the thread if it now exists.
-
-`edit_interaction_reply` completes a private reply already sent (the link to a thread that did not exist yet).
-Interaction tokens live 15 minutes: an edit delivered later is refused by Discord (404 Unknown Webhook) and
-recorded failed like any permanent failure; nothing else depends on it.
+unit of work. Nothing here talks to Discord. What each kind of row holds is in bot/delivery/kinds.py; what a
+payload may refer to, and what stands in for a thread Discord refused to create, in bot/delivery/payloads.py.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.delivery import payloads
+from bot.delivery.kinds import OutboxKind
+from bot.delivery.payloads import UnmadeThread, WaitForThread, referenced_row
 from bot.storage.times import from_db_time, to_db_time
 
-SEND_KINDS = frozenset({"send_message", "send_dm"})
-FOUNDATION_KINDS = frozenset(
-    {
-        "send_message",
-        "edit_message",
-        "delete_message",
-        "create_thread",
-        "edit_thread",
-        "add_role",
-        "remove_role",
-        "create_role",
-        "delete_role",
-        "send_dm",
-    }
-)
-WAITING = ("pending", "in_flight")
 DEPENDENCY_FAILED = "dependency_failed"
 # Discord's JSON code for "Maximum number of active threads reached" (400): the server has its 1000 active threads.
 TOO_MANY_THREADS = 160006
-_MENTION_PARSE = frozenset({"users", "roles", "everyone"})
 
 
 def channel_lane(channel_id: int) -> str:
@@ -108,7 +60,7 @@ class OutboxRow:
     id: int
     guild_id: int | None
     lane: str
-    kind: str
+    kind: str  # an `OutboxKind`'s value, or one this version does not know
     payload: dict[str, Any]
     depends_on: int | None
     coalesce_key: str | None
@@ -185,41 +137,11 @@ class Busy:
 ClaimResult = Claimed | Blocked | Busy | None
 
 
-class _WaitForThread(Exception):
-    def __init__(self, row_id: int) -> None:
-        super().__init__(f"row {row_id}: the forum post was not created")
-        self.row_id = row_id
-
-
-@dataclass(frozen=True)
-class UnmadeThread:
-    """A thread or forum post Discord refused to create because the server was at its cap on active threads
-    (160006), and what the rows referring to it get in its place."""
-
-    row_id: int
-    parent_id: str
-    # What a link to the thread points at instead: "<parent>/<status message>" (a jump to the message the thread
-    # would have started from), else "<parent>".
-    link: str
-    # A forum post: its parent takes no messages, so posts into it, its edits and its starter message's edits
-    # wait until it exists.
-    in_forum: bool
-
-    def stand_in(self, field: str, template: Any) -> Any:
-        if template is not None:
-            return str(template).replace("{}", self.link)
-        if self.in_forum:
-            raise _WaitForThread(self.row_id)
-        if field in ("thread_id", "channel_id"):
-            return self.parent_id
-        raise KeyError(f"row {self.row_id} has no result field {field!r}")
-
-
 async def unmade_thread(conn: aiosqlite.Connection, row_id: int) -> UnmadeThread | None:
     """The stand-in of row `row_id` if it is a thread creation that failed for the active-thread cap."""
     async with conn.execute("SELECT kind, status, error_code, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
         values = await cursor.fetchone()
-    if values is None or values[0] != "create_thread" or values[1] != "failed" or values[2] != TOO_MANY_THREADS:
+    if values is None or tuple(values[:3]) != (OutboxKind.CREATE_THREAD, "failed", TOO_MANY_THREADS):
         return None
     payload = json.loads(values[3])
     parent = payload.get("channel_id")
@@ -237,105 +159,25 @@ async def unmade_thread(conn: aiosqlite.Connection, row_id: int) -> UnmadeThread
     return UnmadeThread(row_id, str(parent), link, in_forum="message" in payload)
 
 
-def _ref_row(value: Any) -> int | None:
-    return int(value["$ref"]) if isinstance(value, dict) and "$ref" in value else None
-
-
 async def _ask_again_for_unmade_thread(
     conn: aiosqlite.Connection, kind: str, payload: dict[str, Any], stamp: str
 ) -> None:
     """A new post or edit into a thread refused for the cap puts the refused creation back to pending: it is the
     lower id of its lane, so Discord is asked again before anything else of the incident (a slot may be free by
     now). Its failure stays recorded (`error_code`, `failure_told_at`), so failing again is not told again."""
-    if kind not in ("send_message", "edit_message"):
+    if kind not in (OutboxKind.SEND_MESSAGE, OutboxKind.EDIT_MESSAGE):
         return
     target = payload.get("channel_id")
     if not isinstance(target, dict) or target.get("field") != "thread_id" or "format" in target:
         return
-    row_id = _ref_row(target)
+    row_id = referenced_row(target)
     if row_id is None:
         return
     await conn.execute(
         "UPDATE outbox SET status = 'pending', attempts = 0, first_attempt_at = NULL, not_before = NULL, "
-        "done_at = NULL, updated_at = ? WHERE id = ? AND kind = 'create_thread' AND status = 'failed' "
-        "AND error_code = ?",
-        (stamp, row_id, TOO_MANY_THREADS),
+        "done_at = NULL, updated_at = ? WHERE id = ? AND kind = ? AND status = 'failed' AND error_code = ?",
+        (stamp, row_id, OutboxKind.CREATE_THREAD, TOO_MANY_THREADS),
     )
-
-
-def _refs(value: Any) -> Iterable[int]:
-    yield from (row_id for row_id, _ in _ref_uses(value))
-
-
-def _ref_uses(value: Any) -> Iterable[tuple[int, bool]]:
-    """(row id, whether the reference has a default) for every `$ref` in a payload."""
-    if isinstance(value, dict):
-        if "$ref" in value:
-            yield int(value["$ref"]), "default" in value
-        else:
-            for item in value.values():
-                yield from _ref_uses(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _ref_uses(item)
-
-
-def _resolve(value: Any, results: dict[int, dict[str, Any]], unmade: dict[int, UnmadeThread] | None = None) -> Any:
-    if isinstance(value, dict):
-        if "$ref" in value:
-            if int(value["$ref"]) not in results and "default" in value:
-                return value["default"]
-            if unmade and int(value["$ref"]) in unmade:
-                return unmade[int(value["$ref"])].stand_in(str(value.get("field", "message_id")), value.get("format"))
-            result = results[int(value["$ref"])]
-            field = str(value.get("field", "message_id"))
-            if field not in result:
-                raise KeyError(f"row {value['$ref']} has no result field {field!r}")
-            # A link to what another row makes (a thread's URL) is a string around its id.
-            template = value.get("format")
-            return str(template).replace("{}", str(result[field])) if template is not None else result[field]
-        if "$concat" in value:
-            return "".join(str(_resolve(part, results, unmade)) for part in value["$concat"])
-        return {key: _resolve(item, results, unmade) for key, item in value.items()}
-    if isinstance(value, list):
-        # A list item whose reference fell back to a None default is left out (a role no longer mentioned).
-        resolved = [_resolve(item, results, unmade) for item in value]
-        return [item for item, raw in zip(resolved, value, strict=True) if item is not None or raw is None]
-    return value
-
-
-def _check_allowed_mentions(where: str, allowed: Any) -> None:
-    if not isinstance(allowed, dict):
-        raise ValueError(
-            f"{where} needs allowed_mentions (e.g. {{'parse': [], 'users': [], 'roles': []}}): "
-            "every send must "
-            "name exactly whom it may ping"
-        )
-    parse = allowed.get("parse", [])
-    if not isinstance(parse, list) or not set(parse) <= _MENTION_PARSE:
-        raise ValueError(f"{where}: allowed_mentions.parse must be a list drawn from {sorted(_MENTION_PARSE)}")
-    for key in ("users", "roles"):
-        listed = allowed.get(key, [])
-        if not isinstance(listed, list):
-            raise ValueError(f"{where}: allowed_mentions.{key} must be a list of ids")
-        if listed and key in parse:
-            raise ValueError(f"{where}: allowed_mentions cannot both parse {key} and list them (Discord 400)")
-
-
-def _validate(kind: str, payload: dict[str, Any]) -> None:
-    if kind in SEND_KINDS:
-        _check_allowed_mentions(kind, payload.get("allowed_mentions"))
-    if kind == "create_thread" and "message" in payload:
-        message = payload["message"]
-        if not isinstance(message, dict):
-            raise ValueError("create_thread: message must be an object")
-        _check_allowed_mentions("create_thread (forum post)", message.get("allowed_mentions"))
-    if kind == "send_message" and "channel_id" not in payload:
-        raise ValueError("send_message needs channel_id")
-    if kind == "send_dm" and "user_id" not in payload:
-        raise ValueError("send_dm needs user_id")
-    if kind == "edit_interaction_reply" and not (payload.get("application_id") and payload.get("token")):
-        raise ValueError("edit_interaction_reply needs application_id and token")
 
 
 async def enqueue(
@@ -343,7 +185,7 @@ async def enqueue(
     *,
     guild_id: int | None,
     lane: str,
-    kind: str,
+    kind: OutboxKind,
     payload: dict[str, Any],
     depends_on: int | None = None,
     coalesce_key: str | None = None,
@@ -356,12 +198,12 @@ async def enqueue(
     payload that is not JSON, and references to rows that do not exist."""
     if not lane or not kind:
         raise ValueError("an outbox row needs a lane and a kind")
-    _validate(kind, payload)
+    payloads.validate(kind, payload)
     try:
         encoded = json.dumps(payload, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"outbox payload of {kind} is not JSON: {exc}") from exc
-    referenced = set(_refs(payload))
+    referenced = set(payloads.referenced_rows(payload))
     if depends_on is not None:
         referenced.add(depends_on)
     for row_id in referenced:
@@ -456,7 +298,7 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
         head = _row(values)
         if head.status == "in_flight":
             return Busy(head.id)
-        uses = list(_ref_uses(head.payload))
+        uses = list(payloads.reference_uses(head.payload))
         needed = {row_id for row_id, _ in uses}
         optional = {row_id for row_id, has_default in uses if has_default} - {
             row_id for row_id, has_default in uses if not has_default
@@ -485,15 +327,15 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
                 continue
             results[row_id] = json.loads(dep[1]) if dep[1] is not None else {}
         if broken is None and waiting_for is None:
-            edited = _ref_row(head.payload.get("thread_id")) if head.kind == "edit_thread" else None
+            edited = referenced_row(head.payload.get("thread_id")) if head.kind == OutboxKind.EDIT_THREAD else None
             thread = unmade.get(edited) if edited is not None else None
             if thread is not None and not thread.in_forum:
                 # No thread to rename, tag or archive: its posts went to its parent channel.
                 await mark_done(conn, head.id, {"skipped": f"thread of row {thread.row_id} not created"}, now=now)
                 continue
             try:
-                payload = _resolve(head.payload, results, unmade)
-            except _WaitForThread as exc:
+                payload = payloads.resolve(head.payload, results, unmade)
+            except WaitForThread as exc:
                 return Blocked(head.id, exc.row_id)
             except KeyError as exc:
                 await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
@@ -612,15 +454,40 @@ async def summary(conn: aiosqlite.Connection) -> OutboxSummary:
     )
 
 
-async def dm_channel(conn: aiosqlite.Connection, user_id: int) -> int | None:
-    async with conn.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as cursor:
-        values = await cursor.fetchone()
-    return int(values[0]) if values is not None else None
+# --- what the failure of a row means for others (bot/delivery/aftermath.py) ---------------------------------
 
 
-async def remember_dm_channel(conn: aiosqlite.Connection, user_id: int, channel_id: int, *, now: datetime) -> None:
+async def fail_waiting_dms(conn: aiosqlite.Connection, user_id: int, *, code: int, now: datetime) -> None:
+    """The DMs still waiting for a member whose DMs are closed fail unattempted: each would cost another refused
+    request (403s count towards Discord's invalid-request ban)."""
+    stamp = to_db_time(now)
     await conn.execute(
-        "INSERT INTO dm_channels (user_id, channel_id, opened_at) VALUES (?, ?, ?) "
-        "ON CONFLICT(user_id) DO UPDATE SET channel_id = excluded.channel_id, opened_at = excluded.opened_at",
-        (user_id, channel_id, to_db_time(now)),
+        "UPDATE outbox SET status = 'failed', done_at = ?, updated_at = ?, error_status = 403, error_code = ?, "
+        "error_text = 'dms closed: not attempted' WHERE lane = ? AND status = 'pending'",
+        (stamp, stamp, code, dm_lane(user_id)),
     )
+
+
+async def note_failure_told(
+    conn: aiosqlite.Connection, row_id: int, *, now: datetime, keep_first: bool = False
+) -> None:
+    """Records that the failure of row `row_id` was told (or has nowhere to be told); with `keep_first`, a time
+    it was told before stays."""
+    if keep_first:
+        statement = "UPDATE outbox SET failure_told_at = COALESCE(failure_told_at, ?) WHERE id = ?"
+    else:
+        statement = "UPDATE outbox SET failure_told_at = ? WHERE id = ?"
+    await conn.execute(statement, (to_db_time(now), row_id))
+
+
+async def failure_told_since(
+    conn: aiosqlite.Connection, row: Delivery, *, code: int | None, server_wide: bool, since: datetime
+) -> bool:
+    """Whether a failure with `code` was told since `since` for another row of `row`'s lane, or of its server
+    when the failure is `server_wide`."""
+    async with conn.execute(
+        "SELECT 1 FROM outbox WHERE guild_id = ? AND (? OR lane = ?) AND error_code IS ? AND failure_told_at >= ? "
+        "AND id != ? LIMIT 1",
+        (row.guild_id, server_wide, row.lane, code, to_db_time(since), row.id),
+    ) as cursor:
+        return await cursor.fetchone() is not None

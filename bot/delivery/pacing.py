@@ -17,7 +17,25 @@ Sleep = Callable[[float], Awaitable[None]]
 _EPSILON = 1e-9
 
 
-class TokenBucket:
+class _Limiter:
+    """What a limiter waits with: its clock, its sleep, and a lock that serves waiters first come first served."""
+
+    def __init__(self, monotonic: Monotonic, sleep: Sleep) -> None:
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._lock = asyncio.Lock()  # asyncio.Lock is FIFO: waiters are served in arrival order
+
+    def wait_time(self) -> float:
+        """Seconds until the next acquisition may succeed (0 if it may now)."""
+        raise NotImplementedError
+
+    async def _wait_turn(self) -> None:
+        """Sleeps until `wait_time` is 0; the caller holds the lock."""
+        while (wait := self.wait_time()) > 0:
+            await self._sleep(wait)
+
+
+class TokenBucket(_Limiter):
     """`rate_per_s` tokens a second, at most `burst` saved up; `acquire` waits for a token, first come first
     served. Over any interval of t seconds at most `burst + rate_per_s * t` acquisitions succeed (counted when
     each spends its token: after its `then`, if it has one)."""
@@ -31,13 +49,11 @@ class TokenBucket:
     ) -> None:
         if rate_per_s <= 0 or burst < 1:
             raise ValueError("a token bucket needs a positive rate and a burst of at least one")
+        super().__init__(monotonic, sleep)
         self.rate_per_s = rate_per_s
         self.burst = burst
-        self._monotonic = monotonic
-        self._sleep = sleep
         self._tokens = float(burst)
         self._updated = monotonic()
-        self._lock = asyncio.Lock()
 
     def _refill(self) -> None:
         now = self._monotonic()
@@ -57,16 +73,15 @@ class TokenBucket:
         request spends queued elsewhere earns the requests behind it no tokens: what is paced is when requests
         leave, not when they queue (spent before queueing, tokens taken during a long wait elsewhere would let
         the requests behind go out together the moment that wait ends)."""
-        async with self._lock:  # asyncio.Lock is FIFO: waiters are served in arrival order
-            while (wait := self.wait_time()) > 0:
-                await self._sleep(wait)
+        async with self._lock:
+            await self._wait_turn()
             if then is not None:
                 await then()
                 self._refill()
             self._tokens = max(0.0, self._tokens - 1)
 
 
-class SlidingWindow:
+class SlidingWindow(_Limiter):
     """At most `limit` acquisitions in any `window_s` seconds (Discord's "5 messages per 5 s per channel"; a
     token bucket would allow up to twice that within one window)."""
 
@@ -79,12 +94,10 @@ class SlidingWindow:
     ) -> None:
         if limit < 1 or window_s <= 0:
             raise ValueError("a sliding window needs a limit of at least one and a positive length")
+        super().__init__(monotonic, sleep)
         self.limit = limit
         self.window_s = window_s
-        self._monotonic = monotonic
-        self._sleep = sleep
         self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()
 
     def wait_time(self) -> float:
         now = self._monotonic()
@@ -101,8 +114,7 @@ class SlidingWindow:
 
     async def acquire(self) -> None:
         async with self._lock:
-            while (wait := self.wait_time()) > 0:
-                await self._sleep(wait)
+            await self._wait_turn()
             self._times.append(self._monotonic())
 
 

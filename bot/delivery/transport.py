@@ -9,6 +9,7 @@ retries; that a 5xx retry may repeat a POST is why every message creation carrie
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ import discord
 from discord.http import Route
 
 from bot.delivery import markers
+from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import TOO_MANY_THREADS, Delivery
 
 log = logging.getLogger(__name__)
@@ -32,9 +34,10 @@ UNKNOWN_ROLE = 10011
 THREAD_LOCKED = 160005
 # A thread that exists but takes no message now (locked; archived while the server is at its cap on active
 # threads, so the message cannot unarchive it): the post goes to the thread's parent channel instead. A thread
-# that was never created (its creation refused with 160006) is the outbox's business: see `outbox.UnmadeThread`.
+# that was never created (its creation refused with 160006) is the outbox's business: see `payloads.UnmadeThread`.
 THREAD_FALLBACK_CODES = frozenset({THREAD_LOCKED, TOO_MANY_THREADS})
 RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast"})
+_ROLE_KINDS = frozenset({OutboxKind.DELETE_ROLE, OutboxKind.REMOVE_ROLE, OutboxKind.ADD_ROLE})
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class DeliveryContext(Protocol):
 
 class Transport(Protocol):
     async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome: ...
+
+
+Performer = Callable[[Delivery, DeliveryContext], Awaitable[dict[str, Any]]]
 
 
 def message_body(payload: dict[str, Any], *, nonce: str | None) -> dict[str, Any]:
@@ -141,13 +147,26 @@ def _rate_limit_of(exc: discord.HTTPException) -> tuple[float | None, bool]:
 class DiscordTransport:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
+        self._performers: dict[str, Performer] = {
+            OutboxKind.SEND_MESSAGE: self._send_message,
+            OutboxKind.EDIT_MESSAGE: self._edit_message,
+            OutboxKind.DELETE_MESSAGE: self._delete_message,
+            OutboxKind.CREATE_THREAD: self._create_thread,
+            OutboxKind.EDIT_THREAD: self._edit_thread,
+            OutboxKind.ADD_ROLE: self._add_role,
+            OutboxKind.REMOVE_ROLE: self._remove_role,
+            OutboxKind.CREATE_ROLE: self._create_role,
+            OutboxKind.DELETE_ROLE: self._delete_role,
+            OutboxKind.SEND_DM: self._send_dm,
+            OutboxKind.EDIT_INTERACTION_REPLY: self._edit_interaction_reply,
+        }
 
     async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome:
-        handler = getattr(self, f"_{delivery.kind}", None)
-        if handler is None:
+        perform = self._performers.get(delivery.kind)
+        if perform is None:
             return Failed(None, None, f"unknown outbox kind {delivery.kind!r}")
         try:
-            result: dict[str, Any] = await handler(delivery, context)
+            result = await perform(delivery, context)
         except (discord.DiscordException, aiohttp.ClientError, TimeoutError, OSError) as exc:
             outcome = outcome_of_error(exc)
             if outcome is None:
@@ -159,14 +178,14 @@ class DiscordTransport:
 
     def _failed_but_done(self, delivery: Delivery, exc: BaseException, outcome: Failed) -> Outcome:
         # A repeated attempt whose first try did land: Discord refuses the repeat, but the work is done.
-        if delivery.kind == "create_thread" and outcome.code == THREAD_ALREADY_CREATED:
+        if delivery.kind == OutboxKind.CREATE_THREAD and outcome.code == THREAD_ALREADY_CREATED:
             message_id = delivery.payload.get("message_id")
             if message_id is not None:  # a thread started from a message has the message's id
                 return Delivered({"thread_id": str(message_id), "channel_id": str(delivery.payload["channel_id"])})
-        if delivery.kind == "delete_message" and outcome.code == UNKNOWN_MESSAGE:
+        if delivery.kind == OutboxKind.DELETE_MESSAGE and outcome.code == UNKNOWN_MESSAGE:
             return Delivered({"already_gone": True})
         # A follow role deleted at closing while an add or removal still waited: nothing is left to do.
-        if delivery.kind in ("delete_role", "remove_role", "add_role") and outcome.code == UNKNOWN_ROLE:
+        if delivery.kind in _ROLE_KINDS and outcome.code == UNKNOWN_ROLE:
             return Delivered({"already_gone": True})
         return outcome
 

@@ -21,17 +21,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.delivery import aftermath, outbox
+from bot.delivery import aftermath, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
 from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
 from bot.storage.store import Store
-from bot.storage.times import from_db_time, to_db_time
 from bot.timers.clock import Clock
 
 log = logging.getLogger(__name__)
-
-DM_PAUSE_KEY = "dm_paused_until"
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,11 @@ class _LaneContext:
 
     async def dm_channel(self, user_id: int) -> int | None:
         async with self._worker.store.reading() as conn:
-            return await outbox.dm_channel(conn, user_id)
+            return await store.dm_channel(conn, user_id)
 
     async def remember_dm_channel(self, user_id: int, channel_id: int) -> None:
         async with self._worker.store.unit_of_work() as conn:
-            await outbox.remember_dm_channel(conn, user_id, channel_id, now=self._worker.clock.now())
+            await store.remember_dm_channel(conn, user_id, channel_id, now=self._worker.clock.now())
 
 
 class OutboxWorker:
@@ -151,10 +148,9 @@ class OutboxWorker:
         self._stopping = False
         async with self.store.unit_of_work() as conn:
             resumed = await outbox.reset_in_flight(conn, now=self.clock.now())
-            async with conn.execute("SELECT value FROM delivery_state WHERE key = ?", (DM_PAUSE_KEY,)) as cursor:
-                paused = await cursor.fetchone()
-        if paused is not None:
-            remaining = (from_db_time(str(paused[0])) - self.clock.now()).total_seconds()
+            paused_until = await store.dms_paused_until(conn)
+        if paused_until is not None:
+            remaining = (paused_until - self.clock.now()).total_seconds()
             if remaining > 0:
                 self._dm_paused_until = self._monotonic() + remaining
                 log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
@@ -309,11 +305,7 @@ class OutboxWorker:
                     counted=not rate_limited,
                 )
                 if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
-                    await conn.execute(
-                        "INSERT INTO delivery_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) "
-                        "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                        (DM_PAUSE_KEY, to_db_time(dm_pause_until), to_db_time(now)),
-                    )
+                    await store.pause_dms_until(conn, dm_pause_until, now=now)
         if isinstance(outcome, Delivered | Failed):
             for lane in [lane for lane, row_id in self._blocked.items() if row_id == delivery.id]:
                 del self._blocked[lane]

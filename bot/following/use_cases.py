@@ -22,6 +22,7 @@ import aiosqlite
 from bot.common.actor import Actor
 from bot.common.text import name_key
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.following import store as follows
 from bot.following.presentation import RoleRef, follow_role_name
 from bot.following.rules import FollowError, area, covering_roles
@@ -62,7 +63,7 @@ async def ensure_follow_role(conn: aiosqlite.Connection, stored: StoredIncident,
         conn,
         guild_id=guild_id,
         lane=outbox.roles_lane(guild_id),
-        kind="create_role",
+        kind=OutboxKind.CREATE_ROLE,
         # Not mentionable: the bot's Mention Everyone permission lets its posts ping it; members cannot.
         payload={
             "guild_id": guild_id,
@@ -77,7 +78,7 @@ async def ensure_follow_role(conn: aiosqlite.Connection, stored: StoredIncident,
 
 
 async def _member_role(
-    conn: aiosqlite.Connection, kind: str, guild_id: int, user_id: int, role: RoleRef, *, now: datetime
+    conn: aiosqlite.Connection, kind: OutboxKind, guild_id: int, user_id: int, role: RoleRef, *, now: datetime
 ) -> int:
     """One role given to a member (`add_role`) or taken back (`remove_role`), on the server's roles lane."""
     return await outbox.enqueue(
@@ -96,7 +97,7 @@ async def give_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, u
         return
     role = await ensure_follow_role(conn, stored, now=now)
     guild_id = stored.incident.guild_id
-    row = await _member_role(conn, "add_role", guild_id, user_id, role, now=now)
+    row = await _member_role(conn, OutboxKind.ADD_ROLE, guild_id, user_id, role, now=now)
     await follows.set_role_row(conn, guild_id, user_id, stored.id, row)
 
 
@@ -104,7 +105,7 @@ async def take_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, u
     role, _ = await _role_of(conn, stored)
     if role is None:
         return
-    await _member_role(conn, "remove_role", stored.incident.guild_id, user_id, role, now=now)
+    await _member_role(conn, OutboxKind.REMOVE_ROLE, stored.incident.guild_id, user_id, role, now=now)
 
 
 async def follow(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> bool:
@@ -138,7 +139,7 @@ async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: 
             conn,
             guild_id=guild_id,
             lane=lane,
-            kind="delete_role",
+            kind=OutboxKind.DELETE_ROLE,
             payload={"guild_id": guild_id, "role_id": role},
             now=now,
         )
@@ -288,7 +289,7 @@ class Following:
             for role_id in given:
                 if role_id in member.role_ids:
                     continue
-                await _member_role(conn, "add_role", member.guild_id, member.user_id, role_id, now=now)
+                await _member_role(conn, OutboxKind.ADD_ROLE, member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: roles {list(given)}"
             await self._audit(conn, member, f"follow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is None, tuple(r for r in given if r not in held), held)
@@ -306,7 +307,7 @@ class Following:
                 still = {r for f in await follows.of_member(conn, member.guild_id, member.user_id) for r in f.role_ids}
                 removed = tuple(r for r in earlier.role_ids if r not in still)
                 for role_id in removed:
-                    await _member_role(conn, "remove_role", member.guild_id, member.user_id, role_id, now=now)
+                    await _member_role(conn, OutboxKind.REMOVE_ROLE, member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: {'unfollowed' if earlier else 'was not following'}, roles {list(removed)}"
             await self._audit(conn, member, f"unfollow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is not None, removed, ())

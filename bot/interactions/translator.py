@@ -11,11 +11,14 @@ from bot.common.i18n.catalogue import Catalogue
 
 
 def text(english: str, message_id: str) -> app_commands.locale_str:
-    """A command-facing string: English as written, other languages from the catalogue entry `message_id`."""
+    """A command-facing string: `english` is its only English (what Discord shows by default), its French is the
+    catalogue entry `message_id`."""
     return app_commands.locale_str(english, message_id=message_id)
 
 
 class TocsinTranslator(app_commands.Translator):
+    """French from the catalogue; every other locale is left to the English written in code."""
+
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
 

@@ -8,13 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.common.time_parsing import (
-    DAY_PART_TIMES,
-    MAX_DISTANCE,
-    TimeParseError,
-    parse_when,
-    warm_up,
-)
+from bot.common.time_parsing import MAX_DISTANCE, TimeParseError, parse_when, warm_up
+from bot.common.time_words import DAY_PART_TIMES
 
 PARIS = ZoneInfo("Europe/Paris")
 FUTURE_NOW = datetime(2024, 10, 19, 10, 0, tzinfo=PARIS)  # Saturday

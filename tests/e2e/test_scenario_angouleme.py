@@ -32,10 +32,6 @@ from tests.e2e.scenario_support import (
     text_of,
 )
 
-# Lines that need issue 5 (delivery: follows that notify, DMs, reminders) — asserted when it lands; what is
-# observable of them today is asserted below.
-PENDING_DELIVERY_LINES: list[str] = []
-
 TITLE = "Cyberattaque : Ville d'Angoulême, GrandAngoulême, L'Alpha"
 HEADING = f"#1 · {TITLE}"
 ANNOUNCED = ("nouvelle-aquitaine", "collectivites")

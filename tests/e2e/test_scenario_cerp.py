@@ -38,11 +38,6 @@ from tests.e2e.scenario_support import (
     text_of,
 )
 
-# Lines of the scenario that need issue 5 (delivery: follows that notify, DMs, nudges, reminders, the
-# per-incident follow role) or issue 6 (exports). They are asserted when those land; until then each is named
-# here and what is observable of it today is asserted below (e.g. the Follow click is answered privately).
-PENDING_DELIVERY_LINES: list[str] = []
-
 TITLE = "Cerp Bretagne Atlantique à l'arrêt"
 HEADING = f"#1 · {TITLE}"
 ANNOUNCED = ("bretagne", "pays-de-la-loire", "nouvelle-aquitaine", "pharmacies")

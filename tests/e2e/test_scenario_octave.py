@@ -31,10 +31,6 @@ from tests.e2e.scenario_support import (
     text_of,
 )
 
-# Lines that need issue 5 (delivery: sector follows, nudges, ETA reminders) — asserted when it lands; what is
-# observable of them today is asserted below.
-PENDING_DELIVERY_LINES: list[str] = []
-
 TITLE = "Rançongiciel chez Octave : distributeurs du livre à l'arrêt"
 HEADING = f"#1 · {TITLE}"
 ANNOUNCED = ("librairies", *REGION_CHANNELS)

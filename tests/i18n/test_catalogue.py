@@ -1,5 +1,6 @@
 """The catalogues are complete: no message id missing in a language or in the catalogues, none unused, and the
-same placeholders in French and English."""
+same placeholders in French and English. Command-facing strings have their English in code, beside each command's
+declaration, and their French in the catalogue."""
 
 from __future__ import annotations
 
@@ -33,10 +34,45 @@ def string_literals() -> dict[str, list[str]]:
     return found
 
 
+def command_texts() -> tuple[dict[str, str], set[str]]:
+    """The command-facing strings declared in code, `text(english, message_id)`: message id -> English; and the
+    `cmd.*` ids the code uses elsewhere (a sentence that quotes an option's name)."""
+    declared: dict[str, str] = {}
+    in_declarations: set[int] = set()
+    quoted: set[str] = set()
+    trees = [
+        ast.parse(path.read_text(encoding="utf-8")) for directory in SOURCE_DIRS for path in directory.rglob("*.py")
+    ]
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "text":
+                english, message_id = node.args
+                assert isinstance(english, ast.Constant) and isinstance(message_id, ast.Constant), ast.unparse(node)
+                assert declared.setdefault(message_id.value, english.value) == english.value, message_id.value
+                in_declarations.add(id(message_id))
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and id(node) not in in_declarations and node.value in declared:
+                quoted.add(node.value)
+    return declared, quoted
+
+
 def test_every_language_has_the_same_message_ids(catalogue: Catalogue) -> None:
     french, english = catalogue.keys("fr"), catalogue.keys("en")
-    assert sorted(french - english) == [], "in French only"
+    declared, _ = command_texts()
+    assert sorted(french - english - set(declared)) == [], "in French only"
     assert sorted(english - french) == [], "in English only"
+
+
+def test_every_command_text_has_its_french_and_its_english_once(catalogue: Catalogue) -> None:
+    french, english = catalogue.keys("fr"), catalogue.keys("en")
+    declared, quoted = command_texts()
+    assert len(declared) > 100
+    assert sorted(set(declared) - french) == [], "without French"
+    # Only what a sentence quotes needs English in the catalogue, and then the words Discord shows.
+    assert sorted((set(declared) & english) - quoted) == [], "English written twice"
+    assert sorted(quoted - english) == [], "quoted but without English"
+    assert {key: catalogue.raw("en", key) for key in quoted} == {key: declared[key] for key in quoted}
 
 
 def test_placeholders_match_between_languages(catalogue: Catalogue) -> None:
@@ -50,7 +86,7 @@ def test_placeholders_match_between_languages(catalogue: Catalogue) -> None:
 
 def test_no_message_id_is_unused(catalogue: Catalogue) -> None:
     literals = string_literals()
-    unused = sorted(key for key in catalogue.keys("en") if key not in literals)
+    unused = sorted(key for key in catalogue.keys("fr") if key not in literals)
     assert unused == []
 
 
@@ -60,7 +96,7 @@ def test_no_message_id_used_in_code_is_missing(catalogue: Catalogue) -> None:
     missing = {
         literal: where
         for literal, where in string_literals().items()
-        if MESSAGE_ID.match(literal) and literal.split(".", 1)[0] in areas and literal not in catalogue.keys("en")
+        if MESSAGE_ID.match(literal) and literal.split(".", 1)[0] in areas and literal not in catalogue.keys("fr")
     }
     assert missing == {}
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.common.actor import Actor
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as repo
 from bot.incidents.rules import lifecycle as rules
 from bot.incidents.rules.model import Cause
@@ -122,7 +123,7 @@ class Declaring(OutageCommands):
                 conn,
                 guild_id=guild_id,
                 lane=outbox.reply_lane(guild_id),
-                kind="edit_interaction_reply",
+                kind=OutboxKind.EDIT_INTERACTION_REPLY,
                 payload={
                     "application_id": str(application_id),
                     "token": token,

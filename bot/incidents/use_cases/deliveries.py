@@ -26,6 +26,7 @@ import aiosqlite
 from bot.common.i18n import Language, default_catalogue
 from bot.common.text import name_key
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.following import use_cases as following
 from bot.following.presentation import RoleRef, with_role_mention
 from bot.following.rules import status_closed
@@ -73,7 +74,7 @@ async def post_in_channel(
         conn,
         guild_id=guild_id,
         lane=outbox.channel_lane(channel_id),
-        kind="send_message",
+        kind=OutboxKind.SEND_MESSAGE,
         payload={"channel_id": channel_id, **message},
         now=now,
     )
@@ -84,7 +85,7 @@ async def post_in_thread(
 ) -> int:
     """A new message in the incident's thread, on the incident's lane: after the thread exists, in order with
     everything else the incident posts there."""
-    return await _about_thread(conn, stored, "send_message", "channel_id", message, now=now)
+    return await _about_thread(conn, stored, OutboxKind.SEND_MESSAGE, "channel_id", message, now=now)
 
 
 def thread_link(guild_id: int, thread_row: int) -> dict[str, Any]:
@@ -150,7 +151,7 @@ async def plan_declared(
             conn,
             guild_id=incident.guild_id,
             lane=lane,
-            kind="send_message",
+            kind=OutboxKind.SEND_MESSAGE,
             payload={"channel_id": channel.channel_id, **status},
             now=now,
         )
@@ -159,7 +160,7 @@ async def plan_declared(
         conn,
         guild_id=incident.guild_id,
         lane=lane,
-        kind="create_thread",
+        kind=OutboxKind.CREATE_THREAD,
         payload={**thread, "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES},
         depends_on=status_row,
         now=now,
@@ -307,7 +308,7 @@ async def _edit_status_message(
         conn,
         guild_id=incident.guild_id,
         lane=incident_lane(incident),
-        kind="edit_message",
+        kind=OutboxKind.EDIT_MESSAGE,
         payload={**where, **payload},
         coalesce_key=outbox.edit_coalesce_key(stored.incident_channel_id or 0, f"row{status_row}"),
         now=now,
@@ -337,7 +338,7 @@ async def _edit_announcement_message(
         conn,
         guild_id=guild_id,
         lane=outbox.channel_lane(channel_id),
-        kind="edit_message",
+        kind=OutboxKind.EDIT_MESSAGE,
         payload={"channel_id": channel_id, "message_id": outbox.ref(message_row), **body},
         coalesce_key=outbox.edit_coalesce_key(channel_id, f"row{message_row}"),
         now=now,
@@ -382,13 +383,13 @@ async def plan_archive(conn: aiosqlite.Connection, stored: StoredIncident, *, no
 async def _edit_thread(
     conn: aiosqlite.Connection, stored: StoredIncident, change: dict[str, Any], *, now: datetime
 ) -> None:
-    await _about_thread(conn, stored, "edit_thread", "thread_id", change, now=now)
+    await _about_thread(conn, stored, OutboxKind.EDIT_THREAD, "thread_id", change, now=now)
 
 
 async def _about_thread(
     conn: aiosqlite.Connection,
     stored: StoredIncident,
-    kind: str,
+    kind: OutboxKind,
     thread_key: str,
     body: dict[str, Any],
     *,

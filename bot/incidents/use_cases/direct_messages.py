@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.common.i18n import Language, default_catalogue, language_of
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.following import store as follows
 from bot.incidents.presentation.message_parts import NO_MENTIONS, heading
 from bot.incidents.presentation.thread_posts import thread_post
@@ -60,7 +61,12 @@ async def plan_dms(
         }
         rows.append(
             await outbox.enqueue(
-                conn, guild_id=incident.guild_id, lane=outbox.dm_lane(user_id), kind="send_dm", payload=payload, now=now
+                conn,
+                guild_id=incident.guild_id,
+                lane=outbox.dm_lane(user_id),
+                kind=OutboxKind.SEND_DM,
+                payload=payload,
+                now=now,
             )
         )
     return rows

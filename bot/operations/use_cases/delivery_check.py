@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.common.errors import TocsinError
 from bot.common.i18n import Catalogue
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.settings.use_cases.guild_config import load_config
 from bot.storage import audit
 from bot.storage.store import Store
@@ -55,7 +56,7 @@ async def queue_delivery_test(
                     conn,
                     guild_id=request.guild_id,
                     lane=lane,
-                    kind="send_message",
+                    kind=OutboxKind.SEND_MESSAGE,
                     payload={
                         "channel_id": request.channel_id,
                         "content": content,
@@ -70,7 +71,7 @@ async def queue_delivery_test(
                 conn,
                 guild_id=request.guild_id,
                 lane=lane,
-                kind="edit_message",
+                kind=OutboxKind.EDIT_MESSAGE,
                 payload={
                     "channel_id": request.channel_id,
                     "message_id": {"$ref": rows[0], "field": "message_id"},

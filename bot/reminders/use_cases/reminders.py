@@ -25,6 +25,7 @@ import aiosqlite
 
 from bot.common.i18n import Catalogue, Language, language_of
 from bot.delivery import outbox
+from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as incidents_repo
 from bot.incidents.store import StoredIncident
 from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
@@ -189,7 +190,7 @@ class Reminders:
                 conn,
                 guild_id=reminder.guild_id,
                 lane=outbox.dm_lane(reminder.owner_id),
-                kind="send_dm",
+                kind=OutboxKind.SEND_DM,
                 payload={"user_id": reminder.owner_id, **message},
                 now=now,
             )

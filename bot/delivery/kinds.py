@@ -1,0 +1,51 @@
+"""What an outbox row asks the worker to do on Discord: its kind, and what its payload holds.
+
+A kind is stored as its value (a plain string in `outbox.kind`). A row of a kind this version does not know (one
+written by a newer version) is kept, and reported failed by the transport.
+
+  send_message   channel_id, content?, embeds?, components?, allowed_mentions (required), silent?
+  edit_message   channel_id, message_id, content?, embeds?, components?, allowed_mentions?
+  delete_message channel_id, message_id
+  create_thread  channel_id, message_id, name, auto_archive_duration?            (thread from a message)
+                 channel_id, name, auto_archive_duration?, type?, invitable?     (thread without a message)
+                 channel_id, name, message{content?, embeds?, components?, allowed_mentions (required)},
+                 applied_tags?, auto_archive_duration?                           (forum post)
+  edit_thread    thread_id, name?, archived?, locked?, applied_tags?, auto_archive_duration?
+  add_role / remove_role   guild_id, user_id, role_id
+  create_role    guild_id, name, mentionable?, color?, hoist?
+  delete_role    guild_id, role_id
+  send_dm        user_id, content?, embeds?, components?, allowed_mentions (required), silent?
+  edit_interaction_reply   application_id, token, content (a string, or a list of strings and `$ref`s joined
+                 once resolved)                                                  (the private reply of a command)
+A string value may be {"$concat": [parts]}: the parts joined once their `$ref`s are resolved. A `$ref` with a
+"default" stands for that default when the referenced row failed (a thread post still goes out, without the
+follow role's mention, when the role could not be created).
+Results: sends {"message_id", "channel_id"}; create_thread {"thread_id", "channel_id"} (+ "message_id" for a
+forum post); edit_thread {"thread_id"}; create_role {"role_id"}; edit_interaction_reply {"message_id"}; others {}.
+
+`edit_interaction_reply` completes a private reply already sent (the link to a thread that did not exist yet).
+Interaction tokens live 15 minutes: an edit delivered later is refused by Discord (404 Unknown Webhook) and
+recorded failed like any permanent failure; nothing else depends on it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OutboxKind(StrEnum):
+    SEND_MESSAGE = "send_message"
+    EDIT_MESSAGE = "edit_message"
+    DELETE_MESSAGE = "delete_message"
+    CREATE_THREAD = "create_thread"
+    EDIT_THREAD = "edit_thread"
+    ADD_ROLE = "add_role"
+    REMOVE_ROLE = "remove_role"
+    CREATE_ROLE = "create_role"
+    DELETE_ROLE = "delete_role"
+    SEND_DM = "send_dm"
+    EDIT_INTERACTION_REPLY = "edit_interaction_reply"
+
+
+# The kinds that post a new message, and so may ping: each names exactly whom in its `allowed_mentions`.
+SEND_KINDS = frozenset({OutboxKind.SEND_MESSAGE, OutboxKind.SEND_DM})
