@@ -61,6 +61,9 @@ class About(FeatureCog):
             ),
             inline=False,
         )
+        embed.add_field(
+            name=word("about.timers"), value=catalogue.word(language, services.timers.state()), inline=False
+        )
         if self.bot.failed_cogs:
             embed.add_field(name=word("about.failed_features"), value=", ".join(self.bot.failed_cogs), inline=False)
         await reply_private(interaction, embed=embed)

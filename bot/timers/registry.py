@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.common.i18n import Msg
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
@@ -24,6 +25,12 @@ from bot.timers.clock import Clock
 from bot.timers.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+
+# Waits between two tries at registering what is pending (a database locked or full at start-up): short at
+# first, for a lock held a moment, then once a minute until it works.
+RETRY_PAUSES_S = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0)
+# A nudge that could not be planned is planned again this long after, on the bot's clock.
+REPLAN_RETRY = timedelta(minutes=1)
 
 
 class Outbox(Protocol):
@@ -39,7 +46,10 @@ class Timers:
     lifecycle: Lifecycle
     reminders: Reminders
     nudging: Nudging
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
     startup: asyncio.Task[None] | None = field(default=None, init=False)
+    # Kinds of timer whose pending rows are not registered yet: told in /tocsin about until they are.
+    waiting: set[str] = field(default_factory=set, init=False)
 
     async def start(self) -> None:
         """Once the scheduler runs: every committed change of an incident replans its nudges, and the pending
@@ -56,17 +66,41 @@ class Timers:
                 await self.startup
 
     async def _register_pending(self) -> None:
-        # Each kind on its own: one that cannot be read does not keep the others from their times.
-        registrations: tuple[tuple[str, Callable[[], Awaitable[None]]], ...] = (
-            ("reminders", self._register_reminders),
-            ("nudges", self._register_nudges),
-            ("archives", self._register_archives),
-        )
-        for kind, register in registrations:
-            try:
-                await register()
-            except Exception:
-                log.exception("could not register the pending %s at start-up", kind)
+        # Each kind on its own: one that cannot be read does not keep the others from their times. A kind that
+        # fails is tried again until it works, so a database locked at start-up delays timers but loses none.
+        registrations: dict[str, Callable[[], Awaitable[None]]] = {
+            "reminders": self._register_reminders,
+            "nudges": self._register_nudges,
+            "archives": self._register_archives,
+        }
+        self.waiting = set(registrations)
+        tries = 0
+        while True:
+            for kind, register in registrations.items():
+                if kind not in self.waiting:
+                    continue
+                try:
+                    await register()
+                except Exception as exc:
+                    log.warning("could not register the pending %s (%s); trying again", kind, exc, exc_info=True)
+                else:
+                    self.waiting.discard(kind)
+                    if tries:
+                        log.info("the pending %s are registered, after %d more tries", kind, tries)
+            if not self.waiting:
+                return
+            pause = RETRY_PAUSES_S[min(tries, len(RETRY_PAUSES_S) - 1)]
+            tries += 1
+            log.warning("timers not registered yet: %s; next try in %.0f s", ", ".join(sorted(self.waiting)), pause)
+            await self.pause(pause)
+
+    def state(self) -> Msg:
+        """What /tocsin about says of the timers."""
+        if self.startup is None:
+            return Msg.of("about.timers.stopped")
+        if self.waiting:
+            return Msg.of("about.timers.waiting", kinds=", ".join(sorted(self.waiting)))
+        return Msg.of("about.timers.ready")
 
     async def _register_reminders(self) -> None:
         for reminder_id, due_at in await self.reminders.recover():
@@ -98,20 +132,22 @@ class Timers:
 
     async def replan(self, incident_id: int) -> None:
         """Sends the incident's due nudges, if any, and points its one job at the next."""
-        try:
-            due = await self.nudging.tick(incident_id, self.clock.now())
-        except Exception:
-            log.exception("nudges of incident %s could not be planned", incident_id)
-            return
-        self.outbox.wake()
         job = f"nudge:{incident_id}"
-        if due is None:
-            self.scheduler.cancel(job)
-            return
 
         async def wake() -> None:
             await self.replan(incident_id)
 
+        try:
+            due = await self.nudging.tick(incident_id, self.clock.now())
+        except Exception:
+            # Tried again shortly: an incident whose nudges could not be planned once must not stay silent.
+            log.exception("nudges of incident %s could not be planned; trying again in a minute", incident_id)
+            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
+            return
+        self.outbox.wake()
+        if due is None:
+            self.scheduler.cancel(job)
+            return
         self.scheduler.schedule(job, due, wake)
 
     # -- archive delays of resolved incidents --

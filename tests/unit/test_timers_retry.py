@@ -1,0 +1,118 @@
+"""A database that cannot be read when the timers are registered (locked, full, failing) delays them but loses
+none: registration is tried again until it works, /tocsin about says meanwhile that they are not in place, and
+the reminder then fires at its time. A nudge that could not be planned is planned again a minute later."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import TocsinBot
+from bot.common.i18n import default_catalogue
+from bot.config import Settings
+from bot.reminders.rules.reminders import Where
+from bot.reminders.use_cases.reminders import AskInput
+from bot.storage.store import Store, StoreError
+from tests.services.manual_timers import fetch_one, reminders_service
+from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure, lifecycle
+from tests.unit.test_scheduler import ManualClock
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "tocsin.db")
+    await opened.migrate()
+    await configure(opened)
+    yield opened
+    await opened.close()
+
+
+async def nothing() -> None:
+    return None
+
+
+def locked(times: int, original: Any) -> Any:
+    """The use case's read, refused `times` times the way the store refuses a locked database."""
+    left = [times]
+
+    async def read(*args: Any, **kwargs: Any) -> Any:
+        if left[0] > 0:
+            left[0] -= 1
+            raise StoreError("store.error.write_failed", reason="database is locked")
+        return await original(*args, **kwargs)
+
+    return read
+
+
+async def test_timers_registered_while_the_database_is_locked_are_registered_once_it_is_free(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = AskInput(
+        guild_id=GUILD,
+        owner_id=ANNE.user_id,
+        when="dans 10 min",
+        text="Appeler la DSI",
+        where=Where.DM,
+        channel_id=555,
+        incident_number=None,
+    )
+    reminder = await reminders_service(store).ask(asked, now=NOW)
+    clock = ManualClock(NOW)
+    bot = TocsinBot(settings=Settings(_env_file=None), store=store, clock=clock, catalogue=default_catalogue())  # type: ignore[call-arg]
+    services = bot.services
+    woken = asyncio.Event()
+    monkeypatch.setattr(services.outbox, "start", nothing)
+    monkeypatch.setattr(services.outbox, "wake", woken.set)
+    monkeypatch.setattr(services.reminders, "recover", locked(3, services.reminders.recover))
+    told: list[str] = []
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        told.append(default_catalogue().word("fr", services.timers.state()))
+
+    services.timers.pause = pause
+    try:
+        await bot.setup_hook()
+        startup = services.timers.startup
+        assert startup is not None
+        await startup
+        assert pauses == [1.0, 2.0, 5.0]
+        assert all("pas encore en place (reminders)" in line for line in told), told
+        assert "en place" in default_catalogue().word("fr", services.timers.state())
+        assert not services.timers.waiting
+
+        await clock.move_to(reminder.due_at)
+        await asyncio.wait_for(woken.wait(), timeout=10)
+        assert await fetch_one(store, "SELECT status FROM reminders WHERE id = ?", reminder.id) == ("done",)
+    finally:
+        await bot.close()
+
+
+async def test_a_nudge_that_could_not_be_planned_is_planned_again_a_minute_later(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await lifecycle(store).declare(ANNE, CERP, now=NOW)
+    clock = ManualClock(NOW)
+    bot = TocsinBot(settings=Settings(_env_file=None), store=store, clock=clock, catalogue=default_catalogue())  # type: ignore[call-arg]
+    services = bot.services
+    woken = asyncio.Event()
+    monkeypatch.setattr(services.outbox, "start", nothing)
+    monkeypatch.setattr(services.outbox, "wake", woken.set)
+    monkeypatch.setattr(services.nudging, "tick", locked(1, services.nudging.tick))
+    try:
+        await bot.setup_hook()
+        assert services.timers.startup is not None
+        await services.timers.startup
+        assert await fetch_one(store, "SELECT count(*) FROM incident_nudges") == (0,)
+        woken.clear()
+        await clock.move_to(NOW + timedelta(minutes=1))
+        await asyncio.wait_for(woken.wait(), timeout=10)
+        assert await fetch_one(store, "SELECT count(*) FROM incident_nudges") == (1,)
+    finally:
+        await bot.close()
