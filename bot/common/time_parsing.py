@@ -77,6 +77,11 @@ _DURATION_BACK_FR = re.compile(
 _DURATION_BACK_EN = re.compile(
     rf"(?:(?P<half>half an hour)|(?P<n>{_COUNT_RE})\s*(?P<unit>{_UNIT_RE})(?:\s*(?P<extra>\d{{1,2}}))?)\s+ago"
 )
+# A word glued to the number after it ("demain9h", "aujourd'hui12h", "dans2h") is read as if spaced; an ISO
+# date's "t" before its time ("2024-10-19t10:00") stays glued.
+_GLUED = re.compile(r"(?<=[a-z'])(?<!\dt)(?=\d)")
+# A duration with a minus sign before its number: never a time, whichever direction is asked.
+_NEGATIVE = re.compile(r"(?:^|\b(?:dans|in|d'ici|il y a|depuis|since|for))\s*[-\u2212]\s*\d|[-\u2212]\s*\d.*\bago$")
 _NOW_WORDS = frozenset({"maintenant", "now", "right now", "a l'instant", "tout de suite"})
 _BARE_NUMBER = re.compile(r"[\d\s.,:+\-/]+")
 _HAS_TIME_OR_DATE = re.compile(r"\d\s*(?:h|:|am|pm)|\d/\d|midnight")
@@ -486,9 +491,11 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, prefer: Prefer) -> dat
 
 
 def _parse(text: str, shown: str, *, now: datetime, tz: ZoneInfo, prefer: Prefer) -> datetime:
-    clean = normalise(text)
+    clean = _GLUED.sub(" ", normalise(text))
     if not clean:
         raise TimeParseError("time.error.empty", text=shown)
+    if _NEGATIVE.search(clean):
+        raise TimeParseError("time.error.negative", text=shown)
     if clean in _NOW_WORDS:
         return now.astimezone(tz)
 

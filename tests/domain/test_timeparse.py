@@ -376,3 +376,49 @@ def test_a_date_without_year_is_its_next_or_last_occurrence(day: int, month: int
     check_contract(result, now, tz, prefer)
     assert (result.day, result.month, result.hour) == (day, month, 12)
     assert result.year in (today.year, today.year + (1 if prefer == "future" else -1))
+
+
+# --- glued forms and signs --------------------------------------------------------------------------------
+
+GLUE_WORDS = ["demain", "aujourd'hui", "hier", "lundi", "vendredi", "apres-demain", "tomorrow", "today", "dans"]
+GLUE_TIMES = ["9h", "12h", "14h30", "9h05", "8:15", "21h", "2 h", "10am"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    word=st.sampled_from(GLUE_WORDS),
+    clock=st.sampled_from(GLUE_TIMES),
+    now=st.datetimes(min_value=datetime(2024, 1, 2), max_value=datetime(2026, 12, 30), timezones=st.just(PARIS)),
+    prefer=st.sampled_from(["future", "past"]),
+)
+@example(word="demain", clock="9h", now=datetime(2024, 10, 19, 12, 40, tzinfo=PARIS), prefer="future")
+def test_a_word_glued_to_a_time_reads_as_when_spaced(word: str, clock: str, now: datetime, prefer: str) -> None:
+    """ "demain9h" is "demain 9h", never tomorrow plus nine hours: a glued form means what its spaced form means
+    (or is refused for the same reason)."""
+
+    def reading(text: str) -> str:
+        try:
+            return parse_when(text, now=now, tz=PARIS, prefer=prefer).isoformat()  # type: ignore[arg-type]
+        except TimeParseError as refused:
+            return refused.message_id
+
+    assert reading(f"{word}{clock}") == reading(f"{word} {clock}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dans -5 heures",
+        "dans -2 h",
+        "il y a -3 jours",
+        "depuis -10 minutes",
+        "in -5 hours",
+        "-5 hours ago",
+        "dans −5 h",
+    ],
+)
+@pytest.mark.parametrize("prefer", ["future", "past"])
+def test_a_negative_duration_is_refused_whichever_way(text: str, prefer: str) -> None:
+    with pytest.raises(TimeParseError) as refused:
+        parse_when(text, now=datetime(2024, 10, 19, 12, 40, tzinfo=PARIS), tz=PARIS, prefer=prefer)  # type: ignore[arg-type]
+    assert refused.value.message_id == "time.error.negative"
