@@ -36,7 +36,8 @@ from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.use_cases.typed_input import overlapping_refs, resolve_sector
 from bot.interactions.access import NotAllowed
-from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.settings.rules.config import GuildConfig
+from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
 

@@ -29,7 +29,8 @@ from bot.following.rules import FollowError, area, covering_roles
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
 from bot.incidents.store import StoredIncident
-from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.settings.rules.config import GuildConfig
+from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
 

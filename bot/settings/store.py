@@ -1,17 +1,20 @@
 """Repositories of `/setup`: a server's settings row, its sectors, its routes, its audit entries and the outbox
-rows that failed. SQL only; the rules live in `bot/settings/use_cases/setup.py`."""
+rows that failed. SQL only; the rules live in `bot/settings/rules/`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import aiosqlite
 
+from bot.common.i18n import language_of
+from bot.delivery.outbox import DEPENDENCY_FAILED
 from bot.incidents.rules.routing import Route
+from bot.settings.rules.config import GuildConfig, WorkingHours
+from bot.settings.rules.model import AuditEntry, FailedDelivery
 from bot.storage.times import from_db_time, to_db_time
 
 # The columns `/setup` may write, so that a column name never comes from outside this module.
@@ -31,31 +34,44 @@ SETTING_COLUMNS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    actor_id: int | None
-    action: str
-    arguments: dict[str, Any]
-    result: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class FailedDelivery:
-    id: int
-    kind: str
-    channel_id: int | None
-    user_id: int | None
-    error_status: int | None
-    error_code: int | None
-    error_text: str | None
-    at: datetime
-
-
 async def settings_exist(conn: aiosqlite.Connection, guild_id: int) -> bool:
     async with conn.execute("SELECT 1 FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cursor:
         return await cursor.fetchone() is not None
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+async def stored_config(conn: aiosqlite.Connection, guild_id: int) -> GuildConfig | None:
+    """The server's settings row, without its routes and sectors; None before its first `/setup` command."""
+    async with conn.execute(
+        "SELECT language, time_zone, coordinator_role_id, incident_channel_id, bot_log_channel_id, working_days, "
+        "working_start, working_end, holidays_country, archive_after_hours, cadence_critical_min, "
+        "cadence_major_min, cadence_minor_min, dm_cap_per_incident FROM guild_settings WHERE guild_id = ?",
+        (guild_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    return GuildConfig(
+        guild_id=guild_id,
+        language=language_of(row[0], fallback="fr"),
+        time_zone=row[1],
+        coordinator_role_id=row[2],
+        incident_channel_id=row[3],
+        bot_log_channel_id=row[4],
+        hours=WorkingHours(
+            days=frozenset(int(d) for d in str(row[5]).split(",") if d),
+            start=_clock(row[6]),
+            end=_clock(row[7]),
+            holidays_country=row[8],
+        ),
+        archive_after_hours=row[9],
+        cadence_minutes={"critical": row[10], "major": row[11], "minor": row[12]},
+        dm_cap_per_incident=row[13],
+    )
 
 
 async def create_settings(
@@ -130,9 +146,13 @@ async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[i
 # --- sectors -----------------------------------------------------------------------------------------------
 
 
-async def sectors(conn: aiosqlite.Connection, guild_id: int) -> dict[str, str]:
-    """key → name as written, in name order."""
-    async with conn.execute("SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY key", (guild_id,)) as cursor:
+async def sectors(conn: aiosqlite.Connection, guild_id: int, *, in_name_order: bool = False) -> dict[str, str]:
+    """key → name as written, in the order of the keys, or of the names as written."""
+    order = "name" if in_name_order else "key"
+    async with conn.execute(
+        f"SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY {order}",  # noqa: S608 (one of two columns)
+        (guild_id,),
+    ) as cursor:
         return {key: name for key, name in await cursor.fetchall()}
 
 
@@ -217,6 +237,19 @@ async def remove_route(conn: aiosqlite.Connection, guild_id: int, route_id: int)
 # --- reading the audit log and the outbox ------------------------------------------------------------------
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    """A JSON column as an object; text that is not JSON as {"raw": text}, another JSON value as {"value": it}."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"raw": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _snowflake(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
 async def audit_entries(
     conn: aiosqlite.Connection,
     guild_id: int,
@@ -238,23 +271,17 @@ async def audit_entries(
     params.append(limit)
     async with conn.execute(query, params) as cursor:
         rows = await cursor.fetchall()
-    entries = []
-    for row in rows:
-        try:
-            arguments = json.loads(row[3])
-        except ValueError:
-            arguments = {"raw": row[3]}
-        entries.append(
-            AuditEntry(
-                id=row[0],
-                actor_id=row[1],
-                action=row[2],
-                arguments=arguments if isinstance(arguments, dict) else {"value": arguments},
-                result=row[4],
-                at=from_db_time(row[5]),
-            )
+    return [
+        AuditEntry(
+            id=row[0],
+            actor_id=row[1],
+            action=row[2],
+            arguments=_json_object(row[3]),
+            result=row[4],
+            at=from_db_time(row[5]),
         )
-    return entries
+        for row in rows
+    ]
 
 
 async def failed_deliveries(
@@ -268,23 +295,19 @@ async def failed_deliveries(
         rows = await cursor.fetchall()
     found = []
     for row in rows:
-        try:
-            payload = json.loads(row[2])
-        except ValueError:
-            payload = {}
-        payload = payload if isinstance(payload, dict) else {}
-        channel = payload.get("channel_id", payload.get("thread_id"))
-        user = payload.get("user_id")
+        # A payload that is not a JSON object names no channel and no member: `_json_object` keys it otherwise.
+        payload = _json_object(row[2])
         found.append(
             FailedDelivery(
                 id=row[0],
                 kind=row[1],
-                channel_id=int(channel) if isinstance(channel, int | str) and str(channel).isdigit() else None,
-                user_id=int(user) if isinstance(user, int | str) and str(user).isdigit() else None,
+                channel_id=_snowflake(payload.get("channel_id", payload.get("thread_id"))),
+                user_id=_snowflake(payload.get("user_id")),
                 error_status=row[3],
                 error_code=row[4],
                 error_text=row[5],
                 at=from_db_time(row[6]),
+                not_attempted=(row[5] or "").startswith(DEPENDENCY_FAILED),
             )
         )
     return found

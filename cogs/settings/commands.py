@@ -1,5 +1,5 @@
 """`/setup` (`/configurer`): admins configure the server. Reads what only Discord knows (channel types, the bot's
-permissions, roles) into plain facts (`facts.py`), calls `bot.settings.use_cases.setup`, and answers privately in
+permissions, roles) into plain facts (`facts.py`), calls `bot.settings.use_cases`, and answers privately in
 the admin's language.
 
 Discord hides the group from non-admins (`default_permissions`, top level only), but server admins can override
@@ -19,8 +19,18 @@ from bot.common.text import truncate
 from bot.interactions.access import require_admin
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
-from bot.settings.use_cases import setup as service
-from bot.settings.use_cases.setup import Actor, Outcome, Section
+from bot.settings import presentation
+from bot.settings import use_cases as service
+from bot.settings.presentation import Section
+from bot.settings.rules.check import build_check, configured_channel_ids, configured_role_ids
+from bot.settings.rules.model import MAX_ARCHIVE_HOURS, MAX_AUDIT_ENTRIES, MAX_DM_CAP, Actor, Outcome
+from bot.settings.rules.validation import (
+    NO_HOLIDAYS_VALUE,
+    holiday_countries,
+    suggest_holiday_countries,
+    suggest_sectors,
+    suggest_zones,
+)
 from cogs.common.autocomplete import territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
@@ -72,7 +82,7 @@ class Setup(FeatureCog):
 
     async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
         language = person_language(interaction)
-        lines = [service.word(self.services.catalogue, language, line) for line in outcome.lines]
+        lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
         await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
     async def _apply(
@@ -183,7 +193,7 @@ class Setup(FeatureCog):
     async def _zone_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in service.suggest_zones(current, AUTOCOMPLETE_CHOICES)]
+        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, AUTOCOMPLETE_CHOICES)]
 
     @setup_group.command(
         name=text("hours", "cmd.setup.hours.name"),
@@ -225,10 +235,10 @@ class Setup(FeatureCog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         language = person_language(interaction)
-        names = service.holiday_countries()
+        names = holiday_countries()
         choices = []
-        for code in service.suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
-            if code == service.NO_HOLIDAYS_VALUE:
+        for code in suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
+            if code == NO_HOLIDAYS_VALUE:
                 label = self.services.catalogue.render(language, "setup.holidays.none_choice")
             else:
                 label = f"{code} — {names.get(code, code)}"
@@ -280,7 +290,7 @@ class Setup(FeatureCog):
         ),
     )
     async def archive_delay(
-        self, interaction: discord.Interaction[Any], hours: app_commands.Range[int, 0, service.MAX_ARCHIVE_HOURS]
+        self, interaction: discord.Interaction[Any], hours: app_commands.Range[int, 0, MAX_ARCHIVE_HOURS]
     ) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_archive_delay, hours)
 
@@ -297,7 +307,7 @@ class Setup(FeatureCog):
         ),
     )
     async def dm_limit(
-        self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 0, service.MAX_DM_CAP]
+        self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 0, MAX_DM_CAP]
     ) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_dm_limit, count)
 
@@ -350,7 +360,7 @@ class Setup(FeatureCog):
         sectors = await service.sector_names(self.store, actor)
         return [
             app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
-            for name, key in service.suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
+            for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
         ]
 
     # --- routes -------------------------------------------------------------------------------------------
@@ -444,7 +454,7 @@ class Setup(FeatureCog):
         for route in view.routes:
             channel = guild.get_channel(route.channel_id) if guild is not None else None
             role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
-            label = service.route_parts(route, view.sectors).render(
+            label = presentation.route_parts(route, view.sectors).render(
                 language,
                 channel_name=channel.name if channel is not None else str(route.channel_id),
                 role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
@@ -463,7 +473,7 @@ class Setup(FeatureCog):
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await service.load_view(self.store, actor)
-        sections = service.show_sections(view, self.services.catalogue, person_language(interaction))
+        sections = presentation.show_sections(view, self.services.catalogue, person_language(interaction))
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
@@ -475,12 +485,12 @@ class Setup(FeatureCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
         view = await service.load_view(self.store, actor)
-        channels = {cid: channel_facts(guild, cid) for cid in service.configured_channel_ids(view)}
-        role_ids = set(service.configured_role_ids(view)) | ({r.id for r in guild.roles} if guild else set())
+        channels = {cid: channel_facts(guild, cid) for cid in configured_channel_ids(view)}
+        role_ids = set(configured_role_ids(view)) | ({r.id for r in guild.roles} if guild else set())
         roles = {rid: role_facts(guild, rid) for rid in role_ids}
         me = guild.me if guild is not None else None
         failed = await service.failures_since(self.store, actor.guild_id, now=self.services.clock.now())
-        report = service.build_check(
+        report = build_check(
             view,
             channels,
             roles,
@@ -488,7 +498,7 @@ class Setup(FeatureCog):
             failed=failed,
         )
         await self._send_sections(
-            interaction, service.check_sections(report, self.services.catalogue, person_language(interaction))
+            interaction, presentation.check_sections(report, self.services.catalogue, person_language(interaction))
         )
 
     @setup_group.command(
@@ -507,14 +517,16 @@ class Setup(FeatureCog):
         self,
         interaction: discord.Interaction[Any],
         member: discord.User | None = None,
-        limit: app_commands.Range[int, 1, service.MAX_AUDIT_ENTRIES] = AUDIT_PAGE_DEFAULT,
+        limit: app_commands.Range[int, 1, MAX_AUDIT_ENTRIES] = AUDIT_PAGE_DEFAULT,
     ) -> None:
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         entries = await service.audit_page(self.store, actor, member_id=member.id if member else None, limit=limit)
         language = person_language(interaction)
         catalogue = self.services.catalogue
-        lines = service.audit_lines(entries, catalogue, language) or [catalogue.render(language, "setup.audit.empty")]
+        lines = presentation.audit_lines(entries, catalogue, language) or [
+            catalogue.render(language, "setup.audit.empty")
+        ]
         title = catalogue.render(language, "setup.audit.title", count=len(entries))
         await self._send_sections(interaction, [Section(title, tuple(lines))])
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.common.limits import EMBED_DESCRIPTION, EMBED_TITLE, EMBED_TOTAL, EMBEDS_PER_MESSAGE
 from bot.common.text import truncate
-from bot.settings.use_cases.setup import Section
+from bot.settings.presentation import Section
 
 
 def pack(sections: Sequence[Section], colour: discord.Colour) -> list[list[discord.Embed]]:

@@ -8,7 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.settings.use_cases.setup import ChannelFacts, ChannelKind, RoleFacts
+from bot.settings.rules.model import ChannelFacts, ChannelKind, RoleFacts
 
 _KINDS: dict[discord.ChannelType, ChannelKind] = {
     discord.ChannelType.text: "text",

@@ -11,17 +11,37 @@ from bot.common.formatting import format_duration
 from bot.common.i18n import Language, Msg, default_catalogue
 from bot.common.territories import TerritoryError
 from bot.delivery import outbox
+from bot.settings import presentation
 from bot.settings import store as repo
-from bot.settings.use_cases import setup as service
-from bot.settings.use_cases.guild_config import DEFAULT_SECTORS, GuildConfig, load_config, status_tags
-from bot.settings.use_cases.setup import Actor, ChannelFacts, ChannelKind, RoleFacts
+from bot.settings import use_cases as service
+from bot.settings.rules.check import build_check
+from bot.settings.rules.config import DEFAULT_SECTORS, GuildConfig, status_tags
+from bot.settings.rules.model import (
+    INCIDENT_CHANNEL_NEEDS,
+    Actor,
+    AuditEntry,
+    ChannelFacts,
+    ChannelKind,
+    Outcome,
+    RoleFacts,
+    SetupError,
+    SetupView,
+)
+from bot.settings.rules.validation import (
+    NO_HOLIDAYS_VALUE,
+    duration_msg,
+    holiday_countries,
+    suggest_holiday_countries,
+    suggest_zones,
+)
+from bot.settings.use_cases import load_config
 from bot.storage.store import Store
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 GUILD = 1000
 SOPHIE = 7
 ACTOR = Actor(GUILD, SOPHIE)
-ALL = frozenset(service.INCIDENT_CHANNEL_NEEDS)
+ALL = frozenset(INCIDENT_CHANNEL_NEEDS)
 CATALOGUE = default_catalogue()
 
 
@@ -29,8 +49,8 @@ def text(channel_id: int, permissions: frozenset[str] = ALL, *, mention_everyone
     return ChannelFacts(channel_id, "text", f"c{channel_id}", permissions, mention_everyone)
 
 
-def said(outcome: service.Outcome, language: Language = "fr") -> list[str]:
-    return [service.word(CATALOGUE, language, line) for line in outcome.lines]
+def said(outcome: Outcome, language: Language = "fr") -> list[str]:
+    return [presentation.word(CATALOGUE, language, line) for line in outcome.lines]
 
 
 async def audit_rows(store: Store) -> list[tuple[str, str]]:
@@ -76,17 +96,17 @@ def test_status_tags_match_either_language_without_case_or_accents() -> None:
 
 @pytest.mark.parametrize("kind", ["voice", "category", "stage", "thread"])
 async def test_a_channel_of_the_wrong_type_is_refused_and_nothing_is_written(store: Store, kind: ChannelKind) -> None:
-    with pytest.raises(service.SetupError) as refused:
+    with pytest.raises(SetupError) as refused:
         await service.set_incident_channel(store, ACTOR, ChannelFacts(13, kind), now=NOW)
     sentence = CATALOGUE.render(
         "fr",
         refused.value.message_id,
-        **{k: service.word(CATALOGUE, "fr", v) for k, v in refused.value.args_map.items()},
+        **{k: presentation.word(CATALOGUE, "fr", v) for k, v in refused.value.args_map.items()},
     )
     assert sentence.startswith("<#13> est ") and "par exemple #incidents" in sentence
-    with pytest.raises(service.SetupError):
+    with pytest.raises(SetupError):
         await service.set_log_channel(store, ACTOR, ChannelFacts(13, kind), now=NOW)
-    with pytest.raises(service.SetupError):
+    with pytest.raises(SetupError):
         await service.add_route(
             store,
             ACTOR,
@@ -111,9 +131,9 @@ async def test_missing_permissions_are_named_in_the_reply_but_the_channel_is_kep
 
 
 async def test_everyone_and_bot_roles_cannot_coordinate(store: Store) -> None:
-    with pytest.raises(service.SetupError, match=r"setup.error.everyone_role"):
+    with pytest.raises(SetupError, match=r"setup.error.everyone_role"):
         await service.set_coordinator_role(store, ACTOR, RoleFacts(GUILD, "@everyone", is_default=True), now=NOW)
-    with pytest.raises(service.SetupError, match=r"setup.error.managed_role"):
+    with pytest.raises(SetupError, match=r"setup.error.managed_role"):
         await service.set_coordinator_role(store, ACTOR, RoleFacts(5, "Tocsin", managed=True), now=NOW)
     await service.set_coordinator_role(store, ACTOR, RoleFacts(6, "coordination"), now=NOW)
     assert (await config(store)).coordinator_role_id == 6
@@ -133,7 +153,7 @@ async def test_default_sectors_before_setup_then_rows_after(store: Store) -> Non
 async def test_sector_names_compare_without_case_or_accents(store: Store) -> None:
     lines = said(await service.add_sector(store, ACTOR, "  Grande distribution ", now=NOW))
     assert lines == ["Secteur « Grande distribution » ajouté."]
-    with pytest.raises(service.SetupError) as refused:
+    with pytest.raises(SetupError) as refused:
         await service.add_sector(store, ACTOR, "COLLECTIVITE", now=NOW)
     assert refused.value.args_map == {"name": "collectivité"}
     with pytest.raises(TocsinError, match=r"incident.error.field_too_long"):
@@ -146,17 +166,17 @@ async def test_a_sector_typed_with_a_mention_pings_nobody_where_it_is_shown(stor
     lines = said(await service.add_sector(store, ACTOR, "@everyone <@&42>", now=NOW))
     assert "@everyone" not in lines[0] and "<@&42>" not in lines[0]
     view = await service.load_view(store, ACTOR)
-    shown = "\n".join(line for s in service.show_sections(view, CATALOGUE, "fr") for line in s.lines)
+    shown = "\n".join(line for s in presentation.show_sections(view, CATALOGUE, "fr") for line in s.lines)
     assert "@everyone" not in shown and "<@&42>" not in shown
 
 
 async def test_a_sector_used_by_a_route_cannot_be_removed(store: Store) -> None:
     await service.add_route(store, ACTOR, channel=text(22), territory=None, sector="Pharmacie", role=None, now=NOW)
-    with pytest.raises(service.SetupError) as refused:
+    with pytest.raises(SetupError) as refused:
         await service.remove_sector(store, ACTOR, "pharmacie", now=NOW)
     assert refused.value.message_id == "setup.error.sector_in_use"
     assert refused.value.args_map["channels"] == "<#22>"
-    with pytest.raises(service.SetupError, match=r"setup.error.unknown_sector"):
+    with pytest.raises(SetupError, match=r"setup.error.unknown_sector"):
         await service.remove_sector(store, ACTOR, "boulangerie", now=NOW)
 
 
@@ -186,7 +206,7 @@ async def test_the_scenarios_routes_are_expressible_and_shown_as_people_read_the
         (26, None, "librairie", 32),
         (27, "16", "collectivite", 33),
     ]
-    routes = service.show_sections(await service.load_view(store, ACTOR), CATALOGUE, "fr")[2]
+    routes = presentation.show_sections(await service.load_view(store, ACTOR), CATALOGUE, "fr")[2]
     assert routes.title == "Routes (7)"
     assert routes.lines[0] == "<#21> ← Bretagne (région 53)"
     assert routes.lines[4] == "<#25> ← pharmacie → <@&31>"
@@ -198,15 +218,15 @@ async def test_route_refusals_name_what_is_wrong(store: Store) -> None:
     with pytest.raises(TerritoryError) as unknown:
         await service.add_route(store, ACTOR, channel=text(21), territory="Atlantide", sector=None, role=None, now=NOW)
     assert unknown.value.args_map == {"text": "Atlantide"}
-    with pytest.raises(service.SetupError) as sector:
+    with pytest.raises(SetupError) as sector:
         await service.add_route(
             store, ACTOR, channel=text(21), territory=None, sector="boulangerie", role=None, now=NOW
         )
     assert "pharmacie" in sector.value.args_map["known"]
     await service.add_route(store, ACTOR, channel=text(21), territory="29", sector=None, role=None, now=NOW)
-    with pytest.raises(service.SetupError, match=r"setup.error.route_exists"):
+    with pytest.raises(SetupError, match=r"setup.error.route_exists"):
         await service.add_route(store, ACTOR, channel=text(21), territory="Finistère", sector=None, role=None, now=NOW)
-    with pytest.raises(service.SetupError, match=r"setup.error.everyone_role"):
+    with pytest.raises(SetupError, match=r"setup.error.everyone_role"):
         await service.add_route(
             store, ACTOR, channel=text(21), territory="56", sector=None, role=RoleFacts(GUILD, is_default=True), now=NOW
         )
@@ -234,9 +254,9 @@ async def test_route_warnings_everything_unpostable_and_unmentionable(store: Sto
 async def test_a_route_is_removed_by_the_id_the_autocomplete_gives(store: Store) -> None:
     await service.add_route(store, ACTOR, channel=text(21), territory="R53", sector=None, role=None, now=NOW)
     route_id = (await config(store)).routes[0].id
-    with pytest.raises(service.SetupError, match=r"setup.error.unknown_route"):
+    with pytest.raises(SetupError, match=r"setup.error.unknown_route"):
         await service.remove_route(store, ACTOR, "#bretagne", now=NOW)
-    with pytest.raises(service.SetupError, match=r"setup.error.unknown_route"):
+    with pytest.raises(SetupError, match=r"setup.error.unknown_route"):
         await service.remove_route(store, Actor(GUILD + 1, SOPHIE), str(route_id), now=NOW)
     lines = said(await service.remove_route(store, ACTOR, str(route_id), now=NOW), "en")
     assert lines == ["Route removed: <#21> ← Bretagne (region 53)"]
@@ -260,16 +280,16 @@ async def test_time_zone_must_be_an_iana_name(store: Store) -> None:
     lines = said(await service.set_time_zone(store, ACTOR, "america/martinique", now=NOW))
     assert lines == ["Les heures sont désormais lues dans le fuseau America/Martinique (il y est 06:40)."]
     for typed in ("Paris", "CET+1", "heure de Paris", "Europe/Paname"):
-        with pytest.raises(service.SetupError) as refused:
+        with pytest.raises(SetupError) as refused:
             await service.set_time_zone(store, ACTOR, typed, now=NOW)
         assert refused.value.args_map == {"zone": typed}
-    assert service.suggest_zones("")[0] == "Europe/Paris"
-    assert "Indian/Reunion" in service.suggest_zones("reun")
+    assert suggest_zones("")[0] == "Europe/Paris"
+    assert "Indian/Reunion" in suggest_zones("reun")
 
 
 async def test_archive_delay_is_bounded(store: Store) -> None:
     assert said(await service.set_archive_delay(store, ACTOR, 0, now=NOW))[0].startswith("Les fils des incidents")
-    with pytest.raises(service.SetupError, match=r"setup.error.archive_delay"):
+    with pytest.raises(SetupError, match=r"setup.error.archive_delay"):
         await service.set_archive_delay(store, ACTOR, 169, now=NOW)
     assert (await config(store)).archive_after_hours == 0
 
@@ -279,8 +299,8 @@ def refusal(error: TocsinError, language: Language = "fr") -> str:
     return CATALOGUE.render(language, error.message_id, **error.args_map)
 
 
-def general(view: service.SetupView, language: Language = "fr") -> tuple[str, ...]:
-    return service.show_sections(view, CATALOGUE, language)[0].lines
+def general(view: SetupView, language: Language = "fr") -> tuple[str, ...]:
+    return presentation.show_sections(view, CATALOGUE, language)[0].lines
 
 
 async def test_cadence_is_typed_as_durations_and_only_what_is_given_changes(store: Store) -> None:
@@ -310,33 +330,33 @@ async def test_cadence_is_typed_as_durations_and_only_what_is_given_changes(stor
 
 
 async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Store) -> None:
-    with pytest.raises(service.SetupError) as unreadable:
+    with pytest.raises(SetupError) as unreadable:
         await service.set_cadence(store, ACTOR, critical=None, major="bientôt", minor=None, now=NOW)
     assert refusal(unreadable.value) == (
         "Je ne comprends pas la durée « bientôt » donnée pour « majeure » : écrivez par exemple « 30 min », « 1 h », "
         "« 1h30 », « 4 h », « 1 j » ou « 2 jours » (un nombre seul compte en minutes)."
     )
     assert refusal(unreadable.value, "en").startswith("I cannot read the duration « bientôt » given for « major »")
-    with pytest.raises(service.SetupError) as too_short:
+    with pytest.raises(SetupError) as too_short:
         await service.set_cadence(store, ACTOR, critical="10 min", major=None, minor=None, now=NOW)
     assert refusal(too_short.value) == (
         "La cadence « critique » va de 15 min à 7 j (vous avez donné « 10 min ») : par exemple « 1 h » ou « 1 j »."
     )
-    with pytest.raises(service.SetupError) as too_long:
+    with pytest.raises(SetupError) as too_long:
         await service.set_cadence(store, ACTOR, critical=None, major=None, minor="2 weeks", now=NOW)
     assert refusal(too_long.value, "en") == (
         "The « minor » cadence goes from 15 min to 7 d (you gave « 2 weeks »): for example « 1 h » or « 1 d »."
     )
-    with pytest.raises(service.SetupError) as swapped:
+    with pytest.raises(SetupError) as swapped:
         await service.set_cadence(store, ACTOR, critical="5 h", major=None, minor=None, now=NOW)
     assert refusal(swapped.value) == (
         "La cadence « critique » (5 h) ne peut pas être plus longue que la cadence « majeure » (4 h) : un incident "
         "plus grave est relancé au moins aussi souvent. Pour changer les deux, donnez-les dans la même commande."
     )
-    with pytest.raises(service.SetupError, match=r"setup.error.cadence_order") as lighter:
+    with pytest.raises(SetupError, match=r"setup.error.cadence_order") as lighter:
         await service.set_cadence(store, ACTOR, critical=None, major="2 j", minor=None, now=NOW)
     assert lighter.value.args_map["lighter"] == Msg.of("cmd.setup.cadence.minor.name")
-    with pytest.raises(service.SetupError) as mention:
+    with pytest.raises(SetupError) as mention:
         await service.set_cadence(store, ACTOR, critical="@everyone", major=None, minor=None, now=NOW)
     assert "@everyone" not in refusal(mention.value)
     assert await audit_rows(store) == [], "a refusal writes nothing (the error handler audits it)"
@@ -349,7 +369,7 @@ async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Stor
 @pytest.mark.parametrize("total", [0, 1, 15, 59, 60, 61, 90, 240, 1439, 1440, 1441, 2880, 4260, 10080, 10081])
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_duration_messages_read_as_format_duration_writes(total: int, language: Language) -> None:
-    assert service.word(CATALOGUE, language, service.duration_msg(total)) == format_duration(
+    assert presentation.word(CATALOGUE, language, duration_msg(total)) == format_duration(
         timedelta(minutes=total), language
     )
 
@@ -379,7 +399,7 @@ async def test_holidays_country_is_set_with_hours_or_turned_off(store: Store) ->
     )
     (latest, *_) = await service.audit_page(store, ACTOR, member_id=None, limit=1)
     assert latest.arguments["holidays"] == "none"
-    with pytest.raises(service.SetupError) as unknown:
+    with pytest.raises(SetupError) as unknown:
         await service.set_hours(store, ACTOR, start=None, end=None, days=None, holidays_country="Atlantide", now=NOW)
     assert refusal(unknown.value).startswith("« Atlantide » n'est pas un pays dont je connais les jours fériés")
     assert (await config(store)).hours.holidays_country == ""
@@ -387,15 +407,15 @@ async def test_holidays_country_is_set_with_hours_or_turned_off(store: Store) ->
 
 
 def test_holiday_countries_are_suggested_by_code_then_name() -> None:
-    first = service.suggest_holiday_countries("")
-    assert first[0] == "FR" and "RE" in first and service.NO_HOLIDAYS_VALUE in first and len(first) <= 25
-    by_code_then_name = service.suggest_holiday_countries("gu")
+    first = suggest_holiday_countries("")
+    assert first[0] == "FR" and "RE" in first and NO_HOLIDAYS_VALUE in first and len(first) <= 25
+    by_code_then_name = suggest_holiday_countries("gu")
     assert by_code_then_name[0] == "GU" and "GP" in by_code_then_name, "Guam by its code, Guadeloupe by its name"
-    assert service.suggest_holiday_countries("réun") == ["RE"]
-    assert service.suggest_holiday_countries("belg") == ["BE"]
-    assert service.suggest_holiday_countries("auc") == [service.NO_HOLIDAYS_VALUE]
-    assert len(service.suggest_holiday_countries("a")) == 25
-    assert service.holiday_countries()["GB"] == "United Kingdom"
+    assert suggest_holiday_countries("réun") == ["RE"]
+    assert suggest_holiday_countries("belg") == ["BE"]
+    assert suggest_holiday_countries("auc") == [NO_HOLIDAYS_VALUE]
+    assert len(suggest_holiday_countries("a")) == 25
+    assert holiday_countries()["GB"] == "United Kingdom"
 
 
 async def test_dm_limit_is_bounded_and_shown(store: Store) -> None:
@@ -403,7 +423,7 @@ async def test_dm_limit_is_bounded_and_shown(store: Store) -> None:
     lines = said(await service.set_dm_limit(store, ACTOR, 10, now=NOW))
     assert lines == ["Au plus 10 membres par incident pourront recevoir ses mises à jour par message privé."]
     assert (await config(store)).dm_cap_per_incident == 10
-    with pytest.raises(service.SetupError) as too_many:
+    with pytest.raises(SetupError) as too_many:
         await service.set_dm_limit(store, ACTOR, 501, now=NOW)
     assert refusal(too_many.value) == (
         "La limite de messages privés est un nombre de membres par incident, de 0 à 500 (vous avez donné 501) : "
@@ -486,14 +506,16 @@ async def test_check_reports_permissions_tags_roles_and_recent_failures(store: S
     }
     roles = {32: RoleFacts(32, "librairies", mentionable=False, below_bot=True), 40: RoleFacts(40, below_bot=False)}
     failed = await service.failures_since(store, GUILD, now=NOW)
-    report = service.build_check(view, channels, roles, can_manage_roles=True, failed=failed)
+    report = build_check(view, channels, roles, can_manage_roles=True, failed=failed)
     assert not report.ok
     assert (report.failure_count, report.not_attempted) == (2, 1)
     assert [(c.channel_id, c.missing) for c in report.channels if c.missing] == [(21, ("send",))]
     assert report.channels[0].forum_tags_missing == ("investigating", "identified", "monitoring", "cancelled")
     assert [(r.role_id, r.mentionable) for r in report.roles] == [(32, False)]
     assert report.manageable_roles == (32,)
-    text_fr = "\n".join(f"{s.title}\n" + "\n".join(s.lines) for s in service.check_sections(report, CATALOGUE, "fr"))
+    text_fr = "\n".join(
+        f"{s.title}\n" + "\n".join(s.lines) for s in presentation.check_sections(report, CATALOGUE, "fr")
+    )
     assert "⚠️ <#21> (annonces) : il manque au bot Envoyer des messages" in text_fr
     assert "⚠️ <@&32> ne peut pas être mentionné dans <#26>" in text_fr
     assert "Envois en échec, 7 derniers jours (2)" in text_fr
@@ -503,8 +525,8 @@ async def test_check_reports_permissions_tags_roles_and_recent_failures(store: S
 
 
 async def test_check_of_a_server_never_set_up_says_what_to_do_first(store: Store) -> None:
-    report = service.build_check(await service.load_view(store, ACTOR), {}, {}, can_manage_roles=False, failed=[])
-    sections = service.check_sections(report, CATALOGUE, "en")
+    report = build_check(await service.load_view(store, ACTOR), {}, {}, can_manage_roles=False, failed=[])
+    sections = presentation.check_sections(report, CATALOGUE, "en")
     assert sections[0].title == "To set up"
     assert sections[0].lines == (
         "❌ choose it with /setup incident-channel",
@@ -523,16 +545,16 @@ async def test_audit_pages_filter_by_member_and_read_back(store: Store) -> None:
     assert [e.action for e in mine] == ["setup route add", "setup language"]
     older = await service.audit_page(store, ACTOR, member_id=None, limit=10, before_id=everything[0].id)
     assert [e.action for e in older] == ["setup archive-delay", "setup language"]
-    lines = service.audit_lines(everything, CATALOGUE, "fr")
+    lines = presentation.audit_lines(everything, CATALOGUE, "fr")
     assert lines[0] == (
         f"<t:{int(NOW.timestamp())}:f> · <@7> · `setup route add` route=1 channel=<#21> territory=R53 → ok"
     )
-    with pytest.raises(service.SetupError, match=r"setup.error.audit_limit"):
+    with pytest.raises(SetupError, match=r"setup.error.audit_limit"):
         await service.audit_page(store, ACTOR, member_id=None, limit=0)
 
 
 def test_refused_commands_recorded_by_the_error_handler_read_as_options() -> None:
-    entry = repo.AuditEntry(
+    entry = AuditEntry(
         1,
         7,
         "setup route add",
@@ -557,14 +579,14 @@ def test_refused_commands_recorded_by_the_error_handler_read_as_options() -> Non
         "refused: access.error.admin_only",
         NOW,
     )
-    (line,) = service.audit_lines([entry], CATALOGUE, "en")
+    (line,) = presentation.audit_lines([entry], CATALOGUE, "en")
     assert "channel=<#21>" in line and "@everyone" not in line
     assert line.endswith("→ refused: Only server admins (Manage Server permission) can do that.")
 
 
 def test_lists_inside_messages_are_worded_in_the_readers_language() -> None:
-    msg = Msg.of("setup.check.channel_ok", channel="<#1>", uses=service.MsgList((Msg.of("setup.use.log"),)))
-    assert service.word(CATALOGUE, "en", msg) == "<#1> (bot log): all permissions are there"
+    msg = Msg.of("setup.check.channel_ok", channel="<#1>", uses=presentation.MsgList((Msg.of("setup.use.log"),)))
+    assert presentation.word(CATALOGUE, "en", msg) == "<#1> (bot log): all permissions are there"
 
 
 def test_long_reports_are_packed_within_discords_embed_limits() -> None:
@@ -573,7 +595,7 @@ def test_long_reports_are_packed_within_discords_embed_limits() -> None:
     from cogs.settings.embeds import pack
 
     lines = tuple(f"<t:1729334400:f> · <@7> · `setup route add` {'x' * 300} → ok {n}" for n in range(100))
-    messages = pack([service.Section("Journal d'audit (100 entrées)", lines)], discord.Colour.dark_red())
+    messages = pack([presentation.Section("Journal d'audit (100 entrées)", lines)], discord.Colour.dark_red())
     embeds = [embed for message in messages for embed in message]
     assert len(messages) > 1
     assert all(len(message) <= 10 and sum(len(e) for e in message) <= 6000 for message in messages)

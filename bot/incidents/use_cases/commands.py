@@ -21,7 +21,8 @@ from bot.incidents.use_cases.deliveries import ChangeContext, plan_changed
 from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import OutageError
 from bot.interactions.access import NotAllowed
-from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.settings.rules.config import GuildConfig
+from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
 

@@ -26,7 +26,7 @@ from bot.incidents.use_cases.typed_input import (
     typed_territories,
     typed_time,
 )
-from bot.settings.use_cases.guild_config import GuildConfig
+from bot.settings.rules.config import GuildConfig
 
 
 class Correcting(OutageCommands):

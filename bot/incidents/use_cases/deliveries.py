@@ -42,7 +42,7 @@ from bot.incidents.rules.model import Incident, Severity, Status
 from bot.incidents.rules.routing import AnnouncementTarget, Route, announcement_targets, reroute
 from bot.incidents.store import StoredAnnouncement, StoredIncident
 from bot.incidents.use_cases import direct_messages
-from bot.settings.use_cases.guild_config import GuildConfig
+from bot.settings.rules.config import GuildConfig
 
 # A thread whose last message is a week old archives itself; Tocsin archives resolved threads sooner itself.
 THREAD_AUTO_ARCHIVE_MINUTES = 10080

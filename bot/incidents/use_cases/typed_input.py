@@ -21,7 +21,7 @@ from bot.common.text import FIELD_LABELS, name_key
 from bot.common.time_parsing import TimeParseError, parse_when
 from bot.incidents.rules.model import Cause, Severity, Status
 from bot.incidents.rules.service_changes import ServiceChange, parse_service_changes, parse_service_names
-from bot.settings.use_cases.guild_config import DEFAULT_SECTORS, GuildConfig
+from bot.settings.rules.config import DEFAULT_SECTORS, GuildConfig
 
 
 class OutageError(TocsinError):

@@ -20,7 +20,7 @@ from bot.incidents.use_cases.commands import OutageCommands
 from bot.incidents.use_cases.deliveries import ChangeContext, plan_changed
 from bot.incidents.use_cases.results import ChangeResult, ClickResult
 from bot.incidents.use_cases.typed_input import OutageError, UpdateInput, field_error, typed_arguments, typed_time
-from bot.settings.use_cases.guild_config import GuildConfig
+from bot.settings.rules.config import GuildConfig
 
 
 class Updating(OutageCommands):

@@ -11,7 +11,7 @@ from bot.common.errors import TocsinError
 from bot.common.i18n import Catalogue
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
-from bot.settings.use_cases.guild_config import load_config
+from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
 

@@ -45,7 +45,8 @@ from bot.reminders.rules.nudges import (
 )
 from bot.reminders.store import nudges as book_repo
 from bot.reminders.store.nudges import NudgeBook
-from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.settings.rules.config import GuildConfig
+from bot.settings.use_cases import load_config
 from bot.storage.store import Store
 
 # Sending one item can make another due at once (the ETA reminder beside a nudge); a few rounds cover them all.

@@ -34,7 +34,8 @@ from bot.reminders.rules import reminders as rules
 from bot.reminders.rules.reminders import Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
 from bot.reminders.store import reminders as repo
 from bot.reminders.store.reminders import StoredReminder
-from bot.settings.use_cases.guild_config import GuildConfig, load_config
+from bot.settings.rules.config import GuildConfig
+from bot.settings.use_cases import load_config
 from bot.storage import member_locales
 from bot.storage.store import Store
 

@@ -1,4 +1,6 @@
-"""A server's configuration as every use case needs it, with the program's defaults where it set nothing."""
+"""A server's configuration as every use case needs it, with the program's defaults where it set nothing.
+
+`bot.settings.store` reads it, `bot.settings.use_cases.load_config` completes it with the defaults."""
 
 from __future__ import annotations
 
@@ -7,10 +9,8 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.common.errors import TocsinError
-from bot.common.i18n import Language, default_catalogue, language_of
+from bot.common.i18n import Language, default_catalogue
 from bot.common.text import name_key
 from bot.incidents.rules.routing import Route
 from bot.reminders.rules.nudges import DEFAULT_CADENCE_MINUTES
@@ -27,6 +27,11 @@ DEFAULT_SECTORS: tuple[str, ...] = (
     "éducation",
     "autre",
 )
+
+
+def default_sectors() -> dict[str, str]:
+    """The sectors a server has before its first `/setup` command: key → name as written."""
+    return {name_key(name): name for name in DEFAULT_SECTORS}
 
 
 # The statuses a forum incident channel shows as tags, and the catalogue entries of their names.
@@ -94,59 +99,3 @@ class GuildConfig:
             raise SetupRequired("setup.error.no_incident_channel")
         if self.coordinator_role_id is None:
             raise SetupRequired("setup.error.no_coordinator_role")
-
-
-def _clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
-async def load_config(
-    conn: aiosqlite.Connection, guild_id: int, *, default_language: str, default_time_zone: str
-) -> GuildConfig:
-    cursor = await conn.execute(
-        "SELECT language, time_zone, coordinator_role_id, incident_channel_id, bot_log_channel_id, working_days, "
-        "working_start, working_end, holidays_country, archive_after_hours, cadence_critical_min, "
-        "cadence_major_min, cadence_minor_min, dm_cap_per_incident FROM guild_settings WHERE guild_id = ?",
-        (guild_id,),
-    )
-    row = await cursor.fetchone()
-    routes_cursor = await conn.execute(
-        "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? ORDER BY id",
-        (guild_id,),
-    )
-    routes = tuple(
-        Route(id=r[0], guild_id=r[1], channel_id=r[2], territory=r[3], sector=r[4], role_id=r[5])
-        for r in await routes_cursor.fetchall()
-    )
-    sectors_cursor = await conn.execute("SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY name", (guild_id,))
-    sectors = {key: name for key, name in await sectors_cursor.fetchall()}
-    if row is None:
-        # The first /setup command writes the default sectors as rows; until then they are only offered.
-        sectors = sectors or {name_key(name): name for name in DEFAULT_SECTORS}
-        return GuildConfig(
-            guild_id=guild_id,
-            language=language_of(default_language, fallback="fr"),
-            time_zone=default_time_zone,
-            routes=routes,
-            sectors=sectors,
-        )
-    return GuildConfig(
-        guild_id=guild_id,
-        language=language_of(row[0], fallback="fr"),
-        time_zone=row[1],
-        coordinator_role_id=row[2],
-        incident_channel_id=row[3],
-        bot_log_channel_id=row[4],
-        hours=WorkingHours(
-            days=frozenset(int(d) for d in str(row[5]).split(",") if d),
-            start=_clock(row[6]),
-            end=_clock(row[7]),
-            holidays_country=row[8],
-        ),
-        archive_after_hours=row[9],
-        cadence_minutes={"critical": row[10], "major": row[11], "minor": row[12]},
-        dm_cap_per_incident=row[13],
-        routes=routes,
-        sectors=sectors,
-    )
