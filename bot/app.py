@@ -37,6 +37,8 @@ COGS: tuple[str, ...] = (
 )
 
 RunMode = Literal["run", "sync"]
+# How long a refusal's answer waits for its audit row before going first (Discord allows 3 s to answer).
+AUDIT_BEFORE_REPLY_S = 1.0
 # How long closing waits for small writes made beside interactions (a member's locale) before the store closes.
 BACKGROUND_GRACE_S = 6.0
 
@@ -115,6 +117,7 @@ class TocsinBot(commands.Bot):
         Written beside the interaction, never before it: the check runs before every command is answered, and
         a write can wait seconds for SQLite's lock (another writer, a full disk) while a read needs none.
         """
+        await self.services.clock.catch_up(interaction.created_at)
         locale, user_id = str(interaction.locale), interaction.user.id
         if self._locales_seen.get(user_id) != locale:
             self._locales_seen[user_id] = locale
@@ -187,13 +190,19 @@ class TocsinBot(commands.Bot):
                 exc_info=cause,
             )
             text = catalogue.word(language, Msg.of("core.error.unexpected", reference=reference))
+        # The refusal is audited before the answer when the database allows it within a second (so whoever reads
+        # the audit next sees it), after the answer otherwise: a busy database must not cost the person theirs.
+        audit: asyncio.Task[None] | None = None
+        if isinstance(cause, TocsinError):
+            audit = asyncio.create_task(self.record_refusal(interaction, cause), name="tocsin-refusal-audit")
+            await asyncio.wait({audit}, timeout=AUDIT_BEFORE_REPLY_S)
         try:
             await reply_private(interaction, text)
         except discord.HTTPException:
             log.warning("could not tell %s about an error (the interaction may have expired)", interaction.user.id)
-        # Audited after the answer: the audit is a write, and a busy database must not cost the person theirs.
-        if isinstance(cause, TocsinError):
-            await self.record_refusal(interaction, cause)
+        if audit is not None and not audit.done():
+            self._background.add(audit)
+            audit.add_done_callback(self._background.discard)
 
 
 def warm_up_time_parsing() -> None:

@@ -28,6 +28,9 @@ class ManualClock:
         async with self._moved:
             await self._moved.wait_for(lambda: self._now >= when)
 
+    async def catch_up(self, instant: datetime) -> None:
+        return None  # moved by hand only
+
     async def start(self) -> None:
         return None
 
