@@ -1,4 +1,4 @@
-"""Figures over a set of incidents, as the export issue defines them (its "Definitions").
+"""Figures over a set of incidents, as README.md "Exports" defines them.
 
 Input is plain domain objects (`IncidentRecord`: an incident, its timeline, the authors' display names and a
 link); nothing here reads a database or talks to Discord. Every duration comes from `bot.incidents.rules.durations`.

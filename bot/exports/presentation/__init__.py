@@ -1,4 +1,4 @@
-"""Exports of incidents for admins (the export issue): CSV files zipped, JSON with its schema, Markdown, a
+"""Exports of incidents for admins: CSV files zipped, JSON with its schema, Markdown, a
 self-contained HTML report, and one incident's dated account for `/outage summary`.
 
 Pure: records in (`bot.exports.rules.IncidentRecord`), bytes or text out. Nothing here reads a database or

@@ -89,7 +89,7 @@ def definitions(language: Language) -> list[str]:
 
 
 class SameGuild:
-    """Guards a stream of records: an export holds one server's data, never another's (DESIGN.md)."""
+    """Guards a stream of records: an export holds one server's data, never another's."""
 
     def __init__(self) -> None:
         self.guild_id: int | None = None

@@ -1,4 +1,4 @@
-"""Each matching channel's announcement of an incident, and the new messages that notify there (DESIGN.md "Who
+"""Each matching channel's announcement of an incident, and the new messages that notify there (ARCHITECTURE.md "Who
 is told what"): declared, new workaround, severity raised, resolved (with the recovery's durations), reopened;
 and the edit telling a channel that the corrected incident no longer concerns it.
 

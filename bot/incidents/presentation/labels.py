@@ -1,4 +1,4 @@
-"""The catalogue words of the vocabulary's fixed values (DESIGN.md): one mapping each, shared by every message
+"""The catalogue words of the vocabulary's fixed values: one mapping each, shared by every message
 and export that names a status, a severity, a cause or a service state."""
 
 from __future__ import annotations

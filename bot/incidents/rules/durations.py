@@ -1,4 +1,4 @@
-"""How long an incident and each of its services lasted (the export issue's "Definitions").
+"""How long an incident and each of its services lasted (README.md "Exports" defines them).
 
 - Duration = resolved − started; a reopened incident counts from its start to its final resolution. An open
   incident has no duration (shown "en cours"), unless a `now` is given for a duration so far.

@@ -3,12 +3,12 @@ the declared facts: bot/incidents/rules/corrections.py).
 
 Each operation is a pure function from the incident (and what the coordinator asked) to an outcome: the new
 incident, the timeline entries to append (the timeline is append-only), and what must be told (`Announce`,
-DESIGN.md "Who is told what"). Use cases store all three in one transaction; nothing here knows who is a
+ARCHITECTURE.md "Who is told what"). Use cases store all three in one transaction; nothing here knows who is a
 coordinator (checked by the use case before calling) or where the routes lead (bot.incidents.rules.routing).
 
-Telling rules, decided where DESIGN.md is silent:
+Telling rules, decided here:
 - Declared, workaround changed, severity raised, resolved → one new message per matching channel with the
-  routes' roles (DESIGN.md). A reopen is also such a message: the people who were told "resolved" must learn
+  routes' roles. A reopen is also such a message: the people who were told "resolved" must learn
   that it is not. Several reasons in one command make one message, so one event reaches a channel once.
 - Every update, resolution, reopen and cancellation → a thread post (mentioning the followers), the status
   message and the announcements edited, opt-in DMs; `silent` suppresses notifications on every post of that

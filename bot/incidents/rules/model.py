@@ -1,6 +1,6 @@
 """Incidents: what one outage is, and which status changes are allowed.
 
-Status rules (DESIGN.md "Vocabulary"), decided where it is silent:
+Status rules:
 - The open statuses (investigating, identified, monitoring) follow each other in any direction. The order is
   the usual story, but outages relapse: a "monitoring" incident whose fix fails goes back to "identified",
   and a coordinator who picked the wrong status must be able to correct it with one update.

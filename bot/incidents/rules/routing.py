@@ -1,4 +1,4 @@
-"""Routes: which channels announce an incident, and which roles they mention (DESIGN.md "Vocabulary").
+"""Routes: which channels announce an incident, and which roles they mention.
 
 A route matches an incident when its territory overlaps one of the incident's territories (equal, or one
 contains the other) and its sector, if it has one, is the incident's sector; a route with neither matches

@@ -1,6 +1,6 @@
 """Every Discord message an incident change causes, planned as outbox rows inside the use case's transaction.
 
-DESIGN.md "Who is told what", applied from the domain's `Announce`:
+ARCHITECTURE.md "Who is told what", applied from the domain's `Announce`:
 - the thread (or forum post) opens with the status message; every later change edits it (waiting edits of one
   message collapse into the latest through their coalesce key);
 - each matching route's channel gets one standing announcement, edited in place afterwards; a new message with

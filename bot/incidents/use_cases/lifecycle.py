@@ -7,7 +7,7 @@ of work (commands.py): the incident, its timeline entries, the announcements, ev
 causes (deliveries.py), the audit row and the interaction id it answered. Nothing here talks to Discord; the
 caller wakes the outbox after the return.
 
-Decisions where DESIGN.md and the issue are silent:
+Decisions taken here:
 - What people type is read in the server's time zone and against the server's lists (typed_input.py).
 - An interaction handled once is answered again with its first result (the same declaration, not a second).
 - Only members holding the coordinator role change an incident; "Follow" and "Affected too" are open to every

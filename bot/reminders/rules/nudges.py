@@ -1,4 +1,4 @@
-"""Nudges: when the bot reminds coordinators that an open incident owes its followers an update (issue 5, item 4).
+"""Nudges: when the bot reminds coordinators that an open incident owes its followers an update.
 
 The rules are a pure function of a few facts about the incident (`NudgeState`): `planned_nudges` says what is due
 and when, `after_nudge_sent` how the facts change once one is sent. A use case stores the plan as timer rows; when

@@ -3,7 +3,7 @@
 A personal reminder fires exactly when asked, any day and any hour: working time is for nudges, not for what a
 person asked for themselves.
 
-Lifecycle (the `reminders` table is the truth; DESIGN.md "Timers"):
+Lifecycle (the `reminders` table is the truth; ARCHITECTURE.md "Timers"):
   pending ──claim──▶ firing ──done──▶ done ──snooze──▶ pending
      └──cancel──▶ cancelled
 A timer claims its row before sending and marks it done only after. The use case enqueues the message in the

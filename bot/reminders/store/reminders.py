@@ -1,4 +1,4 @@
-"""Personal reminders in SQLite: the `reminders` table is the truth of every reminder timer (DESIGN.md "Timers").
+"""Personal reminders in SQLite: the `reminders` table is the truth of every reminder timer (ARCHITECTURE.md "Timers").
 
 Every function takes the connection of the caller's unit of work; the use case claims a row and enqueues its
 message in one transaction, so a reminder is never sent without being claimed, nor claimed without its message.

@@ -1,6 +1,6 @@
 """Personal reminders as use cases: ask (`/remind`), list and cancel (`/reminders`), fire, snooze, finish.
 
-The `reminders` table is the truth (DESIGN.md "Timers"): the scheduler only wakes `fire`, which claims the row
+The `reminders` table is the truth (ARCHITECTURE.md "Timers"): the scheduler only wakes `fire`, which claims the row
 (pending → firing) in the same unit of work that enqueues its message, then marks it done. At start-up
 `recover` finishes rows claimed before a stop (their message is already in the outbox, which resumes) and returns
 the pending ones to register again; one that came due meanwhile fires at once, marked late.

@@ -15,7 +15,7 @@ from bot.common.text import name_key
 from bot.incidents.rules.routing import Route
 from bot.reminders.rules.nudges import DEFAULT_CADENCE_MINUTES
 
-# Offered until an admin edits the list (DESIGN.md: pharmacie, librairie, collectivité, santé, …).
+# Offered until an admin edits the list (pharmacie, librairie, collectivité, santé, …).
 DEFAULT_SECTORS: tuple[str, ...] = (
     "pharmacie",
     "librairie",

@@ -27,7 +27,7 @@ MAX_CADENCE_MINUTES = 7 * 24 * 60
 
 ChannelKind = Literal["text", "news", "forum", "voice", "stage", "category", "thread", "other", "missing"]
 
-# What the bot needs where (DESIGN.md "Who is told what"): the incident channel holds threads or forum posts,
+# What the bot needs where (ARCHITECTURE.md "Who is told what"): the incident channel holds threads or forum posts,
 # the log channel and route channels take plain messages with embeds.
 Permission = Literal[
     "view", "send", "send_in_threads", "create_public_threads", "manage_threads", "embed_links", "read_history"
