@@ -56,7 +56,7 @@ def make_clock(settings: Settings) -> Clock:
 
 
 async def run_bot(settings: Settings, *, mode: str = "run") -> int:
-    from bot.app import TocsinBot
+    from bot.app import TocsinBot, describe_http_error
 
     token = settings.token()
     point_discord_py_at(settings)
@@ -75,7 +75,11 @@ async def run_bot(settings: Settings, *, mode: str = "run") -> int:
         async with bot:
             if mode == "sync":
                 await bot.login(token)
-                synced = await bot.tree.sync()
+                try:
+                    synced = await bot.tree.sync()
+                except discord.HTTPException as refused:
+                    say_error(TocsinError("cli.sync.refused", reason=describe_http_error(refused)))
+                    return EXIT_PROBLEM
                 say("cli.sync.done", count=len(synced))
                 return EXIT_OK
             loop = asyncio.get_running_loop()

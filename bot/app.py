@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any, Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -37,6 +39,8 @@ COGS: tuple[str, ...] = (
 )
 
 RunMode = Literal["run", "sync"]
+# When to ask Discord again for a refused command sync: soon for a hiccup, then every hour.
+SYNC_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 # How long a refusal's answer waits for its audit row before going first (Discord allows 3 s to answer).
 AUDIT_BEFORE_REPLY_S = 1.0
 # How long closing waits for small writes made beside interactions (a member's locale) before the store closes.
@@ -69,6 +73,8 @@ class TocsinBot(commands.Bot):
         )
         self.mode = mode
         self.failed_cogs: list[str] = []
+        # Why Discord last refused the commands of the development server, until a sync works (/tocsin about).
+        self.command_sync_refused: str | None = None
         self._locales_seen: dict[int, str] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -95,8 +101,32 @@ class TocsinBot(commands.Bot):
         if services.settings.dev_guild_id is not None:
             guild = discord.Object(id=services.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
+            await self.sync_development_commands(guild, tries=0)
+
+    async def sync_development_commands(self, guild: discord.Object, *, tries: int) -> None:
+        """Publishes the commands to the development server. Refused (a Discord error, the network), the bot
+        keeps serving with the commands Discord already has and asks again later, on its clock."""
+        services = self.services
+        try:
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to the development server %s", len(synced), guild.id)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            delay = SYNC_RETRY_DELAYS[min(tries, len(SYNC_RETRY_DELAYS) - 1)]
+            self.command_sync_refused = describe_http_error(exc)
+            log.warning(
+                "Discord refused the commands for the development server %s (%s); the bot keeps the commands "
+                "Discord already has and asks again in %d min",
+                guild.id,
+                self.command_sync_refused,
+                delay.total_seconds() // 60,
+            )
+
+            async def again() -> None:
+                await self.sync_development_commands(guild, tries=tries + 1)
+
+            services.scheduler.schedule(f"commands:sync:{guild.id}", services.clock.now() + delay, again)
+            return
+        self.command_sync_refused = None
+        log.info("synced %d commands to the development server %s", len(synced), guild.id)
 
     async def close(self) -> None:
         try:
@@ -203,6 +233,13 @@ class TocsinBot(commands.Bot):
         if audit is not None and not audit.done():
             self._background.add(audit)
             audit.add_done_callback(self._background.discard)
+
+
+def describe_http_error(exc: BaseException) -> str:
+    """One line for the log and for admins: Discord's status and code and its text, or the network's error."""
+    if isinstance(exc, discord.HTTPException):
+        return f"HTTP {exc.status}, code {exc.code}: {exc.text[:200]}"
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def warm_up_time_parsing() -> None:

@@ -64,6 +64,12 @@ class About(FeatureCog):
         embed.add_field(
             name=word("about.timers"), value=catalogue.word(language, services.timers.state()), inline=False
         )
+        if self.bot.command_sync_refused is not None:
+            embed.add_field(
+                name=word("about.command_sync.title"),
+                value=word("about.command_sync", reason=self.bot.command_sync_refused),
+                inline=False,
+            )
         if self.bot.failed_cogs:
             embed.add_field(name=word("about.failed_features"), value=", ".join(self.bot.failed_cogs), inline=False)
         await reply_private(interaction, embed=embed)
