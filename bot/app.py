@@ -41,6 +41,10 @@ COGS: tuple[str, ...] = (
 RunMode = Literal["run", "sync"]
 # When to ask Discord again for a refused command sync: soon for a hiccup, then every hour.
 SYNC_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+# How long a stop waits for the answers being made (Discord's 3 s, plus a deferred reply's work).
+ANSWER_GRACE_S = 10.0
+# The tasks in which discord.py runs a command, a button, a select or a modal's handler.
+ANSWERING_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-", "discord-ui-modal-")
 # How long a refusal's answer waits for its audit row before going first (Discord allows 3 s to answer).
 AUDIT_BEFORE_REPLY_S = 1.0
 # How long closing waits for small writes made beside interactions (a member's locale) before the store closes.
@@ -130,6 +134,12 @@ class TocsinBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            # Whoever acted just before a stop is still answered: their reply is finished before anything closes.
+            unanswered = await finish_answers(timeout=ANSWER_GRACE_S)
+            if unanswered:
+                log.warning(
+                    "stopping with %d interaction(s) still being answered after %.0f s", unanswered, ANSWER_GRACE_S
+                )
             if self._background:
                 await asyncio.wait(self._background, timeout=BACKGROUND_GRACE_S)
             await self.services.timers.stop()
@@ -233,6 +243,23 @@ class TocsinBot(commands.Bot):
         if audit is not None and not audit.done():
             self._background.add(audit)
             audit.add_done_callback(self._background.discard)
+
+
+async def finish_answers(*, timeout: float) -> int:
+    """Waits, at most `timeout` seconds, for the interaction handlers running now (and any they start) to end;
+    returns how many are still running."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not asyncio.current_task() and not task.done() and task.get_name().startswith(ANSWERING_TASKS)
+        ]
+        left = deadline - loop.time()
+        if not running or left <= 0:
+            return len(running)
+        await asyncio.wait(running, timeout=left)
 
 
 def describe_http_error(exc: BaseException) -> str:
