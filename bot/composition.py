@@ -19,7 +19,7 @@ from bot.common.i18n import Catalogue
 from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
-from bot.following.use_cases import Following
+from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.commands import ServerDefaults
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
@@ -67,6 +67,7 @@ def build_services(
         clock,
         global_rate=settings.outbox_rate_per_s,
         dm_rate_per_s=settings.dm_rate_per_s,
+        role_gone=make_follow_role_again,
     )
     lifecycle = Lifecycle(
         store,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -23,6 +23,7 @@ from bot.common.i18n import default_catalogue, language_of
 from bot.delivery import outbox, store
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import DEPENDENCY_FAILED, TOO_MANY_THREADS, Delivery
+from bot.delivery.transport import ROLE_GONE, UNKNOWN_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,30 @@ _WHAT: dict[str, str] = {
 }
 
 
-async def after_delivered(conn: aiosqlite.Connection, delivery: Delivery, result: dict[str, Any]) -> None:
+class RoleGone(Protocol):
+    async def __call__(self, conn: aiosqlite.Connection, guild_id: int, role_id: int, *, now: datetime) -> bool:
+        """A role was found deleted when it was to be given: True when its owner made it again (and gave it
+        back to whoever held it), False when nobody owns it and admins must be told."""
+        ...
+
+
+async def after_delivered(
+    conn: aiosqlite.Connection,
+    delivery: Delivery,
+    result: dict[str, Any],
+    *,
+    role_gone: RoleGone | None = None,
+    now: datetime,
+) -> None:
     incident_id = delivery.payload.get("incident_id")
     if delivery.kind == OutboxKind.CREATE_ROLE and incident_id is not None and "role_id" in result:
         await store.record_follow_role(conn, int(incident_id), int(result["role_id"]), row_id=delivery.id)
+    if result.get(ROLE_GONE):
+        payload = delivery.payload
+        guild_id, role_id = int(payload["guild_id"]), int(payload["role_id"])
+        if role_gone is None or not await role_gone(conn, guild_id, role_id, now=now):
+            text = f"Unknown Role {role_id}: deleted from the server while the bot was giving it"
+            await tell_failure(conn, delivery, status=404, code=UNKNOWN_ROLE, text=text, now=now)
 
 
 async def after_failed(

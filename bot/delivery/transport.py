@@ -31,6 +31,8 @@ DM_OPENED_TOO_FAST = 40003
 DM_OPENED_TOO_FAST_PAUSE_S = 60.0
 DMS_CLOSED = 50007
 UNKNOWN_ROLE = 10011
+# In a delivered role add's result: the role was deleted meanwhile (by a moderator, say), nothing was given.
+ROLE_GONE = "role_gone"
 THREAD_LOCKED = 160005
 # A thread that exists but takes no message now (locked; archived while the server is at its cap on active
 # threads, so the message cannot unarchive it): the post goes to the thread's parent channel instead. A thread
@@ -184,7 +186,10 @@ class DiscordTransport:
                 return Delivered({"thread_id": str(message_id), "channel_id": str(delivery.payload["channel_id"])})
         if delivery.kind == OutboxKind.DELETE_MESSAGE and outcome.code == UNKNOWN_MESSAGE:
             return Delivered({"already_gone": True})
-        # A follow role deleted at closing while an add or removal still waited: nothing is left to do.
+        # A role gone while an add still waited: whoever owns the role decides (an open incident's follow role is
+        # made again, aftermath.py); a removal or deletion of a role that is gone has nothing left to do.
+        if delivery.kind == OutboxKind.ADD_ROLE and outcome.code == UNKNOWN_ROLE:
+            return Delivered({ROLE_GONE: True})
         if delivery.kind in _ROLE_KINDS and outcome.code == UNKNOWN_ROLE:
             return Delivered({"already_gone": True})
         return outcome

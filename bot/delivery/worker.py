@@ -94,8 +94,10 @@ class OutboxWorker:
         dm_rate_per_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        role_gone: aftermath.RoleGone | None = None,
     ) -> None:
         self.store = store
+        self.role_gone = role_gone
         self.transport = transport
         self.clock = clock
         self.max_attempts = max_attempts
@@ -287,7 +289,7 @@ class OutboxWorker:
         async with self.store.unit_of_work() as conn:
             if isinstance(outcome, Delivered):
                 await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
-                await aftermath.after_delivered(conn, delivery, outcome.result)
+                await aftermath.after_delivered(conn, delivery, outcome.result, role_gone=self.role_gone, now=now)
             elif isinstance(outcome, Failed):
                 await outbox.mark_failed(
                     conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now

@@ -186,3 +186,12 @@ async def mark_told(conn: aiosqlite.Connection, user_id: int, *, at: datetime) -
 async def reopen_dms(conn: aiosqlite.Connection, user_id: int) -> None:
     """The member opened their DMs again and asked for them: DMs may be planned again."""
     await conn.execute("DELETE FROM member_dm_status WHERE user_id = ?", (user_id,))
+
+
+async def incident_of_follow_role(conn: aiosqlite.Connection, guild_id: int, role_id: int) -> int | None:
+    """The incident whose follow role this is, if any."""
+    async with conn.execute(
+        "SELECT id FROM incidents WHERE guild_id = ? AND follow_role_id = ?", (guild_id, role_id)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])

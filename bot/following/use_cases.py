@@ -13,6 +13,7 @@ All planning happens inside the caller's unit of work, as outbox rows; ids Disco
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,8 @@ from bot.storage import audit
 from bot.storage.store import Store
 
 # --- the incident's follow role -----------------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
 
 
 async def _role_of(conn: aiosqlite.Connection, stored: StoredIncident) -> tuple[RoleRef | None, bool]:
@@ -340,3 +343,22 @@ async def tell_dms_closed(store: Store, user_id: int, *, now: datetime) -> bool:
             return False
     async with store.unit_of_work() as conn:
         return await follows.mark_told(conn, user_id, at=now)
+
+
+async def make_follow_role_again(conn: aiosqlite.Connection, guild_id: int, role_id: int, *, now: datetime) -> bool:
+    """A role found deleted when it was to be given (a moderator removed it): an open incident's follow role is
+    made again and given back to every follower, so their pings do not stop silently. False when the role is no
+    incident's (a route's role: admins are told, /setup check names it)."""
+    incident_id = await follows.incident_of_follow_role(conn, guild_id, role_id)
+    if incident_id is None:
+        return False
+    stored = await repo.get_by_id(conn, incident_id)
+    if stored is None:
+        return False
+    await follows.set_follow_role(conn, incident_id, role_id=None, role_row=None)
+    await follows.forget_role_rows(conn, guild_id, incident_id)
+    if stored.incident.is_open:
+        for follower in await follows.followers(conn, guild_id, incident_id):
+            await give_follow_role(conn, stored, follower.user_id, now=now)
+    log.warning("the follow role of incident %s was deleted on Discord; made again for its followers", incident_id)
+    return True

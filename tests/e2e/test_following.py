@@ -267,3 +267,32 @@ def _deny_view(role: int) -> Any:
     from bot.sandbox import Overwrite, Perm
 
     return Overwrite(id=role, type=0, allow=0, deny=int(Perm.VIEW_CHANNEL))
+
+
+async def test_a_follow_role_deleted_by_a_moderator_is_made_again_for_every_follower(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    await configure(double, server)
+    thread_id = await declare(double, server)
+    m = server.members
+    await follow_button(double, server, "pharma.brest")
+    await settle(double, server)
+    deleted = role_id(double, server, FOLLOW_ROLE)
+    assert deleted is not None
+    # A moderator deletes "suivi #1"; then pharma.angouleme follows: the add finds the role gone.
+    owner = double.guild(server.guild_id).owner_id
+    assert owner is not None
+    double.world.delete_role(server.guild_id, deleted, owner)
+    await follow_button(double, server, "pharma.angouleme")
+    await settle(double, server)
+
+    remade = role_id(double, server, FOLLOW_ROLE)
+    assert remade is not None and remade != deleted
+    for member in ("pharma.brest", "pharma.angouleme"):
+        assert remade in double.member_roles(server.guild_id, m[member]), member
+    notes = len(double.notifications())
+    await update(double, server, {"incident": "1", "note": "Toujours rien."})
+    post = bot_messages(double, thread_id)[-1]
+    assert post["content"].startswith(f"<@&{remade}>"), post["content"]
+    pinged = sorted(server.name_of(n.user_id) for n in double.notifications()[notes:] if n.reason == "role_mention")
+    assert pinged == ["pharma.angouleme", "pharma.brest"]
