@@ -22,7 +22,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.sandbox.faults import Fault
 from bot.sandbox.ratelimits import RateLimitDecision, body_429
-from bot.sandbox.state import (
+from bot.sandbox.state.objects import (
     DM,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
