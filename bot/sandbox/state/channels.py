@@ -27,6 +27,17 @@ from bot.sandbox.state.objects import (
     Message,
 )
 
+MAX_APPLIED_TAGS = 5
+
+
+def applied_tags(body: Mapping[str, Any], available: list[dict[str, Any]]) -> list[int]:
+    """The forum tags a post asks for: each one of its forum's, and at most five."""
+    applied = [int(t) for t in body.get("applied_tags") or []]
+    tag_ids = {int(t["id"]) for t in available}
+    if any(t not in tag_ids for t in applied) or len(applied) > MAX_APPLIED_TAGS:
+        raise ApiError.invalid_field("applied_tags", "BASE_TYPE_CHOICES", "Invalid tag")
+    return applied
+
 
 class Channels(Messages):
     """Channels and overwrites, threads and thread members, DMs."""
@@ -110,16 +121,7 @@ class Channels(Messages):
                 channel.locked = bool(body["locked"])
             if "applied_tags" in body:
                 parent = self.channels.get(channel.parent_id or 0)
-                tag_ids = {int(t["id"]) for t in parent.available_tags} if parent else set()
-                applied = [int(t) for t in body.get("applied_tags") or []]
-                if any(t not in tag_ids for t in applied) or len(applied) > 5:
-                    raise ApiError(
-                        400,
-                        50035,
-                        "Invalid Form Body",
-                        {"applied_tags": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Invalid tag"}]}},
-                    )
-                channel.applied_tags = applied
+                channel.applied_tags = applied_tags(body, parent.available_tags if parent else [])
             if "archived" in body:
                 archived = bool(body["archived"])
                 if archived != channel.archived:
@@ -142,29 +144,11 @@ class Channels(Messages):
     def _validate_thread_body(self, body: Mapping[str, Any]) -> tuple[str, int]:
         name = body.get("name")
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
-            raise ApiError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {
-                    "name": {
-                        "_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 100 in length."}]
-                    }
-                },
-            )
+            raise ApiError.invalid_field("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
         duration = int(body.get("auto_archive_duration") or 4320)
         if duration not in VALID_ARCHIVE_DURATIONS:
-            raise ApiError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {
-                    "auto_archive_duration": {
-                        "_errors": [
-                            {"code": "BASE_TYPE_CHOICES", "message": "Value must be one of (60, 1440, 4320, 10080)."}
-                        ]
-                    }
-                },
+            raise ApiError.invalid_field(
+                "auto_archive_duration", "BASE_TYPE_CHOICES", "Value must be one of (60, 1440, 4320, 10080)."
             )
         return name, duration
 
@@ -189,7 +173,6 @@ class Channels(Messages):
         self.channels[thread.id] = thread
         self.messages[thread.id] = {}
         self.guilds[parent.guild_id].channel_ids.append(thread.id)
-        parent.last_message_id = parent.last_message_id
         return thread
 
     def _thread_create_event(self, thread: Channel) -> None:
@@ -236,21 +219,8 @@ class Channels(Messages):
                 raise ApiError(403, 50013)
             starter = body.get("message")
             if not isinstance(starter, Mapping):
-                raise ApiError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {"message": {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}},
-                )
-            tag_ids = {int(t["id"]) for t in parent.available_tags}
-            applied = [int(t) for t in body.get("applied_tags") or []]
-            if any(t not in tag_ids for t in applied) or len(applied) > 5:
-                raise ApiError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {"applied_tags": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Invalid tag"}]}},
-                )
+                raise ApiError.invalid_field("message", "BASE_TYPE_REQUIRED", "This field is required")
+            applied = applied_tags(body, parent.available_tags)
             thread = self._new_thread(parent, actor_id, name, duration, PUBLIC_THREAD)
             thread.applied_tags = applied
             self._thread_create_event(thread)

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.sandbox.state.core import Core
-from bot.sandbox.state.objects import (
-    ApiError,
-)
+from bot.sandbox.state.objects import ApiError, found
 
 
 class Commands(Core):
@@ -67,7 +65,4 @@ class Commands(Core):
         return cmd
 
     def command(self, guild_id: int | None, command_id: int) -> dict[str, Any]:
-        try:
-            return self.commands.get(guild_id, {})[command_id]
-        except KeyError:
-            raise ApiError(404, 10063) from None
+        return found(self.commands.get(guild_id, {}), command_id, 10063)

@@ -23,6 +23,7 @@ from bot.sandbox.state.objects import (
     Message,
     Role,
     User,
+    found,
 )
 
 
@@ -73,41 +74,23 @@ class Core:
         self._emit(event, data, kind, guild_id)
 
     def guild(self, guild_id: int) -> Guild:
-        try:
-            return self.guilds[guild_id]
-        except KeyError:
-            raise ApiError(404, 10004) from None
+        return found(self.guilds, guild_id, 10004)
 
     def channel(self, channel_id: int) -> Channel:
-        try:
-            return self.channels[channel_id]
-        except KeyError:
-            raise ApiError(404, 10003) from None
+        return found(self.channels, channel_id, 10003)
 
     def message(self, channel_id: int, message_id: int) -> Message:
         self.channel(channel_id)
-        try:
-            return self.messages[channel_id][message_id]
-        except KeyError:
-            raise ApiError(404, 10008) from None
+        return found(self.messages.get(channel_id, {}), message_id, 10008)
 
     def user(self, user_id: int) -> User:
-        try:
-            return self.users[user_id]
-        except KeyError:
-            raise ApiError(404, 10013) from None
+        return found(self.users, user_id, 10013)
 
     def member(self, guild_id: int, user_id: int) -> Member:
-        try:
-            return self.guild(guild_id).members[user_id]
-        except KeyError:
-            raise ApiError(404, 10007) from None
+        return found(self.guild(guild_id).members, user_id, 10007)
 
     def role(self, guild_id: int, role_id: int) -> Role:
-        try:
-            return self.guild(guild_id).roles[role_id]
-        except KeyError:
-            raise ApiError(404, 10011) from None
+        return found(self.guild(guild_id).roles, role_id, 10011)
 
     def permissions_in(self, user_id: int, channel: Channel) -> int:
         if channel.guild_id is None:

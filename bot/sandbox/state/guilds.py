@@ -3,7 +3,7 @@ actor's permissions and role position."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bot.sandbox.permissions import DEFAULT_EVERYONE, Perm, can_manage_role
@@ -17,6 +17,15 @@ from bot.sandbox.state.objects import (
     User,
 )
 from bot.sandbox.state.payloads import Payloads
+
+# What PATCH /guilds/{id}/roles/{id} may change, and how each value is read; an absent or null field is kept.
+EDITABLE_ROLE_FIELDS: tuple[tuple[str, Callable[[Any], object]], ...] = (
+    ("name", str),
+    ("permissions", int),
+    ("mentionable", bool),
+    ("color", int),
+    ("hoist", bool),
+)
 
 
 class Guilds(Payloads):
@@ -60,11 +69,14 @@ class Guilds(Payloads):
         guild = self.guild(guild_id)
         member = Member(user.id, guild_id, [int(r) for r in roles], self.now)
         guild.members[user.id] = member
-        data = self.member_dict(member)
-        data["guild_id"] = str(guild_id)
-        self.emit("GUILD_MEMBER_ADD", data, KIND_MEMBERS, guild_id)
-        self.changed()
+        self._member_event("GUILD_MEMBER_ADD", member)
         return member
+
+    def _member_event(self, event: str, member: Member) -> None:
+        data = self.member_dict(member)
+        data["guild_id"] = str(member.guild_id)
+        self.emit(event, data, KIND_MEMBERS, member.guild_id)
+        self.changed()
 
     def _require_role_manager(self, guild: Guild, actor_id: int, role: Role | None) -> None:
         perms = self.guild_permissions(guild.id, actor_id)
@@ -84,44 +96,45 @@ class Guilds(Payloads):
         self._require_role_manager(guild, actor_id, None)
         name = str(body.get("name") or "new role")
         if len(name) > 100:
-            raise ApiError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {"name": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}]}},
-            )
-        # A new role goes just above @everyone, as Discord places it.
-        for r in guild.roles.values():
-            if r.id != guild.everyone_role_id:
-                r.position += 1
-        role = Role(
-            self.snowflakes.next(),
+            raise ApiError.invalid_field("name", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+        return self.add_role_direct(
             guild_id,
             name,
             permissions=int(body.get("permissions") or 0),
-            position=1,
             mentionable=bool(body.get("mentionable", False)),
+            position=None,
             color=int(body.get("color") or 0),
             hoist=bool(body.get("hoist", False)),
         )
-        guild.roles[role.id] = role
-        self.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.to_dict()}, KIND_GUILDS, guild_id)
-        self.changed()
-        return role
 
     def add_role_direct(
-        self, guild_id: int, name: str, *, permissions: int, mentionable: bool, position: int | None
+        self,
+        guild_id: int,
+        name: str,
+        *,
+        permissions: int,
+        mentionable: bool,
+        position: int | None,
+        color: int = 0,
+        hoist: bool = False,
     ) -> Role:
         guild = self.guild(guild_id)
         if position is None:
-            # Test-built roles go just above @everyone, so every role above them (the bot's included) moves up
-            # one: the bot's role stays above all the roles a test creates, as when an admin adds a role.
+            # A new role goes just above @everyone, as Discord places it, so every role above it (the bot's
+            # included) moves up one: the bot's role stays above all the roles a test or an admin creates.
             position = 1
             for r in guild.roles.values():
                 if r.id != guild.everyone_role_id:
                     r.position += 1
         role = Role(
-            self.snowflakes.next(), guild_id, name, permissions=permissions, position=position, mentionable=mentionable
+            self.snowflakes.next(),
+            guild_id,
+            name,
+            permissions=permissions,
+            position=position,
+            mentionable=mentionable,
+            color=color,
+            hoist=hoist,
         )
         guild.roles[role.id] = role
         self.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.to_dict()}, KIND_GUILDS, guild_id)
@@ -132,16 +145,9 @@ class Guilds(Payloads):
         guild = self.guild(guild_id)
         role = self.role(guild_id, role_id)
         self._require_role_manager(guild, actor_id, role)
-        if "name" in body and body["name"] is not None:
-            role.name = str(body["name"])
-        if "permissions" in body and body["permissions"] is not None:
-            role.permissions = int(body["permissions"])
-        if "mentionable" in body and body["mentionable"] is not None:
-            role.mentionable = bool(body["mentionable"])
-        if "color" in body and body["color"] is not None:
-            role.color = int(body["color"])
-        if "hoist" in body and body["hoist"] is not None:
-            role.hoist = bool(body["hoist"])
+        for name, convert in EDITABLE_ROLE_FIELDS:
+            if body.get(name) is not None:
+                setattr(role, name, convert(body[name]))
         self.emit("GUILD_ROLE_UPDATE", {"guild_id": str(guild_id), "role": role.to_dict()}, KIND_GUILDS, guild_id)
         self.changed()
         return role
@@ -169,7 +175,4 @@ class Guilds(Payloads):
             member.roles.remove(role_id)
         else:
             return
-        data = self.member_dict(member)
-        data["guild_id"] = str(guild_id)
-        self.emit("GUILD_MEMBER_UPDATE", data, KIND_MEMBERS, guild_id)
-        self.changed()
+        self._member_event("GUILD_MEMBER_UPDATE", member)

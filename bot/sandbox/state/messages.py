@@ -47,9 +47,7 @@ class Messages(ThreadActivity):
         allowed: Mapping[str, Any] | None,
         reply_author: int | None,
     ) -> dict[str, Any]:
-        guild = self.guilds.get(channel.guild_id) if channel.guild_id is not None else None
-        mentionable = [r.id for r in guild.roles.values() if r.mentionable] if guild else []
-        may_everyone = bool(self.permissions_in(author_id, channel) & Perm.MENTION_EVERYONE) if guild else False
+        mentionable, may_everyone = self._mention_rights(channel, author_id)
         return message_mentions_payload(
             content=content,
             allowed_mentions=allowed,
@@ -58,16 +56,29 @@ class Messages(ThreadActivity):
             author_may_mention_everyone=may_everyone,
         )
 
+    def _mention_rights(self, channel: Channel, author_id: int) -> tuple[list[int], bool]:
+        """The roles anyone may mention in this channel's guild, and whether the author may mention everyone
+        (and every role); nothing of either in a DM."""
+        guild = self.guilds.get(channel.guild_id) if channel.guild_id is not None else None
+        if guild is None:
+            return [], False
+        mentionable = [r.id for r in guild.roles.values() if r.mentionable]
+        return mentionable, bool(self.permissions_in(author_id, channel) & Perm.MENTION_EVERYONE)
+
+    def _referenced(self, reference: Mapping[str, Any], channel_id: int) -> Message | None:
+        """The message a reply points to, if the double holds it."""
+        referenced_channel = int(reference.get("channel_id") or channel_id)
+        return self.messages.get(referenced_channel, {}).get(int(reference["message_id"]))
+
     def notify(self, msg: Message) -> list[Notification]:
         """Record who Discord would notify for this newly visible message."""
         channel = self.channels[msg.channel_id]
         guild = self.guilds.get(channel.guild_id) if channel.guild_id is not None else None
         reply_author = None
         if msg.message_reference and msg.message_reference.get("message_id"):
-            ref = self.messages.get(int(msg.message_reference.get("channel_id", msg.channel_id)), {}).get(
-                int(msg.message_reference["message_id"])
-            )
+            ref = self._referenced(msg.message_reference, msg.channel_id)
             reply_author = ref.author_id if ref else None
+        mentionable, may_everyone = self._mention_rights(channel, msg.author_id)
         notes = notified_by_message(
             message_id=msg.id,
             channel_id=msg.channel_id,
@@ -80,10 +91,8 @@ class Messages(ThreadActivity):
             dm_recipient_id=channel.recipient_id if channel.type == DM else None,
             viewers=self.viewers(channel),
             role_members=self._role_members(guild) if guild else {},
-            mentionable_role_ids=[r.id for r in guild.roles.values() if r.mentionable] if guild else [],
-            author_may_mention_everyone=bool(self.permissions_in(msg.author_id, channel) & Perm.MENTION_EVERYONE)
-            if guild
-            else False,
+            mentionable_role_ids=mentionable,
+            author_may_mention_everyone=may_everyone,
         )
         self.notifications.extend(notes)
         return notes
@@ -154,19 +163,10 @@ class Messages(ThreadActivity):
         reference = body.get("message_reference")
         reply_author = None
         if reference and reference.get("message_id"):
-            ref_msg = self.messages.get(int(reference.get("channel_id") or channel_id), {}).get(
-                int(reference["message_id"])
-            )
+            ref_msg = self._referenced(reference, channel_id)
             if ref_msg is None and reference.get("fail_if_not_exists", True):
-                raise ApiError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {
-                        "message_reference": {
-                            "_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]
-                        }
-                    },
+                raise ApiError.invalid_field(
+                    "message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
                 )
             reply_author = ref_msg.author_id if ref_msg else None
             reference = {

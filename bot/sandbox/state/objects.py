@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.sandbox.permissions import Overwrite, Perm
 from bot.sandbox.validation import ERRORS
@@ -83,6 +83,23 @@ class ApiError(Exception):
         err = cls(status, int(body.get("code", 0)), str(body.get("message", "")))
         err.body = dict(body)
         return err
+
+    @classmethod
+    def invalid_field(cls, field: str, code: str, message: str) -> ApiError:
+        """Discord's 400 "Invalid Form Body" (50035) naming one field and why it was refused."""
+        return cls(400, 50035, "Invalid Form Body", {field: {"_errors": [{"code": code, "message": message}]}})
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def found(table: Mapping[K, V], key: K, code: int) -> V:
+    """`table[key]`, or Discord's 404 with `code` (Unknown Guild, Unknown Channel…) when there is none."""
+    try:
+        return table[key]
+    except KeyError:
+        raise ApiError(404, code) from None
 
 
 def iso(dt: datetime) -> str:
