@@ -61,8 +61,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.common.text import name_key  # noqa: E402
-from bot.demo import BotProcess, Server, build_grand_ouest, configure_by_commands, pick  # noqa: E402
 from bot.sandbox import DiscordDouble, InteractionHandle  # noqa: E402
+from bot.sandbox.driver import BotProcess, Server, build_grand_ouest, configure_by_commands, pick  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 from bot.storage.times import to_db_time  # noqa: E402
 

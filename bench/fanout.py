@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 import discord  # noqa: E402
 from discord.http import Route  # noqa: E402
 
-from bot.demo import BotProcess, Server, settle  # noqa: E402
 from bot.sandbox import DiscordDouble  # noqa: E402
+from bot.sandbox.driver import BotProcess, Server, settle  # noqa: E402
 from tests.e2e.fanout_support import (  # noqa: E402
     MESSAGE_ROUTE,
     build_fanout_server,

@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.demo import BotProcess, settle  # noqa: E402
 from bot.sandbox import DiscordDouble  # noqa: E402
+from bot.sandbox.driver import BotProcess, settle  # noqa: E402
 from tests.e2e.fanout_support import (  # noqa: E402
     announced,
     build_fanout_server,

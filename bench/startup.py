@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.demo import BotProcess  # noqa: E402
 from bot.sandbox import DiscordDouble  # noqa: E402
+from bot.sandbox.driver import BotProcess  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 from bot.storage.times import to_db_time  # noqa: E402
 from tests.e2e.fanout_support import build_fanout_server, route_channels  # noqa: E402

@@ -31,7 +31,8 @@ from bot.sandbox.notifications import Notification
 from bot.sandbox.permissions import Overwrite
 from bot.sandbox.ratelimits import RateLimiter
 from bot.sandbox.server import RequestRecord, RestServer
-from bot.sandbox.state import (
+from bot.sandbox.state import World
+from bot.sandbox.state.objects import (
     ACTIVE_THREAD_LIMIT,
     DEFAULT_BOT_PERMISSIONS,
     FLAG_LOADING,
@@ -43,7 +44,6 @@ from bot.sandbox.state import (
     ApiError,
     Interaction,
     Message,
-    World,
 )
 
 log = logging.getLogger(__name__)

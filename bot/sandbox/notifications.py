@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 __all__ = [
     "REASONS",
     "SUPPRESS_NOTIFICATIONS",
     "EffectiveMentions",
+    "MentionInputs",
     "Notification",
     "effective_mentions",
     "mentions_in",
@@ -144,24 +145,21 @@ def effective_mentions(
     )
 
 
-def message_mentions_payload(
-    *,
-    content: str,
-    allowed_mentions: Mapping[str, Any] | None,
-    message_reference_author_id: int | None,
-    mentionable_role_ids: Collection[int],
-    author_may_mention_everyone: bool,
-) -> dict[str, Any]:
+class MentionInputs(TypedDict):
+    """`effective_mentions`'s arguments, which the two functions below pass on."""
+
+    content: str
+    allowed_mentions: Mapping[str, Any] | None
+    message_reference_author_id: int | None
+    mentionable_role_ids: Collection[int]
+    author_may_mention_everyone: bool
+
+
+def message_mentions_payload(**mentions: Unpack[MentionInputs]) -> dict[str, Any]:
     """Ids for the message object's `mentions` (user ids, to be resolved to user objects by the
     caller), `mention_roles` (snowflake strings) and `mention_everyone`. A pinged replied-to author
     is listed in `mentions`, as Discord does."""
-    eff = effective_mentions(
-        content=content,
-        allowed_mentions=allowed_mentions,
-        message_reference_author_id=message_reference_author_id,
-        mentionable_role_ids=mentionable_role_ids,
-        author_may_mention_everyone=author_may_mention_everyone,
-    )
+    eff = effective_mentions(**mentions)
     user_ids = sorted(eff.users)
     if eff.replied_user is not None and eff.replied_user not in eff.users:
         user_ids.append(eff.replied_user)
@@ -178,27 +176,17 @@ def notified_by_message(
     message_id: int,
     channel_id: int,
     author_id: int,
-    content: str,
-    allowed_mentions: Mapping[str, Any] | None,
     flags: int,
-    message_reference_author_id: int | None,
     is_dm: bool,
     dm_recipient_id: int | None,
     viewers: Collection[int],
     role_members: Mapping[int, Collection[int]],
-    mentionable_role_ids: Collection[int],
-    author_may_mention_everyone: bool,
+    **mentions: Unpack[MentionInputs],
 ) -> list[Notification]:
     """Notifications for a newly created message, one per person, in precedence order of reasons."""
     if flags & SUPPRESS_NOTIFICATIONS:
         return []
-    eff = effective_mentions(
-        content=content,
-        allowed_mentions=allowed_mentions,
-        message_reference_author_id=message_reference_author_id,
-        mentionable_role_ids=mentionable_role_ids,
-        author_may_mention_everyone=author_may_mention_everyone,
-    )
+    eff = effective_mentions(**mentions)
     viewer_set = set(viewers)
     out: list[Notification] = []
     seen: set[int] = {author_id}

@@ -156,6 +156,18 @@ class RateLimiter:
         self._limited_headers(headers, retry_after, "global", True)
         return RateLimitDecision(False, headers, retry_after, "global", True)
 
+    def _route_429(
+        self, route: str, bucket: _Window, now: float, retry_after: float, *, held: bool
+    ) -> RateLimitDecision:
+        headers = self._route_headers(route, bucket, now)
+        if held:
+            # A forced hold outlasts the bucket's own window: the headers say when the hold ends.
+            headers["X-RateLimit-Remaining"] = "0"
+            headers["X-RateLimit-Reset-After"] = _fmt_seconds(retry_after)
+            headers["X-RateLimit-Reset"] = f"{self._wall() + float(_fmt_seconds(retry_after)):.3f}"
+        self._limited_headers(headers, retry_after, "user", False)
+        return RateLimitDecision(False, headers, retry_after, "user", False)
+
     def check(
         self, *, method: str, route: str, major_id: str | None, is_interaction_callback: bool = False
     ) -> RateLimitDecision:
@@ -179,18 +191,9 @@ class RateLimiter:
         bucket.refresh(now)
         hold_until = self._route_holds.get((route, major_id), -math.inf)
         if now < hold_until:
-            retry = hold_until - now
-            headers = self._route_headers(route, bucket, now)
-            headers["X-RateLimit-Remaining"] = "0"
-            headers["X-RateLimit-Reset-After"] = _fmt_seconds(retry)
-            headers["X-RateLimit-Reset"] = f"{self._wall() + float(_fmt_seconds(retry)):.3f}"
-            self._limited_headers(headers, retry, "user", False)
-            return RateLimitDecision(False, headers, retry, "user", False)
+            return self._route_429(route, bucket, now, hold_until - now, held=True)
         if bucket.used >= bucket.limit:
-            retry = bucket.reset_after(now)
-            headers = self._route_headers(route, bucket, now)
-            self._limited_headers(headers, retry, "user", False)
-            return RateLimitDecision(False, headers, retry, "user", False)
+            return self._route_429(route, bucket, now, bucket.reset_after(now), held=False)
         bucket.used += 1
         if counts_globally:
             self._global.used += 1
@@ -209,12 +212,7 @@ class RateLimiter:
         self._route_holds[key] = max(self._route_holds.get(key, -math.inf), now + retry_after)
         bucket = self._bucket(route, major_id)
         bucket.refresh(now)
-        headers = self._route_headers(route, bucket, now)
-        headers["X-RateLimit-Remaining"] = "0"
-        headers["X-RateLimit-Reset-After"] = _fmt_seconds(retry_after)
-        headers["X-RateLimit-Reset"] = f"{self._wall() + float(_fmt_seconds(retry_after)):.3f}"
-        self._limited_headers(headers, retry_after, "user", False)
-        return RateLimitDecision(False, headers, retry_after, "user", False)
+        return self._route_429(route, bucket, now, retry_after, held=True)
 
     def reset(self) -> None:
         self._global = _Window(self.global_per_second, 1.0)

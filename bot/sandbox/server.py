@@ -22,7 +22,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.sandbox.faults import Fault
 from bot.sandbox.ratelimits import RateLimitDecision, body_429
-from bot.sandbox.state import (
+from bot.sandbox.state.objects import (
     DM,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
@@ -679,20 +679,22 @@ class RestServer:
         w = self.d.world
         return Reply(200, w.role(self._int(req.params["guild_id"]), self._int(req.params["role_id"])).to_dict())
 
-    async def create_role(self, req: Req) -> Reply:
-        w = self.d.world
+    @staticmethod
+    def _role_body(req: Req) -> Mapping[str, Any]:
         body = req.body if isinstance(req.body, Mapping) else {}
         bad = validate_role_payload(body)
         if bad is not None:
             raise ApiError.from_body(400, bad)
+        return body
+
+    async def create_role(self, req: Req) -> Reply:
+        w = self.d.world
+        body = self._role_body(req)
         return Reply(200, w.create_role(self._int(req.params["guild_id"]), w.bot.id, body).to_dict())
 
     async def edit_role(self, req: Req) -> Reply:
         w = self.d.world
-        body = req.body if isinstance(req.body, Mapping) else {}
-        bad = validate_role_payload(body)
-        if bad is not None:
-            raise ApiError.from_body(400, bad)
+        body = self._role_body(req)
         role = w.edit_role(self._int(req.params["guild_id"]), self._int(req.params["role_id"]), w.bot.id, body)
         return Reply(200, role.to_dict())
 
@@ -787,20 +789,8 @@ class RestServer:
             ix.original_message_id = msg.id
         elif rtype in (6, 7):
             if ix.type not in (3, 5) or ix.source_message_id is None:
-                raise ApiError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {
-                        "type": {
-                            "_errors": [
-                                {
-                                    "code": "INTERACTION_RESPONSE_TYPE_INVALID",
-                                    "message": "Invalid interaction response type",
-                                }
-                            ]
-                        }
-                    },
+                raise ApiError.invalid_field(
+                    "type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
                 )
             source = w.find_message(ix.channel_id, ix.source_message_id)
             ix.original_message_id = ix.source_message_id
@@ -822,20 +812,8 @@ class RestServer:
                 raise ApiError.from_body(400, bad)
             ix.modal = dict(data)
         else:
-            raise ApiError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {
-                    "type": {
-                        "_errors": [
-                            {
-                                "code": "BASE_TYPE_CHOICES",
-                                "message": f"Value must be one of (4, 5, 6, 7, 8, 9); got {rtype}.",
-                            }
-                        ]
-                    }
-                },
+            raise ApiError.invalid_field(
+                "type", "BASE_TYPE_CHOICES", f"Value must be one of (4, 5, 6, 7, 8, 9); got {rtype}."
             )
         ix.responses.append({"type": rtype, "data": dict(data), "at": elapsed})
         self.d.notify_change()

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.demo import BotProcess, Server
 from bot.sandbox import DiscordDouble, InteractionHandle
+from bot.sandbox.driver import BotProcess, Server
 from bot.sandbox.permissions import DEFAULT_EVERYONE, Overwrite, Perm
 
 ADMIN = "admin.sophie"

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.demo import paris, pick, settle
 from bot.sandbox import DiscordDouble, InteractionHandle
+from bot.sandbox.driver import paris, pick, settle
 from tests.e2e.harness import Server
 from tests.e2e.setup_steps import configure_grand_ouest
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import BotProcess, Server, settle
 from bot.sandbox import DiscordDouble, Fault
+from bot.sandbox.driver import BotProcess, Server, settle
 from bot.sandbox.permissions import Overwrite, Perm
 from tests.e2e.fanout_support import (
     MESSAGE_ROUTE,

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.demo import settle
 from bot.sandbox import DiscordDouble
+from bot.sandbox.driver import settle
 from tests.e2e.conftest import SCENARIO_START
 from tests.e2e.fanout_support import (
     announced,
