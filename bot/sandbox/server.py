@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import re
@@ -52,6 +53,9 @@ CLOCK_LONG_POLL_S = 25.0
 MAX_BODY = 64 * 1024 * 1024
 
 
+_ARRIVAL: contextvars.ContextVar[tuple[float, str]] = contextvars.ContextVar("double_arrival", default=(0.0, ""))
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     monotonic: float
@@ -63,6 +67,11 @@ class RequestRecord:
     major_id: str | None
     bot: bool  # the request carried the bot's token
     headers: dict[str, str] = field(default_factory=dict)  # the response's headers (status 0: none was sent)
+    # When the request arrived (monotonic) and on which connection (the client's address and port): a client
+    # sends one request at a time on a connection, so what follows a response on its connection was sent after
+    # the client read it.
+    arrived: float = 0.0
+    connection: str = ""
 
 
 @dataclass
@@ -135,6 +144,8 @@ class RestServer:
     # -- the request pipeline -------------------------------------------------------------------------
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+        _ARRIVAL.set((time.monotonic(), f"{peer[0]}:{peer[1]}" if peer else ""))
         method = request.method
         path = "/" + request.match_info["tail"]
         found = self.match(method, path)
@@ -241,9 +252,20 @@ class RestServer:
         bot: bool,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        arrived, connection = _ARRIVAL.get()
         self.d.requests.append(
             RequestRecord(
-                time.monotonic(), self.d.world.now, method, template, path, status, major, bot, dict(headers or {})
+                time.monotonic(),
+                self.d.world.now,
+                method,
+                template,
+                path,
+                status,
+                major,
+                bot,
+                dict(headers or {}),
+                arrived,
+                connection,
             )
         )
         self.d.notify_change()

@@ -145,11 +145,16 @@ async def test_a_global_429_pauses_every_request_for_its_retry_after_without_a_s
 
     assert tally(double, channels, announced("Pause globale", 1)).ok
     rest = [r for r in double.requests[since:] if r.bot and not r.route.startswith(("/interactions", "/webhooks"))]
-    (start,) = [r.monotonic for r in rest if r.status == 429 and r.headers.get("X-RateLimit-Global") == "true"][:1]
-    during = [r for r in rest if start < r.monotonic < start + 2.0]
-    # Requests already on their way when the 429 came back may be refused too; nothing else is sent.
-    assert len(during) <= 3, [(r.path, r.status, round(r.monotonic - start, 3)) for r in during]
-    assert all(r.status == 429 for r in during)
+    (storm,) = [r for r in rest if r.status == 429 and r.headers.get("X-RateLimit-Global") == "true"][:1]
+    start = storm.monotonic
+    during = [r for r in rest if start < r.arrived < start + 2.0]
+    # Only requests already on their way when the 429 came back may arrive during the pause: at most one per
+    # connection (a client sends one request at a time on each), none on the 429's own connection (what follows
+    # a response there was sent after it was read). Exact whatever the machine's load.
+    shown = [(r.path, r.status, r.connection, round(r.arrived - start, 3)) for r in during]
+    assert storm.connection not in {r.connection for r in during}, shown
+    assert len({r.connection for r in during}) == len(during), shown
+    assert all(r.status == 429 for r in during), shown
     assert any(r.monotonic >= start + 2.0 and r.status == 200 for r in rest), "delivery resumed after the pause"
 
 
