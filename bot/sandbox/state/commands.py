@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.sandbox.command_rules import problems
 from bot.sandbox.state.core import Core
 from bot.sandbox.state.objects import ApiError, found
 
@@ -15,6 +16,10 @@ class Commands(Core):
     def _command_dict(
         self, body: Mapping[str, Any], guild_id: int | None, existing: dict[str, Any] | None
     ) -> dict[str, Any]:
+        refused = problems(body)
+        if refused:
+            field, code = refused[0]
+            raise ApiError.invalid_field(field or "name", code, f"{code} ({len(refused)} problem(s))")
         cid = int(existing["id"]) if existing else self.snowflakes.next()
         data: dict[str, Any] = {
             "id": str(cid),
