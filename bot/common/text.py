@@ -37,6 +37,28 @@ FIELD_LABELS: dict[TextField, str] = {
 }
 
 
+# Characters that draw nothing though Unicode does not class them as spaces: Hangul and halfwidth fillers, the
+# braille blank. With format characters (zero-width spaces and joiners) and spaces, a text of only these is
+# blank to whoever reads it.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Fields compared by name (a sector, a service): letters from two alphabets in one name are how a look-alike
+# ("рharmacie" with a Cyrillic р) passes for a known name while being another.
+_COMPARED_BY_NAME = frozenset({TextField.SECTOR, TextField.SERVICE_NAME})
+
+
+def looks_blank(text: str) -> bool:
+    """True when nothing in `text` would be seen: only spaces, format characters and blank-looking fillers."""
+    return all(
+        char.isspace() or char in _BLANK_LOOKING or unicodedata.category(char) in ("Cf", "Zs", "Mn", "Me")
+        for char in text
+    )
+
+
+def scripts(text: str) -> set[str]:
+    """The alphabets of the letters in `text` (LATIN, CYRILLIC, GREEK…), as Unicode names them."""
+    return {unicodedata.name(char, "?").split(" ")[0] for char in text if char.isalpha()}
+
+
 class FieldError(TocsinError, ValueError):
     """A typed field that cannot be used; the message names the field and what to change."""
 
@@ -76,10 +98,12 @@ def validate_field(field: TextField, value: str | None, *, required: bool = Fals
     """The cleaned value, or None when empty and optional; `FieldError` names the field and its limit."""
     cleaned = clean_input(value, multiline=field.multiline) if value is not None else ""
     label = Msg.of(FIELD_LABELS[field])
-    if not cleaned:
+    if not cleaned or looks_blank(cleaned):
         if required:
             raise FieldError("incident.error.field_required", field=label)
         return None
+    if field in _COMPARED_BY_NAME and len(scripts(cleaned)) > 1:
+        raise FieldError("incident.error.mixed_scripts", field=label, text=cleaned)
     if len(cleaned) > field.limit:
         raise FieldError("incident.error.field_too_long", field=label, limit=field.limit, length=len(cleaned))
     return cleaned

@@ -165,3 +165,30 @@ def test_name_key_ignores_case_accents_and_spaces() -> None:
     assert name_key("  Téléphonie   Fixe ") == name_key("telephonie fixe") == "telephonie fixe"
     assert name_key("Pharmacie") == name_key("PHARMACIE")
     assert name_key("commandes") != name_key("livraisons")
+
+
+# --- blank-looking text and look-alike names ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["\u200b", "\u200b\u200c\u200d", "\u3164", "\u3164 \u3164", "\u115f\u1160", "\u2800", "\ufeff \u2060"]
+)
+def test_a_title_of_only_invisible_characters_is_missing(typed: str) -> None:
+    with pytest.raises(FieldError) as refused:
+        validate_field(TextField.TITLE, typed, required=True)
+    assert refused.value.message_id == "incident.error.field_required"
+    assert validate_field(TextField.NOTE, typed) is None
+
+
+@pytest.mark.parametrize("typed", ["\u0440harmacie", "pharm\u0430cie", "libr\u03b1irie", "t\u0435l\u0435phone"])
+@pytest.mark.parametrize("field", [TextField.SECTOR, TextField.SERVICE_NAME])
+def test_a_name_mixing_alphabets_is_refused_where_names_are_compared(typed: str, field: TextField) -> None:
+    with pytest.raises(FieldError) as refused:
+        validate_field(field, typed, required=True)
+    assert refused.value.message_id == "incident.error.mixed_scripts"
+
+
+@pytest.mark.parametrize("typed", ["pharmacie", "santé", "Mairie d'Angoulême", "\u0430\u043f\u0442\u0435\u043a\u0430"])
+def test_names_in_one_alphabet_and_titles_are_kept(typed: str) -> None:
+    assert validate_field(TextField.SECTOR, typed, required=True) == typed
+    assert validate_field(TextField.TITLE, f"{typed} \u0440", required=True) == f"{typed} \u0440"
