@@ -29,7 +29,7 @@ from bot.following.rules import FollowError, area, covering_roles
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
 from bot.incidents.store import StoredIncident
-from bot.settings.rules.config import GuildConfig
+from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
@@ -188,15 +188,12 @@ class FollowLine:
 
 
 class Following:
-    def __init__(self, store: Store, *, default_language: str, default_time_zone: str) -> None:
+    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
         self.store = store
-        self.default_language = default_language
-        self.default_time_zone = default_time_zone
+        self.defaults = defaults
 
     async def _config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(
-            conn, guild_id, default_language=self.default_language, default_time_zone=self.default_time_zone
-        )
+        return await load_config(conn, guild_id, self.defaults)
 
     async def _incident(self, conn: aiosqlite.Connection, member: Actor, guild_id: int, number: int) -> StoredIncident:
         if guild_id != member.guild_id:  # a button copied from another server's message
