@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
@@ -203,19 +202,6 @@ class Following:
             raise FollowError("outage.error.incident_unknown", number=number)
         return stored
 
-    async def _audit(
-        self, conn: aiosqlite.Connection, member: Actor, action: str, args: dict[str, Any], result: str, now: datetime
-    ) -> None:
-        await audit.record(
-            conn,
-            guild_id=member.guild_id,
-            actor_id=member.user_id,
-            action=action,
-            arguments=args,
-            result=result,
-            at=now,
-        )
-
     async def follow_incident(
         self, member: Actor, number: int, *, dm: bool | None, now: datetime, guild_id: int | None = None
     ) -> IncidentFollow:
@@ -244,7 +230,7 @@ class Following:
             result = f"#{number}: {'followed' if new else 'already'}, dm={wants_dm}" + (
                 ", dm refused" if refused else ""
             )
-            await self._audit(conn, member, "follow incident", {"incident": number, "dm": dm}, result, now)
+            await audit.record_by(conn, member, "follow incident", {"incident": number, "dm": dm}, result, now)
         return IncidentFollow(
             number,
             stored.incident.title,
@@ -264,7 +250,7 @@ class Following:
             if removed:
                 await take_follow_role(conn, stored, member.user_id, now=now)
             result = f"#{number}: {'unfollowed' if removed else 'was not following'}"
-            await self._audit(conn, member, "unfollow incident", {"incident": number}, result, now)
+            await audit.record_by(conn, member, "unfollow incident", {"incident": number}, result, now)
         return IncidentFollow(number, stored.incident.title, removed, False)
 
     async def follow_area(
@@ -289,7 +275,7 @@ class Following:
                     continue
                 await _member_role(conn, OutboxKind.ADD_ROLE, member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: roles {list(given)}"
-            await self._audit(conn, member, f"follow {kind}", {kind: target}, result, now)
+            await audit.record_by(conn, member, f"follow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is None, tuple(r for r in given if r not in held), held)
 
     async def unfollow_area(
@@ -307,7 +293,7 @@ class Following:
                 for role_id in removed:
                     await _member_role(conn, OutboxKind.REMOVE_ROLE, member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: {'unfollowed' if earlier else 'was not following'}, roles {list(removed)}"
-            await self._audit(conn, member, f"unfollow {kind}", {kind: target}, result, now)
+            await audit.record_by(conn, member, f"unfollow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is not None, removed, ())
 
     async def following(self, member: Actor) -> list[FollowLine]:

@@ -139,15 +139,7 @@ async def _prepare(conn: aiosqlite.Connection, actor: Actor, defaults: ServerDef
 async def _record(
     conn: aiosqlite.Connection, actor: Actor, action: str, arguments: Mapping[str, Any], result: str, now: datetime
 ) -> None:
-    await audit.record(
-        conn,
-        guild_id=actor.guild_id,
-        actor_id=actor.user_id,
-        action=f"setup {action}",
-        arguments=dict(arguments),
-        result=result,
-        at=now,
-    )
+    await audit.record_by(conn, actor, f"setup {action}", arguments, result, now)
 
 
 async def _set(

@@ -74,15 +74,7 @@ class OutageCommands:
         answer: Mapping[str, Any],
         now: datetime,
     ) -> None:
-        await audit.record(
-            conn,
-            guild_id=actor.guild_id,
-            actor_id=actor.user_id,
-            action=action,
-            arguments=dict(arguments),
-            result=result,
-            at=now,
-        )
+        await audit.record_by(conn, actor, action, arguments, result, now)
         if actor.interaction_id is not None:
             await repo.remember_handled(
                 conn, actor.interaction_id, guild_id=actor.guild_id, action=action, result=dict(answer), at=now
