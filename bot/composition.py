@@ -20,10 +20,10 @@ from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
 from bot.following.use_cases import Following, make_follow_role_again
-from bot.incidents.use_cases.commands import ServerDefaults
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
+from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.timers.clock import Clock
 from bot.timers.registry import Timers
@@ -33,6 +33,7 @@ from bot.timers.scheduler import Scheduler
 @dataclass(frozen=True)
 class Services:
     settings: Settings
+    defaults: ServerDefaults
     store: Store
     clock: Clock
     catalogue: Catalogue
@@ -59,7 +60,7 @@ def build_services(
 ) -> Services:
     """`client` is the bot: the outbox talks to Discord through it, and the lifecycle reads forum tags from its
     cache. Nothing here touches the store, the network or the scheduler: they start with the bot."""
-    language, zone = settings.default_language, settings.time_zone
+    defaults = ServerDefaults(language=settings.default_language, time_zone=settings.time_zone)
     scheduler = Scheduler(clock)
     outbox = OutboxWorker(
         store,
@@ -71,13 +72,14 @@ def build_services(
     )
     lifecycle = Lifecycle(
         store,
-        ServerDefaults(language=language, time_zone=zone),
+        defaults,
         forum_tags=functools.partial(forum_tags, client),
     )
-    reminders = Reminders(store, catalogue, default_language=language, default_time_zone=zone)
-    nudging = Nudging(store, catalogue, default_language=language, default_time_zone=zone)
+    reminders = Reminders(store, catalogue, defaults)
+    nudging = Nudging(store, catalogue, defaults)
     return Services(
         settings=settings,
+        defaults=defaults,
         store=store,
         clock=clock,
         catalogue=catalogue,
@@ -85,7 +87,7 @@ def build_services(
         scheduler=scheduler,
         timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging),
         lifecycle=lifecycle,
-        following=Following(store, default_language=language, default_time_zone=zone),
+        following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
         started_at=clock.now(),

@@ -18,7 +18,7 @@ import aiosqlite
 from bot.delivery import payloads
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.payloads import UnmadeThread, WaitForThread, referenced_row
-from bot.storage.times import from_db_time, to_db_time
+from bot.storage.times import from_db_time, optional_time, to_db_time
 
 DEPENDENCY_FAILED = "dependency_failed"
 # Discord's JSON code for "Maximum number of active threads reached" (400): the server has its 1000 active threads.
@@ -235,9 +235,6 @@ _COLUMNS = (
 
 
 def _row(values: Any) -> OutboxRow:
-    def time_or_none(text: str | None) -> datetime | None:
-        return from_db_time(text) if text is not None else None
-
     return OutboxRow(
         id=int(values[0]),
         guild_id=values[1],
@@ -248,10 +245,10 @@ def _row(values: Any) -> OutboxRow:
         coalesce_key=values[6],
         status=values[7],
         attempts=int(values[8]),
-        not_before=time_or_none(values[9]),
+        not_before=optional_time(values[9]),
         created_at=from_db_time(values[10]),
         updated_at=from_db_time(values[11]),
-        done_at=time_or_none(values[12]),
+        done_at=optional_time(values[12]),
         result=json.loads(values[13]) if values[13] is not None else None,
         error_status=values[14],
         error_code=values[15],

@@ -29,6 +29,7 @@ from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import IncidentService, ServiceState
+from bot.storage.store import read_transaction
 from bot.storage.times import from_db_time, to_db_time
 
 # Incidents per batch: ~10 timeline entries each, so a batch is a few thousand rows in memory at a time.
@@ -60,12 +61,8 @@ async def snapshot(path: str | Path) -> AsyncIterator[aiosqlite.Connection]:
     try:
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA query_only = ON")
-        await conn.execute("BEGIN")
-        try:
+        async with read_transaction(conn):
             yield conn
-        finally:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
     finally:
         await conn.close()
 

@@ -36,7 +36,7 @@ from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.use_cases.typed_input import overlapping_refs, resolve_sector
 from bot.interactions.access import NotAllowed
-from bot.settings.rules.config import GuildConfig
+from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
@@ -260,9 +260,7 @@ async def export(
 ) -> ExportResult:
     """Reads the server's incidents from one snapshot of the database at `db_path` and renders them."""
     async with export_repo.snapshot(db_path) as conn:
-        config = await load_config(
-            conn, request.guild_id, default_language=default_language, default_time_zone=default_time_zone
-        )
+        config = await load_config(conn, request.guild_id, ServerDefaults(default_language, default_time_zone))
         query = build_query(request, config, now=now)
         ids = await export_repo.matching_ids(conn, query)
         if progress is not None:
@@ -339,9 +337,7 @@ async def summary(
     """`/outage summary`: one incident's dated account, in the server's language and zone. For the server's
     coordinators and admins only (it names who wrote what)."""
     async with store.reading() as conn:
-        config = await load_config(
-            conn, guild_id, default_language=default_language, default_time_zone=default_time_zone
-        )
+        config = await load_config(conn, guild_id, ServerDefaults(default_language, default_time_zone))
         if not admin and (config.coordinator_role_id is None or config.coordinator_role_id not in role_ids):
             raise NotAllowed("export.error.coordinator_or_admin")
         stored = await repo.get(conn, guild_id, number)

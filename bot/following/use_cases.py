@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
@@ -30,7 +29,7 @@ from bot.following.rules import FollowError, area, covering_roles
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
 from bot.incidents.store import StoredIncident
-from bot.settings.rules.config import GuildConfig
+from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
@@ -191,15 +190,12 @@ class FollowLine:
 
 
 class Following:
-    def __init__(self, store: Store, *, default_language: str, default_time_zone: str) -> None:
+    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
         self.store = store
-        self.default_language = default_language
-        self.default_time_zone = default_time_zone
+        self.defaults = defaults
 
     async def _config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(
-            conn, guild_id, default_language=self.default_language, default_time_zone=self.default_time_zone
-        )
+        return await load_config(conn, guild_id, self.defaults)
 
     async def _incident(self, conn: aiosqlite.Connection, member: Actor, guild_id: int, number: int) -> StoredIncident:
         if guild_id != member.guild_id:  # a button copied from another server's message
@@ -208,19 +204,6 @@ class Following:
         if stored is None:
             raise FollowError("outage.error.incident_unknown", number=number)
         return stored
-
-    async def _audit(
-        self, conn: aiosqlite.Connection, member: Actor, action: str, args: dict[str, Any], result: str, now: datetime
-    ) -> None:
-        await audit.record(
-            conn,
-            guild_id=member.guild_id,
-            actor_id=member.user_id,
-            action=action,
-            arguments=args,
-            result=result,
-            at=now,
-        )
 
     async def follow_incident(
         self, member: Actor, number: int, *, dm: bool | None, now: datetime, guild_id: int | None = None
@@ -250,7 +233,7 @@ class Following:
             result = f"#{number}: {'followed' if new else 'already'}, dm={wants_dm}" + (
                 ", dm refused" if refused else ""
             )
-            await self._audit(conn, member, "follow incident", {"incident": number, "dm": dm}, result, now)
+            await audit.record_by(conn, member, "follow incident", {"incident": number, "dm": dm}, result, now)
         return IncidentFollow(
             number,
             stored.incident.title,
@@ -270,7 +253,7 @@ class Following:
             if removed:
                 await take_follow_role(conn, stored, member.user_id, now=now)
             result = f"#{number}: {'unfollowed' if removed else 'was not following'}"
-            await self._audit(conn, member, "unfollow incident", {"incident": number}, result, now)
+            await audit.record_by(conn, member, "unfollow incident", {"incident": number}, result, now)
         return IncidentFollow(number, stored.incident.title, removed, False)
 
     async def follow_area(
@@ -295,7 +278,7 @@ class Following:
                     continue
                 await _member_role(conn, OutboxKind.ADD_ROLE, member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: roles {list(given)}"
-            await self._audit(conn, member, f"follow {kind}", {kind: target}, result, now)
+            await audit.record_by(conn, member, f"follow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is None, tuple(r for r in given if r not in held), held)
 
     async def unfollow_area(
@@ -313,7 +296,7 @@ class Following:
                 for role_id in removed:
                     await _member_role(conn, OutboxKind.REMOVE_ROLE, member.guild_id, member.user_id, role_id, now=now)
             result = f"{kind} {target}: {'unfollowed' if earlier else 'was not following'}, roles {list(removed)}"
-            await self._audit(conn, member, f"unfollow {kind}", {kind: target}, result, now)
+            await audit.record_by(conn, member, f"unfollow {kind}", {kind: target}, result, now)
         return AreaFollow(kind, target, earlier is not None, removed, ())
 
     async def following(self, member: Actor) -> list[FollowLine]:

@@ -30,7 +30,7 @@ from bot.incidents.rules.model import (
     Status,
     Workaround,
 )
-from bot.storage.times import from_db_time, to_db_time
+from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
 class ConcurrentChange(TocsinError):
@@ -80,10 +80,6 @@ class IncidentSummary:
     severity: Severity
     started_at: datetime
     resolved_at: datetime | None
-
-
-def _time(text: str | None) -> datetime | None:
-    return from_db_time(text) if text is not None else None
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -294,14 +290,14 @@ def stored_from_row(row: Any, territories: tuple[str, ...], services: tuple[Inci
         declared_at=from_db_time(row[12]),
         declared_by=int(row[13]),
         owner_id=int(row[14]),
-        eta=_time(row[15]),
-        next_update_at=_time(row[16]),
+        eta=optional_time(row[15]),
+        next_update_at=optional_time(row[16]),
         next_update_by=row[17],
         workaround=workaround,
         affected_count=int(row[22]),
-        resolved_at=_time(row[23]),
+        resolved_at=optional_time(row[23]),
         resolution_note=row[24],
-        cancelled_at=_time(row[25]),
+        cancelled_at=optional_time(row[25]),
         cancelled_reason=CancelReason(row[26]) if row[26] else None,
         duplicate_of=row[27],
         reopen_count=int(row[28]),
@@ -316,7 +312,7 @@ def stored_from_row(row: Any, territories: tuple[str, ...], services: tuple[Inci
         thread_row=row[30],
         status_message_row=row[31],
         follow_role_id=row[32],
-        thread_archived_at=_time(row[33]),
+        thread_archived_at=optional_time(row[33]),
         version=int(row[35]),
     )
 
@@ -471,7 +467,7 @@ def _summary(row: Any) -> IncidentSummary:
         status=Status(row[2]),
         severity=Severity(row[3]),
         started_at=from_db_time(row[4]),
-        resolved_at=_time(row[5]),
+        resolved_at=optional_time(row[5]),
     )
 
 

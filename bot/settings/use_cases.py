@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot.common.actor import Actor
 from bot.common.hours_parsing import format_clock
 from bot.common.i18n import Msg, language_of
 from bot.common.limits import TextField
@@ -29,9 +30,8 @@ from bot.common.text import name_key, safe_text, validate_field
 from bot.incidents.rules.routing import Route
 from bot.settings import presentation
 from bot.settings import store as repo
-from bot.settings.rules.config import GuildConfig, default_sectors
+from bot.settings.rules.config import GuildConfig, ServerDefaults, default_sectors
 from bot.settings.rules.model import (
-    Actor,
     AuditEntry,
     ChannelFacts,
     FailedDelivery,
@@ -66,14 +66,14 @@ from bot.storage import audit
 from bot.storage.store import Store
 
 FAILURE_WINDOW = timedelta(days=7)
+# The defaults of a bot started without TOCSIN_LANGUAGE or TOCSIN_TIME_ZONE; the cog passes its own `defaults`.
+PROGRAM_DEFAULTS = ServerDefaults()
 
 
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-async def load_config(
-    conn: aiosqlite.Connection, guild_id: int, *, default_language: str, default_time_zone: str
-) -> GuildConfig:
+async def load_config(conn: aiosqlite.Connection, guild_id: int, defaults: ServerDefaults) -> GuildConfig:
     """The server's configuration, with the program's defaults where it set nothing."""
     stored = await repo.stored_config(conn, guild_id)
     routes = tuple(await repo.routes(conn, guild_id))
@@ -82,29 +82,23 @@ async def load_config(
         # The first /setup command writes the default sectors as rows; until then they are only offered.
         return GuildConfig(
             guild_id=guild_id,
-            language=language_of(default_language, fallback="fr"),
-            time_zone=default_time_zone,
+            language=language_of(defaults.language, fallback="fr"),
+            time_zone=defaults.time_zone,
             routes=routes,
             sectors=sectors or default_sectors(),
         )
     return replace(stored, routes=routes, sectors=sectors)
 
 
-async def _config(conn: aiosqlite.Connection, actor: Actor) -> GuildConfig:
-    return await load_config(
-        conn, actor.guild_id, default_language=actor.default_language, default_time_zone=actor.default_time_zone
-    )
-
-
-async def load_view(store: Store, actor: Actor) -> SetupView:
+async def load_view(store: Store, actor: Actor, *, defaults: ServerDefaults = PROGRAM_DEFAULTS) -> SetupView:
     async with store.reading() as conn:
-        config = await _config(conn, actor)
+        config = await load_config(conn, actor.guild_id, defaults)
         configured = await repo.settings_exist(conn, actor.guild_id)
     return SetupView(config=config, sectors=dict(config.sectors), routes=config.routes, configured=configured)
 
 
-async def sector_names(store: Store, actor: Actor) -> dict[str, str]:
-    return (await load_view(store, actor)).sectors
+async def sector_names(store: Store, actor: Actor, *, defaults: ServerDefaults = PROGRAM_DEFAULTS) -> dict[str, str]:
+    return (await load_view(store, actor, defaults=defaults)).sectors
 
 
 async def open_incident_ids(store: Store, actor: Actor) -> list[int]:
@@ -129,13 +123,13 @@ async def audit_page(
 # --- writing ------------------------------------------------------------------------------------------------
 
 
-async def _prepare(conn: aiosqlite.Connection, actor: Actor, now: datetime) -> None:
-    """The server's settings row, created with the program's defaults and the default sectors if new."""
+async def _prepare(conn: aiosqlite.Connection, actor: Actor, defaults: ServerDefaults, now: datetime) -> None:
+    """The server's settings row, created with the bot's defaults and the default sectors if new."""
     created = await repo.create_settings(
         conn,
         actor.guild_id,
-        language=language_of(actor.default_language, fallback="fr"),
-        time_zone=actor.default_time_zone,
+        language=language_of(defaults.language, fallback="fr"),
+        time_zone=defaults.time_zone,
         now=now,
     )
     if created and not await repo.sectors(conn, actor.guild_id):
@@ -145,35 +139,48 @@ async def _prepare(conn: aiosqlite.Connection, actor: Actor, now: datetime) -> N
 async def _record(
     conn: aiosqlite.Connection, actor: Actor, action: str, arguments: Mapping[str, Any], result: str, now: datetime
 ) -> None:
-    await audit.record(
-        conn,
-        guild_id=actor.guild_id,
-        actor_id=actor.user_id,
-        action=f"setup {action}",
-        arguments=dict(arguments),
-        result=result,
-        at=now,
-    )
+    await audit.record_by(conn, actor, f"setup {action}", arguments, result, now)
 
 
 async def _set(
-    store: Store, actor: Actor, column: str, value: Any, *, action: str, arguments: Mapping[str, Any], now: datetime
+    store: Store,
+    actor: Actor,
+    column: str,
+    value: Any,
+    *,
+    action: str,
+    arguments: Mapping[str, Any],
+    now: datetime,
+    defaults: ServerDefaults = PROGRAM_DEFAULTS,
 ) -> None:
     """One setting written alone, with its audit row."""
     async with store.unit_of_work() as conn:
-        await _prepare(conn, actor, now)
+        await _prepare(conn, actor, defaults, now)
         await repo.set_setting(conn, actor.guild_id, column, value, now=now)
         await _record(conn, actor, action, arguments, "ok", now)
 
 
-async def set_incident_channel(store: Store, actor: Actor, channel: ChannelFacts, *, now: datetime) -> Outcome:
+async def set_incident_channel(
+    store: Store, actor: Actor, channel: ChannelFacts, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     check_incident_channel(channel)
     arguments = {"channel": channel.id, "kind": channel.kind}
-    await _set(store, actor, "incident_channel_id", channel.id, action="incident-channel", arguments=arguments, now=now)
+    await _set(
+        store,
+        actor,
+        "incident_channel_id",
+        channel.id,
+        action="incident-channel",
+        arguments=arguments,
+        now=now,
+        defaults=defaults,
+    )
     return Outcome(tuple(presentation.incident_channel_lines(channel)))
 
 
-async def set_coordinator_role(store: Store, actor: Actor, role: RoleFacts, *, now: datetime) -> Outcome:
+async def set_coordinator_role(
+    store: Store, actor: Actor, role: RoleFacts, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     check_role(role)
     await _set(
         store, actor, "coordinator_role_id", role.id, action="coordinator-role", arguments={"role": role.id}, now=now
@@ -181,7 +188,9 @@ async def set_coordinator_role(store: Store, actor: Actor, role: RoleFacts, *, n
     return Outcome((Msg.of("setup.done.coordinator_role", role=f"<@&{role.id}>"),))
 
 
-async def set_log_channel(store: Store, actor: Actor, channel: ChannelFacts, *, now: datetime) -> Outcome:
+async def set_log_channel(
+    store: Store, actor: Actor, channel: ChannelFacts, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     check_message_channel(channel)
     await _set(
         store, actor, "bot_log_channel_id", channel.id, action="log-channel", arguments={"channel": channel.id}, now=now
@@ -189,22 +198,39 @@ async def set_log_channel(store: Store, actor: Actor, channel: ChannelFacts, *, 
     return Outcome(tuple(presentation.log_channel_lines(channel)))
 
 
-async def set_language(store: Store, actor: Actor, language: str, *, now: datetime) -> Outcome:
+async def set_language(
+    store: Store, actor: Actor, language: str, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     chosen = check_language(language)
-    await _set(store, actor, "language", chosen, action="language", arguments={"language": chosen}, now=now)
+    await _set(
+        store, actor, "language", chosen, action="language", arguments={"language": chosen}, now=now, defaults=defaults
+    )
     return Outcome((Msg.of("setup.done.language", language=Msg.of(presentation.LANGUAGE_IDS[chosen])),))
 
 
-async def set_time_zone(store: Store, actor: Actor, text: str, *, now: datetime) -> Outcome:
+async def set_time_zone(
+    store: Store, actor: Actor, text: str, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     zone = resolve_zone(text)
-    await _set(store, actor, "time_zone", zone, action="timezone", arguments={"zone": zone}, now=now)
+    await _set(store, actor, "time_zone", zone, action="timezone", arguments={"zone": zone}, now=now, defaults=defaults)
     local = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
     return Outcome((Msg.of("setup.done.time_zone", zone=zone, now=local),))
 
 
-async def set_archive_delay(store: Store, actor: Actor, hours: int, *, now: datetime) -> Outcome:
+async def set_archive_delay(
+    store: Store, actor: Actor, hours: int, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     check_archive_delay(hours)
-    await _set(store, actor, "archive_after_hours", hours, action="archive-delay", arguments={"hours": hours}, now=now)
+    await _set(
+        store,
+        actor,
+        "archive_after_hours",
+        hours,
+        action="archive-delay",
+        arguments={"hours": hours},
+        now=now,
+        defaults=defaults,
+    )
     return Outcome((Msg.of("setup.done.archive_delay_now" if hours == 0 else "setup.done.archive_delay", hours=hours),))
 
 
@@ -216,14 +242,15 @@ async def set_hours(
     end: str | None,
     days: str | None,
     now: datetime,
+    defaults: ServerDefaults = PROGRAM_DEFAULTS,
     holidays_country: str | None = None,
 ) -> Outcome:
     """Unset options keep their current value: "/setup hours end:18:00" moves only the end. `holidays_country`
     is a country code the `holidays` package knows ("FR"), or "none"/"aucun" to count no public holiday."""
     change = HoursChange.read(start=start, end=end, days=days, holidays_country=holidays_country)
     async with store.unit_of_work() as conn:
-        hours = change.applied_to((await _config(conn, actor)).hours)
-        await _prepare(conn, actor, now)
+        hours = change.applied_to((await load_config(conn, actor.guild_id, defaults)).hours)
+        await _prepare(conn, actor, defaults, now)
         days_text = ",".join(str(d) for d in sorted(hours.days))
         await repo.set_working_hours(
             conn,
@@ -245,14 +272,21 @@ async def set_hours(
 
 
 async def set_cadence(
-    store: Store, actor: Actor, *, critical: str | None, major: str | None, minor: str | None, now: datetime
+    store: Store,
+    actor: Actor,
+    *,
+    critical: str | None,
+    major: str | None,
+    minor: str | None,
+    now: datetime,
+    defaults: ServerDefaults = PROGRAM_DEFAULTS,
 ) -> Outcome:
     """Unset options keep their current value, like `set_hours`: "/setup cadence critical:30 min" moves only the
     critical one."""
     change = CadenceChange.read(critical=critical, major=major, minor=minor)
     async with store.unit_of_work() as conn:
-        chosen = change.applied_to((await _config(conn, actor)).cadence_minutes)
-        await _prepare(conn, actor, now)
+        chosen = change.applied_to((await load_config(conn, actor.guild_id, defaults)).cadence_minutes)
+        await _prepare(conn, actor, defaults, now)
         await repo.set_nudge_cadence(
             conn, actor.guild_id, critical=chosen["critical"], major=chosen["major"], minor=chosen["minor"], now=now
         )
@@ -260,14 +294,16 @@ async def set_cadence(
     return Outcome((Msg.of("setup.done.cadence", **{s: duration_msg(chosen[s]) for s in SEVERITIES}),))
 
 
-async def set_dm_limit(store: Store, actor: Actor, count: int, *, now: datetime) -> Outcome:
+async def set_dm_limit(
+    store: Store, actor: Actor, count: int, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     """How many members may follow one incident by DM. 0 turns DMs off for the server: nobody may opt in and no
     DM leaves (the outbox plans none, bot.incidents.use_cases.deliveries), but members' choices are kept, so raising
     the limit again gives them back their DMs. A lower non-zero limit only applies to new opt-ins: nobody loses
     what they were given."""
     check_dm_limit(count)
     async with store.unit_of_work() as conn:
-        await _prepare(conn, actor, now)
+        await _prepare(conn, actor, defaults, now)
         await repo.set_setting(conn, actor.guild_id, "dm_cap_per_incident", count, now=now)
         kept = await repo.incident_dm_count(conn, actor.guild_id) if count == 0 else 0
         await _record(conn, actor, "dm-limit", {"count": count, "dm_choices_kept": kept}, "ok", now)
@@ -277,21 +313,25 @@ async def set_dm_limit(store: Store, actor: Actor, count: int, *, now: datetime)
 # --- sectors ------------------------------------------------------------------------------------------------
 
 
-async def add_sector(store: Store, actor: Actor, name: str, *, now: datetime) -> Outcome:
+async def add_sector(
+    store: Store, actor: Actor, name: str, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     cleaned = validate_field(TextField.SECTOR, name, required=True)
     assert cleaned is not None
     key = name_key(cleaned)
     async with store.unit_of_work() as conn:
-        await _prepare(conn, actor, now)
+        await _prepare(conn, actor, defaults, now)
         check_new_sector(await repo.sectors(conn, actor.guild_id), key)
         await repo.add_sector(conn, actor.guild_id, key, cleaned, now=now)
         await _record(conn, actor, "sector add", {"name": cleaned, "key": key}, "ok", now)
     return Outcome((Msg.of("setup.done.sector_added", name=sector_label(cleaned)),))
 
 
-async def remove_sector(store: Store, actor: Actor, name: str, *, now: datetime) -> Outcome:
+async def remove_sector(
+    store: Store, actor: Actor, name: str, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     async with store.unit_of_work() as conn:
-        await _prepare(conn, actor, now)
+        await _prepare(conn, actor, defaults, now)
         existing = await repo.sectors(conn, actor.guild_id)
         key = resolve_sector(existing, name)
         check_sector_unused(existing, key, await repo.routes(conn, actor.guild_id))
@@ -322,6 +362,7 @@ async def add_route(
     sector: str | None,
     role: RoleFacts | None,
     now: datetime,
+    defaults: ServerDefaults = PROGRAM_DEFAULTS,
 ) -> Outcome:
     check_message_channel(channel)
     if role is not None:
@@ -329,7 +370,7 @@ async def add_route(
     ref = resolve_territory(territory).ref if territory is not None and territory.strip() else None
     role_id = role.id if role is not None else None
     async with store.unit_of_work() as conn:
-        await _prepare(conn, actor, now)
+        await _prepare(conn, actor, defaults, now)
         sector_key = resolve_sector(await repo.sectors(conn, actor.guild_id), sector) if sector else None
         existing = await repo.routes(conn, actor.guild_id)
         check_new_route(existing, channel_id=channel.id, territory=ref, sector=sector_key, role_id=role_id)
@@ -348,10 +389,12 @@ async def add_route(
     return Outcome(tuple(presentation.route_added_lines(created, sectors, channel, role)))
 
 
-async def remove_route(store: Store, actor: Actor, text: str, *, now: datetime) -> Outcome:
+async def remove_route(
+    store: Store, actor: Actor, text: str, *, now: datetime, defaults: ServerDefaults = PROGRAM_DEFAULTS
+) -> Outcome:
     number = route_id(text)
     async with store.unit_of_work() as conn:
-        await _prepare(conn, actor, now)
+        await _prepare(conn, actor, defaults, now)
         found = await repo.route(conn, actor.guild_id, number) if number is not None else None
         if found is None:
             raise SetupError("setup.error.unknown_route", text=safe_text(text.strip()[:60]))

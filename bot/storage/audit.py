@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.common.actor import Actor
 from bot.storage.times import to_db_time
 
 
@@ -34,3 +36,18 @@ async def record(
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+async def record_by(
+    conn: aiosqlite.Connection, actor: Actor, action: str, arguments: Mapping[str, Any], result: str, at: datetime
+) -> int:
+    """The row of what a member did in their server."""
+    return await record(
+        conn,
+        guild_id=actor.guild_id,
+        actor_id=actor.user_id,
+        action=action,
+        arguments=dict(arguments),
+        result=result,
+        at=at,
+    )

@@ -47,6 +47,18 @@ _WRITE_FAILURES = (
 )
 
 
+@asynccontextmanager
+async def read_transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """One snapshot of the database: the first SELECT fixes it. A read has nothing to keep, so it is rolled back
+    either way, which releases the snapshot."""
+    await conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+
+
 class StoreError(TocsinError):
     """The database could not be opened, is of a newer schema, or refused a write."""
 
@@ -148,14 +160,8 @@ class Store:
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
         self._ensure_open()
-        async with self._borrowed_reader() as reader:
-            await reader.execute("BEGIN")
-            try:
-                yield reader
-            finally:
-                # A read transaction has nothing to keep: ending it either way releases the snapshot.
-                if reader.in_transaction:
-                    await reader.execute("ROLLBACK")
+        async with self._borrowed_reader() as reader, read_transaction(reader):
+            yield reader
 
     @asynccontextmanager
     async def _borrowed_reader(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -21,3 +21,8 @@ def from_db_time(text: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"stored time {text!r} has no UTC offset")
     return parsed.astimezone(UTC)
+
+
+def optional_time(text: str | None) -> datetime | None:
+    """`from_db_time` of a column that may be NULL."""
+    return from_db_time(text) if text is not None else None

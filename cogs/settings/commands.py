@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
 from bot.common.text import truncate
 from bot.interactions.access import require_admin
@@ -23,7 +24,7 @@ from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.presentation import Section
 from bot.settings.rules.check import build_check, configured_channel_ids, configured_role_ids
-from bot.settings.rules.model import MAX_ARCHIVE_HOURS, MAX_AUDIT_ENTRIES, MAX_DM_CAP, Actor, Outcome
+from bot.settings.rules.model import MAX_ARCHIVE_HOURS, MAX_AUDIT_ENTRIES, MAX_DM_CAP, Outcome
 from bot.settings.rules.validation import (
     NO_HOLIDAYS_VALUE,
     holiday_countries,
@@ -73,12 +74,7 @@ class Setup(FeatureCog):
 
     def _actor(self, interaction: discord.Interaction[Any]) -> Actor:
         guild_id = require_admin(interaction)
-        return Actor(
-            guild_id=guild_id,
-            user_id=interaction.user.id,
-            default_language=self.services.settings.default_language,
-            default_time_zone=self.services.settings.time_zone,
-        )
+        return Actor(guild_id=guild_id, user_id=interaction.user.id)
 
     async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
         language = person_language(interaction)
@@ -89,7 +85,12 @@ class Setup(FeatureCog):
         self, interaction: discord.Interaction[Any], actor: Actor, use_case: Change, *args: Any, **kwargs: Any
     ) -> None:
         """One of the use cases that change the server's settings, run as the admin who acts; its outcome said."""
-        await self._say(interaction, await use_case(self.store, actor, *args, now=self.services.clock.now(), **kwargs))
+        await self._say(
+            interaction,
+            await use_case(
+                self.store, actor, *args, now=self.services.clock.now(), defaults=self.services.defaults, **kwargs
+            ),
+        )
 
     async def _replan_nudges(self, actor: Actor) -> None:
         """After the reply: the open incidents' next nudge follows the new cadence or hours now, rather than once
@@ -351,13 +352,8 @@ class Setup(FeatureCog):
         # The server's own lists are for its admins, even when Discord's default permissions were overridden.
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             return []
-        actor = Actor(
-            interaction.guild_id,
-            interaction.user.id,
-            self.services.settings.default_language,
-            self.services.settings.time_zone,
-        )
-        sectors = await service.sector_names(self.store, actor)
+        actor = Actor(interaction.guild_id, interaction.user.id)
+        sectors = await service.sector_names(self.store, actor, defaults=self.services.defaults)
         return [
             app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
             for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
@@ -440,13 +436,8 @@ class Setup(FeatureCog):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             return []
-        actor = Actor(
-            interaction.guild_id,
-            interaction.user.id,
-            self.services.settings.default_language,
-            self.services.settings.time_zone,
-        )
-        view = await service.load_view(self.store, actor)
+        actor = Actor(interaction.guild_id, interaction.user.id)
+        view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         guild = interaction.guild
         query = current.strip().casefold()
@@ -472,7 +463,7 @@ class Setup(FeatureCog):
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        view = await service.load_view(self.store, actor)
+        view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         sections = presentation.show_sections(view, self.services.catalogue, person_language(interaction))
         await self._send_sections(interaction, sections)
 
@@ -484,7 +475,7 @@ class Setup(FeatureCog):
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild
-        view = await service.load_view(self.store, actor)
+        view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         channels = {cid: channel_facts(guild, cid) for cid in configured_channel_ids(view)}
         role_ids = set(configured_role_ids(view)) | ({r.id for r in guild.roles} if guild else set())
         roles = {rid: role_facts(guild, rid) for rid in role_ids}

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from bot.common.actor import Actor
 from bot.incidents.rules.model import Cause, Severity, Status
-from bot.incidents.use_cases.commands import ServerDefaults
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.typed_input import DeclareInput, UpdateInput
+from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
 

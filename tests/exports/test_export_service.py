@@ -194,8 +194,8 @@ async def test_the_export_reads_one_snapshot_while_the_bot_writes(played: Store)
     query = export_repo.ExportQuery(guild_id=GUILD, period=(paris(2023, 1, 1), paris(2025, 1, 1)))
     async with export_repo.snapshot(played.path) as conn:
         before = await export_repo.matching_ids(conn, query)
-        from bot.incidents.use_cases.commands import ServerDefaults
         from bot.incidents.use_cases.lifecycle import Lifecycle
+        from bot.settings.rules.config import ServerDefaults
 
         await Lifecycle(played, ServerDefaults()).declare(  # the bot's write goes through meanwhile
             ANNE,
@@ -219,8 +219,8 @@ async def test_the_export_reads_one_snapshot_while_the_bot_writes(played: Store)
 
 
 async def test_formulas_typed_into_titles_come_out_inert(played: Store) -> None:
-    from bot.incidents.use_cases.commands import ServerDefaults
     from bot.incidents.use_cases.lifecycle import Lifecycle
+    from bot.settings.rules.config import ServerDefaults
 
     await add_formula_titles(played, Lifecycle(played, ServerDefaults()))
     files = read_zip(await run(played, period="octobre 2024"))

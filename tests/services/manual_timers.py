@@ -17,6 +17,7 @@ from bot.common.i18n import default_catalogue
 from bot.delivery import outbox
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
+from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 
 Job = Callable[[], Awaitable[None]]
@@ -43,11 +44,11 @@ class ManualClock:
 
 
 def reminders_service(store: Store) -> Reminders:
-    return Reminders(store, default_catalogue(), default_language="fr", default_time_zone="Europe/Paris")
+    return Reminders(store, default_catalogue(), ServerDefaults())
 
 
 def nudging_service(store: Store) -> Nudging:
-    return Nudging(store, default_catalogue(), default_language="fr", default_time_zone="Europe/Paris")
+    return Nudging(store, default_catalogue(), ServerDefaults())
 
 
 @dataclass

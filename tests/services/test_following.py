@@ -10,13 +10,14 @@ from bot.following import store as follows
 from bot.following.rules import covering_roles
 from bot.following.use_cases import Following
 from bot.incidents.rules.routing import Route
+from bot.settings.rules.config import ServerDefaults
 from bot.storage import member_locales
 from bot.storage.store import Store
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, PHARMACIES_ROLE, UpdateInput, configure, lifecycle
 
 
 def service(store: Store) -> Following:
-    return Following(store, default_language="fr", default_time_zone="Europe/Paris")
+    return Following(store, ServerDefaults())
 
 
 async def rows_of(store: Store, kind: str) -> list[outbox.OutboxRow]:

@@ -15,10 +15,10 @@ from bot.following.use_cases import Following
 from bot.incidents import store as repo
 from bot.incidents.rules.lifecycle import UpdateError
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
-from bot.incidents.use_cases.commands import ServerDefaults
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, OutageError, UpdateInput, parse_number
 from bot.interactions.access import NotAllowed
+from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
 
@@ -353,7 +353,7 @@ async def test_cancel_as_duplicate_and_affected_counts_each_member_once(store: S
     first = await service.affected(PHARMA, GUILD, 1, now=NOW)
     again = await service.affected(PHARMA, GUILD, 1, now=NOW)
     assert (first.new, first.affected_count, again.new, again.affected_count) == (True, 1, False, 1)
-    following = Following(store, default_language="fr", default_time_zone="Europe/Paris")
+    following = Following(store, ServerDefaults())
     followed = await following.follow_incident(PHARMA, 1, dm=None, now=NOW, guild_id=GUILD)
     assert followed.new is False  # "affected" already follows
     result = await service.cancel(

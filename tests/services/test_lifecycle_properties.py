@@ -40,10 +40,10 @@ from bot.common.i18n import LANGUAGES, default_catalogue
 from bot.delivery import outbox
 from bot.following.use_cases import Following
 from bot.incidents.rules.model import CancelReason, ServiceState, Severity, Status
-from bot.incidents.use_cases.commands import ServerDefaults
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
 from bot.interactions.access import NotAllowed
+from bot.settings.rules.config import ServerDefaults
 from bot.storage import audit
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
@@ -360,10 +360,7 @@ def change_command(step: Step, world: World, server: Server) -> tuple[Run, Predi
         guild_id = server.guild_id
 
         async def run(outages: Lifecycle, actor: Actor, at: datetime) -> Any:
-            defaults = outages.defaults
-            following = Following(
-                outages.store, default_language=defaults.language, default_time_zone=defaults.time_zone
-            )
+            following = Following(outages.store, outages.defaults)
             return await following.follow_incident(actor, number, dm=None, now=at, guild_id=guild_id)
 
         if known is not None:  # open to every member, the incident's state unchanged

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.common.actor import Actor
 from bot.common.errors import TocsinError
 from bot.common.formatting import format_duration
 from bot.common.i18n import Language, Msg, default_catalogue
@@ -15,10 +16,9 @@ from bot.settings import presentation
 from bot.settings import store as repo
 from bot.settings import use_cases as service
 from bot.settings.rules.check import build_check
-from bot.settings.rules.config import DEFAULT_SECTORS, GuildConfig, status_tags
+from bot.settings.rules.config import DEFAULT_SECTORS, GuildConfig, ServerDefaults, status_tags
 from bot.settings.rules.model import (
     INCIDENT_CHANNEL_NEEDS,
-    Actor,
     AuditEntry,
     ChannelFacts,
     ChannelKind,
@@ -61,7 +61,7 @@ async def audit_rows(store: Store) -> list[tuple[str, str]]:
 
 async def config(store: Store) -> GuildConfig:
     async with store.reading() as conn:
-        return await load_config(conn, GUILD, default_language="fr", default_time_zone="Europe/Paris")
+        return await load_config(conn, GUILD, ServerDefaults())
 
 
 async def test_a_text_incident_channel_is_saved_with_its_audit_row(store: Store) -> None:
@@ -449,7 +449,7 @@ async def test_dm_limit_zero_sends_no_dm_refuses_new_opt_ins_and_keeps_members_c
 
     await configure(store)
     await lifecycle(store).declare(ANNE, CERP, now=NOW)
-    following = Following(store, default_language="fr", default_time_zone="Europe/Paris")
+    following = Following(store, ServerDefaults())
     assert (await following.follow_incident(Member(SERVER, 2001), 1, dm=True, now=NOW)).dm
     admin = Actor(SERVER, SOPHIE)
     lines = said(await service.set_dm_limit(store, admin, 0, now=NOW))

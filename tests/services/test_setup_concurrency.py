@@ -14,8 +14,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, time
 from typing import Any
 
+from bot.common.actor import Actor
 from bot.settings import use_cases as service
-from bot.settings.rules.model import Actor, Outcome, SetupError
+from bot.settings.rules.model import Outcome, SetupError
 from bot.storage.store import Store
 
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)

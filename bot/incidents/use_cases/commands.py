@@ -5,7 +5,7 @@ interaction handled before, and the audit row written with the command's decisio
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,20 +21,12 @@ from bot.incidents.use_cases.deliveries import ChangeContext, plan_changed
 from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import OutageError
 from bot.interactions.access import NotAllowed
-from bot.settings.rules.config import GuildConfig
+from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
 
 ForumTags = Callable[[int], Mapping[str, int] | None]
-
-
-@dataclass(frozen=True)
-class ServerDefaults:
-    """The language and time zone of a server that has not chosen its own (the bot's settings)."""
-
-    language: str = "fr"
-    time_zone: str = "Europe/Paris"
 
 
 Decide = Callable[[aiosqlite.Connection, GuildConfig, StoredIncident], Awaitable[tuple[Outcome, ChangeContext]]]
@@ -52,9 +44,7 @@ class OutageCommands:
         self.after_commit: list[Callable[[int], Awaitable[None]]] = []
 
     async def config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(
-            conn, guild_id, default_language=self.defaults.language, default_time_zone=self.defaults.time_zone
-        )
+        return await load_config(conn, guild_id, self.defaults)
 
     async def coordinator_config(self, actor: Actor) -> GuildConfig:
         """The server's configuration, once the actor is known to be allowed to change incidents there."""
@@ -84,15 +74,7 @@ class OutageCommands:
         answer: Mapping[str, Any],
         now: datetime,
     ) -> None:
-        await audit.record(
-            conn,
-            guild_id=actor.guild_id,
-            actor_id=actor.user_id,
-            action=action,
-            arguments=dict(arguments),
-            result=result,
-            at=now,
-        )
+        await audit.record_by(conn, actor, action, arguments, result, now)
         if actor.interaction_id is not None:
             await repo.remember_handled(
                 conn, actor.interaction_id, guild_id=actor.guild_id, action=action, result=dict(answer), at=now

@@ -11,6 +11,7 @@ from bot.common.errors import TocsinError
 from bot.common.i18n import Catalogue
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
+from bot.settings.rules.config import ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
@@ -44,9 +45,7 @@ async def queue_delivery_test(
     allowed = {"parse": [], "roles": [str(request.role_id)] if request.role_id else [], "users": []}
     lane = f"channel:{request.channel_id}"
     async with store.unit_of_work() as conn:
-        config = await load_config(
-            conn, request.guild_id, default_language=default_language, default_time_zone=default_time_zone
-        )
+        config = await load_config(conn, request.guild_id, ServerDefaults(default_language, default_time_zone))
         language = config.language
         rows: list[int] = []
         for number in range(1, request.count + 1):

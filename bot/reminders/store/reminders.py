@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from bot.reminders.rules.reminders import Reminder, ReminderStatus, Where
-from bot.storage.times import from_db_time, to_db_time
+from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,6 @@ _COLUMNS = (
 _FROM = "FROM reminders r LEFT JOIN incidents i ON i.id = r.incident_id"
 
 
-def _time(text: str | None) -> datetime | None:
-    return from_db_time(text) if text is not None else None
-
-
 def _stored(row: Any) -> StoredReminder:
     reminder = Reminder(
         id=int(row[0]),
@@ -53,9 +49,11 @@ def _stored(row: Any) -> StoredReminder:
         incident_number=row[14],
         status=ReminderStatus(row[8]),
         created_at=from_db_time(row[9]),
-        late_from=_time(row[11]),
+        late_from=optional_time(row[11]),
     )
-    return StoredReminder(reminder, incident_id=row[7], message_row=row[12], fired_at=_time(row[10]), snoozes=row[13])
+    return StoredReminder(
+        reminder, incident_id=row[7], message_row=row[12], fired_at=optional_time(row[10]), snoozes=row[13]
+    )
 
 
 async def insert(conn: aiosqlite.Connection, reminder: Reminder, *, incident_id: int | None) -> int:

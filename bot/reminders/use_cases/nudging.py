@@ -45,7 +45,7 @@ from bot.reminders.rules.nudges import (
 )
 from bot.reminders.store import nudges as book_repo
 from bot.reminders.store.nudges import NudgeBook
-from bot.settings.rules.config import GuildConfig
+from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage.store import Store
 
@@ -100,11 +100,10 @@ def book_of(state: NudgeState, book: NudgeBook, planned: PlannedNudge | None) ->
 
 
 class Nudging:
-    def __init__(self, store: Store, catalogue: Catalogue, *, default_language: str, default_time_zone: str) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, defaults: ServerDefaults) -> None:
         self.store = store
         self.catalogue = catalogue
-        self.default_language = default_language
-        self.default_time_zone = default_time_zone
+        self.defaults = defaults
 
     async def open_incidents(self) -> list[int]:
         async with self.store.reading() as conn:
@@ -120,12 +119,7 @@ class Nudging:
                 if stored is not None and book.planned_at is not None:
                     await book_repo.put(conn, incident_id, replace(book, planned_kind=None, planned_at=None), now=now)
                 return None
-            config = await load_config(
-                conn,
-                stored.incident.guild_id,
-                default_language=self.default_language,
-                default_time_zone=self.default_time_zone,
-            )
+            config = await load_config(conn, stored.incident.guild_id, self.defaults)
             cadence = cadence_from_minutes(config.cadence_minutes)
             working = working_time(config)
             news = last_news_at(await repo.timeline(conn, incident_id)) or stored.incident.declared_at

@@ -34,7 +34,7 @@ from bot.reminders.rules import reminders as rules
 from bot.reminders.rules.reminders import Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
 from bot.reminders.store import reminders as repo
 from bot.reminders.store.reminders import StoredReminder
-from bot.settings.rules.config import GuildConfig
+from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import member_locales
 from bot.storage.store import Store
@@ -54,16 +54,13 @@ class AskInput:
 
 
 class Reminders:
-    def __init__(self, store: Store, catalogue: Catalogue, *, default_language: str, default_time_zone: str) -> None:
+    def __init__(self, store: Store, catalogue: Catalogue, defaults: ServerDefaults) -> None:
         self.store = store
         self.catalogue = catalogue
-        self.default_language = default_language
-        self.default_time_zone = default_time_zone
+        self.defaults = defaults
 
     async def _config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(
-            conn, guild_id, default_language=self.default_language, default_time_zone=self.default_time_zone
-        )
+        return await load_config(conn, guild_id, self.defaults)
 
     async def ask(self, typed: AskInput, *, now: datetime) -> Reminder:
         """Stores a new pending reminder; refuses what `new_reminder` refuses, an unknown incident, and more than

@@ -15,6 +15,15 @@ from bot.common.text import name_key
 from bot.incidents.rules.routing import Route
 from bot.reminders.rules.nudges import DEFAULT_CADENCE_MINUTES
 
+
+@dataclass(frozen=True)
+class ServerDefaults:
+    """The language and time zone of a server that has not chosen its own (the bot's settings)."""
+
+    language: str = "fr"
+    time_zone: str = "Europe/Paris"
+
+
 # Offered until an admin edits the list (pharmacie, librairie, collectivité, santé, …).
 DEFAULT_SECTORS: tuple[str, ...] = (
     "pharmacie",

@@ -49,14 +49,6 @@ class SetupError(TocsinError, ValueError):
 
 
 @dataclass(frozen=True)
-class Actor:
-    guild_id: int
-    user_id: int
-    default_language: str = "fr"
-    default_time_zone: str = "Europe/Paris"
-
-
-@dataclass(frozen=True)
 class ChannelFacts:
     """A channel as the cog read it from Discord: its type, name and the bot's permissions there."""
 
