@@ -15,10 +15,10 @@ from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.common.text import safe_text, truncate
 from bot.following.use_cases import FollowLine, IncidentFollow
-from bot.incidents.presentation.status_message import STATUS_KEYS
+from bot.incidents.presentation.labels import STATUS_KEYS
 from bot.incidents.rules.service_changes import last_item
 from bot.incidents.use_cases.typed_input import parse_number
-from bot.interactions.access import NotAllowed
+from bot.interactions.access import NotAllowedError
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
 from cogs.common.acting import acting
@@ -136,7 +136,7 @@ class FollowChoice(
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         member = acting(interaction, Actor)
         if interaction.user.id != self.user_id:
-            raise NotAllowed("follow.error.not_yours")
+            raise NotAllowedError("follow.error.not_yours")
         await interaction.response.defer(ephemeral=True, thinking=True)
         language = person_language(interaction)
         service = bot.services.following

@@ -99,8 +99,10 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("month_day", rf"({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"),
         (
             "month_part",
-            rf"(debut|mi|fin|early|mid|late|end of|beginning of|start of)(?:\s*-\s*|\s+)({_MONTH_RE})"
-            rf"(?:\s+(\d{{4}}))?",
+            (
+                rf"(debut|mi|fin|early|mid|late|end of|beginning of|start of)(?:\s*-\s*|\s+)({_MONTH_RE})"
+                rf"(?:\s+(\d{{4}}))?"
+            ),
         ),
         ("tonight", r"tonight|ce soir|this evening"),
         ("relative_day", alternation(RELATIVE_DAYS)),
@@ -140,7 +142,7 @@ class _Reading:
     pending_modifier: str | None = None
 
 
-class _Unknown(Exception):
+class _UnknownPhraseError(Exception):
     """The grammar met a word it does not know: the phrase goes to dateparser."""
 
 
@@ -163,7 +165,7 @@ def _read(text: str, original: str) -> _Reading:
                 position = match.end()
                 break
         else:
-            raise _Unknown
+            raise _UnknownPhraseError
     if reading.pending_modifier is not None:
         _attach_modifier(reading, None, original)
     return reading
@@ -358,7 +360,7 @@ def _resolve(reading: _Reading, *, now: datetime, tz: ZoneInfo, prefer: Prefer, 
         elif reading.weekday_mode == "last":
             offsets = range(-1, -8, -1)
         elif prefer == "future":
-            offsets = range(0, 8)
+            offsets = range(8)
         else:
             offsets = range(0, -8, -1)
         for offset in offsets:
@@ -511,7 +513,7 @@ def _parse(text: str, shown: str, *, now: datetime, tz: ZoneInfo, prefer: Prefer
 
     try:
         reading = _read(clean, shown)
-    except _Unknown:
+    except _UnknownPhraseError:
         pass
     else:
         return _resolve(reading, now=now, tz=tz, prefer=prefer, original=shown)

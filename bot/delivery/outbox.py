@@ -17,7 +17,7 @@ import aiosqlite
 
 from bot.delivery import payloads
 from bot.delivery.kinds import OutboxKind
-from bot.delivery.payloads import UnmadeThread, WaitForThread, referenced_row
+from bot.delivery.payloads import UnmadeThread, WaitForThreadError, referenced_row
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 DEPENDENCY_FAILED = "dependency_failed"
@@ -332,7 +332,7 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
                 continue
             try:
                 payload = payloads.resolve(head.payload, results, unmade)
-            except WaitForThread as exc:
+            except WaitForThreadError as exc:
                 return Blocked(head.id, exc.row_id)
             except KeyError as exc:
                 await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)

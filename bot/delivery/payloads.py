@@ -21,7 +21,7 @@ from bot.delivery.kinds import SEND_KINDS, OutboxKind
 _MENTION_PARSE = frozenset({"users", "roles", "everyone"})
 
 
-class WaitForThread(Exception):
+class WaitForThreadError(Exception):
     def __init__(self, row_id: int) -> None:
         super().__init__(f"row {row_id}: the forum post was not created")
         self.row_id = row_id
@@ -45,7 +45,7 @@ class UnmadeThread:
         if template is not None:
             return str(template).replace("{}", self.link)
         if self.in_forum:
-            raise WaitForThread(self.row_id)
+            raise WaitForThreadError(self.row_id)
         if field in ("thread_id", "channel_id"):
             return self.parent_id
         raise KeyError(f"row {self.row_id} has no result field {field!r}")
@@ -75,7 +75,7 @@ def reference_uses(value: Any) -> Iterable[tuple[int, bool]]:
 
 def resolve(value: Any, results: dict[int, dict[str, Any]], unmade: dict[int, UnmadeThread] | None = None) -> Any:
     """`value` with every `$ref` replaced by the referenced row's result (or its stand-in, or its default) and
-    every `$concat` joined. Raises KeyError for a result field that does not exist, `WaitForThread` for a
+    every `$concat` joined. Raises KeyError for a result field that does not exist, `WaitForThreadError` for a
     reference to a forum post not created yet."""
     if isinstance(value, dict):
         if "$ref" in value:

@@ -374,6 +374,6 @@ class OutboxWorker:
 
     def _backoff_delay(self, attempts: int) -> float:
         first, ceiling = self.backoff
-        delay = min(ceiling, first * (2 ** max(0, attempts - 1)))
+        delay = min(ceiling, first * (2.0 ** max(0, attempts - 1)))
         spread = delay * self.jitter
         return max(0.0, delay + random.uniform(-spread, spread))  # noqa: S311 (jitter, not security)

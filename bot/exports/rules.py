@@ -267,7 +267,7 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
         raise ValueError("now must be an aware datetime")
     counted: list[Incident] = []
     cancelled: list[CancelledEntry] = []
-    by_severity = {severity: 0 for severity in sorted(Severity, key=lambda s: -s.rank)}
+    by_severity = dict.fromkeys(sorted(Severity, key=lambda s: -s.rank), 0)
     by_sector: dict[str, int] = {}
     durations: list[timedelta] = []
     sector_durations: dict[str, list[timedelta]] = {}

@@ -74,9 +74,11 @@ async def matching_ids(conn: aiosqlite.Connection, query: ExportQuery) -> list[i
     `records` applies the exact rule (`reporting.in_period`) to each incident."""
     start, end = query.period
     sql = [
-        "SELECT id, organisation FROM incidents i WHERE guild_id = ? AND started_at < ? "
-        "AND (CASE status WHEN 'resolved' THEN COALESCE(resolved_at, '9999') "
-        "WHEN 'cancelled' THEN COALESCE(cancelled_at, '9999') ELSE '9999' END) >= ?"
+        (
+            "SELECT id, organisation FROM incidents i WHERE guild_id = ? AND started_at < ? "
+            "AND (CASE status WHEN 'resolved' THEN COALESCE(resolved_at, '9999') "
+            "WHEN 'cancelled' THEN COALESCE(cancelled_at, '9999') ELSE '9999' END) >= ?"
+        )
     ]
     args: list[Any] = [query.guild_id, to_db_time(end), to_db_time(start)]
     if query.statuses:

@@ -35,7 +35,7 @@ from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.use_cases.typed_input import overlapping_refs, resolve_sector
-from bot.interactions.access import NotAllowed
+from bot.interactions.access import NotAllowedError
 from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
@@ -339,7 +339,7 @@ async def summary(
     async with store.reading() as conn:
         config = await load_config(conn, guild_id, ServerDefaults(default_language, default_time_zone))
         if not admin and (config.coordinator_role_id is None or config.coordinator_role_id not in role_ids):
-            raise NotAllowed("export.error.coordinator_or_admin")
+            raise NotAllowedError("export.error.coordinator_or_admin")
         stored = await repo.get(conn, guild_id, number)
         if stored is None:
             raise ExportError("outage.error.incident_unknown", number=number)

@@ -33,7 +33,7 @@ from bot.incidents.rules.model import (
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
-class ConcurrentChange(TocsinError):
+class ConcurrentChangeError(TocsinError):
     """The incident changed between reading and writing it (only possible outside one unit of work)."""
 
 
@@ -146,7 +146,7 @@ async def save(conn: aiosqlite.Connection, stored: StoredIncident, incident: Inc
     changed = cursor.rowcount
     await cursor.close()
     if changed != 1:
-        raise ConcurrentChange("outage.error.concurrent_change", number=incident.number)
+        raise ConcurrentChangeError("outage.error.concurrent_change", number=incident.number)
     await _write(conn, stored.id, incident)
     return StoredIncident(
         id=stored.id,

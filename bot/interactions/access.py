@@ -9,13 +9,13 @@ import discord
 from bot.common.errors import TocsinError
 
 
-class NotAllowed(TocsinError):
+class NotAllowedError(TocsinError):
     """The person lacks the role or permission the action needs."""
 
 
 def require_guild(interaction: discord.Interaction[Any]) -> int:
     if interaction.guild_id is None:
-        raise NotAllowed("access.error.guild_only")
+        raise NotAllowedError("access.error.guild_only")
     return interaction.guild_id
 
 
@@ -23,5 +23,5 @@ def require_admin(interaction: discord.Interaction[Any]) -> int:
     """Admins are members with Manage Server in the channel where they act (as Discord resolved it)."""
     guild_id = require_guild(interaction)
     if not interaction.permissions.manage_guild:
-        raise NotAllowed("access.error.admin_only")
+        raise NotAllowedError("access.error.admin_only")
     return guild_id

@@ -165,7 +165,7 @@ class RestServer:
         fault = self.d.faults.take(method, path)
         if fault is not None and fault.delay_s > 0:
             await asyncio.sleep(fault.delay_s)
-        is_ix = template.startswith("/interactions/") or template.startswith("/webhooks/")
+        is_ix = template.startswith(("/interactions/", "/webhooks/"))
         route_key = f"{method} {template}"
 
         if fault is not None and fault.status is not None and fault.before_action:
@@ -183,7 +183,7 @@ class RestServer:
             reply = await handler(req)
         except ApiError as err:
             reply = Reply(err.status, err.body)
-        except _BadBody as err:
+        except _BadBodyError as err:
             reply = Reply(err.status, err.body)
         except Exception:
             # A bug of the double, not a Discord answer: say so loudly in the test output.
@@ -291,14 +291,14 @@ class RestServer:
                     files.append((part.name or "", part.filename, bytes(data), part.headers.get("Content-Type")))
             too_large = upload_too_large(total)
             if too_large is not None:
-                raise _BadBody(413, too_large)
+                raise _BadBodyError(413, too_large)
         elif request.can_read_body:
             raw = await request.read()
             if raw:
                 try:
                     body = json.loads(raw)
                 except ValueError:
-                    raise _BadBody(400, {"message": "400: Bad Request", "code": 0}) from None
+                    raise _BadBodyError(400, {"message": "400: Bad Request", "code": 0}) from None
         return Req(request, params, body, files, request.query)
 
     # -- route table --------------------------------------------------------------------------------
@@ -930,7 +930,7 @@ class RestServer:
         return Reply(204)
 
 
-class _BadBody(Exception):
+class _BadBodyError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(body)
         self.status = status

@@ -153,7 +153,7 @@ async def sectors(conn: aiosqlite.Connection, guild_id: int, *, in_name_order: b
         f"SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY {order}",  # noqa: S608 (one of two columns)
         (guild_id,),
     ) as cursor:
-        return {key: name for key, name in await cursor.fetchall()}
+        return {str(key): str(name) for key, name in await cursor.fetchall()}
 
 
 async def add_sector(conn: aiosqlite.Connection, guild_id: int, key: str, name: str, *, now: datetime) -> bool:

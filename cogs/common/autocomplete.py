@@ -12,8 +12,8 @@ from bot.common import territories
 from bot.common.i18n import Catalogue, Language
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
 from bot.common.text import name_key, truncate
+from bot.incidents.presentation.labels import STATUS_KEYS
 from bot.incidents.presentation.message_parts import numbered_title
-from bot.incidents.presentation.status_message import STATUS_KEYS
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.interactions.replies import person_language
 

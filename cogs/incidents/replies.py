@@ -9,8 +9,8 @@ import discord
 
 from bot.common.i18n import Catalogue, Language
 from bot.common.text import safe_text, truncate
-from bot.incidents.presentation.message_parts import thread_url
-from bot.incidents.presentation.status_message import SEVERITY_KEYS, STATUS_KEYS, discord_time
+from bot.incidents.presentation.labels import SEVERITY_KEYS, STATUS_KEYS
+from bot.incidents.presentation.message_parts import discord_time, thread_url
 from bot.incidents.use_cases.results import ChangeResult, DeclareResult, ListResult
 
 

@@ -46,7 +46,7 @@ async def test_an_incident_round_trips_and_the_version_guards_concurrent_writers
     assert stored is not None and stored.id == incident_id and stored.incident == incident(1)
     async with store.unit_of_work() as conn:
         saved = await repo.save(conn, stored, replace(stored.incident, affected_count=3))
-        with pytest.raises(repo.ConcurrentChange):
+        with pytest.raises(repo.ConcurrentChangeError):
             await repo.save(conn, stored, replace(stored.incident, affected_count=4))
     assert saved.version == stored.version + 1
     async with store.reading() as conn:

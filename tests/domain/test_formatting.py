@@ -39,7 +39,7 @@ def test_format_duration(delta: timedelta, french: str, english: str) -> None:
 @given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=9999)))
 def test_duration_parts_add_up(delta: timedelta) -> None:
     worded = format_duration(delta, "en").replace(",", "")
-    numbers = dict((unit, int(n)) for n, unit in re.findall(r"(\d+) (d|h|min)", worded))
+    numbers = {unit: int(n) for n, unit in re.findall(r"(\d+) (d|h|min)", worded)}
     total = numbers.get("d", 0) * 1440 + numbers.get("h", 0) * 60 + numbers.get("min", 0)
     assert total == int(delta.total_seconds() // 60)
     assert numbers.get("h", 0) < 24 and numbers.get("min", 0) < 60

@@ -172,9 +172,7 @@ async def test_role_mention_notifies_role_members_who_can_see_and_edits_notify_n
     )
     seer = g.add_member("seer", roles=[role])
     blind = g.add_member("blind", roles=[role])
-    g.set_overwrites(
-        ch, [*[o for o in double.world.channel(ch).overwrites], Overwrite(blind, 1, 0, int(Perm.VIEW_CHANNEL))]
-    )
+    g.set_overwrites(ch, [*list(double.world.channel(ch).overwrites), Overwrite(blind, 1, 0, int(Perm.VIEW_CHANNEL))])
     other = g.add_member("other")
     body = {"content": f"<@&{role}> panne", "allowed_mentions": {"roles": [str(role)]}}
     _, msg, _ = await call(http, double, "POST", f"/channels/{ch}/messages", body)

@@ -17,7 +17,7 @@ from bot.incidents.rules.lifecycle import UpdateError
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, OutageError, UpdateInput, parse_number
-from bot.interactions.access import NotAllowed
+from bot.interactions.access import NotAllowedError
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
@@ -138,13 +138,13 @@ async def test_the_same_interaction_twice_declares_once(store: Store) -> None:
 async def test_a_member_who_is_not_a_coordinator_changes_nothing(store: Store) -> None:
     await configure(store)
     service = lifecycle(store)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowedError):
         await service.declare(PHARMA, CERP, now=NOW)
     await service.declare(ANNE, CERP, now=NOW)
     before = len(await rows(store))
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowedError):
         await service.update(PHARMA, 1, UpdateInput(note="hop"), now=NOW)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowedError):
         await service.resolve(PHARMA, 1, summary=None, silent=False, now=NOW)
     assert len(await rows(store)) == before
     assert await count(store, "SELECT COUNT(*) FROM updates") == 1

@@ -42,7 +42,7 @@ from bot.following.use_cases import Following
 from bot.incidents.rules.model import CancelReason, ServiceState, Severity, Status
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
-from bot.interactions.access import NotAllowed
+from bot.interactions.access import NotAllowedError
 from bot.settings.rules.config import ServerDefaults
 from bot.storage import audit
 from bot.storage.store import Store
@@ -508,7 +508,7 @@ def say(error: TocsinError) -> None:
         assert catalogue.render(language, error.message_id, **error.args_map).strip()
 
 
-class Crash(Exception):
+class CrashError(Exception):
     """The audit write fails: the command's whole transaction must go."""
 
 
@@ -541,16 +541,16 @@ async def play(world: World, step: Step) -> None:
     if step.crash:
 
         async def failing_record(*args: Any, **kwargs: Any) -> None:
-            raise Crash
+            raise CrashError
 
         audit.record = failing_record  # type: ignore[assignment]
     try:
         result = await run(world.outages, actor, world.now)
-    except Crash:
+    except CrashError:
         assert step.crash and predicted.ok
         assert await dump(world.store) == before, "a failed transaction leaves nothing behind"
         return
-    except (TocsinError, NotAllowed) as refused:
+    except (TocsinError, NotAllowedError) as refused:
         assert not predicted.ok, f"{step} refused: {refused!r}"
         say(refused)
         assert await dump(world.store) == before, f"{step} was refused ({refused.message_id}) but wrote"

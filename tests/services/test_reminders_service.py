@@ -167,7 +167,7 @@ async def test_here_and_thread_reminders_go_where_asked_in_the_servers_language(
 # --- what a stop does -----------------------------------------------------------------------------------------
 
 
-class Stop(Exception):
+class StopError(Exception):
     """The process stops here."""
 
 
@@ -179,11 +179,11 @@ async def test_a_stop_between_the_claim_and_done_leaves_one_message_and_start_up
     due = NOW + timedelta(hours=2)
 
     def stop_before_done(_reminder: Reminder) -> Reminder:
-        raise Stop
+        raise StopError
 
     # The claim and its message commit together; the process stops before the row is marked done.
     monkeypatch.setattr(reminders_module.rules, "done", stop_before_done)
-    with pytest.raises(Stop):
+    with pytest.raises(StopError):
         await timers.advance_to(due)
     monkeypatch.undo()
     (sent,) = await outbox_rows(store)
@@ -221,11 +221,11 @@ async def test_a_stop_inside_the_claim_loses_nothing_the_reminder_fires_late_at_
 
     async def stop_at_the_claim(*args: Any, **kwargs: Any) -> None:
         if "message_row" in kwargs:  # the claim's own write: the message was enqueued just before
-            raise Stop
+            raise StopError
         await real_save(*args, **kwargs)
 
     monkeypatch.setattr(reminders_module.repo, "save", stop_at_the_claim)
-    with pytest.raises(Stop):
+    with pytest.raises(StopError):
         await timers.advance_to(due)
     monkeypatch.undo()
     # Rolled back together: neither a claim nor a message.

@@ -13,9 +13,10 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import matplotlib
-from matplotlib.dates import AutoDateLocator, date2num, num2date
+from matplotlib import dates as _dates
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -25,6 +26,23 @@ from bot.common.text import truncate
 from bot.exports.presentation.common import Words
 from bot.exports.rules import Measure, interval_end
 from bot.incidents.rules.model import ServiceState, Severity, Status
+
+# matplotlib's date helpers carry no annotations: these say what the charts pass and get back.
+_untyped_dates: Any = _dates
+
+
+def date2num(moment: datetime) -> float:
+    return float(_untyped_dates.date2num(moment))
+
+
+def num2date(number: float) -> datetime:
+    converted: datetime = _untyped_dates.num2date(number)
+    return converted
+
+
+def AutoDateLocator(**options: Any) -> Any:  # noqa: N802 (matplotlib's name, kept at the call sites)
+    return _untyped_dates.AutoDateLocator(**options)
+
 
 MAX_BARS = 300
 MAX_SECTORS = 8

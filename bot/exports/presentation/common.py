@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.common import territories as territory_data
 from bot.common.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
 from bot.common.i18n.catalogue import Language, default_catalogue
-from bot.exports.rules import ZERO, IncidentRecord, Measure, ServiceFigure, measure
+from bot.exports.rules import IncidentRecord, Measure, ServiceFigure, measure
 from bot.incidents.presentation.labels import (
     CAUSE_KEYS,
     EDITED_FIELD_KEYS,
@@ -20,6 +20,7 @@ from bot.incidents.presentation.labels import (
     SEVERITY_KEYS,
     STATUS_KEYS,
 )
+from bot.incidents.rules.durations import ZERO
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import CancelReason, Cause, Incident, ServiceState, Severity, Status
 

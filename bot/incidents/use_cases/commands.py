@@ -20,7 +20,7 @@ from bot.incidents.store import StoredIncident
 from bot.incidents.use_cases.deliveries import ChangeContext, plan_changed
 from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import OutageError
-from bot.interactions.access import NotAllowed
+from bot.interactions.access import NotAllowedError
 from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
@@ -57,7 +57,7 @@ class OutageCommands:
     def _check_coordinator(config: GuildConfig, actor: Actor) -> None:
         config.require_incidents_setup()
         if config.coordinator_role_id not in actor.role_ids:
-            raise NotAllowed("access.error.coordinator_only")
+            raise NotAllowedError("access.error.coordinator_only")
 
     async def _replay(self, conn: aiosqlite.Connection, actor: Actor) -> dict[str, Any] | None:
         if actor.interaction_id is None:

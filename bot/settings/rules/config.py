@@ -69,7 +69,7 @@ def status_tags(tag_names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-class SetupRequired(TocsinError):
+class SetupRequiredError(TocsinError):
     """The server has not configured what the command needs; the sentence says which /setup command to run."""
 
 
@@ -103,8 +103,8 @@ class GuildConfig:
     def require_incidents_setup(self) -> None:
         """Declaring and following outages needs an incident channel and a coordinator role."""
         if self.incident_channel_id is None and self.coordinator_role_id is None:
-            raise SetupRequired("setup.error.not_configured")
+            raise SetupRequiredError("setup.error.not_configured")
         if self.incident_channel_id is None:
-            raise SetupRequired("setup.error.no_incident_channel")
+            raise SetupRequiredError("setup.error.no_incident_channel")
         if self.coordinator_role_id is None:
-            raise SetupRequired("setup.error.no_coordinator_role")
+            raise SetupRequiredError("setup.error.no_coordinator_role")
