@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -98,9 +99,18 @@ class Outage(FeatureCog):
     def now(self) -> datetime:
         return self.services.clock.now()
 
-    async def _changed(
-        self, interaction: discord.Interaction[Any], actor: Actor, message_id: str, result: ChangeResult
+    async def _change(
+        self,
+        interaction: discord.Interaction[Any],
+        incident: str,
+        message_id: str,
+        change: Callable[[Actor, int], Awaitable[ChangeResult]],
     ) -> None:
+        """What every change of an incident does around its use case: who acts (outside a server, a refusal), the
+        answer deferred, the incident's number read, then the outbox woken and the change said privately."""
+        actor = acting(interaction, Actor)
+        await _defer(interaction)
+        result = await change(actor, parse_number(incident))
         self.services.outbox.wake()
         language = person_language(interaction)
         content = changed_text(self.services.catalogue, language, message_id, result, guild_id=actor.guild_id)
@@ -222,8 +232,6 @@ class Outage(FeatureCog):
         severity: app_commands.Choice[str] | None = None,
         silent: bool = False,
     ) -> None:
-        actor = acting(interaction, Actor)
-        await _defer(interaction)
         typed = UpdateInput(
             status=Status(status.value) if status else None,
             note=note,
@@ -234,8 +242,12 @@ class Outage(FeatureCog):
             severity=Severity(severity.value) if severity else None,
             silent=silent,
         )
-        result = await self.lifecycle.update(actor, parse_number(incident), typed, now=self.now())
-        await self._changed(interaction, actor, "outage.reply.updated", result)
+        await self._change(
+            interaction,
+            incident,
+            "outage.reply.updated",
+            lambda actor, number: self.lifecycle.update(actor, number, typed, now=self.now()),
+        )
 
     # -- resolve, reopen --
 
@@ -251,13 +263,12 @@ class Outage(FeatureCog):
         summary: str | None = None,
         silent: bool = False,
     ) -> None:
-        actor = acting(interaction, Actor)
-        await _defer(interaction)
-        number = parse_number(incident)
-        now = self.now()
-        result = await self.lifecycle.resolve(actor, number, summary=summary, silent=silent, now=now)
-        await self.services.timers.archive_when_due(actor.guild_id, number)
-        await self._changed(interaction, actor, "outage.reply.resolved", result)
+        async def resolve(actor: Actor, number: int) -> ChangeResult:
+            result = await self.lifecycle.resolve(actor, number, summary=summary, silent=silent, now=self.now())
+            await self.services.timers.archive_when_due(actor.guild_id, number)
+            return result
+
+        await self._change(interaction, incident, "outage.reply.resolved", resolve)
 
     @outage.command(
         name=text("reopen", "cmd.outage.reopen.name"),
@@ -265,12 +276,12 @@ class Outage(FeatureCog):
     )
     @options(incident=INCIDENT, reason=REOPEN_REASON)
     async def reopen(self, interaction: discord.Interaction[Any], incident: str, reason: str | None = None) -> None:
-        actor = acting(interaction, Actor)
-        await _defer(interaction)
-        number = parse_number(incident)
-        result = await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
-        self.services.timers.cancel_archive(actor.guild_id, number)
-        await self._changed(interaction, actor, "outage.reply.reopened", result)
+        async def reopen(actor: Actor, number: int) -> ChangeResult:
+            result = await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
+            self.services.timers.cancel_archive(actor.guild_id, number)
+            return result
+
+        await self._change(interaction, incident, "outage.reply.reopened", reopen)
 
     # -- edit, cancel, assign --
 
@@ -303,8 +314,6 @@ class Outage(FeatureCog):
         started: str | None = None,
         impact: str | None = None,
     ) -> None:
-        actor = acting(interaction, Actor)
-        await _defer(interaction)
         typed = EditInput(
             title=title,
             organisation=organisation,
@@ -315,8 +324,12 @@ class Outage(FeatureCog):
             started=started,
             impact=impact,
         )
-        result = await self.lifecycle.edit(actor, parse_number(incident), typed, now=self.now())
-        await self._changed(interaction, actor, "outage.reply.edited", result)
+        await self._change(
+            interaction,
+            incident,
+            "outage.reply.edited",
+            lambda actor, number: self.lifecycle.edit(actor, number, typed, now=self.now()),
+        )
 
     @outage.command(
         name=text("cancel", "cmd.outage.cancel.name"),
@@ -332,17 +345,19 @@ class Outage(FeatureCog):
         duplicate_of: str | None = None,
         note: str | None = None,
     ) -> None:
-        actor = acting(interaction, Actor)
-        await _defer(interaction)
-        result = await self.lifecycle.cancel(
-            actor,
-            parse_number(incident),
-            reason=CancelReason(reason.value),
-            duplicate_of=parse_number(duplicate_of) if duplicate_of else None,
-            note=note,
-            now=self.now(),
+        await self._change(
+            interaction,
+            incident,
+            "outage.reply.cancelled",
+            lambda actor, number: self.lifecycle.cancel(
+                actor,
+                number,
+                reason=CancelReason(reason.value),
+                duplicate_of=parse_number(duplicate_of) if duplicate_of else None,
+                note=note,
+                now=self.now(),
+            ),
         )
-        await self._changed(interaction, actor, "outage.reply.cancelled", result)
 
     @outage.command(
         name=text("assign", "cmd.outage.assign.name"),
@@ -350,16 +365,18 @@ class Outage(FeatureCog):
     )
     @options(incident=INCIDENT, coordinator=COORDINATOR)
     async def assign(self, interaction: discord.Interaction[Any], incident: str, coordinator: discord.Member) -> None:
-        actor = acting(interaction, Actor)
-        await _defer(interaction)
-        result = await self.lifecycle.assign(
-            actor,
-            parse_number(incident),
-            to=coordinator.id,
-            to_roles=frozenset(role.id for role in getattr(coordinator, "roles", [])),
-            now=self.now(),
+        await self._change(
+            interaction,
+            incident,
+            "outage.reply.assigned",
+            lambda actor, number: self.lifecycle.assign(
+                actor,
+                number,
+                to=coordinator.id,
+                to_roles=frozenset(role.id for role in getattr(coordinator, "roles", [])),
+                now=self.now(),
+            ),
         )
-        await self._changed(interaction, actor, "outage.reply.assigned", result)
 
     # -- show, list (anyone) --
 
