@@ -157,7 +157,7 @@ class TocsinBot(commands.Bot):
         Written beside the interaction, never before it: the check runs before every command is answered, and
         a write can wait seconds for SQLite's lock (another writer, a full disk) while a read needs none.
         """
-        await self.services.clock.catch_up(interaction.created_at)
+        await self.services.clock.catch_up()
         locale, user_id = str(interaction.locale), interaction.user.id
         if self._locales_seen.get(user_id) != locale:
             self._locales_seen[user_id] = locale

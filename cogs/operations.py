@@ -61,9 +61,10 @@ class About(FeatureCog):
             ),
             inline=False,
         )
-        embed.add_field(
-            name=word("about.timers"), value=catalogue.word(language, services.timers.state()), inline=False
-        )
+        if not services.timers.ready:  # said only while something is wrong, like the features that failed
+            embed.add_field(
+                name=word("about.timers"), value=catalogue.word(language, services.timers.state()), inline=False
+            )
         if self.bot.command_sync_refused is not None:
             embed.add_field(
                 name=word("about.command_sync.title"),

@@ -32,9 +32,9 @@ class Clock(Protocol):
         """Return once `now()` has reached `when` (at once if it already has)."""
         ...
 
-    async def catch_up(self, instant: datetime) -> None:
-        """An event stamped `instant` has arrived: the clock is at least there (an event cannot come from the
-        future, so a clock behind it is a clock that has not heard of a move yet)."""
+    async def catch_up(self) -> None:
+        """An event has arrived: read the time from the source again before it is handled (a clock that follows
+        another may not have heard of its latest move yet)."""
         ...
 
     async def start(self) -> None: ...
@@ -51,8 +51,8 @@ class SystemClock:
             # Sleep in slices so a wall-clock jump (NTP, DST irrelevant in UTC) is noticed within a minute.
             await asyncio.sleep(min(delay, 60.0))
 
-    async def catch_up(self, instant: datetime) -> None:
-        return None  # the wall clock is the time events are stamped with
+    async def catch_up(self) -> None:
+        return None  # the wall clock is always current
 
     async def start(self) -> None:
         return None
@@ -94,13 +94,10 @@ class FollowingClock:
         async with self._moved:
             await self._moved.wait_for(lambda: self.now() >= when)
 
-    async def catch_up(self, instant: datetime) -> None:
-        # The double stamps an interaction with its clock when it creates it; its long-poll answer about that
-        # move may still be on its way. The next poll confirms (or moves on from) the same time.
-        async with self._moved:
-            if self._now is not None and instant > self._now:
-                self._now = instant.astimezone(UTC)
-                self._moved.notify_all()
+    async def catch_up(self) -> None:
+        # The double moves its clock, then creates the interaction; the long-poll answer about that move may
+        # still be on its way when the interaction arrives, so the time is asked for once more.
+        await self._poll_once(wait=False)
 
     async def _poll_once(self, *, wait: bool) -> None:
         assert self._session is not None

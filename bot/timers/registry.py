@@ -48,7 +48,7 @@ class Timers:
     nudging: Nudging
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
     startup: asyncio.Task[None] | None = field(default=None, init=False)
-    # Kinds of timer whose pending rows are not registered yet: told in /tocsin about until they are.
+    # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
 
     async def start(self) -> None:
@@ -73,26 +73,33 @@ class Timers:
             "nudges": self._register_nudges,
             "archives": self._register_archives,
         }
-        self.waiting = set(registrations)
+        left = set(registrations)
         tries = 0
         while True:
             for kind, register in registrations.items():
-                if kind not in self.waiting:
+                if kind not in left:
                     continue
                 try:
                     await register()
                 except Exception as exc:
+                    self.waiting.add(kind)
                     log.warning("could not register the pending %s (%s); trying again", kind, exc, exc_info=True)
                 else:
+                    left.discard(kind)
                     self.waiting.discard(kind)
                     if tries:
                         log.info("the pending %s are registered, after %d more tries", kind, tries)
-            if not self.waiting:
+            if not left:
                 return
             pause = RETRY_PAUSES_S[min(tries, len(RETRY_PAUSES_S) - 1)]
             tries += 1
-            log.warning("timers not registered yet: %s; next try in %.0f s", ", ".join(sorted(self.waiting)), pause)
+            log.warning("timers not registered yet: %s; next try in %.0f s", ", ".join(sorted(left)), pause)
             await self.pause(pause)
+
+    @property
+    def ready(self) -> bool:
+        """Started, and no registration failing (one still running at start-up has not failed)."""
+        return self.startup is not None and not self.waiting
 
     def state(self) -> Msg:
         """What /tocsin about says of the timers."""

@@ -28,7 +28,7 @@ class ManualClock:
         async with self._moved:
             await self._moved.wait_for(lambda: self._now >= when)
 
-    async def catch_up(self, instant: datetime) -> None:
+    async def catch_up(self) -> None:
         return None  # moved by hand only
 
     async def start(self) -> None:
