@@ -472,3 +472,17 @@ def test_updates_only_record_real_changes(changes: list[tuple[str, ServiceState]
         assert service is not None and service.state == change.state
     assert outcome.announce.silent == silent and outcome.announce.dm_followers != silent
     assert outcome.announce.edit_only  # service changes alone never post a new channel message
+
+
+@given(back=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=400)))
+def test_a_resolution_dated_before_the_declaration_is_stored_at_the_start_never_before(back: timedelta) -> None:
+    """A clock moved back: the end is never stored before the start, nor its timeline entry before the
+    declaration, and the services' recovery is not dated before either."""
+    incident = open_cerp()
+    began = max(incident.started_at, incident.declared_at)
+    outcome = resolve(incident, at=incident.declared_at - back, by=ANNE)
+    resolved = outcome.incident
+    assert resolved.resolved_at is not None and resolved.resolved_at >= began
+    assert resolved.resolved_at >= resolved.started_at
+    assert all(entry.at >= began for entry in outcome.entries)
+    assert all(service.since >= incident.started_at for service in resolved.services)

@@ -54,6 +54,7 @@ from bot.incidents.rules.model import (
     Status,
     Workaround,
     check_transition,
+    not_before_start,
     transition,
 )
 from bot.incidents.rules.service_changes import ServiceChange, service_key
@@ -410,6 +411,7 @@ def resolve(incident: Incident, *, note: str | None = None, at: datetime, by: in
     degraded time), the next-update commitment ends, and the recovery is announced."""
     require_aware(at)
     check_transition(incident.status, Status.RESOLVED)
+    at = not_before_start(incident, at)
     text = validate_field(TextField.RESOLUTION_NOTE, note)
     restored = [s.key for s in incident.services if s.state != ServiceState.RESTORED]
     services = tuple(

@@ -160,6 +160,11 @@ def check_transition(current: Status, to: Status) -> None:
     # Every other pair is allowed: open ↔ open, open → resolved, open → cancelled, resolved → open (reopen).
 
 
+def not_before_start(incident: Incident, at: datetime) -> datetime:
+    """An end or a change is never stored before the incident began: a clock moved back puts it at the start."""
+    return max(at, incident.started_at, incident.declared_at)
+
+
 def transition(incident: Incident, to: Status, *, at: datetime) -> Incident:
     """The incident in status `to` at `at`, with the dates that go with it; `TransitionError` if not allowed.
 
@@ -171,6 +176,7 @@ def transition(incident: Incident, to: Status, *, at: datetime) -> Incident:
     if at.tzinfo is None:
         raise ValueError("at must be an aware datetime")
     if to == Status.RESOLVED:
+        at = not_before_start(incident, at)
         return replace(incident, status=to, resolved_at=at, updated_at=at, next_update_at=None, next_update_by=None)
     if to == Status.CANCELLED:
         return replace(incident, status=to, cancelled_at=at, updated_at=at, next_update_at=None, next_update_by=None)
