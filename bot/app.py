@@ -209,6 +209,8 @@ class TocsinBot(commands.Bot):
         cause: BaseException = error
         if isinstance(error, app_commands.CommandInvokeError):
             cause = error.original
+        elif isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, TocsinError):
+            cause = error.__cause__  # an option refused while it was read: its own sentence, like any refusal
         await self.report_error(interaction, cause)
 
     async def report_error(self, interaction: discord.Interaction[Any], cause: BaseException) -> None:

@@ -25,3 +25,21 @@ def require_admin(interaction: discord.Interaction[Any]) -> int:
     if not interaction.permissions.manage_guild:
         raise NotAllowedError("access.error.admin_only")
     return guild_id
+
+
+async def require_this_server_channel(interaction: discord.Interaction[Any], channel_id: int) -> None:
+    """A channel an option names must be one of this server's: a forged option could name another server's
+    channel, and announcements would then leave the server they belong to. The gateway's cache answers for
+    nearly every channel; one it lacks is asked of Discord (a read, not a send)."""
+    guild = interaction.guild
+    if guild is None:
+        raise NotAllowedError("access.error.guild_only")
+    if guild.get_channel_or_thread(channel_id) is not None:
+        return
+    try:
+        found = await interaction.client.fetch_channel(channel_id)
+    except (discord.NotFound, discord.Forbidden):
+        raise NotAllowedError("access.error.other_server", channel=f"<#{channel_id}>") from None
+    owner = getattr(found, "guild", None)
+    if owner is None or owner.id != guild.id:
+        raise NotAllowedError("access.error.other_server", channel=f"<#{channel_id}>")

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.interactions.access import require_this_server_channel
 from bot.settings.rules.model import ChannelFacts, ChannelKind, RoleFacts
 
 _KINDS: dict[discord.ChannelType, ChannelKind] = {
@@ -41,6 +42,7 @@ class AnyChannel(app_commands.Transformer):
         return self._types
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> Any:
+        await require_this_server_channel(interaction, int(value.id))
         return value
 
 

@@ -218,3 +218,23 @@ async def test_autocomplete_offers_territories_and_routes_by_name(
 async def test_replies_follow_the_admins_own_locale(double: DiscordDouble, server: Server, bot: BotProcess) -> None:
     said = await run_setup(double, server, "coordinator-role", {"role": server.roles["coordination"]}, locale="en-GB")
     assert said == f"Coordinators are now the members with <@&{server.roles['coordination']}>."
+
+
+async def test_a_channel_of_another_server_is_refused_wherever_a_channel_is_named(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    """A forged option (Discord's picker offers only this server's channels) naming a channel of another
+    server the bot is in: refused with a sentence, nothing stored, so nothing would be announced there."""
+    other = double.add_guild("Un autre serveur")
+    foreign = other.add_text_channel("annonces-ailleurs")
+    refusal = f"Le salon <#{foreign}> n'appartient pas à ce serveur : choisissez un salon de ce serveur."
+    for command, options in (
+        ("route add", {"channel": foreign, "territory": "R53"}),
+        ("incident-channel", {"channel": foreign}),
+        ("log-channel", {"channel": foreign}),
+    ):
+        said = await run_setup(double, server, command, options)
+        assert said == refusal, (command, said)
+    shown = await all_replies(double, server, "show")
+    assert "Routes (0)" in shown and "Salon des incidents : non configuré" in shown
+    assert str(foreign) not in shown
