@@ -161,10 +161,13 @@ class TocsinBot(commands.Bot):
         locale, user_id = str(interaction.locale), interaction.user.id
         if self._locales_seen.get(user_id) != locale:
             self._locales_seen[user_id] = locale
-            task = asyncio.create_task(self._remember_locale(user_id, locale), name=f"tocsin-locale-{user_id}")
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._keep(asyncio.create_task(self._remember_locale(user_id, locale), name=f"tocsin-locale-{user_id}"))
         return True
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        """A small write left to finish beside the interaction; closing waits for it (BACKGROUND_GRACE_S)."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _remember_locale(self, user_id: int, locale: str) -> None:
         try:
@@ -200,7 +203,7 @@ class TocsinBot(commands.Bot):
                     result=f"refused: {refusal.message_id}",
                     at=self.services.clock.now(),
                 )
-        except Exception:  # the person has had their answer; the audit row is what is lost, and said so here
+        except Exception:  # the person is answered regardless; the audit row is what is lost, and said so here
             log.warning("could not audit a refusal of %s to %s", command, interaction.user.id, exc_info=True)
 
     async def on_app_command_error(
@@ -234,17 +237,16 @@ class TocsinBot(commands.Bot):
             text = catalogue.word(language, Msg.of("core.error.unexpected", reference=reference))
         # The refusal is audited before the answer when the database allows it within a second (so whoever reads
         # the audit next sees it), after the answer otherwise: a busy database must not cost the person theirs.
-        audit: asyncio.Task[None] | None = None
+        auditing: asyncio.Task[None] | None = None
         if isinstance(cause, TocsinError):
-            audit = asyncio.create_task(self.record_refusal(interaction, cause), name="tocsin-refusal-audit")
-            await asyncio.wait({audit}, timeout=AUDIT_BEFORE_REPLY_S)
+            auditing = asyncio.create_task(self.record_refusal(interaction, cause), name="tocsin-refusal-audit")
+            await asyncio.wait({auditing}, timeout=AUDIT_BEFORE_REPLY_S)
         try:
             await reply_private(interaction, text)
         except discord.HTTPException:
             log.warning("could not tell %s about an error (the interaction may have expired)", interaction.user.id)
-        if audit is not None and not audit.done():
-            self._background.add(audit)
-            audit.add_done_callback(self._background.discard)
+        if auditing is not None and not auditing.done():
+            self._keep(auditing)
 
 
 async def finish_answers(*, timeout: float) -> int:

@@ -96,8 +96,14 @@ class FollowingClock:
 
     async def catch_up(self) -> None:
         # The double moves its clock, then creates the interaction; the long-poll answer about that move may
-        # still be on its way when the interaction arrives, so the time is asked for once more.
-        await self._poll_once(wait=False)
+        # still be on its way when the interaction arrives, so the time is asked for once more. Unreachable, the
+        # last known time serves, as it does for the follower (the interaction must not fail for it).
+        try:
+            await self._poll_once(wait=False)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning(
+                "clock: could not reach the double's clock (%s); keeping the last known time", type(exc).__name__
+            )
 
     async def _poll_once(self, *, wait: bool) -> None:
         assert self._session is not None
