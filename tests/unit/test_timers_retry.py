@@ -5,35 +5,17 @@ the reminder then fires at its time. A nudge that could not be planned is planne
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import TocsinBot
 from bot.common.i18n import default_catalogue
-from bot.config import Settings
-from bot.reminders.rules.reminders import Where
-from bot.reminders.use_cases.reminders import AskInput
 from bot.storage.store import Store, StoreError
 from tests.services.manual_timers import fetch_one, reminders_service
-from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure, lifecycle
+from tests.services.test_lifecycle import ANNE, CERP, NOW, lifecycle
+from tests.unit.idle_bot import CALL_THE_DSI, idle_bot
 from tests.unit.test_scheduler import ManualClock
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "tocsin.db")
-    await opened.migrate()
-    await configure(opened)
-    yield opened
-    await opened.close()
-
-
-async def nothing() -> None:
-    return None
 
 
 def locked(times: int, original: Any) -> Any:
@@ -52,22 +34,10 @@ def locked(times: int, original: Any) -> Any:
 async def test_timers_registered_while_the_database_is_locked_are_registered_once_it_is_free(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked = AskInput(
-        guild_id=GUILD,
-        owner_id=ANNE.user_id,
-        when="dans 10 min",
-        text="Appeler la DSI",
-        where=Where.DM,
-        channel_id=555,
-        incident_number=None,
-    )
-    reminder = await reminders_service(store).ask(asked, now=NOW)
+    reminder = await reminders_service(store).ask(CALL_THE_DSI, now=NOW)
     clock = ManualClock(NOW)
-    bot = TocsinBot(settings=Settings(_env_file=None), store=store, clock=clock, catalogue=default_catalogue())  # type: ignore[call-arg]
+    bot, woken = idle_bot(store, clock, monkeypatch)
     services = bot.services
-    woken = asyncio.Event()
-    monkeypatch.setattr(services.outbox, "start", nothing)
-    monkeypatch.setattr(services.outbox, "wake", woken.set)
     monkeypatch.setattr(services.reminders, "recover", locked(3, services.reminders.recover))
     told: list[str] = []
     pauses: list[float] = []
@@ -99,11 +69,8 @@ async def test_a_nudge_that_could_not_be_planned_is_planned_again_a_minute_later
 ) -> None:
     await lifecycle(store).declare(ANNE, CERP, now=NOW)
     clock = ManualClock(NOW)
-    bot = TocsinBot(settings=Settings(_env_file=None), store=store, clock=clock, catalogue=default_catalogue())  # type: ignore[call-arg]
+    bot, woken = idle_bot(store, clock, monkeypatch)
     services = bot.services
-    woken = asyncio.Event()
-    monkeypatch.setattr(services.outbox, "start", nothing)
-    monkeypatch.setattr(services.outbox, "wake", woken.set)
     monkeypatch.setattr(services.nudging, "tick", locked(1, services.nudging.tick))
     try:
         await bot.setup_hook()

@@ -7,62 +7,30 @@ are what the test reads), its scheduler driven by a manual clock."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot import app
-from bot.app import TocsinBot
-from bot.common.i18n import default_catalogue
-from bot.config import Settings
-from bot.reminders.rules.reminders import Where
-from bot.reminders.use_cases.reminders import AskInput
 from bot.storage.store import Store
 from tests.services.manual_timers import fetch_one, reminders_service
-from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure, lifecycle
+from tests.services.test_lifecycle import ANNE, CERP, NOW, lifecycle
+from tests.unit.idle_bot import CALL_THE_DSI, idle_bot
 from tests.unit.test_scheduler import ManualClock
 
 BROKEN = "tests.unit.broken_extension"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "tocsin.db")
-    await opened.migrate()
-    await configure(opened)
-    yield opened
-    await opened.close()
-
-
-async def nothing() -> None:
-    return None
 
 
 async def test_a_reminder_and_a_nudge_fire_when_the_reminders_cog_fails_to_load(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Before the start: a reminder due in 10 minutes, and a critical incident whose owner is nudged after 1 h.
-    asked = AskInput(
-        guild_id=GUILD,
-        owner_id=ANNE.user_id,
-        when="dans 10 min",
-        text="Appeler la DSI",
-        where=Where.DM,
-        channel_id=555,
-        incident_number=None,
-    )
-    reminder = await reminders_service(store).ask(asked, now=NOW)
+    reminder = await reminders_service(store).ask(CALL_THE_DSI, now=NOW)
     await lifecycle(store).declare(ANNE, CERP, now=NOW)
 
     monkeypatch.setattr(app, "COGS", tuple(BROKEN if name == "cogs.reminders" else name for name in app.COGS))
     clock = ManualClock(NOW)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    bot = TocsinBot(settings=settings, store=store, clock=clock, catalogue=default_catalogue())
-    woken = asyncio.Event()
-    monkeypatch.setattr(bot.services.outbox, "start", nothing)
-    monkeypatch.setattr(bot.services.outbox, "wake", woken.set)
+    bot, woken = idle_bot(store, clock, monkeypatch)
     try:
         await bot.setup_hook()
         assert bot.failed_cogs == [BROKEN]
