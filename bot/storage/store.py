@@ -24,6 +24,7 @@ import aiosqlite
 
 from bot.common.errors import TocsinError
 from bot.storage import migrations as migrations_module
+from bot.storage.files import create_private_if_absent
 from bot.storage.migrations import MigrationReport
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,14 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path, *, migrations_source: Traversable | None = None) -> Store:
-        """Opens (creating if needed) the database at `path`; `migrations_source` replaces the packaged
-        `migrations` folder (tests)."""
+        """Opens (creating if needed, readable by its owner only) the database at `path`; `migrations_source`
+        replaces the packaged `migrations` folder (tests)."""
         db_path = Path(path)
         writer: aiosqlite.Connection | None = None
         readers: list[aiosqlite.Connection] = []
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_if_absent(db_path)  # SQLite gives its WAL and shared-memory files the same mode
             writer = await aiosqlite.connect(db_path, isolation_level=None)
             await writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             async with writer.execute("PRAGMA journal_mode = WAL") as cursor:
