@@ -3,8 +3,8 @@ one sentence with an exit status a service manager can act on (`bot/terminal.py`
 
 The order of a start: the lock on the database (one bot per database), the clock, the database brought to the
 current schema (`bot/storage/preparing.py`: nothing half-made, a backup before migrating), the health address,
-then Discord. A stop asked for (SIGTERM, SIGINT) before the bot is connected cancels the start where it is; once
-connected, the bot closes as it always does, finishing the answers it is giving.
+then Discord. A stop asked for (SIGTERM, SIGINT) before the bot reaches the gateway cancels the start where it is;
+from then on, the bot closes as it always does, finishing the answers it is giving.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class StartError(TocsinError):
 
 
 class Stopping:
-    """What a SIGTERM or SIGINT does: before the bot is connected, cancel the start where it is; after, close."""
+    """What a SIGTERM or SIGINT does: before the bot reaches the gateway, cancel the start where it is; from then
+    on, close it as always (the answers being given are finished first)."""
 
     def __init__(self, task: asyncio.Task[int]) -> None:
         self._task = task
@@ -58,7 +59,7 @@ class Stopping:
         if self.requested:
             return
         self.requested = True
-        if self.bot is not None and self.bot.is_ready():
+        if self.bot is not None and self.bot.ws is not None:
             self.closing = asyncio.ensure_future(self.bot.close())
         else:
             self._task.cancel()

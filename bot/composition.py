@@ -21,6 +21,7 @@ from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.settings.rules.config import ServerDefaults
@@ -55,6 +56,12 @@ def forum_tags(client: discord.Client, channel_id: int) -> Mapping[str, int] | N
     return None
 
 
+def daily_backups(settings: Settings) -> DailyBackups | None:
+    if settings.backup_dir is None:
+        return None
+    return DailyBackups(settings.database_path, settings.backup_dir, keep=settings.backup_keep)
+
+
 def build_services(
     *, settings: Settings, store: Store, clock: Clock, catalogue: Catalogue, client: discord.Client
 ) -> Services:
@@ -85,7 +92,7 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging),
+        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging, backups=daily_backups(settings)),
         lifecycle=lifecycle,
         following=Following(store, defaults),
         reminders=reminders,

@@ -76,7 +76,11 @@ def test_json_lines_are_one_event_a_line_with_every_token_still_hidden(capsys: p
     err = capsys.readouterr().err
     assert token not in err and interaction not in err
     events = [json.loads(line) for line in err.splitlines()]
-    assert [(e["level"], e["logger"]) for e in events] == [("INFO", "bot"), ("WARNING", "bot"), ("ERROR", "bot.delivery")]
+    assert [(e["level"], e["logger"]) for e in events] == [
+        ("INFO", "bot"),
+        ("WARNING", "bot"),
+        ("ERROR", "bot.delivery"),
+    ]
     assert events[0]["message"] == f"logged in with {REDACTED}"
     assert events[1]["message"].endswith("over two lines")
     assert "RuntimeError: failed with " + REDACTED in events[2]["traceback"]
