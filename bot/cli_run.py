@@ -28,6 +28,7 @@ from bot.storage.preparing import prepare_database
 from bot.storage.store import Store
 from bot.terminal import EXIT_OK, EXIT_PROBLEM, say, say_error
 from bot.timers.clock import Clock, FollowingClock, SystemClock
+from bot.web.health import health_site
 
 log = logging.getLogger("bot")
 
@@ -134,8 +135,14 @@ async def _start_and_serve(settings: Settings, token: str, mode: str, stopping: 
             async with bot:
                 if mode == "sync":
                     return await _sync_commands(bot, token, settings)
-                with reaching(settings.discord_api_base):
-                    await bot.start(token)
+                bot.http.http_trace = bot.services.metrics.discord_trace()  # read when the session is made
+                health = health_site(bot, bot.services)
+                await health.start()
+                try:
+                    with reaching(settings.discord_api_base):
+                        await bot.start(token)
+                finally:
+                    await health.stop()
             return EXIT_OK
         finally:
             await store.close()

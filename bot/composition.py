@@ -22,6 +22,7 @@ from bot.delivery.worker import OutboxWorker
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
+from bot.operations.use_cases.metrics import Metrics
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.settings.rules.config import ServerDefaults
@@ -45,6 +46,7 @@ class Services:
     following: Following
     reminders: Reminders
     nudging: Nudging
+    metrics: Metrics
     started_at: datetime
 
 
@@ -69,9 +71,10 @@ def build_services(
     cache. Nothing here touches the store, the network or the scheduler: they start with the bot."""
     defaults = ServerDefaults(language=settings.default_language, time_zone=settings.time_zone)
     scheduler = Scheduler(clock)
+    metrics = Metrics()
     outbox = OutboxWorker(
         store,
-        DiscordTransport(client),
+        metrics.counting(DiscordTransport(client)),
         clock,
         global_rate=settings.outbox_rate_per_s,
         dm_rate_per_s=settings.dm_rate_per_s,
@@ -97,5 +100,6 @@ def build_services(
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
+        metrics=metrics,
         started_at=clock.now(),
     )
