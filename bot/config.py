@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,7 +23,10 @@ class ConfigError(TocsinError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    # An empty line of .env.example ("TOCSIN_DEV_GUILD_ID=") means "not set", as if it were absent.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     database_path: Path = Field(default=Path("tocsin.db"), validation_alias="TOCSIN_DATABASE_PATH")
@@ -50,11 +54,6 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_format(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
-
-    @field_validator("backup_dir", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("health_address")
     @classmethod
@@ -118,9 +117,12 @@ ENV_NAMES: dict[str, str] = {name: str(field.validation_alias) for name, field i
 
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """Settings from the environment and `env_file`; a bad value raises ConfigError naming its variable."""
+    """Settings from the environment, `env_file`, then the files systemd hands over as credentials (one file per
+    variable, named after it: the token can stay out of the environment); a bad value raises ConfigError naming
+    its variable."""
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, _secrets_dir=credentials or None)  # type: ignore[call-arg]
     except ValidationError as exc:
         first = exc.errors()[0]
         location = first["loc"][0] if first["loc"] else ""

@@ -30,6 +30,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "TOCSIN_BACKUP_KEEP",
         "TOCSIN_HEALTH_ADDRESS",
         "TOCSIN_READY_OUTBOX_AGE",
+        "CREDENTIALS_DIRECTORY",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -140,3 +141,21 @@ def test_health_can_be_turned_off_or_moved_and_backups_given_a_folder(
     settings = load_settings(tmp_path / "absent.env")
     assert settings.health_listen == ("::1", 9100)
     assert settings.backup_dir is None
+
+
+def test_the_token_can_come_from_a_systemd_credential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "DISCORD_TOKEN").write_text("from.the.credential\n", encoding="utf-8")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    assert load_settings(tmp_path / "absent.env").token() == "from.the.credential"
+    monkeypatch.setenv("DISCORD_TOKEN", "from.the.environment")
+    assert load_settings(tmp_path / "absent.env").token() == "from.the.environment"
+
+
+def test_the_example_settings_file_copied_as_is_works(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+    settings = load_settings(env)
+    assert settings.dev_guild_id is None and settings.backup_dir is None and settings.discord_token is None
+    assert settings.health_listen == ("127.0.0.1", 8095)
