@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
 from bot.delivery import outbox
-from bot.storage.backup import restore_backup, take_backup
+from bot.storage.backup import in_own_thread, restore_backup, take_backup
 from bot.storage.lock import DatabaseLock
 from bot.storage.migrations import known_version
 from bot.storage.preparing import prepare_database
@@ -50,7 +51,9 @@ async def migrate_database(settings: Settings) -> int:
 async def back_up(settings: Settings, arguments: argparse.Namespace) -> int:
     folder: Path = arguments.out or settings.backup_folder
     keep: int = arguments.keep if arguments.keep is not None else settings.backup_keep
-    backup = await asyncio.to_thread(take_backup, settings.database_path, folder, now=now(), keep=max(1, keep))
+    backup = await in_own_thread(
+        functools.partial(take_backup, settings.database_path, folder, now=now(), keep=max(1, keep))
+    )
     say(
         "cli.backup.done",
         path=backup.path,

@@ -7,25 +7,33 @@ WAL lets the bot write meanwhile. The copy is written to a hidden partial file, 
 version), flushed, then renamed to its final name in one step: a backup killed at any point leaves the earlier
 backups as they were and at most a partial file, removed by the next backup. Only the newest `keep` are kept.
 
-These functions block (they read and write whole files): callers run them in a thread, off the event loop.
+These functions block (they read and write whole files): callers run them off the event loop, the bot in a
+thread of its own at the lowest CPU priority (`in_own_thread`): copying and checking a big database takes a
+processor for seconds, and the bot's commands must keep theirs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import ctypes
 import fcntl
 import os
+import platform
 import re
 import sqlite3
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bot.common.errors import TocsinError
 from bot.storage.files import (
     create_private,
-    flush_folder,
+    flush,
     move_database_files,
     remove_database_files,
     replace_atomically,
@@ -35,6 +43,12 @@ BACKUP_NAME = re.compile(r"^tocsin-(\d{8}T\d{6}Z)(?:-(\d+))?\.db$")
 PARTIAL_SUFFIX = ".partial"
 STAMP = "%Y%m%dT%H%M%SZ"
 BUSY_TIMEOUT_S = 30.0
+LOWEST_PRIORITY = 19
+# Linux's ioprio_set(2), which Python does not wrap: its number on each architecture, and the idle class.
+IOPRIO_SET = {"x86_64": 251, "aarch64": 30}
+IOPRIO_WHO_PROCESS, IOPRIO_CLASS_IDLE, IOPRIO_CLASS_SHIFT = 1, 3, 13
+
+T = TypeVar("T")
 
 
 class BackupError(TocsinError):
@@ -75,6 +89,44 @@ def backups_in(folder: Path) -> list[BackupFile]:
     return [backup for _, _, backup in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
+def lower_priority() -> None:
+    """The calling thread (Linux gives each thread its own priorities) yields the processor, and the disk, to
+    everything else: the bot's commits, which wait for the disk, go before the backup's writes."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
+    number = IOPRIO_SET.get(platform.machine())
+    if sys.platform == "linux" and number is not None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall(number, IOPRIO_WHO_PROCESS, threading.get_native_id(), IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT)
+
+
+async def in_own_thread(work: Callable[[], T]) -> T:
+    """Runs `work` in a new thread at the lowest priority and waits for it without blocking the event loop (not in
+    the loop's shared executor, whose threads would keep the lowered priority for other work)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        lower_priority()
+        try:
+            result = work()
+        except BaseException as exc:
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=run, name="tocsin-backup", daemon=True).start()
+    return await done
+
+
 def take_backup(database: Path, folder: Path, *, now: datetime, keep: int) -> Backup:
     """A checked copy of `database` in `folder`, named after `now`; then only the newest `keep` are kept."""
     if not database.is_file():
@@ -107,7 +159,7 @@ def prune(folder: Path, keep: int) -> list[Path]:
     for backup in old:
         backup.path.unlink(missing_ok=True)
     if old:
-        flush_folder(folder)
+        flush(folder)
     return [backup.path for backup in old]
 
 
@@ -165,13 +217,17 @@ def check_restorable(source: Path, *, known: int) -> int:
 
 def _copy(source: Path, target: Path) -> None:
     """A one-step copy of `source` (through SQLite, so its WAL is included) into the new private file `target`,
-    left as a single file (rollback journal) that can be opened, moved and copied alone."""
+    left as a single file (rollback journal) that can be opened, moved and copied alone.
+
+    The copy is written without syncing: nobody reads the partial file until it is checked, and it is flushed
+    once, by the rename (`replace_atomically`), at the backup thread's disk priority."""
     target.unlink(missing_ok=True)
     create_private(target)
     reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         writer = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)
         try:
+            writer.execute("PRAGMA synchronous = OFF")
             reader.backup(writer, pages=-1)
             writer.execute("PRAGMA journal_mode = DELETE")
         finally:
@@ -181,12 +237,16 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _free_name(folder: Path, now: datetime) -> Path:
+    """The name of a backup taken at `now`: after every backup of the same second, even pruned ones' successors,
+    so that the newest always sorts last."""
     stamp = now.astimezone(UTC).strftime(STAMP)
-    candidate, number = folder / f"tocsin-{stamp}.db", 1
-    while candidate.exists():
-        number += 1
-        candidate = folder / f"tocsin-{stamp}-{number}.db"
-    return candidate
+    numbers = [
+        int(match.group(2) or 1)
+        for path in folder.iterdir()
+        if (match := BACKUP_NAME.match(path.name)) is not None and match.group(1) == stamp
+    ]
+    number = max(numbers, default=0) + 1
+    return folder / (f"tocsin-{stamp}.db" if number == 1 else f"tocsin-{stamp}-{number}.db")
 
 
 @contextlib.contextmanager

@@ -48,10 +48,11 @@ def move_database_files(database: Path, destination: Path) -> None:
         if source.exists():
             os.replace(source, target)
     os.replace(database, destination)
-    flush_folder(destination.parent)
+    flush(destination.parent)
 
 
-def flush_file(path: Path) -> None:
+def flush(path: Path) -> None:
+    """Makes a file's content, or a folder's renames and creations, durable (a power cut must not undo them)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -59,17 +60,8 @@ def flush_file(path: Path) -> None:
         os.close(fd)
 
 
-def flush_folder(folder: Path) -> None:
-    """Makes the renames and creations in `folder` durable (a power cut after a rename must not undo it)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def replace_atomically(source: Path, target: Path) -> None:
-    """`source` (complete and flushed) takes `target`'s name in one step, durably."""
-    flush_file(source)
+    """`source`, complete, takes `target`'s name in one step, durably."""
+    flush(source)
     os.replace(source, target)
-    flush_folder(target.parent)
+    flush(target.parent)

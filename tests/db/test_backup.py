@@ -13,7 +13,6 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,17 +22,12 @@ from bot.common.errors import TocsinError
 from bot.storage.backup import BackupError, backups_in, inspect, restore_backup, take_backup
 from bot.storage.migrations import known_version
 from bot.storage.store import Store
+from tests.db.test_store import store
+
+__all__ = ["store"]  # the fixture: a migrated database alone in its folder
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "state" / "tocsin.db")
-    await opened.migrate()
-    yield opened
-    await opened.close()
 
 
 async def remember(store: Store, user_id: int) -> None:
@@ -74,6 +68,19 @@ async def test_a_backup_is_checked_private_named_after_its_time_and_only_the_las
     assert rows(taken[-1].path, "PRAGMA journal_mode") == [("delete",)], "one file, that can be copied alone"
     again = take_backup(store.path, folder, now=NOW + timedelta(days=3), keep=3)
     assert again.path.name == "tocsin-20241022T104000Z-2.db", "two in one second do not overwrite each other"
+
+
+def test_many_backups_in_one_second_keep_the_newest(tmp_path: Path) -> None:
+    database = tmp_path / "tocsin.db"
+    sqlite3.connect(database).close()
+    for _ in range(5):
+        taken = take_backup(database, tmp_path / "backups", now=NOW, keep=2)
+        assert taken.path.exists(), "the backup just taken is never the one pruned"
+        assert [b.path for b in backups_in(tmp_path / "backups")][-1] == taken.path
+    assert [b.path.name for b in backups_in(tmp_path / "backups")] == [
+        "tocsin-20241019T104000Z-4.db",
+        "tocsin-20241019T104000Z-5.db",
+    ]
 
 
 async def test_a_backup_taken_while_another_connection_writes_is_one_consistent_moment(

@@ -55,7 +55,10 @@ async def test_what_a_killed_start_left_while_making_the_database_is_cleared(tmp
     assert version_of(path) > 0
 
 
-async def old_database(path: Path, source: Path) -> None:
+async def old_database(tmp_path: Path) -> tuple[Path, Path]:
+    """A database at schema 1 holding a row, and its migrations folder, where a second migration is now waiting."""
+    source, path = tmp_path / "migs", tmp_path / "tocsin.db"
+    write(source, "0001_first.sql", "CREATE TABLE one (x INTEGER);")
     store = await Store.open(path, migrations_source=source)
     try:
         await store.migrate()
@@ -63,14 +66,12 @@ async def old_database(path: Path, source: Path) -> None:
             await conn.execute("INSERT INTO one VALUES (42)")
     finally:
         await store.close()
+    write(source, "0002_second.sql", "CREATE TABLE two (x INTEGER);")
+    return path, source
 
 
 async def test_an_old_database_is_backed_up_before_it_is_migrated(tmp_path: Path) -> None:
-    source = tmp_path / "migs"
-    write(source, "0001_first.sql", "CREATE TABLE one (x INTEGER);")
-    path = tmp_path / "tocsin.db"
-    await old_database(path, source)
-    write(source, "0002_second.sql", "CREATE TABLE two (x INTEGER);")
+    path, source = await old_database(tmp_path)
     prepared = await prepare_database(path, backup_folder=tmp_path / "backups", keep=3, now=NOW, source=source)
     assert prepared.backup is not None and not prepared.created
     assert (prepared.report.from_version, prepared.report.to_version) == (1, 2)
@@ -86,11 +87,7 @@ async def test_an_old_database_is_backed_up_before_it_is_migrated(tmp_path: Path
 
 
 async def test_a_failed_migration_of_an_old_database_names_its_schema_and_the_backup(tmp_path: Path) -> None:
-    source = tmp_path / "migs"
-    write(source, "0001_first.sql", "CREATE TABLE one (x INTEGER);")
-    path = tmp_path / "tocsin.db"
-    await old_database(path, source)
-    write(source, "0002_second.sql", "CREATE TABLE two (x INTEGER);")
+    path, source = await old_database(tmp_path)
     write(source, "0003_broken.sql", "INSERT INTO nowhere VALUES (1);")
     with pytest.raises(StoreError) as refused:
         await prepare_database(path, backup_folder=tmp_path / "backups", keep=3, now=NOW, source=source)
