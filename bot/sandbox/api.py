@@ -675,7 +675,8 @@ class DiscordDouble:
         if otype in (OPT_ROLE, OPT_MENTIONABLE) and guild_id is not None and ident in w.guilds[guild_id].roles:
             resolved.setdefault("roles", {})[str(ident)] = w.guilds[guild_id].roles[ident].to_dict()
             return
-        if otype == OPT_CHANNEL and ident in w.channels:
+        if otype == OPT_CHANNEL and ident in w.channels and w.channels[ident].guild_id == guild_id:
+            # A channel picker offers only the server's own channels (another server's: `send_raw`).
             ch = w.channels[ident]
             data = {
                 "id": str(ch.id),
