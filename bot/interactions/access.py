@@ -34,13 +34,14 @@ def _acting_guild(interaction: discord.Interaction[Any]) -> discord.Guild:
     return guild
 
 
-async def require_this_server_channel(interaction: discord.Interaction[Any], channel_id: int) -> None:
+async def require_this_server_channel(interaction: discord.Interaction[Any], channel_id: int) -> Any:
     """A channel an option names must be one of this server's: a forged option could name another server's
     channel, and announcements would then leave the server they belong to. The gateway's cache answers for
-    nearly every channel; one it lacks is asked of Discord (a read, not a send)."""
+    nearly every channel; one it lacks is asked of Discord (a read, not a send). Returns the channel."""
     guild = _acting_guild(interaction)
-    if guild.get_channel_or_thread(channel_id) is not None:
-        return
+    cached = guild.get_channel_or_thread(channel_id)
+    if cached is not None:
+        return cached
     try:
         found = await interaction.client.fetch_channel(channel_id)
     except (discord.NotFound, discord.Forbidden):
@@ -48,6 +49,7 @@ async def require_this_server_channel(interaction: discord.Interaction[Any], cha
     owner = getattr(found, "guild", None)
     if owner is None or owner.id != guild.id:
         raise NotAllowedError("access.error.other_server", channel=f"<#{channel_id}>")
+    return found
 
 
 async def require_this_server_role(interaction: discord.Interaction[Any], role_id: int) -> None:

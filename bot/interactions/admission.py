@@ -27,6 +27,7 @@ from bot.interactions.payload_rules import (
     FormField,
     Named,
     PayloadError,
+    check_channel_kind,
     check_command,
     check_form,
     check_menu,
@@ -85,7 +86,11 @@ async def require_here(interaction: discord.Interaction[Any], named: Iterable[Na
     """Every channel, role and member named belongs to the server the interaction came from."""
     for item in named:
         if item.kind == "channel":
-            await require_this_server_channel(interaction, item.id)
+            channel = await require_this_server_channel(interaction, item.id)
+            # Its kind as the server has it, whatever the interaction claims about it.
+            check_channel_kind(
+                item.id, getattr(getattr(channel, "type", None), "value", None), item.channel_types, item.label
+            )
         elif item.kind == "role":
             await require_this_server_role(interaction, item.id)
         else:

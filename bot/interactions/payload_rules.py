@@ -70,10 +70,13 @@ class PayloadError(TocsinError):
 
 @dataclass(frozen=True)
 class Named:
-    """A channel, role or member an option or a menu names: it must be found in the server acted in."""
+    """A channel, role or member an option or a menu names: it must be found in the server acted in (a channel
+    of one of `channel_types`, if given, which `label` names)."""
 
     kind: Literal["channel", "role", "member"]
     id: int
+    channel_types: tuple[int, ...] = ()
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,12 +286,12 @@ def _entry(resolved: Mapping[str, Any], part: str, ident: int) -> Mapping[str, A
 
 
 def _named(
-    option_type: int, ident: int, label: str, spec: Mapping[str, Any], resolved: Mapping[str, Any]
+    option_type: int, ident: int, label: str | None, spec: Mapping[str, Any], resolved: Mapping[str, Any]
 ) -> list[Named]:
     """What an id option names, as Discord resolved it; data it did not resolve names nothing of this server."""
     if option_type == ATTACHMENT:
         if _entry(resolved, "attachments", ident) is None:
-            raise wrong_kind(label, option_type, ident)
+            raise wrong_kind(label or "", option_type, ident)
         return []
     if option_type == MENTIONABLE and _entry(resolved, "roles", ident) is not None:
         return [Named("role", ident)]
@@ -305,21 +308,21 @@ def _named(
     channel = _entry(resolved, "channels", ident)
     if channel is None:
         raise PayloadError("access.error.other_server", channel=f"<#{ident}>")
-    _check_channel_kind(channel, ident, spec.get("channel_types"), label)
-    return [Named("channel", ident)]
+    kinds = tuple(k for k in spec.get("channel_types") or () if isinstance(k, int))
+    check_channel_kind(ident, channel.get("type"), kinds, label)
+    return [Named("channel", ident, kinds, label)]
 
 
-def _check_channel_kind(channel: Mapping[str, Any], ident: int, kinds: Any, label: str) -> None:
-    if not kinds or channel.get("type") in kinds:
+def check_channel_kind(ident: int, channel_type: Any, kinds: Sequence[int], label: str | None) -> None:
+    """A channel of a kind the option (`label`; None: a menu) offers, when it offers some."""
+    if not kinds or channel_type in kinds:
         return
     words = list(dict.fromkeys(CHANNEL_KIND_WORDS.get(k, "setup.kind.other") for k in kinds))
-    raise PayloadError(
-        "core.error.channel_kind",
-        channel=f"<#{ident}>",
-        kind=Msg.of(CHANNEL_KIND_WORDS.get(channel.get("type"), "setup.kind.other")),  # type: ignore[arg-type]
-        option=label,
-        kinds=either([Msg.of(word) for word in words]),
-    )
+    kind = Msg.of(CHANNEL_KIND_WORDS.get(channel_type, "setup.kind.other"))
+    offered = either([Msg.of(word) for word in words])
+    if label is None:
+        raise PayloadError("core.error.menu_channel_kind", channel=f"<#{ident}>", kind=kind, kinds=offered)
+    raise PayloadError("core.error.channel_kind", channel=f"<#{ident}>", kind=kind, option=label, kinds=offered)
 
 
 # --- buttons and menus ------------------------------------------------------------------------------------
@@ -354,7 +357,7 @@ def check_menu(component: Mapping[str, Any], data: Mapping[str, Any]) -> list[Na
         if ident is None or component_type not in option_type:
             raise PayloadError("core.error.menu_choice", value=shown(value))
         kind = option_type[component_type]
-        found = _named(kind, ident, "", {"channel_types": component.get("channel_types")}, resolved)
+        found = _named(kind, ident, None, {"channel_types": component.get("channel_types")}, resolved)
         # A user menu names members only: someone who is not a member is not among its choices.
         if kind == USER and not found:
             raise PayloadError("access.error.other_server_member", member=f"<@{ident}>")
