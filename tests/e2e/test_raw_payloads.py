@@ -34,14 +34,14 @@ CERP = {
     "severity": "critical",
 }
 # The essentials of a declaration in one line, so that only the altered option is wrong.
-ASSIGN: Options = lambda w: {"incident": "1", "coordinator": w.member("coord.yann")}  # noqa: E731
 ESSENTIALS = {"title": "Panne du grossiste", "sector": "pharmacie", "territories": "29", "severity": "major"}
 
 
 @dataclass
 class World:
     """One server, one bot, shared by every case: an incident announced in #bretagne (its buttons), coord.yann's
-    list of two reminders (its menu), a server elsewhere with its own role, channel and member."""
+    list of two reminders (its menu), a forum (a channel of another kind), and a server elsewhere with its own
+    role and member."""
 
     double: DiscordDouble
     server: Server
@@ -145,9 +145,11 @@ def drop_option(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 Send = Callable[[World], Awaitable[tuple[int, InteractionHandle]]]
-
-
 Options = dict[str, Any] | Callable[[World], dict[str, Any]]
+
+
+def assign_options(w: World) -> dict[str, Any]:
+    return {"incident": "1", "coordinator": w.member("coord.yann")}
 
 
 def command(member: str, channel: str, name: str, options: Options, alter: Callable[..., Any]) -> Send:
@@ -310,14 +312,14 @@ CASES: list[tuple[str, Send, Callable[[World], str], str]] = [
         "a-number-above-the-range",
         command("admin.sophie", "journal-bot", "setup archive-delay", {"hours": 24},
                 lambda w, d: set_option(d, "hours", 999)),
-        lambda w: "« heures » vaut au plus 168, pas 999.",
+        lambda w: "« heures » doit valoir au plus 168, pas 999.",
         "core.error.option_maximum",
     ),
     (
         "a-number-below-the-range",
         command("admin.sophie", "journal-bot", "tocsin test-delivery", lambda w: {"channel": w.channel("bretagne")},
                 lambda w, d: set_option(d, "count", 0, type=4)),
-        lambda w: "« nombre » vaut au moins 1, pas 0.",
+        lambda w: "« nombre » doit valoir au moins 1, pas 0.",
         "core.error.option_minimum",
     ),
     (
@@ -452,19 +454,19 @@ CASES: list[tuple[str, Send, Callable[[World], str], str]] = [
     ),
     (
         "a-member-of-another-server",
-        command("coord.anne", "incidents", "outage assign", ASSIGN, forged_member),
+        command("coord.anne", "incidents", "outage assign", assign_options, forged_member),
         lambda w: f"<@{w.other_member}> n'est pas membre de ce serveur : choisissez un membre de ce serveur.",
         "access.error.other_server_member",
     ),
     (
         "a-user-who-is-not-a-member",
-        command("coord.anne", "incidents", "outage assign", ASSIGN, forged_user),
+        command("coord.anne", "incidents", "outage assign", assign_options, forged_user),
         lambda w: f"<@{w.other_member}> n'est pas membre de ce serveur : choisissez un membre de ce serveur.",
         "access.error.other_server_member",
     ),
     (
         "a-member-id-that-is-not-an-id",
-        command("coord.anne", "incidents", "outage assign", ASSIGN,
+        command("coord.anne", "incidents", "outage assign", assign_options,
                 lambda w, d: set_option(d, "coordinator", "anne", type=OPT_USER)),
         lambda w: "« coordinateur » attend un membre de ce serveur, pas « anne ».",
         "core.error.option_kind",
