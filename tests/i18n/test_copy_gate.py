@@ -629,6 +629,10 @@ MARKDOWN_MESSAGES = {
 ADMINS_READ = ("setup.", "delivery_test.", "cli.", "config.", "cmd.")
 ADMIN_WORDS = re.compile(r"\badmin|\badministrat", re.IGNORECASE)
 ADMIN_COMMANDS = {"fr": ("configurer", "exporter"), "en": ("setup", "export")}
+# Messages any member reads (following, direct messages, reminders, refusals): they never send their reader to a
+# coordinator's command.
+MEMBERS_READ = ("follow.", "dm.", "reminder.", "access.")
+COORDINATOR_COMMANDS = {"fr": ("panne",), "en": ("outage",)}
 
 
 def command_names(catalogue: Catalogue) -> dict[Language, set[str]]:
@@ -664,6 +668,8 @@ def command_faults(rendering: Rendering, names: dict[Language, set[str]]) -> lis
             and not ADMIN_WORDS.search(rendering.text)
         ):
             faults.append(f"sends its reader to /{path[0]}, which only admins may run, without saying so")
+        if path[0] in COORDINATOR_COMMANDS[language] and rendering.message_id.startswith(MEMBERS_READ):
+            faults.append(f"sends any member to /{path[0]}, which only coordinators may run")
     return faults
 
 
@@ -782,7 +788,7 @@ def test_each_enumerated_word_has_one_label_in_each_language(catalogue: Catalogu
 
 def test_the_gate_fails_on_each_kind_of_fault() -> None:
     """The checks themselves: each sentence below has one fault the gate must name."""
-    names = {"fr": {"configurer", "afficher", "panne", "actualiser"}, "en": {"setup", "show"}}
+    names = {"fr": {"configurer", "afficher", "panne", "actualiser", "declarer"}, "en": {"setup", "show"}}
     cases = {
         ("fr", "x.a"): "Il est temps : la dernière date de mercredi 13 août à 16:00.",
         ("fr", "x.b"): "Rien depuis 13 août 2021 11:20.",
@@ -800,6 +806,7 @@ def test_the_gate_fails_on_each_kind_of_fault() -> None:
         ("en", "x.n"): "Status : resolved.",
         ("en", "x.o"): "see /setup nothing.",
         ("fr", "x.p"): "**Gras** en titre.",
+        ("fr", "follow.x"): "Pour la suivre, déclarez-la avec /panne declarer.",
     }
     for (language, message_id), text in cases.items():
         rendering = Rendering(message_id, language, {}, text)  # type: ignore[arg-type]
