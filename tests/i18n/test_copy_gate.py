@@ -768,21 +768,30 @@ ENUMS = {
     "severity": ("critical", "major", "minor"),
     "status": ("investigating", "identified", "monitoring", "resolved", "cancelled"),
 }
+# Other choices and the message word that names the same thing: (the choice's message id, the label's).
+SAME_WORDS = (
+    *((f"cmd.outage.choice.{v}", f"incident.{enum}.{v}") for enum, values in ENUMS.items() for v in values),
+    ("cmd.outage.choice.false_alarm", "export.cancel.false_alarm"),
+    ("cmd.setup.language.choice.fr", "setup.language.fr"),
+    ("cmd.setup.language.choice.en", "setup.language.en"),
+    ("cmd.setup.cadence.critical.name", "incident.severity.critical"),
+    ("cmd.setup.cadence.major.name", "incident.severity.major"),
+    ("cmd.setup.cadence.minor.name", "incident.severity.minor"),
+)
 
 
 def test_each_enumerated_word_has_one_label_in_each_language(catalogue: Catalogue) -> None:
-    """A cause, severity or status is named by the same word in the command's choices as in every message."""
+    """A cause, severity, status (or a language, a cancel reason) is named by the same word in the command's
+    choices as in every message."""
     declared, _ = command_texts()
     differ = []
-    for enum, values in ENUMS.items():
-        for value in values:
-            label_key, choice_key = f"incident.{enum}.{value}", f"cmd.outage.choice.{value}"
-            if choice_key not in declared:
-                continue
-            for language, choice in (("fr", catalogue.raw("fr", choice_key)), ("en", declared[choice_key])):
-                label = catalogue.raw(language, label_key)
-                if _stem(label) != _stem(choice):
-                    differ.append(f"{enum} {value} [{language}]: the choice says {choice!r}, messages say {label!r}")
+    for choice_key, label_key in SAME_WORDS:
+        if choice_key not in declared:
+            continue
+        for language, choice in (("fr", catalogue.raw("fr", choice_key)), ("en", declared[choice_key])):
+            label = catalogue.raw(language, label_key)
+            if _stem(label) != _stem(choice):
+                differ.append(f"{choice_key} [{language}]: the choice says {choice!r}, {label_key} says {label!r}")
     assert differ == []
 
 
