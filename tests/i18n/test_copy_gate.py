@@ -125,6 +125,11 @@ KINDS: dict[str, Samples] = {
     "etc_zone": fixed("Etc/GMT+3"),
     # Discord things
     "user": fixed("<@333>"),
+    "choice_list": lambda c, lang: (
+        ["« critique »", "« critique », « majeure » ou « mineure »"]
+        if lang == "fr"
+        else ["“critical”", "“critical”, “major” or “minor”"]
+    ),
     "channel": fixed("<#111>"),
     "channels": fixed("<#111>", "<#111>, <#222>"),
     "role": fixed("<@&222>"),
@@ -204,6 +209,7 @@ BY_NAME: dict[str, str] = {
     "by": "user",
     "channel": "channel",
     "channels": "channels",
+    "choices": "choice_list",
     "code": "code",
     "count": "count",
     "country": "country",
@@ -249,6 +255,7 @@ BY_NAME: dict[str, str] = {
     "major": "duration",
     "maximum": "bound",
     "mean": "duration",
+    "member": "user",
     "median": "duration",
     "migration": "text",
     "minimum": "bound",
