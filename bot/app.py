@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.common import time_parsing as timeparse
 from bot.common.errors import TocsinError
+from bot.common.formatting import log_count
 from bot.common.i18n import Catalogue, Msg
 from bot.composition import Services, build_services
 from bot.config import Settings
@@ -140,7 +141,7 @@ class TocsinBot(commands.Bot):
             services.scheduler.schedule(f"commands:sync:{guild.id}", services.clock.now() + delay, again)
             return
         self.command_sync_refused = None
-        log.info("synced %d commands to the development server %s", len(synced), guild.id)
+        log.info("synced %s to the development server %s", log_count(len(synced), "command"), guild.id)
 
     async def close(self) -> None:
         try:
@@ -159,7 +160,7 @@ class TocsinBot(commands.Bot):
             await super().close()
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        log.info("connected as %s to %s", self.user, log_count(len(self.guilds), "server"))
 
     async def admit(self, interaction: discord.Interaction[Any]) -> bool:
         """The tree's check before a command or an autocomplete is read: the clock catches up, the locale is
