@@ -198,6 +198,18 @@ class OutboxWorker:
                 return False
             await asyncio.sleep(min(0.02, max(0.0, deadline - self._monotonic())))
 
+    async def nothing_to_send(self) -> bool:
+        """No row is pending or in flight but those Discord holds: DMs while Discord's DM pause lasts (40003), and
+        rows waiting for a thread Discord refused for its cap (a forum post: asked again at the next post)."""
+        blocked = dict(self._blocked)
+        async with self.store.reading() as conn:
+            lanes = await outbox.unfinished_lanes(conn)
+            if self._monotonic() < self._dm_paused_until:
+                lanes = {lane for lane in lanes if not lane.startswith("dm:")}
+            refused = await outbox.failed_among(conn, {blocked[lane] for lane in lanes if lane in blocked})
+        return all(blocked.get(lane) in refused for lane in lanes)
+
+    # -- dispatching
     # -- dispatching
 
     async def _dispatch(self) -> None:

@@ -77,6 +77,34 @@ async def test_reminder_fires_at_its_time_for_its_owner_only(
     await double.wait_for(lambda: custom_ids(double.message(here, int(again["id"]))) == [], what="buttons removed")
 
 
+async def test_settled_means_every_timer_due_by_the_clock_has_sent_its_message(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    """Once settled, what the clock's time made due is on Discord, and nothing due later: each reminder shows
+    at its own minute, neither at the step before nor only at the next one."""
+    await configure(double, server)
+    anne, here = server.members["coord.anne"], server.channels["incidents"]
+    double.set_time(paris(2024, 10, 19, 13, 0))
+    minutes = (10, 20, 30, 40)
+    for minute in minutes:
+        ix = await double.run_command(anne, here, "remind", {"when": f"dans {minute} min", "what": f"Point {minute}"})
+        await private_reply(ix)
+    await settle(double, server)
+    before = len(bot_messages(double, here))
+
+    def shown() -> list[str]:
+        return [m["content"] for m in bot_messages(double, here)[before:]]
+
+    for count, minute in enumerate(minutes):
+        double.set_time(paris(2024, 10, 19, 13, minute) - timedelta(seconds=1))
+        await settle(double, server)
+        assert len(shown()) == count, (minute, shown())
+        double.set_time(paris(2024, 10, 19, 13, minute))
+        await settle(double, server)
+        assert len(shown()) == count + 1, (minute, shown())
+        assert shown()[-1].startswith(f"<@{anne}> Rappel : Point {minute}"), shown()
+
+
 async def test_reminders_list_cancel_and_permissions(double: DiscordDouble, server: Server, bot: BotProcess) -> None:
     await configure(double, server)
     anne, member = server.members["coord.anne"], server.members["pharma.brest"]
