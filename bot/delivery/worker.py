@@ -263,15 +263,18 @@ class OutboxWorker:
         (None: go on at once)."""
         context = _LaneContext(self, delivery.lane)
         try:
-            outcome = await self._perform(delivery, context)
-        except asyncio.CancelledError:
-            if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
-                async with self.store.unit_of_work() as conn:
-                    await outbox.release(conn, delivery.id, now=self.clock.now())
-            raise
+            try:
+                outcome = await self._perform(delivery, context)
+            except asyncio.CancelledError:
+                if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
+                    async with self.store.unit_of_work() as conn:
+                        await outbox.release(conn, delivery.id, now=self.clock.now())
+                raise
+            # Still "performing" while the answer is recorded: a stop now waits for the record, or the row
+            # would stay in flight and be sent again at the next start.
+            return await self._record(delivery, outcome)
         finally:
             self._performing.discard(delivery.lane)
-        return await self._record(delivery, outcome)
 
     async def _perform(self, delivery: Delivery, context: _LaneContext) -> Outcome:
         try:
