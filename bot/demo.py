@@ -252,7 +252,8 @@ class Transcript:
                     old = set(before[1])
                     lines = [shown[i] for i, line in enumerate(raw) if line not in old] or ["(même texte)"]
                     key = tuple(lines)
-                ids = int(message["id"])
+                message_id = int(message["id"])
+                notified = sorted(self.server.name_of(n.user_id) for n in fresh_notes if n.message_id == message_id)
                 found.append(
                     Change(
                         channel=channel_id,
@@ -262,7 +263,7 @@ class Transcript:
                         lines=lines,
                         key=key,
                         roles=roles,
-                        notified=sorted(self.server.name_of(n.user_id) for n in fresh_notes if n.message_id == ids),
+                        notified=notified,
                         thread=threads.get(message["id"]) if before is None else None,
                     )
                 )

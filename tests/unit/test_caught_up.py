@@ -20,7 +20,9 @@ from bot.sandbox import DiscordDouble
 from bot.storage.store import Store
 from bot.timers.caught_up import CaughtUpReporter
 from bot.timers.clock import FollowingClock
+from bot.timers.scheduler import Scheduler
 from tests.delivery.fakes import FixedClock
+from tests.unit.test_scheduler import ManualClock
 
 T0 = datetime(2024, 10, 19, 10, 0, tzinfo=UTC)
 
@@ -198,3 +200,28 @@ async def test_the_outbox_has_nothing_to_send_once_sent_or_held_by_discords_dm_p
     finally:
         await worker.stop()
         await store.close()
+
+
+async def test_a_timer_is_owed_from_its_due_time_until_it_has_run() -> None:
+    clock = ManualClock(T0)
+    scheduler = Scheduler(clock)
+    running, release = asyncio.Event(), asyncio.Event()
+
+    async def job() -> None:
+        running.set()
+        await release.wait()
+
+    await scheduler.start()
+    try:
+        scheduler.schedule("reminder:1", T0 + timedelta(minutes=10), job)
+        assert not scheduler.due_by(clock.now()), "not due yet"
+        await clock.move_to(T0 + timedelta(minutes=10))
+        assert scheduler.due_by(clock.now()), "due, not run yet"
+        await asyncio.wait_for(running.wait(), 5)
+        assert scheduler.due_by(clock.now()), "running"
+        release.set()
+        async with asyncio.timeout(5):
+            while scheduler.due_by(clock.now()):  # noqa: ASYNC110 (the scheduler has no event for it)
+                await asyncio.sleep(0.01)
+    finally:
+        await scheduler.stop()
