@@ -45,7 +45,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         sub.add_parser("restore", parents=[common], help="put a backup in place of the database (bot stopped)")
     )
     sub.add_parser("sync-commands", parents=[common], help="publish the slash commands globally (up to an hour)")
-    sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
+    demo = sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
+    demo.add_argument("--keep", metavar="PATH", help="keep the bot's database there, to try `export` on it")
     add_export_arguments(sub.add_parser("export", help="export a server's incidents from the database file, offline"))
     return parser.parse_args(argv)
 
@@ -76,9 +77,9 @@ def run_command(command: str, arguments: argparse.Namespace) -> int:
 
         return run_export(arguments, operator_language())
     if command == "demo":
-        from bot.demo import run_demo
+        from bot.demo import main as demo
 
-        return asyncio.run(run_demo())
+        return demo(keep=arguments.keep)
     try:
         settings = load_settings(arguments.env_file)
         secrets = [settings.discord_token.get_secret_value()] if settings.discord_token else []

@@ -13,6 +13,8 @@ import functools
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.common.formatting import format_number
+from bot.common.i18n import Msg
 from bot.config import Settings
 from bot.delivery import outbox
 from bot.storage.backup import in_own_thread, restore_backup, take_backup
@@ -20,7 +22,7 @@ from bot.storage.lock import DatabaseLock
 from bot.storage.migrations import known_version
 from bot.storage.preparing import prepare_database
 from bot.storage.store import Store
-from bot.terminal import EXIT_OK, EXIT_PROBLEM, say
+from bot.terminal import EXIT_OK, EXIT_PROBLEM, operator_language, say
 
 
 def add_backup_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,9 +60,9 @@ async def back_up(settings: Settings, arguments: argparse.Namespace) -> int:
         "cli.backup.done",
         path=backup.path,
         version=backup.schema_version,
-        size=f"{backup.size_bytes / 2**20:.1f}",
-        removed=len(backup.removed),
-        keep=max(1, keep),
+        size=format_number(backup.size_bytes / 2**20, operator_language(), decimals=1),
+        removed=Msg.of("cli.backup.removed", count=len(backup.removed)),
+        kept=Msg.of("cli.backup.kept", count=max(1, keep)),
     )
     return EXIT_OK
 
@@ -119,6 +121,6 @@ async def check_everything(settings: Settings) -> int:
             "cli.check.outbox",
             pending=summary.pending + summary.in_flight,
             failed=summary.failed,
-            done=summary.done,
+            done=Msg.of("about.outbox.sent", count=summary.done),
         )
     return EXIT_PROBLEM if problems else EXIT_OK

@@ -77,7 +77,7 @@ async def test_ready_when_connected_writable_delivering_and_timers_in_place(bot:
         "checks": {
             "gateway": {"ok": True, "found": "connected to Discord's gateway"},
             "database": {"ok": True, "found": "the database takes writes"},
-            "outbox": {"ok": True, "found": "0 message(s) waiting, the oldest for 0 s (at most 900 s allowed)"},
+            "outbox": {"ok": True, "found": "0 messages waiting, the oldest for 0 s (at most 900 s allowed)"},
             "timers": {"ok": True, "found": "reminders, nudges and archives in place"},
         },
     }
@@ -103,7 +103,7 @@ async def test_not_ready_when_the_oldest_waiting_message_is_older_than_allowed(b
     readiness = await checks_of(bot, max_age=timedelta(minutes=1)).readiness()
     assert not readiness.ready
     assert found(readiness)["checks"]["outbox"]["found"].startswith(
-        "1 message(s) waiting, the oldest for 61 s, longer than the 60 s allowed"
+        "1 message waiting, the oldest for 61 s, longer than the 60 s allowed"
     )
 
 
@@ -117,7 +117,7 @@ async def test_not_ready_while_another_program_holds_the_database(bot: TocsinBot
         holder.close()
     assert found(readiness)["checks"]["database"] == {
         "ok": False,
-        "found": "the database did not take a write within 2.0 s (locked by another program?)",
+        "found": "the database did not take a write within 2 s (locked by another program?)",
     }
 
 

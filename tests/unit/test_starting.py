@@ -81,7 +81,7 @@ def test_check_on_an_empty_database_says_run_migrate(tmp_path: Path) -> None:
     result = run_cli("check", env=env, cwd=tmp_path)
     assert "Traceback" not in result.stdout + result.stderr
     assert result.returncode == 1
-    assert 'Run "python -m bot migrate"' in result.stdout
+    assert "Run “python -m bot migrate”" in result.stdout
     assert f"schema 0 (this version of Tocsin knows {known_version()})" in result.stdout
 
 
@@ -121,7 +121,7 @@ def test_what_needs_the_database_alone_refuses_while_a_bot_holds_it(tmp_path: Pa
     assert sentences(result.stdout + result.stderr) == [
         (
             f"Tocsin is running on the database {tmp_path / 'tocsin.db'} (process {os.getpid()}): stop it "
-            'first (for instance "systemctl stop tocsin"), then run the command again.'
+            "first (for instance “systemctl stop tocsin”), then run the command again."
         )
     ]
     assert not (tmp_path / "tocsin.db").exists()

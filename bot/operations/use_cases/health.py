@@ -86,7 +86,7 @@ class HealthChecks:
             async with asyncio.timeout(PROBE_TIMEOUT_S), self.store.unit_of_work() as conn:
                 await figures.prove_writable(conn, now=self.clock.now())
         except TimeoutError:
-            return Check("database", False, Msg.of("health.database.busy", seconds=PROBE_TIMEOUT_S))
+            return Check("database", False, Msg.of("health.database.busy", seconds=int(PROBE_TIMEOUT_S)))
         except Exception as exc:
             return Check("database", False, Msg.of("health.database.refused", reason=str(exc)[:200]))
         return Check("database", True, Msg.of("health.database.writable"))
@@ -103,7 +103,7 @@ class HealthChecks:
             ok,
             Msg.of(
                 "health.outbox.moving" if ok else "health.outbox.stuck",
-                waiting=waiting,
+                waiting=Msg.of("health.outbox.waiting", count=waiting),
                 age=int(age.total_seconds()),
                 limit=int(self.outbox_max_age.total_seconds()),
             ),
