@@ -19,7 +19,7 @@ from bot.common.i18n import Catalogue, Msg
 from bot.composition import Services, build_services
 from bot.config import Settings
 from bot.following import use_cases as following
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import done_statement, person_language, reply_private, tell_done
 from bot.interactions.translator import TocsinTranslator
 from bot.storage import audit, member_locales
 from bot.storage.store import Store
@@ -217,7 +217,11 @@ class TocsinBot(commands.Bot):
         await self.report_error(interaction, cause)
 
     async def report_error(self, interaction: discord.Interaction[Any], cause: BaseException) -> None:
-        """One private sentence for whoever acted, from a command, a button, a select or a modal alike."""
+        """One private sentence for whoever acted, from a command, a button, a select or a modal alike; once their
+        action is saved, only what was done (bot/interactions/replies.py), never an invitation to do it again."""
+        if done_statement(interaction) is not None:
+            await tell_done(interaction, cause)
+            return
         language = person_language(interaction)
         catalogue = self.services.catalogue
         if isinstance(cause, TocsinError):

@@ -20,7 +20,7 @@ from bot.incidents.presentation.message_parts import discord_time
 from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import mark_done, person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from bot.reminders.presentation import DONE
 from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
@@ -86,16 +86,18 @@ class ReminderButton(
         if self.action == DONE:
             await services.reminders.finish(self.reminder_id, user_id=interaction.user.id)
             said = services.catalogue.render(language, "reminder.reply.done")
+            mark_done(interaction, said)
         else:
             snoozed = await services.reminders.snooze(
                 self.reminder_id, SnoozeChoice(self.action), user_id=interaction.user.id, now=services.clock.now()
             )
-            services.timers.schedule_reminder(self.reminder_id, snoozed.due_at)
             when = discord_time(snoozed.due_at, "F")
             said = services.catalogue.render(language, "reminder.reply.snoozed", when=when)
+            mark_done(interaction, said)
+            services.timers.schedule_reminder(self.reminder_id, snoozed.due_at)
         # The message's buttons go: it has been dealt with, and cannot snooze the reminder a second time.
         await interaction.response.edit_message(view=None)
-        await interaction.followup.send(said, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        await reply_done(interaction, said)
 
 
 class CancelMenu(
@@ -131,7 +133,6 @@ class CancelMenu(
         lines = []
         for value in values:
             cancelled = await services.reminders.cancel(int(value), user_id=interaction.user.id)
-            services.timers.cancel_reminder(int(value))
             lines.append(
                 services.catalogue.render(
                     language,
@@ -140,7 +141,9 @@ class CancelMenu(
                     when=discord_time(cancelled.due_at, "F"),
                 )
             )
-        await reply_private(interaction, "\n".join(lines))
+            mark_done(interaction, "\n".join(lines))
+            services.timers.cancel_reminder(int(value))
+        await reply_done(interaction, "\n".join(lines))
 
 
 class ReminderCog(FeatureCog):
@@ -184,7 +187,6 @@ class ReminderCog(FeatureCog):
         )
         reminder = await self.reminders.ask(typed, now=self.services.clock.now())
         assert reminder.id is not None
-        self.services.timers.schedule_reminder(reminder.id, reminder.due_at)
         language = person_language(interaction)
         said = self.services.catalogue.render(
             language,
@@ -193,7 +195,9 @@ class ReminderCog(FeatureCog):
             where=self.services.catalogue.word(language, _where_words(reminder)),
             text=truncate(plain_text(reminder.text), 300),
         )
-        await reply_private(interaction, said)
+        mark_done(interaction, said)
+        self.services.timers.schedule_reminder(reminder.id, reminder.due_at)
+        await reply_done(interaction, said)
 
     @staticmethod
     def _check_may_post_here(interaction: discord.Interaction[Any]) -> None:
