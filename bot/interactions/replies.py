@@ -119,6 +119,7 @@ async def reply_done(
     """The private reply to an action that is saved, `statement` saying what was done. Never raises: a failure
     is handled by `tell_done`. Returns the text the person sees (with a notice that joined it), or None when
     nothing could reach them."""
+    mark_done(interaction, statement)
     content = await with_notice(interaction, statement) or statement
     mark_done(interaction, content)
     try:
