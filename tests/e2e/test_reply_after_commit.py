@@ -70,6 +70,13 @@ async def declare(double: DiscordDouble, server: Server) -> InteractionHandle:
     )
 
 
+async def declared(double: DiscordDouble, server: Server) -> None:
+    """The server configured, outage #1 declared and its messages sent."""
+    await configure(double, server)
+    await private_reply(await declare(double, server))
+    await settle(double, server)
+
+
 async def test_a_declaration_whose_reply_lost_its_answer_shows_it_once_and_still_gets_its_link(
     double: DiscordDouble, server: Server, bot: BotProcess
 ) -> None:
@@ -118,9 +125,7 @@ async def test_a_declaration_whose_token_expired_is_only_logged(
 async def test_an_update_whose_reply_was_refused_is_told_done_in_a_fresh_follow_up(
     double: DiscordDouble, server: Server, bot: BotProcess
 ) -> None:
-    await configure(double, server)
-    await private_reply(await declare(double, server))
-    await settle(double, server)
+    await declared(double, server)
     ix = await double.run_command(
         server.members["coord.anne"],
         server.channels["incidents"],
@@ -156,9 +161,7 @@ async def test_a_setup_change_whose_answer_was_refused_says_it_is_done(
 async def test_a_follow_click_whose_answer_was_lost_shows_the_follow_once(
     double: DiscordDouble, server: Server, bot: BotProcess
 ) -> None:
-    await configure(double, server)
-    await private_reply(await declare(double, server))
-    await settle(double, server)
+    await declared(double, server)
     announcement = bot_messages(double, server.channels["bretagne"])[0]
     ix = await double.click(
         server.members["pharma.brest"],
