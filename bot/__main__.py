@@ -16,7 +16,7 @@ import yarl
 
 from bot import __version__
 from bot.common.errors import TocsinError
-from bot.common.i18n import Language, default_catalogue, language_of
+from bot.common.i18n import Language, Msg, default_catalogue, language_of
 from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import outbox
 from bot.logging_setup import configure_logging
@@ -146,7 +146,7 @@ async def check_everything(settings: Settings) -> int:
         "cli.check.outbox",
         pending=summary.pending + summary.in_flight,
         failed=summary.failed,
-        done=summary.done,
+        done=Msg.of("about.outbox.sent", count=summary.done),
     )
     return EXIT_PROBLEM if problems else EXIT_OK
 

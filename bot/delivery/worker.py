@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.common.formatting import log_count
 from bot.delivery import aftermath, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
@@ -157,7 +158,7 @@ class OutboxWorker:
                 self._dm_paused_until = self._monotonic() + remaining
                 log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
         if resumed:
-            log.info("outbox: %d rows left in flight by the previous run will be attempted again", resumed)
+            log.info("outbox: %s left in flight by the previous run will be attempted again", log_count(resumed, "row"))
         self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
 
     def wake(self) -> None:

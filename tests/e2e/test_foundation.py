@@ -86,13 +86,13 @@ async def test_a_flooded_channel_gets_429s_and_the_outbox_still_delivers_everyth
         ix = await double.run_command(
             server.members["admin.sophie"], channel, "tocsin test-delivery", {"channel": channel, "count": 8}
         )
-        assert (await ix.reply())["content"].startswith("8 message(s) de test mis en file")
+        assert (await ix.reply())["content"].startswith("8 messages de test mis en file")
         await double.wait_for(
             lambda: any("terminé" in m["content"] for m in double.channel_messages(channel)), timeout=60
         )
         posted = double.channel_messages(channel)
         assert contents(posted)[1:] == [f"Test de diffusion Tocsin : message {n} sur 8." for n in range(2, 9)]
-        assert posted[0]["content"] == "Test de diffusion Tocsin terminé : 8 message(s) publiés dans l'ordre."
+        assert posted[0]["content"] == "Test de diffusion Tocsin terminé : 8 messages publiés dans l'ordre."
         limited = [r for r in double.requests if r.status == 429 and r.major_id == str(channel)]
         assert limited, "the double's channel limit should have answered 429 at least once"
         assert all(r.headers.get("Via") and "X-RateLimit-Reset-After" in r.headers for r in limited)

@@ -214,7 +214,7 @@ class Octave:
         await settle(d, self.server)
         (reminder,) = eta_reminders()
         assert "Confirmez-la ou déplacez-la" in reminder["content"], reminder["content"]
-        assert stamp(ETA) in reminder["content"], reminder["content"]
+        assert ", prévue le dimanche 15 septembre à 09:00, est passée" in reminder["content"], reminder["content"]
         told = [(n.user_id, n.reason) for n in d.notifications() if n.message_id == int(reminder["id"])]
         assert told == [(yann, "user_mention")], told
         after = counts(d, self.server)

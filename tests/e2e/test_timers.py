@@ -143,8 +143,8 @@ async def test_reminder_due_while_the_bot_is_down_is_sent_late_once(
         before = len(bot_messages(double, here))
         await process.start()
         fired = await wait_new(double, here, before)
-        due = paris(2024, 10, 19, 13, 30)
-        assert fired["content"] == f"<@{anne}> Rappel (en retard, prévu {stamp(due)}f>) : Point Cerp", fired["content"]
+        late = "Rappel (en retard, prévu le samedi 19 octobre à 13:30)"  # due at 13:30, worded in Paris time
+        assert fired["content"] == f"<@{anne}> {late} : Point Cerp", fired["content"]
         await settle(double, server)
         # Restarted once more: the reminder is not sent again.
         await process.stop()
