@@ -26,7 +26,8 @@ from bot.interactions.replies import done_statement, person_language, reply_priv
 from bot.interactions.translator import TocsinTranslator
 from bot.storage import audit, member_locales
 from bot.storage.store import Store
-from bot.timers.clock import Clock
+from bot.timers.caught_up import CaughtUpReporter
+from bot.timers.clock import Clock, FollowingClock
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class TocsinBot(commands.Bot):
         self._locales_seen: dict[int, str] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.schemas = admission.CommandSchemas(self.tree)
+        # Only when following a double's clock: says when the bot has caught up with it (bot/timers/caught_up.py).
+        self.caught_up = CaughtUpReporter(clock, self.quiet) if isinstance(clock, FollowingClock) else None
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self.tree.interaction_check = self.admit  # type: ignore[method-assign]
 
@@ -113,6 +116,8 @@ class TocsinBot(commands.Bot):
         await services.scheduler.start()
         await services.outbox.start()
         await services.timers.start()
+        if self.caught_up is not None:
+            await self.caught_up.start()
         if services.settings.dev_guild_id is not None:
             guild = discord.Object(id=services.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -153,11 +158,24 @@ class TocsinBot(commands.Bot):
                 )
             if self._background:
                 await asyncio.wait(self._background, timeout=BACKGROUND_GRACE_S)
+            if self.caught_up is not None:
+                await self.caught_up.stop()
             await self.services.timers.stop()
             await self.services.outbox.stop()
             await self.services.scheduler.stop()
         finally:
             await super().close()
+
+    async def quiet(self) -> bool:
+        """Nothing left to do at the clock's time: no interaction being answered, every timer due has run, and
+        nothing the outbox could send now is waiting. Checked in that order, then the first two again: what one
+        of them queued while the outbox was being read is not missed."""
+        services = self.services
+        if answering() or not services.timers.caught_up():
+            return False
+        if not await services.outbox.nothing_to_send():
+            return False
+        return not answering() and services.timers.caught_up()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %s", self.user, log_count(len(self.guilds), "server"))
@@ -322,15 +340,20 @@ async def finish_answers(*, timeout: float) -> int:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        running = [
-            task
-            for task in asyncio.all_tasks()
-            if task is not asyncio.current_task() and not task.done() and task.get_name().startswith(ANSWERING_TASKS)
-        ]
+        running = answering()
         left = deadline - loop.time()
         if not running or left <= 0:
             return len(running)
         await asyncio.wait(running, timeout=left)
+
+
+def answering() -> list[asyncio.Task[Any]]:
+    """The interaction handlers running now (other than the caller)."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task is not asyncio.current_task() and not task.done() and task.get_name().startswith(ANSWERING_TASKS)
+    ]
 
 
 def describe_http_error(exc: BaseException) -> str:

@@ -282,6 +282,22 @@ async def lanes_with_work(conn: aiosqlite.Connection) -> list[str]:
         return [str(values[0]) for values in await cursor.fetchall()]
 
 
+async def unfinished_lanes(conn: aiosqlite.Connection) -> set[str]:
+    """Lanes that have a row pending or in flight."""
+    async with conn.execute("SELECT DISTINCT lane FROM outbox WHERE status IN ('pending', 'in_flight')") as cursor:
+        return {str(values[0]) for values in await cursor.fetchall()}
+
+
+async def failed_among(conn: aiosqlite.Connection, row_ids: set[int]) -> set[int]:
+    """Which of `row_ids` failed."""
+    failed: set[int] = set()
+    for row_id in row_ids:
+        async with conn.execute("SELECT 1 FROM outbox WHERE id = ? AND status = 'failed'", (row_id,)) as cursor:
+            if await cursor.fetchone() is not None:
+                failed.add(row_id)
+    return failed
+
+
 async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) -> ClaimResult:
     """Claims the head of `lane` (its lowest waiting id) for delivery: marks it in_flight, counts the attempt
     and returns it with its references resolved. A head whose dependency failed is marked failed

@@ -199,6 +199,18 @@ class OutboxWorker:
                 return False
             await asyncio.sleep(min(0.02, max(0.0, deadline - self._monotonic())))
 
+    async def nothing_to_send(self) -> bool:
+        """No row is pending or in flight but those Discord holds: DMs while Discord's DM pause lasts (40003), and
+        rows waiting for a thread Discord refused for its cap (a forum post: asked again at the next post)."""
+        blocked = dict(self._blocked)
+        async with self.store.reading() as conn:
+            lanes = await outbox.unfinished_lanes(conn)
+            if self._monotonic() < self._dm_paused_until:
+                lanes = {lane for lane in lanes if not lane.startswith("dm:")}
+            refused = await outbox.failed_among(conn, {blocked[lane] for lane in lanes if lane in blocked})
+        return all(blocked.get(lane) in refused for lane in lanes)
+
+    # -- dispatching
     # -- dispatching
 
     async def _dispatch(self) -> None:
@@ -252,15 +264,18 @@ class OutboxWorker:
         (None: go on at once)."""
         context = _LaneContext(self, delivery.lane)
         try:
-            outcome = await self._perform(delivery, context)
-        except asyncio.CancelledError:
-            if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
-                async with self.store.unit_of_work() as conn:
-                    await outbox.release(conn, delivery.id, now=self.clock.now())
-            raise
+            try:
+                outcome = await self._perform(delivery, context)
+            except asyncio.CancelledError:
+                if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
+                    async with self.store.unit_of_work() as conn:
+                        await outbox.release(conn, delivery.id, now=self.clock.now())
+                raise
+            # Still "performing" while the answer is recorded: a stop now waits for the record, or the row
+            # would stay in flight and be sent again at the next start.
+            return await self._record(delivery, outcome)
         finally:
             self._performing.discard(delivery.lane)
-        return await self._record(delivery, outcome)
 
     async def _perform(self, delivery: Delivery, context: _LaneContext) -> Outcome:
         try:

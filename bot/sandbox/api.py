@@ -11,6 +11,7 @@ import logging
 import secrets
 import socket
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -250,6 +251,16 @@ class InteractionHandle:
         return {"custom_id": modal.get("custom_id"), "components": rows}
 
 
+@dataclass(frozen=True)
+class CaughtUp:
+    """The bot's word that it has caught up with the double's clock at `epoch`, having heard `asked` questions
+    (`world_epoch`: the double's epoch when the word arrived)."""
+
+    epoch: int
+    asked: int
+    world_epoch: int
+
+
 class DiscordDouble:
     """A local Discord for one bot: REST under `api_base`, a gateway at `gateway_url`, a clock at `clock_url`."""
 
@@ -304,6 +315,9 @@ class DiscordDouble:
         self._pump: asyncio.Task[None] | None = None
         self.port = 0
         self.stopping = False
+        # How many times a driver asked the bot whether it has caught up, and the bot's latest answer.
+        self.caught_up_asked = 0
+        self.caught_up: CaughtUp | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -555,6 +569,33 @@ class DiscordDouble:
         """Move the simulated clock forward (async so that gateway events it causes are sent before return)."""
         self.world.set_time(self.world.now + delta)
         await self._drain()
+
+    def record_caught_up(self, *, epoch: int, asked: int) -> None:
+        """The bot says it has caught up with the clock at `epoch`, having heard `asked` questions."""
+        self.caught_up = CaughtUp(epoch=epoch, asked=asked, world_epoch=self.world.epoch)
+        self.notify_change()
+
+    async def wait_caught_up(self, *, timeout: float = 20.0) -> CaughtUp:
+        """Asks the bot whether it has caught up with the clock and returns its answer once it says so for the
+        current epoch, after this question: it has seen the current time, every timer due by then has run and
+        what they queued, and what was queued before the question, is sent (the follower's side is in
+        bot/timers/clock.py)."""
+        self.caught_up_asked += 1
+        asked = self.caught_up_asked
+        self.notify_change()
+
+        def answered() -> bool:
+            said = self.caught_up
+            return said is not None and said.asked >= asked and said.epoch == self.world.epoch
+
+        try:
+            await self.wait_for(answered, timeout=timeout, what=f"the bot to catch up with epoch {self.world.epoch}")
+        except TimeoutError as late:
+            said = self.caught_up
+            last = "never" if said is None else f"epoch {said.epoch}, question {said.asked}"
+            raise TimeoutError(f"{late}; question {asked}; the bot last said it had caught up at: {last}") from None
+        assert self.caught_up is not None
+        return self.caught_up
 
     async def _drain(self) -> None:
         await self.wait_for(lambda: not self._pending, timeout=5.0, what="the gateway events to be sent")

@@ -108,6 +108,11 @@ class Timers:
         """Started, and no registration failing (one still running at start-up has not failed)."""
         return self.startup is not None and not self.waiting
 
+    def caught_up(self) -> bool:
+        """Every pending row is registered, and every timer due by the clock's time has run."""
+        registered = self.startup is not None and self.startup.done() and not self.waiting
+        return registered and not self.scheduler.due_by(self.clock.now())
+
     def state(self) -> Msg:
         """What /tocsin about says of the timers."""
         if self.startup is None:
