@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.common.formatting import format_duration, format_number
 from bot.common.i18n import Msg
 from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from bot.operations.use_cases.about import about_report
 from bot.operations.use_cases.delivery_check import MAX_TEST_MESSAGES, DeliveryTestRequest, queue_delivery_test
@@ -124,7 +124,7 @@ class About(FeatureCog):
             default_time_zone=services.settings.time_zone,
         )
         services.outbox.wake()
-        await reply_private(
+        await reply_done(
             interaction,
             services.catalogue.word(
                 person_language(interaction),

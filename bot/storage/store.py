@@ -15,7 +15,7 @@ import contextvars
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -140,6 +140,9 @@ class Store:
                     await self._writer.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
                     raise self._write_failed(exc) from exc
+                except BaseException:
+                    await asyncio.shield(self._end_abandoned_begin())
+                    raise
                 try:
                     yield self._writer
                 except BaseException as exc:
@@ -278,6 +281,14 @@ class Store:
     def _ensure_open(self) -> None:
         if self._closed:
             raise RuntimeError("the store is closed")
+
+    async def _end_abandoned_begin(self) -> None:
+        """Cancelled while waiting on BEGIN (a stop): aiosqlite's thread still runs it. A statement queued after
+        it returns once it has run; the transaction nobody owns is then rolled back, so the next unit of work
+        does not start inside it."""
+        with suppress(sqlite3.Error):
+            await self._writer.execute("SELECT 1")
+        await self._rollback_quietly()
 
     async def _rollback_quietly(self) -> None:
         if self._writer.in_transaction:

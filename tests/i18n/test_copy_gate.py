@@ -178,6 +178,10 @@ KINDS: dict[str, Samples] = {
         ),
     ),
     "route": fixed("<#111> ← Bretagne (53) → <@&222>"),
+    "admins": keyed("follow.refused.admins_told", "follow.refused.admins_untold"),
+    "granted_for": rendered(
+        msg("setup.check.grant_for_route", channel="<#111>"), msg("setup.check.grant_for_incident", number=42)
+    ),
     "territory_label": fixed("Finistère (29)", "Bretagne (région 53)"),
     "target": fixed("Finistère (29)", "pharmacie"),
     "services": fixed("commandes", "commandes, livraisons"),
@@ -206,11 +210,13 @@ BY_NAME: dict[str, str] = {
     "c": "text",
     "d": "text",
     "address": "address",
+    "admins": "admins",
     "after": "version",
     "aside": "path",
     "backup": "path",
     "api": "setting",
     "before": "version",
+    "bot_role": "role",
     "by": "user",
     "channel": "channel",
     "channels": "channels",
@@ -325,6 +331,8 @@ BY_NAME: dict[str, str] = {
     "zone": "zone_key",
 }
 BY_MESSAGE: dict[tuple[str, str], str] = {
+    ("setup.check.grant_above_bot", "what"): "granted_for",
+    ("setup.check.grant_managed", "what"): "granted_for",
     ("announce.recovery.total", "started"): "stamp",
     ("announce.recovery.total", "resolved"): "stamp",
     ("about.database.value", "size"): "quantity",
