@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
-from bot.exports.presentation.common import Measured, Words, definitions
+from bot.exports.presentation.common import Document, Words, definitions
 from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
@@ -264,16 +264,8 @@ def incident_article(m: Measure, words: Words, *, level: int = 3, chart: str = "
     return [*lines, "</ol>", "</article>"]
 
 
-def export_html(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-) -> bytes:
-    words = Words(language, zone, now)
-    measured = Measured.of(records, now)
+def export_html(document: Document) -> bytes:
+    words, measured, now, period = document.words(), document.measured(), document.now, document.period
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     title = words("export.title")
     body = _header(words, title, period)
@@ -293,7 +285,7 @@ def export_html(
         for m in cancelled:
             body += incident_article(m, words)
         body.append("</section>")
-    return _page(title, language, body)
+    return _page(title, document.language, body)
 
 
 def summary_html(record: IncidentRecord, language: Language, zone: ZoneInfo, now: datetime) -> bytes:

@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation.common import Measured, Words, definitions
+from bot.exports.presentation.common import Document, Words, definitions
 from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
@@ -191,18 +191,10 @@ def _cancelled(measures: Sequence[Measure], words: Words) -> list[str]:
     return lines
 
 
-def export_markdown(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-) -> str:
-    words = Words(language, zone, now)
-    measured = Measured.of(records, now)
+def export_markdown(document: Document) -> str:
+    words, measured, now = document.words(), document.measured(), document.now
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
-    lines = _header(words, words("export.title"), period)
+    lines = _header(words, words("export.title"), document.period)
     lines += _figures(figures(measures, now=now), words)
     lines += _summary(counted, words)
     lines += [f"## {words('export.heading.incidents')}", ""]
