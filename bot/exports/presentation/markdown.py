@@ -11,7 +11,16 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.common import Document, Words, definitions
-from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.presentation.summary import (
+    SECTOR_COLUMNS,
+    SERVICE_COLUMNS,
+    SUMMARY_COLUMNS,
+    columns,
+    facts,
+    figure_sentences,
+    header_lines,
+    workaround_versions,
+)
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -65,13 +74,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines += [f"### {words('export.heading.by_sector')}", ""]
     lines += _table(
-        [
-            words("incident.label.sector"),
-            words("export.column.incidents"),
-            words("export.column.resolved"),
-            words("export.column.median"),
-            words("export.column.mttr"),
-        ],
+        columns(words, SECTOR_COLUMNS),
         [
             [
                 md(sector),
@@ -91,12 +94,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines += [f"### {words('export.heading.by_service')}", ""]
         lines += _table(
-            [
-                words("export.column.service"),
-                words("export.column.incidents"),
-                words("export.column.downtime"),
-                words("export.column.degraded"),
-            ],
+            columns(words, SERVICE_COLUMNS),
             [
                 [md(s.name), words.number(s.incidents), words.duration(s.downtime), words.duration(s.degraded_time)]
                 for s in figs.service_totals
@@ -108,16 +106,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
 def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = [f"## {words('export.heading.summary')}", ""]
     return lines + _table(
-        [
-            "#",
-            words("export.column.title"),
-            words("incident.label.status"),
-            words("incident.label.severity"),
-            words("incident.label.sector"),
-            words("export.label.started"),
-            words("export.label.resolved"),
-            words("export.label.duration"),
-        ],
+        ["#", *columns(words, SUMMARY_COLUMNS)],
         [
             [
                 str(m.incident.number),

@@ -14,6 +14,35 @@ from bot.exports.rules import Figures, IncidentRecord, Measure
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.rules.model import Status
 
+# The columns of the tables both reports show (the summary, and the figures by sector and by service): the same
+# in Markdown and in HTML, so the two files read alike.
+SUMMARY_COLUMNS = (
+    "export.column.title",
+    "incident.label.status",
+    "incident.label.severity",
+    "incident.label.sector",
+    "export.label.started",
+    "export.label.resolved",
+    "export.label.duration",
+)
+SECTOR_COLUMNS = (
+    "incident.label.sector",
+    "export.column.incidents",
+    "export.column.resolved",
+    "export.column.median",
+    "export.column.mttr",
+)
+SERVICE_COLUMNS = (
+    "export.column.service",
+    "export.column.incidents",
+    "export.column.downtime",
+    "export.column.degraded",
+)
+
+
+def columns(words: Words, keys: tuple[str, ...]) -> list[str]:
+    return [words(key) for key in keys]
+
 
 def header_lines(words: Words, period: tuple[datetime, datetime] | None) -> list[str]:
     """The lines under an export's title: its period (in whole days when it is made of days; with the year
