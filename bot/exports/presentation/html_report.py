@@ -17,16 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
 from bot.exports.presentation.common import Document, Words, definitions
-from bot.exports.presentation.summary import (
-    SECTOR_COLUMNS,
-    SERVICE_COLUMNS,
-    SUMMARY_COLUMNS,
-    columns,
-    facts,
-    figure_sentences,
-    header_lines,
-    workaround_versions,
-)
+from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -104,7 +95,7 @@ def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = ['<section id="summary">', f"<h2>{_e(words('export.heading.summary'))}</h2>"]
     if not measures:
         return [*lines, f"<p>{_e(words('export.empty'))}</p>", "</section>"]
-    header = ["#", *columns(words, SUMMARY_COLUMNS)]
+    header = ["#", *columns(words, "summary")]
     rows = [
         [
             f'<a href="#incident-{m.incident.number}">{m.incident.number}</a>',
@@ -140,7 +131,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines.append(f"<h3>{_e(words('export.heading.by_sector'))}</h3>")
     lines += _table(
-        [_e(column) for column in columns(words, SECTOR_COLUMNS)],
+        [_e(column) for column in columns(words, "sector")],
         [
             [_e(sector), _e(words.number(n)), *_stats_cells(figs.mttr_by_sector.get(sector), words)]
             for sector, n in figs.by_sector.items()
@@ -156,7 +147,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines.append(f"<h3>{_e(words('export.heading.by_service'))}</h3>")
         lines += _table(
-            [_e(column) for column in columns(words, SERVICE_COLUMNS)],
+            [_e(column) for column in columns(words, "service")],
             [
                 [
                     _e(s.name),

@@ -11,16 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.common import Document, Words, definitions
-from bot.exports.presentation.summary import (
-    SECTOR_COLUMNS,
-    SERVICE_COLUMNS,
-    SUMMARY_COLUMNS,
-    columns,
-    facts,
-    figure_sentences,
-    header_lines,
-    workaround_versions,
-)
+from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -74,7 +65,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines += [f"### {words('export.heading.by_sector')}", ""]
     lines += _table(
-        columns(words, SECTOR_COLUMNS),
+        columns(words, "sector"),
         [
             [
                 md(sector),
@@ -94,7 +85,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines += [f"### {words('export.heading.by_service')}", ""]
         lines += _table(
-            columns(words, SERVICE_COLUMNS),
+            columns(words, "service"),
             [
                 [md(s.name), words.number(s.incidents), words.duration(s.downtime), words.duration(s.degraded_time)]
                 for s in figs.service_totals
@@ -106,7 +97,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
 def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = [f"## {words('export.heading.summary')}", ""]
     return lines + _table(
-        ["#", *columns(words, SUMMARY_COLUMNS)],
+        ["#", *columns(words, "summary")],
         [
             [
                 str(m.incident.number),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.common.formatting import format_period, zone_name
 from bot.common.i18n.catalogue import Msg
@@ -14,34 +15,32 @@ from bot.exports.rules import Figures, IncidentRecord, Measure
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.rules.model import Status
 
-# The columns of the tables both reports show (the summary, and the figures by sector and by service): the same
-# in Markdown and in HTML, so the two files read alike.
-SUMMARY_COLUMNS = (
-    "export.column.title",
-    "incident.label.status",
-    "incident.label.severity",
-    "incident.label.sector",
-    "export.label.started",
-    "export.label.resolved",
-    "export.label.duration",
-)
-SECTOR_COLUMNS = (
-    "incident.label.sector",
-    "export.column.incidents",
-    "export.column.resolved",
-    "export.column.median",
-    "export.column.mttr",
-)
-SERVICE_COLUMNS = (
-    "export.column.service",
-    "export.column.incidents",
-    "export.column.downtime",
-    "export.column.degraded",
-)
+Table = Literal["summary", "sector", "service"]
+
+# The columns of the tables both reports show: the same in Markdown and in HTML, so the two files read alike.
+_COLUMNS: dict[Table, tuple[str, ...]] = {
+    "summary": (
+        "export.column.title",
+        "incident.label.status",
+        "incident.label.severity",
+        "incident.label.sector",
+        "export.label.started",
+        "export.label.resolved",
+        "export.label.duration",
+    ),
+    "sector": (
+        "incident.label.sector",
+        "export.column.incidents",
+        "export.column.resolved",
+        "export.column.median",
+        "export.column.mttr",
+    ),
+    "service": ("export.column.service", "export.column.incidents", "export.column.downtime", "export.column.degraded"),
+}
 
 
-def columns(words: Words, keys: tuple[str, ...]) -> list[str]:
-    return [words(key) for key in keys]
+def columns(words: Words, table: Table) -> list[str]:
+    return [words(key) for key in _COLUMNS[table]]
 
 
 def header_lines(words: Words, period: tuple[datetime, datetime] | None) -> list[str]:
