@@ -120,7 +120,13 @@ def _single_day(clean: str, today: date, shown: str, after: date | None = None) 
 
 def parse_period(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """`(start, end)` for `text`, aware in `tz`; raises `PeriodParseError` for anything it cannot use."""
-    shown = checked_input(text, now=now, error=PeriodParseError, prefix="period")
+    shown = checked_input(
+        text,
+        now=now,
+        error=PeriodParseError,
+        not_understood="period.error.not_understood",
+        too_long="period.error.too_long",
+    )
     clean = normalise(text)
     if not clean:
         raise PeriodParseError("period.error.empty", text=shown)

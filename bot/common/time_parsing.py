@@ -466,16 +466,16 @@ def _dateparser_wall(text: str, local_now: datetime, prefer: Prefer) -> datetime
 # --- entry points -----------------------------------------------------------------------------------------
 
 
-def checked_input(text: object, *, now: datetime, error: type[TocsinError], prefix: str) -> str:
+def checked_input(text: object, *, now: datetime, error: type[TocsinError], not_understood: str, too_long: str) -> str:
     """What a typed time phrase must be before it is read: a string of at most `MAX_INPUT_CHARS` characters,
-    read against an aware `now`. Returns it as echoed back to the person; raises `error` with `prefix`'s
-    `.error.not_understood` / `.error.too_long` message otherwise."""
+    read against an aware `now`. Returns it as echoed back to the person; raises `error` with the message
+    `not_understood` or `too_long` otherwise."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     if not isinstance(text, str):
-        raise error(f"{prefix}.error.not_understood", text="")
+        raise error(not_understood, text="")
     if len(text) > MAX_INPUT_CHARS:
-        raise error(f"{prefix}.error.too_long", text=text[:40] + "…", limit=MAX_INPUT_CHARS)
+        raise error(too_long, text=text[:40] + "…", limit=MAX_INPUT_CHARS)
     return text.strip()
 
 
@@ -484,7 +484,13 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, prefer: Prefer) -> dat
 
     Raises `TimeParseError` (a `ValueError`) for anything it cannot use, never another exception type.
     """
-    shown = checked_input(text, now=now, error=TimeParseError, prefix="time")
+    shown = checked_input(
+        text,
+        now=now,
+        error=TimeParseError,
+        not_understood="time.error.not_understood",
+        too_long="time.error.too_long",
+    )
     try:
         result = _parse(text, shown, now=now, tz=tz, prefer=prefer)
     except TimeParseError:
