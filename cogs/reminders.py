@@ -24,8 +24,7 @@ from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import mark_done, person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from bot.reminders.presentation import DONE, dated
-from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
-from bot.reminders.use_cases.reminders import AskInput
+from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
 from cogs.common.autocomplete import incident_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering

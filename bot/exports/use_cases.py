@@ -15,7 +15,7 @@ import dataclasses
 import io
 import queue
 import zipfile
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +26,17 @@ import aiosqlite
 
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
-from bot.common.i18n import Language, Msg
+from bot.common.i18n import Msg
 from bot.common.periods import parse_period
 from bot.exports import store as export_repo
-from bot.exports.presentation import export_html, export_json, export_markdown, export_zip, incident_summary
+from bot.exports.presentation import (
+    Document,
+    export_html,
+    export_json,
+    export_markdown,
+    export_zip,
+    incident_summary,
+)
 from bot.exports.rules import IncidentRecord
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
@@ -141,21 +148,12 @@ def file_stem(period: tuple[datetime, datetime], zone: ZoneInfo) -> str:
     return f"tocsin-{start:%Y-%m-%d}-{end:%Y-%m-%d}"
 
 
-def render(
-    fmt: Format,
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    period: tuple[datetime, datetime],
-) -> bytes:
-    if fmt == "csv":
-        return export_zip(records, language, zone, now, period=period)
-    if fmt == "json":
-        return export_json(records, language, zone, now, period=period)
-    if fmt == "md":
-        return export_markdown(records, language, zone, now, period=period).encode("utf-8")
-    return export_html(records, language, zone, now, period=period)
+WRITERS: dict[Format, Callable[[Document], bytes]] = {
+    "csv": export_zip,
+    "json": export_json,
+    "md": lambda document: export_markdown(document).encode("utf-8"),
+    "html": export_html,
+}
 
 
 EXTENSIONS: dict[Format, str] = {"csv": "zip", "json": "json", "md": "md", "html": "html"}
@@ -274,7 +272,9 @@ async def export(
                 yield record
 
         consumer = asyncio.ensure_future(
-            asyncio.to_thread(render, request.format, counting(), config.language, config.zone, now, query.period)
+            asyncio.to_thread(
+                WRITERS[request.format], Document(counting(), config.language, config.zone, now, query.period)
+            )
         )
         try:
             await _produce(conn, query, ids, now=now, names=names, progress=progress, feed=feed, consumer=consumer)

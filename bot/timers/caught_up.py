@@ -11,13 +11,13 @@ once `quiet` holds (the bot composes it: bot/app.py) and the clock has not moved
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 import aiohttp
 
 from bot.timers.clock import FollowingClock
+from bot.timers.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,8 @@ class CaughtUpReporter:
             self._task = asyncio.create_task(self._serve(), name="tocsin-caught-up")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _serve(self) -> None:
         told = (-1, -1)

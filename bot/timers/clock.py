@@ -21,12 +21,13 @@ driver waits for that answer instead of guessing from what Discord saw; with the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
 import aiohttp
+
+from bot.timers.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +98,7 @@ class FollowingClock:
         self._task = asyncio.create_task(self._follow(), name="tocsin-following-clock")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
         if self._session is not None:
             await self._session.close()
 

@@ -10,7 +10,6 @@ registration to `Timers.start` and its scheduling methods here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.timers.clock import Clock
 from bot.timers.scheduler import Scheduler
+from bot.timers.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,7 @@ class Timers:
 
     async def stop(self) -> None:
         if self.startup is not None and not self.startup.done():
-            self.startup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.startup
+            await cancel(self.startup)
 
     async def _register_pending(self) -> None:
         # Each kind on its own: one that cannot be read does not keep the others from their times. A kind that

@@ -20,6 +20,7 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.timers.clock import Clock, SystemClock
+from bot.timers.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,7 @@ class Scheduler:
     async def stop(self) -> None:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     def schedule(self, job_id: str, when: datetime, callback: JobCallback) -> None:
         if when.tzinfo is None:

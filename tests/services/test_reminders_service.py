@@ -18,9 +18,8 @@ from bot.incidents import store as incidents_repo
 from bot.incidents.use_cases.deliveries import incident_lane
 from bot.reminders.presentation import button_id
 from bot.reminders.rules import reminders as reminder_rules
-from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
+from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
 from bot.reminders.use_cases import reminders as reminders_module
-from bot.reminders.use_cases.reminders import AskInput
 from bot.storage import member_locales
 from bot.storage.store import Store
 from bot.storage.times import to_db_time

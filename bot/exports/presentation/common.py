@@ -114,6 +114,24 @@ class SameGuild:
 
 
 @dataclass(frozen=True)
+class Document:
+    """What one export file is written from: one server's incidents, worded in `language`, dated in `zone`, as of
+    `now`, over `period` (None: the file names no period)."""
+
+    records: Iterable[IncidentRecord]
+    language: Language
+    zone: ZoneInfo
+    now: datetime
+    period: tuple[datetime, datetime] | None = None
+
+    def words(self) -> Words:
+        return Words(self.language, self.zone, self.now)
+
+    def measured(self) -> Measured:
+        return Measured.of(self.records, self.now)
+
+
+@dataclass(frozen=True)
 class Measured:
     """One server's records, measured, with the cancelled ones apart (they are listed, never counted)."""
 

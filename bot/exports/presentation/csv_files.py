@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation.common import SameGuild, Words, definitions
+from bot.exports.presentation.common import Document, SameGuild, Words, definitions
 from bot.exports.presentation.summary import header_lines
 from bot.exports.rules import IncidentRecord, Measure, measure, minutes
 from bot.incidents.rules.lifecycle import Update
@@ -245,18 +245,12 @@ def readme(language: Language, zone: ZoneInfo, now: datetime, period: tuple[date
     return "\r\n".join(lines) + "\r\n"
 
 
-def export_zip(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-) -> bytes:
+def export_zip(document: Document) -> bytes:
     """`incidents.csv`, `services.csv`, `timeline.csv` and `README.txt` in one zip."""
+    language, zone, now, period = document.language, document.zone, document.now, document.period
     buffers = {name: io.StringIO(newline="") for name in ("incidents.csv", "services.csv", "timeline.csv")}
     write_csvs(
-        records,
+        document.records,
         incidents=buffers["incidents.csv"],
         services=buffers["services.csv"],
         timeline=buffers["timeline.csv"],

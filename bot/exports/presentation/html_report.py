@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
-from bot.exports.presentation.common import Measured, Words, definitions
-from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.presentation.common import Document, Words, definitions
+from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -95,16 +95,7 @@ def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = ['<section id="summary">', f"<h2>{_e(words('export.heading.summary'))}</h2>"]
     if not measures:
         return [*lines, f"<p>{_e(words('export.empty'))}</p>", "</section>"]
-    header = [
-        "#",
-        words("export.column.title"),
-        words("incident.label.status"),
-        words("incident.label.severity"),
-        words("incident.label.sector"),
-        words("export.label.started"),
-        words("export.label.resolved"),
-        words("export.label.duration"),
-    ]
+    header = ["#", *columns(words, "summary")]
     rows = [
         [
             f'<a href="#incident-{m.incident.number}">{m.incident.number}</a>',
@@ -140,13 +131,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines.append(f"<h3>{_e(words('export.heading.by_sector'))}</h3>")
     lines += _table(
-        [
-            _e(words("incident.label.sector")),
-            _e(words("export.column.incidents")),
-            _e(words("export.column.resolved")),
-            _e(words("export.column.median")),
-            _e(words("export.column.mttr")),
-        ],
+        [_e(column) for column in columns(words, "sector")],
         [
             [_e(sector), _e(words.number(n)), *_stats_cells(figs.mttr_by_sector.get(sector), words)]
             for sector, n in figs.by_sector.items()
@@ -162,12 +147,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines.append(f"<h3>{_e(words('export.heading.by_service'))}</h3>")
         lines += _table(
-            [
-                _e(words("export.column.service")),
-                _e(words("export.column.incidents")),
-                _e(words("export.column.downtime")),
-                _e(words("export.column.degraded")),
-            ],
+            [_e(column) for column in columns(words, "service")],
             [
                 [
                     _e(s.name),
@@ -264,16 +244,8 @@ def incident_article(m: Measure, words: Words, *, level: int = 3, chart: str = "
     return [*lines, "</ol>", "</article>"]
 
 
-def export_html(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-) -> bytes:
-    words = Words(language, zone, now)
-    measured = Measured.of(records, now)
+def export_html(document: Document) -> bytes:
+    words, measured, now, period = document.words(), document.measured(), document.now, document.period
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     title = words("export.title")
     body = _header(words, title, period)
@@ -293,7 +265,7 @@ def export_html(
         for m in cancelled:
             body += incident_article(m, words)
         body.append("</section>")
-    return _page(title, language, body)
+    return _page(title, document.language, body)
 
 
 def summary_html(record: IncidentRecord, language: Language, zone: ZoneInfo, now: datetime) -> bytes:

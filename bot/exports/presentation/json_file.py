@@ -10,15 +10,13 @@ are whole minutes; times are ISO 8601 in the server's zone with its offset. Canc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.common.i18n.catalogue import Language
-from bot.exports.presentation.common import SCHEMA_VERSION, SameGuild, Words, definitions
+from bot.exports.presentation.common import SCHEMA_VERSION, Document, SameGuild, Words, definitions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure, minutes
 from bot.incidents.rules.model import Status
 
@@ -155,17 +153,11 @@ def figures_json(figs: Figures, words: Words) -> dict[str, Any]:
     }
 
 
-def export_json(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-) -> bytes:
-    words = Words(language, zone, now)
+def export_json(document: Document) -> bytes:
+    language, zone, now, period = document.language, document.zone, document.now, document.period
+    words = document.words()
     guard = SameGuild()
-    measures = [measure(record, now=now) for record in guard.all(records)]
+    measures = [measure(record, now=now) for record in guard.all(document.records)]
     figs = figures(measures, now=now)
     head = {
         "schema_version": SCHEMA_VERSION,

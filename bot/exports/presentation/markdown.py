@@ -10,8 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation.common import Measured, Words, definitions
-from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.presentation.common import Document, Words, definitions
+from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -65,13 +65,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines += [f"### {words('export.heading.by_sector')}", ""]
     lines += _table(
-        [
-            words("incident.label.sector"),
-            words("export.column.incidents"),
-            words("export.column.resolved"),
-            words("export.column.median"),
-            words("export.column.mttr"),
-        ],
+        columns(words, "sector"),
         [
             [
                 md(sector),
@@ -91,12 +85,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines += [f"### {words('export.heading.by_service')}", ""]
         lines += _table(
-            [
-                words("export.column.service"),
-                words("export.column.incidents"),
-                words("export.column.downtime"),
-                words("export.column.degraded"),
-            ],
+            columns(words, "service"),
             [
                 [md(s.name), words.number(s.incidents), words.duration(s.downtime), words.duration(s.degraded_time)]
                 for s in figs.service_totals
@@ -108,16 +97,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
 def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = [f"## {words('export.heading.summary')}", ""]
     return lines + _table(
-        [
-            "#",
-            words("export.column.title"),
-            words("incident.label.status"),
-            words("incident.label.severity"),
-            words("incident.label.sector"),
-            words("export.label.started"),
-            words("export.label.resolved"),
-            words("export.label.duration"),
-        ],
+        ["#", *columns(words, "summary")],
         [
             [
                 str(m.incident.number),
@@ -191,18 +171,10 @@ def _cancelled(measures: Sequence[Measure], words: Words) -> list[str]:
     return lines
 
 
-def export_markdown(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-) -> str:
-    words = Words(language, zone, now)
-    measured = Measured.of(records, now)
+def export_markdown(document: Document) -> str:
+    words, measured, now = document.words(), document.measured(), document.now
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
-    lines = _header(words, words("export.title"), period)
+    lines = _header(words, words("export.title"), document.period)
     lines += _figures(figures(measures, now=now), words)
     lines += _summary(counted, words)
     lines += [f"## {words('export.heading.incidents')}", ""]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.common.formatting import format_period, zone_name
 from bot.common.i18n.catalogue import Msg
@@ -13,6 +14,33 @@ from bot.exports.presentation.common import ANY_OTHER_YEAR, Words
 from bot.exports.rules import Figures, IncidentRecord, Measure
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.rules.model import Status
+
+Table = Literal["summary", "sector", "service"]
+
+# The columns of the tables both reports show: the same in Markdown and in HTML, so the two files read alike.
+_COLUMNS: dict[Table, tuple[str, ...]] = {
+    "summary": (
+        "export.column.title",
+        "incident.label.status",
+        "incident.label.severity",
+        "incident.label.sector",
+        "export.label.started",
+        "export.label.resolved",
+        "export.label.duration",
+    ),
+    "sector": (
+        "incident.label.sector",
+        "export.column.incidents",
+        "export.column.resolved",
+        "export.column.median",
+        "export.column.mttr",
+    ),
+    "service": ("export.column.service", "export.column.incidents", "export.column.downtime", "export.column.degraded"),
+}
+
+
+def columns(words: Words, table: Table) -> list[str]:
+    return [words(key) for key in _COLUMNS[table]]
 
 
 def header_lines(words: Words, period: tuple[datetime, datetime] | None) -> list[str]:

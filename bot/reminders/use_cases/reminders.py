@@ -17,7 +17,7 @@ Decided where the issue is silent:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from bot.incidents.store import StoredIncident
 from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
 from bot.reminders.presentation import reminder_message
 from bot.reminders.rules import reminders as rules
-from bot.reminders.rules.reminders import Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
+from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
 from bot.reminders.store import reminders as repo
 from bot.reminders.store.reminders import StoredReminder
 from bot.settings.rules.config import GuildConfig, ServerDefaults
@@ -40,17 +40,6 @@ from bot.storage import member_locales
 from bot.storage.store import Store
 
 MAX_PENDING = 25
-
-
-@dataclass(frozen=True)
-class AskInput:
-    guild_id: int
-    owner_id: int
-    when: str
-    text: str | None
-    where: Where
-    channel_id: int | None
-    incident_number: int | None
 
 
 class Reminders:
@@ -67,17 +56,7 @@ class Reminders:
         `MAX_PENDING` waiting reminders of one person in that server."""
         async with self.store.unit_of_work() as conn:
             config = await self._config(conn, typed.guild_id)
-            reminder = rules.new_reminder(
-                owner_id=typed.owner_id,
-                guild_id=typed.guild_id,
-                when=typed.when,
-                text=typed.text,
-                where=typed.where,
-                channel_id=typed.channel_id,
-                incident_number=typed.incident_number,
-                now=now,
-                zone=config.zone,
-            )
+            reminder = rules.new_reminder(typed, now=now, zone=config.zone)
             incident_id: int | None = None
             if reminder.where == Where.THREAD:
                 assert reminder.incident_number is not None
