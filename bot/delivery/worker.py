@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.delivery import aftermath, outbox, store
+from bot.delivery import aftermath, dependencies, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
 from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
@@ -175,9 +175,9 @@ class OutboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatcher
             self._dispatcher = None
-        for lane, task in list(self._lanes.items()):
-            if lane not in self._performing:
-                task.cancel()
+        idle = [lane for lane in self._lanes if lane not in self._performing]
+        for lane in idle:
+            self._lanes[lane].cancel()
         tasks = list(self._lanes.values())
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=self.stop_timeout_s)
@@ -185,6 +185,23 @@ class OutboxWorker:
                 task.cancel()
             if late:
                 await asyncio.wait(late)
+        if idle:
+            # A lane stopped before its request left may have been stopped while its claim committed: what it
+            # claimed was not attempted, and goes back to pending uncounted.
+            with contextlib.suppress(Exception):
+                async with self.store.unit_of_work() as conn:
+                    for lane in idle:
+                        await outbox.release_lane(conn, lane, now=self.clock.now())
+
+    async def ask_again_owed(self, guild_id: int | None = None) -> int:
+        """What is owed (of one server, or of all) goes back to its lanes: a permission may have been given back,
+        Discord may answer again. Cheap when nothing is owed; returns how many rows."""
+        async with self.store.unit_of_work() as conn:
+            count = await outbox.ask_again_owed(conn, guild_id=guild_id, now=self.clock.now())
+        if count:
+            log.info("outbox: %d owed rows asked again%s", count, f" for server {guild_id}" if guild_id else "")
+            self.wake()
+        return count
 
     async def drain(self, timeout: float) -> bool:
         """Waits until no row is pending or in flight; False if `timeout` seconds passed first."""
@@ -253,13 +270,16 @@ class OutboxWorker:
         try:
             outcome = await self._perform(delivery, context)
         except asyncio.CancelledError:
+            self._performing.discard(delivery.lane)
             if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
                 async with self.store.unit_of_work() as conn:
                     await outbox.release(conn, delivery.id, now=self.clock.now())
             raise
+        # Still "performing" while its outcome is recorded: a stop waits for the record, not only the request.
+        try:
+            return await self._record(delivery, outcome)
         finally:
             self._performing.discard(delivery.lane)
-        return await self._record(delivery, outcome)
 
     async def _perform(self, delivery: Delivery, context: _LaneContext) -> Outcome:
         try:
@@ -275,7 +295,7 @@ class OutboxWorker:
         # Discord refused a rate-limited request before acting: such attempts never bring a row closer to giving up.
         rate_limited = isinstance(outcome, RetryLater) and outcome.reason in RATE_LIMIT_REASONS
         if isinstance(outcome, RetryLater) and not rate_limited and delivery.attempts >= self.max_attempts:
-            outcome = Failed(None, None, f"gave up after {delivery.attempts} attempts: {outcome.reason}")
+            outcome = Failed(None, None, f"{dependencies.GAVE_UP} {delivery.attempts} attempts: {outcome.reason}")
         wait = 0.0
         dm_pause_until: datetime | None = None
         if isinstance(outcome, RetryLater):
@@ -292,7 +312,15 @@ class OutboxWorker:
                 await aftermath.after_delivered(conn, delivery, outcome.result, role_gone=self.role_gone, now=now)
             elif isinstance(outcome, Failed):
                 await outbox.mark_failed(
-                    conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now
+                    conn,
+                    delivery.id,
+                    status=outcome.status,
+                    code=outcome.code,
+                    text=outcome.text,
+                    now=now,
+                    owed=dependencies.is_owed(
+                        delivery.kind, dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+                    ),
                 )
                 await aftermath.after_failed(
                     conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
@@ -317,11 +345,14 @@ class OutboxWorker:
             return None
         if isinstance(outcome, Failed):
             self._failed += 1
+            cause = dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+            owed = dependencies.is_owed(delivery.kind, cause)
             log.warning(
-                "outbox: row %s (%s) on lane %s failed permanently: status %s, code %s: %s",
+                "outbox: row %s (%s) on lane %s failed %s: status %s, code %s: %s",
                 delivery.id,
                 delivery.kind,
                 delivery.lane,
+                "(owed: asked again when its cause may be fixed)" if owed else "permanently",
                 outcome.status,
                 outcome.code,
                 outcome.text,

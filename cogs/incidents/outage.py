@@ -115,6 +115,32 @@ class Outage(FeatureCog):
         language = person_language(interaction)
         content = changed_text(self.services.catalogue, language, message_id, result, guild_id=actor.guild_id)
         await reply_private(interaction, content)
+        if result.sent:  # completed with where its messages went, once the outbox has settled them
+            settled = changed_text(
+                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True
+            )
+            await self._report(
+                interaction,
+                result.number,
+                self.lifecycle.report_private_reply(
+                    actor.guild_id,
+                    application_id=interaction.application_id,
+                    token=interaction.token,
+                    parts=[settled],
+                    language=language,
+                    sent=result.sent,
+                    say_done=("news",),
+                    now=self.now(),
+                ),
+            )
+
+    async def _report(self, interaction: discord.Interaction[Any], number: int, planning: Awaitable[int]) -> None:
+        try:
+            await planning
+        except Exception:  # the change is made and answered; only the reply's completion will be missing
+            log.exception("could not plan the completion of the reply about #%s", number)
+        else:
+            self.services.outbox.wake()
 
     # -- declare --
 
@@ -181,25 +207,29 @@ class Outage(FeatureCog):
         # (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel).
         thread_id = await self.lifecycle.thread_id(result.thread_row)
         marker = f"[[thread-link-{secrets.token_hex(8)}]]"
-        content = declared_text(self.services.catalogue, person_language(interaction), result, marker)
+        language = person_language(interaction)
+        content = declared_text(self.services.catalogue, language, result, marker)
         fallback = thread_mention(actor.guild_id, thread_id, result.incident_channel_id)
         await reply_private(interaction, content.replace(marker, fallback))
-        if thread_id is None:
-            before, _, after = content.partition(marker)
-            try:
-                await self.lifecycle.link_private_reply(
+        if thread_id is None or result.sent:
+            # Completed with the link and where it was announced (and where not yet, and why).
+            settled = declared_text(self.services.catalogue, language, result, marker, settled=True)
+            before, _, after = settled.partition(marker)
+            await self._report(
+                interaction,
+                result.number,
+                self.lifecycle.link_private_reply(
                     actor.guild_id,
                     result.thread_row,
                     application_id=interaction.application_id,
                     token=interaction.token,
                     before=before,
                     after=after,
+                    language=language,
+                    sent=result.sent,
                     now=self.now(),
-                )
-            except Exception:  # the declaration is made and answered; only the link will be missing
-                log.exception("could not plan the link edit of the reply to declaration #%s", result.number)
-            else:
-                self.services.outbox.wake()
+                ),
+            )
 
     # -- update --
 
