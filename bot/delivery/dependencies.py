@@ -14,7 +14,8 @@ The other row is WAITING (not tried yet, or its first try under way), RETRYING (
 again: a server error, a rate limit), DONE, SUPERSEDED (a newer edit replaced it), OWED (failed for a cause that
 may be fixed, or waiting for such a row: asked again when it may be), FAILED (for good: the channel is gone, the
 body refused) or UNMADE (a thread refused for the server's cap on active threads: its parent stands in). A link
-waits for the first try only: an announcement never waits on a thread Discord keeps refusing.
+and a report wait for the first try only: an announcement never waits on a thread Discord keeps refusing, a
+private reply says "not yet" of a row Discord holds back (and is worded again once it goes out).
 
 So one failed step cancels only what truly needs its result; what needs an owed step is owed with it, and goes
 out when it is asked again; everything else goes on.
@@ -79,10 +80,12 @@ class Cause(StrEnum):
 
 
 class Verdict(StrEnum):
-    """What a private reply says of a row: delivered, waiting to be, not delivered, or waiting for a thread slot."""
+    """What a private reply says of a row: delivered, owed (waiting for a fix), held back by Discord for now, not
+    delivered, or waiting for a thread slot."""
 
     DONE = "done"
     WAITING = "waiting"
+    RETRYING = "retrying"
     FAILED = "failed"
     FULL = "full"
 
@@ -125,7 +128,7 @@ def decide(uses: Iterable[tuple[int, Need]], states: Mapping[int, State]) -> Dec
         state = states.get(row, State.FAILED)
         if state is State.DONE:
             continue
-        if state is State.WAITING or (state is State.RETRYING and need is not Need.LINK):
+        if state is State.WAITING or (state is State.RETRYING and need not in (Need.LINK, Need.SETTLED)):
             waiting = row if waiting is None else waiting
         elif state is State.OWED and need in (Need.RESULT, Need.AFTER):
             owed = row if owed is None else owed
@@ -161,11 +164,13 @@ def is_owed(kind: str, cause: Cause) -> bool:
 
 
 def verdict_of(state: State) -> Verdict:
-    """What a reply says of a row in `state` (a waiting row is not reported: the reply waits for it)."""
+    """What a reply says of a row in `state` (a row not tried yet is not reported: the reply waits for it)."""
     if state in (State.DONE, State.SUPERSEDED):
         return Verdict.DONE
     if state is State.OWED:
         return Verdict.WAITING
+    if state is State.RETRYING:
+        return Verdict.RETRYING
     if state is State.UNMADE:
         return Verdict.FULL
     return Verdict.FAILED

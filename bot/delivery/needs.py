@@ -80,8 +80,9 @@ async def known(conn: aiosqlite.Connection, row_id: int) -> Known | None:
     status, owed_since, kind, error_status, error_code, error_text, result, cause_row, attempts = values
     if status in ("pending", "in_flight"):
         # Tried already and waiting to be tried again (in flight: counted as it was claimed).
-        retrying = attempts > (1 if status == "in_flight" else 0)
-        return Known(State.RETRYING if retrying else State.WAITING, None, None)
+        if attempts > (1 if status == "in_flight" else 0):
+            return Known(State.RETRYING, None, Cause.UNREACHABLE)
+        return Known(State.WAITING, None, None)
     if status == "done":
         return Known(State.DONE, json.loads(result) if result is not None else {}, None)
     if status == "superseded":
@@ -112,21 +113,13 @@ async def _root_cause(conn: aiosqlite.Connection, row_id: int) -> Cause | None:
 async def resolution(
     conn: aiosqlite.Connection, row_id: int, uses: list[tuple[int, Need]], known: dict[int, Known | None]
 ) -> Resolution:
-    """What row `row_id`'s references become; rows it was delivered without (a stand-in link, a reply saying
-    "not yet") are remembered, so that it is delivered again once they are there (`redo_rows`)."""
+    """What row `row_id`'s references become; rows it goes without (a stand-in link, a reply saying "not yet")
+    are remembered, so that it is delivered again once they are there (bot/delivery/consequences.py
+    `redo_after`)."""
     found = Resolution({r: k.result for r, k in known.items() if k is not None and k.result is not None})
     for other, need in uses:
         row = known.get(other)
         if row is None or row.state in (State.DONE, State.WAITING):
-            continue
-        if row.state is State.RETRYING:
-            if need is Need.LINK and other not in found.links:
-                link = await stand_in_link(conn, other)
-                if link is not None:
-                    found.links[other] = link
-                    await conn.execute(
-                        "INSERT OR IGNORE INTO outbox_redo (missing_row, row_id) VALUES (?, ?)", (other, row_id)
-                    )
             continue
         if row.state is State.UNMADE and need in (Need.RESULT, Need.LINK):
             stand_in = await unmade_thread(conn, other)
@@ -138,6 +131,6 @@ async def resolution(
                 found.links[other] = link
         if need is Need.SETTLED:
             found.outcomes[other] = (dependencies.verdict_of(row.state), row.cause)
-        if row.state in (State.OWED, State.UNMADE) and need in (Need.LINK, Need.SETTLED):
+        if row.state in (State.OWED, State.UNMADE, State.RETRYING) and need in (Need.LINK, Need.SETTLED):
             await conn.execute("INSERT OR IGNORE INTO outbox_redo (missing_row, row_id) VALUES (?, ?)", (other, row_id))
     return found

@@ -288,7 +288,7 @@ async def failed_deliveries(
     conn: aiosqlite.Connection, guild_id: int, *, since: datetime, limit: int = 50
 ) -> list[FailedDelivery]:
     async with conn.execute(
-        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at FROM outbox "
+        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at, owed_since FROM outbox "
         "WHERE guild_id = ? AND status = 'failed' AND updated_at >= ? ORDER BY id DESC LIMIT ?",
         (guild_id, to_db_time(since), limit),
     ) as cursor:
@@ -308,6 +308,7 @@ async def failed_deliveries(
                 error_text=row[5],
                 at=from_db_time(row[6]),
                 not_attempted=(row[5] or "").startswith(DEPENDENCY_FAILED),
+                owed=row[7] is not None,
             )
         )
     return found

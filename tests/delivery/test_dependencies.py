@@ -52,8 +52,9 @@ THREAD, STATUS, ROLE = 2, 1, 3
         (Need.AFTER, State.FAILED, Go()),
         (Need.AFTER, State.OWED, Owe(THREAD)),
         (Need.AFTER, State.WAITING, Wait(THREAD)),
-        # a reply that reports outcomes waits for them, and reports whatever they are
+        # a reply that reports outcomes waits for their first try, and reports whatever they are
         (Need.SETTLED, State.WAITING, Wait(THREAD)),
+        (Need.SETTLED, State.RETRYING, Go()),
         (Need.SETTLED, State.OWED, Go()),
         (Need.SETTLED, State.FAILED, Go()),
     ],
@@ -103,7 +104,8 @@ def test_only_a_result_needed_from_a_row_failed_for_good_fails_and_only_links_de
     holding = sorted(r for r, n in uses if n in (Need.RESULT, Need.AFTER) and states[r] is State.OWED)
     if holding and not needs_failed:
         assert decision == Owe(holding[0]), "an owed row it needs holds it, whatever else it waits for"
-    waits = any(states[r] is State.WAITING or (states[r] is State.RETRYING and n is not Need.LINK) for r, n in uses)
+    soft_retry = (Need.LINK, Need.SETTLED)
+    waits = any(states[r] is State.WAITING or (states[r] is State.RETRYING and n not in soft_retry) for r, n in uses)
     if not holding and not needs_failed and not waits:
         assert decision == Go()
 
@@ -135,10 +137,12 @@ def test_what_is_kept_owed_is_what_an_admin_or_discord_coming_back_can_fix_in_a_
 
 
 def test_verdicts() -> None:
-    assert [verdict_of(s) for s in (State.DONE, State.SUPERSEDED, State.OWED, State.FAILED, State.UNMADE)] == [
+    states = (State.DONE, State.SUPERSEDED, State.OWED, State.RETRYING, State.FAILED, State.UNMADE)
+    assert [verdict_of(s) for s in states] == [
         Verdict.DONE,
         Verdict.DONE,
         Verdict.WAITING,
+        Verdict.RETRYING,
         Verdict.FAILED,
         Verdict.FULL,
     ]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import DiscordDouble, InteractionHandle
+from bot.sandbox import DiscordDouble, Fault, InteractionHandle
 from bot.sandbox.driver import BotProcess, Server, settle
 from bot.sandbox.permissions import DEFAULT_EVERYONE, Overwrite, Perm
 from tests.e2e.fanout_support import (
@@ -222,6 +222,36 @@ async def test_send_messages_denied_in_the_incident_channel_announces_and_resolv
     assert len(journal_since(double, configured, told_before)) == 1
 
 
+async def test_a_thread_discord_holds_back_does_not_hold_the_announcements_which_link_it_once_made(
+    double: DiscordDouble, configured: Server
+) -> None:
+    title = "Fil retardé"
+    incidents = configured.channels["incidents"]
+    routes = route_channels(configured)
+    # Discord answers 503 four times to the thread's creation: about 7 s of back-off before it is made.
+    held = double.faults.inject(
+        Fault("POST", rf"/channels/{incidents}/messages/\d+/threads", status=503, before_action=True, times=4)
+    )
+    declared = await declare(double, configured, title)
+    await wait_announced(double, routes, announced(title, 1))
+    thread = await incident_thread(double, configured, 1, timeout=30)
+    await settle(double, configured)
+    assert held.exhausted
+    first_thread = min(r.monotonic for r in double.requests if r.route.endswith("/threads") and r.status == 201)
+    posted = [
+        r.monotonic
+        for r in double.requests
+        if r.bot and r.method == "POST" and r.major_id in {str(c) for c in routes} and r.status == 200
+    ]
+    assert len(posted) == len(routes) and max(posted) < first_thread, "the announcements did not wait for it"
+    for channel in routes:  # posted with the status message's link, then edited to the thread's
+        message = announcement_in(double, channel, title)
+        assert link_of(message) == url(configured, thread) and message["edited_timestamp"] is not None
+    said = await reply_text(declared)
+    assert f"Annoncée dans <#{routes[0]}>, <#{routes[1]}>, <#{routes[2]}>." in said, said
+    assert url(configured, thread) in said and "fait attendre" not in said, said
+
+
 async def test_a_status_message_deleted_before_its_thread_is_made_is_posted_again_then_the_thread_once(
     double: DiscordDouble, configured: Server
 ) -> None:
@@ -288,6 +318,11 @@ async def test_one_announcement_channel_refusing_leaves_the_others_and_gets_its_
     assert f"Nouveau message pas encore publié dans <#{closed}> : il manque une permission à Tocsin." in said, said
     assert holding(double, thread, "Point de 15 h") == 1
     assert len(journal_since(double, configured, told_before)) == 1, "one notice for the channel, not one a message"
+    check = await setup_command(double, configured, "check", {})
+    assert f"⏳ <#{closed}> : HTTP 403, code 50013" in check, check
+    assert "⏳ Ces envois ne sont pas perdus : ils attendent, dans l'ordre" in check, check
+    await settle(double, configured)
+    assert bot_messages(double, closed) == [], "still refused: asked again, still waiting"
 
     # The permission comes back: the announcement (as it now stands), then the news, once each, in that order.
     guild.set_overwrites(closed, [])

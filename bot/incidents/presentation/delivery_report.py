@@ -2,7 +2,8 @@
 announced here, not yet there and why, not at all there and why, in the person's language.
 
 Each kind of message ("what": the status message, the thread, an announcement, a news message, the thread post) has
-a sentence per verdict of the outbox (bot/delivery/dependencies.py `Verdict`: done, waiting, failed, full) and
+a sentence per verdict of the outbox (bot/delivery/dependencies.py `Verdict`: done, waiting, retrying, failed,
+full) and
 one set of words per cause (`Cause`). The sentences keep two holes the outbox fills once it knows: `items` (the
 channels concerned) and `cause`.
 """
@@ -16,18 +17,32 @@ from bot.common.i18n import Language, default_catalogue
 WHATS = ("status", "thread", "announcement", "news", "post")
 
 _SENTENCES: dict[str, dict[str, str]] = {
-    "status": {"waiting": "outage.delivery.status.waiting", "failed": "outage.delivery.status.failed"},
+    "status": {
+        "waiting": "outage.delivery.status.waiting",
+        "retrying": "outage.delivery.status.retrying",
+        "failed": "outage.delivery.status.failed",
+    },
     "thread": {
         "waiting": "outage.delivery.thread.waiting",
+        "retrying": "outage.delivery.thread.retrying",
         "failed": "outage.delivery.thread.failed",
         "full": "outage.delivery.thread.full",
     },
     "announcement": {
         "waiting": "outage.delivery.announcement.waiting",
+        "retrying": "outage.delivery.announcement.retrying",
         "failed": "outage.delivery.announcement.failed",
     },
-    "news": {"waiting": "outage.delivery.news.waiting", "failed": "outage.delivery.news.failed"},
-    "post": {"waiting": "outage.delivery.post.waiting", "failed": "outage.delivery.post.failed"},
+    "news": {
+        "waiting": "outage.delivery.news.waiting",
+        "retrying": "outage.delivery.news.retrying",
+        "failed": "outage.delivery.news.failed",
+    },
+    "post": {
+        "waiting": "outage.delivery.post.waiting",
+        "retrying": "outage.delivery.post.retrying",
+        "failed": "outage.delivery.post.failed",
+    },
 }
 _DONE: dict[str, str] = {"announcement": "outage.reply.announced_in", "news": "outage.reply.news_in"}
 _CAUSES: dict[str, str] = {
