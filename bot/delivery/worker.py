@@ -144,12 +144,14 @@ class OutboxWorker:
         return self._dispatcher is not None and not self._dispatcher.done()
 
     async def start(self) -> None:
-        """Resumes where a previous run stopped (rows left in flight go back to pending), then delivers."""
+        """Resumes where a previous run stopped (rows left in flight go back to pending, and what was owed is
+        asked for again: a permission may have been given back while the bot was away), then delivers."""
         if self.running:
             return
         self._stopping = False
         async with self.store.unit_of_work() as conn:
             resumed = await outbox.reset_in_flight(conn, now=self.clock.now())
+            owed = await outbox.ask_again_owed(conn, guild_id=None, now=self.clock.now())
             paused_until = await store.dms_paused_until(conn)
         if paused_until is not None:
             remaining = (paused_until - self.clock.now()).total_seconds()
@@ -158,6 +160,8 @@ class OutboxWorker:
                 log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
         if resumed:
             log.info("outbox: %d rows left in flight by the previous run will be attempted again", resumed)
+        if owed:
+            log.info("outbox: %d owed rows are asked for again", owed)
         self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
 
     def wake(self) -> None:

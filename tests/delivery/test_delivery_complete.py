@@ -105,6 +105,17 @@ async def test_a_missing_permission_is_told_once_as_waiting_and_what_it_holds_go
     assert await statuses(store, outbox.channel_lane(5)) == ["done"] * 3
 
 
+async def test_what_is_owed_is_asked_again_when_the_worker_starts(store: Store) -> None:
+    refused = Failed(403, 50001, "Missing Access")
+    discord_ = FakeDiscord(faults={5: [refused]})
+    await queue_sends(store, 5, 2)
+    await run(worker_for(store, discord_))
+    assert discord_.contents(5) == ["m1"]
+    await run(worker_for(store, discord_))  # a restart: the access came back meanwhile
+    assert discord_.contents(5) == ["m1", "m0"]
+    assert await statuses(store, outbox.channel_lane(5)) == ["done", "done"]
+
+
 class FakeDMs:
     """DMs: a user's DM channel is its id + 1000; `closed` users answer 50007; `too_fast` answers 40003 for the
     first openings."""

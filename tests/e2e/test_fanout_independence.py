@@ -30,6 +30,7 @@ from tests.e2e.fanout_support import (
     holding,
     incident_thread,
     incident_threads,
+    link_of,
     news,
     route_channels,
     setup_command,
@@ -56,9 +57,10 @@ async def configured(double: DiscordDouble, server: Server, bot: BotProcess) -> 
     yield server
 
 
-def link_of(message: dict[str, Any]) -> str:
-    (url,) = [c["url"] for row in message.get("components", []) for c in row["components"] if c.get("url")]
-    return str(url)
+def deny_the_bot(double: DiscordDouble, server: Server, channel: int, permission: Perm) -> None:
+    """An admin takes `permission` from the bot in `channel` (Discord sends CHANNEL_UPDATE)."""
+    guild = double.guild(server.guild_id)
+    guild.set_overwrites(channel, [Overwrite(id=guild.bot_role_id, type=0, allow=0, deny=int(permission))])
 
 
 def announcement_in(double: DiscordDouble, channel: int, title: str, number: int = 1) -> dict[str, Any]:
@@ -98,9 +100,7 @@ async def test_a_thread_refused_for_create_public_threads_leaves_the_announcemen
     guild = double.guild(configured.guild_id)
     incidents, journal = configured.channels["incidents"], configured.channels["journal-bot"]
     routes = route_channels(configured)
-    guild.set_overwrites(
-        incidents, [Overwrite(id=guild.bot_role_id, type=0, allow=0, deny=int(Perm.CREATE_PUBLIC_THREADS))]
-    )
+    deny_the_bot(double, configured, incidents, Perm.CREATE_PUBLIC_THREADS)
     told_before = journal_count(double, configured)
 
     declared = await declare(double, configured, title)
@@ -259,9 +259,7 @@ async def test_a_status_message_deleted_before_its_thread_is_made_is_posted_agai
     guild = double.guild(configured.guild_id)
     incidents = configured.channels["incidents"]
     routes = route_channels(configured)
-    guild.set_overwrites(
-        incidents, [Overwrite(id=guild.bot_role_id, type=0, allow=0, deny=int(Perm.CREATE_PUBLIC_THREADS))]
-    )
+    deny_the_bot(double, configured, incidents, Perm.CREATE_PUBLIC_THREADS)
     await declare(double, configured, title)
     await wait_announced(double, routes, announced(title, 1))
     await settle(double, configured)
@@ -294,7 +292,7 @@ async def test_one_announcement_channel_refusing_leaves_the_others_and_gets_its_
     journal = configured.channels["journal-bot"]
     routes = route_channels(configured)
     closed, served = routes[1], [routes[0], routes[2]]
-    guild.set_overwrites(closed, [Overwrite(id=guild.bot_role_id, type=0, allow=0, deny=int(Perm.SEND_MESSAGES))])
+    deny_the_bot(double, configured, closed, Perm.SEND_MESSAGES)
     told_before = journal_count(double, configured)
 
     declared = await declare(double, configured, title)
@@ -368,11 +366,9 @@ async def test_a_fix_the_bot_was_not_told_of_is_caught_up_by_the_periodic_retry_
 ) -> None:
     """The permission comes back without an event the bot watches (say, while it was disconnected): the owed
     announcement goes out at the next retry on the bot's clock; another one, at the next declaration, before it."""
-    guild = double.guild(configured.guild_id)
     routes = route_channels(configured)
     closed = routes[0]
-    deny = [Overwrite(id=guild.bot_role_id, type=0, allow=0, deny=int(Perm.SEND_MESSAGES))]
-    guild.set_overwrites(closed, deny)
+    deny_the_bot(double, configured, closed, Perm.SEND_MESSAGES)
     await declare(double, configured, "Première")
     await wait_announced(double, routes[1:], announced("Première", 1))
     await settle(double, configured)
@@ -384,7 +380,7 @@ async def test_a_fix_the_bot_was_not_told_of_is_caught_up_by_the_periodic_retry_
     await settle(double, configured)
     assert len(bot_messages(double, closed)) == 1
 
-    guild.set_overwrites(closed, deny)
+    deny_the_bot(double, configured, closed, Perm.SEND_MESSAGES)
     await declare(double, configured, "Deuxième")
     await wait_announced(double, routes[1:], announced("Deuxième", 2))
     await settle(double, configured)
