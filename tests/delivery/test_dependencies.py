@@ -1,5 +1,6 @@
 """The pure rule of what depends on what (bot/delivery/dependencies.py): which failure of one step cancels, holds or
-leaves alone each row that refers to it, and how a failure is named to a person."""
+leaves alone each row that refers to it, how a failure is named to a person, and how a private reply words the
+outcomes (bot/delivery/payloads.py `worded_outcomes`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.delivery.dependencies import (
     verdict_of,
 )
 from bot.delivery.kinds import OutboxKind
+from bot.delivery.payloads import CAUSE, ITEMS, worded_outcomes
 
 THREAD, STATUS, ROLE = 2, 1, 3
 
@@ -146,3 +148,30 @@ def test_verdicts() -> None:
         Verdict.FAILED,
         Verdict.FULL,
     ]
+
+
+def test_a_reply_says_each_verdict_once_listing_its_channels_with_their_cause() -> None:
+    part = {
+        "rows": [[1, "#a"], [2, "#b"], [3, "#c"], [4, "#d"], [5, "#e"]],
+        "say": {
+            "done": f"Annoncée dans {ITEMS}.",
+            "waiting": f"Pas encore dans {ITEMS} : {CAUSE}.",
+            "retrying": f"Retardée dans {ITEMS}.",
+            "failed": f"Pas dans {ITEMS} : {CAUSE}.",
+        },
+        "causes": {"missing_permission": "permission", "gone": "introuvable", "refused": "refusé"},
+    }
+    outcomes = {
+        1: (Verdict.DONE, None),
+        2: (Verdict.WAITING, Cause.MISSING_PERMISSION),
+        3: (Verdict.FAILED, Cause.GONE),
+        4: (Verdict.DONE, None),
+        5: (Verdict.RETRYING, Cause.UNREACHABLE),
+    }
+    assert worded_outcomes(part, outcomes) == (
+        "\nAnnoncée dans #a, #d.\nPas encore dans #b : permission.\nRetardée dans #e.\nPas dans #c : introuvable."
+    )
+    # A verdict without a sentence says nothing (what went out, for a thread: its link says it).
+    assert worded_outcomes({**part, "say": {"waiting": part["say"]["waiting"]}}, outcomes) == (
+        "\nPas encore dans #b : permission."
+    )
