@@ -16,7 +16,7 @@ import yarl
 
 from bot import __version__
 from bot.common.errors import TocsinError
-from bot.common.i18n import Language, default_catalogue, language_of
+from bot.common.i18n import Language, Msg, default_catalogue, language_of
 from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import outbox
 from bot.logging_setup import configure_logging
@@ -146,7 +146,7 @@ async def check_everything(settings: Settings) -> int:
         "cli.check.outbox",
         pending=summary.pending + summary.in_flight,
         failed=summary.failed,
-        done=summary.done,
+        done=Msg.of("about.outbox.sent", count=summary.done),
     )
     return EXIT_PROBLEM if problems else EXIT_OK
 
@@ -163,7 +163,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     sub.add_parser("migrate", parents=[common], help="bring the database to the current schema")
     sub.add_parser("check", parents=[common], help="validate the configuration and the database, say what was found")
     sub.add_parser("sync-commands", parents=[common], help="publish the slash commands globally (up to an hour)")
-    sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
+    demo = sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
+    demo.add_argument("--keep", metavar="PATH", help="keep the bot's database there, to try `export` on it")
     from bot.cli_export import add_arguments as add_export_arguments
 
     add_export_arguments(sub.add_parser("export", help="export a server's incidents from the database file, offline"))
@@ -178,9 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_export(arguments, operator_language())
     if command == "demo":
-        from bot.demo import run_demo
+        from bot.demo import main as demo
 
-        return asyncio.run(run_demo())
+        return demo(keep=arguments.keep)
     try:
         settings = load_settings(arguments.env_file)
         secrets = [settings.discord_token.get_secret_value()] if settings.discord_token else []

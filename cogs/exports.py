@@ -11,14 +11,16 @@ import io
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
+from bot.common.formatting import format_period
 from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
-from bot.incidents.presentation.message_parts import discord_time
 from bot.interactions.access import require_admin
 from bot.interactions.replies import person_language
 from bot.interactions.translator import text
@@ -183,14 +185,19 @@ class Export(FeatureCog):
         await send_files(interaction, messages)
         await interaction.edit_original_response(content=done)
 
+    def period_words(self, language: Language, period: tuple[datetime, datetime]) -> str:
+        """ "du mardi 1er octobre au jeudi 31 octobre", in the zone the period was read in."""
+        start, end = period
+        zone = start.tzinfo if isinstance(start.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+        return format_period(start, end, language, zone, self.services.clock.now())
+
     def done_text(self, language: Language, result: ExportResult) -> str:
         lines = [
             self.word(
                 language,
                 "export.done",
                 count=result.incidents,
-                start=discord_time(result.period[0], "f"),
-                end=discord_time(result.period[1], "f"),
+                period=self.period_words(language, result.period),
             )
         ]
         if result.zipped and not result.split:

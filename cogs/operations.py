@@ -56,7 +56,7 @@ class About(FeatureCog):
             value=word(
                 "about.outbox.value",
                 pending=format_number(box.pending + box.in_flight, language),
-                done=format_number(box.done, language),
+                done=Msg.of("about.outbox.sent", count=box.done),
                 failed=format_number(box.failed, language),
             ),
             inline=False,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.common.formatting import format_datetime
 from bot.common.i18n import Msg
 from bot.common.text import plain_text, truncate
 from bot.incidents.presentation.message_parts import discord_time
@@ -22,7 +23,7 @@ from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import person_language, reply_private
 from bot.interactions.translator import text
-from bot.reminders.presentation import DONE
+from bot.reminders.presentation import DONE, dated
 from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
 from bot.reminders.use_cases.reminders import AskInput
 from cogs.common.autocomplete import incident_choices
@@ -91,7 +92,8 @@ class ReminderButton(
                 self.reminder_id, SnoozeChoice(self.action), user_id=interaction.user.id, now=services.clock.now()
             )
             services.timers.schedule_reminder(self.reminder_id, snoozed.due_at)
-            when = discord_time(snoozed.due_at, "F")
+            zone = await services.reminders.zone(snoozed.guild_id)
+            when = dated(snoozed.due_at, language, zone, services.clock.now())
             said = services.catalogue.render(language, "reminder.reply.snoozed", when=when)
         # The message's buttons go: it has been dealt with, and cannot snooze the reminder a second time.
         await interaction.response.edit_message(view=None)
@@ -132,12 +134,13 @@ class CancelMenu(
         for value in values:
             cancelled = await services.reminders.cancel(int(value), user_id=interaction.user.id)
             services.timers.cancel_reminder(int(value))
+            zone = await services.reminders.zone(cancelled.guild_id)
             lines.append(
                 services.catalogue.render(
                     language,
                     "reminder.reply.cancelled",
                     text=truncate(plain_text(cancelled.text), 200),
-                    when=discord_time(cancelled.due_at, "F"),
+                    when=format_datetime(cancelled.due_at, language, zone, services.clock.now()),
                 )
             )
         await reply_private(interaction, "\n".join(lines))
@@ -182,14 +185,16 @@ class ReminderCog(FeatureCog):
             channel_id=interaction.channel_id,
             incident_number=number,
         )
-        reminder = await self.reminders.ask(typed, now=self.services.clock.now())
+        now = self.services.clock.now()
+        reminder = await self.reminders.ask(typed, now=now)
         assert reminder.id is not None
         self.services.timers.schedule_reminder(reminder.id, reminder.due_at)
         language = person_language(interaction)
+        zone = await self.reminders.zone(guild_id)
         said = self.services.catalogue.render(
             language,
             "reminder.reply.set",
-            when=discord_time(reminder.due_at, "F"),
+            when=dated(reminder.due_at, language, zone, now),
             where=self.services.catalogue.word(language, _where_words(reminder)),
             text=truncate(plain_text(reminder.text), 300),
         )

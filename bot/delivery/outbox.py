@@ -277,11 +277,30 @@ async def lanes_with_work(conn: aiosqlite.Connection) -> list[str]:
         return [str(values[0]) for values in await cursor.fetchall()]
 
 
-async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) -> ClaimResult:
+async def unfinished_lanes(conn: aiosqlite.Connection) -> set[str]:
+    """Lanes that have a row pending or in flight."""
+    async with conn.execute("SELECT DISTINCT lane FROM outbox WHERE status IN ('pending', 'in_flight')") as cursor:
+        return {str(values[0]) for values in await cursor.fetchall()}
+
+
+async def failed_among(conn: aiosqlite.Connection, row_ids: set[int]) -> set[int]:
+    """Which of `row_ids` failed."""
+    failed: set[int] = set()
+    for row_id in row_ids:
+        async with conn.execute("SELECT 1 FROM outbox WHERE id = ? AND status = 'failed'", (row_id,)) as cursor:
+            if await cursor.fetchone() is not None:
+                failed.add(row_id)
+    return failed
+
+
+async def claim_next(
+    conn: aiosqlite.Connection, lane: str, *, now: datetime, settled: list[int] | None = None
+) -> ClaimResult:
     """Claims the head of `lane` (its lowest waiting id) for delivery: marks it in_flight, counts the attempt
     and returns it with its references resolved. A head that needs the result of a row failed for good is
-    marked failed (`dependency_failed`), one that needs an owed row is owed with it; either way the next one is
-    considered. Returns None when the lane is empty."""
+    marked failed (`dependency_failed`), one that needs an owed row is owed with it; either way its id is added
+    to `settled` and the next one is considered. Returns None when the lane is empty."""
+    settled = settled if settled is not None else []
     stamp = to_db_time(now)
     while True:
         async with conn.execute(
@@ -306,9 +325,11 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
         if isinstance(decision, Fail):
             text = f"{DEPENDENCY_FAILED}: row {decision.row}"
             await mark_failed(conn, head.id, status=None, code=None, text=text, now=now, cause_row=decision.row)
+            settled.append(head.id)
             continue
         if isinstance(decision, Owe):
             await _owe(conn, head.id, decision.row, now=now)
+            settled.append(head.id)
             continue
         if isinstance(decision, Wait):
             return Blocked(head.id, decision.row)
@@ -318,6 +339,7 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
         if thread is not None and not thread.in_forum:
             # No thread to rename, tag or archive: its posts went to its parent channel.
             await mark_done(conn, head.id, {"skipped": f"thread of row {thread.row_id} not created"}, now=now)
+            settled.append(head.id)
             continue
         try:
             payload = payloads.resolve(head.payload, found)
@@ -325,6 +347,7 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
             return Blocked(head.id, exc.row_id)
         except KeyError as exc:
             await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
+            settled.append(head.id)
             continue
         async with conn.execute("SELECT first_attempt_at FROM outbox WHERE id = ?", (head.id,)) as cursor:
             first = await cursor.fetchone()

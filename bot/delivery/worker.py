@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.common.formatting import log_count
 from bot.delivery import aftermath, dependencies, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
@@ -159,9 +160,9 @@ class OutboxWorker:
                 self._dm_paused_until = self._monotonic() + remaining
                 log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
         if resumed:
-            log.info("outbox: %d rows left in flight by the previous run will be attempted again", resumed)
+            log.info("outbox: %s left in flight by the previous run will be attempted again", log_count(resumed, "row"))
         if owed:
-            log.info("outbox: %d owed rows are asked for again", owed)
+            log.info("outbox: %s owed asked for again", log_count(owed, "row"))
         self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
 
     def wake(self) -> None:
@@ -203,7 +204,8 @@ class OutboxWorker:
         async with self.store.unit_of_work() as conn:
             count = await outbox.ask_again_owed(conn, guild_id=guild_id, now=self.clock.now())
         if count:
-            log.info("outbox: %d owed rows asked again%s", count, f" for server {guild_id}" if guild_id else "")
+            where = f" for server {guild_id}" if guild_id else ""
+            log.info("outbox: %s owed asked for again%s", log_count(count, "row"), where)
             self.wake()
         return count
 
@@ -219,6 +221,18 @@ class OutboxWorker:
                 return False
             await asyncio.sleep(min(0.02, max(0.0, deadline - self._monotonic())))
 
+    async def nothing_to_send(self) -> bool:
+        """No row is pending or in flight but those Discord holds: DMs while Discord's DM pause lasts (40003), and
+        rows waiting for a thread Discord refused for its cap (a forum post: asked again at the next post)."""
+        blocked = dict(self._blocked)
+        async with self.store.reading() as conn:
+            lanes = await outbox.unfinished_lanes(conn)
+            if self._monotonic() < self._dm_paused_until:
+                lanes = {lane for lane in lanes if not lane.startswith("dm:")}
+            refused = await outbox.failed_among(conn, {blocked[lane] for lane in lanes if lane in blocked})
+        return all(blocked.get(lane) in refused for lane in lanes)
+
+    # -- dispatching
     # -- dispatching
 
     async def _dispatch(self) -> None:
@@ -250,13 +264,19 @@ class OutboxWorker:
     async def _run_lane(self, lane: str) -> None:
         while not self._stopping:
             generation = self._generation
+            settled: list[int] = []
             try:
                 async with self.store.unit_of_work() as conn:
-                    claim = await outbox.claim_next(conn, lane, now=self.clock.now())
+                    claim = await outbox.claim_next(conn, lane, now=self.clock.now(), settled=settled)
             except Exception:
                 log.exception("outbox: could not claim the next row of %s", lane)
                 await asyncio.sleep(self._backoff_delay(1))
                 continue
+            if settled:
+                # Rows failed or owed without being attempted: the lanes waiting for them go on (with a stand-in
+                # link, say) or are held with them.
+                self._unblock(settled)
+                self.wake()
             if not isinstance(claim, Claimed):
                 if isinstance(claim, Blocked):
                     self._blocked[lane] = claim.waiting_for
@@ -272,15 +292,15 @@ class OutboxWorker:
         (None: go on at once)."""
         context = _LaneContext(self, delivery.lane)
         try:
-            outcome = await self._perform(delivery, context)
-        except asyncio.CancelledError:
-            self._performing.discard(delivery.lane)
-            if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
-                async with self.store.unit_of_work() as conn:
-                    await outbox.release(conn, delivery.id, now=self.clock.now())
-            raise
-        # Still "performing" while its outcome is recorded: a stop waits for the record, not only the request.
-        try:
+            try:
+                outcome = await self._perform(delivery, context)
+            except asyncio.CancelledError:
+                if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
+                    async with self.store.unit_of_work() as conn:
+                        await outbox.release(conn, delivery.id, now=self.clock.now())
+                raise
+            # Still "performing" while the answer is recorded: a stop now waits for the record, or the row
+            # would stay in flight and be sent again at the next start.
             return await self._record(delivery, outcome)
         finally:
             self._performing.discard(delivery.lane)
@@ -341,8 +361,9 @@ class OutboxWorker:
                 if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
                     await store.pause_dms_until(conn, dm_pause_until, now=now)
         if isinstance(outcome, Delivered | Failed):
-            for lane in [lane for lane, row_id in self._blocked.items() if row_id == delivery.id]:
-                del self._blocked[lane]
+            self._unblock([delivery.id])
+        if isinstance(outcome, Failed) and delivery.asked_again:
+            self._blocked.clear()  # rows of its lane asked with it may be held again unattempted (aftermath)
         if isinstance(outcome, Delivered):
             self._delivered += 1
             self.wake()  # rows of other lanes may have been waiting for this one
@@ -375,6 +396,10 @@ class OutboxWorker:
                 outcome.reason,
             )
         return wait
+
+    def _unblock(self, row_ids: list[int]) -> None:
+        for lane in [lane for lane, row_id in self._blocked.items() if row_id in row_ids]:
+            del self._blocked[lane]
 
     # -- pacing
 

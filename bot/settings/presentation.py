@@ -96,7 +96,11 @@ class RouteMsg:
 def word(catalogue: Catalogue, language: Language, value: Any) -> str:
     """A `Msg` (and the list, days and route values it may hold) in `language`."""
     if isinstance(value, Msg):
-        args = {name: word(catalogue, language, arg) for name, arg in value.args.items()}
+        # Numbers stay numbers: a plural message agrees with its count and writes it as the language does.
+        args = {
+            name: arg if isinstance(arg, int | float) else word(catalogue, language, arg)
+            for name, arg in value.args.items()
+        }
         return catalogue.render(language, value.message_id, **args)
     if isinstance(value, MsgList):
         return ", ".join(word(catalogue, language, item) for item in value.items)

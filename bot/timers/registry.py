@@ -33,6 +33,13 @@ log = logging.getLogger(__name__)
 RETRY_PAUSES_S = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0)
 # A nudge that could not be planned is planned again this long after, on the bot's clock.
 REPLAN_RETRY = timedelta(minutes=1)
+# What /tocsin about calls each kind of timer still waiting, in the reader's words, listed as a sentence lists.
+KIND_WORDS = {
+    "reminders": "about.timers.kind.reminders",
+    "nudges": "about.timers.kind.nudges",
+    "archives": "about.timers.kind.archives",
+}
+LIST_OF = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three")
 
 
 class Outbox(Protocol):
@@ -107,12 +114,19 @@ class Timers:
         """Started, and no registration failing (one still running at start-up has not failed)."""
         return self.startup is not None and not self.waiting
 
+    def caught_up(self) -> bool:
+        """Every pending row is registered, and every timer due by the clock's time has run."""
+        registered = self.startup is not None and self.startup.done() and not self.waiting
+        return registered and not self.scheduler.due_by(self.clock.now())
+
     def state(self) -> Msg:
         """What /tocsin about says of the timers."""
         if self.startup is None:
             return Msg.of("about.timers.stopped")
         if self.waiting:
-            return Msg.of("about.timers.waiting", kinds=", ".join(sorted(self.waiting)))
+            kinds = [Msg.of(KIND_WORDS[kind]) for kind in sorted(self.waiting)]
+            listed = Msg(LIST_OF[len(kinds) - 1], dict(zip("abc", kinds, strict=False)))
+            return Msg.of("about.timers.waiting", kinds=listed)
         return Msg.of("about.timers.ready")
 
     async def _register_reminders(self) -> None:

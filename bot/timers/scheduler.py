@@ -52,6 +52,7 @@ class Scheduler:
         self._order = itertools.count()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._running: str | None = None  # the clock driver's job being run
 
     @property
     def driver(self) -> str:
@@ -61,6 +62,12 @@ class Scheduler:
         if self._aps is not None:
             return len(self._aps.get_jobs())
         return len(self._due)
+
+    def due_by(self, when: datetime) -> bool:
+        """A job due at or before `when` is still waiting, or running."""
+        if self._aps is not None:
+            return any(job.next_run_time is not None and job.next_run_time <= when for job in self._aps.get_jobs())
+        return self._running is not None or any(due <= when for due in self._due.values())
 
     async def start(self) -> None:
         if self._use_apscheduler:
@@ -117,4 +124,8 @@ class Scheduler:
             if sleeper in done and self._due.get(job_id) == when:
                 heapq.heappop(self._heap)
                 del self._due[job_id]
-                await _run_registered(job_id)
+                self._running = job_id
+                try:
+                    await _run_registered(job_id)
+                finally:
+                    self._running = None

@@ -112,7 +112,7 @@ def test_zip_holds_three_csv_files_and_a_readme() -> None:
     assert sorted(files) == ["README.txt", "incidents.csv", "services.csv", "timeline.csv"]
     readme = files["README.txt"]
     assert "Définitions" in readme and "MTTR" in readme and "chevauche la période" in readme
-    assert "du mardi 1er octobre 2024 à 00:00 au vendredi 1er novembre 2024 à 00:00" in readme
+    assert "Période : du mardi 1er octobre 2024 au jeudi 31 octobre 2024" in readme
     for name, columns in (
         ("incidents.csv", INCIDENT_COLUMNS),
         ("services.csv", SERVICE_COLUMNS),
@@ -415,14 +415,14 @@ def test_html_report_sections_and_figures() -> None:
     assert {"incident-42", "incident-7", "incident-12", "incident-50"} <= page.ids
     text = page.all_text
     assert "Rapport des pannes" in text
-    assert "du mardi 1er octobre 2024 à 00:00 au vendredi 1er novembre 2024 à 00:00" in text
+    assert "Période : du mardi 1er octobre 2024 au jeudi 31 octobre 2024" in text
     assert "chevauche la période" in text  # the definitions
     assert "2 j 23 h" in text  # Cerp
     assert "samedi 19 octobre à 12:00" in text
     assert "1 j 2 h 30 min" in text and "1 j 20 h 30 min" in text  # livraisons down, then degraded
     assert "MTTR 13 j 5 h 40 min" in text  # 19,060 min
     assert "lundi 31 juillet 2023 à 17:00" in text  # another year than the report's: the year is written
-    assert "3 pannes comptées : 3 résolues, 0 en cours ; 1 annulées (hors chiffres)." in text
+    assert "3 pannes comptées : 3 résolues, aucune en cours ; 1 annulée (hors chiffres)." in text
     assert_self_contained(page, {f"https://discord.com/channels/{GUILD}/{900 + n}" for n in (42, 7, 12, 50)})
     assert "svg" in page.tags and "path" in page.tags
 

@@ -12,7 +12,7 @@ the periodic retry on the bot's clock), what was owed goes out once, in order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +55,13 @@ def server(double: DiscordDouble) -> Server:
 async def configured(double: DiscordDouble, server: Server, bot: BotProcess) -> AsyncIterator[Server]:
     await configure_fanout(double, server)
     yield server
+
+
+async def after_the_fix(double: DiscordDouble, effect: Callable[[], bool], what: str) -> None:
+    """A permission given back reaches the bot as a gateway event, not as a command it answers: wait for the first
+    thing it does about it, then for it to have caught up (what else it owed is sent by then)."""
+    await double.wait_for(effect, timeout=20.0, what=what)
+    await settle(double)
 
 
 def deny_the_bot(double: DiscordDouble, server: Server, channel: int, permission: Perm) -> None:
@@ -140,9 +147,8 @@ async def test_a_thread_refused_for_create_public_threads_leaves_the_announcemen
     # The admin gives the permission back (Discord sends CHANNEL_UPDATE): the thread is made from the status
     # message, the waiting post goes into it once, the announcements now link the thread.
     guild.set_overwrites(incidents, [])
+    await after_the_fix(double, lambda: bool(incident_threads(double, configured, 1)), "the thread")
     thread = await incident_thread(double, configured, 1)
-    await wait_announced(double, [thread], "Point de 11 h")
-    await settle(double, configured)
     assert thread == int(status["id"])
     assert holding(double, thread, "Point de 11 h") == 1
     assert len(bot_messages(double, incidents)) == 1, "one status message"
@@ -211,9 +217,8 @@ async def test_send_messages_denied_in_the_incident_channel_announces_and_resolv
     # The admin gives the bot the "publication" role (Discord sends GUILD_MEMBER_UPDATE for the bot itself, even
     # without the members intent): the status message, as it now stands, then its thread and the resolution.
     double.world.set_member_role(configured.guild_id, double.bot_user_id, publishing, guild.owner_id, add=True)
+    await after_the_fix(double, lambda: bool(incident_threads(double, configured, 1)), "the thread")
     thread = await incident_thread(double, configured, 1)
-    await wait_announced(double, [thread], "Tout est revenu")
-    await settle(double, configured)
     (status,) = bot_messages(double, incidents)
     assert thread == int(status["id"])
     assert "Résolu" in text_of(status), text_of(status)[:500]
@@ -234,8 +239,8 @@ async def test_a_thread_discord_holds_back_does_not_hold_the_announcements_which
     )
     declared = await declare(double, configured, title)
     await wait_announced(double, routes, announced(title, 1))
-    thread = await incident_thread(double, configured, 1, timeout=30)
-    await settle(double, configured)
+    await settle(double, configured, timeout=30)
+    thread = await incident_thread(double, configured, 1)
     assert held.exhausted
     first_thread = min(r.monotonic for r in double.requests if r.route.endswith("/threads") and r.status == 201)
     posted = [
@@ -271,9 +276,8 @@ async def test_a_status_message_deleted_before_its_thread_is_made_is_posted_agai
     # creation from the deleted message with 404 Unknown Message (10008).
     double.delete_message(incidents, int(deleted["id"]), by=guild.owner_id)
     guild.set_overwrites(incidents, [])
+    await after_the_fix(double, lambda: bool(incident_threads(double, configured, 1)), "the thread")
     thread = await incident_thread(double, configured, 1)
-    await wait_announced(double, [thread], "Point de 10 h")
-    await settle(double, configured)
 
     (status,) = bot_messages(double, incidents)
     assert int(status["id"]) != int(deleted["id"]) and thread == int(status["id"])
@@ -324,8 +328,7 @@ async def test_one_announcement_channel_refusing_leaves_the_others_and_gets_its_
 
     # The permission comes back: the announcement (as it now stands), then the news, once each, in that order.
     guild.set_overwrites(closed, [])
-    await wait_announced(double, [closed], news(title, 1))
-    await settle(double, configured)
+    await after_the_fix(double, lambda: bool(bot_messages(double, closed)), f"a message in {closed}")
     first, second = bot_messages(double, closed)
     assert announced(title, 1) in first["content"] and "Consigne v2" in text_of(first)
     assert news(title, 1) in second["content"]
@@ -346,6 +349,7 @@ async def test_posts_refused_in_the_thread_wait_for_the_permission_and_the_rest_
     await configure_fanout(double, server)
     routes = route_channels(server)
     await declare(double, server, title)
+    await settle(double, server)
     thread = await incident_thread(double, server, 1)
     ix = await update(double, server, 1, {"note": "Point de 9 h"})
     await ix.reply()
@@ -355,8 +359,7 @@ async def test_posts_refused_in_the_thread_wait_for_the_permission_and_the_rest_
     assert "La mise à jour n'est pas encore publiée dans le fil : il manque une permission à Tocsin." in said, said
 
     guild.edit_role_permissions(guild.bot_role_id, int(bot_role["permissions"]))
-    await wait_announced(double, [thread], "Point de 9 h")
-    await settle(double, server)
+    await after_the_fix(double, lambda: holding(double, thread, "Point de 9 h") > 0, "the post in the thread")
     assert holding(double, thread, "Point de 9 h") == 1
     assert tally(double, routes, announced(title, 1)).ok
 

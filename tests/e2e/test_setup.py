@@ -224,17 +224,26 @@ async def test_replies_follow_the_admins_own_locale(double: DiscordDouble, serve
 async def test_a_channel_of_another_server_is_refused_wherever_a_channel_is_named(
     double: DiscordDouble, server: Server, bot: BotProcess
 ) -> None:
-    """A forged option (Discord's picker offers only this server's channels) naming a channel of another
-    server the bot is in: refused with a sentence, nothing stored, so nothing would be announced there."""
+    """A forged option (Discord's picker offers only this server's channels: a modified client's `send_raw`)
+    naming a channel of another server the bot is in: refused with a sentence, nothing stored, so nothing would
+    be announced there."""
     other = double.add_guild("Un autre serveur")
     foreign = other.add_text_channel("annonces-ailleurs")
     refusal = f"Le salon <#{foreign}> n'appartient pas à ce serveur : choisissez un salon de ce serveur."
+    admin, here = server.members["admin.sophie"], server.channels["journal-bot"]
     for command, options in (
-        ("route add", {"channel": foreign, "territory": "R53"}),
-        ("incident-channel", {"channel": foreign}),
-        ("log-channel", {"channel": foreign}),
+        ("route add", {"channel": here, "territory": "R53"}),
+        ("incident-channel", {"channel": server.channels["incidents"]}),
+        ("log-channel", {"channel": here}),
     ):
-        said = await run_setup(double, server, command, options)
+        data = double.command_data(here, f"setup {command}", options)
+        options = data["options"]
+        while options[0]["type"] in (1, 2):  # down to the subcommand's own options
+            options = options[0]["options"]
+        next(o for o in options if o["name"] == "channel")["value"] = str(foreign)
+        data["resolved"] = double.resolved(other.id, 7, [foreign])
+        ix = await double.send_raw(admin, here, type=2, data=data)
+        said = (await ix.reply())["content"]
         assert said == refusal, (command, said)
     shown = await all_replies(double, server, "show")
     assert "Routes (0)" in shown and "Salon des incidents : non configuré" in shown

@@ -124,7 +124,7 @@ async def test_missing_permissions_are_named_in_the_reply_but_the_channel_is_kep
     lacking = text(14, ALL - {"send", "embed_links"})
     lines = said(await service.set_log_channel(store, ACTOR, lacking, now=NOW))
     assert lines[1] == (
-        "⚠️ Dans <#14>, il manque au bot : Envoyer des messages, Intégrer des liens. Accordez-les dans les "
+        "⚠️ Dans <#14>, il manque au bot : Envoyer des messages, Intégrer des liens. À accorder dans les "
         "permissions du salon, puis lancez /configurer verifier."
     )
     assert (await config(store)).bot_log_channel_id == 14
@@ -336,7 +336,7 @@ async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Stor
         "Je ne comprends pas la durée « bientôt » donnée pour « majeure » : écrivez par exemple « 30 min », « 1 h », "
         "« 1h30 », « 4 h », « 1 j » ou « 2 jours » (un nombre seul compte en minutes)."
     )
-    assert refusal(unreadable.value, "en").startswith("I cannot read the duration « bientôt » given for « major »")
+    assert refusal(unreadable.value, "en").startswith("I cannot read the duration “bientôt” given for “major”")
     with pytest.raises(SetupError) as too_short:
         await service.set_cadence(store, ACTOR, critical="10 min", major=None, minor=None, now=NOW)
     assert refusal(too_short.value) == (
@@ -345,7 +345,7 @@ async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Stor
     with pytest.raises(SetupError) as too_long:
         await service.set_cadence(store, ACTOR, critical=None, major=None, minor="2 weeks", now=NOW)
     assert refusal(too_long.value, "en") == (
-        "The « minor » cadence goes from 15 min to 7 d (you gave « 2 weeks »): for example « 1 h » or « 1 d »."
+        "The “minor” cadence goes from 15 min to 7 d (you gave “2 weeks”): for example “1 h” or “1 d”."
     )
     with pytest.raises(SetupError) as swapped:
         await service.set_cadence(store, ACTOR, critical="5 h", major=None, minor=None, now=NOW)
@@ -454,8 +454,8 @@ async def test_dm_limit_zero_sends_no_dm_refuses_new_opt_ins_and_keeps_members_c
     admin = Actor(SERVER, SOPHIE)
     lines = said(await service.set_dm_limit(store, admin, 0, now=NOW))
     assert lines[1] == (
-        "1 membre(s) avaient demandé les mises à jour d'incidents par message privé : aucun ne leur sera envoyé "
-        "tant que la limite est à 0, et leur choix reviendra si vous la relevez."
+        "1 membre avait demandé les mises à jour d'incidents par message privé : aucun message ne lui sera envoyé "
+        "tant que la limite est à 0, et son choix reviendra si vous la relevez."
     )
     refused = await following.follow_incident(Member(SERVER, 2002), 1, dm=True, now=NOW)
     assert refused.dm_refused and refused.dms_off and not refused.dm and refused.new
@@ -520,7 +520,7 @@ async def test_check_reports_permissions_tags_roles_and_recent_failures(store: S
     assert "⚠️ <@&32> ne peut pas être mentionné dans <#26>" in text_fr
     assert "Envois en échec, 7 derniers jours (2)" in text_fr
     assert "❌ <#21> : HTTP 403, code 50013 (Missing Permissions) × 2" in text_fr
-    assert "1 autre(s) envoi(s) n'ont pas été tentés car ils dépendaient de l'un de ceux-ci." in text_fr
+    assert "1 autre envoi n'a pas été tenté, car il dépendait de l'un de ceux-ci." in text_fr
     assert "pas d'étiquette de forum pour En cours d'analyse, Cause identifiée, Surveillance, Annulé" in text_fr
 
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.common import SameGuild, Words, definitions
+from bot.exports.presentation.summary import header_lines
 from bot.exports.rules import IncidentRecord, Measure, measure, minutes
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Cause, ServiceState, Severity, Status
@@ -237,9 +238,7 @@ def _flush(files: tuple[TextIO, ...], lines: tuple[list[str], ...]) -> None:
 def readme(language: Language, zone: ZoneInfo, now: datetime, period: tuple[datetime, datetime] | None) -> str:
     words = Words(language, zone, now)
     lines = [words("export.title"), ""]
-    if period is not None:
-        lines.append(words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1])))
-    lines.append(words("export.generated", time=words.full_date(now), zone=zone.key))
+    lines += header_lines(words, period)
     lines += ["", words("export.heading.definitions"), ""]
     lines += [f"- {line}" for line in definitions(language)]
     lines += ["", words("export.readme.files"), "", words("export.readme.format", separator=delimiter(language))]

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
-from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
+from bot.exports.presentation.common import Measured, Words, definitions
+from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -70,12 +71,7 @@ def _page(title: str, language: Language, body: list[str]) -> bytes:
 
 def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) -> list[str]:
     lines = ["<header>", f"<h1>{_e(title)}</h1>"]
-    if period is not None:
-        text = words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1]))
-        lines.append(f'<p class="meta">{_e(text)}</p>')
-    lines.append(
-        f'<p class="meta">{_e(words("export.generated", time=words.full_date(words.now), zone=words.zone.key))}</p>'
-    )
+    lines += [f'<p class="meta">{_e(text)}</p>' for text in header_lines(words, period)]
     lines += ["</header>", '<section id="definitions">', f"<h2>{_e(words('export.heading.definitions'))}</h2>", "<ul>"]
     lines += [f"<li>{_e(line)}</li>" for line in definitions(words.language)]
     return [*lines, "</ul>", "</section>"]
@@ -133,36 +129,9 @@ def _stats_cells(stats: DurationStats | None, words: Words) -> list[str]:
 
 
 def _figures(figs: Figures, words: Words) -> list[str]:
-    none = words("export.none")
-    d, f = figs.durations, figs.first_update
     lines = ['<section id="figures">', f"<h2>{_e(words('export.heading.figures'))}</h2>", "<ul>"]
-    lines.append(
-        "<li>"
-        + _e(
-            words(
-                "export.figures.counts",
-                incidents=words.number(figs.incidents),
-                resolved=words.number(figs.resolved),
-                open=words.number(figs.open),
-                cancelled=words.number(len(figs.cancelled)),
-            )
-        )
-        + "</li>"
-    )
-    durations = words(
-        "export.figures.durations",
-        total=words.duration(d.total),
-        median=words.duration(d.median) or none,
-        mttr=words.duration(d.mean) or none,
-        count=words.number(d.count),
-    )
-    first = words(
-        "export.figures.first_update",
-        median=words.duration(f.median) or none,
-        mean=words.duration(f.mean) or none,
-        count=words.number(f.count),
-    )
-    lines += [f"<li>{_e(durations)}</li>", f"<li>{_e(first)}</li>", "</ul>"]
+    lines += [f"<li>{_e(sentence)}</li>" for sentence in figure_sentences(figs, words)]
+    lines.append("</ul>")
     lines.append(f"<h3>{_e(words('export.heading.by_severity'))}</h3>")
     lines += _table(
         [_e(words("incident.label.severity")), _e(words("export.column.incidents"))],
@@ -256,8 +225,7 @@ def incident_article(m: Measure, words: Words, *, level: int = 3, chart: str = "
                     words(
                         "export.fact",
                         label=words.state(span.state),
-                        value=words("export.span", start=words.date(span.start), end=words.date(span.end))
-                        + f" ({words.duration(span.duration)})",
+                        value=f"{words.span(span.start, span.end)} ({words.duration(span.duration)})",
                     )
                 )
                 for span in s.durations.spans

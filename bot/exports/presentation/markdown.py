@@ -10,7 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
+from bot.exports.presentation.common import Measured, Words, definitions
+from bot.exports.presentation.summary import facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -44,9 +45,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) -> list[str]:
     lines = [f"# {title}", ""]
-    if period is not None:
-        lines.append(words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1])) + "  ")
-    lines += [words("export.generated", time=words.full_date(words.now), zone=words.zone.key), ""]
+    lines += [line + "  " for line in header_lines(words, period)]
+    lines[-1] = lines[-1].rstrip()
+    lines.append("")
     lines += [f"## {words('export.heading.definitions')}", ""]
     lines += [f"- {line}" for line in definitions(words.language)]
     return [*lines, ""]
@@ -54,38 +55,8 @@ def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) 
 
 def _figures(figs: Figures, words: Words) -> list[str]:
     lines = [f"## {words('export.heading.figures')}", ""]
-    lines.append(
-        "- "
-        + words(
-            "export.figures.counts",
-            incidents=words.number(figs.incidents),
-            resolved=words.number(figs.resolved),
-            open=words.number(figs.open),
-            cancelled=words.number(len(figs.cancelled)),
-        )
-    )
+    lines += [f"- {sentence}" for sentence in figure_sentences(figs, words)]
     none = words("export.none")
-    d = figs.durations
-    lines.append(
-        "- "
-        + words(
-            "export.figures.durations",
-            total=words.duration(d.total),
-            median=words.duration(d.median) or none,
-            mttr=words.duration(d.mean) or none,
-            count=words.number(d.count),
-        )
-    )
-    f = figs.first_update
-    lines.append(
-        "- "
-        + words(
-            "export.figures.first_update",
-            median=words.duration(f.median) or none,
-            mean=words.duration(f.mean) or none,
-            count=words.number(f.count),
-        )
-    )
     lines.append("")
     lines += [f"### {words('export.heading.by_severity')}", ""]
     lines += _table(
@@ -178,7 +149,7 @@ def incident_section(m: Measure, words: Words, *, level: int = 3) -> list[str]:
             state = words.state(s.state) + (f" ({words('export.ongoing')})" if s.ongoing else "")
             lines.append(f"- **{md(s.name)}** — {state} — {words.service_durations(s.downtime, s.degraded_time)}")
             for span in s.durations.spans:
-                period = words("export.span", start=words.date(span.start), end=words.date(span.end))
+                period = words.span(span.start, span.end)
                 lines.append(
                     "  - "
                     + words(

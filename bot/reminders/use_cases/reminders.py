@@ -99,6 +99,11 @@ class Reminders:
             found = await repo.pending_of(conn, guild_id, owner_id, limit=MAX_PENDING)
         return [item.reminder for item in found], config.zone
 
+    async def zone(self, guild_id: int) -> ZoneInfo:
+        """The server's zone, which a reply words a reminder's time in."""
+        async with self.store.reading() as conn:
+            return (await self._config(conn, guild_id)).zone
+
     async def _owned(self, conn: aiosqlite.Connection, reminder_id: int, user_id: int) -> StoredReminder:
         stored = await repo.get(conn, reminder_id)
         if stored is None:
@@ -182,7 +187,7 @@ class Reminders:
         if where == Where.DM:
             seen = await member_locales.last_seen(conn, reminder.owner_id)
             language = language_of(seen, fallback=config.language) if seen else config.language
-        message = reminder_message(reminder, language, self.catalogue)
+        message = reminder_message(reminder, language, self.catalogue, zone=config.zone, now=now)
         if where == Where.DM:
             return await outbox.enqueue(
                 conn,
