@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.following import use_cases as following
 from bot.interactions import admission
 from bot.interactions.payload_rules import PayloadError, printable
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import done_statement, person_language, reply_private, tell_done
 from bot.interactions.translator import TocsinTranslator
 from bot.storage import audit, member_locales
 from bot.storage.store import Store
@@ -313,7 +313,11 @@ class TocsinBot(commands.Bot):
 
     async def report_error(self, interaction: discord.Interaction[Any], cause: BaseException) -> None:
         """One private sentence for whoever acted, from a command, a button, a select or a modal alike; and one
-        audit row, whatever raised it."""
+        audit row, whatever raised it. Once their action is saved (its own audit row written), only what was done
+        (bot/interactions/replies.py), never an invitation to do it again."""
+        if done_statement(interaction) is not None:
+            await tell_done(interaction, cause)
+            return
         said, result = self.explain(interaction, cause)
         text = self.services.catalogue.word(person_language(interaction), said)
         # The refusal is audited before the answer when the database allows it within a second (so whoever reads

@@ -21,6 +21,8 @@ from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.operations.use_cases.backups import DailyBackups
+from bot.operations.use_cases.metrics import Metrics
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.settings.rules.config import ServerDefaults
@@ -44,6 +46,7 @@ class Services:
     following: Following
     reminders: Reminders
     nudging: Nudging
+    metrics: Metrics
     started_at: datetime
 
 
@@ -55,6 +58,12 @@ def forum_tags(client: discord.Client, channel_id: int) -> Mapping[str, int] | N
     return None
 
 
+def daily_backups(settings: Settings) -> DailyBackups | None:
+    if settings.backup_dir is None:
+        return None
+    return DailyBackups(settings.database_path, settings.backup_dir, keep=settings.backup_keep)
+
+
 def build_services(
     *, settings: Settings, store: Store, clock: Clock, catalogue: Catalogue, client: discord.Client
 ) -> Services:
@@ -62,9 +71,10 @@ def build_services(
     cache. Nothing here touches the store, the network or the scheduler: they start with the bot."""
     defaults = ServerDefaults(language=settings.default_language, time_zone=settings.time_zone)
     scheduler = Scheduler(clock)
+    metrics = Metrics()
     outbox = OutboxWorker(
         store,
-        DiscordTransport(client),
+        metrics.counting(DiscordTransport(client)),
         clock,
         global_rate=settings.outbox_rate_per_s,
         dm_rate_per_s=settings.dm_rate_per_s,
@@ -85,10 +95,11 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging),
+        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging, backups=daily_backups(settings)),
         lifecycle=lifecycle,
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
+        metrics=metrics,
         started_at=clock.now(),
     )

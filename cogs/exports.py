@@ -22,7 +22,7 @@ from bot.common.formatting import format_period
 from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
 from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language
+from bot.interactions.replies import mark_done, person_language
 from bot.interactions.translator import text
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 from cogs.common.cog import FeatureCog
@@ -183,6 +183,8 @@ class Export(FeatureCog):
         else:
             messages = [(done, list(result.files))]
         await send_files(interaction, messages)
+        # The files are with the person: a failure from here on must not ask them to export again.
+        mark_done(interaction, done)
         await interaction.edit_original_response(content=done)
 
     def period_words(self, language: Language, period: tuple[datetime, datetime]) -> str:

@@ -17,6 +17,8 @@ written by a newer version) is kept, and reported failed by the transport.
   send_dm        user_id, content?, embeds?, components?, allowed_mentions (required), silent?
   edit_interaction_reply   application_id, token, content (a string, or a list of strings and `$ref`s joined
                  once resolved)                                                  (the private reply of a command)
+Any payload may hold `on_failure`: rows (lane, kind, payload, coalesce_key?) enqueued should it fail permanently
+(a member's reply edited to say Discord refused them a role: outbox.add_on_failure).
 A string value may be {"$concat": [parts]}: the parts joined once their `$ref`s are resolved. A `$ref` with a
 "default" stands for that default when the referenced row failed (a thread post still goes out, without the
 follow role's mention, when the role could not be created).

@@ -29,6 +29,8 @@ from bot.delivery.payloads import WaitForThreadError, referenced_row
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 DEPENDENCY_FAILED = "dependency_failed"
+# In a payload: rows to enqueue should this one fail permanently (`add_on_failure`).
+ON_FAILURE = "on_failure"
 
 
 def channel_lane(channel_id: int) -> str:
@@ -43,9 +45,11 @@ def roles_lane(guild_id: int) -> str:
     return f"guild:{guild_id}:roles"
 
 
-def reply_lane(guild_id: int | None) -> str:
-    # One lane per server: its edits wait in declaration order for threads made in that order.
-    return f"guild:{guild_id}:replies" if guild_id is not None else "replies"
+def reply_lane(guild_id: int | None, user_id: int | None = None) -> str:
+    # One lane per server: its edits wait in declaration order for threads made in that order. A member's own
+    # late word (a role Discord refused them) waits for nothing else: a lane of its own.
+    lane = f"guild:{guild_id}:replies" if guild_id is not None else "replies"
+    return f"{lane}:{user_id}" if user_id is not None else lane
 
 
 def edit_coalesce_key(channel_id: int, message_id: int | str) -> str:
@@ -423,7 +427,8 @@ async def mark_failed(
     cause_row: int | None = None,
 ) -> None:
     """Records a failure; an `owed` one is kept, to be asked again when its cause may be fixed (`ask_again_owed`).
-    `cause_row` names the row whose failure this one, not attempted, failed with."""
+    `cause_row` names the row whose failure this one, not attempted, failed with. Enqueues what the row asked for
+    should it fail (`on_failure`)."""
     stamp = to_db_time(now)
     await conn.execute(
         "UPDATE outbox SET status = 'failed', done_at = ?, updated_at = ?, not_before = NULL, "
@@ -431,6 +436,40 @@ async def mark_failed(
         "owed_since = CASE WHEN ? THEN COALESCE(owed_since, ?) END WHERE id = ?",
         (stamp, stamp, status, code, text[:2000], cause_row, owed, stamp, row_id),
     )
+    async with conn.execute("SELECT guild_id, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None:
+        return
+    for then in json.loads(values[1]).get(ON_FAILURE, []):
+        await enqueue(
+            conn,
+            guild_id=values[0],
+            lane=str(then["lane"]),
+            kind=OutboxKind(then["kind"]),
+            payload=dict(then["payload"]),
+            coalesce_key=then.get("coalesce_key"),
+            now=now,
+        )
+
+
+async def add_on_failure(conn: aiosqlite.Connection, row_id: int, then: dict[str, Any]) -> str | None:
+    """Asks that `then` (a row: lane, kind, payload, coalesce_key?) be enqueued should row `row_id` fail, whatever
+    the cause, if it has not ended yet. Returns the row's status as it was (None: no such row): a row already
+    failed or done is left as it is, for the caller to act on. Asked after the fact (a member's reply is sent
+    before their role is given), so it is written into the row, which the failure reads back when recorded."""
+    payloads.validate(str(then["kind"]), dict(then["payload"]))  # refused now rather than when the failure is recorded
+    async with conn.execute("SELECT status, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None:
+        return None
+    status = str(values[0])
+    if status in ("pending", "in_flight"):
+        payload = json.loads(values[1])
+        payload[ON_FAILURE] = [*payload.get(ON_FAILURE, []), then]
+        await conn.execute(
+            "UPDATE outbox SET payload = ? WHERE id = ?", (json.dumps(payload, ensure_ascii=False), row_id)
+        )
+    return status
 
 
 async def mark_retry(

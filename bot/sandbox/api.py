@@ -117,14 +117,18 @@ class GuildHandle:
     def set_overwrites(self, channel_id: int, overwrites: Iterable[Overwrite]) -> None:
         self._d.world.set_overwrites(channel_id, overwrites)
 
+    def move_role(self, role_id: int, *, above: int) -> None:
+        """A server admin dragging `role_id` just above the role `above` (the bot is told of every role moved)."""
+        self._d.world.move_role(self.id, role_id, above=above)
+
+    def edit_role_permissions(self, role_id: int, permissions: int) -> None:
+        """A server admin changing a role's permissions while the bot runs (the bot is told)."""
+        world = self._d.world
+        world.edit_role(self.id, role_id, world.guilds[self.id].owner_id, {"permissions": permissions})
+
     def set_role_permissions(self, role_id: int, permissions: int) -> None:
         """A server admin editing a role's permissions (before the bot connects: no event is dispatched)."""
         self._d.world.guilds[self.id].roles[role_id].permissions = permissions
-
-    def edit_role_permissions(self, role_id: int, permissions: int) -> None:
-        """A server admin editing a role's permissions in the server's settings while the bot is connected (the
-        bot's own managed role included): Discord sends GUILD_ROLE_UPDATE."""
-        self._d.world.edit_role(self.id, role_id, self.owner_id, {"permissions": str(permissions)})
 
     def forum_tag_id(self, channel_id: int, name: str) -> int:
         for tag in self._d.world.channel(channel_id).available_tags:

@@ -124,6 +124,8 @@ class BotProcess:
                 "TOCSIN_DATABASE_PATH": str(self.database_path),
                 "TOCSIN_DEV_GUILD_ID": str(self.guild_id),
                 "TOCSIN_LOG_LEVEL": self.log_level,
+                # Health and metrics on a free port: bots of several tests (or a real one) never meet on one.
+                "TOCSIN_HEALTH_ADDRESS": "127.0.0.1:0",
                 "LANG": "C.UTF-8",
             }
         )

@@ -5,7 +5,7 @@ embeds."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -290,6 +290,7 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
         else:
             role_lines.append("⚠️ " + say("setup.check.role_not_mentionable", **args))
     sections.append(Section(say("setup.check.roles"), tuple(role_lines) or (say("setup.check.no_route_roles"),)))
+    sections.append(Section(say("setup.check.grants"), _grant_lines(report, say)))
     if not report.can_manage_roles:
         managed = say("setup.check.cannot_manage_roles")
     elif report.manageable_roles:
@@ -327,6 +328,29 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
         )
     )
     return sections
+
+
+def _grant_lines(report: CheckReport, say: Callable[..., str]) -> tuple[str, ...]:
+    """The roles Tocsin gives those who follow: each cause Discord would refuse one for, and what to do. Without
+    Manage Roles even the follow role of the next incident cannot be made: said whatever roles exist now."""
+    bot_role = f"<@&{report.bot_role_id}>" if report.bot_role_id is not None else "—"
+    lines = []
+    if not report.can_manage_roles:
+        lines.append("❌ " + say("setup.check.grants_no_manage_roles", bot_role=bot_role))
+    for grant in report.grants:
+        if grant.problem not in ("above_bot", "managed"):
+            continue
+        if grant.channel_id is not None:
+            what = say("setup.check.grant_for_route", channel=f"<#{grant.channel_id}>")
+        else:
+            what = say("setup.check.grant_for_incident", number=grant.incident_number)
+        key = "setup.check.grant_above_bot" if grant.problem == "above_bot" else "setup.check.grant_managed"
+        lines.append("❌ " + say(key, role=f"<@&{grant.role_id}>", what=what, bot_role=bot_role))
+    if lines:
+        return tuple(lines)
+    if not report.grants:
+        return (say("setup.check.no_grants"),)
+    return ("✅ " + say("setup.check.grants_ok", roles=", ".join(f"<@&{g.role_id}>" for g in report.grants)),)
 
 
 def audit_lines(entries: Sequence[AuditEntry], catalogue: Catalogue, language: Language) -> list[str]:

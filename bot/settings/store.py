@@ -143,6 +143,16 @@ async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[i
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
+async def follow_roles(conn: aiosqlite.Connection, guild_id: int) -> list[tuple[int, int]]:
+    """(number, follow role id) of the server's open incidents that have a follow role."""
+    async with conn.execute(
+        "SELECT number, follow_role_id FROM incidents WHERE guild_id = ? "
+        "AND status IN ('investigating', 'identified', 'monitoring') AND follow_role_id IS NOT NULL ORDER BY number",
+        (guild_id,),
+    ) as cursor:
+        return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+
+
 # --- sectors -----------------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from typing import Protocol
 from bot.common.i18n import Msg
 from bot.delivery.dependencies import OWED_RETRY
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.timers.clock import Clock
@@ -59,6 +60,8 @@ class Timers:
     reminders: Reminders
     nudging: Nudging
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The daily backup, when a backup folder is set.
+    backups: DailyBackups | None = None
     startup: asyncio.Task[None] | None = field(default=None, init=False)
     # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
@@ -71,6 +74,8 @@ class Timers:
         self.lifecycle.after_commit.append(self.replan)
         self.startup = asyncio.create_task(self._register_pending(), name="tocsin-timers-startup")
         self._schedule_owed_retry()
+        if self.backups is not None:
+            self._schedule_backup(self.backups.next_due(self.clock.now()))
 
     async def stop(self) -> None:
         if self.startup is not None and not self.startup.done():
@@ -206,3 +211,12 @@ class Timers:
                 self.outbox.wake()
 
         self.scheduler.schedule(f"archive:{guild_id}:{number}", when, archive)
+
+    # -- the daily backup --
+
+    def _schedule_backup(self, when: datetime) -> None:
+        async def back_up() -> None:
+            assert self.backups is not None
+            self._schedule_backup(await self.backups.take(self.clock.now()))
+
+        self.scheduler.schedule("backup:daily", when, back_up)

@@ -26,7 +26,7 @@ from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput, parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
-from bot.interactions.replies import defer_if_slow, person_language, reply_private
+from bot.interactions.replies import defer_if_slow, mark_done, person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
@@ -105,28 +105,35 @@ class Outage(FeatureCog):
         incident: str,
         message_id: str,
         change: Callable[[Actor, int], Awaitable[ChangeResult]],
+        after: Callable[[Actor, int], Awaitable[None]] | None = None,
     ) -> None:
         """What every change of an incident does around its use case: who acts (outside a server, a refusal), the
-        answer deferred, the incident's number read, then the outbox woken and the change said privately."""
+        answer deferred, the incident's number read, then the outbox woken, what follows the commit (`after`:
+        timers) and the change said privately. Once the change is committed, a failure tells only that it was
+        done (`reply_done`)."""
         actor = acting(interaction, Actor)
         await _defer(interaction)
-        result = await change(actor, parse_number(incident))
+        number = parse_number(incident)
+        result = await change(actor, number)
         self.services.outbox.wake()
         language = person_language(interaction)
         content = changed_text(self.services.catalogue, language, message_id, result, guild_id=actor.guild_id)
-        await reply_private(interaction, content)
-        if result.sent:  # completed with where its messages went, once the outbox has settled them
+        mark_done(interaction, content)
+        if after is not None:
+            await after(actor, number)
+        shown = await reply_done(interaction, content)
+        if result.sent and shown is not None:  # completed with where its messages went, once settled
             settled = changed_text(
                 self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True
             )
             await self._report(
-                interaction,
                 result.number,
                 self.lifecycle.report_private_reply(
                     actor.guild_id,
                     application_id=interaction.application_id,
                     token=interaction.token,
                     parts=[settled],
+                    tail=_notice(shown, content),
                     language=language,
                     sent=result.sent,
                     say_done=("news",),
@@ -134,7 +141,7 @@ class Outage(FeatureCog):
                 ),
             )
 
-    async def _report(self, interaction: discord.Interaction[Any], number: int, planning: Awaitable[int]) -> None:
+    async def _report(self, number: int, planning: Awaitable[int]) -> None:
         try:
             await planning
         except Exception:  # the change is made and answered; only the reply's completion will be missing
@@ -203,20 +210,22 @@ class Outage(FeatureCog):
         await _defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.now())
         self.services.outbox.wake()
+        marker = f"[[thread-link-{secrets.token_hex(8)}]]"
+        content = declared_text(self.services.catalogue, person_language(interaction), result, marker)
+        # Declared: from here on, a failure says the incident exists (its number, its channel), never to retry.
+        in_channel = thread_mention(actor.guild_id, None, result.incident_channel_id)
+        mark_done(interaction, content.replace(marker, in_channel))
         # The reply goes at once; the thread's link follows as an edit of it once the outbox has made the thread
         # (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel).
         thread_id = await self.lifecycle.thread_id(result.thread_row)
-        marker = f"[[thread-link-{secrets.token_hex(8)}]]"
         language = person_language(interaction)
-        content = declared_text(self.services.catalogue, language, result, marker)
-        fallback = thread_mention(actor.guild_id, thread_id, result.incident_channel_id)
-        await reply_private(interaction, content.replace(marker, fallback))
-        if thread_id is None or result.sent:
+        shown_text = content.replace(marker, thread_mention(actor.guild_id, thread_id, result.incident_channel_id))
+        shown = await reply_done(interaction, shown_text)
+        if (thread_id is None or result.sent) and shown is not None:
             # Completed with the link and where it was announced (and where not yet, and why).
             settled = declared_text(self.services.catalogue, language, result, marker, settled=True)
             before, _, after = settled.partition(marker)
             await self._report(
-                interaction,
                 result.number,
                 self.lifecycle.link_private_reply(
                     actor.guild_id,
@@ -225,6 +234,7 @@ class Outage(FeatureCog):
                     token=interaction.token,
                     before=before,
                     after=after,
+                    tail=_notice(shown, shown_text),
                     language=language,
                     sent=result.sent,
                     now=self.now(),
@@ -294,11 +304,12 @@ class Outage(FeatureCog):
         silent: bool = False,
     ) -> None:
         async def resolve(actor: Actor, number: int) -> ChangeResult:
-            result = await self.lifecycle.resolve(actor, number, summary=summary, silent=silent, now=self.now())
-            await self.services.timers.archive_when_due(actor.guild_id, number)
-            return result
+            return await self.lifecycle.resolve(actor, number, summary=summary, silent=silent, now=self.now())
 
-        await self._change(interaction, incident, "outage.reply.resolved", resolve)
+        async def archive(actor: Actor, number: int) -> None:
+            await self.services.timers.archive_when_due(actor.guild_id, number)
+
+        await self._change(interaction, incident, "outage.reply.resolved", resolve, archive)
 
     @outage.command(
         name=text("reopen", "cmd.outage.reopen.name"),
@@ -307,11 +318,12 @@ class Outage(FeatureCog):
     @options(incident=INCIDENT, reason=REOPEN_REASON)
     async def reopen(self, interaction: discord.Interaction[Any], incident: str, reason: str | None = None) -> None:
         async def reopen(actor: Actor, number: int) -> ChangeResult:
-            result = await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
-            self.services.timers.cancel_archive(actor.guild_id, number)
-            return result
+            return await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
 
-        await self._change(interaction, incident, "outage.reply.reopened", reopen)
+        async def keep(actor: Actor, number: int) -> None:
+            self.services.timers.cancel_archive(actor.guild_id, number)
+
+        await self._change(interaction, incident, "outage.reply.reopened", reopen, keep)
 
     # -- edit, cancel, assign --
 
@@ -534,6 +546,11 @@ class Outage(FeatureCog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await service_choices(self.lifecycle, interaction, current)
+
+
+def _notice(shown: str, said: str) -> str:
+    """What joined a reply after the text it was given (a notice for the person), kept when it is edited."""
+    return shown[len(said) :] if shown.startswith(said) else ""
 
 
 async def setup(bot: TocsinBot) -> None:

@@ -18,7 +18,7 @@ from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
 from bot.common.text import truncate
 from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done
 from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings import use_cases as service
@@ -77,9 +77,10 @@ class Setup(FeatureCog):
         return Actor(guild_id=guild_id, user_id=interaction.user.id)
 
     async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
+        """The change is saved: said privately, and never followed by an invitation to do it again."""
         language = person_language(interaction)
         lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
-        await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
+        await reply_done(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
     async def _apply(
         self, interaction: discord.Interaction[Any], actor: Actor, use_case: Change, *args: Any, **kwargs: Any
@@ -481,12 +482,17 @@ class Setup(FeatureCog):
         roles = {rid: role_facts(guild, rid) for rid in role_ids}
         me = guild.me if guild is not None else None
         failed = await service.failures_since(self.store, actor.guild_id, now=self.services.clock.now())
+        follow_roles = await service.follow_roles(self.store, actor.guild_id)
+        for _, role_id in follow_roles:
+            roles.setdefault(role_id, role_facts(guild, role_id))
         report = build_check(
             view,
             channels,
             roles,
             can_manage_roles=me is not None and me.guild_permissions.manage_roles,
             failed=failed,
+            follow_roles=follow_roles,
+            bot_role_id=me.top_role.id if me is not None else None,
         )
         await self._send_sections(
             interaction, presentation.check_sections(report, self.services.catalogue, person_language(interaction))

@@ -105,7 +105,8 @@ async def test_following_an_incident_costs_one_role_add_and_reaches_followers_on
     affected = await double.click(
         m["pharma.angouleme"], c["bretagne"], int(announcement["id"]), f"tocsin:affected:{server.guild_id}:1"
     )
-    await affected.first_response()
+    # Its reply, not its deferral: settling before the click's work is committed would miss its role add.
+    assert "#1" in await private_reply(affected)
     await settle(double, server)
 
     role = role_id(double, server, FOLLOW_ROLE)

@@ -162,7 +162,9 @@ KINDS: dict[str, Samples] = {
         "outage.delivery.cause.gone",
         "outage.delivery.cause.refused",
     ),
-    "admins": rendered(msg("outage.delivery.admins.told", channel="<#111>"), msg("outage.delivery.admins.untold")),
+    "admins_clause": rendered(
+        msg("outage.delivery.admins.told", channel="<#111>"), msg("outage.delivery.admins.untold")
+    ),
     "reason": rendered(
         msg("period.error.not_understood", text="la semaine des quatre jeudis"), msg("time.error.empty")
     ),
@@ -185,6 +187,10 @@ KINDS: dict[str, Samples] = {
         ),
     ),
     "route": fixed("<#111> ← Bretagne (53) → <@&222>"),
+    "admins": keyed("follow.refused.admins_told", "follow.refused.admins_untold"),
+    "granted_for": rendered(
+        msg("setup.check.grant_for_route", channel="<#111>"), msg("setup.check.grant_for_incident", number=42)
+    ),
     "territory_label": fixed("Finistère (29)", "Bretagne (région 53)"),
     "target": fixed("Finistère (29)", "pharmacie"),
     "services": fixed("commandes", "commandes, livraisons"),
@@ -202,6 +208,8 @@ KINDS: dict[str, Samples] = {
     "reference": fixed("E7F3A2"),
     "kind_code": fixed("send_dm"),
     "format_parts": fixed("lundi", "1er", "mars", "2024", "09", "00"),
+    "pid": fixed(4242),
+    "address": fixed("https://discord.com/api/v10", "http://127.0.0.1:9/api/v10"),
 }
 
 # The kind of each placeholder, by name; where one name means two things, by message and name (below).
@@ -211,9 +219,13 @@ BY_NAME: dict[str, str] = {
     "b": "text",
     "c": "text",
     "d": "text",
+    "address": "address",
     "after": "version",
+    "aside": "path",
+    "backup": "path",
     "api": "setting",
     "before": "version",
+    "bot_role": "role",
     "by": "user",
     "cause": "cause",
     "channel": "channel",
@@ -282,6 +294,7 @@ BY_NAME: dict[str, str] = {
     "parts": "bound",
     "path": "path",
     "percent": "percent",
+    "pid": "pid",
     "permissions": "permissions",
     "period": "period",
     "place": "place",
@@ -302,6 +315,7 @@ BY_NAME: dict[str, str] = {
     "severity": "severity",
     "since": "relative",
     "size": "quantity",
+    "source": "path",
     "span": "span",
     "start": "clock",
     "state": "state",
@@ -328,13 +342,31 @@ BY_NAME: dict[str, str] = {
     "zone": "zone_key",
 }
 BY_MESSAGE: dict[tuple[str, str], str] = {
+    ("setup.check.grant_above_bot", "what"): "granted_for",
+    ("setup.check.grant_managed", "what"): "granted_for",
     ("announce.recovery.total", "started"): "stamp",
     ("announce.recovery.total", "resolved"): "stamp",
     ("about.database.value", "size"): "quantity",
     ("cli.export.done", "size"): "quantity",
+    ("cli.backup.done", "size"): "quantity",
+    ("cli.backup.done", "removed"): "backups_removed",
+    ("cli.backup.done", "kept"): "backups_kept",
+    ("cli.run.connection_closed", "code"): "code",
+    ("health.outbox.moving", "waiting"): "waiting",
+    ("health.outbox.stuck", "waiting"): "waiting",
+    ("health.outbox.moving", "age"): "quantity",
+    ("health.outbox.stuck", "age"): "quantity",
+    ("health.outbox.moving", "limit"): "quantity",
+    ("health.outbox.stuck", "limit"): "quantity",
+    ("health.database.busy", "seconds"): "quantity",
     ("export.error.too_large", "size"): "quantity",
     ("outbox.failure.told", "status"): "http",
     ("outbox.failure.waiting", "status"): "http",
+    **{
+        (f"outage.delivery.{what}.{verdict}", "admins"): "admins_clause"
+        for what in ("announcement", "status", "thread", "news", "post")
+        for verdict in ("waiting", "failed")
+    },
     ("outbox.failure.too_many_threads", "status"): "http",
     ("setup.check.failure", "status"): "http",
     ("territory.label.region", "code"): "code_name",
@@ -402,6 +434,9 @@ for kind, key in (
     ("resolved_count", "export.count.resolved"),
     ("open_count", "export.count.open"),
     ("cancelled_count", "export.count.cancelled"),
+    ("backups_removed", "cli.backup.removed"),
+    ("backups_kept", "cli.backup.kept"),
+    ("waiting", "health.outbox.waiting"),
 ):
     KINDS[kind] = lambda c, lang, key=key: [c.render(lang, key, count=n) for n in COUNTS]
 

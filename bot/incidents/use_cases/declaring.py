@@ -115,12 +115,13 @@ class Declaring(OutageCommands):
         before: str,
         after: str,
         now: datetime,
+        tail: str = "",
         language: Language | None = None,
         sent: Sequence[Sent] = (),
     ) -> int:
         """Asks the worker to edit a private reply already sent into `before` + the thread's URL + `after` once
         the thread exists (or its stand-in, if Discord refuses it), followed by where the declaration's messages
-        went (`sent`, worded in `language`); returns the outbox row.
+        went (`sent`, worded in `language`), then `tail` (a notice that joined the reply); returns the outbox row.
 
         Written after the reply was sent, not in the declaration's transaction: an edit delivered before the
         reply itself would race with it (the reply would then be a second message, or overwrite the link). A
@@ -132,6 +133,7 @@ class Declaring(OutageCommands):
             application_id=application_id,
             token=token,
             parts=parts,
+            tail=tail,
             language=language,
             sent=sent,
             say_done=("announcement",),
@@ -149,10 +151,12 @@ class Declaring(OutageCommands):
         sent: Sequence[Sent],
         say_done: Collection[str],
         now: datetime,
+        tail: str = "",
     ) -> int:
         """An edit of a private reply into `parts`, then one line per outcome of the messages `sent` (what was
-        done is said only for the kinds in `say_done`), sent once every one of them is settled; sent again if one
-        that was not delivered is delivered while the reply can still be edited."""
+        done is said only for the kinds in `say_done`), then `tail`; sent once every one of them is settled (or
+        held back by Discord), and again if one that was not delivered is delivered while the reply can still be
+        edited."""
         content = list(parts)
         if sent and language is not None:
             async with self.store.reading() as conn:
@@ -169,6 +173,8 @@ class Declaring(OutageCommands):
                         cause=payloads.CAUSE,
                     )
                     content.append({payloads.OUTCOMES: {"rows": rows, **words}})
+        if tail:
+            content.append(tail)
         async with self.store.unit_of_work() as conn:
             return await outbox.enqueue(
                 conn,
