@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.storage.migrations import known_version
 from tests.unit.test_starting import schema_version, sentences
 
@@ -49,11 +51,13 @@ def service_lines(unit: Path) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.needs_apt
 def test_systemd_verifies_the_unit_rendered_for_an_install_without_a_warning(tmp_path: Path) -> None:
     result = verify(render(tmp_path, venv=Path(sys.prefix)))
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
+@pytest.mark.needs_apt
 def test_systemd_refuses_the_unit_when_its_program_is_not_installed(tmp_path: Path) -> None:
     result = verify(render(tmp_path, venv=tmp_path / "not-installed"))
     assert result.returncode != 0
