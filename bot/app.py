@@ -50,6 +50,7 @@ ANSWER_GRACE_S = 10.0
 # The tasks in which discord.py runs a command, a button, a select or a modal's handler (and the bot's answer to
 # a click or a form nothing else answers, `on_interaction`).
 ANSWERING_TASKS = (
+    "tocsin-owed-",  # and where the bot asks again for what it owes after a permission changed (an event)
     "CommandTree-invoker",
     "discord-ui-view-dispatch-",
     "discord-ui-dynamic-item-",
@@ -206,6 +207,30 @@ class TocsinBot(commands.Bot):
             admission.raw_data(interaction).get("custom_id")
         ):
             await self.report_error(interaction, PayloadError("core.error.form_closed"))
+
+    # -- a permission given back: what the outbox owes in that server goes out (bot/delivery/dependencies.py) --
+
+    async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
+        if before.overwrites != after.overwrites:
+            self._ask_again_owed(after.guild.id)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        if before.permissions != after.permissions:
+            self._ask_again_owed(after.guild.id)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        # Discord sends the bot's own member updates whatever the intents: a role given to the bot.
+        if self.user is not None and after.id == self.user.id and before.roles != after.roles:
+            self._ask_again_owed(after.guild.id)
+
+    def _ask_again_owed(self, guild_id: int) -> None:
+        async def ask() -> None:
+            try:
+                await self.services.outbox.ask_again_owed(guild_id)
+            except Exception:  # the periodic retry asks again later
+                log.exception("what is owed in server %s could not be asked again", guild_id)
+
+        self._keep(asyncio.create_task(ask(), name=f"tocsin-owed-{guild_id}"))
 
     async def remember_locale(self, interaction: discord.Interaction[Any]) -> bool:
         """Keeps each member's last seen locale, the language of their direct messages.

@@ -17,6 +17,8 @@ import aiohttp
 import discord
 from discord.http import Route
 
+from bot.common.limits import MESSAGE_CONTENT
+from bot.common.text import truncate
 from bot.delivery import markers
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import TOO_MANY_THREADS, Delivery
@@ -352,9 +354,13 @@ class DiscordTransport:
     async def _edit_interaction_reply(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
         payload = delivery.payload
         content = payload.get("content", "")
-        if isinstance(content, list):  # parts around resolved references (a thread's URL)
+        if isinstance(content, list):  # parts around resolved references (a thread's URL, where it went)
             content = "".join(str(part) for part in content)
-        body = {"content": content, "allowed_mentions": payload.get("allowed_mentions", {"parse": []})}
+        # A reply listing many channels may grow past Discord's limit: cut, never refused.
+        body = {
+            "content": truncate(str(content), MESSAGE_CONTENT),
+            "allowed_mentions": payload.get("allowed_mentions", {"parse": []}),
+        }
         route = Route(
             "PATCH",
             "/webhooks/{webhook_id}/{webhook_token}/messages/@original",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.common.formatting import log_count
-from bot.delivery import aftermath, outbox, store
+from bot.delivery import aftermath, dependencies, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
 from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
@@ -145,12 +145,14 @@ class OutboxWorker:
         return self._dispatcher is not None and not self._dispatcher.done()
 
     async def start(self) -> None:
-        """Resumes where a previous run stopped (rows left in flight go back to pending), then delivers."""
+        """Resumes where a previous run stopped (rows left in flight go back to pending, and what was owed is
+        asked for again: a permission may have been given back while the bot was away), then delivers."""
         if self.running:
             return
         self._stopping = False
         async with self.store.unit_of_work() as conn:
             resumed = await outbox.reset_in_flight(conn, now=self.clock.now())
+            owed = await outbox.ask_again_owed(conn, guild_id=None, now=self.clock.now())
             paused_until = await store.dms_paused_until(conn)
         if paused_until is not None:
             remaining = (paused_until - self.clock.now()).total_seconds()
@@ -159,6 +161,8 @@ class OutboxWorker:
                 log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
         if resumed:
             log.info("outbox: %s left in flight by the previous run will be attempted again", log_count(resumed, "row"))
+        if owed:
+            log.info("outbox: %s owed asked for again", log_count(owed, "row"))
         self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
 
     def wake(self) -> None:
@@ -176,9 +180,9 @@ class OutboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatcher
             self._dispatcher = None
-        for lane, task in list(self._lanes.items()):
-            if lane not in self._performing:
-                task.cancel()
+        idle = [lane for lane in self._lanes if lane not in self._performing]
+        for lane in idle:
+            self._lanes[lane].cancel()
         tasks = list(self._lanes.values())
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=self.stop_timeout_s)
@@ -186,6 +190,24 @@ class OutboxWorker:
                 task.cancel()
             if late:
                 await asyncio.wait(late)
+        if idle:
+            # A lane stopped before its request left may have been stopped while its claim committed: what it
+            # claimed was not attempted, and goes back to pending uncounted.
+            with contextlib.suppress(Exception):
+                async with self.store.unit_of_work() as conn:
+                    for lane in idle:
+                        await outbox.release_lane(conn, lane, now=self.clock.now())
+
+    async def ask_again_owed(self, guild_id: int | None = None) -> int:
+        """What is owed (of one server, or of all) goes back to its lanes: a permission may have been given back,
+        Discord may answer again. Cheap when nothing is owed; returns how many rows."""
+        async with self.store.unit_of_work() as conn:
+            count = await outbox.ask_again_owed(conn, guild_id=guild_id, now=self.clock.now())
+        if count:
+            where = f" for server {guild_id}" if guild_id else ""
+            log.info("outbox: %s owed asked for again%s", log_count(count, "row"), where)
+            self.wake()
+        return count
 
     async def drain(self, timeout: float) -> bool:
         """Waits until no row is pending or in flight; False if `timeout` seconds passed first."""
@@ -242,13 +264,19 @@ class OutboxWorker:
     async def _run_lane(self, lane: str) -> None:
         while not self._stopping:
             generation = self._generation
+            settled: list[int] = []
             try:
                 async with self.store.unit_of_work() as conn:
-                    claim = await outbox.claim_next(conn, lane, now=self.clock.now())
+                    claim = await outbox.claim_next(conn, lane, now=self.clock.now(), settled=settled)
             except Exception:
                 log.exception("outbox: could not claim the next row of %s", lane)
                 await asyncio.sleep(self._backoff_delay(1))
                 continue
+            if settled:
+                # Rows failed or owed without being attempted: the lanes waiting for them go on (with a stand-in
+                # link, say) or are held with them.
+                self._unblock(settled)
+                self.wake()
             if not isinstance(claim, Claimed):
                 if isinstance(claim, Blocked):
                     self._blocked[lane] = claim.waiting_for
@@ -291,7 +319,7 @@ class OutboxWorker:
         # Discord refused a rate-limited request before acting: such attempts never bring a row closer to giving up.
         rate_limited = isinstance(outcome, RetryLater) and outcome.reason in RATE_LIMIT_REASONS
         if isinstance(outcome, RetryLater) and not rate_limited and delivery.attempts >= self.max_attempts:
-            outcome = Failed(None, None, f"gave up after {delivery.attempts} attempts: {outcome.reason}")
+            outcome = Failed(None, None, f"{dependencies.GAVE_UP} {delivery.attempts} attempts: {outcome.reason}")
         wait = 0.0
         dm_pause_until: datetime | None = None
         if isinstance(outcome, RetryLater):
@@ -308,7 +336,15 @@ class OutboxWorker:
                 await aftermath.after_delivered(conn, delivery, outcome.result, role_gone=self.role_gone, now=now)
             elif isinstance(outcome, Failed):
                 await outbox.mark_failed(
-                    conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now
+                    conn,
+                    delivery.id,
+                    status=outcome.status,
+                    code=outcome.code,
+                    text=outcome.text,
+                    now=now,
+                    owed=dependencies.is_owed(
+                        delivery.kind, dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+                    ),
                 )
                 await aftermath.after_failed(
                     conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
@@ -325,19 +361,23 @@ class OutboxWorker:
                 if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
                     await store.pause_dms_until(conn, dm_pause_until, now=now)
         if isinstance(outcome, Delivered | Failed):
-            for lane in [lane for lane, row_id in self._blocked.items() if row_id == delivery.id]:
-                del self._blocked[lane]
+            self._unblock([delivery.id])
+        if isinstance(outcome, Failed) and delivery.asked_again:
+            self._blocked.clear()  # rows of its lane asked with it may be held again unattempted (aftermath)
         if isinstance(outcome, Delivered):
             self._delivered += 1
             self.wake()  # rows of other lanes may have been waiting for this one
             return None
         if isinstance(outcome, Failed):
             self._failed += 1
+            cause = dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+            owed = dependencies.is_owed(delivery.kind, cause)
             log.warning(
-                "outbox: row %s (%s) on lane %s failed permanently: status %s, code %s: %s",
+                "outbox: row %s (%s) on lane %s failed %s: status %s, code %s: %s",
                 delivery.id,
                 delivery.kind,
                 delivery.lane,
+                "(owed: asked again when its cause may be fixed)" if owed else "permanently",
                 outcome.status,
                 outcome.code,
                 outcome.text,
@@ -356,6 +396,10 @@ class OutboxWorker:
                 outcome.reason,
             )
         return wait
+
+    def _unblock(self, row_ids: list[int]) -> None:
+        for lane in [lane for lane, row_id in self._blocked.items() if row_id in row_ids]:
+            del self._blocked[lane]
 
     # -- pacing
 

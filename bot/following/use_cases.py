@@ -153,9 +153,12 @@ async def thread_post_role(conn: aiosqlite.Connection, stored: StoredIncident) -
     return role
 
 
-async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: str, *, now: datetime) -> None:
-    """The incident closed: its follow role is deleted after what its lane still has to post (the final post
-    mentions it), and forgotten, so a reopen makes a new one."""
+async def plan_closed(
+    conn: aiosqlite.Connection, stored: StoredIncident, lane: str, *, after: int | None = None, now: datetime
+) -> None:
+    """The incident closed: its follow role is deleted after what its lane still has to post, and `after` the
+    final post (which mentions it) even if that post waits for its thread; then forgotten, so a reopen makes a
+    new one."""
     role, _ = await _role_of(conn, stored)
     _, role_row = await follows.follow_role(conn, stored.id)
     if role is None and role_row is None:
@@ -168,6 +171,7 @@ async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: 
             lane=lane,
             kind=OutboxKind.DELETE_ROLE,
             payload={"guild_id": guild_id, "role_id": role},
+            after=after,
             now=now,
         )
     await follows.set_follow_role(conn, stored.id, role_id=None, role_row=None)

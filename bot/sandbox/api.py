@@ -29,7 +29,7 @@ from bot.sandbox.gateway import (
     Session,
 )
 from bot.sandbox.notifications import Notification
-from bot.sandbox.permissions import Overwrite
+from bot.sandbox.permissions import Overwrite, Perm
 from bot.sandbox.ratelimits import RateLimiter
 from bot.sandbox.server import RequestRecord, RestServer
 from bot.sandbox.state import World
@@ -479,6 +479,10 @@ class DiscordDouble:
             if kind == KIND_GUILDS:
                 return data if intents & INTENT_GUILDS else None
             if kind == KIND_MEMBERS:
+                # "Guild Member Update is sent for current-user updates regardless of whether the GUILD_MEMBERS
+                # intent is set" (DDocs events/gateway, Caveats): a role given to the bot reaches it.
+                if event == "GUILD_MEMBER_UPDATE" and (data.get("user") or {}).get("id") == str(self.world.bot.id):
+                    return data
                 return data if intents & INTENT_GUILD_MEMBERS else None
             if kind == KIND_MESSAGES:
                 needed = INTENT_GUILD_MESSAGES if guild_id is not None else INTENT_DIRECT_MESSAGES
@@ -924,6 +928,17 @@ class DiscordDouble:
             body["allowed_mentions"] = dict(allowed_mentions)
         msg = self.world.create_message(channel_id, user_id, body)
         return self.world.message_dict(msg)
+
+    def delete_message(self, channel_id: int, message_id: int, *, by: int) -> None:
+        """A member deletes a message: their own, or anyone's with Manage Messages (a moderator). MESSAGE_DELETE
+        is sent; a thread started from the message stays, as on Discord."""
+        w = self.world
+        channel = w.channel(channel_id)
+        perms = w.require_view(by, channel)
+        msg = w.message(channel_id, message_id)
+        if msg.author_id != by and not perms & Perm.MANAGE_MESSAGES:
+            raise ApiError(403, 50013)
+        w.delete_message(channel_id, message_id)
 
     def start_thread(self, user_id: int, channel_id: int, name: str, *, auto_archive_duration: int = 4320) -> int:
         """A member opens a public thread in a text channel (permissions and the active-thread cap checked, as

@@ -306,7 +306,7 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
             else (f"<@{group.user_id}>" if group.user_id is not None else group.kind)
         )
         failure_lines.append(
-            "❌ "
+            ("⏳ " if group.owed else "❌ ")
             + say(
                 "setup.check.failure",
                 target=target,
@@ -319,6 +319,8 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
         )
     if report.not_attempted:
         failure_lines.append(say("setup.check.not_attempted", count=report.not_attempted))
+    if any(group.owed for group in report.failures):
+        failure_lines.append(say("setup.check.owed"))
     sections.append(
         Section(
             say("setup.check.failures", count=report.failure_count),

@@ -298,8 +298,10 @@ async def failed_deliveries(
     conn: aiosqlite.Connection, guild_id: int, *, since: datetime, limit: int = 50
 ) -> list[FailedDelivery]:
     async with conn.execute(
-        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at FROM outbox "
-        "WHERE guild_id = ? AND status = 'failed' AND updated_at >= ? ORDER BY id DESC LIMIT ?",
+        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at, owed_since FROM outbox "
+        # An owed row asked again is still owed until it is delivered: listed while it is tried again.
+        "WHERE guild_id = ? AND (status = 'failed' OR (status IN ('pending', 'in_flight') AND owed_since IS NOT NULL)) "
+        "AND updated_at >= ? ORDER BY id DESC LIMIT ?",
         (guild_id, to_db_time(since), limit),
     ) as cursor:
         rows = await cursor.fetchall()
@@ -318,6 +320,7 @@ async def failed_deliveries(
                 error_text=row[5],
                 at=from_db_time(row[6]),
                 not_attempted=(row[5] or "").startswith(DEPENDENCY_FAILED),
+                owed=row[7] is not None,
             )
         )
     return found

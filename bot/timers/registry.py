@@ -1,5 +1,6 @@
 """Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
-incident (its next nudge) and per resolved incident whose thread is still to archive.
+incident (its next nudge) and per resolved incident whose thread is still to archive; and one that asks the
+outbox again, every `OWED_RETRY`, for what it owes (sends a missing permission held back, bot/delivery).
 
 The bot starts the timers once its scheduler runs, whichever cogs loaded: a cog that fails to load cannot stop a
 reminder, a nudge or an archive. The database is the truth; a job only wakes a use case at the time the use case
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.common.i18n import Msg
+from bot.delivery.dependencies import OWED_RETRY
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
@@ -45,6 +47,9 @@ class Outbox(Protocol):
     def wake(self) -> None:
         """New rows were committed: the sender should look for them now."""
 
+    async def ask_again_owed(self, guild_id: int | None = None) -> int:
+        """What is owed goes back to its lanes (its cause may be fixed)."""
+
 
 @dataclass
 class Timers:
@@ -68,6 +73,7 @@ class Timers:
             return
         self.lifecycle.after_commit.append(self.replan)
         self.startup = asyncio.create_task(self._register_pending(), name="tocsin-timers-startup")
+        self._schedule_owed_retry()
         if self.backups is not None:
             self._schedule_backup(self.backups.next_due(self.clock.now()))
 
@@ -173,6 +179,18 @@ class Timers:
             self.scheduler.cancel(job)
             return
         self.scheduler.schedule(job, due, wake)
+
+    # -- what the outbox owes --
+
+    def _schedule_owed_retry(self) -> None:
+        async def retry() -> None:
+            try:
+                await self.outbox.ask_again_owed()
+            except Exception:  # the database busy at that instant: the next period asks again
+                log.exception("what the outbox owes could not be asked again; next try in %s", OWED_RETRY)
+            self._schedule_owed_retry()
+
+        self.scheduler.schedule("owed-deliveries", self.clock.now() + OWED_RETRY, retry)
 
     # -- archive delays of resolved incidents --
 

@@ -121,7 +121,33 @@ class Outage(FeatureCog):
         mark_done(interaction, content)
         if after is not None:
             await after(actor, number)
-        await reply_done(interaction, content)
+        shown = await reply_done(interaction, content)
+        if result.sent and shown is not None:  # completed with where its messages went, once settled
+            settled = changed_text(
+                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True
+            )
+            await self._report(
+                result.number,
+                self.lifecycle.report_private_reply(
+                    actor.guild_id,
+                    application_id=interaction.application_id,
+                    token=interaction.token,
+                    parts=[settled],
+                    tail=_notice(shown, content),
+                    language=language,
+                    sent=result.sent,
+                    say_done=("news",),
+                    now=self.now(),
+                ),
+            )
+
+    async def _report(self, number: int, planning: Awaitable[int]) -> None:
+        try:
+            await planning
+        except Exception:  # the change is made and answered; only the reply's completion will be missing
+            log.exception("could not plan the completion of the reply about #%s", number)
+        else:
+            self.services.outbox.wake()
 
     # -- declare --
 
@@ -192,25 +218,28 @@ class Outage(FeatureCog):
         # The reply goes at once; the thread's link follows as an edit of it once the outbox has made the thread
         # (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel).
         thread_id = await self.lifecycle.thread_id(result.thread_row)
+        language = person_language(interaction)
         shown_text = content.replace(marker, thread_mention(actor.guild_id, thread_id, result.incident_channel_id))
         shown = await reply_done(interaction, shown_text)
-        if thread_id is None and shown is not None:
-            before, _, after = content.partition(marker)
-            after += shown[len(shown_text) :] if shown.startswith(shown_text) else ""  # a notice that joined it
-            try:
-                await self.lifecycle.link_private_reply(
+        if (thread_id is None or result.sent) and shown is not None:
+            # Completed with the link and where it was announced (and where not yet, and why).
+            settled = declared_text(self.services.catalogue, language, result, marker, settled=True)
+            before, _, after = settled.partition(marker)
+            await self._report(
+                result.number,
+                self.lifecycle.link_private_reply(
                     actor.guild_id,
                     result.thread_row,
                     application_id=interaction.application_id,
                     token=interaction.token,
                     before=before,
                     after=after,
+                    tail=_notice(shown, shown_text),
+                    language=language,
+                    sent=result.sent,
                     now=self.now(),
-                )
-            except Exception:  # the declaration is made and answered; only the link will be missing
-                log.exception("could not plan the link edit of the reply to declaration #%s", result.number)
-            else:
-                self.services.outbox.wake()
+                ),
+            )
 
     # -- update --
 
@@ -517,6 +546,11 @@ class Outage(FeatureCog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await service_choices(self.lifecycle, interaction, current)
+
+
+def _notice(shown: str, said: str) -> str:
+    """What joined a reply after the text it was given (a notice for the person), kept when it is edited."""
+    return shown[len(said) :] if shown.startswith(said) else ""
 
 
 async def setup(bot: TocsinBot) -> None:

@@ -30,7 +30,11 @@ def _time_and_distance(when: datetime) -> str:
     return f"{discord_time(when, 'F')} ({discord_time(when, 'R')})"
 
 
-def declared_text(catalogue: Catalogue, language: Language, result: DeclareResult, link: str) -> str:
+def declared_text(
+    catalogue: Catalogue, language: Language, result: DeclareResult, link: str, *, settled: bool = False
+) -> str:
+    """The reply to a declaration; the channels it is being announced in, unless `settled` (the outbox then adds
+    where it was announced, and where not yet and why, once it knows)."""
     word = catalogue.render
     lines = [
         word(language, "outage.reply.declared", number=result.number, title=safe_text(result.title), link=link),
@@ -39,8 +43,9 @@ def declared_text(catalogue: Catalogue, language: Language, result: DeclareResul
     if result.eta is not None:
         lines.append(word(language, "outage.reply.eta", time=_time_and_distance(result.eta)))
     if result.channels:
-        channels = _channels(catalogue, language, result.channels)
-        lines.append(word(language, "outage.reply.announced_in", channels=channels))
+        if not settled:
+            channels = _channels(catalogue, language, result.channels)
+            lines.append(word(language, "outage.reply.announcing", channels=channels))
     else:
         lines.append(word(language, "outage.reply.no_channel"))
     if result.replayed:
@@ -49,8 +54,16 @@ def declared_text(catalogue: Catalogue, language: Language, result: DeclareResul
 
 
 def changed_text(
-    catalogue: Catalogue, language: Language, message_id: str, result: ChangeResult, *, guild_id: int
+    catalogue: Catalogue,
+    language: Language,
+    message_id: str,
+    result: ChangeResult,
+    *,
+    guild_id: int,
+    settled: bool = False,
 ) -> str:
+    """The reply to a change; the channels getting a new message, unless `settled` (then the outbox adds where it
+    was published, and where not yet and why)."""
     word = catalogue.render
     lines = [
         word(
@@ -67,7 +80,7 @@ def changed_text(
     if result.next_update_at is not None:
         lines.append(word(language, "outage.reply.next_update", time=_time_and_distance(result.next_update_at)))
     for key, channel_ids in (
-        ("outage.reply.news_in", result.news_channels),
+        ("outage.reply.news_sending", () if settled else result.news_channels),
         ("outage.reply.added_channels", result.added_channels),
         ("outage.reply.removed_channels", result.removed_channels),
     ):

@@ -497,6 +497,8 @@ class Setup(FeatureCog):
         await self._send_sections(
             interaction, presentation.check_sections(report, self.services.catalogue, person_language(interaction))
         )
+        # An admin checking has often just fixed something: what was owed in this server is asked for again.
+        await self.services.outbox.ask_again_owed(actor.guild_id)
 
     @setup_group.command(
         name=text("audit", "cmd.setup.audit.name"),

@@ -116,6 +116,12 @@ def text_of(message: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def link_of(message: dict[str, Any]) -> str:
+    """The URL of a message's one link button (an announcement's "see the thread")."""
+    (url,) = [c["url"] for row in message.get("components", []) for c in row["components"] if c.get("url")]
+    return str(url)
+
+
 def bot_messages(double: DiscordDouble, channel: int) -> list[dict[str, Any]]:
     return [m for m in double.channel_messages(channel) if m["author"]["id"] == str(double.bot_user_id)]
 

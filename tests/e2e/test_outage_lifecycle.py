@@ -115,9 +115,12 @@ async def test_the_reply_does_not_wait_for_the_thread_and_gets_its_link_later(
     assert "https://discord.com/channels/" not in first
     final = await reply_with_thread_link(double, server, ix, 1)
     thread = thread_of(double, server, 1)
+    # The same reply, with the thread's link, and "being announced" become "announced" once it was.
+    announcing = next(line for line in first.splitlines() if line.startswith("Annonce en cours dans "))
+    announced = "Annoncée dans " + announcing.removeprefix("Annonce en cours dans ").removesuffix("…") + "."
     assert final == first.replace(
         f"<#{server.channels['incidents']}>", f"https://discord.com/channels/{server.guild_id}/{thread['id']}"
-    )
+    ).replace(announcing, announced)
     assert len(double.world.interactions[ix.id].followup_ids) == 1  # one reply, edited, not a second message
 
 

@@ -83,7 +83,8 @@ async def test_check_reports_a_channel_without_send_a_role_that_cannot_be_pinged
     assert f"✅ <@&{r['pharmacies-ouest']}> peut être mentionné dans <#{c['pharmacies']}>" in checked
     assert "Rôles que le bot peut attribuer (sous le sien)" in checked
     assert "Envois en échec, 7 derniers jours (1)" in checked, checked
-    assert f"❌ <#{c['occitanie']}> : HTTP 403, code 50013" in checked
+    # Not lost: kept, to go out once the permission is given back.
+    assert f"⏳ <#{c['occitanie']}> : HTTP 403, code 50013" in checked, checked
 
 
 async def test_a_member_who_is_not_admin_is_refused_and_the_refusal_is_audited(

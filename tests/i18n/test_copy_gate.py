@@ -156,6 +156,15 @@ KINDS: dict[str, Samples] = {
     "what": rendered(
         msg("outbox.what.send_message", channel="<#111>"), msg("outbox.what.add_role", role="<@&2>", user="<@3>")
     ),
+    "cause": keyed(
+        "outage.delivery.cause.missing_permission",
+        "outage.delivery.cause.unreachable",
+        "outage.delivery.cause.gone",
+        "outage.delivery.cause.refused",
+    ),
+    "admins_clause": rendered(
+        msg("outage.delivery.admins.told", channel="<#111>"), msg("outage.delivery.admins.untold")
+    ),
     "reason": rendered(
         msg("period.error.not_understood", text="la semaine des quatre jeudis"), msg("time.error.empty")
     ),
@@ -206,11 +215,11 @@ KINDS: dict[str, Samples] = {
 # The kind of each placeholder, by name; where one name means two things, by message and name (below).
 BY_NAME: dict[str, str] = {
     "a": "text",
+    "admins": "admins",
     "b": "text",
     "c": "text",
     "d": "text",
     "address": "address",
-    "admins": "admins",
     "after": "version",
     "aside": "path",
     "backup": "path",
@@ -218,6 +227,7 @@ BY_NAME: dict[str, str] = {
     "before": "version",
     "bot_role": "role",
     "by": "user",
+    "cause": "cause",
     "channel": "channel",
     "channels": "channels",
     "choices": "choice_list",
@@ -272,6 +282,7 @@ BY_NAME: dict[str, str] = {
     "minimum": "bound",
     "minor": "duration",
     "minute": "format_parts",
+    "minutes": "bound",
     "month": "format_parts",
     "mttr": "duration",
     "n": "quantity",
@@ -350,6 +361,12 @@ BY_MESSAGE: dict[tuple[str, str], str] = {
     ("health.database.busy", "seconds"): "quantity",
     ("export.error.too_large", "size"): "quantity",
     ("outbox.failure.told", "status"): "http",
+    ("outbox.failure.waiting", "status"): "http",
+    **{
+        (f"outage.delivery.{what}.{verdict}", "admins"): "admins_clause"
+        for what in ("announcement", "status", "thread", "news", "post")
+        for verdict in ("waiting", "failed")
+    },
     ("outbox.failure.too_many_threads", "status"): "http",
     ("setup.check.failure", "status"): "http",
     ("territory.label.region", "code"): "code_name",

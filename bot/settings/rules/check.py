@@ -65,6 +65,8 @@ class FailureGroup:
     error_text: str | None
     count: int
     latest: datetime
+    # Kept by the outbox, to go out once the cause is fixed (a permission given back): not lost.
+    owed: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,19 @@ def build_check(
     consequences = [row for row in failed if row.not_attempted]
     causes = [row for row in failed if not row.not_attempted]
     for row in causes:
-        key = (row.channel_id, row.user_id, row.kind, row.error_status, row.error_code)
+        key = (row.channel_id, row.user_id, row.kind, row.error_status, row.error_code, row.owed)
         known = groups.get(key)
         if known is None:
             groups[key] = FailureGroup(
-                row.channel_id, row.user_id, row.kind, row.error_status, row.error_code, row.error_text, 1, row.at
+                row.channel_id,
+                row.user_id,
+                row.kind,
+                row.error_status,
+                row.error_code,
+                row.error_text,
+                1,
+                row.at,
+                row.owed,
             )
         else:
             groups[key] = FailureGroup(
@@ -198,6 +208,7 @@ def build_check(
                 known.error_text,
                 known.count + 1,
                 max(known.latest, row.at),
+                known.owed,
             )
     missing_settings = tuple(
         name
