@@ -52,10 +52,24 @@ _WRITE_FAILURES = (
 async def read_transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     """One snapshot of the database: the first SELECT fixes it. A read has nothing to keep, so it is rolled back
     either way, which releases the snapshot."""
-    await conn.execute("BEGIN")
+    try:
+        await conn.execute("BEGIN")
+    except BaseException:
+        await asyncio.shield(end_abandoned_begin(conn))
+        raise
     try:
         yield conn
     finally:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+
+
+async def end_abandoned_begin(conn: aiosqlite.Connection) -> None:
+    """Cancelled while waiting on BEGIN (a stop, a timeout): aiosqlite's thread still runs it. A statement queued
+    after it returns once it has run; the transaction nobody owns is then rolled back, so the next user of the
+    connection does not start inside it ("cannot start a transaction within a transaction")."""
+    with suppress(sqlite3.Error):
+        await conn.execute("SELECT 1")
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
 
@@ -141,7 +155,7 @@ class Store:
                 except sqlite3.Error as exc:
                     raise self._write_failed(exc) from exc
                 except BaseException:
-                    await asyncio.shield(self._end_abandoned_begin())
+                    await asyncio.shield(end_abandoned_begin(self._writer))
                     raise
                 try:
                     yield self._writer
@@ -281,14 +295,6 @@ class Store:
     def _ensure_open(self) -> None:
         if self._closed:
             raise RuntimeError("the store is closed")
-
-    async def _end_abandoned_begin(self) -> None:
-        """Cancelled while waiting on BEGIN (a stop): aiosqlite's thread still runs it. A statement queued after
-        it returns once it has run; the transaction nobody owns is then rolled back, so the next unit of work
-        does not start inside it."""
-        with suppress(sqlite3.Error):
-            await self._writer.execute("SELECT 1")
-        await self._rollback_quietly()
 
     async def _rollback_quietly(self) -> None:
         if self._writer.in_transaction:
