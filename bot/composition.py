@@ -15,6 +15,7 @@ from datetime import datetime
 
 import discord
 
+from bot.board.use_cases import Boards
 from bot.common.i18n import Catalogue
 from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
@@ -44,6 +45,7 @@ class Services:
     following: Following
     reminders: Reminders
     nudging: Nudging
+    boards: Boards
     started_at: datetime
 
 
@@ -77,6 +79,7 @@ def build_services(
     )
     reminders = Reminders(store, catalogue, defaults)
     nudging = Nudging(store, catalogue, defaults)
+    boards = Boards(store, defaults)
     return Services(
         settings=settings,
         defaults=defaults,
@@ -85,10 +88,11 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging),
+        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging, boards=boards),
         lifecycle=lifecycle,
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
+        boards=boards,
         started_at=clock.now(),
     )

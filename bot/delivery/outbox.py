@@ -42,6 +42,20 @@ def reply_lane(guild_id: int | None) -> str:
     return f"guild:{guild_id}:replies" if guild_id is not None else "replies"
 
 
+def board_lane(guild_id: int, board_id: int) -> str:
+    # A board's rows are its own lane, and its coalesce key: only its latest content waits to be shown.
+    return f"board:{guild_id}:{board_id}"
+
+
+# Lanes whose requests leave at most once per this many seconds (a board is edited at most once a second however
+# often what it shows changes; what changed meanwhile collapses into the next edit).
+LANE_INTERVALS_S: dict[str, float] = {"board:": 1.0}
+
+
+def lane_interval(lane: str) -> float:
+    return next((seconds for prefix, seconds in LANE_INTERVALS_S.items() if lane.startswith(prefix)), 0.0)
+
+
 def edit_coalesce_key(channel_id: int, message_id: int | str) -> str:
     return f"edit:{channel_id}:{message_id}"
 

@@ -74,6 +74,10 @@ class _LaneContext:
         async with self._worker.store.unit_of_work() as conn:
             await store.remember_dm_channel(conn, user_id, channel_id, now=self._worker.clock.now())
 
+    async def board_message(self, board_id: int) -> int | None:
+        async with self._worker.store.reading() as conn:
+            return await store.board_message_id(conn, board_id)
+
 
 class OutboxWorker:
     def __init__(
@@ -123,6 +127,8 @@ class OutboxWorker:
         # delivery wakes the dispatcher; hundreds of blocked lanes would each cost a write transaction), only
         # once that row is recorded, and all of them every `poll_s` in case a head changed meanwhile.
         self._blocked: dict[str, int] = {}
+        # When the last request of each paced lane (outbox.LANE_INTERVALS_S) was answered.
+        self._lane_sent: dict[str, float] = {}
         self._blocked_checked = 0.0
         self._wake_event = asyncio.Event()
         self._generation = 0
@@ -227,7 +233,12 @@ class OutboxWorker:
             log.error("outbox: lane %s stopped on an unexpected error", lane, exc_info=task.exception())
 
     async def _run_lane(self, lane: str) -> None:
+        interval = outbox.lane_interval(lane)
         while not self._stopping:
+            if interval:
+                # Waits before claiming, so the row claimed is the latest: what was enqueued meanwhile superseded
+                # the rows before it.
+                await self._sleep(max(0.0, self._lane_sent.get(lane, -interval) + interval - self._monotonic()))
             generation = self._generation
             try:
                 async with self.store.unit_of_work() as conn:
@@ -243,6 +254,8 @@ class OutboxWorker:
                     return  # a commit (wake) or the dependency's completion brings the lane back
                 continue  # something was committed while we looked: look again before leaving
             retry_after = await self._deliver(claim.delivery)
+            if interval:
+                self._lane_sent[lane] = self._monotonic()
             if retry_after is not None:
                 await asyncio.sleep(retry_after)
 

@@ -36,6 +36,7 @@ from cogs.common.autocomplete import territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import Option, options
+from cogs.settings import boards
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
 
@@ -175,7 +176,10 @@ class Setup(FeatureCog):
         ]
     )
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
-        await self._apply(interaction, self._actor(interaction), service.set_language, language.value)
+        actor = self._actor(interaction)
+        await self._apply(interaction, actor, service.set_language, language.value)
+        if await self.services.boards.refresh(actor.guild_id, now=self.services.clock.now()):  # boards speak it too
+            self.services.outbox.wake()
 
     @setup_group.command(
         name=text("timezone", "cmd.setup.timezone.name"),
@@ -454,6 +458,73 @@ class Setup(FeatureCog):
                 choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(route.id)))
         return choices[:AUTOCOMPLETE_CHOICES]
 
+    # --- boards (bot/board) ----------------------------------------------------------------------------------
+
+    @setup_group.command(
+        name=text("board", "cmd.setup.board.name"),
+        description=text("Keep a live board of what is down in a channel", "cmd.setup.board.description"),
+    )
+    @options(
+        channel=Option(
+            text("channel", "cmd.setup.channel.name"),
+            text("The channel that shows the board", "cmd.setup.board.channel"),
+        ),
+        territory=Option(
+            text("territory", "cmd.setup.route.territory.name"),
+            text('Only incidents of this territory, e.g. "Bretagne" or "29"', "cmd.setup.board.territory"),
+        ),
+        sector=Option(
+            text("sector", "cmd.setup.route.sector.name"),
+            text("Only incidents of this sector", "cmd.setup.board.sector"),
+        ),
+    )
+    async def board(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: MessageChannel,
+        territory: str | None = None,
+        sector: str | None = None,
+    ) -> None:
+        actor, facts = self._actor(interaction), channel_facts(interaction.guild, channel.id, channel.type)
+        now = self.services.clock.now()
+        await self._say(
+            interaction, await self.services.boards.add(actor, facts, territory=territory, sector=sector, now=now)
+        )
+        self.services.outbox.wake()
+
+    @board.autocomplete("territory")
+    async def _board_territory_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return territory_choices(current, person_language(interaction))
+
+    @board.autocomplete("sector")
+    async def _board_sector_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._sector_choices(interaction, current)
+
+    @setup_group.command(
+        name=text("board-remove", "cmd.setup.board_remove.name"),
+        description=text("Remove a board: its message is deleted", "cmd.setup.board_remove.description"),
+    )
+    @options(
+        board=Option(
+            text("board", "cmd.setup.board_remove.board.name"),
+            text("The board to remove", "cmd.setup.board_remove.board"),
+        ),
+    )
+    async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
+        actor, now = self._actor(interaction), self.services.clock.now()
+        await self._say(interaction, await self.services.boards.remove(actor, board, now=now))
+        self.services.outbox.wake()
+
+    @board_remove.autocomplete("board")
+    async def _board_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await boards.board_choices(self.services, interaction, current)
+
     # --- show, check, audit -------------------------------------------------------------------------------
 
     @setup_group.command(
@@ -464,7 +535,9 @@ class Setup(FeatureCog):
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
-        sections = presentation.show_sections(view, self.services.catalogue, person_language(interaction))
+        language = person_language(interaction)
+        sections = presentation.show_sections(view, self.services.catalogue, language)
+        sections += await boards.board_sections(self.services, interaction.guild, language, check=False)
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
@@ -488,9 +561,10 @@ class Setup(FeatureCog):
             can_manage_roles=me is not None and me.guild_permissions.manage_roles,
             failed=failed,
         )
-        await self._send_sections(
-            interaction, presentation.check_sections(report, self.services.catalogue, person_language(interaction))
-        )
+        language = person_language(interaction)
+        sections = presentation.check_sections(report, self.services.catalogue, language)
+        sections += await boards.board_sections(self.services, guild, language, check=True)
+        await self._send_sections(interaction, sections)
 
     @setup_group.command(
         name=text("audit", "cmd.setup.audit.name"),

@@ -1,0 +1,54 @@
+"""`/setup`'s words about boards (bot/board): the removal's choices, and the boards as `/setup show` lists them
+and `/setup check` judges their channels (the bot's permissions there, Pin Messages apart)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.board.presentation import board_check
+from bot.common.i18n import Language
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
+from bot.common.text import truncate
+from bot.interactions.replies import person_language
+from bot.settings import presentation
+from bot.settings.presentation import Section
+from cogs.settings.facts import channel_facts
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+
+async def board_choices(
+    services: Services, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """The server's boards, for its admins: "#channel — what it shows"."""
+    if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        return []
+    guild, query = interaction.guild, current.strip().casefold()
+    everything = services.catalogue.render(person_language(interaction), "setup.route.everything")
+    choices: list[app_commands.Choice[str]] = []
+    for listed in await services.boards.listed(interaction.guild_id):
+        channel = guild.get_channel(listed.channel_id) if guild is not None else None
+        label = f"#{channel.name if channel is not None else listed.channel_id} — {listed.scope or everything}"
+        if query in label.casefold():
+            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
+    return choices[:AUTOCOMPLETE_CHOICES]
+
+
+async def board_sections(
+    services: Services, guild: discord.Guild | None, language: Language, *, check: bool
+) -> list[Section]:
+    """The boards as `/setup show` lists them, or as `/setup check` judges their channels."""
+    if guild is None:
+        return []
+    catalogue, listed = services.catalogue, await services.boards.listed(guild.id)
+    if check:
+        marked = [board_check(b.line, channel_facts(guild, b.channel_id)) for b in listed]
+        lines = [f"{mark} {presentation.word(catalogue, language, msg)}" for mark, msg in marked]
+    else:
+        lines = [presentation.word(catalogue, language, b.line) for b in listed]
+    title = catalogue.render(language, "board.setup.title", count=len(listed))
+    return [Section(title, tuple(lines) or (catalogue.render(language, "board.setup.none"),))]
