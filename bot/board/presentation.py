@@ -82,21 +82,31 @@ def scope_label(board: Board, sectors: Mapping[str, str], language: Language) ->
     return safe_text(" · ".join(scope)) if scope else None
 
 
+# Incidents' blocks already worded, by number: boards of one server planned together at one instant, in one language
+# and with the same links, share them (a whole-server board and a territory's both list an incident).
+BlockCache = dict[int, "_Block"]
+
+
 def board_message(
-    view: BoardView, language: Language, *, links: Mapping[int, Link], scope: str | None = None
+    view: BoardView,
+    language: Language,
+    *,
+    links: Mapping[int, Link],
+    scope: str | None = None,
+    cache: BlockCache | None = None,
 ) -> Payload:
     """The board's message; `links` gives each shown incident's thread (by number)."""
     title = word(language, "board.title.scoped", scope=scope) if scope else word(language, "board.title")
     header: dict[str, Any] = {
         "title": truncate(title, EMBED_TITLE),
         "color": SEVERITY_COLOURS[view.incidents[0].severity] if view.incidents else RESOLVED_COLOUR,
-        "footer": {"text": word(language, "board.footer", count=len(view.incidents))},
+        "footer": {"text": word(language, "board.footer", count=view.open_count)},
     }
     if view.empty:
         header["description"] = word(language, "board.nothing")
         return _payload([header])
     header["description"] = service_legend(language)
-    blocks = [_incident_block(i, view, language, links) for i in view.incidents]
+    blocks = [_cached_block(i, view, language, links, cache) for i in view.incidents]
     blocks += [_stop_block(s, view, language) for s in view.stops]
     counts: dict[str, int] = {}
     for block in blocks:
@@ -104,7 +114,7 @@ def board_message(
     embeds = [header]
     total = embed_length(header)
     # Room kept for the last line, "+N more", in an embed of its own.
-    reserve = len(word(language, "board.more", count=len(blocks)))
+    reserve = len(word(language, "board.more", count=len(blocks) + view.unlisted))
     section: str | None = None
     description: list[Part] = []
     shown = 0
@@ -127,8 +137,9 @@ def board_message(
         shown += 1
     if section is not None:
         embeds[-1]["description"] = _joined(description)
-    if shown < len(blocks):
-        embeds.append({"description": word(language, "board.more", count=len(blocks) - shown)})
+    left = len(blocks) - shown + view.unlisted
+    if left:
+        embeds.append({"description": word(language, "board.more", count=left)})
     return _payload(embeds)
 
 
@@ -163,6 +174,17 @@ def _services(incident: Incident) -> str | None:
     shown = [f"{STATE_EMOJI[s.state]} {truncate(safe_text(s.name), 40)}" for s in incident.services[:SERVICES_SHOWN]]
     left = len(incident.services) - len(shown)
     return " · ".join(shown) + (f" · +{left}" if left else "")
+
+
+def _cached_block(
+    incident: Incident, view: BoardView, language: Language, links: Mapping[int, Link], cache: BlockCache | None
+) -> _Block:
+    if cache is None:
+        return _incident_block(incident, view, language, links)
+    block = cache.get(incident.number)
+    if block is None:
+        block = cache[incident.number] = _incident_block(incident, view, language, links)
+    return block
 
 
 def _incident_block(incident: Incident, view: BoardView, language: Language, links: Mapping[int, Link]) -> _Block:

@@ -19,6 +19,7 @@ Decided where the issue is silent:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,14 +44,19 @@ class Board:
     sector: str | None = None  # a sector key
 
     def matches(self, territories: Iterable[str], sector: str | None) -> bool:
-        route = Route(
-            id=self.id,
-            guild_id=self.guild_id,
-            channel_id=self.channel_id,
-            territory=self.territory,
-            sector=self.sector,
-        )
-        return route_matches(route, territories, sector)
+        """Like a route (bot/incidents/rules/routing.py), answered from a cache: every change of an incident asks
+        it of every board for every open incident."""
+        return _matches(self.territory, self.sector, tuple(territories), sector)
+
+    def concerns(self, incident: Incident) -> bool:
+        """Whether the board may show `incident`, open or not (a change of it may change the board)."""
+        return incident.guild_id == self.guild_id and self.matches(incident.territories, incident.sector)
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches(territory: str | None, sector: str | None, territories: tuple[str, ...], of_sector: str | None) -> bool:
+    route = Route(id=0, guild_id=0, channel_id=0, territory=territory, sector=sector)
+    return route_matches(route, territories, of_sector)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +76,11 @@ class PlannedStop:
         return self.starts_at <= now < self.ends_at
 
 
+# The most incidents a board can list: the shortest an incident's lines can be is about a hundred characters, and a
+# message holds 6,000. The store hands in only the first this many of a board's order, and counts the rest.
+LISTED_AT_MOST = 60
+
+
 @dataclass(frozen=True)
 class BoardView:
     """What a board shows at one instant, in order."""
@@ -79,10 +90,16 @@ class BoardView:
     # Incident number → when its committed next update became late.
     late: Mapping[int, datetime] = field(default_factory=lambda: MappingProxyType({}))
     stops: tuple[PlannedStop, ...] = ()
+    # Open incidents the board matches beyond those handed in (past `LISTED_AT_MOST`): summed up as "+N more".
+    unlisted: int = 0
 
     @property
     def empty(self) -> bool:
-        return not self.incidents and not self.stops
+        return not self.incidents and not self.stops and not self.unlisted
+
+    @property
+    def open_count(self) -> int:
+        return len(self.incidents) + self.unlisted
 
 
 def incident_order(incident: Incident) -> tuple[int, datetime, int]:
@@ -105,14 +122,22 @@ def shows_stop(board: Board, stop: PlannedStop, now: datetime) -> bool:
 
 
 def board_view(
-    board: Board, incidents: Iterable[Incident], now: datetime, stops: Sequence[PlannedStop] = ()
+    board: Board,
+    incidents: Iterable[Incident],
+    now: datetime,
+    stops: Sequence[PlannedStop] = (),
+    *,
+    matching: int | None = None,
 ) -> BoardView:
+    """The board at `now`, from `incidents` (any, or the first of the board's order); `matching` is how many open
+    incidents the board matches in all when only the first of them were handed in."""
     shown = sorted((i for i in incidents if shows_incident(board, i)), key=incident_order)
     late = {i.number: since for i in shown if (since := update_late_since(i, now)) is not None}
     planned = sorted(
         (s for s in stops if shows_stop(board, s, now)), key=lambda s: (not s.in_progress(now), s.starts_at)
     )
-    return BoardView(now, tuple(shown), MappingProxyType(late), tuple(planned))
+    unlisted = max(0, matching - len(shown)) if matching is not None else 0
+    return BoardView(now, tuple(shown), MappingProxyType(late), tuple(planned), unlisted)
 
 
 # A server's boards, at most: each is edited at most once a second, and /setup lists them in one autocomplete.

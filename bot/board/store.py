@@ -1,11 +1,13 @@
 """Boards in SQLite (migration 0006): the boards of each server, the digest of what each was last planned to show,
-the open incidents they list (read in three queries, however many), and the "late since" marks.
+the first open incidents of each board's order (the most a board can list, however many are open) with how many
+it matches in all, and the "late since" marks.
 
 The board's message id is written by the outbox when a board's message is delivered (bot/delivery/store.py),
 in the same unit of work as the delivery's outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -106,21 +108,58 @@ async def mark_removed(conn: aiosqlite.Connection, board_id: int, *, now: dateti
 # --- what boards show ---------------------------------------------------------------------------------------
 
 
-async def open_incidents(conn: aiosqlite.Connection, guild_id: int) -> list[StoredIncident]:
-    """The server's open incidents with their territories, services and thread, in three queries."""
+_OPEN = "i.status IN ('investigating', 'identified', 'monitoring')"
+# A board's order (bot/board/rules.py `incident_order`) in SQL: worst first, then the oldest, then the number.
+_ORDER = "CASE i.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 ELSE 2 END, i.started_at, i.number"
+
+
+async def first_shown(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    territory_refs: Sequence[str] | None,
+    sector: str | None,
+    limit: int,
+    loaded: dict[int, StoredIncident],
+) -> tuple[list[StoredIncident], int]:
+    """The first `limit` open incidents of a board's order (one of `territory_refs`, of `sector`; None: any) and
+    how many it matches in all. Incidents already in `loaded` (by row id) are not read again; new ones are added."""
+    where = [f"i.guild_id = ? AND {_OPEN}"]
+    args: list[Any] = [guild_id]
+    if sector is not None:
+        where.append("i.sector = ?")
+        args.append(sector)
+    if territory_refs is not None:
+        marks = ", ".join("?" for _ in territory_refs)
+        where.append(
+            f"EXISTS (SELECT 1 FROM incident_territories t WHERE t.incident_id = i.id AND t.territory IN ({marks}))"  # noqa: S608
+        )
+        args += list(territory_refs)
+    condition = " AND ".join(where)
+    async with conn.execute(f"SELECT COUNT(*) FROM incidents i WHERE {condition}", args) as cursor:  # noqa: S608
+        total = int((await cursor.fetchone() or (0,))[0])
     async with conn.execute(
-        f"SELECT {incidents._INCIDENT_COLUMNS} FROM incidents i INDEXED BY incidents_by_status "  # noqa: S608
-        "LEFT JOIN outbox o ON o.id = i.thread_row "
-        "WHERE i.guild_id = ? AND i.status IN ('investigating', 'identified', 'monitoring')",
-        (guild_id,),
+        f"SELECT i.id FROM incidents i WHERE {condition} ORDER BY {_ORDER} LIMIT ?",  # noqa: S608
+        [*args, limit],
+    ) as cursor:
+        ids = [int(row[0]) for row in await cursor.fetchall()]
+    missing = [i for i in ids if i not in loaded]
+    if missing:
+        loaded.update({s.id: s for s in await _incidents(conn, guild_id, missing)})
+    return [loaded[i] for i in ids], total
+
+
+async def _incidents(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> list[StoredIncident]:
+    """The incidents of `ids` with their territories, services and thread, in three queries."""
+    marks = ", ".join("?" for _ in ids)
+    async with conn.execute(
+        f"SELECT {incidents._INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
+        f"WHERE i.guild_id = ? AND i.id IN ({marks})",
+        [guild_id, *ids],
     ) as cursor:
         rows = list(await cursor.fetchall())
-    if not rows:
-        return []
-    ids = [int(row[0]) for row in rows]
     territories: dict[int, list[str]] = {}
     services: dict[int, list[IncidentService]] = {}
-    marks = ", ".join("?" for _ in ids)
     async with conn.execute(
         f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) "  # noqa: S608
         "ORDER BY incident_id, position",
@@ -144,8 +183,8 @@ async def open_incidents(conn: aiosqlite.Connection, guild_id: int) -> list[Stor
                 )
             )
     return [
-        incidents.stored_from_row(row, tuple(territories.get(i, ())), tuple(services.get(i, ())))
-        for row, i in zip(rows, ids, strict=True)
+        incidents.stored_from_row(row, tuple(territories.get(int(row[0]), ())), tuple(services.get(int(row[0]), ())))
+        for row in rows
     ]
 
 

@@ -24,16 +24,19 @@ from typing import Any
 import aiosqlite
 
 from bot.board import store as repo
-from bot.board.presentation import PIN, Link, board_line, board_message, scope_label
-from bot.board.rules import Board, board_view, check_new_board
+from bot.board.presentation import PIN, BlockCache, Link, board_line, board_message, scope_label
+from bot.board.rules import LISTED_AT_MOST, Board, board_view, check_new_board
 from bot.board.store import StoredBoard
+from bot.common import territories as territory_data
 from bot.common.actor import Actor
 from bot.common.i18n import Msg
 from bot.common.text import safe_text
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
 from bot.incidents.presentation.message_parts import NO_MENTIONS, thread_url
+from bot.incidents.rules.model import Incident
 from bot.incidents.store import StoredIncident
+from bot.incidents.use_cases.typed_input import overlapping_refs
 from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.rules.model import MESSAGE_CHANNEL_NEEDS, ChannelFacts, Outcome, SetupError
 from bot.settings.rules.validation import check_message_channel, missing_permissions, resolve_sector, resolve_territory
@@ -63,24 +66,31 @@ async def plan_boards(
     config: GuildConfig,
     *,
     now: datetime,
+    concerning: Sequence[Incident] | None = None,
     force: bool = False,
     only: Sequence[StoredBoard] | None = None,
 ) -> int:
     """Plans the message of each of the server's boards whose content changed (every one with `force`); returns
-    how many were planned. Cheap when the server has no board: one query."""
+    how many were planned. With `concerning` (an incident as it was and as it is), only the boards that may show
+    it are looked at: nothing else a board shows changed. Cheap when no board concerns it: one query."""
     boards = list(only) if only is not None else await repo.boards(conn, config.guild_id)
+    if concerning is not None:
+        boards = [b for b in boards if any(b.board.concerns(i) for i in concerning)]
     if not boards:
         return 0
-    found = await repo.open_incidents(conn, config.guild_id)
-    incidents = [s.incident for s in found]
-    links = {s.incident.number: link for s in found if (link := _link(s)) is not None}
+    loaded: dict[int, StoredIncident] = {}
+    cache: BlockCache = {}
     planned = 0
     for stored in boards:
         board = stored.board
-        view = board_view(board, incidents, now)
-        message = board_message(
-            view, config.language, links=links, scope=scope_label(board, config.sectors, config.language)
+        refs = overlapping_refs(territory_data.get(board.territory)) if board.territory else None
+        first, matching = await repo.first_shown(
+            conn, config.guild_id, territory_refs=refs, sector=board.sector, limit=LISTED_AT_MOST, loaded=loaded
         )
+        links = {s.incident.number: link for s in first if (link := _link(s)) is not None}
+        view = board_view(board, [s.incident for s in first], now, matching=matching)
+        scope = scope_label(board, config.sectors, config.language)
+        message = board_message(view, config.language, links=links, scope=scope, cache=cache)
         digest = _digest(message)
         if digest == stored.shown_digest and not force:
             continue

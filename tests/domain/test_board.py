@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.board.presentation import URL_LENGTH_BOUND, board_message, scope_label
-from bot.board.rules import MAINTENANCE_HORIZON, Board, PlannedStop, board_view
+from bot.board.rules import LISTED_AT_MOST, MAINTENANCE_HORIZON, Board, PlannedStop, board_view
 from bot.common.limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELDS,
@@ -179,7 +179,7 @@ def typed(limit: int, min_size: int = 0) -> st.SearchStrategy[str]:
 
 @st.composite
 def open_incidents(draw: st.DrawFn) -> list[Incident]:
-    count = draw(st.integers(0, 90))
+    count = draw(st.integers(0, 75))
     found = []
     for number in range(1, count + 1):
         detailed = draw(st.booleans()) if number < 25 else False  # long texts on some, plain on the many
@@ -234,7 +234,9 @@ def resolved(value: Any) -> str:
 def test_any_set_of_incidents_fits_shows_the_worst_first_and_sums_up_the_rest(
     found: list[Incident], language: str, by_reference: bool
 ) -> None:
-    view = board_view(whole_board(), found, NOW)
+    # The store hands in the first `LISTED_AT_MOST` of the board's order and how many it matches in all.
+    order_of_all = board_view(whole_board(), found, NOW).incidents
+    view = board_view(whole_board(), order_of_all[:LISTED_AT_MOST], NOW, matching=len(order_of_all))
     links: dict[int, Any] = (
         {i.number: outbox.ref(1000 + i.number, "thread_id") for i in found} if by_reference else links_for(found)
     )
@@ -260,7 +262,7 @@ def test_any_set_of_incidents_fits_shows_the_worst_first_and_sums_up_the_rest(
         ]
     else:
         shown = [int(n) for embed in embeds for n in LINK.findall(str(embed.get("description", "")))]
-    order = [i.number for i in view.incidents]
+    order = [i.number for i in order_of_all]
     assert shown == order[: len(shown)], "a prefix of the order: the worst first, nothing skipped"
     summed = [int(m.group(1)) for e in embeds if (m := MORE.match(str(e.get("description", ""))))]
     assert len(shown) + sum(summed) == len(order), "every open incident is shown or counted in +N more"

@@ -6,6 +6,7 @@ restart, pinned only where the bot may pin (one "pinned a message" line per pin)
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -173,7 +174,7 @@ async def test_a_board_through_a_day_of_the_cerp_outage(double: DiscordDouble, s
                 and r.status == 200
                 and r.path.split("/")[-1] in SEEN[channel]
             )
-            assert edits and all(b - a >= 0.999 for a, b in zip(edits, edits[1:], strict=False)), edits
+            assert edits and all(b - a >= 0.999 for a, b in itertools.pairwise(edits)), edits
 
         # /setup lists and judges the boards, and removes one with its message.
         shown = await run_setup(double, server, "show")

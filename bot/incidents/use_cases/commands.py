@@ -107,7 +107,7 @@ class OutageCommands:
             )
             announced_before = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             post_row = await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
-            await plan_boards(conn, config, now=now)
+            await plan_boards(conn, config, now=now, concerning=(before, outcome.incident))
             await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=post_row)
             announced_after = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             incident = outcome.incident

@@ -36,7 +36,7 @@ class Lateness(OutageCommands):
             config = await self.config(conn, stored.incident.guild_id)
             edit = Announce(edit_status_message=True)
             await plan_changed(conn, stored, (), edit, ChangeContext.of(config), now=now)
-            await plan_boards(conn, config, now=now)
+            await plan_boards(conn, config, now=now, concerning=(stored.incident,))
         return None
 
     async def awaiting_news(self) -> list[int]:
