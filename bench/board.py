@@ -1,16 +1,18 @@
 """Board benchmark: 200 open incidents, 20 boards, 1,000 updates within one simulated minute, through the double
 with Discord's limits on.
 
-Run: .venv/bin/python bench/board.py [--updates 1000] [--rate 12]
+Run: .venv/bin/python bench/board.py [--updates 1000] [--rate 25]
 
 1. The double and the bot as its own process. admin.sophie sets the incident channel (a forum) and the coordinators'
    role (no route: the load is the incidents' own posts and the boards), and 20 boards, each in its own channel and
    restricted to one département. Forty coordinators declare 200 incidents (ten per département, severities mixed);
    this set-up runs with the double's limits raised so it takes seconds, and they are put back before measuring.
 2. Measured: 1,000 `/outage update`s, each giving one incident a new workaround (which its board shows), the
-   incidents in turn, while the simulated clock moves one minute in all (60 ms per update). Commands go out at
-   `--rate` per second of real time: each update also posts in its thread and edits its status message, so at 12
-   per second those take about half of the bot's 45 requests per second and the boards the rest.
+   incidents in turn, while the simulated clock moves one minute in all (60 ms per update). Commands go out one at a
+   time as fast as the bot answers, at most `--rate` per second of real time (the default is more than it answers):
+   each update also posts in its thread and edits its status message, more than the bot's 45 requests per second
+   once the boards' edits are added, so a queue of posts builds up; a board's edit goes ahead of that queue (it is
+   bounded: one a second per board) and what changed meanwhile collapses into it.
 3. Read from the double's request log, per board: its edits (PATCH of its message that Discord accepted), the
    shortest interval between two of them, and its lag: from the reply to the last update it shows to its last
    edit. Every board is then checked to show the last workaround of each of its incidents.
@@ -181,7 +183,7 @@ async def run(workdir: Path, updates: int, rate: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--updates", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=12.0, help="updates per second of real time")
+    parser.add_argument("--rate", type=float, default=25.0, help="at most this many updates per second of real time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         figures = asyncio.run(run(Path(workdir), args.updates, args.rate))

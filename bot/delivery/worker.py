@@ -51,7 +51,9 @@ class _LaneContext:
 
     async def before_request(self, *, message_channel_id: int | None = None) -> None:
         worker = self._worker
-        wait: Callable[[], Awaitable[None]] = functools.partial(worker._wait_for_budget, message_channel_id)
+        # A paced lane (a board) is bounded traffic: its requests go ahead of the queue for the global budget.
+        first = outbox.lane_interval(self._lane) > 0
+        wait: Callable[[], Awaitable[None]] = functools.partial(worker._wait_for_budget, message_channel_id, first)
         if self._lane.startswith("dm:"):
             # One DM at the configured pace: its first request (opening the DM channel, or the message when the
             # channel is known) and its message each leave at least 1/rate after the previous DM's. Tokens are
@@ -356,11 +358,14 @@ class OutboxWorker:
 
     # -- pacing
 
-    async def _wait_for_budget(self, message_channel_id: int | None) -> None:
+    async def _wait_for_budget(self, message_channel_id: int | None, first: bool = False) -> None:
         await self._wait_out_pause()
         if message_channel_id is not None:
             await self._channels.acquire(message_channel_id)
-        await self._global.acquire()
+        if first:
+            await self._global.take_first()
+        else:
+            await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
 
     async def _wait_for_dm_budget(self, then: Callable[[], Awaitable[None]]) -> None:
