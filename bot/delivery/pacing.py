@@ -85,7 +85,6 @@ class TokenBucket(_Limiter):
                 self._refill()
             self._tokens = max(0.0, self._tokens - 1)
 
-
     async def take_first(self) -> None:
         """Waits for a token ahead of the queue (requests of bounded traffic that must not wait behind a backlog:
         a board's edit, at most one a second per board) and spends it; the queue gets the tokens after it."""
