@@ -40,7 +40,10 @@ THREAD_LOCKED = 160005
 # threads, so the message cannot unarchive it): the post goes to the thread's parent channel instead. A thread
 # that was never created (its creation refused with 160006) is the outbox's business: see `payloads.UnmadeThread`.
 THREAD_FALLBACK_CODES = frozenset({THREAD_LOCKED, TOO_MANY_THREADS})
-RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast"})
+# An edit of a message older than an hour that Discord refuses for now (30046): tried again later, never given up,
+# and set aside from its lane meanwhile (bot/delivery/outbox.py `set_aside`).
+OLD_MESSAGE_EDITS = "old_message_edits"
+RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast", OLD_MESSAGE_EDITS})
 _ROLE_KINDS = frozenset({OutboxKind.DELETE_ROLE, OutboxKind.REMOVE_ROLE, OutboxKind.ADD_ROLE})
 
 
@@ -120,6 +123,8 @@ def outcome_of_error(exc: BaseException) -> Outcome | None:
     if isinstance(exc, discord.HTTPException):
         status = int(exc.status)
         code = int(exc.code) if exc.code else None
+        if code == OLD_MESSAGE_EDITS_REFUSED:
+            return RetryLater(OLD_MESSAGE_EDITS, _rate_limit_of(exc)[0])
         if status == 429:
             retry_after, is_global = _rate_limit_of(exc)
             return RetryLater("rate_limited_global" if is_global else "rate_limited", retry_after, is_global)

@@ -24,7 +24,15 @@ from datetime import datetime, timedelta
 from bot.delivery import aftermath, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
-from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
+from bot.delivery.transport import (
+    OLD_MESSAGE_EDITS,
+    RATE_LIMIT_REASONS,
+    Delivered,
+    Failed,
+    Outcome,
+    RetryLater,
+    Transport,
+)
 from bot.storage.store import Store
 from bot.timers.clock import Clock
 
@@ -131,6 +139,8 @@ class OutboxWorker:
         self._blocked: dict[str, int] = {}
         # When the last request of each paced lane (outbox.LANE_INTERVALS_S) was answered.
         self._lane_sent: dict[str, float] = {}
+        # Lanes of edits set aside (outbox.set_aside) and when they may be tried again.
+        self._resume_at: dict[str, float] = {}
         self._blocked_checked = 0.0
         self._wake_event = asyncio.Event()
         self._generation = 0
@@ -237,6 +247,9 @@ class OutboxWorker:
     async def _run_lane(self, lane: str) -> None:
         interval = outbox.lane_interval(lane)
         while not self._stopping:
+            resume = self._resume_at.pop(lane, None)
+            if resume is not None:
+                await self._sleep(max(0.0, resume - self._monotonic()))
             if interval:
                 # Waits before claiming, so the row claimed is the latest: what was enqueued meanwhile superseded
                 # the rows before it.
@@ -301,6 +314,7 @@ class OutboxWorker:
                 self._dm_paused_until = max(self._dm_paused_until, self._monotonic() + wait)
                 dm_pause_until = now + timedelta(seconds=wait)
                 log.warning("outbox: Discord refused to open a DM (40003): every DM pauses for %.0f s", wait)
+        aside: str | None = None
         async with self.store.unit_of_work() as conn:
             if isinstance(outcome, Delivered):
                 await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
@@ -313,14 +327,19 @@ class OutboxWorker:
                     conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
                 )
             else:
-                await outbox.mark_retry(
-                    conn,
-                    delivery.id,
-                    not_before=now + timedelta(seconds=wait),
-                    reason=outcome.reason,
-                    now=now,
-                    counted=not rate_limited,
-                )
+                if outcome.reason == OLD_MESSAGE_EDITS:
+                    aside = await outbox.set_aside(
+                        conn, delivery.id, not_before=now + timedelta(seconds=wait), reason=outcome.reason, now=now
+                    )
+                if aside is None:
+                    await outbox.mark_retry(
+                        conn,
+                        delivery.id,
+                        not_before=now + timedelta(seconds=wait),
+                        reason=outcome.reason,
+                        now=now,
+                        counted=not rate_limited,
+                    )
                 if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
                     await store.pause_dms_until(conn, dm_pause_until, now=now)
         if isinstance(outcome, Delivered | Failed):
@@ -344,6 +363,12 @@ class OutboxWorker:
             self.wake()
             return None
         self._retried += 1
+        if aside is not None:
+            # Its own lane waits for Discord's retry_after; this lane goes on with the rows behind it at once.
+            self._resume_at[aside] = self._monotonic() + wait
+            log.info("outbox: row %s set aside on %s for %.2f s (%s)", delivery.id, aside, wait, outcome.reason)
+            self.wake()
+            return None
         if outcome.is_global:
             log.warning("outbox: global rate limit; every lane pauses for %.2f s", wait)
         else:

@@ -16,9 +16,17 @@ import pytest
 from bot.delivery import aftermath, outbox
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Delivery
-from bot.delivery.transport import Delivered, DeliveryContext, DiscordTransport, Outcome
+from bot.delivery.transport import (
+    RATE_LIMIT_REASONS,
+    Delivered,
+    DeliveryContext,
+    DiscordTransport,
+    Outcome,
+    RetryLater,
+    outcome_of_error,
+)
 from bot.storage.store import Store
-from tests.delivery.fakes import FixedClock
+from tests.delivery.fakes import FakeDiscord, FixedClock, Posted
 from tests.delivery.test_worker import NOBODY, NOW, worker_for
 
 BOARD = {"board_id": 3, "channel_id": 9, "content": "", "embeds": [{"title": "📋"}], "allowed_mentions": NOBODY}
@@ -177,3 +185,74 @@ async def test_a_board_lane_sends_at_most_once_per_interval_and_always_the_lates
     assert all(b - a >= 0.2 for a, b in itertools.pairwise(times)), times
     assert len(times) <= 5, "30 changes in 0.6 s: a few edits, not thirty"
     assert discord_.shown[-1][1] == "v29", "the last content is always shown"
+
+
+# --- edits of standing messages refused with 30046 ------------------------------------------------------------
+
+
+def test_30046_is_a_wait_for_discords_budget_not_a_failure() -> None:
+    outcome = outcome_of_error(refusal(429, 30046))
+    assert isinstance(outcome, RetryLater) and outcome.reason == "old_message_edits"
+    assert outcome.reason in RATE_LIMIT_REASONS, "never given up: Discord takes edits again later"
+
+
+async def test_an_edit_refused_with_30046_steps_aside_and_the_posts_behind_it_go_on(store: Store) -> None:
+    """A standing announcement older than an hour that Discord may not edit for now: the news posted in its channel
+    after it are not held; the edit is tried again later, on a lane of its own, and a newer edit of the same
+    message joins it and supersedes it, so the one edit that lands shows the latest."""
+    discord_ = FakeDiscord(faults={5: [RetryLater("old_message_edits", 0.3)]})
+    lane = outbox.channel_lane(5)
+    key = outbox.edit_coalesce_key(5, "row1")
+    async with store.unit_of_work() as conn:
+        posted = await outbox.enqueue(
+            conn,
+            guild_id=1,
+            lane=lane,
+            kind=OutboxKind.SEND_MESSAGE,
+            payload={"channel_id": 5, "content": "annonce", "allowed_mentions": NOBODY},
+            now=NOW,
+        )
+        await conn.execute(
+            "UPDATE outbox SET status = 'done', result = ? WHERE id = ?", ('{"message_id": "999"}', posted)
+        )
+
+    async def edit(content: str) -> int:
+        async with store.unit_of_work() as conn:
+            return await outbox.enqueue(
+                conn,
+                guild_id=1,
+                lane=lane,
+                kind=OutboxKind.EDIT_MESSAGE,
+                payload={"channel_id": 5, "message_id": outbox.ref(posted), "content": content},
+                coalesce_key=key,
+                now=NOW,
+            )
+
+    await edit("annonce v2")
+    async with store.unit_of_work() as conn:
+        await outbox.enqueue(
+            conn,
+            guild_id=1,
+            lane=lane,
+            kind=OutboxKind.SEND_MESSAGE,
+            payload={"channel_id": 5, "content": "nouvelles consignes", "allowed_mentions": NOBODY},
+            now=NOW,
+        )
+    discord_.posted.append(Posted(5, "annonce", f"o{posted}", "999"))
+    worker = worker_for(store, discord_)
+    await worker.start()
+    try:
+        await asyncio.sleep(0.1)
+        assert discord_.contents(5) == ["annonce", "nouvelles consignes"], "the news did not wait for the edit"
+        await edit("annonce v3")
+        worker.wake()
+        assert await worker.drain(5)
+    finally:
+        await worker.stop()
+    assert discord_.contents(5) == ["annonce v3", "nouvelles consignes"]
+    async with store.reading() as conn:
+        kept = await outbox.rows_of_lane(conn, key)
+    assert [(r.status, r.payload.get("content")) for r in kept] == [
+        ("superseded", "annonce v2"),
+        ("done", "annonce v3"),
+    ]

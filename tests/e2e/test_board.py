@@ -131,8 +131,17 @@ async def test_a_board_through_a_day_of_the_cerp_outage(double: DiscordDouble, s
         # Two hours on, Discord refuses more edits of the old board (30046): it is posted anew, the old one deleted.
         await double.advance(timedelta(hours=2))
         double.limit_old_message_edits(0, window_s=3600.0, retry_after_s=0.05)
-        await act(double, server, "outage update", {"incident": 1, "services": "commandes: rétabli"})
+        changes = {"incident": 1, "services": "commandes: rétabli", "workaround": "Commander par fax"}
+        await act(double, server, "outage update", changes)
         await shows(double, etat, lambda t: "🟢 commandes" in t, "the board after 30046")
+        # The standing announcement in #bretagne may not be edited either: the news is posted there all the same
+        # (it does not wait for the edit), and the announcement shows the latest once Discord takes edits again.
+        await double.wait_for(
+            lambda: any(m["content"].startswith("📌 Nouvelles consignes (v2)") for m in bot_messages(double, bretagne)),
+            what="the news posted beside the refused edit",
+        )
+        (standing,) = [m for m in bot_messages(double, bretagne) if m["content"].startswith("🚨 Panne en cours")]
+        assert "Commander par fax" not in text_of(double.message(bretagne, int(standing["id"])))
         await double.wait_for(lambda: len(boards_in(double, etat)) == 1, what="the refused board deleted")
         (third,) = boards_in(double, etat)
         await pinned(double, etat, third)
@@ -140,6 +149,11 @@ async def test_a_board_through_a_day_of_the_cerp_outage(double: DiscordDouble, s
         refusals = [r for r in double.requests if r.status == 429 and r.path.startswith(f"/channels/{etat}/")]
         assert refusals, "the edit was refused with 30046 first"
         double.limit_old_message_edits(None)
+        await double.wait_for(
+            lambda: "Commander par fax" in text_of(double.message(bretagne, int(standing["id"]))),
+            timeout=15.0,
+            what="the standing announcement edited once Discord takes edits again",
+        )
 
         # A burst of updates: edits collapse, the board is right within 2 s of the last one.
         for n in range(1, 6):
