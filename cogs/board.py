@@ -22,6 +22,13 @@ class BoardWatch(FeatureCog):
         if await services.boards.message_deleted(payload.channel_id, payload.message_id, now=services.clock.now()):
             services.outbox.wake()
 
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        services = self.services
+        for message_id in payload.message_ids:
+            if await services.boards.message_deleted(payload.channel_id, message_id, now=services.clock.now()):
+                services.outbox.wake()
+
 
 async def setup(bot: TocsinBot) -> None:
     await bot.add_cog(BoardWatch(bot, bot.services))
