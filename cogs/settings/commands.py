@@ -15,10 +15,9 @@ import discord
 from discord import app_commands
 
 from bot.common.actor import Actor
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
-from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language
 from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings import use_cases as service
@@ -29,16 +28,14 @@ from bot.settings.rules.validation import (
     NO_HOLIDAYS_VALUE,
     holiday_countries,
     suggest_holiday_countries,
-    suggest_sectors,
     suggest_zones,
 )
 from cogs.common.autocomplete import territory_choices
-from cogs.common.cog import FeatureCog
-from cogs.common.groups import server_group
 from cogs.common.options import Option, options
-from cogs.settings import boards
+from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
+from cogs.settings.groups import route_group, sector_group, setup_group
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -50,37 +47,12 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(FeatureCog):
-    setup_group = server_group(
-        text("setup", "cmd.setup.name"),
-        text("Configure Tocsin on this server (admins)", "cmd.setup.description"),
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
-    sector_group = app_commands.Group(
-        name=text("sector", "cmd.setup.sector.name"),
-        description=text("The server's sectors", "cmd.setup.sector.description"),
-        parent=setup_group,
-    )
-    route_group = app_commands.Group(
-        name=text("route", "cmd.setup.route.name"),
-        description=text("Which channels announce which incidents", "cmd.setup.route.description"),
-        parent=setup_group,
-    )
-
+class Setup(BoardSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store
 
     # --- helpers ------------------------------------------------------------------------------------------
-
-    def _actor(self, interaction: discord.Interaction[Any]) -> Actor:
-        guild_id = require_admin(interaction)
-        return Actor(guild_id=guild_id, user_id=interaction.user.id)
-
-    async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
-        language = person_language(interaction)
-        lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
-        await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
     async def _apply(
         self, interaction: discord.Interaction[Any], actor: Actor, use_case: Change, *args: Any, **kwargs: Any
@@ -350,19 +322,6 @@ class Setup(FeatureCog):
     ) -> list[app_commands.Choice[str]]:
         return await self._sector_choices(interaction, current)
 
-    async def _sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        # The server's own lists are for its admins, even when Discord's default permissions were overridden.
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
-        sectors = await service.sector_names(self.store, actor, defaults=self.services.defaults)
-        return [
-            app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
-            for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
-        ]
-
     # --- routes -------------------------------------------------------------------------------------------
 
     @route_group.command(
@@ -458,73 +417,6 @@ class Setup(FeatureCog):
                 choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(route.id)))
         return choices[:AUTOCOMPLETE_CHOICES]
 
-    # --- boards (bot/board) ----------------------------------------------------------------------------------
-
-    @setup_group.command(
-        name=text("board", "cmd.setup.board.name"),
-        description=text("Keep a live board of what is down in a channel", "cmd.setup.board.description"),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("The channel that shows the board", "cmd.setup.board.channel"),
-        ),
-        territory=Option(
-            text("territory", "cmd.setup.route.territory.name"),
-            text('Only incidents of this territory, e.g. "Bretagne" or "29"', "cmd.setup.board.territory"),
-        ),
-        sector=Option(
-            text("sector", "cmd.setup.route.sector.name"),
-            text("Only incidents of this sector", "cmd.setup.board.sector"),
-        ),
-    )
-    async def board(
-        self,
-        interaction: discord.Interaction[Any],
-        channel: MessageChannel,
-        territory: str | None = None,
-        sector: str | None = None,
-    ) -> None:
-        actor, facts = self._actor(interaction), channel_facts(interaction.guild, channel.id, channel.type)
-        now = self.services.clock.now()
-        await self._say(
-            interaction, await self.services.boards.add(actor, facts, territory=territory, sector=sector, now=now)
-        )
-        self.services.outbox.wake()
-
-    @board.autocomplete("territory")
-    async def _board_territory_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return territory_choices(current, person_language(interaction))
-
-    @board.autocomplete("sector")
-    async def _board_sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
-
-    @setup_group.command(
-        name=text("board-remove", "cmd.setup.board_remove.name"),
-        description=text("Remove a board: its message is deleted", "cmd.setup.board_remove.description"),
-    )
-    @options(
-        board=Option(
-            text("board", "cmd.setup.board_remove.board.name"),
-            text("The board to remove", "cmd.setup.board_remove.board"),
-        ),
-    )
-    async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
-        actor, now = self._actor(interaction), self.services.clock.now()
-        await self._say(interaction, await self.services.boards.remove(actor, board, now=now))
-        self.services.outbox.wake()
-
-    @board_remove.autocomplete("board")
-    async def _board_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await boards.board_choices(self.services, interaction, current)
-
     # --- show, check, audit -------------------------------------------------------------------------------
 
     @setup_group.command(
@@ -537,7 +429,7 @@ class Setup(FeatureCog):
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         sections = presentation.show_sections(view, self.services.catalogue, language)
-        sections += await boards.board_sections(self.services, interaction.guild, language, check=False)
+        sections += await board_sections(self.services, interaction.guild, language, check=False)
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
@@ -563,7 +455,7 @@ class Setup(FeatureCog):
         )
         language = person_language(interaction)
         sections = presentation.check_sections(report, self.services.catalogue, language)
-        sections += await boards.board_sections(self.services, guild, language, check=True)
+        sections += await board_sections(self.services, guild, language, check=True)
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
