@@ -20,7 +20,7 @@ from bot.settings.presentation import Section
 from cogs.common.autocomplete import territory_choices
 from cogs.common.options import Option, options
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import SetupBase, setup_group
+from cogs.settings.groups import SetupBase, admin_typing, setup_group
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -30,12 +30,13 @@ async def board_choices(
     services: Services, interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     """The server's boards, for its admins: "#channel — what it shows"."""
-    if interaction.guild_id is None or not interaction.permissions.manage_guild:
+    actor = admin_typing(interaction)
+    if actor is None:
         return []
     guild, query = interaction.guild, current.strip().casefold()
     everything = services.catalogue.render(person_language(interaction), "setup.route.everything")
     choices: list[app_commands.Choice[str]] = []
-    for listed in await services.boards.listed(interaction.guild_id):
+    for listed in await services.boards.listed(actor.guild_id):
         channel = guild.get_channel(listed.channel_id) if guild is not None else None
         label = f"#{channel.name if channel is not None else listed.channel_id} — {listed.scope or everything}"
         if query in label.casefold():

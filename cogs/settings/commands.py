@@ -35,7 +35,7 @@ from cogs.common.options import Option, options
 from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
-from cogs.settings.groups import route_group, sector_group, setup_group
+from cogs.settings.groups import admin_typing, route_group, sector_group, setup_group
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -397,9 +397,9 @@ class Setup(BoardSetup):
     async def _route_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        actor = admin_typing(interaction)
+        if actor is None:
             return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         guild = interaction.guild

@@ -39,6 +39,14 @@ route_group = app_commands.Group(
 )
 
 
+def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
+    """The admin who types in an autocompleted option of /setup; None for anyone else: the server's own lists are
+    for its admins, even when Discord's default permissions were overridden."""
+    if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        return None
+    return Actor(interaction.guild_id, interaction.user.id)
+
+
 class SetupBase(FeatureCog):
     # The group as an attribute of the cog, so that discord.py registers it (with every subcommand of every module).
     setup_group = setup_group
@@ -55,10 +63,9 @@ class SetupBase(FeatureCog):
     async def _sector_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        # The server's own lists are for its admins, even when Discord's default permissions were overridden.
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        actor = admin_typing(interaction)
+        if actor is None:
             return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
         sectors = await service.sector_names(self.services.store, actor, defaults=self.services.defaults)
         return [
             app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
