@@ -20,6 +20,7 @@ from bot.common.i18n import Catalogue
 from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
+from bot.digests.use_cases import Digests
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
@@ -46,6 +47,7 @@ class Services:
     reminders: Reminders
     nudging: Nudging
     boards: Boards
+    digests: Digests
     started_at: datetime
 
 
@@ -80,6 +82,7 @@ def build_services(
     reminders = Reminders(store, catalogue, defaults)
     nudging = Nudging(store, catalogue, defaults)
     boards = Boards(store, defaults)
+    digests = Digests(store, defaults)
     return Services(
         settings=settings,
         defaults=defaults,
@@ -88,11 +91,12 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging, boards=boards),
+        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging, boards=boards, digests=digests),
         lifecycle=lifecycle,
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
         boards=boards,
+        digests=digests,
         started_at=clock.now(),
     )

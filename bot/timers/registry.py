@@ -1,7 +1,7 @@
 """Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
-incident (its next nudge, and the time its committed next update becomes late) and per resolved incident whose
-thread is still to archive. At start the boards are planned once more too (bot/board/use_cases.py): what came due
-or was deleted while the bot was down shows again.
+incident (its next nudge, and the time its committed next update becomes late), per digest and per resolved
+incident whose thread is still to archive. At start the boards are planned once more too
+(bot/board/use_cases.py): what came due or was deleted while the bot was down shows again.
 
 The bot starts the timers once its scheduler runs, whichever cogs loaded: a cog that fails to load cannot stop a
 reminder, a nudge or an archive. The database is the truth; a job only wakes a use case at the time the use case
@@ -21,6 +21,7 @@ from typing import Protocol
 
 from bot.board.use_cases import Boards
 from bot.common.i18n import Msg
+from bot.digests.use_cases import Digests
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
@@ -51,6 +52,7 @@ class Timers:
     nudging: Nudging
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
     boards: Boards | None = None
+    digests: Digests | None = None
     startup: asyncio.Task[None] | None = field(default=None, init=False)
     # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
@@ -79,6 +81,7 @@ class Timers:
             "archives": self._register_archives,
             "late updates": self._register_lateness,
             "boards": self._refresh_boards,
+            "digests": self._register_digests,
         }
         left = set(registrations)
         tries = 0
@@ -136,6 +139,11 @@ class Timers:
         if self.boards is not None and await self.boards.refresh_all(now=self.clock.now()):
             self.outbox.wake()
 
+    async def _register_digests(self) -> None:
+        if self.digests is not None:
+            for digest_id, when in await self.digests.due_times():
+                self.schedule_digest(digest_id, when)
+
     # -- reminders --
 
     def schedule_reminder(self, reminder_id: int, when: datetime) -> None:
@@ -171,6 +179,31 @@ class Timers:
             self.scheduler.cancel(job)
             return
         self.scheduler.schedule(job, due, wake)
+
+    # -- digests --
+
+    def schedule_digest(self, digest_id: int, when: datetime) -> None:
+        """The digest's job at its time; it sends the digest (late if the time passed while the bot was down) and
+        points itself at the next time."""
+        digests = self.digests
+        if digests is None:
+            return
+
+        async def send() -> None:
+            try:
+                due = await digests.send_due(digest_id, now=self.clock.now())
+            except Exception:
+                log.exception("digest %s could not be sent; trying again in a minute", digest_id)
+                self.scheduler.schedule(f"digest:{digest_id}", self.clock.now() + REPLAN_RETRY, send)
+                return
+            self.outbox.wake()
+            if due is not None:
+                self.scheduler.schedule(f"digest:{digest_id}", due, send)
+
+        self.scheduler.schedule(f"digest:{digest_id}", when, send)
+
+    def cancel_digest(self, digest_id: int) -> None:
+        self.scheduler.cancel(f"digest:{digest_id}")
 
     # -- a committed next update that comes due --
 

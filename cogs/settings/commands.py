@@ -33,6 +33,7 @@ from bot.settings.rules.validation import (
 from cogs.common.autocomplete import territory_choices
 from cogs.common.options import Option, options
 from cogs.settings.boards import BoardSetup, board_sections
+from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
 from cogs.settings.groups import admin_typing, route_group, sector_group, setup_group
@@ -47,7 +48,7 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(BoardSetup):
+class Setup(BoardSetup, DigestSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store
@@ -430,6 +431,7 @@ class Setup(BoardSetup):
         language = person_language(interaction)
         sections = presentation.show_sections(view, self.services.catalogue, language)
         sections += await board_sections(self.services, interaction.guild, language, check=False)
+        sections += await digest_sections(self.services, interaction.guild, language)
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
