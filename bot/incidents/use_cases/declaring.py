@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.board.use_cases import plan_boards
 from bot.common.actor import Actor
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
@@ -65,6 +66,7 @@ class Declaring(OutageCommands):
                 conn, stored, language=config.language, routes=config.routes, channel=channel, now=now
             )
             await repo.append_updates(conn, incident_id, outcome.entries, thread_post_row=None)
+            await plan_boards(conn, config, now=now, concerning=(incident,))
             await repo.remember_service_names(
                 conn, actor.guild_id, [(s.key, s.name) for s in incident.services], at=now
             )
