@@ -88,10 +88,10 @@ class BoardSetup(SetupBase):
     ) -> None:
         actor, facts = self._actor(interaction), channel_facts(interaction.guild, channel.id, channel.type)
         now = self.services.clock.now()
-        await self._say(
-            interaction, await self.services.boards.add(actor, facts, territory=territory, sector=sector, now=now)
-        )
+        outcome = await self.services.boards.add(actor, facts, territory=territory, sector=sector, now=now)
+        # Committed: the board's first row goes out whether or not the answer reaches the admin.
         self.services.outbox.wake()
+        await self._say(interaction, outcome)
 
     @board.autocomplete("territory")
     async def _board_territory_choices(
@@ -117,7 +117,9 @@ class BoardSetup(SetupBase):
     )
     async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
         actor, now = self._actor(interaction), self.services.clock.now()
-        await self._say(interaction, await self.services.boards.remove(actor, board, now=now))
+        outcome = await self.services.boards.remove(actor, board, now=now)
+        self.services.outbox.wake()
+        await self._say(interaction, outcome)
         self.services.outbox.wake()
 
     @board_remove.autocomplete("board")

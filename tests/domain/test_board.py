@@ -121,7 +121,7 @@ def test_maintenance_shows_while_in_progress_and_from_a_day_before() -> None:
     view = board_view(whole_board(), [], NOW, [soon, later, over, running])
     assert [s.title for s in view.stops] == ["en cours", "bientôt"]
     text = texts(board_message(view, "fr", links={}))
-    assert "en cours jusqu'au" in text and "du <t:" in text and "plus tard" not in text
+    assert "en cours, fin : <t:" in text and "début : <t:" in text and "plus tard" not in text
 
 
 def test_nothing_is_down_is_said_in_one_line() -> None:
@@ -146,12 +146,12 @@ def test_an_incident_shows_its_link_services_since_next_update_and_workaround() 
     text = texts(board_message(board_view(whole_board(), [shown], NOW), "fr", links=links_for([shown])))
     assert "**[#42 · Panne 42](https://discord.com/channels/1/42)** — Cerp Bretagne Atlantique" in text
     assert "🔴 Commandes · 🟠 Livraisons" in text and "🔴 en panne · 🟠 dégradé · 🟢 rétabli" in text
-    assert f"depuis <t:{int(shown.started_at.timestamp())}:R>" in text
-    assert f"prochaine mise à jour <t:{int((NOW + timedelta(hours=1)).timestamp())}:R>" in text
+    assert f"début : <t:{int(shown.started_at.timestamp())}:R>" in text
+    assert f"prochaine mise à jour : <t:{int((NOW + timedelta(hours=1)).timestamp())}:R>" in text
     assert "📌 Consignes : Commander via Dilicom xxx" in text and "x" * 200 not in text
     late = replace(shown, next_update_at=NOW - timedelta(minutes=10))
     text = texts(board_message(board_view(whole_board(), [late], NOW), "en", links=links_for([late])))
-    assert f"⏰ **update late** since <t:{int(late.next_update_at.timestamp())}:R>" in text  # type: ignore[union-attr]
+    assert f"⏰ **update late**, due: <t:{int(late.next_update_at.timestamp())}:R>" in text  # type: ignore[union-attr]
     assert "next update" not in text
 
 

@@ -108,16 +108,16 @@ async def test_a_board_through_a_day_of_the_cerp_outage(double: DiscordDouble, s
         )
         await shows(double, bretagne, lambda t: "#1 · Cerp" in t, "#1 on Brittany's board")
 
-        # An update with a committed next update: shown; when it passes without news, "late since" appears on the
+        # An update with a committed next update: shown; when it passes without news, the late flag appears on the
         # board and in the status message, by itself.
         await act(double, server, "outage update", {"incident": 1, "note": "Point DSI", "next_update": "dans 30 min"})
-        took = await shows(double, etat, lambda t: "prochaine mise à jour <t:" in t, "the next update on the board")
+        took = await shows(double, etat, lambda t: "prochaine mise à jour : <t:" in t, "the next update on the board")
         assert took <= RIGHT_WITHIN_S, took
         await double.advance(timedelta(minutes=31))
-        took = await shows(double, etat, lambda t: "⏰ **mise à jour en retard** depuis" in t, "the late flag")
+        took = await shows(double, etat, lambda t: "⏰ **mise à jour en retard**, attendue : <t:" in t, "the late flag")
         assert took <= RIGHT_WITHIN_S, took
         await double.wait_for(
-            lambda: "en retard** depuis" in text_of(status_message(double, int(thread["id"]))),
+            lambda: "— ⏰ **en retard**" in text_of(status_message(double, int(thread["id"]))),
             what="the late flag in the status message",
         )
 

@@ -143,7 +143,7 @@ async def test_a_committed_update_that_passes_is_shown_late_once(ready: tuple[St
         conn.execute("SELECT payload FROM outbox WHERE kind = 'edit_message' ORDER BY id DESC LIMIT 1") as cursor,
     ):
         status = outbox_payload((await cursor.fetchone())[0])
-    assert "en retard** depuis" in str(status["embeds"][0]["fields"])
+    assert "⏰ **en retard**" in str(status["embeds"][0]["fields"])
     again = await lifecycle.show_late(1, now=due + timedelta(minutes=5))
     assert again is None
     after = len(await board_rows(store, "pending")) + len(await board_rows(store, "superseded"))

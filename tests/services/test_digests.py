@@ -73,7 +73,7 @@ async def test_a_daily_digest_tells_what_is_open_declared_and_resolved_since_the
     text = said(message)
     assert "🗞️ Récapitulatif du jour" in text and "En retard" not in text
     assert "En cours (1)" in text and "#1 · Cerp Bretagne Atlantique à l'arrêt" in text and "7 h jusqu'ici" in text
-    assert "Déclarés (2)" in text and "Résolus (1)" in text and "après 3 h" in text
+    assert "Déclarés (2)" in text and "Résolus (1)" in text and "résolu en 3 h" in text
     assert message["allowed_mentions"] == {"parse": [], "users": [], "roles": []} and message["silent"] is True
     # The next one covers from there: nothing new, but #1 is still open.
     await digests.send_due(digest_id, now=paris(2024, 11, 1, 18))
@@ -92,7 +92,7 @@ async def test_off_days_are_skipped_and_covered_by_the_next_working_day(
     await lifecycle.declare(ANNE, replace(CERP, started="samedi 9h"), now=paris(2024, 11, 2, 9))
     await digests.send_due(digest_id, now=paris(2024, 11, 4, 18))
     text = said((await sent(store))[-1])
-    assert f"Du <t:{int(paris(2024, 10, 31, 18).timestamp())}:f>" in text and "Déclarés (1)" in text
+    assert f"Début : <t:{int(paris(2024, 10, 31, 18).timestamp())}:f>" in text and "Déclarés (1)" in text
 
 
 async def test_a_digest_due_while_the_bot_was_down_is_sent_once_tagged_late(
@@ -103,7 +103,7 @@ async def test_a_digest_due_while_the_bot_was_down_is_sent_once_tagged_late(
     # Down from Thursday 17:00 to Saturday 9:00: one digest, late, and the next one is Saturday's.
     assert await digests.send_due(digest_id, now=paris(2024, 11, 2, 9)) == paris(2024, 11, 2, 18)
     (message,) = await sent(store)
-    assert message["content"].startswith("🗞️ Rien à signaler du") and "⏰ En retard" in message["content"]
+    assert message["content"].startswith("🗞️ Rien à signaler. Début : ") and "⏰ En retard" in message["content"]
     assert f"<t:{int(due.timestamp())}:f>" in message["content"]
     assert await digests.due_times() == [(digest_id, paris(2024, 11, 2, 18))]
 
