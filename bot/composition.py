@@ -15,10 +15,12 @@ from datetime import datetime
 
 import discord
 
+from bot.board.use_cases import Boards
 from bot.common.i18n import Catalogue
 from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
+from bot.digests.use_cases import Digests
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
@@ -47,6 +49,8 @@ class Services:
     reminders: Reminders
     nudging: Nudging
     metrics: Metrics
+    boards: Boards
+    digests: Digests
     started_at: datetime
 
 
@@ -87,6 +91,8 @@ def build_services(
     )
     reminders = Reminders(store, catalogue, defaults)
     nudging = Nudging(store, catalogue, defaults)
+    boards = Boards(store, defaults)
+    digests = Digests(store, defaults)
     return Services(
         settings=settings,
         defaults=defaults,
@@ -95,11 +101,23 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging, backups=daily_backups(settings)),
+        timers=Timers(
+            scheduler,
+            clock,
+            outbox,
+            lifecycle,
+            reminders,
+            nudging,
+            backups=daily_backups(settings),
+            boards=boards,
+            digests=digests,
+        ),
         lifecycle=lifecycle,
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
         metrics=metrics,
+        boards=boards,
+        digests=digests,
         started_at=clock.now(),
     )

@@ -1,7 +1,8 @@
 """What the outcome of a delivered or failed row means beyond the row itself, recorded in the same unit of
 work as the outcome (so a crash cannot keep one without the other):
 
-- an incident's follow role, once created, is remembered on the incident;
+- an incident's follow role, once created, is remembered on the incident; the message showing a board, on the
+  board (a removed board is forgotten once its message is deleted);
 - a member whose DMs are closed (50007) is marked: no DM is planned or retried for them again, and they are
   told the next time they use the bot; the DMs still waiting for them are dropped;
 - any other permanent failure is told once in the server's bot-log channel (`outbox.failure_told_at`), in the
@@ -52,6 +53,7 @@ _WHAT: dict[str, str] = {
     OutboxKind.CREATE_ROLE: "outbox.what.create_role",
     OutboxKind.DELETE_ROLE: "outbox.what.delete_role",
     OutboxKind.SEND_DM: "outbox.what.send_dm",
+    OutboxKind.SHOW_BOARD: "outbox.what.show_board",
 }
 
 
@@ -71,6 +73,23 @@ async def after_delivered(
     now: datetime,
 ) -> None:
     await consequences.redo_after(conn, delivery.id, now=now)
+    if delivery.kind == OutboxKind.SHOW_BOARD:
+        board_id = int(delivery.payload["board_id"])
+        if result.get("removed"):
+            await store.forget_board(conn, board_id)
+        elif "message_id" in result:
+            await store.record_board_message(conn, board_id, int(result["message_id"]))
+        if "replaced" in result:  # posted anew because Discord refused more edits: the old message goes
+            payload = {"channel_id": delivery.payload["channel_id"], "message_id": int(result["replaced"])}
+            await outbox.enqueue(
+                conn,
+                guild_id=delivery.guild_id,
+                lane=delivery.lane,
+                kind=OutboxKind.DELETE_MESSAGE,
+                payload=payload,
+                now=now,
+            )
+        return
     incident_id = delivery.payload.get("incident_id")
     if delivery.kind == OutboxKind.CREATE_ROLE and incident_id is not None and "role_id" in result:
         await store.record_follow_role(conn, int(incident_id), int(result["role_id"]), row_id=delivery.id)

@@ -52,6 +52,20 @@ def reply_lane(guild_id: int | None, user_id: int | None = None) -> str:
     return f"{lane}:{user_id}" if user_id is not None else lane
 
 
+def board_lane(guild_id: int, board_id: int) -> str:
+    # A board's rows are its own lane, and its coalesce key: only its latest content waits to be shown.
+    return f"board:{guild_id}:{board_id}"
+
+
+# Lanes whose requests leave at most once per this many seconds (a board is edited at most once a second however
+# often what it shows changes; what changed meanwhile collapses into the next edit).
+LANE_INTERVALS_S: dict[str, float] = {"board:": 1.0}
+
+
+def lane_interval(lane: str) -> float:
+    return next((seconds for prefix, seconds in LANE_INTERVALS_S.items() if lane.startswith(prefix)), 0.0)
+
+
 def edit_coalesce_key(channel_id: int, message_id: int | str) -> str:
     return f"edit:{channel_id}:{message_id}"
 
@@ -211,6 +225,13 @@ async def enqueue(
                 raise ValueError(f"outbox row {row_id} referenced by a new {kind} row does not exist")
     stamp = to_db_time(now)
     await _ask_again_for_unmade_thread(conn, kind, payload, stamp)
+    if coalesce_key is not None and coalesce_key != lane:
+        # An earlier edit of the same message was set aside (`set_aside`): this one follows it there.
+        async with conn.execute(
+            "SELECT 1 FROM outbox WHERE lane = ? AND status IN ('pending', 'in_flight') LIMIT 1", (coalesce_key,)
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                lane = coalesce_key
     if coalesce_key is not None:
         await conn.execute(
             "UPDATE outbox SET status = 'superseded', updated_at = ? WHERE coalesce_key = ? "
@@ -489,6 +510,22 @@ async def mark_retry(
         "attempts = CASE WHEN ? THEN attempts ELSE MAX(attempts - 1, 0) END WHERE id = ?",
         (to_db_time(not_before), to_db_time(now), reason[:2000], counted, row_id),
     )
+
+
+async def set_aside(
+    conn: aiosqlite.Connection, row_id: int, *, not_before: datetime, reason: str, now: datetime
+) -> str | None:
+    """Puts an attempted edit back to pending on a lane of its own, named by its coalesce key, so the rows behind it
+    in its lane go on without it (an edit Discord refuses for a while: 30046); later edits of the same message
+    join it there (`enqueue`) and supersede it while it waits. Returns the lane, or None when the row cannot step
+    aside (no coalesce key, or already on its own lane): it is then retried in place."""
+    async with conn.execute("SELECT lane, coalesce_key FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None or values[1] is None or values[0] == values[1]:
+        return None
+    await mark_retry(conn, row_id, not_before=not_before, reason=reason, now=now, counted=False)
+    await conn.execute("UPDATE outbox SET lane = ? WHERE id = ?", (values[1], row_id))
+    return str(values[1])
 
 
 async def release(conn: aiosqlite.Connection, row_id: int, *, now: datetime) -> None:

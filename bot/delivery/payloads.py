@@ -195,6 +195,8 @@ def validate(kind: str, payload: dict[str, Any]) -> None:
         _check_allowed_mentions("create_thread (forum post)", message.get("allowed_mentions"))
     if kind == OutboxKind.SEND_MESSAGE and "channel_id" not in payload:
         raise ValueError("send_message needs channel_id")
+    if kind == OutboxKind.SHOW_BOARD and not ("board_id" in payload and "channel_id" in payload):
+        raise ValueError("show_board needs board_id and channel_id")
     if kind == OutboxKind.SEND_DM and "user_id" not in payload:
         raise ValueError("send_dm needs user_id")
     if kind == OutboxKind.EDIT_INTERACTION_REPLY and not (payload.get("application_id") and payload.get("token")):

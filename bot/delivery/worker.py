@@ -25,7 +25,15 @@ from bot.common.formatting import log_count
 from bot.delivery import aftermath, dependencies, outbox, store
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
-from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
+from bot.delivery.transport import (
+    OLD_MESSAGE_EDITS,
+    RATE_LIMIT_REASONS,
+    Delivered,
+    Failed,
+    Outcome,
+    RetryLater,
+    Transport,
+)
 from bot.storage.store import Store
 from bot.timers.clock import Clock
 
@@ -52,7 +60,9 @@ class _LaneContext:
 
     async def before_request(self, *, message_channel_id: int | None = None) -> None:
         worker = self._worker
-        wait: Callable[[], Awaitable[None]] = functools.partial(worker._wait_for_budget, message_channel_id)
+        # A paced lane (a board) is bounded traffic: its requests go ahead of the queue for the global budget.
+        first = outbox.lane_interval(self._lane) > 0
+        wait: Callable[[], Awaitable[None]] = functools.partial(worker._wait_for_budget, message_channel_id, first)
         if self._lane.startswith("dm:"):
             # One DM at the configured pace: its first request (opening the DM channel, or the message when the
             # channel is known) and its message each leave at least 1/rate after the previous DM's. Tokens are
@@ -74,6 +84,10 @@ class _LaneContext:
     async def remember_dm_channel(self, user_id: int, channel_id: int) -> None:
         async with self._worker.store.unit_of_work() as conn:
             await store.remember_dm_channel(conn, user_id, channel_id, now=self._worker.clock.now())
+
+    async def board_message(self, board_id: int) -> int | None:
+        async with self._worker.store.reading() as conn:
+            return await store.board_message_id(conn, board_id)
 
 
 class OutboxWorker:
@@ -124,6 +138,10 @@ class OutboxWorker:
         # delivery wakes the dispatcher; hundreds of blocked lanes would each cost a write transaction), only
         # once that row is recorded, and all of them every `poll_s` in case a head changed meanwhile.
         self._blocked: dict[str, int] = {}
+        # When the last request of each paced lane (outbox.LANE_INTERVALS_S) was answered.
+        self._lane_sent: dict[str, float] = {}
+        # Lanes of edits set aside (outbox.set_aside) and when they may be tried again.
+        self._resume_at: dict[str, float] = {}
         self._blocked_checked = 0.0
         self._wake_event = asyncio.Event()
         self._generation = 0
@@ -262,7 +280,15 @@ class OutboxWorker:
             log.error("outbox: lane %s stopped on an unexpected error", lane, exc_info=task.exception())
 
     async def _run_lane(self, lane: str) -> None:
+        interval = outbox.lane_interval(lane)
         while not self._stopping:
+            resume = self._resume_at.pop(lane, None)
+            if resume is not None:
+                await self._sleep(max(0.0, resume - self._monotonic()))
+            if interval:
+                # Waits before claiming, so the row claimed is the latest: what was enqueued meanwhile superseded
+                # the rows before it.
+                await self._sleep(max(0.0, self._lane_sent.get(lane, -interval) + interval - self._monotonic()))
             generation = self._generation
             settled: list[int] = []
             try:
@@ -284,6 +310,8 @@ class OutboxWorker:
                     return  # a commit (wake) or the dependency's completion brings the lane back
                 continue  # something was committed while we looked: look again before leaving
             retry_after = await self._deliver(claim.delivery)
+            if interval:
+                self._lane_sent[lane] = self._monotonic()
             if retry_after is not None:
                 await asyncio.sleep(retry_after)
 
@@ -330,6 +358,7 @@ class OutboxWorker:
                 self._dm_paused_until = max(self._dm_paused_until, self._monotonic() + wait)
                 dm_pause_until = now + timedelta(seconds=wait)
                 log.warning("outbox: Discord refused to open a DM (40003): every DM pauses for %.0f s", wait)
+        aside: str | None = None
         async with self.store.unit_of_work() as conn:
             if isinstance(outcome, Delivered):
                 await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
@@ -350,14 +379,19 @@ class OutboxWorker:
                     conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
                 )
             else:
-                await outbox.mark_retry(
-                    conn,
-                    delivery.id,
-                    not_before=now + timedelta(seconds=wait),
-                    reason=outcome.reason,
-                    now=now,
-                    counted=not rate_limited,
-                )
+                if outcome.reason == OLD_MESSAGE_EDITS:
+                    aside = await outbox.set_aside(
+                        conn, delivery.id, not_before=now + timedelta(seconds=wait), reason=outcome.reason, now=now
+                    )
+                if aside is None:
+                    await outbox.mark_retry(
+                        conn,
+                        delivery.id,
+                        not_before=now + timedelta(seconds=wait),
+                        reason=outcome.reason,
+                        now=now,
+                        counted=not rate_limited,
+                    )
                 if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
                     await store.pause_dms_until(conn, dm_pause_until, now=now)
         if isinstance(outcome, Delivered | Failed):
@@ -385,6 +419,12 @@ class OutboxWorker:
             self.wake()
             return None
         self._retried += 1
+        if aside is not None:
+            # Its own lane waits for Discord's retry_after; this lane goes on with the rows behind it at once.
+            self._resume_at[aside] = self._monotonic() + wait
+            log.info("outbox: row %s set aside on %s for %.2f s (%s)", delivery.id, aside, wait, outcome.reason)
+            self.wake()
+            return None
         if outcome.is_global:
             log.warning("outbox: global rate limit; every lane pauses for %.2f s", wait)
         else:
@@ -403,11 +443,14 @@ class OutboxWorker:
 
     # -- pacing
 
-    async def _wait_for_budget(self, message_channel_id: int | None) -> None:
+    async def _wait_for_budget(self, message_channel_id: int | None, first: bool = False) -> None:
         await self._wait_out_pause()
         if message_channel_id is not None:
             await self._channels.acquire(message_channel_id)
-        await self._global.acquire()
+        if first:
+            await self._global.take_first()
+        else:
+            await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
 
     async def _wait_for_dm_budget(self, then: Callable[[], Awaitable[None]]) -> None:

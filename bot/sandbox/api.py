@@ -622,6 +622,16 @@ class DiscordDouble:
         """After `count` DM channel openings within `window_s` real seconds, answer 40003 (None: no limit)."""
         self.world.dm_open_limit = None if count is None else (count, window_s)
 
+    def limit_old_message_edits(
+        self, edits: int | None, *, window_s: float = 6.0, retry_after_s: float | None = None
+    ) -> None:
+        """Discord's undocumented budget of edits to messages older than an hour: past `edits` such edits within
+        `window_s` real seconds in one channel, PATCH answers 429 30046 (None: no budget, the default). Its
+        `retry_after` is the time until the window frees, or `retry_after_s` when given (clients that retry then
+        are refused again, as observed of Discord)."""
+        self.world.old_message_edits = None if edits is None else (edits, window_s, retry_after_s)
+        self.world._old_edits.clear()
+
     def set_channel_limit(self, *, messages: int, window_s: float) -> None:
         """Change the per-channel message budget (default 5 per 5 s); rate limit windows start afresh."""
         self.limiter.channel_messages = messages
@@ -939,6 +949,10 @@ class DiscordDouble:
         if msg.author_id != by and not perms & Perm.MANAGE_MESSAGES:
             raise ApiError(403, 50013)
         w.delete_message(channel_id, message_id)
+
+    def pins(self, channel_id: int) -> list[dict[str, Any]]:
+        """The channel's pinned messages, most recently pinned first."""
+        return [self.world.message_dict(m) for m in self.world.pins(channel_id)]
 
     def start_thread(self, user_id: int, channel_id: int, name: str, *, auto_archive_duration: int = 4320) -> int:
         """A member opens a public thread in a text channel (permissions and the active-thread cap checked, as

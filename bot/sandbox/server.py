@@ -212,6 +212,7 @@ class RestServer:
             reply = await handler(req)
         except ApiError as err:
             reply = Reply(err.status, err.body)
+            headers.update(err.headers)
         except _BadBodyError as err:
             reply = Reply(err.status, err.body)
         except Exception:
@@ -552,6 +553,7 @@ class RestServer:
         if bad is not None:
             raise ApiError.from_body(400, bad)
         attachments = self._attachments(req, body) if req.files else None
+        w.count_old_message_edit(msg)
         w.edit_message(msg, body, attachments=attachments)
         return Reply(200, w.message_dict(msg))
 

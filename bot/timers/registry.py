@@ -1,6 +1,8 @@
 """Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
-incident (its next nudge) and per resolved incident whose thread is still to archive; and one that asks the
-outbox again, every `OWED_RETRY`, for what it owes (sends a missing permission held back, bot/delivery).
+incident (its next nudge, and the time its committed next update becomes late), per digest and per resolved
+incident whose thread is still to archive; and one that asks the outbox again, every `OWED_RETRY`, for what it
+owes (sends a missing permission held back, bot/delivery). At start the boards are planned once more too
+(bot/board/use_cases.py): what came due or was deleted while the bot was down shows again.
 
 The bot starts the timers once its scheduler runs, whichever cogs loaded: a cog that fails to load cannot stop a
 reminder, a nudge or an archive. The database is the truth; a job only wakes a use case at the time the use case
@@ -17,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.board.use_cases import Boards
 from bot.common.i18n import Msg
 from bot.delivery.dependencies import OWED_RETRY
+from bot.digests.use_cases import Digests
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
@@ -62,6 +66,8 @@ class Timers:
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
     # The daily backup, when a backup folder is set.
     backups: DailyBackups | None = None
+    boards: Boards | None = None
+    digests: Digests | None = None
     startup: asyncio.Task[None] | None = field(default=None, init=False)
     # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
@@ -72,6 +78,7 @@ class Timers:
         if self.startup is not None:
             return
         self.lifecycle.after_commit.append(self.replan)
+        self.lifecycle.after_commit.append(self.watch_lateness)
         self.startup = asyncio.create_task(self._register_pending(), name="tocsin-timers-startup")
         self._schedule_owed_retry()
         if self.backups is not None:
@@ -88,6 +95,9 @@ class Timers:
             "reminders": self._register_reminders,
             "nudges": self._register_nudges,
             "archives": self._register_archives,
+            "late updates": self._register_lateness,
+            "boards": self._refresh_boards,
+            "digests": self._register_digests,
         }
         left = set(registrations)
         tries = 0
@@ -144,6 +154,19 @@ class Timers:
         for guild_id, number, when in await self.lifecycle.archive_times():
             self._schedule_archive(guild_id, number, when)
 
+    async def _register_lateness(self) -> None:
+        for incident_id in await self.lifecycle.awaiting_news():
+            await self.watch_lateness(incident_id)
+
+    async def _refresh_boards(self) -> None:
+        if self.boards is not None and await self.boards.refresh_all(now=self.clock.now()):
+            self.outbox.wake()
+
+    async def _register_digests(self) -> None:
+        if self.digests is not None:
+            for digest_id, when in await self.digests.due_times():
+                self.schedule_digest(digest_id, when)
+
     # -- reminders --
 
     def schedule_reminder(self, reminder_id: int, when: datetime) -> None:
@@ -191,6 +214,52 @@ class Timers:
             self._schedule_owed_retry()
 
         self.scheduler.schedule("owed-deliveries", self.clock.now() + OWED_RETRY, retry)
+
+    # -- digests --
+
+    def schedule_digest(self, digest_id: int, when: datetime) -> None:
+        """The digest's job at its time; it sends the digest (late if the time passed while the bot was down) and
+        points itself at the next time."""
+        digests = self.digests
+        if digests is None:
+            return
+
+        async def send() -> None:
+            try:
+                due = await digests.send_due(digest_id, now=self.clock.now())
+            except Exception:
+                log.exception("digest %s could not be sent; trying again in a minute", digest_id)
+                self.scheduler.schedule(f"digest:{digest_id}", self.clock.now() + REPLAN_RETRY, send)
+                return
+            self.outbox.wake()
+            if due is not None:
+                self.scheduler.schedule(f"digest:{digest_id}", due, send)
+
+        self.scheduler.schedule(f"digest:{digest_id}", when, send)
+
+    def cancel_digest(self, digest_id: int) -> None:
+        self.scheduler.cancel(f"digest:{digest_id}")
+
+    # -- a committed next update that comes due --
+
+    async def watch_lateness(self, incident_id: int) -> None:
+        """Shows the incident late if its committed next update has passed, else points its job at that time."""
+        job = f"late:{incident_id}"
+
+        async def wake() -> None:
+            await self.watch_lateness(incident_id)
+
+        try:
+            due = await self.lifecycle.show_late(incident_id, now=self.clock.now())
+        except Exception:
+            log.exception("the lateness of incident %s could not be shown; trying again in a minute", incident_id)
+            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
+            return
+        self.outbox.wake()
+        if due is None:
+            self.scheduler.cancel(job)
+            return
+        self.scheduler.schedule(job, due, wake)
 
     # -- archive delays of resolved incidents --
 

@@ -15,10 +15,9 @@ import discord
 from discord import app_commands
 
 from bot.common.actor import Actor
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
-from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language, reply_done
+from bot.interactions.replies import person_language
 from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings import use_cases as service
@@ -29,15 +28,15 @@ from bot.settings.rules.validation import (
     NO_HOLIDAYS_VALUE,
     holiday_countries,
     suggest_holiday_countries,
-    suggest_sectors,
     suggest_zones,
 )
 from cogs.common.autocomplete import territory_choices
-from cogs.common.cog import FeatureCog
-from cogs.common.groups import server_group
 from cogs.common.options import Option, options
+from cogs.settings.boards import BoardSetup, board_sections
+from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
+from cogs.settings.groups import admin_typing, route_group, sector_group, setup_group
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -49,38 +48,12 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(FeatureCog):
-    setup_group = server_group(
-        text("setup", "cmd.setup.name"),
-        text("Configure Tocsin on this server (admins)", "cmd.setup.description"),
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
-    sector_group = app_commands.Group(
-        name=text("sector", "cmd.setup.sector.name"),
-        description=text("The server's sectors", "cmd.setup.sector.description"),
-        parent=setup_group,
-    )
-    route_group = app_commands.Group(
-        name=text("route", "cmd.setup.route.name"),
-        description=text("Which channels announce which incidents", "cmd.setup.route.description"),
-        parent=setup_group,
-    )
-
+class Setup(BoardSetup, DigestSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store
 
     # --- helpers ------------------------------------------------------------------------------------------
-
-    def _actor(self, interaction: discord.Interaction[Any]) -> Actor:
-        guild_id = require_admin(interaction)
-        return Actor(guild_id=guild_id, user_id=interaction.user.id)
-
-    async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
-        """The change is saved: said privately, and never followed by an invitation to do it again."""
-        language = person_language(interaction)
-        lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
-        await reply_done(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
     async def _apply(
         self, interaction: discord.Interaction[Any], actor: Actor, use_case: Change, *args: Any, **kwargs: Any
@@ -176,7 +149,10 @@ class Setup(FeatureCog):
         ]
     )
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
-        await self._apply(interaction, self._actor(interaction), service.set_language, language.value)
+        actor = self._actor(interaction)
+        await self._apply(interaction, actor, service.set_language, language.value)
+        if await self.services.boards.refresh(actor.guild_id, now=self.services.clock.now()):  # boards speak it too
+            self.services.outbox.wake()
 
     @setup_group.command(
         name=text("timezone", "cmd.setup.timezone.name"),
@@ -347,19 +323,6 @@ class Setup(FeatureCog):
     ) -> list[app_commands.Choice[str]]:
         return await self._sector_choices(interaction, current)
 
-    async def _sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        # The server's own lists are for its admins, even when Discord's default permissions were overridden.
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
-        sectors = await service.sector_names(self.store, actor, defaults=self.services.defaults)
-        return [
-            app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
-            for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
-        ]
-
     # --- routes -------------------------------------------------------------------------------------------
 
     @route_group.command(
@@ -435,9 +398,9 @@ class Setup(FeatureCog):
     async def _route_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        actor = admin_typing(interaction)
+        if actor is None:
             return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         guild = interaction.guild
@@ -465,7 +428,10 @@ class Setup(FeatureCog):
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
-        sections = presentation.show_sections(view, self.services.catalogue, person_language(interaction))
+        language = person_language(interaction)
+        sections = presentation.show_sections(view, self.services.catalogue, language)
+        sections += await board_sections(self.services, interaction.guild, language, check=False)
+        sections += await digest_sections(self.services, interaction.guild, language)
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
@@ -494,9 +460,10 @@ class Setup(FeatureCog):
             follow_roles=follow_roles,
             bot_role_id=me.top_role.id if me is not None else None,
         )
-        await self._send_sections(
-            interaction, presentation.check_sections(report, self.services.catalogue, person_language(interaction))
-        )
+        language = person_language(interaction)
+        sections = presentation.check_sections(report, self.services.catalogue, language)
+        sections += await board_sections(self.services, guild, language, check=True)
+        await self._send_sections(interaction, sections)
         # An admin checking has often just fixed something: what was owed in this server is asked for again.
         await self.services.outbox.ask_again_owed(actor.guild_id)
 

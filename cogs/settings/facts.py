@@ -68,6 +68,7 @@ def channel_facts(guild: discord.Guild | None, channel_id: int, fallback_type: A
         "manage_threads": perms.manage_threads,
         "embed_links": perms.embed_links,
         "read_history": perms.read_message_history,
+        "pin": perms.pin_messages,  # only boards need it (to pin themselves)
     }
     tags = tuple(tag.name for tag in channel.available_tags) if isinstance(channel, discord.ForumChannel) else ()
     return ChannelFacts(

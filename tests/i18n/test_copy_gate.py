@@ -210,6 +210,21 @@ KINDS: dict[str, Samples] = {
     "format_parts": fixed("lundi", "1er", "mars", "2024", "09", "00"),
     "pid": fixed(4242),
     "address": fixed("https://discord.com/api/v10", "http://127.0.0.1:9/api/v10"),
+    "scope": fixed("Finistère (29)", "Bretagne (région 53) · pharmacie"),
+    "weekday": keyed("setup.day.1", "setup.day.7"),
+    "board": rendered(
+        msg("board.setup.line", channel="<#111>"),
+        msg("board.setup.line_scoped", channel="<#111>", scope="Bretagne (région 53) · pharmacie"),
+    ),
+    "digest": lambda c, lang: [
+        c.render(lang, "digest.setup.line", channel="<#111>", when=c.render(lang, "digest.setup.daily", time="18:00")),
+        c.render(
+            lang,
+            "digest.setup.line_working_days",
+            channel="<#111>",
+            when=c.render(lang, "digest.setup.weekly", day=c.render(lang, "setup.day.1"), time="09:00"),
+        ),
+    ],
 }
 
 # The kind of each placeholder, by name; where one name means two things, by message and name (below).
@@ -224,7 +239,9 @@ BY_NAME: dict[str, str] = {
     "aside": "path",
     "backup": "path",
     "api": "setting",
+    "at": "stamp",
     "before": "version",
+    "board": "board",
     "bot_role": "role",
     "by": "user",
     "cause": "cause",
@@ -236,6 +253,7 @@ BY_NAME: dict[str, str] = {
     "country": "country",
     "critical": "duration",
     "current": "enum_change",
+    "digest": "digest",
     "day": "format_parts",
     "days": "days",
     "due": "date",
@@ -306,6 +324,7 @@ BY_NAME: dict[str, str] = {
     "roles": "roles",
     "route": "route",
     "schema": "version",
+    "scope": "scope",
     "second": "duration",
     "seconds": "quantity",
     "sector": "name",
@@ -426,6 +445,25 @@ BY_MESSAGE: dict[tuple[str, str], str] = {
     ("export.figures.counts", "resolved"): "resolved_count",
     ("export.figures.counts", "open"): "open_count",
     ("export.figures.counts", "cancelled"): "cancelled_count",
+    ("board.since", "time"): "relative",
+    ("board.next_update", "time"): "relative",
+    ("board.late", "time"): "relative",
+    ("board.stop.in_progress", "end"): "stamp",
+    ("board.stop.coming", "start"): "stamp",
+    ("board.stop.coming", "end"): "stamp",
+    ("digest.period", "start"): "stamp",
+    ("digest.period", "end"): "stamp",
+    ("digest.quiet", "start"): "stamp",
+    ("digest.quiet", "end"): "stamp",
+    ("digest.line.planned", "start"): "stamp",
+    ("digest.line.planned", "end"): "stamp",
+    ("digest.late", "due"): "stamp",
+    ("digest.setup.added", "due"): "stamp",
+    ("digest.setup.daily", "time"): "clock",
+    ("digest.setup.weekly", "time"): "clock",
+    ("digest.setup.weekly", "day"): "weekday",
+    ("board.error.too_many", "maximum"): "bound",
+    ("digest.error.too_many", "maximum"): "bound",
 }
 # Nested plural messages: a sentence that holds several counts takes each as a message of its own.
 for kind, key in (
@@ -677,9 +715,11 @@ MARKDOWN_MESSAGES = {
     "incident.post.cancelled_duplicate",
     "reminder.list.title",
     "outage.list.line",
+    "incident.value.next_update_late",
+    "board.late",
 }
 # Messages only admins read (replies to admin-only commands): they may send their reader to /setup.
-ADMINS_READ = ("setup.", "delivery_test.", "cli.", "config.", "cmd.")
+ADMINS_READ = ("setup.", "delivery_test.", "cli.", "config.", "cmd.", "board.setup.", "digest.setup.")
 ADMIN_WORDS = re.compile(r"\badmin|\badministrat", re.IGNORECASE)
 ADMIN_COMMANDS = {"fr": ("configurer", "exporter"), "en": ("setup", "export")}
 # Messages any member reads (following, direct messages, reminders, refusals): they never send their reader to a

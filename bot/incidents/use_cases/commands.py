@@ -11,6 +11,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.board.use_cases import plan_boards
 from bot.common.actor import Actor
 from bot.incidents import store as repo
 from bot.incidents.rules import durations as durations_of
@@ -106,6 +107,7 @@ class OutageCommands:
             )
             announced_before = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             plan = await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
+            await plan_boards(conn, config, now=now, concerning=(before, outcome.incident))
             await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=plan.post_row)
             announced_after = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             incident = outcome.incident

@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.board.use_cases import plan_boards
 from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.delivery import outbox, payloads
@@ -69,6 +70,7 @@ class Declaring(OutageCommands):
                 conn, stored, language=config.language, routes=config.routes, channel=channel, now=now
             )
             await repo.append_updates(conn, incident_id, outcome.entries, thread_post_row=None)
+            await plan_boards(conn, config, now=now, concerning=(incident,))
             await repo.remember_service_names(
                 conn, actor.guild_id, [(s.key, s.name) for s in incident.services], at=now
             )

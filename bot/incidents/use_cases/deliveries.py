@@ -322,7 +322,7 @@ async def _edit_status_message(
     thread_row = stored.thread_row
     if status_row is None or thread_row is None:
         return
-    payload = {**status_message(incident, language), "allowed_mentions": NO_MENTIONS}
+    payload = {**status_message(incident, language, now=now), "allowed_mentions": NO_MENTIONS}
     if stored.in_forum:
         where: dict[str, Any] = {
             "channel_id": outbox.ref(thread_row, "thread_id"),
