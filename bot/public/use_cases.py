@@ -68,7 +68,7 @@ class PublicPages:
             )
             await store.save_page(conn, page, name=server_name, at=now, by=actor.user_id)
             arguments = {"slug": page.slug, "enabled": page.enabled, "default_public": page.default_public}
-            await audit.record_by(conn, actor, "setup.public_page", arguments, "ok", now)
+            await audit.record_by(conn, actor, "public-page", arguments, "ok", now)
         return page
 
     async def set_visibility(self, actor: Actor, number: int, public: bool) -> None:
@@ -79,7 +79,7 @@ class PublicPages:
             if stored is None:
                 raise TocsinError("public.error.no_incident", number=number)
             await store.set_public(conn, stored.id, public, at=now, by=actor.user_id)
-            await audit.record_by(conn, actor, "outage.public", {"number": number, "public": public}, "ok", now)
+            await audit.record_by(conn, actor, "incident public", {"number": number, "public": public}, "ok", now)
 
     async def page_of(self, guild_id: int) -> PublicPage | None:
         async with self._store.reading() as conn:

@@ -1,4 +1,4 @@
--- 0007_public: the public status page. A server turns its page on with a short name for its address and chooses
+-- 0005_public: the public status page. A server turns its page on with a short name for its address and chooses
 -- whether new incidents are public; each incident's own choice is a row of incident_visibility (no row: the
 -- server's default when it was declared was private, so nothing shows until a coordinator says so).
 
