@@ -23,6 +23,7 @@ from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
 from bot.operations.use_cases.metrics import Metrics
+from bot.public.use_cases import PublicPages
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.settings.rules.config import ServerDefaults
@@ -47,6 +48,7 @@ class Services:
     reminders: Reminders
     nudging: Nudging
     metrics: Metrics
+    public_pages: PublicPages
     started_at: datetime
 
 
@@ -101,5 +103,6 @@ def build_services(
         reminders=reminders,
         nudging=nudging,
         metrics=metrics,
+        public_pages=PublicPages(store, clock),
         started_at=clock.now(),
     )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.common import territories
 from bot.common.formatting import format_datetime, format_duration
 from bot.common.i18n import Catalogue, Language
-from bot.public.rules import PublicIncident, PublicUpdate
+from bot.public.rules import PublicIncident, PublicPage, PublicUpdate
 
 UPDATE_HEADINGS = {
     "declared": "public.update.declared",
@@ -249,3 +249,12 @@ def _territory(ref: str) -> str:
     except ValueError:
         return ref
     return f"{territory.name} ({territory.code})"
+
+
+def public_page_reply(catalogue: Catalogue, language: Language, page: PublicPage) -> str:
+    """What an admin reads once the page is set (Discord text, not HTML)."""
+    state = "public.setup.online" if page.enabled else "public.setup.offline"
+    default = "public.setup.new_public" if page.default_public else "public.setup.new_private"
+    return "\n".join(
+        (catalogue.render(language, state, text=server_path(page.slug)), catalogue.render(language, default))
+    )

@@ -38,9 +38,7 @@ def public_site(services: Services) -> Site:
     settings = services.settings
     site = Site("public", settings.web_listen)
     presenter = PublicPresenter(services.catalogue, settings.zone)
-    site.add_routes(
-        "public", public_routes(PublicPages(services.store, services.clock), presenter, settings.default_language)
-    )
+    site.add_routes("public", public_routes(services.public_pages, presenter, settings.default_language))
     return site
 
 
