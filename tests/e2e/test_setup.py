@@ -167,6 +167,7 @@ async def test_commands_carry_french_names_and_are_for_admins(
         "show": "afficher",
         "check": "verifier",
         "audit": "audit",
+        "public-page": "page-publique",
     }
     route_add = next(o for o in sub["route"]["options"] if o["name"] == "add")
     assert route_add["name_localizations"]["fr"] == "ajouter"
