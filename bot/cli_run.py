@@ -29,6 +29,7 @@ from bot.storage.store import Store
 from bot.terminal import EXIT_OK, EXIT_PROBLEM, say, say_error
 from bot.timers.clock import Clock, FollowingClock, SystemClock
 from bot.web.health import health_site
+from bot.web.public import public_site
 
 log = logging.getLogger("bot")
 
@@ -137,11 +138,14 @@ async def _start_and_serve(settings: Settings, token: str, mode: str, stopping: 
                     return await _sync_commands(bot, token, settings)
                 bot.http.http_trace = bot.services.metrics.discord_trace()  # read when the session is made
                 health = health_site(bot, bot.services)
+                public = public_site(bot.services)
                 await health.start()
+                await public.start()
                 try:
                     with reaching(settings.discord_api_base):
                         await bot.start(token)
                 finally:
+                    await public.stop()
                     await health.stop()
             return EXIT_OK
         finally:

@@ -25,6 +25,7 @@ from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
 from bot.operations.use_cases.metrics import Metrics
+from bot.public.use_cases import PublicPages
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.settings.rules.config import ServerDefaults
@@ -51,6 +52,7 @@ class Services:
     metrics: Metrics
     boards: Boards
     digests: Digests
+    public_pages: PublicPages
     started_at: datetime
 
 
@@ -119,5 +121,6 @@ def build_services(
         metrics=metrics,
         boards=boards,
         digests=digests,
+        public_pages=PublicPages(store, clock),
         started_at=clock.now(),
     )

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     backup_dir: Path | None = Field(default=None, validation_alias="TOCSIN_BACKUP_DIR")
     backup_keep: int = Field(default=7, ge=1, le=1000, validation_alias="TOCSIN_BACKUP_KEEP")
     health_address: str = Field(default=HEALTH_ADDRESS, validation_alias="TOCSIN_HEALTH_ADDRESS")
+    web_address: str = Field(default="off", validation_alias="TOCSIN_WEB_ADDRESS")
     ready_outbox_age_s: float = Field(default=900.0, gt=0, validation_alias="TOCSIN_READY_OUTBOX_AGE")
 
     @field_validator("log_level", mode="before")
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
     def _lower_format(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("health_address")
+    @field_validator("health_address", "web_address")
     @classmethod
     def _host_and_port(cls, value: str) -> str:
         if value.strip().lower() != "off":
@@ -96,6 +97,11 @@ class Settings(BaseSettings):
     def health_listen(self) -> tuple[str, int] | None:
         """The host and port of health and metrics, None when turned off."""
         return None if self.health_address.lower() == "off" else host_and_port(self.health_address)
+
+    @property
+    def web_listen(self) -> tuple[str, int] | None:
+        """The host and port of the public pages, None when turned off (the default)."""
+        return None if self.web_address.lower() == "off" else host_and_port(self.web_address)
 
     def token(self) -> str:
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():

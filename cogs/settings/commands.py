@@ -19,6 +19,7 @@ from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
 from bot.interactions.replies import person_language
 from bot.interactions.translator import text
+from bot.public.presentation import public_page_reply
 from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.presentation import Section
@@ -495,6 +496,41 @@ class Setup(BoardSetup, DigestSetup):
         ]
         title = catalogue.render(language, "setup.audit.title", count=len(entries))
         await self._send_sections(interaction, [Section(title, tuple(lines))])
+
+    @setup_group.command(
+        name=text("public-page", "cmd.setup.public_page.name"),
+        description=text(
+            "The server's status page on the web, for people outside Discord", "cmd.setup.public_page.description"
+        ),
+    )
+    @options(
+        enabled=Option(
+            text("online", "cmd.setup.public_page.enabled.name"),
+            text("Turn the page on or off", "cmd.setup.public_page.enabled"),
+        ),
+        name=Option(
+            text("name", "cmd.setup.public_page.slug.name"),
+            text("Its address's short name: lower-case letters, digits, hyphens", "cmd.setup.public_page.slug"),
+        ),
+        new_public=Option(
+            text("new-incidents-public", "cmd.setup.public_page.default.name"),
+            text("Whether new incidents show on the page", "cmd.setup.public_page.default"),
+        ),
+    )
+    async def public_page(
+        self,
+        interaction: discord.Interaction[Any],
+        enabled: bool | None = None,
+        name: app_commands.Range[str, 1, 40] | None = None,
+        new_public: bool | None = None,
+    ) -> None:
+        actor = self._actor(interaction)
+        server_name = interaction.guild.name if interaction.guild is not None else str(actor.guild_id)
+        page = await self.services.public_pages.configure(
+            actor, server_name=server_name, enabled=enabled, slug=name, default_public=new_public
+        )
+        language = person_language(interaction)
+        await reply_done(interaction, public_page_reply(self.services.catalogue, language, page))
 
 
 async def setup(bot: TocsinBot) -> None:

@@ -172,6 +172,7 @@ async def test_commands_carry_french_names_and_are_for_admins(
         "board-remove": "tableau-retirer",
         "digest": "recapitulatif",
         "digest-remove": "recapitulatif-retirer",
+        "public-page": "page-publique",
     }
     route_add = next(o for o in sub["route"]["options"] if o["name"] == "add")
     assert route_add["name_localizations"]["fr"] == "ajouter"

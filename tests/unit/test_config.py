@@ -29,6 +29,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "TOCSIN_BACKUP_DIR",
         "TOCSIN_BACKUP_KEEP",
         "TOCSIN_HEALTH_ADDRESS",
+        "TOCSIN_WEB_ADDRESS",
         "TOCSIN_READY_OUTBOX_AGE",
         "CREDENTIALS_DIRECTORY",
     ):
@@ -71,6 +72,7 @@ def test_env_file_and_environment_are_read(tmp_path: Path, monkeypatch: pytest.M
         ("TOCSIN_OUTBOX_RATE", "500"),
         ("TOCSIN_HEALTH_ADDRESS", "0.0.0.0"),
         ("TOCSIN_HEALTH_ADDRESS", "localhost:99999"),
+        ("TOCSIN_WEB_ADDRESS", "0.0.0.0"),
         ("TOCSIN_BACKUP_KEEP", "0"),
         ("TOCSIN_LOG_FORMAT", "xml"),
         ("TOCSIN_READY_OUTBOX_AGE", "-5"),
@@ -141,6 +143,12 @@ def test_health_can_be_turned_off_or_moved_and_backups_given_a_folder(
     settings = load_settings(tmp_path / "absent.env")
     assert settings.health_listen == ("::1", 9100)
     assert settings.backup_dir is None
+
+
+def test_the_public_pages_are_off_unless_given_an_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(tmp_path / "absent.env").web_listen is None
+    monkeypatch.setenv("TOCSIN_WEB_ADDRESS", "127.0.0.1:8080")
+    assert load_settings(tmp_path / "absent.env").web_listen == ("127.0.0.1", 8080)
 
 
 def test_the_token_can_come_from_a_systemd_credential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
