@@ -17,7 +17,7 @@ from discord import app_commands
 from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
-from bot.interactions.replies import person_language
+from bot.interactions.replies import person_language, reply_done
 from bot.interactions.translator import text
 from bot.public.presentation import public_page_reply
 from bot.settings import presentation
