@@ -23,6 +23,8 @@ from tests.exports.tools import chromium
 from tests.services.test_lifecycle import ANNE, CERP, NOW, UpdateInput, configure, lifecycle
 from tests.services.test_public_pages import ADMIN, Clock, get
 
+pytestmark = pytest.mark.needs_apt  # headless Chromium
+
 WIDTHS = {"phone": "390,1600", "desktop": "1280,1600"}
 
 
