@@ -36,6 +36,7 @@ COGS: tuple[str, ...] = (
     "cogs.following",
     "cogs.reminders",
     "cogs.exports",
+    "cogs.reports",
 )
 
 RunMode = Literal["run", "sync"]

@@ -23,6 +23,7 @@ from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
+from bot.reports.use_cases import Reports
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.timers.clock import Clock
@@ -44,6 +45,7 @@ class Services:
     following: Following
     reminders: Reminders
     nudging: Nudging
+    reports: Reports
     started_at: datetime
 
 
@@ -90,5 +92,6 @@ def build_services(
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
+        reports=Reports(store, defaults),
         started_at=clock.now(),
     )

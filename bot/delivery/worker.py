@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.delivery import aftermath, outbox, store
+from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
 from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
@@ -29,6 +30,9 @@ from bot.storage.store import Store
 from bot.timers.clock import Clock
 
 log = logging.getLogger(__name__)
+
+# Paced edits remembered at most (the older ones, past their pace, are forgotten when there are more).
+EDIT_PACES_KEPT = 1000
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ class OutboxWorker:
         self._dm_bucket = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic, sleep=sleep)
         self._dm_messages = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic, sleep=sleep)
         self._dm_paused_until = 0.0
+        # When each paced message (channel, message) was last edited, monotonic: `_wait_for_edit_pace`.
+        self._edited_at: dict[tuple[str, str], float] = {}
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._performing: set[str] = set()
         # Lanes whose head waits for another row (a thread, a message): not claimed again on every wake (each
@@ -251,6 +257,7 @@ class OutboxWorker:
         (None: go on at once)."""
         context = _LaneContext(self, delivery.lane)
         try:
+            await self._wait_for_edit_pace(delivery)
             outcome = await self._perform(delivery, context)
         except asyncio.CancelledError:
             if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
@@ -349,6 +356,21 @@ class OutboxWorker:
             await self._channels.acquire(message_channel_id)
         await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
+
+    async def _wait_for_edit_pace(self, delivery: Delivery) -> None:
+        """An edit that asks for a pace (`pace_s`, a report card's) leaves at least that long after the previous
+        edit of the same message; meanwhile newer edits of it wait pending, and collapse into the latest."""
+        pace = delivery.payload.get("pace_s") if delivery.kind == OutboxKind.EDIT_MESSAGE else None
+        if not pace:
+            return
+        key = (str(delivery.payload.get("channel_id")), str(delivery.payload.get("message_id")))
+        last = self._edited_at.get(key)
+        if last is not None and (remaining := last + float(pace) - self._monotonic()) > 0:
+            await self._sleep(remaining)
+        if len(self._edited_at) > EDIT_PACES_KEPT:
+            horizon = self._monotonic() - float(pace)
+            self._edited_at = {k: at for k, at in self._edited_at.items() if at > horizon}
+        self._edited_at[key] = self._monotonic()
 
     async def _wait_for_dm_budget(self, then: Callable[[], Awaitable[None]]) -> None:
         """Waits for the DM pace, then for `then` (the request's other budgets); the DM's token is spent when
