@@ -92,6 +92,6 @@ def build_services(
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
-        reports=Reports(store, defaults),
+        reports=Reports(store, defaults, lifecycle),
         started_at=clock.now(),
     )

@@ -19,7 +19,7 @@ from bot.common.i18n.catalogue import Language, default_catalogue
 from bot.common.limits import BUTTON_LABEL, CUSTOM_ID, EMBED_DESCRIPTION, MESSAGE_CONTENT
 from bot.common.text import safe_text, truncate
 from bot.incidents.presentation.message_parts import NO_MENTIONS, discord_time, embed_field, fit_embed
-from bot.reports.rules import GroupFacts, GroupStatus
+from bot.reports.rules import GroupFacts, GroupStatus, MemberReport
 
 Payload = dict[str, Any]
 # Discord pings at most 100 users per message (allowed_mentions.users holds 100 ids at most).
@@ -236,3 +236,33 @@ def thanks_posts(number: int, reporters: Sequence[int], language: Language) -> l
             }
         )
     return posts
+
+
+_OUTCOMES = {
+    "open": "report.list.open",
+    "merged": "report.list.merged",
+    "set_aside": "report.list.set_aside",
+    "withdrawn": "report.list.withdrawn",
+    "abuse": "report.list.abuse",
+}
+
+
+def member_report_lines(language: Language, reports: Sequence[MemberReport]) -> list[str]:
+    """`/following`'s part about the member's own reports of the last 30 days, and what became of each."""
+    if not reports:
+        return []
+    lines = [word(language, "report.list.title")]
+    for item in reports:
+        if item.number is not None:
+            outcome = word(language, "report.list.incident", number=item.number)
+        else:
+            outcome = word(
+                language, _OUTCOMES.get(item.outcome, "report.list.open"), reason=safe_text(item.reason or "—")
+            )
+        organisation = safe_text(item.organisation)
+        lines.append(
+            word(
+                language, "report.list.line", at=discord_time(item.at, "f"), organisation=organisation, outcome=outcome
+            )
+        )
+    return lines

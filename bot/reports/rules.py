@@ -230,6 +230,17 @@ def abusive(marked_until: datetime | None, now: datetime) -> bool:
     return marked_until is not None and now < marked_until
 
 
+@dataclass(frozen=True)
+class MemberReport:
+    """One line of `/following`: a report of the member's and what became of it."""
+
+    organisation: str
+    at: datetime
+    outcome: str  # "open", "joined" (an incident directly), a group status, "withdrawn", "abuse"
+    number: int | None = None  # the incident it became or joined
+    reason: str | None = None  # why it was set aside
+
+
 # --- from reports to a declaration ----------------------------------------------------------------------------
 
 

@@ -236,6 +236,32 @@ async def close_group(
     return closed
 
 
+async def redecide(
+    conn: aiosqlite.Connection,
+    group_id: int,
+    status: GroupStatus,
+    *,
+    by: int,
+    at: datetime,
+    incident_id: int | None = None,
+    merged_into: int | None = None,
+) -> None:
+    """A group set aside decided otherwise: declared anyway, or merged when its setting aside is undone."""
+    await conn.execute(
+        "UPDATE report_groups SET status = ?, decided_at = ?, decided_by = ?, reason = NULL, incident_id = ?, "
+        "merged_into = ?, updated_at = ? WHERE id = ? AND status = 'set_aside'",
+        (status.value, to_db_time(at), by, incident_id, merged_into, to_db_time(at), group_id),
+    )
+
+
+async def reopen_group(conn: aiosqlite.Connection, group_id: int, *, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE report_groups SET status = 'open', decided_at = NULL, decided_by = NULL, reason = NULL, "
+        "updated_at = ? WHERE id = ? AND status = 'set_aside'",
+        (to_db_time(at), group_id),
+    )
+
+
 # --- reports ------------------------------------------------------------------------------------------------
 
 
@@ -314,6 +340,21 @@ async def set_report_state(
         "UPDATE reports SET state = ?, withdrawn_at = ? WHERE id = ?",
         [(state.value, to_db_time(at) if state == ReportState.WITHDRAWN else None, rid) for rid in report_ids],
     )
+
+
+async def set_aside_open_reports(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+    """The member's counted reports in open groups no longer count (abuse); returns those groups."""
+    async with conn.execute(
+        "SELECT DISTINCT r.group_id FROM reports r JOIN report_groups g ON g.id = r.group_id "
+        "WHERE r.guild_id = ? AND r.user_id = ? AND r.state = 'active' AND g.status = 'open' ORDER BY r.group_id",
+        (guild_id, user_id),
+    ) as cursor:
+        groups = [int(row[0]) for row in await cursor.fetchall()]
+    await conn.executemany(
+        "UPDATE reports SET state = 'abuse' WHERE user_id = ? AND group_id = ? AND state = 'active'",
+        [(user_id, group_id) for group_id in groups],
+    )
+    return groups
 
 
 async def move_reports(conn: aiosqlite.Connection, from_group: int, to_group: int) -> None:

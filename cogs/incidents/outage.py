@@ -9,7 +9,6 @@ click. The declaration form is `modal.py`; the buttons under every status messag
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -71,7 +70,7 @@ from cogs.incidents.options import (
     TITLE,
     WORKAROUND,
 )
-from cogs.incidents.replies import changed_text, declared_text, list_embed, thread_mention
+from cogs.incidents.replies import answer_declared, changed_text, list_embed
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -176,30 +175,7 @@ class Outage(FeatureCog):
         actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.now())
-        self.services.outbox.wake()
-        # The reply goes at once; the thread's link follows as an edit of it once the outbox has made the thread
-        # (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel).
-        thread_id = await self.lifecycle.thread_id(result.thread_row)
-        marker = f"[[thread-link-{secrets.token_hex(8)}]]"
-        content = declared_text(self.services.catalogue, person_language(interaction), result, marker)
-        fallback = thread_mention(actor.guild_id, thread_id, result.incident_channel_id)
-        await reply_private(interaction, content.replace(marker, fallback))
-        if thread_id is None:
-            before, _, after = content.partition(marker)
-            try:
-                await self.lifecycle.link_private_reply(
-                    actor.guild_id,
-                    result.thread_row,
-                    application_id=interaction.application_id,
-                    token=interaction.token,
-                    before=before,
-                    after=after,
-                    now=self.now(),
-                )
-            except Exception:  # the declaration is made and answered; only the link will be missing
-                log.exception("could not plan the link edit of the reply to declaration #%s", result.number)
-            else:
-                self.services.outbox.wake()
+        await answer_declared(self.services, interaction, actor, result)
 
     # -- update --
 

@@ -3,15 +3,25 @@ every change, the list."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.common.actor import Actor
 from bot.common.i18n import Catalogue, Language
 from bot.common.text import safe_text, truncate
 from bot.incidents.presentation.labels import SEVERITY_KEYS, STATUS_KEYS
 from bot.incidents.presentation.message_parts import discord_time, thread_url
 from bot.incidents.use_cases.results import ChangeResult, DeclareResult, ListResult
+from bot.interactions.replies import person_language, reply_private
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+log = logging.getLogger(__name__)
 
 
 def thread_mention(guild_id: int, thread_id: int | None, channel_id: int | None) -> str:
@@ -46,6 +56,37 @@ def declared_text(catalogue: Catalogue, language: Language, result: DeclareResul
     if result.replayed:
         lines.append(word(language, "outage.reply.already_done"))
     return "\n".join(lines)
+
+
+async def answer_declared(
+    services: Services, interaction: discord.Interaction[Any], actor: Actor, result: DeclareResult
+) -> None:
+    """The private reply to a declaration (from `/outage declare` or from members' reports), once committed: the
+    outbox woken, the reply at once, and the thread's link as an edit of it once the outbox has made the thread
+    (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel)."""
+    lifecycle = services.lifecycle
+    services.outbox.wake()
+    thread_id = await lifecycle.thread_id(result.thread_row)
+    marker = f"[[thread-link-{secrets.token_hex(8)}]]"
+    content = declared_text(services.catalogue, person_language(interaction), result, marker)
+    fallback = thread_mention(actor.guild_id, thread_id, result.incident_channel_id)
+    await reply_private(interaction, content.replace(marker, fallback))
+    if thread_id is None:
+        before, _, after = content.partition(marker)
+        try:
+            await lifecycle.link_private_reply(
+                actor.guild_id,
+                result.thread_row,
+                application_id=interaction.application_id,
+                token=interaction.token,
+                before=before,
+                after=after,
+                now=services.clock.now(),
+            )
+        except Exception:  # the declaration is made and answered; only the link will be missing
+            log.exception("could not plan the link edit of the reply to declaration #%s", result.number)
+        else:
+            services.outbox.wake()
 
 
 def changed_text(

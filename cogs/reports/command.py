@@ -23,8 +23,9 @@ from cogs.common.cog import FeatureCog
 from cogs.common.options import Option, options
 from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
-from cogs.reports.buttons import WithdrawButton
+from cogs.reports.buttons import CardButton, WithdrawButton
 from cogs.reports.modal import ReportModal
+from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, PickMenu
 from cogs.reports.replies import report_text, send_reply, withdraw_view
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ DETAILS = Option(
 
 
 class Report(FeatureCog):
-    dynamic_items = (WithdrawButton,)
+    dynamic_items = (CardButton, WithdrawButton, DeclarePanelMenu, DeclarePanelGo, PickMenu)
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)

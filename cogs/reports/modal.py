@@ -1,17 +1,27 @@
-"""The report form: `/report` run without options opens it, with a paragraph for the details."""
+"""The reports' forms: the report itself (`/report` run without options, with a paragraph for the details), the
+declaration from a card's reports, and the reason a card is set aside."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import discord
 
+from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.common.limits import MODAL_TITLE, TextField
-from bot.common.text import truncate
+from bot.common.text import plain_text, truncate
+from bot.incidents.rules.model import Cause, Severity
+from bot.incidents.use_cases.typed_input import DeclareInput
+from bot.interactions.replies import person_language, reply_private
+from bot.reports.use_cases.deciding import DecisionError, DeclareForm
 from bot.reports.use_cases.results import ReportInput
+from cogs.common.acting import acting
+from cogs.incidents.replies import answer_declared
 
 if TYPE_CHECKING:
+    from bot.app import TocsinBot
     from cogs.reports.command import Report
 
 
@@ -74,3 +84,149 @@ class ReportModal(discord.ui.Modal):
         self, interaction: discord.Interaction[Any], error: Exception, /
     ) -> None:
         await self.cog.bot.report_error(interaction, error)
+
+
+class DeclareFromReportsModal(discord.ui.Modal):
+    """The declaration form a card's panel opens, pre-filled from the reports (five fields, Discord's most): the
+    organisation, the services, the territories, since the earliest time reported, and the title to type."""
+
+    def __init__(
+        self,
+        bot: TocsinBot,
+        language: Language,
+        *,
+        group_id: int,
+        form: DeclareForm,
+        severity: Severity,
+        cause: Cause | None,
+        sector: str | None,
+    ) -> None:
+        word = bot.services.catalogue.render
+        super().__init__(title=truncate(word(language, "report.declare.title"), MODAL_TITLE), timeout=900)
+        self.bot = bot
+        self.group_id = group_id
+        self.severity, self.cause, self.sector = severity, cause, sector
+        since = ""
+        if form.since is not None:
+            since = form.since.astimezone(ZoneInfo(form.time_zone)).strftime("%d/%m/%Y %H:%M")
+        self.title_input = _input(word(language, "outage.modal.field.title"), "title", TextField.TITLE.limit)
+        self.title_input.placeholder = word(language, "outage.modal.placeholder.title")
+        self.organisation = _input(
+            word(language, "report.modal.organisation"), "organisation", TextField.ORGANISATION.limit, form.organisation
+        )
+        self.services = _input(word(language, "report.modal.services"), "services", 1000, form.services, required=False)
+        self.territories = _input(
+            word(language, "outage.modal.field.territories"), "territories", 1000, form.territories
+        )
+        self.started = _input(word(language, "outage.modal.field.started"), "started", 100, since, required=False)
+        for item in (self.title_input, self.organisation, self.services, self.territories, self.started):
+            self.add_item(item)
+
+    def typed(self) -> DeclareInput:
+        return DeclareInput(
+            title=self.title_input.value,
+            organisation=self.organisation.value or None,
+            sector=self.sector,
+            territories=self.territories.value,
+            severity=self.severity,
+            cause=self.cause,
+            started=self.started.value or None,
+            services=self.services.value or None,
+        )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await declare_from_reports(self.bot, interaction, self.group_id, self.typed(), anyway=False)
+
+    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await self.bot.report_error(interaction, error)
+
+
+def _input(
+    label: str, custom_id: str, limit: int, default: str | None = None, *, required: bool = True
+) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        label=truncate(label, 45),
+        custom_id=custom_id,
+        max_length=limit,
+        required=required,
+        default=truncate(default, limit) if default else None,
+    )
+
+
+async def declare_from_reports(
+    bot: TocsinBot, interaction: discord.Interaction[Any], group_id: int, typed: DeclareInput, *, anyway: bool
+) -> None:
+    """Declares from the card's reports and answers as `/outage declare` does. When a colleague set the card aside
+    while the form was open, the coordinator is told so, with a button to declare anyway."""
+    actor = acting(interaction, Actor)
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    services = bot.services
+    try:
+        result = await services.reports.declare(actor, group_id, typed, anyway=anyway, now=services.clock.now())
+    except DecisionError as exc:
+        if exc.message_id != "report.error.decided_aside":
+            raise
+        language = person_language(interaction)
+        text = services.catalogue.render(language, exc.message_id, **exc.args_map)
+        text += "\n" + services.catalogue.render(language, "report.declare.anyway_hint")
+        await interaction.followup.send(
+            text, ephemeral=True, view=AnywayView(bot, language, group_id, typed), allowed_mentions=NO_PINGS
+        )
+        return
+    await answer_declared(services, interaction, actor, result)
+
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+class AnywayView(discord.ui.View):
+    """ "Declare anyway" under the sentence saying a colleague set the card aside: it keeps the form as typed for
+    as long as Discord keeps the reply usable (15 minutes)."""
+
+    def __init__(self, bot: TocsinBot, language: Language, group_id: int, typed: DeclareInput) -> None:
+        super().__init__(timeout=900)
+        self.bot, self.group_id, self.typed = bot, group_id, typed
+        button: discord.ui.Button[AnywayView] = discord.ui.Button(
+            label=truncate(bot.services.catalogue.render(language, "report.declare.anyway"), 80),
+            style=discord.ButtonStyle.danger,
+        )
+        button.callback = self.anyway  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def anyway(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await declare_from_reports(self.bot, interaction, self.group_id, self.typed, anyway=True)
+        except Exception as exc:  # one private sentence, like every other refusal
+            await self.bot.report_error(interaction, exc)
+
+
+class SetAsideModal(discord.ui.Modal):
+    """The reason a card is set aside, required: the reporters read it in `/following`."""
+
+    def __init__(self, bot: TocsinBot, language: Language, group_id: int) -> None:
+        word = bot.services.catalogue.render
+        super().__init__(title=truncate(word(language, "report.aside.title"), MODAL_TITLE), timeout=900)
+        self.bot, self.group_id = bot, group_id
+        self.reason = _input(word(language, "report.aside.reason"), "reason", 300)
+        self.reason.placeholder = word(language, "report.aside.placeholder")
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        actor = acting(interaction, Actor)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        decided = await services.reports.set_aside(actor, self.group_id, self.reason.value, now=services.clock.now())
+        services.outbox.wake()
+        language = person_language(interaction)
+        organisation = plain_text(decided.organisation)
+        await reply_private(
+            interaction, services.catalogue.render(language, "report.reply.set_aside", organisation=organisation)
+        )
+
+    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await self.bot.report_error(interaction, error)

@@ -108,7 +108,11 @@ async def test_reports_make_one_card_edited_in_place_and_one_alert(
         ("coord.anne", "signalements", "role_mention"),
         ("coord.yann", "signalements", "role_mention"),
     ]
-    assert custom_ids(card) == [], "no buttons yet"
+    group = card["embeds"][0]["footer"]["text"].rsplit(" ", 1)[-1]
+    assert custom_ids(card) == [
+        f"tocsin:report:{action}:{server.guild_id}:{group}"
+        for action in ("declare", "attach", "merge", "aside", "abuse")
+    ]
 
 
 async def test_the_form_a_declared_outage_and_the_rate_limit(

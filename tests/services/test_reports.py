@@ -42,7 +42,7 @@ async def configured(store: Store) -> Reports:
             "UPDATE guild_settings SET reports_channel_id = ?, bot_log_channel_id = ? WHERE guild_id = ?",
             (SIGNALEMENTS, JOURNAL, GUILD),
         )
-    return Reports(store, ServerDefaults())
+    return Reports(store, ServerDefaults(), lifecycle(store))
 
 
 async def rows(store: Store, *, lane: str | None = None, kind: str | None = None) -> list[outbox.OutboxRow]:

@@ -125,7 +125,7 @@ async def plan_card(
     channel_id = group.card_channel_id if group.card_row is not None else config.report_cards_channel_id
     if channel_id is None:  # no reports channel and no bot-log channel: `/setup check` says so
         return
-    message = card_message(card, config.language, with_buttons=False)
+    message = card_message(card, config.language)
     card_row, edit_row = await _post_or_edit(
         conn,
         group.guild_id,

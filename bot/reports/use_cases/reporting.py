@@ -33,6 +33,7 @@ from bot.reports.rules import (
     AlertRule,
     GroupReport,
     GroupStatus,
+    MemberReport,
     ReportError,
     ReportState,
     abusive,
@@ -44,7 +45,6 @@ from bot.reports.rules import (
 from bot.reports.store import StoredGroup
 from bot.reports.use_cases import cards
 from bot.reports.use_cases.results import (
-    MemberReport,
     ReportInput,
     ReportOutcome,
     ReportResult,

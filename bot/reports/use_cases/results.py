@@ -81,14 +81,3 @@ class ReportResult:
 class WithdrawResult:
     organisation: str
     withdrawn: bool  # False: it was withdrawn already
-
-
-@dataclass(frozen=True)
-class MemberReport:
-    """One line of `/following`: a report of the member's and what became of it."""
-
-    organisation: str
-    at: datetime
-    outcome: str  # "open", a group status, "declared" (joined an incident directly), "withdrawn", "abuse"
-    number: int | None = None
-    reason: str | None = None
