@@ -8,6 +8,9 @@ their times (step 8, at 13:50, comes between the two halves of step 7). A failur
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -113,6 +116,7 @@ class ReportsScenario:
             self.step7_pollen_reported,
             self.step8_four_reports,
             self.step7_pollen_set_aside,
+            self.step9,
         ]
         await play_steps(steps, self.begin)
 
@@ -342,6 +346,47 @@ class ReportsScenario:
         mine = await d.run_command(m["libr.toulouse"], c["librairies"], "following")
         listed = await private_reply(mine)
         assert "Pollen" in listed and f"écarté : {POLLEN_REASON}" in listed, listed
+
+    async def step9(self) -> None:
+        """Wed 23/10 — admin.sophie: /exporter période "octobre 2024" format CSV, then HTML: the reports' figures
+        (4 reporting members, 5 reports, first at 12:20, declared at 12:45: 25 min) and Pollen apart."""
+        d, m, c = self.double, self.m, self.c
+        d.set_time(paris(2024, 10, 23, 9, 0))
+        before = counts(d, self.server)
+        files: dict[str, bytes] = {}
+        for file_format in ("csv", "html"):
+            ix = await d.run_command(
+                m["admin.sophie"], c["journal-bot"], "export", {"period": "octobre 2024", "format": file_format}
+            )
+            await private_reply(ix)
+            await d.wait_for(lambda: bool(ix.followups), what=f"the {file_format} export")  # noqa: B023 - awaited here
+            for message in ix.followups:
+                assert message["flags"] & 64, "the export is sent privately"
+                files |= {a["filename"]: d.attachment_data[int(a["id"])] for a in message["attachments"]}
+        with zipfile.ZipFile(io.BytesIO(files["tocsin-2024-10-01-2024-11-01.zip"])) as archive:
+            incidents, set_aside = (
+                list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig")), delimiter=";"))
+                for name in ("incidents.csv", "set_aside.csv")
+            )
+        (row,) = incidents
+        assert (row["number"], row["title"], row["organisation"]) == ("1", TITLE, CERP)
+        assert (row["reports"], row["reporting_members"]) == ("5", "4"), row
+        assert row["first_report"] == "2024-10-19T12:20+02:00" and row["declared"] == "2024-10-19T12:45+02:00"
+        assert row["time_to_declare_min"] == "25"
+        assert row["affected_count"] == "4"
+        (pollen,) = set_aside
+        assert (pollen["organisation"], pollen["reason"], pollen["reports"]) == ("Pollen", POLLEN_REASON, "1")
+        report = files["tocsin-2024-10-01-2024-11-01.html"].decode("utf-8")
+        assert 'id="time-to-declare"' in report and "médiane 25 min" in report
+        assert 'id="set-aside"' in report and "Pollen" in report and POLLEN_REASON in report
+        await settle(d, self.server)
+        after = counts(d, self.server)
+        for channel in after:
+            added = d.channel_messages(channel)[before.get(channel, 0) :]
+            # The open incident's owner may be nudged meanwhile (Wednesday 09:00 is working time); exports post
+            # nothing.
+            nudges = [post for post in added if post["content"].startswith(f"<@{m['coord.anne']}> Il est temps")]
+            assert (channel == self.thread_id and added == nudges) or not added, (channel, added)
 
 
 @pytest.mark.scenario

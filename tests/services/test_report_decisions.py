@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -215,3 +216,34 @@ async def test_only_coordinators_decide(store: Store) -> None:
     ):
         with pytest.raises(NotAllowedError):
             await decision
+
+
+async def test_the_export_reads_the_reports_of_each_incident_and_the_groups_set_aside(store: Store) -> None:
+    import json
+
+    from bot.exports.use_cases import ExportRequest, export
+
+    reports = await configured(store)
+    group_id = await three_reports(reports)
+    await reports.report(member(BREST), cerp(details="encore"), now=NOW - timedelta(minutes=2))
+    await reports.declare(ANNE, group_id, declared_from("commandes", "22, 29, 16", "midi"), now=NOW)
+    await reports.report(member(QUIMPER), cerp(), now=NOW + timedelta(minutes=30))
+    pollen = (await reports.report(member(2200), ReportInput(organisation="Pollen"), now=NOW)).group_id
+    await reports.set_aside(YANN, pollen or 0, "incident local", now=NOW + timedelta(hours=1))
+    later = NOW + timedelta(days=4)
+
+    async def exported(**filters: str) -> dict[str, Any]:
+        request = ExportRequest(guild_id=GUILD, format="json", period="octobre 2024", **filters)
+        result = await export(store.path, request, now=later, default_language="fr", default_time_zone="Europe/Paris")
+        loaded: dict[str, Any] = json.loads(result.files[0].data)
+        return loaded
+
+    document = await exported()
+    (incident,) = document["incidents"]
+    assert (incident["reports"], incident["reporting_members"]) == (5, 4)
+    assert incident["first_report_at"] == "2024-10-19T12:15:00+02:00"
+    assert incident["time_to_declare_min"] == 25, "12:15 → 12:40"
+    assert [g["organisation"] for g in document["set_aside"]] == ["Pollen"]
+    assert document["figures"]["reports"] == 5
+    assert (await exported(status="open"))["set_aside"] == [], "narrowed to some incidents: no group listed"
+    assert [g["organisation"] for g in (await exported(organisation="pollen"))["set_aside"]] == ["Pollen"]

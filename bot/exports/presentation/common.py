@@ -24,7 +24,7 @@ from bot.incidents.rules.durations import ZERO
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import CancelReason, Cause, Incident, ServiceState, Severity, Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.DECLARED: "export.kind.declared",
@@ -48,6 +48,7 @@ DEFINITION_KEYS = (
     "export.definition.cancelled",
     "export.definition.duration",
     "export.definition.first_update",
+    "export.definition.time_to_declare",
     "export.definition.mttr",
     "export.definition.services",
     "export.definition.units",
@@ -539,6 +540,22 @@ def workaround_versions(record: IncidentRecord) -> list[WorkaroundVersion]:
     return found
 
 
+def _reported(m: Measure, words: Words) -> str:
+    """ "5 signalements de 4 membres, le premier le 19/10/2024 12:20 ; déclarée 25 min après": empty without."""
+    reported = m.record.reported
+    if reported is None:
+        return ""
+    text = words(
+        "export.reported",
+        reports=words.number(reported.reports),
+        members=words.number(reported.members),
+        first=words.date(reported.first_at),
+    )
+    if m.to_declare is not None:
+        text += words("export.reported.to_declare", duration=words.duration(m.to_declare))
+    return text
+
+
 def facts(m: Measure, words: Words) -> list[tuple[str, str]]:
     """The declared facts and durations of one incident, as (label, plain text) pairs, empty ones left out."""
     incident = m.incident
@@ -571,6 +588,7 @@ def facts(m: Measure, words: Words) -> list[tuple[str, str]]:
         ),
         (words("export.label.updates"), words.number(m.updates)),
         (words("incident.label.affected"), words.number(incident.affected_count)),
+        (words("export.label.reports"), _reported(m, words)),
         (words("incident.label.impact"), incident.impact or ""),
         (words("export.label.description"), incident.description or ""),
         (words("export.label.reopened"), words.number(incident.reopen_count) if incident.reopen_count else ""),

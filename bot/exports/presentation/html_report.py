@@ -15,9 +15,10 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
+from bot.exports.presentation import reported
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
 from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
-from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
+from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure
 from bot.incidents.rules.model import Status
 
 CSS = """
@@ -162,7 +163,8 @@ def _figures(figs: Figures, words: Words) -> list[str]:
         mean=words.duration(f.mean) or none,
         count=words.number(f.count),
     )
-    lines += [f"<li>{_e(durations)}</li>", f"<li>{_e(first)}</li>", "</ul>"]
+    lines += [f"<li>{_e(durations)}</li>", f"<li>{_e(first)}</li>"]
+    lines += [f'<li id="time-to-declare">{_e(reported.figures_line(figs, words))}</li>', "</ul>"]
     lines.append(f"<h3>{_e(words('export.heading.by_severity'))}</h3>")
     lines += _table(
         [_e(words("incident.label.severity")), _e(words("export.column.incidents"))],
@@ -303,6 +305,7 @@ def export_html(
     now: datetime,
     *,
     period: tuple[datetime, datetime] | None = None,
+    set_aside: Sequence[SetAsideGroup] = (),
 ) -> bytes:
     words = Words(language, zone, now)
     measured = Measured.of(records, now)
@@ -325,6 +328,16 @@ def export_html(
         for m in cancelled:
             body += incident_article(m, words)
         body.append("</section>")
+    if set_aside:
+        body += [
+            '<section id="set-aside">',
+            f"<h2>{_e(words('export.heading.set_aside', count=words.number(len(set_aside))))}</h2>",
+            f'<p class="note">{_e(words("export.set_aside_note"))}</p>',
+            "<ul>",
+            *(f"<li>{_e(line)}</li>" for line in reported.set_aside_lines(set_aside, words)),
+            "</ul>",
+            "</section>",
+        ]
     return _page(title, language, body)
 
 

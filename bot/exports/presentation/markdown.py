@@ -10,8 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
+from bot.exports.presentation import reported
 from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
-from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
+from bot.exports.rules import Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure
 from bot.incidents.rules.model import Status
 
 # Inline marks anywhere (emphasis, code, links, raw HTML and entities, table cells, strikethrough); block marks
@@ -86,6 +87,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
             count=words.number(f.count),
         )
     )
+    lines.append("- " + reported.figures_line(figs, words))
     lines.append("")
     lines += [f"### {words('export.heading.by_severity')}", ""]
     lines += _table(
@@ -227,6 +229,7 @@ def export_markdown(
     now: datetime,
     *,
     period: tuple[datetime, datetime] | None = None,
+    set_aside: Sequence[SetAsideGroup] = (),
 ) -> str:
     words = Words(language, zone, now)
     measured = Measured.of(records, now)
@@ -239,6 +242,10 @@ def export_markdown(
         lines += incident_section(m, words)
     if cancelled:
         lines += _cancelled(cancelled, words)
+    if set_aside:
+        lines += [f"## {words('export.heading.set_aside', count=words.number(len(set_aside)))}", ""]
+        lines += [words("export.set_aside_note"), ""]
+        lines += [f"- {md(line)}" for line in reported.set_aside_lines(set_aside, words)] + [""]
     return "\n".join(lines)
 
 
