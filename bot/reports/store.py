@@ -202,6 +202,25 @@ async def set_card(conn: aiosqlite.Connection, group_id: int, *, channel_id: int
     )
 
 
+async def groups_of_card(conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_id: int) -> list[int]:
+    """The groups whose card is that message (one, or none: most deleted messages are not cards)."""
+    async with conn.execute(
+        "SELECT g.id FROM report_groups g JOIN outbox o ON o.id = g.card_row "
+        "WHERE g.guild_id = ? AND g.card_channel_id = ? AND json_extract(o.result, '$.message_id') = ?",
+        (guild_id, channel_id, str(message_id)),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def summary_card_is(conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_id: int) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM report_summary_cards s JOIN outbox o ON o.id = s.card_row "
+        "WHERE s.guild_id = ? AND s.channel_id = ? AND json_extract(o.result, '$.message_id') = ?",
+        (guild_id, channel_id, str(message_id)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def set_card_edit(conn: aiosqlite.Connection, group_id: int, edit_row: int) -> None:
     await conn.execute("UPDATE report_groups SET card_edit_row = ? WHERE id = ?", (edit_row, group_id))
 

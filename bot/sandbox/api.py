@@ -28,7 +28,7 @@ from bot.sandbox.gateway import (
     Session,
 )
 from bot.sandbox.notifications import Notification
-from bot.sandbox.permissions import Overwrite
+from bot.sandbox.permissions import Overwrite, Perm
 from bot.sandbox.ratelimits import RateLimiter
 from bot.sandbox.server import RequestRecord, RestServer
 from bot.sandbox.state import World
@@ -820,6 +820,17 @@ class DiscordDouble:
             body["allowed_mentions"] = dict(allowed_mentions)
         msg = self.world.create_message(channel_id, user_id, body)
         return self.world.message_dict(msg)
+
+    def delete_message(self, user_id: int, channel_id: int, message_id: int) -> None:
+        """A member deletes a message: their own, or anyone's with Manage Messages there (a moderator); the bot
+        gets MESSAGE_DELETE."""
+        w = self.world
+        channel = w.channel(channel_id)
+        perms = w.require_view(user_id, channel)
+        msg = w.message(channel_id, message_id)
+        if msg.author_id != user_id and not perms & Perm.MANAGE_MESSAGES:
+            raise ApiError(403, 50013)
+        w.delete_message(channel_id, message_id)
 
     def start_thread(self, user_id: int, channel_id: int, name: str, *, auto_archive_duration: int = 4320) -> int:
         """A member opens a public thread in a text channel (permissions and the active-thread cap checked, as

@@ -4,10 +4,12 @@ in the member's language (`replies.py`). Who may report is checked in the use ca
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES
@@ -36,6 +38,8 @@ SINCE = Option(
     text("since", "cmd.report.opt.since.name"),
     text('Since when: "midi", "depuis 8h", "ce matin"', "cmd.report.opt.since"),
 )
+log = logging.getLogger(__name__)
+
 DETAILS = Option(
     text("details", "cmd.report.opt.details.name"),
     text("What you see, in a few sentences (500 characters at most)", "cmd.report.opt.details"),
@@ -84,6 +88,25 @@ class Report(FeatureCog):
         content = report_text(catalogue, language, result, guild_id=actor.guild_id)
         view = withdraw_view(catalogue, language, result, guild_id=actor.guild_id, user_id=actor.user_id)
         await send_reply(interaction, content, view, await self.bot.private_notice(interaction))
+
+    # -- a card deleted by someone: posted again at its group's next change --
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self._deleted(payload.guild_id, payload.channel_id, [payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._deleted(payload.guild_id, payload.channel_id, sorted(payload.message_ids))
+
+    async def _deleted(self, guild_id: int | None, channel_id: int, message_ids: list[int]) -> None:
+        if guild_id is None:
+            return
+        for message_id in message_ids:
+            try:
+                await self.reports.card_deleted(guild_id, channel_id, message_id, now=self.services.clock.now())
+            except Exception:  # the card is then posted again when an edit finds it gone
+                log.exception("could not note that message %s of channel %s was deleted", message_id, channel_id)
 
     # -- autocomplete --
 

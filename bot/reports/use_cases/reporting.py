@@ -287,6 +287,31 @@ class Reporting(ReportCommands):
             await audit.record_by(conn, actor, "report withdraw", {"report": report_id}, result, now)
         return WithdrawResult(found.organisation, withdrawn)
 
+    async def card_deleted(self, guild_id: int, channel_id: int, message_id: int, *, now: datetime) -> bool:
+        """Someone deleted a message: if it was a card, the group's next change posts it again (the summary
+        card's too). True when it was one."""
+        async with self.store.reading() as conn:
+            groups = await repo.groups_of_card(conn, guild_id, channel_id, message_id)
+            summary = await repo.summary_card_is(conn, guild_id, channel_id, message_id)
+        if not groups and not summary:
+            return False
+        async with self.store.unit_of_work() as conn:
+            for group_id in groups:
+                await repo.set_card(conn, group_id, channel_id=channel_id, card_row=None)
+            if summary:
+                await repo.set_summary_card(conn, guild_id, channel_id=channel_id, card_row=None, edit_row=None)
+            arguments = {"channel": channel_id, "message": message_id}
+            await audit.record(
+                conn,
+                guild_id=guild_id,
+                actor_id=None,
+                action="report card deleted",
+                arguments=arguments,
+                result=f"groups {groups}, summary {summary}: posted again at their next change",
+                at=now,
+            )
+        return True
+
     async def refresh(
         self, conn: aiosqlite.Connection, group_id: int, *, now: datetime, facts: Any = None
     ) -> StoredGroup:
