@@ -11,6 +11,8 @@
 -- report_summary_cards: the one card per server that lists the groups past the cap.
 -- report_abuse: members whose reports are set aside until a time (a coordinator marked one as abuse).
 -- report_organisations: organisations named in reports, offered by autocomplete.
+-- incidents_open_by_organisation: every report compares its organisation with the open incidents': their names,
+--   read from this small index (open incidents only), whatever the history holds.
 
 ALTER TABLE guild_settings ADD COLUMN reports_channel_id INTEGER;
 ALTER TABLE guild_settings ADD COLUMN reports_role_id INTEGER;
@@ -91,3 +93,6 @@ CREATE TABLE report_organisations (
     PRIMARY KEY (guild_id, key)
 );
 CREATE INDEX report_organisations_by_use ON report_organisations (guild_id, last_used_at);
+
+CREATE INDEX incidents_open_by_organisation ON incidents (guild_id, organisation, number)
+    WHERE status IN ('investigating', 'identified', 'monitoring') AND organisation IS NOT NULL;

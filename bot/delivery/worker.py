@@ -123,6 +123,7 @@ class OutboxWorker:
         self._dm_paused_until = 0.0
         # When each paced message (channel, message) was last edited, monotonic: `_wait_for_edit_pace`.
         self._edited_at: dict[tuple[str, str], float] = {}
+        self._lane_ready_at: dict[str, float] = {}  # a lane's next claim after a paced edit
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._performing: set[str] = set()
         # Lanes whose head waits for another row (a thread, a message): not claimed again on every wake (each
@@ -234,6 +235,11 @@ class OutboxWorker:
 
     async def _run_lane(self, lane: str) -> None:
         while not self._stopping:
+            # A lane that just sent a paced edit waits out the pace before claiming: its next edit is then the
+            # latest one (the older ones collapsed meanwhile), not one claimed early and sent stale.
+            ready_at = self._lane_ready_at.pop(lane, None)
+            if ready_at is not None and (remaining := ready_at - self._monotonic()) > 0:
+                await self._sleep(remaining)
             generation = self._generation
             try:
                 async with self.store.unit_of_work() as conn:
@@ -259,6 +265,7 @@ class OutboxWorker:
         try:
             await self._wait_for_edit_pace(delivery)
             outcome = await self._perform(delivery, context)
+            self._note_edit(delivery)
         except asyncio.CancelledError:
             if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
                 async with self.store.unit_of_work() as conn:
@@ -357,20 +364,35 @@ class OutboxWorker:
         await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
 
-    async def _wait_for_edit_pace(self, delivery: Delivery) -> None:
-        """An edit that asks for a pace (`pace_s`, a report card's) leaves at least that long after the previous
-        edit of the same message; meanwhile newer edits of it wait pending, and collapse into the latest."""
+    @staticmethod
+    def _paced(delivery: Delivery) -> tuple[float, tuple[str, str]] | None:
         pace = delivery.payload.get("pace_s") if delivery.kind == OutboxKind.EDIT_MESSAGE else None
         if not pace:
+            return None
+        return float(pace), (str(delivery.payload.get("channel_id")), str(delivery.payload.get("message_id")))
+
+    async def _wait_for_edit_pace(self, delivery: Delivery) -> None:
+        """An edit that asks for a pace (`pace_s`, a report card's) leaves at least that long after the previous
+        edit of the same message was answered (so Discord never receives two closer than that, whatever the
+        other waits of the first); meanwhile newer edits of it wait pending, and collapse into the latest."""
+        paced = self._paced(delivery)
+        if paced is None:
             return
-        key = (str(delivery.payload.get("channel_id")), str(delivery.payload.get("message_id")))
+        pace, key = paced
         last = self._edited_at.get(key)
-        if last is not None and (remaining := last + float(pace) - self._monotonic()) > 0:
+        if last is not None and (remaining := last + pace - self._monotonic()) > 0:
             await self._sleep(remaining)
+
+    def _note_edit(self, delivery: Delivery) -> None:
+        paced = self._paced(delivery)
+        if paced is None:
+            return
+        pace, key = paced
+        now = self._monotonic()
         if len(self._edited_at) > EDIT_PACES_KEPT:
-            horizon = self._monotonic() - float(pace)
-            self._edited_at = {k: at for k, at in self._edited_at.items() if at > horizon}
-        self._edited_at[key] = self._monotonic()
+            self._edited_at = {k: at for k, at in self._edited_at.items() if at > now - pace}
+        self._edited_at[key] = now
+        self._lane_ready_at[delivery.lane] = now + pace
 
     async def _wait_for_dm_budget(self, then: Callable[[], Awaitable[None]]) -> None:
         """Waits for the DM pace, then for `then` (the request's other budgets); the DM's token is spent when

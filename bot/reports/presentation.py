@@ -22,7 +22,8 @@ from bot.incidents.presentation.message_parts import NO_MENTIONS, discord_time, 
 from bot.reports.rules import GroupFacts, GroupStatus, MemberReport
 
 Payload = dict[str, Any]
-# Discord pings at most 100 users per message (allowed_mentions.users holds 100 ids at most).
+# Discord pings at most 100 users per message (allowed_mentions.users holds 100 ids at most), and a message holds
+# 2,000 characters: a post of thanks takes as many mentions as both allow.
 MENTIONS_PER_POST = 100
 
 OPEN_COLOUR = 0xF9A825
@@ -223,19 +224,25 @@ def alert_message(
 
 def thanks_posts(number: int, reporters: Sequence[int], language: Language) -> list[Payload]:
     """Posts in the incident's thread thanking and mentioning exactly the reporters (who become its followers):
-    at most `MENTIONS_PER_POST` in each, so that every one of them is pinged."""
-    posts = []
-    for start in range(0, len(reporters), MENTIONS_PER_POST):
-        chunk = list(reporters[start : start + MENTIONS_PER_POST])
-        mentions = " ".join(f"<@{user_id}>" for user_id in chunk)
-        text = word(language, "report.thanks", number=number, count=len(reporters))
-        posts.append(
-            {
-                "content": truncate(f"{mentions}\n{text}", MESSAGE_CONTENT),
-                "allowed_mentions": {"parse": [], "users": chunk, "roles": []},
-            }
-        )
-    return posts
+    each within Discord's 100 mentions and 2,000 characters a message, so that every one of them is pinged."""
+    text = word(language, "report.thanks", number=number, count=len(reporters))
+    room = MESSAGE_CONTENT - len(text) - 1
+    chunks: list[list[int]] = []
+    used = room
+    for user_id in reporters:
+        mention = len(f"<@{user_id}> ")
+        if not chunks or len(chunks[-1]) == MENTIONS_PER_POST or used + mention > room:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(user_id)
+        used += mention
+    return [
+        {
+            "content": " ".join(f"<@{user_id}>" for user_id in chunk) + "\n" + text,
+            "allowed_mentions": {"parse": [], "users": chunk, "roles": []},
+        }
+        for chunk in chunks
+    ]
 
 
 _OUTCOMES = {

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -75,8 +76,10 @@ class ReportState(StrEnum):
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def organisation_key(text: str) -> str:
-    """How organisation names compare: no case, no accents, punctuation as spaces, spaces collapsed."""
+    """How organisation names compare: no case, no accents, punctuation as spaces, spaces collapsed. Kept for the
+    names met lately: every report compares its organisation with each open group's and incident's."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return _NOT_WORD.sub(" ", bare).strip()

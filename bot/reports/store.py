@@ -3,7 +3,9 @@ server's summary card, members marked as abusive, and the organisations named (f
 
 Every function takes the connection of the caller's unit of work or read transaction. One open group per
 organisation key is kept by the use cases, which read and write inside one unit of work (SQLite's write lock is
-held from its first statement, so two reports about one organisation never open two groups).
+held from its first statement, so two reports about one organisation never open two groups). Reads use
+`execute_fetchall`: one trip to aiosqlite's thread instead of three (execute, fetch, close), which was most of a
+report's time inside its unit of work.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import aiosqlite
 
 from bot.reports.rules import GroupReport, GroupStatus, ReportState
 from bot.storage.times import from_db_time, optional_time, to_db_time
-
-OPEN_INCIDENT_STATUSES = ("investigating", "identified", "monitoring")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ class StoredReport:
 
 @dataclass(frozen=True)
 class OpenIncident:
-    id: int
     number: int
     organisation: str
 
@@ -131,32 +130,32 @@ def _report(row: Any) -> StoredReport:
 
 
 async def open_group_for_key(conn: aiosqlite.Connection, guild_id: int, key: str) -> StoredGroup | None:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_GROUP_COLUMNS_OF_G} "  # noqa: S608
         "FROM report_group_keys k JOIN report_groups g ON g.id = k.group_id "
         "WHERE k.guild_id = ? AND k.key = ? AND g.status = 'open' ORDER BY g.id LIMIT 1",
         (guild_id, key),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return _group(row) if row is not None else None
 
 
 async def get_group(conn: aiosqlite.Connection, group_id: int) -> StoredGroup | None:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_GROUP_COLUMNS} FROM report_groups WHERE id = ?",  # noqa: S608
         (group_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return _group(row) if row is not None else None
 
 
 async def open_groups(conn: aiosqlite.Connection, guild_id: int, *, limit: int = 200) -> list[StoredGroup]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_GROUP_COLUMNS} FROM report_groups WHERE guild_id = ? AND status = 'open' "  # noqa: S608
         "ORDER BY id LIMIT ?",
         (guild_id, limit),
-    ) as cursor:
-        return [_group(row) for row in await cursor.fetchall()]
+    )
+    return [_group(row) for row in found]
 
 
 async def create_group(
@@ -182,16 +181,18 @@ async def add_key(conn: aiosqlite.Connection, group_id: int, guild_id: int, key:
 
 
 async def keys_of(conn: aiosqlite.Connection, group_id: int) -> list[str]:
-    async with conn.execute("SELECT key FROM report_group_keys WHERE group_id = ? ORDER BY key", (group_id,)) as cur:
-        return [str(row[0]) for row in await cur.fetchall()]
+    found = await conn.execute_fetchall(
+        "SELECT key FROM report_group_keys WHERE group_id = ? ORDER BY key", (group_id,)
+    )
+    return [str(row[0]) for row in found]
 
 
 async def open_carded_count(conn: aiosqlite.Connection, guild_id: int) -> int:
     """Open groups that have a card of their own."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT COUNT(*) FROM report_groups WHERE guild_id = ? AND status = 'open' AND on_summary = 0", (guild_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return int(row[0]) if row is not None else 0
 
 
@@ -204,21 +205,21 @@ async def set_card(conn: aiosqlite.Connection, group_id: int, *, channel_id: int
 
 async def groups_of_card(conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_id: int) -> list[int]:
     """The groups whose card is that message (one, or none: most deleted messages are not cards)."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT g.id FROM report_groups g JOIN outbox o ON o.id = g.card_row "
         "WHERE g.guild_id = ? AND g.card_channel_id = ? AND json_extract(o.result, '$.message_id') = ?",
         (guild_id, channel_id, str(message_id)),
-    ) as cursor:
-        return [int(row[0]) for row in await cursor.fetchall()]
+    )
+    return [int(row[0]) for row in found]
 
 
 async def summary_card_is(conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_id: int) -> bool:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT 1 FROM report_summary_cards s JOIN outbox o ON o.id = s.card_row "
         "WHERE s.guild_id = ? AND s.channel_id = ? AND json_extract(o.result, '$.message_id') = ?",
         (guild_id, channel_id, str(message_id)),
-    ) as cursor:
-        return await cursor.fetchone() is not None
+    )
+    return next(iter(found), None) is not None
 
 
 async def set_card_edit(conn: aiosqlite.Connection, group_id: int, edit_row: int) -> None:
@@ -227,10 +228,6 @@ async def set_card_edit(conn: aiosqlite.Connection, group_id: int, edit_row: int
 
 async def set_alerted(conn: aiosqlite.Connection, group_id: int, *, at: datetime) -> None:
     await conn.execute("UPDATE report_groups SET alerted_at = ? WHERE id = ?", (to_db_time(at), group_id))
-
-
-async def touch(conn: aiosqlite.Connection, group_id: int, *, at: datetime) -> None:
-    await conn.execute("UPDATE report_groups SET updated_at = ? WHERE id = ?", (to_db_time(at), group_id))
 
 
 async def close_group(
@@ -325,19 +322,19 @@ async def add_report(
 
 
 async def group_reports(conn: aiosqlite.Connection, group_id: int) -> list[StoredReport]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_REPORT_COLUMNS} FROM reports WHERE group_id = ? ORDER BY at, id",  # noqa: S608
         (group_id,),
-    ) as cursor:
-        return [_report(row) for row in await cursor.fetchall()]
+    )
+    return [_report(row) for row in found]
 
 
 async def get_report(conn: aiosqlite.Connection, report_id: int) -> StoredReport | None:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?",  # noqa: S608
         (report_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return _report(row) if row is not None else None
 
 
@@ -345,11 +342,11 @@ async def recent_report_times(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, *, since: datetime
 ) -> list[datetime]:
     """When the member reported in the server since `since`, withdrawn reports included (they were made)."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT at FROM reports WHERE guild_id = ? AND user_id = ? AND at > ? ORDER BY at",
         (guild_id, user_id, to_db_time(since)),
-    ) as cursor:
-        return [from_db_time(row[0]) for row in await cursor.fetchall()]
+    )
+    return [from_db_time(row[0]) for row in found]
 
 
 async def set_report_state(
@@ -363,12 +360,12 @@ async def set_report_state(
 
 async def set_aside_open_reports(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
     """The member's counted reports in open groups no longer count (abuse); returns those groups."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT DISTINCT r.group_id FROM reports r JOIN report_groups g ON g.id = r.group_id "
         "WHERE r.guild_id = ? AND r.user_id = ? AND r.state = 'active' AND g.status = 'open' ORDER BY r.group_id",
         (guild_id, user_id),
-    ) as cursor:
-        groups = [int(row[0]) for row in await cursor.fetchall()]
+    )
+    groups = [int(row[0]) for row in found]
     await conn.executemany(
         "UPDATE reports SET state = 'abuse' WHERE user_id = ? AND group_id = ? AND state = 'active'",
         [(user_id, group_id) for group_id in groups],
@@ -389,12 +386,12 @@ async def member_reports(
     conn: aiosqlite.Connection, guild_id: int, user_id: int, *, since: datetime, limit: int = 25
 ) -> list[tuple[StoredReport, StoredGroup | None]]:
     """The member's reports since `since`, newest first, each with its group."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_REPORT_COLUMNS} FROM reports WHERE guild_id = ? AND user_id = ? AND at >= ? "  # noqa: S608
         "ORDER BY at DESC, id DESC LIMIT ?",
         (guild_id, user_id, to_db_time(since), limit),
-    ) as cursor:
-        reports = [_report(row) for row in await cursor.fetchall()]
+    )
+    reports = [_report(row) for row in found]
     return [(report, await get_group(conn, report.group_id) if report.group_id else None) for report in reports]
 
 
@@ -403,10 +400,10 @@ async def member_reports(
 
 async def summary_card(conn: aiosqlite.Connection, guild_id: int) -> tuple[int, int | None, int | None] | None:
     """(channel id, card row, last edit row) of the server's summary card, if it has one."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT channel_id, card_row, card_edit_row FROM report_summary_cards WHERE guild_id = ?", (guild_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return (int(row[0]), row[1], row[2]) if row is not None else None
 
 
@@ -422,19 +419,19 @@ async def set_summary_card(
 
 
 async def summary_groups(conn: aiosqlite.Connection, guild_id: int) -> list[StoredGroup]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT {_GROUP_COLUMNS} FROM report_groups WHERE guild_id = ? AND status = 'open' "  # noqa: S608
         "AND on_summary = 1 ORDER BY id",
         (guild_id,),
-    ) as cursor:
-        return [_group(row) for row in await cursor.fetchall()]
+    )
+    return [_group(row) for row in found]
 
 
 async def abuse_until(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> datetime | None:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT until FROM report_abuse WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return from_db_time(row[0]) if row is not None else None
 
 
@@ -461,24 +458,36 @@ async def remember_organisation(
 
 async def organisation_names(conn: aiosqlite.Connection, guild_id: int, *, limit: int = 200) -> list[str]:
     """Organisations named in the server's reports, most recently named first."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT name FROM report_organisations WHERE guild_id = ? ORDER BY last_used_at DESC LIMIT ?",
         (guild_id, limit),
-    ) as cursor:
-        return [str(row[0]) for row in await cursor.fetchall()]
+    )
+    return [str(row[0]) for row in found]
+
+
+async def delivery_states(conn: aiosqlite.Connection, row_ids: Sequence[int]) -> dict[int, tuple[str, int | None]]:
+    """(status, Discord's error code) of outbox rows, by id: whether a card was posted, or found gone."""
+    if not row_ids:
+        return {}
+    marks = ", ".join("?" * len(row_ids))
+    found = await conn.execute_fetchall(
+        f"SELECT id, status, error_code FROM outbox WHERE id IN ({marks})",  # noqa: S608
+        list(row_ids),
+    )
+    return {int(row[0]): (str(row[1]), row[2]) for row in found}
 
 
 async def channel_refused(conn: aiosqlite.Connection, guild_id: int, channel_id: int) -> bool:
     """Whether Discord refused the bot's last message (post or edit) attempted in `channel_id`: no access, no
     permission, or the channel is gone."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT status, error_status FROM outbox WHERE guild_id = ? AND kind IN ('send_message', 'edit_message') "
         "AND json_extract(payload, '$.channel_id') = ? AND status IN ('done', 'failed') "
         "AND (error_text IS NULL OR error_text NOT LIKE 'dependency_failed%') "
         "ORDER BY updated_at DESC, id DESC LIMIT 1",
         (guild_id, channel_id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return row is not None and row[0] == "failed" and row[1] in (403, 404)
 
 
@@ -486,30 +495,32 @@ async def channel_refused(conn: aiosqlite.Connection, guild_id: int, channel_id:
 
 
 async def open_incidents(conn: aiosqlite.Connection, guild_id: int) -> list[OpenIncident]:
-    """The server's open incidents that name an organisation (few at a time, whatever the history holds)."""
-    marks = ", ".join("?" * len(OPEN_INCIDENT_STATUSES))
-    async with conn.execute(
-        f"SELECT id, number, organisation FROM incidents WHERE guild_id = ? AND status IN ({marks}) "  # noqa: S608
-        "AND organisation IS NOT NULL ORDER BY number DESC",
-        (guild_id, *OPEN_INCIDENT_STATUSES),
-    ) as cursor:
-        return [OpenIncident(int(r[0]), int(r[1]), str(r[2])) for r in await cursor.fetchall()]
+    """The server's open incidents that name an organisation, one per name as written (the newest): every report
+    compares its organisation with these, read from their own index (`incidents_open_by_organisation`), whatever
+    the history holds."""
+    found = await conn.execute_fetchall(
+        "SELECT MAX(number), organisation FROM incidents WHERE guild_id = ? "
+        "AND status IN ('investigating', 'identified', 'monitoring') AND organisation IS NOT NULL "
+        "GROUP BY organisation",
+        (guild_id,),
+    )
+    return sorted((OpenIncident(int(r[0]), str(r[1])) for r in found), key=lambda i: -i.number)
 
 
 async def resolved_since(conn: aiosqlite.Connection, guild_id: int, *, since: datetime) -> list[OpenIncident]:
     """Incidents resolved since `since` that name an organisation, latest resolution first."""
-    async with conn.execute(
-        "SELECT id, number, organisation FROM incidents WHERE guild_id = ? AND status = 'resolved' "
+    found = await conn.execute_fetchall(
+        "SELECT number, organisation FROM incidents WHERE guild_id = ? AND status = 'resolved' "
         "AND resolved_at >= ? AND organisation IS NOT NULL ORDER BY resolved_at DESC LIMIT 50",
         (guild_id, to_db_time(since)),
-    ) as cursor:
-        return [OpenIncident(int(r[0]), int(r[1]), str(r[2])) for r in await cursor.fetchall()]
+    )
+    return [OpenIncident(int(r[0]), str(r[1])) for r in found]
 
 
 async def recent_incident_organisations(conn: aiosqlite.Connection, guild_id: int, *, limit: int = 200) -> list[str]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT organisation FROM incidents WHERE guild_id = ? AND organisation IS NOT NULL "
         "ORDER BY number DESC LIMIT ?",
         (guild_id, limit),
-    ) as cursor:
-        return [str(row[0]) for row in await cursor.fetchall()]
+    )
+    return [str(row[0]) for row in found]

@@ -27,7 +27,7 @@ from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
 from cogs.reports.modal import ReportModal
-from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, PickMenu
+from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, MoreButton, PickMenu
 from cogs.reports.replies import report_text, send_reply, withdraw_view
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ DETAILS = Option(
 
 
 class Report(FeatureCog):
-    dynamic_items = (CardButton, WithdrawButton, DeclarePanelMenu, DeclarePanelGo, PickMenu)
+    dynamic_items = (CardButton, WithdrawButton, DeclarePanelMenu, DeclarePanelGo, PickMenu, MoreButton)
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)

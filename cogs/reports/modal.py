@@ -3,6 +3,7 @@ declaration from a card's reports, and the reason a card is set aside."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,9 @@ from bot.common.i18n import Language
 from bot.common.limits import MODAL_TITLE, TextField
 from bot.common.text import plain_text, truncate
 from bot.incidents.rules.model import Cause, Severity
-from bot.incidents.use_cases.typed_input import DeclareInput
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
 from bot.interactions.replies import person_language, reply_private
+from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DecisionError, DeclareForm
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
@@ -177,6 +179,18 @@ async def declare_from_reports(
         )
         return
     await answer_declared(services, interaction, actor, result)
+    language = person_language(interaction)
+    more = discord.ui.View(timeout=None)
+    more.add_item(
+        discord.ui.Button(
+            label=truncate(services.catalogue.render(language, "report.more.button"), 80),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"tocsin:rdmore:{actor.guild_id}:{result.number}",
+        )
+    )
+    more.stop()  # the dynamic item `panels.MoreButton` answers it, also after a restart
+    hint = services.catalogue.render(language, "report.more.hint", number=result.number)
+    await interaction.followup.send(hint, ephemeral=True, view=more, allowed_mentions=NO_PINGS)
 
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -225,6 +239,42 @@ class SetAsideModal(discord.ui.Modal):
         await reply_private(
             interaction, services.catalogue.render(language, "report.reply.set_aside", organisation=organisation)
         )
+
+    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        await self.bot.report_error(interaction, error)
+
+
+class MoreModal(discord.ui.Modal):
+    """The workaround and the impact of an outage just declared from reports: what the five fields of the declaration
+    form had no room for. The workaround is an update (announced as new instructions), the impact a correction."""
+
+    def __init__(self, bot: TocsinBot, language: Language, number: int) -> None:
+        word = bot.services.catalogue.render
+        super().__init__(title=truncate(word(language, "report.more.title", number=number), MODAL_TITLE), timeout=900)
+        self.bot, self.number = bot, number
+        self.workaround = _input(word(language, "report.more.workaround"), "workaround", 1000, required=False)
+        self.workaround.style = discord.TextStyle.paragraph
+        self.impact = _input(word(language, "report.more.impact"), "impact", 300, required=False)
+        self.add_item(self.workaround)
+        self.add_item(self.impact)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        actor = acting(interaction, Actor)
+        workaround, impact = self.workaround.value.strip(), self.impact.value.strip()
+        if not workaround and not impact:
+            raise ReportError("report.more.nothing")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        lifecycle, now = services.lifecycle, services.clock.now()
+        if workaround:
+            await lifecycle.update(actor, self.number, UpdateInput(workaround=workaround), now=now)
+        if impact:  # a second command of the same interaction: not a replay of the first
+            await lifecycle.edit(replace(actor, interaction_id=None), self.number, EditInput(impact=impact), now=now)
+        services.outbox.wake()
+        said = services.catalogue.render(person_language(interaction), "report.more.done", number=self.number)
+        await reply_private(interaction, said)
 
     async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
         self, interaction: discord.Interaction[Any], error: Exception, /

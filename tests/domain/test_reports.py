@@ -236,3 +236,21 @@ def test_what_members_typed_goes_out_inert_and_within_limits() -> None:
         assert "<@&304>" not in shown and "<@1>" not in shown and "\u202e" not in shown
         assert "\\[clic\\]" in shown and "\\# TITRE" in shown and "\\*\\*commandes\\*\\*" in shown
         assert all(len(f["value"]) <= 1024 for f in embed["fields"]) and len(embed["title"]) <= 256
+
+
+def test_reporters_are_thanked_by_mention_at_most_a_hundred_a_post() -> None:
+    from bot.reports.presentation import MENTIONS_PER_POST, thanks_posts
+
+    short = list(range(1000, 1250))  # short ids: the 100 mentions a message are the limit
+    assert [len(p["allowed_mentions"]["users"]) for p in thanks_posts(7, short, "fr")] == [100, 100, 50]
+    assert MENTIONS_PER_POST == 100
+    reporters = list(range(1297147232256000003, 1297147232256000253))  # Discord's ids: 2,000 characters are
+    posts = thanks_posts(7, reporters, "fr")
+    assert len(posts) == 4
+    mentioned = [user for post in posts for user in post["allowed_mentions"]["users"]]
+    assert mentioned == reporters, "each reporter exactly once"
+    for post in posts:
+        assert post["allowed_mentions"]["roles"] == [] and post["allowed_mentions"]["parse"] == []
+        assert len(post["content"]) <= 2000
+        assert all(f"<@{user}>" in post["content"] for user in post["allowed_mentions"]["users"])
+        assert "panne #7" in post["content"]

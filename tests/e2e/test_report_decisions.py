@@ -14,6 +14,7 @@ from tests.e2e.harness import BotProcess, Server, build_grand_ouest
 from tests.e2e.reports_support import CERP, add_reporters, cards, configure_reports, counted
 from tests.e2e.scenario_support import (
     COORDINATOR_ONLY,
+    bot_messages,
     custom_ids,
     field,
     incident_threads,
@@ -188,3 +189,30 @@ async def test_attach_merge_abuse_and_undo(double: DiscordDouble, server: Server
 def _card(double: DiscordDouble, server: Server, card_id: str) -> dict[str, Any]:
     (card,) = [c for c in cards(double, server) if c["id"] == card_id]
     return card
+
+
+async def test_the_workaround_and_impact_added_after_declaring_from_a_card(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    await configure_reports(double, server)
+    double.set_time(paris(2024, 10, 19, 12, 41))
+    card = await reported(double, server, CERP, REPORTERS)
+    form = await open_declaration_form(double, server, card)
+    declared = await form.submit_modal({**modal_values(form), "title": "Cerp à l'arrêt", "territories": "29"})
+    assert "#1" in await private_reply(declared)
+    await double.wait_for(lambda: bool(declared.followups[1:]), what="the offer to add the workaround and impact")
+    offer = declared.followups[-1]
+    (more,) = custom_ids(offer)
+    anne, here = server.members["coord.anne"], server.channels["signalements"]
+    click = await double.click(anne, here, int(offer["id"]), str(more))
+    assert (await click.first_response())["type"] == 9
+    workaround = "Commander par téléphone auprès du confrère le plus proche."
+    done = await click.submit_modal({"workaround": workaround, "impact": "≈1 800 officines"})
+    assert "Panne #1 complétée" in await private_reply(done)
+    await double.wait_for(
+        lambda: any(workaround in text_of(m) for m in bot_messages(double, server.channels["bretagne"])[:1]),
+        what="the workaround on the announcement",
+    )
+    await settle(double, server)
+    standing = bot_messages(double, server.channels["bretagne"])[0]
+    assert "1 800 officines" in field(standing, "Impact")

@@ -70,14 +70,12 @@ async def _gone(conn: aiosqlite.Connection, card_row: int | None, edit_row: int 
     """Whether a card must be posted (again): it never was, its post failed, or its last edit found it gone."""
     if card_row is None:
         return True
-    posted = await outbox.get(conn, card_row)
-    if posted is None or posted.status in ("failed", "superseded"):
+    states = await repo.delivery_states(conn, [card_row] if edit_row is None else [card_row, edit_row])
+    posted = states.get(card_row)
+    if posted is None or posted[0] in ("failed", "superseded"):
         return True
-    if edit_row is not None:
-        edited = await outbox.get(conn, edit_row)
-        if edited is not None and edited.status == "failed" and edited.error_code in CARD_GONE_CODES:
-            return True
-    return False
+    edited = states.get(edit_row) if edit_row is not None else None
+    return edited is not None and edited[0] == "failed" and edited[1] in CARD_GONE_CODES
 
 
 async def _post_or_edit(
