@@ -15,7 +15,7 @@ from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES
 from bot.incidents.rules.service_changes import last_item
 from bot.interactions.cooldowns import per_person_cooldown
-from bot.interactions.replies import person_language
+from bot.interactions.replies import defer_if_slow, person_language
 from bot.interactions.translator import text
 from bot.reports.rules import organisation_key
 from bot.reports.use_cases.results import ReportInput
@@ -80,8 +80,9 @@ class Report(FeatureCog):
 
     async def run_report(self, interaction: discord.Interaction[Any], typed: ReportInput) -> None:
         actor = acting(interaction, Actor)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.reports.report(actor, typed, now=self.services.clock.now())
+        # Answered in one message when the report is decided within a second (nearly always): one request to Discord
+        # instead of two; deferred only past that, within Discord's 3 s.
+        result = await defer_if_slow(interaction, self.reports.report(actor, typed, now=self.services.clock.now()))
         self.services.outbox.wake()
         language = person_language(interaction)
         catalogue = self.services.catalogue
