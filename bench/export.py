@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.exports.presentation import export_html, export_json, export_zip
+from bot.exports.presentation import Document, export_html, export_json, export_zip
 from bot.exports.rules import IncidentRecord
 from bot.incidents.rules.lifecycle import (
     DeclareRequest,
@@ -141,7 +141,7 @@ def main() -> None:
     csv_s = csv_cpu = float("inf")
     for _ in range(args.repeat):
         started, cpu = time.perf_counter(), time.process_time()
-        archive = export_zip(records, "fr", PARIS, now)
+        archive = export_zip(Document(records, "fr", PARIS, now))
         csv_s = min(csv_s, time.perf_counter() - started)
         csv_cpu = min(csv_cpu, time.process_time() - cpu)
     with zipfile.ZipFile(io.BytesIO(archive)) as z:
@@ -150,12 +150,12 @@ def main() -> None:
     print(f"csv zip: {csv_s:.2f} s ({csv_cpu:.2f} s CPU), {len(archive) / 1e6:.1f} MB zipped, {sizes}")
 
     started = time.perf_counter()
-    document = export_json(records, "fr", PARIS, now)
+    document = export_json(Document(records, "fr", PARIS, now))
     json_s = time.perf_counter() - started
     print(f"json: {json_s:.2f} s, {len(document) / 1e6:.1f} MB")
 
     started, cpu = time.perf_counter(), time.process_time()
-    report = export_html(records, "fr", PARIS, now)
+    report = export_html(Document(records, "fr", PARIS, now))
     html_s = time.perf_counter() - started
     html_cpu = time.process_time() - cpu
     print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -54,22 +55,20 @@ class Bar:
         self.out.flush()
 
 
+def export_request(arguments: argparse.Namespace) -> ExportRequest:
+    """The request's fields are the options of the same name; `--guild` fills `guild_id`, no one acts."""
+    options = {**vars(arguments), "guild_id": arguments.guild}
+    names = [field.name for field in fields(ExportRequest) if field.name in options]
+    return ExportRequest(**{name: options[name] for name in names})
+
+
 def run_export(arguments: argparse.Namespace, language: Language, out: TextIO = sys.stdout) -> int:
     """Writes the export to `--out`; returns the process's exit code (0, or 1 with a sentence on stderr)."""
     catalogue = default_catalogue()
     if not is_database(arguments.db):
         print(catalogue.render(language, "cli.export.no_database", path=arguments.db), file=sys.stderr)
         return 1
-    request = ExportRequest(
-        guild_id=arguments.guild,
-        format=arguments.format,
-        period=arguments.period,
-        status=arguments.status,
-        territory=arguments.territory,
-        sector=arguments.sector,
-        organisation=arguments.organisation,
-        severity=arguments.severity,
-    )
+    request = export_request(arguments)
     progress = Bar(out, catalogue.render(language, "cli.export.progress")) if out.isatty() else None
     try:
         # One file whatever its size: the upload limit is Discord's, not the disk's.

@@ -15,12 +15,17 @@ from datetime import datetime
 
 import discord
 
+from bot.board.use_cases import Boards
 from bot.common.i18n import Catalogue
 from bot.config import Settings
 from bot.delivery.transport import DiscordTransport
 from bot.delivery.worker import OutboxWorker
+from bot.digests.use_cases import Digests
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.operations.use_cases.backups import DailyBackups
+from bot.operations.use_cases.metrics import Metrics
+from bot.public.use_cases import PublicPages
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.reports.use_cases import Reports
@@ -46,6 +51,10 @@ class Services:
     reminders: Reminders
     nudging: Nudging
     reports: Reports
+    metrics: Metrics
+    boards: Boards
+    digests: Digests
+    public_pages: PublicPages
     started_at: datetime
 
 
@@ -57,6 +66,12 @@ def forum_tags(client: discord.Client, channel_id: int) -> Mapping[str, int] | N
     return None
 
 
+def daily_backups(settings: Settings) -> DailyBackups | None:
+    if settings.backup_dir is None:
+        return None
+    return DailyBackups(settings.database_path, settings.backup_dir, keep=settings.backup_keep)
+
+
 def build_services(
     *, settings: Settings, store: Store, clock: Clock, catalogue: Catalogue, client: discord.Client
 ) -> Services:
@@ -64,9 +79,10 @@ def build_services(
     cache. Nothing here touches the store, the network or the scheduler: they start with the bot."""
     defaults = ServerDefaults(language=settings.default_language, time_zone=settings.time_zone)
     scheduler = Scheduler(clock)
+    metrics = Metrics()
     outbox = OutboxWorker(
         store,
-        DiscordTransport(client),
+        metrics.counting(DiscordTransport(client)),
         clock,
         global_rate=settings.outbox_rate_per_s,
         dm_rate_per_s=settings.dm_rate_per_s,
@@ -79,6 +95,8 @@ def build_services(
     )
     reminders = Reminders(store, catalogue, defaults)
     nudging = Nudging(store, catalogue, defaults)
+    boards = Boards(store, defaults)
+    digests = Digests(store, defaults)
     return Services(
         settings=settings,
         defaults=defaults,
@@ -87,11 +105,25 @@ def build_services(
         catalogue=catalogue,
         outbox=outbox,
         scheduler=scheduler,
-        timers=Timers(scheduler, clock, outbox, lifecycle, reminders, nudging),
+        timers=Timers(
+            scheduler,
+            clock,
+            outbox,
+            lifecycle,
+            reminders,
+            nudging,
+            backups=daily_backups(settings),
+            boards=boards,
+            digests=digests,
+        ),
         lifecycle=lifecycle,
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
         reports=Reports(store, defaults, lifecycle),
+        metrics=metrics,
+        boards=boards,
+        digests=digests,
+        public_pages=PublicPages(store, clock),
         started_at=clock.now(),
     )

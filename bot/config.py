@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,8 @@ from bot.common.errors import TocsinError
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+# Health and metrics answer on the loopback interface unless told otherwise; "off" turns them off.
+HEALTH_ADDRESS = "127.0.0.1:8095"
 
 
 class ConfigError(TocsinError):
@@ -20,7 +23,10 @@ class ConfigError(TocsinError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    # An empty line of .env.example ("TOCSIN_DEV_GUILD_ID=") means "not set", as if it were absent.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     database_path: Path = Field(default=Path("tocsin.db"), validation_alias="TOCSIN_DATABASE_PATH")
@@ -33,11 +39,29 @@ class Settings(BaseSettings):
     clock_url: str | None = Field(default=None, validation_alias="TOCSIN_CLOCK_URL")
     outbox_rate_per_s: float = Field(default=45.0, gt=0, le=50, validation_alias="TOCSIN_OUTBOX_RATE")
     dm_rate_per_s: float = Field(default=5.0, gt=0, le=40, validation_alias="TOCSIN_DM_RATE")
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="TOCSIN_LOG_FORMAT")
+    backup_dir: Path | None = Field(default=None, validation_alias="TOCSIN_BACKUP_DIR")
+    backup_keep: int = Field(default=7, ge=1, le=1000, validation_alias="TOCSIN_BACKUP_KEEP")
+    health_address: str = Field(default=HEALTH_ADDRESS, validation_alias="TOCSIN_HEALTH_ADDRESS")
+    web_address: str = Field(default="off", validation_alias="TOCSIN_WEB_ADDRESS")
+    ready_outbox_age_s: float = Field(default=900.0, gt=0, validation_alias="TOCSIN_READY_OUTBOX_AGE")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("health_address", "web_address")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if value.strip().lower() != "off":
+            host_and_port(value)
+        return value.strip()
 
     @field_validator("default_language", mode="before")
     @classmethod
@@ -64,10 +88,34 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    @property
+    def backup_folder(self) -> Path:
+        """Where backups go: TOCSIN_BACKUP_DIR, else `backups` beside the database (the one `migrate` takes)."""
+        return self.backup_dir if self.backup_dir is not None else self.database_path.parent / "backups"
+
+    @property
+    def health_listen(self) -> tuple[str, int] | None:
+        """The host and port of health and metrics, None when turned off."""
+        return None if self.health_address.lower() == "off" else host_and_port(self.health_address)
+
+    @property
+    def web_listen(self) -> tuple[str, int] | None:
+        """The host and port of the public pages, None when turned off (the default)."""
+        return None if self.web_address.lower() == "off" else host_and_port(self.web_address)
+
     def token(self) -> str:
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():
             raise ConfigError("config.error.token_missing")
         return self.discord_token.get_secret_value().strip()
+
+
+def host_and_port(address: str) -> tuple[str, int]:
+    """ "127.0.0.1:8095", "[::1]:8095" or "localhost:8095" as (host, port); ValueError otherwise."""
+    host, separator, port = address.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not separator or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("not a host:port address")
+    return host, int(port)
 
 
 # The environment variable behind each field, for sentences that name the setting a person must fix.
@@ -75,9 +123,12 @@ ENV_NAMES: dict[str, str] = {name: str(field.validation_alias) for name, field i
 
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """Settings from the environment and `env_file`; a bad value raises ConfigError naming its variable."""
+    """Settings from the environment, `env_file`, then the files systemd hands over as credentials (one file per
+    variable, named after it: the token can stay out of the environment); a bad value raises ConfigError naming
+    its variable."""
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, _secrets_dir=credentials or None)  # type: ignore[call-arg]
     except ValidationError as exc:
         first = exc.errors()[0]
         location = first["loc"][0] if first["loc"] else ""

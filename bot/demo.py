@@ -6,10 +6,12 @@ Ouest" (`bot.sandbox.driver`, which tests and benches drive the bot with too); e
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -85,73 +87,124 @@ def french_time(timestamp: int, style: str | None, now: datetime | None = None) 
             return f"{date_words} {clock}"
 
 
-def readable(text: str, server: Server, now: datetime | None = None) -> str:
-    """Mentions as a Discord client shows them (@role, @member, #channel) and timestamps as French dates."""
-
-    def name(match: re.Match[str]) -> str:
-        kind, target = match.group(1), int(match.group(2))
-        if kind == "@&":
-            return "@" + next((n for n, rid in server.roles.items() if rid == target), str(target))
-        if kind == "#":
-            return "#" + server.channel_name(target)
-        return "@" + server.name_of(target)
-
-    text = MENTION.sub(name, text)
-    return TIMESTAMP.sub(lambda m: french_time(int(m.group(1)), m.group(2), now), text)
+# Discord's Markdown as a terminal shows it: emphasis marks dropped, escaped characters unescaped.
+MARKDOWN = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|~~(.+?)~~")
+ESCAPED = re.compile(r"\\([*_~`|>#\-\\])")
+LEADING_ROLES = re.compile(r"^(?:<@&\d+>\s*)+")
 
 
-def render_message(message: dict[str, Any], server: Server, now: datetime | None = None) -> list[str]:
-    """A message as lines: its content, then each embed as indented lines, then its buttons."""
-    lines = [readable(line, server, now) for line in (message.get("content") or "").splitlines() if line.strip()]
-    for embed in message.get("embeds", []):
-        if embed.get("title"):
-            lines.append(f"▌ {readable(embed['title'], server, now)}")
-        if embed.get("description"):
-            lines.extend(
-                f"▌   {readable(line, server, now)}" for line in embed["description"].splitlines() if line.strip()
-            )
-        for embed_field in embed.get("fields", []):
-            value = readable(embed_field["value"], server, now).splitlines() or [""]
-            lines.append(f"▌   {embed_field['name']} : {value[0]}")
-            lines.extend(f"▌       {more}" for more in value[1:])
-        if (embed.get("footer") or {}).get("text"):
-            lines.append(f"▌   ({embed['footer']['text']})")
-    labels = [
-        component.get("label") or ""
-        for row in message.get("components", [])
-        for component in row.get("components", [])
-        if component.get("type") == 2
-    ]
-    if labels:
-        lines.append("   " + "  ".join(f"[{label}]" for label in labels if label))
-    return lines
+class Screen:
+    """What a French Discord client in Paris shows: names for mentions (roles the bot made included), French
+    dates for timestamps, and Markdown as plain text."""
+
+    def __init__(self, server: Server, double: DiscordDouble) -> None:
+        self.server = server
+        self.double = double
+        # Names of the roles seen so far: a message keeps showing a role's name after the role is deleted (a
+        # follow role, once its incident is resolved), as a client that had it cached does.
+        self._role_names = {rid: name for name, rid in server.roles.items()}
+
+    def remember_roles(self) -> None:
+        self._role_names.update({int(r["id"]): str(r["name"]) for r in self.double.roles(self.server.guild_id)})
+
+    def role_name(self, role_id: int) -> str:
+        if role_id not in self._role_names:
+            self.remember_roles()
+        return self._role_names.get(role_id, "rôle inconnu")
+
+    def readable(self, text: str, now: datetime | None = None) -> str:
+        def name(match: re.Match[str]) -> str:
+            kind, target = match.group(1), int(match.group(2))
+            if kind == "@&":
+                return "@" + self.role_name(target)
+            if kind == "#":
+                return "#" + self.server.channel_name(target)
+            return "@" + self.server.name_of(target)
+
+        text = MENTION.sub(name, text)
+        text = TIMESTAMP.sub(lambda m: french_time(int(m.group(1)), m.group(2), now), text)
+        text = MARKDOWN.sub(lambda m: next(g for g in m.groups() if g is not None), text)
+        return ESCAPED.sub(r"\1", text)
+
+    def render(self, message: dict[str, Any], now: datetime | None = None) -> list[str]:
+        """A message as lines: its content, then each embed as indented lines, then its buttons."""
+        lines = [self.readable(line, now) for line in (message.get("content") or "").splitlines() if line.strip()]
+        for embed in message.get("embeds", []):
+            if embed.get("title"):
+                lines.append(f"▌ {self.readable(embed['title'], now)}")
+            if embed.get("description"):
+                lines.extend(
+                    f"▌   {self.readable(line, now)}" for line in embed["description"].splitlines() if line.strip()
+                )
+            for embed_field in embed.get("fields", []):
+                value = self.readable(embed_field["value"], now).splitlines() or [""]
+                lines.append(f"▌   {self.readable(embed_field['name'])} : {value[0]}")
+                lines.extend(f"▌       {more}" for more in value[1:])
+            if (embed.get("footer") or {}).get("text"):
+                lines.append(f"▌   ({self.readable(embed['footer']['text'])})")
+        labels = [
+            component.get("label") or ""
+            for row in message.get("components", [])
+            for component in row.get("components", [])
+            if component.get("type") == 2
+        ]
+        if labels:
+            lines.append("   " + "  ".join(f"[{label}]" for label in labels if label))
+        return lines
+
+    def label(self, channel_id: int) -> str:
+        """#name for a channel, "fil « name » (dans #parent)" for a thread, "MP à member" for a DM."""
+        server = self.server
+        if channel_id in server.channels.values():
+            return "#" + server.channel_name(channel_id)
+        try:
+            channel = self.double.channel(channel_id)
+        except Exception:  # a label for a channel the double no longer knows
+            return str(channel_id)
+        if channel.get("recipients"):
+            return "MP à " + server.name_of(int(channel["recipients"][0]["id"]))
+        parent = channel.get("parent_id")
+        where = f" (dans #{server.channel_name(int(parent))})" if parent else ""
+        return f"fil « {channel.get('name')} »{where}"
 
 
-def channel_label(double: DiscordDouble, server: Server, channel_id: int) -> str:
-    """#name for a channel, "fil « name » (dans #parent)" for a thread, "MP à member" for a DM."""
-    if channel_id in server.channels.values():
-        return "#" + server.channel_name(channel_id)
-    try:
-        channel = double.channel(channel_id)
-    except Exception:  # a label for a channel the double no longer knows
-        return str(channel_id)
-    if channel.get("recipients"):
-        return "MP à " + server.name_of(int(channel["recipients"][0]["id"]))
-    parent = channel.get("parent_id")
-    where = f" (dans #{server.channel_name(int(parent))})" if parent else ""
-    return f"fil « {channel.get('name')} »{where}"
+def leading_roles(message: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """The message without the role mentions its content starts with, and those roles."""
+    content = message.get("content") or ""
+    found = LEADING_ROLES.match(content)
+    if found is None:
+        return message, []
+    roles = [int(r) for r in re.findall(r"<@&(\d+)>", found.group(0))]
+    return {**message, "content": content[found.end() :]}, roles
 
 
 # --- the transcript ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Change:
+    """One message that appeared (`new`) or was edited in one channel during a step."""
+
+    channel: int
+    new: bool
+    when: datetime
+    author: str
+    lines: list[str]  # what to print: the whole message, or the lines an edit changed
+    key: tuple[str, ...]  # the same without the role mentions it starts with: one announcement, many channels
+    roles: list[int]
+    notified: list[str]
+    thread: str | None
+
+
 class Transcript:
-    """What each person would have seen, printed step by step: private replies, and for every channel, thread
-    and DM the messages that appeared or changed since the previous step, with whom each new one notified."""
+    """What each person would have seen, printed step by step: private replies, and the messages that appeared
+    or changed since the previous step, with whom each new one notified. A message posted or edited alike in
+    several channels (an announcement) is printed once, with the other channels named."""
 
     def __init__(self, server: Server, double: DiscordDouble, out: Callable[[str], None] = print) -> None:
         self.server = server
         self.double = double
+        self.screen = Screen(server, double)
         self.out = out
         self._seen: dict[str, tuple[str | None, list[str]]] = {}
         self._notified = 0
@@ -165,7 +218,7 @@ class Transcript:
 
     def private(self, member: str, message: dict[str, Any]) -> None:
         self.out(f"   🔒 réponse privée à {member} :")
-        for line in render_message(message, self.server, self.double.now):
+        for line in self.screen.render(message, self.double.now):
             self.out(f"      {line}")
 
     def _watched(self) -> list[int]:
@@ -174,47 +227,97 @@ class Transcript:
         channels += [cid for uid in self.server.members.values() if (cid := self.double.world.dm_channel_of.get(uid))]
         return channels
 
-    def changes(self) -> None:
-        """Every message that appeared or was edited since the last call, channel by channel."""
+    def _changes(self) -> list[Change]:
+        self.screen.remember_roles()
         notifications = self.double.notifications()
         fresh_notes = notifications[self._notified :]
         self._notified = len(notifications)
-        shown = False
         threads = {t["id"]: t["name"] for t in self.double.threads(self.server.guild_id)}
+        now, screen = self.double.now, self.screen
+        found: list[Change] = []
         for channel_id in self._watched():
-            lines: list[str] = []
             for message in self.double.channel_messages(channel_id):
-                key = message["id"]
-                before = self._seen.get(key)
+                bare, roles = leading_roles(message)
                 # Relative times (":R") compared as they were written, not as they read at this moment.
-                raw = render_message(message, self.server, RAW_NOW)
+                raw = screen.render(bare, RAW_NOW)
+                before = self._seen.get(message["id"])
                 state = (message.get("edited_timestamp"), raw)
                 if before is not None and before[0] == state[0]:
                     continue
-                self._seen[key] = state
-                shown_lines = render_message(message, self.server, self.double.now)
-                when = datetime.fromisoformat(message["timestamp"]).astimezone(PARIS)
+                self._seen[message["id"]] = state
+                shown = screen.render(bare, now)
                 if before is None:
-                    lines.append(f"  + [{when:%d/%m %H:%M}] {message['author']['username']} :")
-                    lines.extend(f"      {line}" for line in shown_lines)
-                    if message["id"] in threads:
-                        lines.append(f"      🧵 fil « {threads[message['id']]} » ouvert sur ce message")
-                    notified = sorted(
-                        f"{self.server.name_of(n.user_id)}" for n in fresh_notes if n.message_id == int(message["id"])
-                    )
-                    lines.append(f"      → notifie : {', '.join(notified) if notified else 'personne'}")
+                    lines, key = screen.render(message, now), tuple(shown)
                 else:
                     old = set(before[1])
-                    changed = [shown_lines[i] for i, line in enumerate(raw) if line not in old]
-                    lines.append(f"  ✎ message du {when:%d/%m %H:%M} modifié (sans notifier personne) :")
-                    lines.extend(f"      {line}" for line in changed or ["(même texte)"])
-            if lines:
-                shown = True
-                self.out(f"   {channel_label(self.double, self.server, channel_id)}")
-                for line in lines:
-                    self.out(f"   {line}")
-        if not shown:
+                    lines = [shown[i] for i, line in enumerate(raw) if line not in old] or ["(même texte)"]
+                    key = tuple(lines)
+                message_id = int(message["id"])
+                notified = sorted(self.server.name_of(n.user_id) for n in fresh_notes if n.message_id == message_id)
+                found.append(
+                    Change(
+                        channel=channel_id,
+                        new=before is None,
+                        when=datetime.fromisoformat(message["timestamp"]).astimezone(PARIS),
+                        author=message["author"]["username"],
+                        lines=lines,
+                        key=key,
+                        roles=roles,
+                        notified=notified,
+                        thread=threads.get(message["id"]) if before is None else None,
+                    )
+                )
+        return found
+
+    def changes(self) -> None:
+        """Every message that appeared or was edited since the last call; one alike in several channels once."""
+        groups: dict[tuple[Any, ...], list[Change]] = {}
+        for change in self._changes():
+            groups.setdefault((change.new, change.when, change.author, change.key, change.thread), []).append(change)
+        if not groups:
             self.out("   (aucun salon n'a changé)")
+            return
+        cards: dict[tuple[str, ...], str] = {}  # embeds printed in this step, and where
+        for group in groups.values():
+            first, others = group[0], group[1:]
+            label = self.screen.label(first.channel)
+            header = f"   {label}"
+            if others:
+                names = ", ".join(self.screen.label(c.channel) for c in others)
+                more = "1 autre salon" if len(others) == 1 else f"{len(others)} autres salons"
+                header += f"  (et dans {more} : {names})"
+            self.out(header)
+            if first.new:
+                self.out(f"     + [{first.when:%d/%m %H:%M}] {first.author} :")
+                for line in self._without_repeated_card(first.lines, label, cards):
+                    self.out(f"         {line}")
+                if first.thread is not None:
+                    self.out(f"         🧵 fil « {first.thread} » ouvert sur ce message")
+                self.out(f"         → notifie : {', '.join(first.notified) or 'personne'}")
+            else:
+                self.out(f"     ✎ message du {first.when:%d/%m %H:%M} modifié (sans notifier personne) :")
+                for line in first.lines:
+                    self.out(f"         {line}")
+            for change in others if first.new else ():  # an edit notifies nobody, whatever it mentions
+                if (change.roles, change.notified) == (first.roles, first.notified):
+                    continue
+                where = f"dans {self.screen.label(change.channel)}"
+                if change.roles:
+                    where += f", avec {' '.join('@' + self.screen.role_name(r) for r in change.roles)} en tête"
+                self.out(f"         → {where} : notifie {', '.join(change.notified) or 'personne'}")
+
+    @staticmethod
+    def _without_repeated_card(lines: list[str], label: str, cards: dict[tuple[str, ...], str]) -> list[str]:
+        """The message's lines, its embed replaced by a pointer when the same embed was printed in this step."""
+        card = tuple(line for line in lines if line.startswith("▌"))
+        if not card:
+            return lines
+        if card in cards:
+            first = next(i for i, line in enumerate(lines) if line.startswith("▌"))
+            rest = [line for line in lines[first:] if not line.startswith("▌")]
+            return [*lines[:first], f"▌ (même fiche que dans {cards[card]}, ci-dessus)", *rest]
+        cards[card] = label
+        return lines
 
 
 # --- the Cerp Bretagne Atlantique scenario ----------------------------------------------------------------------
@@ -228,14 +331,11 @@ async def _act(
     said: str,
     run: Callable[[], Awaitable[InteractionHandle]],
 ) -> InteractionHandle | None:
-    """One person's command or click; a command the bot does not offer yet is said, and the demo goes on."""
+    """One person's command or click, and the private reply they get."""
     transcript.step(f"{member} : {said}")
     try:
         ix = await run()
         transcript.private(member, await ix.reply())
-    except LookupError as missing:
-        transcript.note(f"⚠ pas encore disponible dans le bot : {missing}")
-        return None
     except TimeoutError:
         transcript.note("⚠ le bot n'a pas répondu à temps")
         return None
@@ -243,11 +343,36 @@ async def _act(
 
 
 async def _show(double: DiscordDouble, server: Server, transcript: Transcript) -> None:
+    """Once the bot has caught up with the clock and sent what that caused: what changed in the channels."""
     try:
         await settle(double, server)
-    except (TimeoutError, LookupError) as stuck:
-        transcript.note(f"⚠ {stuck}")
+    except TimeoutError as stuck:
+        transcript.note(f"⚠ le bot n'a pas rattrapé l'horloge à temps : {stuck}")
     transcript.changes()
+
+
+# The Saturday, Sunday and Monday without an update, each step at the time something is due: a critical incident
+# is nudged every hour after its last update (its owner, coord.anne), the fourth nudge in a row becomes a note
+# in #journal-bot; a promised "next update" time nudges whoever promised it, and a passed ETA asks its owner.
+QUIET_SATURDAY = (
+    ((13, 40), "une heure sans mise à jour d'une panne critique : 1re relance à coord.anne"),
+    ((14, 40), "2e relance à coord.anne"),
+    ((15, 40), "3e relance à coord.anne"),
+    ((16, 40), "toujours rien : au lieu d'une 4e relance, une note dans #journal-bot"),
+)
+QUIET_SUNDAY = (
+    ((10, 0), "10:00, l'heure promise par coord.yann : rappel à coord.yann"),
+    ((11, 0), "toujours rien : relance à coord.anne, responsable de la panne"),
+    ((12, 0), "relance à coord.anne"),
+    ((13, 0), "au lieu d'une 4e relance, une note dans #journal-bot"),
+)
+QUIET_MONDAY = (
+    ((9, 0), "la reprise estimée (lundi 09:00) passe : coord.anne est invitée à la confirmer ou la déplacer"),
+    ((9, 30), "une heure après la mise à jour de 08:30 : relance à coord.anne"),
+    ((10, 30), "relance à coord.anne"),
+    ((11, 30), "relance à coord.anne"),
+    ((12, 30), "au lieu d'une 4e relance, une note dans #journal-bot"),
+)
 
 
 async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcript) -> None:
@@ -259,10 +384,10 @@ async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcrip
         await _act(transcript, member, said, partial(double.run_command, m[member], c["incidents"], name, options))
         await _show(double, server, transcript)
 
-    async def time_passes(moments: Sequence[datetime], what: str) -> None:
-        for moment in moments:
-            double.set_time(moment)
-            transcript.step(what)
+    async def time_passes(day: tuple[int, int, int], steps: Sequence[tuple[tuple[int, int], str]]) -> None:
+        for (hour, minute), what in steps:
+            double.set_time(paris(*day, hour, minute))
+            transcript.step(f"le temps passe : {what}")
             await _show(double, server, transcript)
 
     double.set_time(paris(2024, 10, 19, 12, 30))
@@ -270,13 +395,10 @@ async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcrip
 
     def said(line: str, reply: dict[str, Any]) -> None:
         transcript.note(line)
-        for text in render_message(reply, server, double.now):
+        for text in transcript.screen.render(reply, double.now):
             transcript.note(f"   🔒 {text}")
 
-    try:
-        await configure_by_commands(double, server, said)
-    except (LookupError, TimeoutError) as missing:
-        transcript.note(f"⚠ configuration incomplète (commande absente ou sans réponse) : {missing}")
+    await configure_by_commands(double, server, said)
 
     double.set_time(paris(2024, 10, 19, 12, 40))
     declare: dict[str, Any] = {
@@ -315,32 +437,21 @@ async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcrip
     await _show(double, server, transcript)
 
     double.set_time(paris(2024, 10, 19, 12, 55))
-    bretagne = next((msg for msg in double.channel_messages(c["bretagne"]) if msg.get("components")), None)
+    (bretagne,) = [msg for msg in double.channel_messages(c["bretagne"]) if msg.get("components")]
     for label, action in (("Je suis concerné·e", "affected"), ("Suivre", "follow")):
-
-        async def click(action: str = action) -> InteractionHandle:
-            if bretagne is None:
-                raise LookupError("aucune annonce dans #bretagne")
-            return await double.click(
-                m["pharma.brest"], c["bretagne"], int(bretagne["id"]), f"tocsin:{action}:{server.guild_id}:1"
-            )
-
+        click = partial(
+            double.click, m["pharma.brest"], c["bretagne"], int(bretagne["id"]), f"tocsin:{action}:{server.guild_id}:1"
+        )
         await _act(transcript, "pharma.brest", f"clique « {label} » sous l'annonce de #bretagne", click)
     await _show(double, server, transcript)
 
     double.set_time(paris(2024, 10, 19, 13, 5))
-
-    async def refused() -> InteractionHandle:
-        options = {k: v for k, v in declare.items() if k != "territories"} | {"territories": "53"}
-        return await double.run_command(m["pharma.angouleme"], c["pharmacies"], "outage declare", options)
-
+    options = {k: v for k, v in declare.items() if k != "territories"} | {"territories": "53"}
+    refused = partial(double.run_command, m["pharma.angouleme"], c["pharmacies"], "outage declare", options)
     await _act(transcript, "pharma.angouleme", "/panne declarer … (la même panne ; pas coordinatrice)", refused)
     await _show(double, server, transcript)
 
-    await time_passes(
-        [paris(2024, 10, 19, hour, 40) for hour in (13, 14, 15, 16)],
-        "le temps passe (relances du responsable toutes les heures : panne critique)",
-    )
+    await time_passes((2024, 10, 19), QUIET_SATURDAY)
     await command(
         paris(2024, 10, 19, 20, 10),
         "coord.yann",
@@ -354,10 +465,7 @@ async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcrip
             "next_update": "demain 10h",
         },
     )
-    await time_passes(
-        [paris(2024, 10, 20, hour) for hour in (10, 11, 12, 13)],
-        "dimanche, pas de mise à jour (rappel à coord.yann à 10:00, puis relances)",
-    )
+    await time_passes((2024, 10, 20), QUIET_SUNDAY)
     await command(
         paris(2024, 10, 21, 8, 30),
         "coord.anne",
@@ -371,10 +479,7 @@ async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcrip
             "workaround": "Commandes de nouveau possibles ; livraisons avec retard.",
         },
     )
-    await time_passes(
-        [paris(2024, 10, 21, hour, minute) for hour, minute in ((9, 0), (9, 30), (10, 30), (11, 30), (12, 30))],
-        "lundi : la reprise estimée passe, la panne est toujours ouverte",
-    )
+    await time_passes((2024, 10, 21), QUIET_MONDAY)
     await command(
         paris(2024, 10, 22, 11, 0),
         "coord.anne",
@@ -384,21 +489,43 @@ async def play_cerp(double: DiscordDouble, server: Server, transcript: Transcrip
     )
 
 
-async def run_demo(out: Callable[[str], None] = print) -> int:
+def main(keep: str | None = None, out: Callable[[str], None] = print) -> int:
+    """`python -m bot demo [--keep PATH]`: with `keep`, the bot's database is left at that path (a file that does
+    not exist yet) so that `python -m bot export` can be tried on it. Returns the exit status."""
+    kept = Path(keep).expanduser().resolve() if keep is not None else None
+    if kept is not None and (kept.exists() or not kept.parent.is_dir()):
+        out(f"--keep {kept} : il faut le chemin d'un fichier qui n'existe pas encore, dans un dossier existant.")
+        return 2
+    return asyncio.run(run_demo(out, keep=kept))
+
+
+async def run_demo(out: Callable[[str], None] = print, *, keep: Path | None = None) -> int:
+    """Plays the session and prints its transcript; with `keep`, the bot's database is written there."""
     out("Tocsin — démonstration sur un Discord local (aucune connexion à Internet).")
     out("Scénario : la Cerp Bretagne Atlantique s'arrête (octobre 2024). Heures de Paris, horloge simulée.")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tocsin-demo-") as workdir:
         async with DiscordDouble(now=DEMO_START) as double:
             server = build_grand_ouest(double)
-            bot = BotProcess(double, Path(workdir), guild_id=server.guild_id, log_level="WARNING")
+            bot = BotProcess(double, Path(workdir), guild_id=server.guild_id, log_level="WARNING", database_path=keep)
             await bot.start()
             try:
                 await play_cerp(double, server, Transcript(server, double, out))
-            finally:
-                code = await bot.stop()
+            except Exception as failure:  # the transcript so far stays readable; the bot's log says why
+                await bot.stop()
+                out(f"\n⚠ La démonstration s'est interrompue : {type(failure).__name__}: {failure}")
+                out(bot.log_text()[-4000:])
+                return 1
+            code = await bot.stop()
             if code not in (0, None):
                 out(f"Le bot s'est arrêté avec le code {code}.\n{bot.log_text()[-4000:]}")
                 return 1
     out(f"\nFin de la démonstration ({time.monotonic() - started:.1f} s).")
+    if keep is not None:
+        out(f"Base de données conservée : {keep}")
+        out("Pour essayer l'export hors ligne (Markdown, CSV, JSON ou HTML) :")
+        out(
+            f'  python -m bot export --db "{keep}" --guild {server.guild_id} --format md --period "octobre 2024" '
+            "--out cerp.md"
+        )
     return 0

@@ -8,9 +8,11 @@ The first two are redacted from every record; the loggers that dump payloads are
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+from datetime import UTC, datetime
 
 REDACTED = "[token hidden]"
 # Discord's interaction tokens are base64 of "interaction:…"; webhook and interaction URLs carry one (or a
@@ -48,9 +50,45 @@ class TokenRedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, *, secrets: list[str]) -> None:
+class RetryWithoutTraceback(logging.Filter):
+    """discord.py logs each of its gateway reconnection attempts with a full traceback (dozens of lines while the
+    network is down): one line each is enough, with the reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "discord.client" and str(record.msg).startswith("Attempting a reconnect") and record.exc_info:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One event a line, as a JSON object (time, level, logger, message, and the traceback if any), for log
+    collectors. The redacting filter has run before: what is formatted here is already free of tokens."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            event["traceback"] = record.exc_text
+        if record.stack_info:
+            event["stack"] = record.stack_info
+        return json.dumps(event, ensure_ascii=False)
+
+
+def configure_logging(level: str, *, secrets: list[str], json_lines: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    if json_lines:
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(RetryWithoutTraceback())
     handler.addFilter(TokenRedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

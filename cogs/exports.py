@@ -11,16 +11,18 @@ import io
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 
+from bot.common.formatting import format_period
 from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
-from bot.incidents.presentation.message_parts import discord_time
 from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language
+from bot.interactions.replies import mark_done, person_language
 from bot.interactions.translator import text
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 from cogs.common.cog import FeatureCog
@@ -181,7 +183,15 @@ class Export(FeatureCog):
         else:
             messages = [(done, list(result.files))]
         await send_files(interaction, messages)
+        # The files are with the person: a failure from here on must not ask them to export again.
+        mark_done(interaction, done)
         await interaction.edit_original_response(content=done)
+
+    def period_words(self, language: Language, period: tuple[datetime, datetime]) -> str:
+        """ "du mardi 1er octobre au jeudi 31 octobre", in the zone the period was read in."""
+        start, end = period
+        zone = start.tzinfo if isinstance(start.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+        return format_period(start, end, language, zone, self.services.clock.now())
 
     def done_text(self, language: Language, result: ExportResult) -> str:
         lines = [
@@ -189,8 +199,7 @@ class Export(FeatureCog):
                 language,
                 "export.done",
                 count=result.incidents,
-                start=discord_time(result.period[0], "f"),
-                end=discord_time(result.period[1], "f"),
+                period=self.period_words(language, result.period),
             )
         ]
         if result.zipped and not result.split:

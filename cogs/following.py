@@ -5,6 +5,7 @@ shows a private reply to its owner: a custom id can be replayed."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -14,12 +15,12 @@ from bot.common import territories as territory_data
 from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.common.text import safe_text, truncate
-from bot.following.use_cases import FollowLine, IncidentFollow
+from bot.following.use_cases import AreaFollow, FollowLine, IncidentFollow, PrivateReply, RefusalNote
 from bot.incidents.presentation.labels import STATUS_KEYS
 from bot.incidents.rules.service_changes import last_item
 from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import NotAllowedError
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from bot.reports.presentation import member_report_lines
 from cogs.common.acting import acting
@@ -31,6 +32,8 @@ from cogs.common.options import Option, options
 if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
+
+log = logging.getLogger(__name__)
 
 DM_ON, DM_OFF, UNFOLLOW = "followdm", "nodm", "unfollow"
 
@@ -87,20 +90,51 @@ def choice_view(
     return view
 
 
+def refusal_note(bot: TocsinBot, language: Language, key: str, **args: Any) -> RefusalNote:
+    """What the member reads should Discord refuse the role change: `key`'s sentence, then who is told."""
+    word = bot.services.catalogue.render
+    return RefusalNote(
+        told=word(language, key, admins=word(language, "follow.refused.admins_told"), **args),
+        untold=word(language, key, admins=word(language, "follow.refused.admins_untold"), **args),
+    )
+
+
+async def tell_if_refused(
+    bot: TocsinBot,
+    interaction: discord.Interaction[Any],
+    shown: str | None,
+    note: RefusalNote,
+    *,
+    rows: tuple[int, ...] = (),
+    incident: int | None = None,
+) -> None:
+    """Once the member's reply is shown: should Discord refuse a role change made for them (`rows`; with
+    `incident`, their follow role's add), the reply is edited to say so (Following.tell_if_refused)."""
+    if shown is None or (not rows and incident is None):
+        return
+    reply = PrivateReply(interaction.application_id, interaction.token, interaction.id, shown)
+    services = bot.services
+    try:
+        await services.following.tell_if_refused(
+            acting(interaction, Actor), reply, note, rows=rows, incident=incident, now=services.clock.now()
+        )
+    except Exception:  # the follow is saved and answered; only a refusal would go untold to them (not to admins)
+        log.exception("could not watch the role changes made for %s", interaction.user.id)
+    else:
+        services.outbox.wake()
+
+
 async def send_follow_reply(
     bot: TocsinBot, interaction: discord.Interaction[Any], language: Language, result: IncidentFollow, guild_id: int
-) -> None:
-    """The private answer to following an incident, with the "also by direct message" choice."""
+) -> str | None:
+    """The private answer to following an incident, with the "also by direct message" choice; the follow is saved
+    (`reply_done`). Returns the text the person sees, or None when nothing reached them."""
     content = incident_reply_text(bot, language, result, asked_dm=None)
-    notice = await bot.private_notice(interaction)  # this reply does not go through reply_private
-    if notice:
-        content = f"{content}\n\n{notice}"
     view = choice_view(bot, language, guild_id, result.number, interaction.user.id, result.dm)
-    kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none(), "view": view}
-    if interaction.response.is_done():
-        await interaction.followup.send(content, **kwargs)
-    else:
-        await interaction.response.send_message(content, **kwargs)
+    shown = await reply_done(interaction, content, view=view)
+    note = refusal_note(bot, language, "follow.refused.incident", number=result.number)
+    await tell_if_refused(bot, interaction, shown, note, rows=result.role_rows)
+    return shown
 
 
 # Each option's name and description, once: commands share them.
@@ -144,14 +178,18 @@ class FollowChoice(
         now = bot.services.clock.now()
         if self.action == UNFOLLOW:
             result = await service.unfollow_incident(member, self.number, now=now, guild_id=self.guild_id)
+            bot.services.outbox.wake()
             key = "follow.reply.unfollowed" if result.new else "follow.reply.not_following"
-            await reply_private(interaction, bot.services.catalogue.render(language, key, number=self.number))
+            shown = await reply_done(interaction, bot.services.catalogue.render(language, key, number=self.number))
+            note_key = "follow.refused.removed_incident"
         else:
             asked = self.action == DM_ON
             result = await service.follow_incident(member, self.number, dm=asked, now=now, guild_id=self.guild_id)
-            content = incident_reply_text(bot, language, result, asked_dm=asked)
-            await reply_private(interaction, content)
-        bot.services.outbox.wake()
+            bot.services.outbox.wake()
+            shown = await reply_done(interaction, incident_reply_text(bot, language, result, asked_dm=asked))
+            note_key = "follow.refused.incident"
+        note = refusal_note(bot, language, note_key, number=self.number)
+        await tell_if_refused(bot, interaction, shown, note, rows=result.role_rows)
 
 
 class Follow(FeatureCog):
@@ -209,14 +247,24 @@ class Follow(FeatureCog):
             number = parse_number(incident)
             result = await self.following.follow_incident(member, number, dm=dm, now=now)
             self.services.outbox.wake()
-            await reply_private(interaction, incident_reply_text(self.bot, language, result, asked_dm=dm))
+            shown = await reply_done(interaction, incident_reply_text(self.bot, language, result, asked_dm=dm))
+            note = refusal_note(self.bot, language, "follow.refused.incident", number=number)
+            await tell_if_refused(self.bot, interaction, shown, note, rows=result.role_rows)
             return
         area = await self.following.follow_area(member, territory=territory, sector=sector, now=now)
         self.services.outbox.wake()
         content = self._area_reply(language, area.kind, area.target, area.roles_given, area.roles_held)
         if dm:
             content += "\n" + self.word(language, "follow.reply.dm_incidents_only")
-        await reply_private(interaction, content)
+        shown = await reply_done(interaction, content)
+        key = "follow.refused.area_one" if len(area.roles_given) == 1 else "follow.refused.area_some"
+        note = self._area_note(language, key, area)
+        await tell_if_refused(self.bot, interaction, shown, note, rows=area.role_rows)
+
+    def _area_note(self, language: Language, key: str, area: AreaFollow) -> RefusalNote:
+        roles = ", ".join(f"<@&{r}>" for r in area.roles_given)
+        where = self._target_label(language, area.kind, area.target)
+        return refusal_note(self.bot, language, key, roles=roles, target=where)
 
     @app_commands.command(
         name=text("unfollow", "cmd.unfollow.name"),
@@ -241,6 +289,8 @@ class Follow(FeatureCog):
             result = await self.following.unfollow_incident(member, number, now=now)
             key = "follow.reply.unfollowed" if result.new else "follow.reply.not_following"
             content = self.word(language, key, number=number)
+            rows = result.role_rows
+            note = refusal_note(self.bot, language, "follow.refused.removed_incident", number=number)
         else:
             area = await self.following.unfollow_area(member, territory=territory, sector=sector, now=now)
             where = self._target_label(language, area.kind, area.target)
@@ -251,8 +301,11 @@ class Follow(FeatureCog):
                 content = self.word(language, "follow.reply.area_unfollowed_roles", target=where, roles=roles)
             else:
                 content = self.word(language, "follow.reply.area_unfollowed", target=where)
+            rows = area.role_rows
+            note = self._area_note(language, "follow.refused.removed_area", area)
         self.services.outbox.wake()
-        await reply_private(interaction, content)
+        shown = await reply_done(interaction, content)
+        await tell_if_refused(self.bot, interaction, shown, note, rows=rows)
 
     @app_commands.command(
         name=text("following", "cmd.following.name"),

@@ -6,20 +6,23 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.common.formatting import format_duration, format_number
 from bot.common.i18n import Msg
 from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from bot.operations.use_cases.about import about_report
 from bot.operations.use_cases.delivery_check import MAX_TEST_MESSAGES, DeliveryTestRequest, queue_delivery_test
+from bot.operations.use_cases.metrics import Stopwatch
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import Option, options
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
+    from bot.composition import Services
 
 
 class About(FeatureCog):
@@ -56,7 +59,7 @@ class About(FeatureCog):
             value=word(
                 "about.outbox.value",
                 pending=format_number(box.pending + box.in_flight, language),
-                done=format_number(box.done, language),
+                done=Msg.of("about.outbox.sent", count=box.done),
                 failed=format_number(box.failed, language),
             ),
             inline=False,
@@ -121,7 +124,7 @@ class About(FeatureCog):
             default_time_zone=services.settings.time_zone,
         )
         services.outbox.wake()
-        await reply_private(
+        await reply_done(
             interaction,
             services.catalogue.word(
                 person_language(interaction),
@@ -130,5 +133,29 @@ class About(FeatureCog):
         )
 
 
+class Figures(FeatureCog):
+    """How long each command takes, from its arrival to the end of its handling, for the metrics."""
+
+    def __init__(self, bot: TocsinBot, services: Services) -> None:
+        super().__init__(bot, services)
+        self.stopwatch = Stopwatch()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.application_command:
+            self.stopwatch.start(interaction.id)
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction[Any],
+        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
+    ) -> None:
+        seconds = self.stopwatch.stop(interaction.id)
+        if seconds is not None:
+            self.services.metrics.command_done(command.qualified_name, seconds)
+
+
 async def setup(bot: TocsinBot) -> None:
     await bot.add_cog(About(bot, bot.services))
+    await bot.add_cog(Figures(bot, bot.services))

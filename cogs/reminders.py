@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.common.formatting import format_datetime
 from bot.common.i18n import Msg
 from bot.common.text import plain_text, truncate
 from bot.incidents.presentation.message_parts import discord_time
 from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import mark_done, person_language, reply_done, reply_private
 from bot.interactions.translator import text
-from bot.reminders.presentation import DONE
-from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
-from bot.reminders.use_cases.reminders import AskInput
+from bot.reminders.presentation import DONE, dated
+from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
 from cogs.common.autocomplete import incident_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
@@ -86,16 +86,21 @@ class ReminderButton(
         if self.action == DONE:
             await services.reminders.finish(self.reminder_id, user_id=interaction.user.id)
             said = services.catalogue.render(language, "reminder.reply.done")
+            mark_done(interaction, said)
         else:
             snoozed = await services.reminders.snooze(
                 self.reminder_id, SnoozeChoice(self.action), user_id=interaction.user.id, now=services.clock.now()
             )
+            # Snoozed: said with Discord's own timestamp should anything below fail (the zone is read after).
+            stamp = discord_time(snoozed.due_at, "F")
+            mark_done(interaction, services.catalogue.render(language, "reminder.reply.snoozed", when=stamp))
             services.timers.schedule_reminder(self.reminder_id, snoozed.due_at)
-            when = discord_time(snoozed.due_at, "F")
+            zone = await services.reminders.zone(snoozed.guild_id)
+            when = dated(snoozed.due_at, language, zone, services.clock.now())
             said = services.catalogue.render(language, "reminder.reply.snoozed", when=when)
         # The message's buttons go: it has been dealt with, and cannot snooze the reminder a second time.
         await interaction.response.edit_message(view=None)
-        await interaction.followup.send(said, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        await reply_done(interaction, said)
 
 
 class CancelMenu(
@@ -128,19 +133,19 @@ class CancelMenu(
         values = [str(value) for value in data.get("values", [])]
         services = bot.services
         language = person_language(interaction)
-        lines = []
+        lines: list[str] = []
         for value in values:
             cancelled = await services.reminders.cancel(int(value), user_id=interaction.user.id)
+            text_shown = truncate(plain_text(cancelled.text), 200)
+            # Cancelled: said with Discord's own timestamp should anything below fail (the zone is read after).
+            stamp = discord_time(cancelled.due_at, "F")
+            done = services.catalogue.render(language, "reminder.reply.cancelled", text=text_shown, when=stamp)
+            mark_done(interaction, "\n".join([*lines, done]))
             services.timers.cancel_reminder(int(value))
-            lines.append(
-                services.catalogue.render(
-                    language,
-                    "reminder.reply.cancelled",
-                    text=truncate(plain_text(cancelled.text), 200),
-                    when=discord_time(cancelled.due_at, "F"),
-                )
-            )
-        await reply_private(interaction, "\n".join(lines))
+            zone = await services.reminders.zone(cancelled.guild_id)
+            when = format_datetime(cancelled.due_at, language, zone, services.clock.now())
+            lines.append(services.catalogue.render(language, "reminder.reply.cancelled", text=text_shown, when=when))
+        await reply_done(interaction, "\n".join(lines))
 
 
 class ReminderCog(FeatureCog):
@@ -182,18 +187,25 @@ class ReminderCog(FeatureCog):
             channel_id=interaction.channel_id,
             incident_number=number,
         )
-        reminder = await self.reminders.ask(typed, now=self.services.clock.now())
+        now = self.services.clock.now()
+        reminder = await self.reminders.ask(typed, now=now)
         assert reminder.id is not None
-        self.services.timers.schedule_reminder(reminder.id, reminder.due_at)
         language = person_language(interaction)
-        said = self.services.catalogue.render(
-            language,
-            "reminder.reply.set",
-            when=discord_time(reminder.due_at, "F"),
-            where=self.services.catalogue.word(language, _where_words(reminder)),
-            text=truncate(plain_text(reminder.text), 300),
-        )
-        await reply_private(interaction, said)
+
+        def said(when: str) -> str:
+            return self.services.catalogue.render(
+                language,
+                "reminder.reply.set",
+                when=when,
+                where=self.services.catalogue.word(language, _where_words(reminder)),
+                text=truncate(plain_text(reminder.text), 300),
+            )
+
+        # Set: said with Discord's own timestamp should anything below fail (the zone is read after).
+        mark_done(interaction, said(discord_time(reminder.due_at, "F")))
+        self.services.timers.schedule_reminder(reminder.id, reminder.due_at)
+        zone = await self.reminders.zone(guild_id)
+        await reply_done(interaction, said(dated(reminder.due_at, language, zone, now)))
 
     @staticmethod
     def _check_may_post_here(interaction: discord.Interaction[Any]) -> None:

@@ -1,14 +1,22 @@
-"""French-first wording of durations, dates and numbers, every word taken from the message catalogues.
+"""French-first wording of durations, dates, numbers and time zones, every word taken from the message catalogues.
 
-Discord timestamps (`<t:…>`) are preferred wherever a reader's own client can render the time; these are for
-text that must read the same for everyone (exports, thread names, summaries) and are worded in the server's
-zone and language.
+Where a date goes in what Tocsin writes:
+- Inside a running sentence, a date is worded here, in the server's zone, and the sentence gives its article and
+  preposition ("le {time}", "du {start} au {end}", "depuis le {time}", "on {time}"): only then does it read as
+  French writes it ("le samedi 1er mars à 09:00", the year only when it is not this year). A Discord timestamp
+  cannot: the reader's client writes "1 mars 2025 09:00" after whatever precedes it.
+- A Discord timestamp (`<t:…>`, each reader's client shows it in their own zone) stands where no grammar
+  surrounds it: as a value after a label ("Reprise estimée : <t:…:F>"), or as a relative time in brackets after
+  a worded date ("le samedi 19 octobre à 12:40 (<t:…:R>)").
+- Midnight is "00:00" like every other time; a period from midnight to midnight is worded in whole days.
+- Counts agree in number through the catalogue's plural messages (`bot.common.i18n.catalogue`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language, default_catalogue
@@ -65,35 +73,127 @@ def format_duration(delta: timedelta, language: Language) -> str:
     return worded
 
 
-def format_datetime(dt: datetime, language: Language, tz: ZoneInfo, now: datetime | None = None) -> str:
-    """ "lundi 21 octobre à 09:00"; the year is added when it is not the year of `now` (in `tz`)."""
-    if dt.tzinfo is None:
-        raise ValueError("dt must be an aware datetime")
+def _local_day_args(local: datetime | date, language: Language) -> dict[str, Any]:
     catalogue = default_catalogue()
-    local = dt.astimezone(tz)
     day = (
         catalogue.render(language, "format.day_of_month.first")
         if local.day == 1
         else catalogue.render(language, "format.day_of_month", day=local.day)
     )
-    args = {
+    return {
         "weekday": catalogue.render(language, WEEKDAY_KEYS[local.weekday()]),
         "day": day,
         "month": catalogue.render(language, MONTH_KEYS[local.month - 1]),
-        "time": catalogue.render(language, "format.time", hour=f"{local.hour:02d}", minute=f"{local.minute:02d}"),
         "year": local.year,
     }
-    if now is not None and now.astimezone(tz).year != local.year:
-        return catalogue.render(language, "format.datetime_with_year", **args)
-    return catalogue.render(language, "format.datetime", **args)
+
+
+def format_clock(local: datetime, language: Language) -> str:
+    """ "09:00", "00:00": midnight is written like every other time, never "minuit" (read by many as the end of
+    the day named)."""
+    return default_catalogue().render(language, "format.time", hour=f"{local.hour:02d}", minute=f"{local.minute:02d}")
+
+
+def _other_year(year: int, tz: ZoneInfo, now: datetime | None) -> bool:
+    return now is not None and now.astimezone(tz).year != year
+
+
+def format_datetime(dt: datetime, language: Language, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """ "lundi 21 octobre à 09:00", "samedi 1er mars à 00:00"; the year is added when it is not the year of `now`
+    (in `tz`). No article: the sentence gives it ("le {time}", "du {start} au {end}", "depuis le {time}")."""
+    if dt.tzinfo is None:
+        raise ValueError("dt must be an aware datetime")
+    local = dt.astimezone(tz)
+    args = {**_local_day_args(local, language), "time": format_clock(local, language)}
+    key = "format.datetime_with_year" if _other_year(local.year, tz, now) else "format.datetime"
+    return default_catalogue().render(language, key, **args)
+
+
+def format_date(day: date, language: Language, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """ "samedi 1er mars", with the year when it is not the year of `now` (in `tz`); no article."""
+    key = "format.date_with_year" if _other_year(day.year, tz, now) else "format.date"
+    return default_catalogue().render(language, key, **_local_day_args(day, language))
+
+
+def format_span(start: datetime, end: datetime, language: Language, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """ "du lundi 21 octobre à 09:00 au mardi 22 octobre à 18:00"; within one day, "le lundi 21 octobre, de 09:00
+    à 18:00". The whole phrase, article and prepositions included."""
+    catalogue = default_catalogue()
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    if first.date() == last.date():
+        return catalogue.render(
+            language,
+            "format.span.same_day",
+            day=format_date(first.date(), language, tz, now),
+            start=format_clock(first, language),
+            end=format_clock(last, language),
+        )
+    return catalogue.render(
+        language,
+        "format.span",
+        start=format_datetime(first, language, tz, now),
+        end=format_datetime(last, language, tz, now),
+    )
+
+
+def _is_midnight(local: datetime) -> bool:
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+
+
+def format_period(start: datetime, end: datetime, language: Language, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """A period, start inclusive and end exclusive (`bot.common.periods`), as the whole phrase: whole days when
+    both bounds are midnights ("du mardi 1er octobre au jeudi 31 octobre", "le lundi 21 octobre"), the end's
+    day being the last one in; otherwise as a span of times (`format_span`)."""
+    first, after = start.astimezone(tz), end.astimezone(tz)
+    if not (_is_midnight(first) and _is_midnight(after)):
+        return format_span(start, end, language, tz, now)
+    last_day = after.date() - timedelta(days=1)
+    catalogue = default_catalogue()
+    if last_day <= first.date():
+        return catalogue.render(language, "format.period.day", day=format_date(first.date(), language, tz, now))
+    return catalogue.render(
+        language,
+        "format.period.days",
+        start=format_date(first.date(), language, tz, now),
+        end=format_date(last_day, language, tz, now),
+    )
+
+
+# The zones a French server is likely to run in, named as their people name them; any other zone is named after
+# the place in its IANA name ("America/New_York": "heure de New York").
+ZONE_KEYS = {
+    "Europe/Paris": "format.zone.paris",
+    "America/Martinique": "format.zone.martinique",
+    "America/Guadeloupe": "format.zone.guadeloupe",
+    "America/Cayenne": "format.zone.guyane",
+    "Indian/Reunion": "format.zone.reunion",
+    "Indian/Mayotte": "format.zone.mayotte",
+    "America/Miquelon": "format.zone.miquelon",
+    "Pacific/Noumea": "format.zone.noumea",
+    "Pacific/Tahiti": "format.zone.tahiti",
+    "UTC": "format.zone.utc",
+    "Etc/UTC": "format.zone.utc",
+}
+
+
+def zone_name(tz: ZoneInfo, language: Language) -> str:
+    """ "heure de Paris", "heure de la Martinique", "heure de New York" ("Paris time"…): the zone times are given
+    in, as its readers say it; a zone with no place in its name ("Etc/GMT+3") by its IANA name."""
+    catalogue = default_catalogue()
+    key = tz.key
+    if key in ZONE_KEYS:
+        return catalogue.render(language, ZONE_KEYS[key])
+    area, _, place = key.rpartition("/")
+    if not area or area == "Etc" or not place[:1].isalpha():
+        return catalogue.render(language, "format.zone.code", zone=key)
+    return catalogue.render(language, "format.zone.place", place=place.replace("_", " "))
 
 
 def format_number(n: int | float | Decimal, language: Language, decimals: int | None = None) -> str:
     """ "1 800" (narrow no-break space) and "3,5" in French; "1,800" and "3.5" in English."""
-    catalogue = default_catalogue()
-    plain = f"{n:,.{decimals}f}" if decimals is not None else f"{n:,}"
-    # Placeholder characters first, so that swapping "," and "." cannot collide.
-    plain = plain.replace(",", "\x00").replace(".", "\x01")
-    return plain.replace("\x00", catalogue.render(language, "format.number.thousands_separator")).replace(
-        "\x01", catalogue.render(language, "format.number.decimal_separator")
-    )
+    return default_catalogue().number(language, n, decimals)
+
+
+def log_count(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 server", "0 servers", "2 servers": a count in the log, which is written in English for operators."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

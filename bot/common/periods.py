@@ -18,10 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common.errors import TocsinError
-from bot.common.time_parsing import TimeParseError, parse_when
+from bot.common.time_parsing import TimeParseError, checked_input, parse_when
 from bot.common.time_words import MONTHS, RELATIVE_DAYS, WEEKDAYS, alternation, normalise, typed_year
-
-MAX_INPUT_CHARS = 100
 
 
 class PeriodParseError(TocsinError, ValueError):
@@ -122,13 +120,13 @@ def _single_day(clean: str, today: date, shown: str, after: date | None = None) 
 
 def parse_period(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """`(start, end)` for `text`, aware in `tz`; raises `PeriodParseError` for anything it cannot use."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be an aware datetime")
-    if not isinstance(text, str):
-        raise PeriodParseError("period.error.not_understood", text="")
-    if len(text) > MAX_INPUT_CHARS:
-        raise PeriodParseError("period.error.too_long", text=text[:40] + "…", limit=MAX_INPUT_CHARS)
-    shown = text.strip()
+    shown = checked_input(
+        text,
+        now=now,
+        error=PeriodParseError,
+        not_understood="period.error.not_understood",
+        too_long="period.error.too_long",
+    )
     clean = normalise(text)
     if not clean:
         raise PeriodParseError("period.error.empty", text=shown)

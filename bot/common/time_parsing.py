@@ -466,18 +466,31 @@ def _dateparser_wall(text: str, local_now: datetime, prefer: Prefer) -> datetime
 # --- entry points -----------------------------------------------------------------------------------------
 
 
+def checked_input(text: object, *, now: datetime, error: type[TocsinError], not_understood: str, too_long: str) -> str:
+    """What a typed time phrase must be before it is read: a string of at most `MAX_INPUT_CHARS` characters,
+    read against an aware `now`. Returns it as echoed back to the person; raises `error` with the message
+    `not_understood` or `too_long` otherwise."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    if not isinstance(text, str):
+        raise error(not_understood, text="")
+    if len(text) > MAX_INPUT_CHARS:
+        raise error(too_long, text=text[:40] + "…", limit=MAX_INPUT_CHARS)
+    return text.strip()
+
+
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo, prefer: Prefer) -> datetime:
     """The instant `text` means, aware and in `tz`, on the `prefer` side of `now`.
 
     Raises `TimeParseError` (a `ValueError`) for anything it cannot use, never another exception type.
     """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be an aware datetime")
-    if not isinstance(text, str):
-        raise TimeParseError("time.error.not_understood", text="")
-    if len(text) > MAX_INPUT_CHARS:
-        raise TimeParseError("time.error.too_long", text=text[:40] + "…", limit=MAX_INPUT_CHARS)
-    shown = text.strip()
+    shown = checked_input(
+        text,
+        now=now,
+        error=TimeParseError,
+        not_understood="time.error.not_understood",
+        too_long="time.error.too_long",
+    )
     try:
         result = _parse(text, shown, now=now, tz=tz, prefer=prefer)
     except TimeParseError:

@@ -1,14 +1,21 @@
 """What the outcome of a delivered or failed row means beyond the row itself, recorded in the same unit of
 work as the outcome (so a crash cannot keep one without the other):
 
-- an incident's follow role, once created, is remembered on the incident;
+- an incident's follow role, once created, is remembered on the incident; the message showing a board, on the
+  board (a removed board is forgotten once its message is deleted);
 - a member whose DMs are closed (50007) is marked: no DM is planned or retried for them again, and they are
   told the next time they use the bot; the DMs still waiting for them are dropped;
 - any other permanent failure is told once in the server's bot-log channel (`outbox.failure_told_at`), in the
   server's language, through the outbox like every other message. Failures of one cause within an hour are told
   once: per channel (lane) and code, and per server for a full server (160006, a server-wide condition). A row
-  asked again after such a failure (a thread refused for the cap, tried again at the incident's next post) that
-  fails the same way is not told again.
+  asked again after such a failure (a thread refused for the cap, tried again at the incident's next post; an
+  owed row asked again) that fails the same way is not told again. An owed failure (a permission missing,
+  Discord unreachable) is told as waiting, not as final; when one asked again still fails, the rest of its lane
+  asked with it waits again unattempted;
+- a thread that could not start from its message because someone deleted the message gets the message posted
+  again, then is asked for again (bot/delivery/consequences.py `post_again`);
+- a row delivered at last has what was delivered without it (a stand-in link, a reply saying "not yet")
+  delivered again as edits (`redo_after`).
 """
 
 from __future__ import annotations
@@ -20,17 +27,18 @@ from typing import Any, Protocol
 import aiosqlite
 
 from bot.common.i18n import default_catalogue, language_of
-from bot.delivery import outbox, store
+from bot.delivery import consequences, dependencies, outbox, store
+from bot.delivery.dependencies import Cause
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import DEPENDENCY_FAILED, TOO_MANY_THREADS, Delivery
-from bot.delivery.transport import ROLE_GONE, UNKNOWN_ROLE
+from bot.delivery.transport import ROLE_GONE, UNKNOWN_MESSAGE, UNKNOWN_ROLE
 
 log = logging.getLogger(__name__)
 
 DMS_CLOSED = 50007
 # Several rows failing for one cause (a channel the bot cannot see) are told once within this time.
 TELL_AGAIN_AFTER = timedelta(hours=1)
-NO_MENTIONS: dict[str, list[Any]] = {"parse": [], "users": [], "roles": []}
+NO_MENTIONS = consequences.NO_MENTIONS
 # A private reply's late edit fails once its 15-minute token expired: the person already had the reply.
 UNTOLD_KINDS = frozenset({OutboxKind.EDIT_INTERACTION_REPLY})
 
@@ -45,6 +53,7 @@ _WHAT: dict[str, str] = {
     OutboxKind.CREATE_ROLE: "outbox.what.create_role",
     OutboxKind.DELETE_ROLE: "outbox.what.delete_role",
     OutboxKind.SEND_DM: "outbox.what.send_dm",
+    OutboxKind.SHOW_BOARD: "outbox.what.show_board",
 }
 
 
@@ -63,6 +72,24 @@ async def after_delivered(
     role_gone: RoleGone | None = None,
     now: datetime,
 ) -> None:
+    await consequences.redo_after(conn, delivery.id, now=now)
+    if delivery.kind == OutboxKind.SHOW_BOARD:
+        board_id = int(delivery.payload["board_id"])
+        if result.get("removed"):
+            await store.forget_board(conn, board_id)
+        elif "message_id" in result:
+            await store.record_board_message(conn, board_id, int(result["message_id"]))
+        if "replaced" in result:  # posted anew because Discord refused more edits: the old message goes
+            payload = {"channel_id": delivery.payload["channel_id"], "message_id": int(result["replaced"])}
+            await outbox.enqueue(
+                conn,
+                guild_id=delivery.guild_id,
+                lane=delivery.lane,
+                kind=OutboxKind.DELETE_MESSAGE,
+                payload=payload,
+                now=now,
+            )
+        return
     incident_id = delivery.payload.get("incident_id")
     if delivery.kind == OutboxKind.CREATE_ROLE and incident_id is not None and "role_id" in result:
         await store.record_follow_role(conn, int(incident_id), int(result["role_id"]), row_id=delivery.id)
@@ -84,33 +111,47 @@ async def after_failed(
         return  # never attempted: the failure it waited on is the one told
     if delivery.kind in UNTOLD_KINDS:
         return
-    await tell_failure(conn, delivery, status=status, code=code, text=text, now=now)
+    deleted_message = delivery.kind == OutboxKind.CREATE_THREAD and code == UNKNOWN_MESSAGE
+    if deleted_message and await consequences.post_again(conn, delivery.id, now=now):
+        log.info("outbox: the message of thread row %s was deleted; it is posted again first", delivery.id)
+        return
+    owed = dependencies.is_owed(delivery.kind, dependencies.cause_of(status, code, text), delivery.payload)
+    if owed and delivery.asked_again and (code is None or delivery.earlier_error_code == code):
+        await consequences.hold_lane_again(conn, delivery, now=now)
+    await tell_failure(conn, delivery, status=status, code=code, text=text, now=now, owed=owed)
 
 
 async def mark_dms_closed(conn: aiosqlite.Connection, user_id: int, *, now: datetime) -> None:
     await store.mark_dms_closed(conn, user_id, now=now)
-    await outbox.fail_waiting_dms(conn, user_id, code=DMS_CLOSED, now=now)
+    await consequences.fail_waiting_dms(conn, user_id, code=DMS_CLOSED, now=now)
 
 
 async def tell_failure(
-    conn: aiosqlite.Connection, delivery: Delivery, *, status: int | None, code: int | None, text: str, now: datetime
+    conn: aiosqlite.Connection,
+    delivery: Delivery,
+    *,
+    status: int | None,
+    code: int | None,
+    text: str,
+    now: datetime,
+    owed: bool = False,
 ) -> None:
     if delivery.guild_id is None:
         return
-    if code is not None and delivery.earlier_error_code == code:
+    if (code is not None and delivery.earlier_error_code == code) or (delivery.asked_again and code is None):
         # Asked again after this very failure, which was told then: the same answer tells nothing new.
-        await outbox.note_failure_told(conn, delivery.id, now=now, keep_first=True)
+        await consequences.note_failure_told(conn, delivery.id, now=now, keep_first=True)
         return
     log_channel, server_language = await store.log_channel_and_language(conn, delivery.guild_id)
     if log_channel is None or delivery.lane == outbox.channel_lane(log_channel):
         # Nowhere to tell it (or it is the log channel itself that fails): /setup check still lists it.
-        await outbox.note_failure_told(conn, delivery.id, now=now)
+        await consequences.note_failure_told(conn, delivery.id, now=now)
         return
     server_wide = code == TOO_MANY_THREADS  # the server is full: the same for every channel and incident
-    told_lately = await outbox.failure_told_since(
+    told_lately = await consequences.failure_told_since(
         conn, delivery, code=code, server_wide=server_wide, since=now - TELL_AGAIN_AFTER
     )
-    await outbox.note_failure_told(conn, delivery.id, now=now)
+    await consequences.note_failure_told(conn, delivery.id, now=now)
     if told_lately:
         return
     language = language_of(server_language, fallback="fr")
@@ -124,8 +165,16 @@ async def tell_failure(
         role=f"<@&{payload['role_id']}>" if "role_id" in payload else str(payload.get("name", "—")),
         kind=delivery.kind,
     )
-    # A full server is not a permanent failure: the thread is asked for again at the incident's next update.
-    key = "outbox.failure.too_many_threads" if code == TOO_MANY_THREADS else "outbox.failure.told"
+    # A full server is not a permanent failure: the thread is asked for again at the incident's next update. An
+    # owed one waits for its cause to be fixed.
+    if code == TOO_MANY_THREADS:
+        key = "outbox.failure.too_many_threads"
+    elif owed and dependencies.cause_of(status, code, text) is Cause.UNREACHABLE:
+        key = "outbox.failure.unreachable"
+    elif owed:
+        key = "outbox.failure.waiting"
+    else:
+        key = "outbox.failure.told"
     sentence = catalogue.render(
         language,
         key,
@@ -134,6 +183,7 @@ async def tell_failure(
         code=code if code is not None else "—",
         error=text[:300],
         channel=_channel(payload),
+        minutes=int(dependencies.OWED_RETRY.total_seconds() // 60),
     )
     await outbox.enqueue(
         conn,

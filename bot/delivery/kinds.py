@@ -3,7 +3,8 @@
 A kind is stored as its value (a plain string in `outbox.kind`). A row of a kind this version does not know (one
 written by a newer version) is kept, and reported failed by the transport.
 
-  send_message   channel_id, content?, embeds?, components?, allowed_mentions (required), silent?
+  send_message   channel_id, content?, embeds?, components?, allowed_mentions (required), silent?, posted_again?
+                 (its feature posts it again, up to date, at its next change: never kept owed)
   edit_message   channel_id, message_id, content?, embeds?, components?, allowed_mentions?, pace_s? (at most one
                  edit of that message per pace_s seconds; the worker waits, newer edits collapse meanwhile)
   delete_message channel_id, message_id
@@ -18,11 +19,19 @@ written by a newer version) is kept, and reported failed by the transport.
   send_dm        user_id, content?, embeds?, components?, allowed_mentions (required), silent?
   edit_interaction_reply   application_id, token, content (a string, or a list of strings and `$ref`s joined
                  once resolved)                                                  (the private reply of a command)
+  show_board     board_id, channel_id, content?, embeds?, components?, allowed_mentions (required), silent?
+                 (a board: its message edited, or posted (and pinned when the bot may) when it has none, was
+                 deleted (10008) or may not be edited any more (30046: the old message is then deleted));
+                 board_id, channel_id, remove: true, allowed_mentions             (a board removed: its message deleted)
+Any payload may hold `on_failure`: rows (lane, kind, payload, coalesce_key?) enqueued should it fail permanently
+(a member's reply edited to say Discord refused them a role: outbox.add_on_failure).
 A string value may be {"$concat": [parts]}: the parts joined once their `$ref`s are resolved. A `$ref` with a
 "default" stands for that default when the referenced row failed (a thread post still goes out, without the
 follow role's mention, when the role could not be created).
 Results: sends {"message_id", "channel_id"}; create_thread {"thread_id", "channel_id"} (+ "message_id" for a
-forum post); edit_thread {"thread_id"}; create_role {"role_id"}; edit_interaction_reply {"message_id"}; others {}.
+forum post); edit_thread {"thread_id"}; create_role {"role_id"}; edit_interaction_reply {"message_id"}; show_board
+{"message_id", "channel_id"} (+ "posted", "pinned" when posted anew, and "replaced": the message refused, deleted
+by a row of its own), or {"removed"}; others {}.
 
 `edit_interaction_reply` completes a private reply already sent (the link to a thread that did not exist yet).
 Interaction tokens live 15 minutes: an edit delivered later is refused by Discord (404 Unknown Webhook) and
@@ -46,7 +55,8 @@ class OutboxKind(StrEnum):
     DELETE_ROLE = "delete_role"
     SEND_DM = "send_dm"
     EDIT_INTERACTION_REPLY = "edit_interaction_reply"
+    SHOW_BOARD = "show_board"
 
 
 # The kinds that post a new message, and so may ping: each names exactly whom in its `allowed_mentions`.
-SEND_KINDS = frozenset({OutboxKind.SEND_MESSAGE, OutboxKind.SEND_DM})
+SEND_KINDS = frozenset({OutboxKind.SEND_MESSAGE, OutboxKind.SEND_DM, OutboxKind.SHOW_BOARD})

@@ -4,6 +4,10 @@ Use cases call `enqueue` inside their unit of work; the worker (bot/delivery/wor
 each lane after commit, performs it and records the outcome with the functions below, each in its own short
 unit of work. Nothing here talks to Discord. What each kind of row holds is in bot/delivery/kinds.py; what a
 payload may refer to, and what stands in for a thread Discord refused to create, in bot/delivery/payloads.py.
+
+What a failed row does to the rows that refer to it is bot/delivery/dependencies.py's rule: only what needs its
+result fails with it; a row failed for a cause that may be fixed (a permission, Discord unreachable) is owed
+(`owed_since`), and so is what needs it, until `ask_again_owed` puts them back in their lanes, in their order.
 """
 
 from __future__ import annotations
@@ -15,14 +19,18 @@ from typing import Any
 
 import aiosqlite
 
-from bot.delivery import payloads
+from bot.delivery import dependencies, needs, payloads
+from bot.delivery.dependencies import TOO_MANY_THREADS as TOO_MANY_THREADS
+from bot.delivery.dependencies import Fail, Need, Owe, Wait
 from bot.delivery.kinds import OutboxKind
-from bot.delivery.payloads import UnmadeThread, WaitForThreadError, referenced_row
+from bot.delivery.needs import unmade_thread as unmade_thread
+from bot.delivery.payloads import UnmadeThread as UnmadeThread
+from bot.delivery.payloads import WaitForThreadError, referenced_row
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 DEPENDENCY_FAILED = "dependency_failed"
-# Discord's JSON code for "Maximum number of active threads reached" (400): the server has its 1000 active threads.
-TOO_MANY_THREADS = 160006
+# In a payload: rows to enqueue should this one fail permanently (`add_on_failure`).
+ON_FAILURE = "on_failure"
 
 
 def channel_lane(channel_id: int) -> str:
@@ -37,9 +45,25 @@ def roles_lane(guild_id: int) -> str:
     return f"guild:{guild_id}:roles"
 
 
-def reply_lane(guild_id: int | None) -> str:
-    # One lane per server: its edits wait in declaration order for threads made in that order.
-    return f"guild:{guild_id}:replies" if guild_id is not None else "replies"
+def reply_lane(guild_id: int | None, user_id: int | None = None) -> str:
+    # One lane per server: its edits wait in declaration order for threads made in that order. A member's own
+    # late word (a role Discord refused them) waits for nothing else: a lane of its own.
+    lane = f"guild:{guild_id}:replies" if guild_id is not None else "replies"
+    return f"{lane}:{user_id}" if user_id is not None else lane
+
+
+def board_lane(guild_id: int, board_id: int) -> str:
+    # A board's rows are its own lane, and its coalesce key: only its latest content waits to be shown.
+    return f"board:{guild_id}:{board_id}"
+
+
+# Lanes whose requests leave at most once per this many seconds (a board is edited at most once a second however
+# often what it shows changes; what changed meanwhile collapses into the next edit).
+LANE_INTERVALS_S: dict[str, float] = {"board:": 1.0}
+
+
+def lane_interval(lane: str) -> float:
+    return next((seconds for prefix, seconds in LANE_INTERVALS_S.items() if lane.startswith(prefix)), 0.0)
 
 
 def edit_coalesce_key(channel_id: int, message_id: int | str) -> str:
@@ -74,6 +98,9 @@ class OutboxRow:
     error_status: int | None
     error_code: int | None
     error_text: str | None
+    owed_since: datetime | None = None
+    cause_row: int | None = None
+    after_row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,15 +120,22 @@ class Delivery:
     # The code of the permanent failure this row had before it was put back to pending (a thread refused for
     # the active-thread cap, asked again), if any: that failure was already told.
     earlier_error_code: int | None = None
+    # Owed, and asked again: a failure like the one it had was already told.
+    asked_again: bool = False
 
     @property
     def nonce(self) -> str:
-        return nonce_for(self.id)
+        return nonce_for(self.id, int(self.payload.get(RENEWED, 0)))
 
 
-def nonce_for(row_id: int) -> str:
+# A message posted again (its first one deleted by someone) counts its renewals here: a new nonce each time, so
+# Discord does not hand back the deleted message for the old one.
+RENEWED = "$renewed"
+
+
+def nonce_for(row_id: int, renewed: int = 0) -> str:
     # Discord accepts nonces up to 25 characters; "o" + a row id stays far below.
-    return f"o{row_id}"
+    return f"o{row_id}" if not renewed else f"o{row_id}r{renewed}"
 
 
 @dataclass(frozen=True)
@@ -137,28 +171,6 @@ class Busy:
 ClaimResult = Claimed | Blocked | Busy | None
 
 
-async def unmade_thread(conn: aiosqlite.Connection, row_id: int) -> UnmadeThread | None:
-    """The stand-in of row `row_id` if it is a thread creation that failed for the active-thread cap."""
-    async with conn.execute("SELECT kind, status, error_code, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
-        values = await cursor.fetchone()
-    if values is None or tuple(values[:3]) != (OutboxKind.CREATE_THREAD, "failed", TOO_MANY_THREADS):
-        return None
-    payload = json.loads(values[3])
-    parent = payload.get("channel_id")
-    if parent is None or isinstance(parent, dict):
-        return None
-    link = str(parent)
-    message_id = payload.get("message_id")
-    if isinstance(message_id, dict) and "$ref" in message_id:
-        async with conn.execute("SELECT status, result FROM outbox WHERE id = ?", (int(message_id["$ref"]),)) as cursor:
-            status_row = await cursor.fetchone()
-        result = json.loads(status_row[1]) if status_row is not None and status_row[1] is not None else {}
-        message_id = result.get(str(message_id.get("field", "message_id")))
-    if message_id is not None and not isinstance(message_id, dict):
-        link = f"{parent}/{message_id}"
-    return UnmadeThread(row_id, str(parent), link, in_forum="message" in payload)
-
-
 async def _ask_again_for_unmade_thread(
     conn: aiosqlite.Connection, kind: str, payload: dict[str, Any], stamp: str
 ) -> None:
@@ -188,14 +200,16 @@ async def enqueue(
     kind: OutboxKind,
     payload: dict[str, Any],
     depends_on: int | None = None,
+    after: int | None = None,
     coalesce_key: str | None = None,
     now: datetime,
 ) -> int:
     """Adds a row to deliver after the caller's unit of work commits; returns its id.
 
-    With a `coalesce_key`, older rows with that key still pending are marked superseded: only the latest of
-    several waiting edits of one message is sent. Refuses (ValueError) a send without `allowed_mentions`, a
-    payload that is not JSON, and references to rows that do not exist."""
+    `depends_on` names a row whose success it needs; `after` a row it is only ordered after (delivered, or failed
+    for good, first). With a `coalesce_key`, older rows with that key still pending (or owed) are marked
+    superseded: only the latest of several waiting edits of one message is sent. Refuses (ValueError) a send
+    without `allowed_mentions`, a payload that is not JSON, and references to rows that do not exist."""
     if not lane or not kind:
         raise ValueError("an outbox row needs a lane and a kind")
     payloads.validate(kind, payload)
@@ -204,23 +218,30 @@ async def enqueue(
     except (TypeError, ValueError) as exc:
         raise ValueError(f"outbox payload of {kind} is not JSON: {exc}") from exc
     referenced = set(payloads.referenced_rows(payload))
-    if depends_on is not None:
-        referenced.add(depends_on)
+    referenced.update(row for row in (depends_on, after) if row is not None)
     for row_id in referenced:
         async with conn.execute("SELECT 1 FROM outbox WHERE id = ?", (row_id,)) as cursor:
             if await cursor.fetchone() is None:
                 raise ValueError(f"outbox row {row_id} referenced by a new {kind} row does not exist")
     stamp = to_db_time(now)
     await _ask_again_for_unmade_thread(conn, kind, payload, stamp)
+    if coalesce_key is not None and coalesce_key != lane:
+        # An earlier edit of the same message was set aside (`set_aside`): this one follows it there.
+        async with conn.execute(
+            "SELECT 1 FROM outbox WHERE lane = ? AND status IN ('pending', 'in_flight') LIMIT 1", (coalesce_key,)
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                lane = coalesce_key
     if coalesce_key is not None:
         await conn.execute(
-            "UPDATE outbox SET status = 'superseded', updated_at = ? WHERE coalesce_key = ? AND status = 'pending'",
+            "UPDATE outbox SET status = 'superseded', updated_at = ? WHERE coalesce_key = ? "
+            "AND (status = 'pending' OR (status = 'failed' AND owed_since IS NOT NULL))",
             (stamp, coalesce_key),
         )
     cursor = await conn.execute(
-        "INSERT INTO outbox (guild_id, lane, kind, payload, depends_on, coalesce_key, status, attempts, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-        (guild_id, lane, kind, encoded, depends_on, coalesce_key, stamp, stamp),
+        "INSERT INTO outbox (guild_id, lane, kind, payload, depends_on, after_row, coalesce_key, status, attempts, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+        (guild_id, lane, kind, encoded, depends_on, after, coalesce_key, stamp, stamp),
     )
     new_id = cursor.lastrowid
     await cursor.close()
@@ -230,7 +251,7 @@ async def enqueue(
 
 _COLUMNS = (
     "id, guild_id, lane, kind, payload, depends_on, coalesce_key, status, attempts, not_before, created_at, "
-    "updated_at, done_at, result, error_status, error_code, error_text"
+    "updated_at, done_at, result, error_status, error_code, error_text, owed_since, cause_row, after_row"
 )
 
 
@@ -253,6 +274,9 @@ def _row(values: Any) -> OutboxRow:
         error_status=values[14],
         error_code=values[15],
         error_text=values[16],
+        owed_since=optional_time(values[17]),
+        cause_row=values[18],
+        after_row=values[19],
     )
 
 
@@ -278,10 +302,30 @@ async def lanes_with_work(conn: aiosqlite.Connection) -> list[str]:
         return [str(values[0]) for values in await cursor.fetchall()]
 
 
-async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) -> ClaimResult:
+async def unfinished_lanes(conn: aiosqlite.Connection) -> set[str]:
+    """Lanes that have a row pending or in flight."""
+    async with conn.execute("SELECT DISTINCT lane FROM outbox WHERE status IN ('pending', 'in_flight')") as cursor:
+        return {str(values[0]) for values in await cursor.fetchall()}
+
+
+async def failed_among(conn: aiosqlite.Connection, row_ids: set[int]) -> set[int]:
+    """Which of `row_ids` failed."""
+    failed: set[int] = set()
+    for row_id in row_ids:
+        async with conn.execute("SELECT 1 FROM outbox WHERE id = ? AND status = 'failed'", (row_id,)) as cursor:
+            if await cursor.fetchone() is not None:
+                failed.add(row_id)
+    return failed
+
+
+async def claim_next(
+    conn: aiosqlite.Connection, lane: str, *, now: datetime, settled: list[int] | None = None
+) -> ClaimResult:
     """Claims the head of `lane` (its lowest waiting id) for delivery: marks it in_flight, counts the attempt
-    and returns it with its references resolved. A head whose dependency failed is marked failed
-    (`dependency_failed`) and the next one is considered. Returns None when the lane is empty."""
+    and returns it with its references resolved. A head that needs the result of a row failed for good is
+    marked failed (`dependency_failed`), one that needs an owed row is owed with it; either way its id is added
+    to `settled` and the next one is considered. Returns None when the lane is empty."""
+    settled = settled if settled is not None else []
     stamp = to_db_time(now)
     while True:
         async with conn.execute(
@@ -296,81 +340,98 @@ async def claim_next(conn: aiosqlite.Connection, lane: str, *, now: datetime) ->
         if head.status == "in_flight":
             return Busy(head.id)
         uses = list(payloads.reference_uses(head.payload))
-        needed = {row_id for row_id, _ in uses}
-        optional = {row_id for row_id, has_default in uses if has_default} - {
-            row_id for row_id, has_default in uses if not has_default
-        }
         if head.depends_on is not None:
-            needed.add(head.depends_on)
-            optional.discard(head.depends_on)
-        results: dict[int, dict[str, Any]] = {}
-        unmade: dict[int, UnmadeThread] = {}
-        waiting_for: int | None = None
-        broken: int | None = None
-        for row_id in sorted(needed):
-            async with conn.execute("SELECT status, result FROM outbox WHERE id = ?", (row_id,)) as cursor:
-                dep = await cursor.fetchone()
-            if dep is None or dep[0] in ("failed", "superseded"):
-                if row_id in optional:
-                    continue  # its placeholders take their defaults
-                stand_in = await unmade_thread(conn, row_id) if row_id != head.depends_on else None
-                if stand_in is not None:
-                    unmade[row_id] = stand_in  # a thread refused for the cap: its parent stands in
-                    continue
-                broken = row_id
-                break
-            if dep[0] != "done":
-                waiting_for = row_id
-                continue
-            results[row_id] = json.loads(dep[1]) if dep[1] is not None else {}
-        if broken is None and waiting_for is None:
-            edited = referenced_row(head.payload.get("thread_id")) if head.kind == OutboxKind.EDIT_THREAD else None
-            thread = unmade.get(edited) if edited is not None else None
-            if thread is not None and not thread.in_forum:
-                # No thread to rename, tag or archive: its posts went to its parent channel.
-                await mark_done(conn, head.id, {"skipped": f"thread of row {thread.row_id} not created"}, now=now)
-                continue
-            try:
-                payload = payloads.resolve(head.payload, results, unmade)
-            except WaitForThreadError as exc:
-                return Blocked(head.id, exc.row_id)
-            except KeyError as exc:
-                await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
-                continue
-            async with conn.execute("SELECT first_attempt_at FROM outbox WHERE id = ?", (head.id,)) as cursor:
-                first = await cursor.fetchone()
-            earlier = from_db_time(first[0]) if first is not None and first[0] is not None else None
-            await conn.execute(
-                "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, not_before = NULL, "
-                "updated_at = ?, first_attempt_at = COALESCE(first_attempt_at, ?) "
-                "WHERE id = ?",
-                (stamp, stamp, head.id),
-            )
-            return Claimed(
-                Delivery(
-                    head.id,
-                    head.guild_id,
-                    head.lane,
-                    head.kind,
-                    payload,
-                    head.attempts + 1,
-                    earlier_attempt_at=earlier if head.attempts > 0 else None,
-                    claimed_at=now,
-                    earlier_error_code=head.error_code,
-                )
-            )
-        if broken is not None:
-            await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: row {broken}", now=now)
+            uses.append((head.depends_on, Need.RESULT))
+        if head.after_row is not None:
+            uses.append((head.after_row, Need.AFTER))
+        known = {row_id: await needs.known(conn, row_id) for row_id in sorted({row_id for row_id, _ in uses})}
+        states = {row_id: row.state for row_id, row in known.items() if row is not None}
+        decision = dependencies.decide(uses, states)
+        if isinstance(decision, Fail):
+            text = f"{DEPENDENCY_FAILED}: row {decision.row}"
+            await mark_failed(conn, head.id, status=None, code=None, text=text, now=now, cause_row=decision.row)
+            settled.append(head.id)
             continue
-        assert waiting_for is not None
-        return Blocked(head.id, waiting_for)
+        if isinstance(decision, Owe):
+            await _owe(conn, head.id, decision.row, now=now)
+            settled.append(head.id)
+            continue
+        if isinstance(decision, Wait):
+            return Blocked(head.id, decision.row)
+        found = await needs.resolution(conn, head.id, uses, known)
+        edited = referenced_row(head.payload.get("thread_id")) if head.kind == OutboxKind.EDIT_THREAD else None
+        thread = found.unmade.get(edited) if edited is not None else None
+        if thread is not None and not thread.in_forum:
+            # No thread to rename, tag or archive: its posts went to its parent channel.
+            await mark_done(conn, head.id, {"skipped": f"thread of row {thread.row_id} not created"}, now=now)
+            settled.append(head.id)
+            continue
+        try:
+            payload = payloads.resolve(head.payload, found)
+        except WaitForThreadError as exc:
+            return Blocked(head.id, exc.row_id)
+        except KeyError as exc:
+            await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
+            settled.append(head.id)
+            continue
+        async with conn.execute("SELECT first_attempt_at FROM outbox WHERE id = ?", (head.id,)) as cursor:
+            first = await cursor.fetchone()
+        earlier = from_db_time(first[0]) if first is not None and first[0] is not None else None
+        await conn.execute(
+            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, not_before = NULL, "
+            "updated_at = ?, first_attempt_at = COALESCE(first_attempt_at, ?) "
+            "WHERE id = ?",
+            (stamp, stamp, head.id),
+        )
+        return Claimed(
+            Delivery(
+                head.id,
+                head.guild_id,
+                head.lane,
+                head.kind,
+                payload,
+                head.attempts + 1,
+                earlier_attempt_at=earlier if head.attempts > 0 else None,
+                claimed_at=now,
+                earlier_error_code=head.error_code,
+                asked_again=head.owed_since is not None,
+            )
+        )
+
+
+async def _owe(conn: aiosqlite.Connection, row_id: int, cause_row: int, *, now: datetime) -> None:
+    """Row `row_id` needs the owed row `cause_row`: owed with it, not attempted."""
+    stamp = to_db_time(now)
+    await conn.execute(
+        "UPDATE outbox SET status = 'failed', done_at = ?, updated_at = ?, not_before = NULL, "
+        "owed_since = COALESCE(owed_since, ?), cause_row = ?, error_text = ? WHERE id = ?",
+        (stamp, stamp, stamp, cause_row, f"{DEPENDENCY_FAILED}: row {cause_row} (owed)", row_id),
+    )
+
+
+async def ask_again_owed(conn: aiosqlite.Connection, *, guild_id: int | None, now: datetime) -> int:
+    """Puts every owed row (of one server, or of all) back in its lane, where it waits its turn in its first
+    order: their cause may be fixed (a permission given back, Discord reachable again). A row Discord refused
+    without acting is attempted afresh; one given up on unknown outcomes keeps its first attempt's time, so that
+    what it may have posted is looked for first. Returns how many."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET status = 'pending', done_at = NULL, not_before = NULL, updated_at = ?, "
+        "attempts = CASE WHEN error_status IS NULL AND first_attempt_at IS NOT NULL THEN 1 ELSE 0 END, "
+        "first_attempt_at = CASE WHEN error_status IS NULL THEN first_attempt_at END "
+        "WHERE status = 'failed' AND owed_since IS NOT NULL AND (? IS NULL OR guild_id = ?)",
+        (to_db_time(now), guild_id, guild_id),
+    )
+    count = cursor.rowcount or 0
+    await cursor.close()
+    return int(count)
 
 
 async def mark_done(conn: aiosqlite.Connection, row_id: int, result: dict[str, Any], *, now: datetime) -> None:
     stamp = to_db_time(now)
     await conn.execute(
         "UPDATE outbox SET status = 'done', result = ?, done_at = ?, updated_at = ?, not_before = NULL, "
-        "error_status = NULL, error_code = NULL, error_text = NULL WHERE id = ?",
+        "error_status = NULL, error_code = NULL, error_text = NULL, owed_since = NULL, cause_row = NULL "
+        "WHERE id = ?",
         (json.dumps(result), stamp, stamp, row_id),
     )
 
@@ -383,14 +444,53 @@ async def mark_failed(
     code: int | None,
     text: str,
     now: datetime,
+    owed: bool = False,
+    cause_row: int | None = None,
 ) -> None:
+    """Records a failure; an `owed` one is kept, to be asked again when its cause may be fixed (`ask_again_owed`).
+    `cause_row` names the row whose failure this one, not attempted, failed with. Enqueues what the row asked for
+    should it fail (`on_failure`)."""
     stamp = to_db_time(now)
     await conn.execute(
         "UPDATE outbox SET status = 'failed', done_at = ?, updated_at = ?, not_before = NULL, "
-        "error_status = ?, "
-        "error_code = ?, error_text = ? WHERE id = ?",
-        (stamp, stamp, status, code, text[:2000], row_id),
+        "error_status = ?, error_code = ?, error_text = ?, cause_row = ?, "
+        "owed_since = CASE WHEN ? THEN COALESCE(owed_since, ?) END WHERE id = ?",
+        (stamp, stamp, status, code, text[:2000], cause_row, owed, stamp, row_id),
     )
+    async with conn.execute("SELECT guild_id, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None:
+        return
+    for then in json.loads(values[1]).get(ON_FAILURE, []):
+        await enqueue(
+            conn,
+            guild_id=values[0],
+            lane=str(then["lane"]),
+            kind=OutboxKind(then["kind"]),
+            payload=dict(then["payload"]),
+            coalesce_key=then.get("coalesce_key"),
+            now=now,
+        )
+
+
+async def add_on_failure(conn: aiosqlite.Connection, row_id: int, then: dict[str, Any]) -> str | None:
+    """Asks that `then` (a row: lane, kind, payload, coalesce_key?) be enqueued should row `row_id` fail, whatever
+    the cause, if it has not ended yet. Returns the row's status as it was (None: no such row): a row already
+    failed or done is left as it is, for the caller to act on. Asked after the fact (a member's reply is sent
+    before their role is given), so it is written into the row, which the failure reads back when recorded."""
+    payloads.validate(str(then["kind"]), dict(then["payload"]))  # refused now rather than when the failure is recorded
+    async with conn.execute("SELECT status, payload FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None:
+        return None
+    status = str(values[0])
+    if status in ("pending", "in_flight"):
+        payload = json.loads(values[1])
+        payload[ON_FAILURE] = [*payload.get(ON_FAILURE, []), then]
+        await conn.execute(
+            "UPDATE outbox SET payload = ? WHERE id = ?", (json.dumps(payload, ensure_ascii=False), row_id)
+        )
+    return status
 
 
 async def mark_retry(
@@ -412,12 +512,37 @@ async def mark_retry(
     )
 
 
+async def set_aside(
+    conn: aiosqlite.Connection, row_id: int, *, not_before: datetime, reason: str, now: datetime
+) -> str | None:
+    """Puts an attempted edit back to pending on a lane of its own, named by its coalesce key, so the rows behind it
+    in its lane go on without it (an edit Discord refuses for a while: 30046); later edits of the same message
+    join it there (`enqueue`) and supersede it while it waits. Returns the lane, or None when the row cannot step
+    aside (no coalesce key, or already on its own lane): it is then retried in place."""
+    async with conn.execute("SELECT lane, coalesce_key FROM outbox WHERE id = ?", (row_id,)) as cursor:
+        values = await cursor.fetchone()
+    if values is None or values[1] is None or values[0] == values[1]:
+        return None
+    await mark_retry(conn, row_id, not_before=not_before, reason=reason, now=now, counted=False)
+    await conn.execute("UPDATE outbox SET lane = ? WHERE id = ?", (values[1], row_id))
+    return str(values[1])
+
+
 async def release(conn: aiosqlite.Connection, row_id: int, *, now: datetime) -> None:
     """Gives back a claimed row that was not attempted (the worker stopped first): no attempt counted."""
     await conn.execute(
         "UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? "
         "WHERE id = ? AND status = 'in_flight'",
         (to_db_time(now), row_id),
+    )
+
+
+async def release_lane(conn: aiosqlite.Connection, lane: str, *, now: datetime) -> None:
+    """Gives back what a lane stopped before its request had claimed (`release`, by lane)."""
+    await conn.execute(
+        "UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? "
+        "WHERE lane = ? AND status = 'in_flight'",
+        (to_db_time(now), lane),
     )
 
 
@@ -449,42 +574,3 @@ async def summary(conn: aiosqlite.Connection) -> OutboxSummary:
         superseded=counts["superseded"],
         oldest_pending_at=from_db_time(oldest[0]) if oldest is not None and oldest[0] is not None else None,
     )
-
-
-# --- what the failure of a row means for others (bot/delivery/aftermath.py) ---------------------------------
-
-
-async def fail_waiting_dms(conn: aiosqlite.Connection, user_id: int, *, code: int, now: datetime) -> None:
-    """The DMs still waiting for a member whose DMs are closed fail unattempted: each would cost another refused
-    request (403s count towards Discord's invalid-request ban)."""
-    stamp = to_db_time(now)
-    await conn.execute(
-        "UPDATE outbox SET status = 'failed', done_at = ?, updated_at = ?, error_status = 403, error_code = ?, "
-        "error_text = 'dms closed: not attempted' WHERE lane = ? AND status = 'pending'",
-        (stamp, stamp, code, dm_lane(user_id)),
-    )
-
-
-async def note_failure_told(
-    conn: aiosqlite.Connection, row_id: int, *, now: datetime, keep_first: bool = False
-) -> None:
-    """Records that the failure of row `row_id` was told (or has nowhere to be told); with `keep_first`, a time
-    it was told before stays."""
-    if keep_first:
-        statement = "UPDATE outbox SET failure_told_at = COALESCE(failure_told_at, ?) WHERE id = ?"
-    else:
-        statement = "UPDATE outbox SET failure_told_at = ? WHERE id = ?"
-    await conn.execute(statement, (to_db_time(now), row_id))
-
-
-async def failure_told_since(
-    conn: aiosqlite.Connection, row: Delivery, *, code: int | None, server_wide: bool, since: datetime
-) -> bool:
-    """Whether a failure with `code` was told since `since` for another row of `row`'s lane, or of its server
-    when the failure is `server_wide`."""
-    async with conn.execute(
-        "SELECT 1 FROM outbox WHERE guild_id = ? AND (? OR lane = ?) AND error_code IS ? AND failure_told_at >= ? "
-        "AND id != ? LIMIT 1",
-        (row.guild_id, server_wide, row.lane, code, to_db_time(since), row.id),
-    ) as cursor:
-        return await cursor.fetchone() is not None

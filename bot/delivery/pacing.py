@@ -54,6 +54,7 @@ class TokenBucket(_Limiter):
         self.burst = burst
         self._tokens = float(burst)
         self._updated = monotonic()
+        self._first_waiting = 0  # requests waiting in `take_first`: the queue lets them have the next token
 
     def _refill(self) -> None:
         now = self._monotonic()
@@ -64,6 +65,10 @@ class TokenBucket(_Limiter):
         """Seconds until a token is available (0 if one is now)."""
         self._refill()
         return 0.0 if self._tokens >= 1 - _EPSILON else max(_EPSILON, (1 - self._tokens) / self.rate_per_s)
+
+    async def _wait_turn(self) -> None:
+        while (wait := self.wait_time()) > 0 or self._first_waiting:
+            await self._sleep(wait if wait > 0 else 1.0 / self.rate_per_s)
 
     async def acquire(self, then: Callable[[], Awaitable[None]] | None = None) -> None:
         """Waits for a token, first come first served, and spends it.
@@ -79,6 +84,17 @@ class TokenBucket(_Limiter):
                 await then()
                 self._refill()
             self._tokens = max(0.0, self._tokens - 1)
+
+    async def take_first(self) -> None:
+        """Waits for a token ahead of the queue (requests of bounded traffic that must not wait behind a backlog:
+        a board's edit, at most one a second per board) and spends it; the queue gets the tokens after it."""
+        self._first_waiting += 1
+        try:
+            while (wait := self.wait_time()) > 0:
+                await self._sleep(wait)
+            self._tokens = max(0.0, self._tokens - 1)
+        finally:
+            self._first_waiting -= 1
 
 
 class SlidingWindow(_Limiter):

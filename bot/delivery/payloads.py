@@ -8,17 +8,30 @@ thread started from a message (or into a thread without one) goes to its parent 
 is skipped (there is nothing to rename, tag or archive). A forum post's parent takes no messages, so what would
 go into it waits. The next post or edit enqueued into such a thread puts the refused row back to pending: Discord
 is asked again first (a slot may have been freed since), and what follows goes into the thread if it now exists.
+
+How a payload uses another row decides what its failure does to it (bot/delivery/dependencies.py): a `$ref`
+without a default needs the result; with a "default", takes the default; with a "format" (a link), takes a
+stand-in link when the row is not there (`links`: the status message the thread would start from, else its
+channel). An `{"$outcomes": {"rows": [[row, label], ...], "say": {verdict: sentence}, "causes": {cause: words}}}`
+part (a private reply's account of where a command's messages went) waits until each row is settled, then becomes
+one line per verdict and cause: the sentence with "{items}" replaced by the labels of its rows and "{cause}" by
+the words of the cause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from bot.delivery.dependencies import Cause, Need, Verdict
 from bot.delivery.kinds import SEND_KINDS, OutboxKind
 
 _MENTION_PARSE = frozenset({"users", "roles", "everyone"})
+OUTCOMES = "$outcomes"
+# What a sentence of an `$outcomes` part is filled with: the labels of its rows, the words of their cause.
+ITEMS = "{items}"
+CAUSE = "{cause}"
 
 
 class WaitForThreadError(Exception):
@@ -60,11 +73,19 @@ def referenced_rows(value: Any) -> Iterable[int]:
     yield from (row_id for row_id, _ in reference_uses(value))
 
 
-def reference_uses(value: Any) -> Iterable[tuple[int, bool]]:
-    """(row id, whether the reference has a default) for every `$ref` in a payload."""
+def reference_uses(value: Any) -> Iterable[tuple[int, Need]]:
+    """(row id, how it is needed) for every `$ref` and every row of an `$outcomes` part in a payload."""
     if isinstance(value, dict):
         if "$ref" in value:
-            yield int(value["$ref"]), "default" in value
+            if "default" in value:
+                yield int(value["$ref"]), Need.DEFAULT
+            elif "format" in value:
+                yield int(value["$ref"]), Need.LINK
+            else:
+                yield int(value["$ref"]), Need.RESULT
+        elif OUTCOMES in value:
+            for row_id, _ in value[OUTCOMES]["rows"]:
+                yield int(row_id), Need.SETTLED
         else:
             for item in value.values():
                 yield from reference_uses(item)
@@ -73,31 +94,75 @@ def reference_uses(value: Any) -> Iterable[tuple[int, bool]]:
             yield from reference_uses(item)
 
 
-def resolve(value: Any, results: dict[int, dict[str, Any]], unmade: dict[int, UnmadeThread] | None = None) -> Any:
-    """`value` with every `$ref` replaced by the referenced row's result (or its stand-in, or its default) and
-    every `$concat` joined. Raises KeyError for a result field that does not exist, `WaitForThreadError` for a
-    reference to a forum post not created yet."""
+@dataclass(frozen=True)
+class Resolution:
+    """What a claimed row's references are replaced with: the results of the rows delivered, the stand-ins of
+    threads refused for the cap, stand-in links (as "<channel>[/<message>]") for linked rows that are not there,
+    and the verdict and cause of each row an `$outcomes` part reports."""
+
+    results: dict[int, dict[str, Any]]
+    unmade: dict[int, UnmadeThread] = field(default_factory=dict)
+    links: dict[int, str] = field(default_factory=dict)
+    outcomes: dict[int, tuple[Verdict, Cause | None]] = field(default_factory=dict)
+
+
+def resolve(value: Any, found: Resolution) -> Any:
+    """`value` with every `$ref` replaced by the referenced row's result (or its stand-in, or its default), every
+    `$concat` joined and every `$outcomes` worded. Raises KeyError for a result field that does not exist,
+    `WaitForThreadError` for a reference to a forum post not created yet."""
+    return _resolve(value, found)
+
+
+def _resolve(value: Any, found: Resolution) -> Any:
     if isinstance(value, dict):
         if "$ref" in value:
-            if int(value["$ref"]) not in results and "default" in value:
-                return value["default"]
-            if unmade and int(value["$ref"]) in unmade:
-                return unmade[int(value["$ref"])].stand_in(str(value.get("field", "message_id")), value.get("format"))
-            result = results[int(value["$ref"])]
-            field = str(value.get("field", "message_id"))
-            if field not in result:
-                raise KeyError(f"row {value['$ref']} has no result field {field!r}")
-            # A link to what another row makes (a thread's URL) is a string around its id.
-            template = value.get("format")
-            return str(template).replace("{}", str(result[field])) if template is not None else result[field]
+            return _reference(value, found)
         if "$concat" in value:
-            return "".join(str(resolve(part, results, unmade)) for part in value["$concat"])
-        return {key: resolve(item, results, unmade) for key, item in value.items()}
+            return "".join(str(_resolve(part, found)) for part in value["$concat"])
+        if OUTCOMES in value:
+            return worded_outcomes(value[OUTCOMES], found.outcomes)
+        return {key: _resolve(item, found) for key, item in value.items()}
     if isinstance(value, list):
         # A list item whose reference fell back to a None default is left out (a role no longer mentioned).
-        resolved = [resolve(item, results, unmade) for item in value]
+        resolved = [_resolve(item, found) for item in value]
         return [item for item, raw in zip(resolved, value, strict=True) if item is not None or raw is None]
     return value
+
+
+def _reference(value: dict[str, Any], found: Resolution) -> Any:
+    row_id = int(value["$ref"])
+    template = value.get("format")
+    if row_id not in found.results and "default" in value:
+        return value["default"]
+    if row_id in found.unmade:
+        return found.unmade[row_id].stand_in(str(value.get("field", "message_id")), template)
+    if template is not None and row_id not in found.results and row_id in found.links:
+        return str(template).replace("{}", found.links[row_id])
+    result = found.results[row_id]
+    field_name = str(value.get("field", "message_id"))
+    if field_name not in result:
+        raise KeyError(f"row {row_id} has no result field {field_name!r}")
+    # A link to what another row makes (a thread's URL) is a string around its id.
+    return str(template).replace("{}", str(result[field_name])) if template is not None else result[field_name]
+
+
+def worded_outcomes(part: dict[str, Any], outcomes: dict[int, tuple[Verdict, Cause | None]]) -> str:
+    """One line (each starting with a new line) per verdict and cause among the rows of an `$outcomes` part,
+    in the order of its sentences, listing the labels of the rows it holds; a verdict without a sentence says
+    nothing."""
+    say: dict[str, str] = part.get("say", {})
+    causes: dict[str, str] = part.get("causes", {})
+    groups: dict[tuple[str, str], list[str]] = {}
+    for row_id, label in part["rows"]:
+        found, why = outcomes.get(int(row_id), (Verdict.DONE, None))
+        groups.setdefault((found.value, why.value if why is not None else ""), []).append(str(label))
+    lines = []
+    for verdict, sentence in say.items():
+        for (found_verdict, cause), labels in groups.items():
+            if found_verdict == verdict and sentence:
+                words = causes.get(cause, causes.get(Cause.REFUSED.value, ""))
+                lines.append("\n" + sentence.replace(ITEMS, ", ".join(labels)).replace(CAUSE, words))
+    return "".join(lines)
 
 
 def _check_allowed_mentions(where: str, allowed: Any) -> None:
@@ -130,7 +195,27 @@ def validate(kind: str, payload: dict[str, Any]) -> None:
         _check_allowed_mentions("create_thread (forum post)", message.get("allowed_mentions"))
     if kind == OutboxKind.SEND_MESSAGE and "channel_id" not in payload:
         raise ValueError("send_message needs channel_id")
+    if kind == OutboxKind.SHOW_BOARD and not ("board_id" in payload and "channel_id" in payload):
+        raise ValueError("show_board needs board_id and channel_id")
     if kind == OutboxKind.SEND_DM and "user_id" not in payload:
         raise ValueError("send_dm needs user_id")
     if kind == OutboxKind.EDIT_INTERACTION_REPLY and not (payload.get("application_id") and payload.get("token")):
         raise ValueError("edit_interaction_reply needs application_id and token")
+    _check_outcomes(payload)
+
+
+def _check_outcomes(value: Any) -> None:
+    if isinstance(value, dict):
+        if OUTCOMES in value:
+            part = value[OUTCOMES]
+            rows = part.get("rows") if isinstance(part, dict) else None
+            if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 2 for r in rows):
+                raise ValueError("$outcomes needs rows as [row id, label] pairs")
+            if not isinstance(part.get("say", {}), dict) or not isinstance(part.get("causes", {}), dict):
+                raise ValueError("$outcomes: say and causes map names to sentences")
+            return
+        for item in value.values():
+            _check_outcomes(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_outcomes(item)

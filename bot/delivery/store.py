@@ -1,6 +1,7 @@
 """The SQL of delivery's own state beside the outbox rows (bot/delivery/outbox.py): the DM channels opened, the
 pause of every DM after Discord refused one (40003), the members whose DMs are closed (50007), and what a
-delivered or failed row records or reads elsewhere (an incident's follow role, the server's bot-log channel).
+delivered or failed row records or reads elsewhere (an incident's follow role, the server's bot-log channel, the
+message that shows a board).
 """
 
 from __future__ import annotations
@@ -72,3 +73,19 @@ async def log_channel_and_language(conn: aiosqlite.Connection, guild_id: int) ->
     if values is None:
         return None, None
     return (int(values[0]) if values[0] is not None else None), (str(values[1]) if values[1] is not None else None)
+
+
+async def board_message_id(conn: aiosqlite.Connection, board_id: int) -> int | None:
+    async with conn.execute("SELECT message_id FROM boards WHERE id = ?", (board_id,)) as cursor:
+        values = await cursor.fetchone()
+    return int(values[0]) if values is not None and values[0] is not None else None
+
+
+async def record_board_message(conn: aiosqlite.Connection, board_id: int, message_id: int) -> None:
+    """The message that now shows the board (a new one when it was posted anew)."""
+    await conn.execute("UPDATE boards SET message_id = ? WHERE id = ?", (message_id, board_id))
+
+
+async def forget_board(conn: aiosqlite.Connection, board_id: int) -> None:
+    """A removed board whose message is deleted: nothing of it is left to deliver."""
+    await conn.execute("DELETE FROM boards WHERE id = ? AND removed_at IS NOT NULL", (board_id,))

@@ -17,6 +17,8 @@ import aiohttp
 import discord
 from discord.http import Route
 
+from bot.common.limits import MESSAGE_CONTENT
+from bot.common.text import truncate
 from bot.delivery import markers
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import TOO_MANY_THREADS, Delivery
@@ -33,12 +35,17 @@ DMS_CLOSED = 50007
 UNKNOWN_ROLE = 10011
 # In a delivered role add's result: the role was deleted meanwhile (by a moderator, say), nothing was given.
 ROLE_GONE = "role_gone"
+# Discord refuses more edits of messages older than an hour for a while (a 429, after discord.py's retries).
+OLD_MESSAGE_EDITS_REFUSED = 30046
 THREAD_LOCKED = 160005
 # A thread that exists but takes no message now (locked; archived while the server is at its cap on active
 # threads, so the message cannot unarchive it): the post goes to the thread's parent channel instead. A thread
 # that was never created (its creation refused with 160006) is the outbox's business: see `payloads.UnmadeThread`.
 THREAD_FALLBACK_CODES = frozenset({THREAD_LOCKED, TOO_MANY_THREADS})
-RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast"})
+# An edit of a message older than an hour that Discord refuses for now (30046): tried again later, never given up,
+# and set aside from its lane meanwhile (bot/delivery/outbox.py `set_aside`).
+OLD_MESSAGE_EDITS = "old_message_edits"
+RATE_LIMIT_REASONS = frozenset({"rate_limited", "rate_limited_global", "dm_opened_too_fast", OLD_MESSAGE_EDITS})
 _ROLE_KINDS = frozenset({OutboxKind.DELETE_ROLE, OutboxKind.REMOVE_ROLE, OutboxKind.ADD_ROLE})
 
 
@@ -82,6 +89,10 @@ class DeliveryContext(Protocol):
 
     async def remember_dm_channel(self, user_id: int, channel_id: int) -> None: ...
 
+    async def board_message(self, board_id: int) -> int | None:
+        """The message that shows board `board_id` now, if it has one (as the last delivery recorded it)."""
+        ...
+
 
 class Transport(Protocol):
     async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome: ...
@@ -114,6 +125,8 @@ def outcome_of_error(exc: BaseException) -> Outcome | None:
     if isinstance(exc, discord.HTTPException):
         status = int(exc.status)
         code = int(exc.code) if exc.code else None
+        if code == OLD_MESSAGE_EDITS_REFUSED:
+            return RetryLater(OLD_MESSAGE_EDITS, _rate_limit_of(exc)[0])
         if status == 429:
             retry_after, is_global = _rate_limit_of(exc)
             return RetryLater("rate_limited_global" if is_global else "rate_limited", retry_after, is_global)
@@ -161,6 +174,7 @@ class DiscordTransport:
             OutboxKind.DELETE_ROLE: self._delete_role,
             OutboxKind.SEND_DM: self._send_dm,
             OutboxKind.EDIT_INTERACTION_REPLY: self._edit_interaction_reply,
+            OutboxKind.SHOW_BOARD: self._show_board,
         }
 
     async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome:
@@ -255,6 +269,69 @@ class DiscordTransport:
         )
         data = await self._http.request(route, json=message_body(delivery.payload, nonce=None))
         return {"message_id": str(data.get("id", message_id)), "channel_id": str(channel_id)}
+
+    async def _show_board(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
+        """Edits the board's message; posts it anew when it has none, when someone deleted it (10008), or when
+        Discord refuses more edits of it (30046: the old one is then deleted, so one board stays). A board posted
+        anew is pinned when the bot may pin there: only then, since each pin posts a "pinned a message" line."""
+        payload = delivery.payload
+        channel_id = int(payload["channel_id"])
+        current = await context.board_message(int(payload["board_id"]))
+        if payload.get("remove"):
+            if current is not None:
+                await self._delete_if_there(context, channel_id, current)
+            return {"removed": True}
+        stale: int | None = None
+        if current is not None:
+            await context.before_request()
+            route = Route(
+                "PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=channel_id, message_id=current
+            )
+            edit = {key: value for key, value in payload.items() if key != "silent"}
+            try:
+                data = await self._http.request(route, json=message_body(edit, nonce=None))
+            except discord.HTTPException as exc:
+                if exc.code == OLD_MESSAGE_EDITS_REFUSED:
+                    stale = current
+                elif exc.code != UNKNOWN_MESSAGE:
+                    raise
+                log.info("outbox: board %s is posted anew (%s)", payload["board_id"], exc.code)
+            else:
+                return {"message_id": str(data.get("id", current)), "channel_id": str(channel_id)}
+        posted = await self._post(delivery, context, channel_id)
+        pinned = await self._pin(context, channel_id, int(posted["message_id"]))
+        # The message refused is deleted by a row of its own once the new one is recorded (aftermath.py): deleted
+        # before, its deletion's event could make the board be posted a third time.
+        return {**posted, "posted": True, "pinned": pinned, **({"replaced": str(stale)} if stale is not None else {})}
+
+    async def _delete_if_there(self, context: DeliveryContext, channel_id: int, message_id: int) -> None:
+        await context.before_request()
+        try:
+            await self._http.delete_message(channel_id, message_id)
+        except discord.HTTPException as exc:
+            if exc.code != UNKNOWN_MESSAGE:
+                raise
+
+    def _may_pin(self, channel_id: int) -> bool:
+        """Whether the bot holds Pin Messages in the channel, as discord.py's cache knows it."""
+        get_channel = getattr(self._client, "get_channel", None)
+        channel = get_channel(channel_id) if get_channel is not None else None
+        guild = getattr(channel, "guild", None)
+        me = getattr(guild, "me", None)
+        if channel is None or me is None or not hasattr(channel, "permissions_for"):
+            return False
+        return bool(channel.permissions_for(me).pin_messages)
+
+    async def _pin(self, context: DeliveryContext, channel_id: int, message_id: int) -> bool:
+        if not self._may_pin(channel_id):
+            return False
+        await context.before_request()
+        try:
+            await self._http.pin_message(channel_id, message_id)
+        except discord.HTTPException as exc:  # refused (permission gone, 250 pins): the board stands unpinned
+            log.warning("outbox: could not pin the board %s in %s: %s %s", message_id, channel_id, exc.code, exc.text)
+            return False
+        return True
 
     async def _delete_message(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
         channel_id = int(delivery.payload["channel_id"])
@@ -352,9 +429,13 @@ class DiscordTransport:
     async def _edit_interaction_reply(self, delivery: Delivery, context: DeliveryContext) -> dict[str, Any]:
         payload = delivery.payload
         content = payload.get("content", "")
-        if isinstance(content, list):  # parts around resolved references (a thread's URL)
+        if isinstance(content, list):  # parts around resolved references (a thread's URL, where it went)
             content = "".join(str(part) for part in content)
-        body = {"content": content, "allowed_mentions": payload.get("allowed_mentions", {"parse": []})}
+        # A reply listing many channels may grow past Discord's limit: cut, never refused.
+        body = {
+            "content": truncate(str(content), MESSAGE_CONTENT),
+            "allowed_mentions": payload.get("allowed_mentions", {"parse": []}),
+        }
         route = Route(
             "PATCH",
             "/webhooks/{webhook_id}/{webhook_token}/messages/@original",

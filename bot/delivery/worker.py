@@ -21,11 +21,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.delivery import aftermath, outbox, store
+from bot.common.formatting import log_count
+from bot.delivery import aftermath, dependencies, outbox, store
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
-from bot.delivery.transport import RATE_LIMIT_REASONS, Delivered, Failed, Outcome, RetryLater, Transport
+from bot.delivery.transport import (
+    OLD_MESSAGE_EDITS,
+    RATE_LIMIT_REASONS,
+    Delivered,
+    Failed,
+    Outcome,
+    RetryLater,
+    Transport,
+)
 from bot.storage.store import Store
 from bot.timers.clock import Clock
 
@@ -55,7 +64,9 @@ class _LaneContext:
 
     async def before_request(self, *, message_channel_id: int | None = None) -> None:
         worker = self._worker
-        wait: Callable[[], Awaitable[None]] = functools.partial(worker._wait_for_budget, message_channel_id)
+        # A paced lane (a board) is bounded traffic: its requests go ahead of the queue for the global budget.
+        first = outbox.lane_interval(self._lane) > 0
+        wait: Callable[[], Awaitable[None]] = functools.partial(worker._wait_for_budget, message_channel_id, first)
         if self._lane.startswith("dm:"):
             # One DM at the configured pace: its first request (opening the DM channel, or the message when the
             # channel is known) and its message each leave at least 1/rate after the previous DM's. Tokens are
@@ -77,6 +88,10 @@ class _LaneContext:
     async def remember_dm_channel(self, user_id: int, channel_id: int) -> None:
         async with self._worker.store.unit_of_work() as conn:
             await store.remember_dm_channel(conn, user_id, channel_id, now=self._worker.clock.now())
+
+    async def board_message(self, board_id: int) -> int | None:
+        async with self._worker.store.reading() as conn:
+            return await store.board_message_id(conn, board_id)
 
 
 class OutboxWorker:
@@ -130,6 +145,10 @@ class OutboxWorker:
         # delivery wakes the dispatcher; hundreds of blocked lanes would each cost a write transaction), only
         # once that row is recorded, and all of them every `poll_s` in case a head changed meanwhile.
         self._blocked: dict[str, int] = {}
+        # When the last request of each paced lane (outbox.LANE_INTERVALS_S) was answered.
+        self._lane_sent: dict[str, float] = {}
+        # Lanes of edits set aside (outbox.set_aside) and when they may be tried again.
+        self._resume_at: dict[str, float] = {}
         self._blocked_checked = 0.0
         self._wake_event = asyncio.Event()
         self._generation = 0
@@ -151,12 +170,14 @@ class OutboxWorker:
         return self._dispatcher is not None and not self._dispatcher.done()
 
     async def start(self) -> None:
-        """Resumes where a previous run stopped (rows left in flight go back to pending), then delivers."""
+        """Resumes where a previous run stopped (rows left in flight go back to pending, and what was owed is
+        asked for again: a permission may have been given back while the bot was away), then delivers."""
         if self.running:
             return
         self._stopping = False
         async with self.store.unit_of_work() as conn:
             resumed = await outbox.reset_in_flight(conn, now=self.clock.now())
+            owed = await outbox.ask_again_owed(conn, guild_id=None, now=self.clock.now())
             paused_until = await store.dms_paused_until(conn)
         if paused_until is not None:
             remaining = (paused_until - self.clock.now()).total_seconds()
@@ -164,7 +185,9 @@ class OutboxWorker:
                 self._dm_paused_until = self._monotonic() + remaining
                 log.warning("outbox: direct messages stay paused for %.0f s (Discord refused DMs: 40003)", remaining)
         if resumed:
-            log.info("outbox: %d rows left in flight by the previous run will be attempted again", resumed)
+            log.info("outbox: %s left in flight by the previous run will be attempted again", log_count(resumed, "row"))
+        if owed:
+            log.info("outbox: %s owed asked for again", log_count(owed, "row"))
         self._dispatcher = asyncio.create_task(self._dispatch(), name="tocsin-outbox-dispatcher")
 
     def wake(self) -> None:
@@ -182,9 +205,9 @@ class OutboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatcher
             self._dispatcher = None
-        for lane, task in list(self._lanes.items()):
-            if lane not in self._performing:
-                task.cancel()
+        idle = [lane for lane in self._lanes if lane not in self._performing]
+        for lane in idle:
+            self._lanes[lane].cancel()
         tasks = list(self._lanes.values())
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=self.stop_timeout_s)
@@ -192,6 +215,24 @@ class OutboxWorker:
                 task.cancel()
             if late:
                 await asyncio.wait(late)
+        if idle:
+            # A lane stopped before its request left may have been stopped while its claim committed: what it
+            # claimed was not attempted, and goes back to pending uncounted.
+            with contextlib.suppress(Exception):
+                async with self.store.unit_of_work() as conn:
+                    for lane in idle:
+                        await outbox.release_lane(conn, lane, now=self.clock.now())
+
+    async def ask_again_owed(self, guild_id: int | None = None) -> int:
+        """What is owed (of one server, or of all) goes back to its lanes: a permission may have been given back,
+        Discord may answer again. Cheap when nothing is owed; returns how many rows."""
+        async with self.store.unit_of_work() as conn:
+            count = await outbox.ask_again_owed(conn, guild_id=guild_id, now=self.clock.now())
+        if count:
+            where = f" for server {guild_id}" if guild_id else ""
+            log.info("outbox: %s owed asked for again%s", log_count(count, "row"), where)
+            self.wake()
+        return count
 
     async def drain(self, timeout: float) -> bool:
         """Waits until no row is pending or in flight; False if `timeout` seconds passed first."""
@@ -205,6 +246,18 @@ class OutboxWorker:
                 return False
             await asyncio.sleep(min(0.02, max(0.0, deadline - self._monotonic())))
 
+    async def nothing_to_send(self) -> bool:
+        """No row is pending or in flight but those Discord holds: DMs while Discord's DM pause lasts (40003), and
+        rows waiting for a thread Discord refused for its cap (a forum post: asked again at the next post)."""
+        blocked = dict(self._blocked)
+        async with self.store.reading() as conn:
+            lanes = await outbox.unfinished_lanes(conn)
+            if self._monotonic() < self._dm_paused_until:
+                lanes = {lane for lane in lanes if not lane.startswith("dm:")}
+            refused = await outbox.failed_among(conn, {blocked[lane] for lane in lanes if lane in blocked})
+        return all(blocked.get(lane) in refused for lane in lanes)
+
+    # -- dispatching
     # -- dispatching
 
     async def _dispatch(self) -> None:
@@ -234,20 +287,34 @@ class OutboxWorker:
             log.error("outbox: lane %s stopped on an unexpected error", lane, exc_info=task.exception())
 
     async def _run_lane(self, lane: str) -> None:
+        interval = outbox.lane_interval(lane)
         while not self._stopping:
             # A lane that just sent a paced edit waits out the pace before claiming: its next edit is then the
             # latest one (the older ones collapsed meanwhile), not one claimed early and sent stale.
             ready_at = self._lane_ready_at.pop(lane, None)
             if ready_at is not None and (remaining := ready_at - self._monotonic()) > 0:
                 await self._sleep(remaining)
+            resume = self._resume_at.pop(lane, None)
+            if resume is not None:
+                await self._sleep(max(0.0, resume - self._monotonic()))
+            if interval:
+                # Waits before claiming, so the row claimed is the latest: what was enqueued meanwhile superseded
+                # the rows before it.
+                await self._sleep(max(0.0, self._lane_sent.get(lane, -interval) + interval - self._monotonic()))
             generation = self._generation
+            settled: list[int] = []
             try:
                 async with self.store.unit_of_work() as conn:
-                    claim = await outbox.claim_next(conn, lane, now=self.clock.now())
+                    claim = await outbox.claim_next(conn, lane, now=self.clock.now(), settled=settled)
             except Exception:
                 log.exception("outbox: could not claim the next row of %s", lane)
                 await asyncio.sleep(self._backoff_delay(1))
                 continue
+            if settled:
+                # Rows failed or owed without being attempted: the lanes waiting for them go on (with a stand-in
+                # link, say) or are held with them.
+                self._unblock(settled)
+                self.wake()
             if not isinstance(claim, Claimed):
                 if isinstance(claim, Blocked):
                     self._blocked[lane] = claim.waiting_for
@@ -255,6 +322,8 @@ class OutboxWorker:
                     return  # a commit (wake) or the dependency's completion brings the lane back
                 continue  # something was committed while we looked: look again before leaving
             retry_after = await self._deliver(claim.delivery)
+            if interval:
+                self._lane_sent[lane] = self._monotonic()
             if retry_after is not None:
                 await asyncio.sleep(retry_after)
 
@@ -263,17 +332,20 @@ class OutboxWorker:
         (None: go on at once)."""
         context = _LaneContext(self, delivery.lane)
         try:
-            await self._wait_for_edit_pace(delivery)
-            outcome = await self._perform(delivery, context)
-            self._note_edit(delivery)
-        except asyncio.CancelledError:
-            if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
-                async with self.store.unit_of_work() as conn:
-                    await outbox.release(conn, delivery.id, now=self.clock.now())
-            raise
+            try:
+                await self._wait_for_edit_pace(delivery)
+                outcome = await self._perform(delivery, context)
+                self._note_edit(delivery)
+            except asyncio.CancelledError:
+                if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
+                    async with self.store.unit_of_work() as conn:
+                        await outbox.release(conn, delivery.id, now=self.clock.now())
+                raise
+            # Still "performing" while the answer is recorded: a stop now waits for the record, or the row
+            # would stay in flight and be sent again at the next start.
+            return await self._record(delivery, outcome)
         finally:
             self._performing.discard(delivery.lane)
-        return await self._record(delivery, outcome)
 
     async def _perform(self, delivery: Delivery, context: _LaneContext) -> Outcome:
         try:
@@ -289,7 +361,7 @@ class OutboxWorker:
         # Discord refused a rate-limited request before acting: such attempts never bring a row closer to giving up.
         rate_limited = isinstance(outcome, RetryLater) and outcome.reason in RATE_LIMIT_REASONS
         if isinstance(outcome, RetryLater) and not rate_limited and delivery.attempts >= self.max_attempts:
-            outcome = Failed(None, None, f"gave up after {delivery.attempts} attempts: {outcome.reason}")
+            outcome = Failed(None, None, f"{dependencies.GAVE_UP} {delivery.attempts} attempts: {outcome.reason}")
         wait = 0.0
         dm_pause_until: datetime | None = None
         if isinstance(outcome, RetryLater):
@@ -300,42 +372,62 @@ class OutboxWorker:
                 self._dm_paused_until = max(self._dm_paused_until, self._monotonic() + wait)
                 dm_pause_until = now + timedelta(seconds=wait)
                 log.warning("outbox: Discord refused to open a DM (40003): every DM pauses for %.0f s", wait)
+        aside: str | None = None
         async with self.store.unit_of_work() as conn:
             if isinstance(outcome, Delivered):
                 await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
                 await aftermath.after_delivered(conn, delivery, outcome.result, role_gone=self.role_gone, now=now)
             elif isinstance(outcome, Failed):
                 await outbox.mark_failed(
-                    conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now
+                    conn,
+                    delivery.id,
+                    status=outcome.status,
+                    code=outcome.code,
+                    text=outcome.text,
+                    now=now,
+                    owed=dependencies.is_owed(
+                        delivery.kind,
+                        dependencies.cause_of(outcome.status, outcome.code, outcome.text),
+                        delivery.payload,
+                    ),
                 )
                 await aftermath.after_failed(
                     conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
                 )
             else:
-                await outbox.mark_retry(
-                    conn,
-                    delivery.id,
-                    not_before=now + timedelta(seconds=wait),
-                    reason=outcome.reason,
-                    now=now,
-                    counted=not rate_limited,
-                )
+                if outcome.reason == OLD_MESSAGE_EDITS:
+                    aside = await outbox.set_aside(
+                        conn, delivery.id, not_before=now + timedelta(seconds=wait), reason=outcome.reason, now=now
+                    )
+                if aside is None:
+                    await outbox.mark_retry(
+                        conn,
+                        delivery.id,
+                        not_before=now + timedelta(seconds=wait),
+                        reason=outcome.reason,
+                        now=now,
+                        counted=not rate_limited,
+                    )
                 if dm_pause_until is not None:  # survives a restart: a restarted bot must not DM at once
                     await store.pause_dms_until(conn, dm_pause_until, now=now)
         if isinstance(outcome, Delivered | Failed):
-            for lane in [lane for lane, row_id in self._blocked.items() if row_id == delivery.id]:
-                del self._blocked[lane]
+            self._unblock([delivery.id])
+        if isinstance(outcome, Failed) and delivery.asked_again:
+            self._blocked.clear()  # rows of its lane asked with it may be held again unattempted (aftermath)
         if isinstance(outcome, Delivered):
             self._delivered += 1
             self.wake()  # rows of other lanes may have been waiting for this one
             return None
         if isinstance(outcome, Failed):
             self._failed += 1
+            cause = dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+            owed = dependencies.is_owed(delivery.kind, cause, delivery.payload)
             log.warning(
-                "outbox: row %s (%s) on lane %s failed permanently: status %s, code %s: %s",
+                "outbox: row %s (%s) on lane %s failed %s: status %s, code %s: %s",
                 delivery.id,
                 delivery.kind,
                 delivery.lane,
+                "(owed: asked again when its cause may be fixed)" if owed else "permanently",
                 outcome.status,
                 outcome.code,
                 outcome.text,
@@ -343,6 +435,12 @@ class OutboxWorker:
             self.wake()
             return None
         self._retried += 1
+        if aside is not None:
+            # Its own lane waits for Discord's retry_after; this lane goes on with the rows behind it at once.
+            self._resume_at[aside] = self._monotonic() + wait
+            log.info("outbox: row %s set aside on %s for %.2f s (%s)", delivery.id, aside, wait, outcome.reason)
+            self.wake()
+            return None
         if outcome.is_global:
             log.warning("outbox: global rate limit; every lane pauses for %.2f s", wait)
         else:
@@ -355,13 +453,20 @@ class OutboxWorker:
             )
         return wait
 
+    def _unblock(self, row_ids: list[int]) -> None:
+        for lane in [lane for lane, row_id in self._blocked.items() if row_id in row_ids]:
+            del self._blocked[lane]
+
     # -- pacing
 
-    async def _wait_for_budget(self, message_channel_id: int | None) -> None:
+    async def _wait_for_budget(self, message_channel_id: int | None, first: bool = False) -> None:
         await self._wait_out_pause()
         if message_channel_id is not None:
             await self._channels.acquire(message_channel_id)
-        await self._global.acquire()
+        if first:
+            await self._global.take_first()
+        else:
+            await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
 
     @staticmethod

@@ -15,7 +15,7 @@ import dataclasses
 import io
 import queue
 import zipfile
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +26,18 @@ import aiosqlite
 
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
-from bot.common.i18n import Language, Msg
+from bot.common.i18n import Msg
 from bot.common.periods import parse_period
 from bot.common.text import name_key
 from bot.exports import store as export_repo
-from bot.exports.presentation import export_html, export_json, export_markdown, export_zip, incident_summary
+from bot.exports.presentation import (
+    Document,
+    export_html,
+    export_json,
+    export_markdown,
+    export_zip,
+    incident_summary,
+)
 from bot.exports.rules import IncidentRecord, SetAsideGroup
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
@@ -142,22 +149,12 @@ def file_stem(period: tuple[datetime, datetime], zone: ZoneInfo) -> str:
     return f"tocsin-{start:%Y-%m-%d}-{end:%Y-%m-%d}"
 
 
-def render(
-    fmt: Format,
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    period: tuple[datetime, datetime],
-    set_aside: Sequence[SetAsideGroup] = (),
-) -> bytes:
-    if fmt == "csv":
-        return export_zip(records, language, zone, now, period=period, set_aside=set_aside)
-    if fmt == "json":
-        return export_json(records, language, zone, now, period=period, set_aside=set_aside)
-    if fmt == "md":
-        return export_markdown(records, language, zone, now, period=period, set_aside=set_aside).encode("utf-8")
-    return export_html(records, language, zone, now, period=period, set_aside=set_aside)
+WRITERS: dict[Format, Callable[[Document], bytes]] = {
+    "csv": export_zip,
+    "json": export_json,
+    "md": lambda document: export_markdown(document).encode("utf-8"),
+    "html": export_html,
+}
 
 
 async def _set_aside(conn: aiosqlite.Connection, query: export_repo.ExportQuery) -> list[SetAsideGroup]:
@@ -290,7 +287,8 @@ async def export(
 
         consumer = asyncio.ensure_future(
             asyncio.to_thread(
-                render, request.format, counting(), config.language, config.zone, now, query.period, set_aside
+                WRITERS[request.format],
+                Document(counting(), config.language, config.zone, now, query.period, set_aside),
             )
         )
         try:

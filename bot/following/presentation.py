@@ -33,3 +33,8 @@ def with_role_mention(post: dict[str, Any], role: RoleRef | None) -> dict[str, A
         "content": {"$concat": [prefix, content]},
         "allowed_mentions": {**allowed, "roles": [role]},
     }
+
+
+def with_note(content: str, note: str) -> str:
+    """A member's reply with a note after it, within Discord's 2,000 characters (the note is kept whole)."""
+    return f"{content[: max(0, MESSAGE_CONTENT - len(note) - 2)]}\n\n{note}"[:MESSAGE_CONTENT]

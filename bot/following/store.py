@@ -124,6 +124,16 @@ async def set_role_row(
     )
 
 
+async def role_row(conn: aiosqlite.Connection, guild_id: int, user_id: int, incident_id: int) -> int | None:
+    """The outbox row of the member's last follow role add for this incident, if any."""
+    async with conn.execute(
+        "SELECT role_row FROM subscriptions WHERE guild_id = ? AND user_id = ? AND kind = 'incident' AND target = ?",
+        (guild_id, user_id, str(incident_id)),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else None
+
+
 async def forget_role_rows(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> None:
     """The incident's follow role is gone: no follower's role add is waited for any more."""
     await conn.execute(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -24,7 +25,7 @@ from bot.common.text import name_key
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
 from bot.following import store as follows
-from bot.following.presentation import RoleRef, follow_role_name
+from bot.following.presentation import RoleRef, follow_role_name, with_note
 from bot.following.rules import FollowError, area, covering_roles
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
@@ -94,29 +95,52 @@ async def _member_role(
     )
 
 
-async def give_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> None:
-    """One role add for a new follower of an open incident (closed ones have no role; a reopen gives it)."""
+async def give_follow_role(
+    conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime
+) -> int | None:
+    """One role add for a new follower of an open incident (closed ones have no role; a reopen gives it); its
+    outbox row."""
     if not stored.incident.is_open:
-        return
+        return None
     role = await ensure_follow_role(conn, stored, now=now)
     guild_id = stored.incident.guild_id
     row = await _member_role(conn, OutboxKind.ADD_ROLE, guild_id, user_id, role, now=now)
     await follows.set_role_row(conn, guild_id, user_id, stored.id, row)
+    return row
 
 
-async def take_follow_role(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> None:
+async def take_follow_role(
+    conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime
+) -> int | None:
     role, _ = await _role_of(conn, stored)
     if role is None:
-        return
-    await _member_role(conn, OutboxKind.REMOVE_ROLE, stored.incident.guild_id, user_id, role, now=now)
+        return None
+    return await _member_role(conn, OutboxKind.REMOVE_ROLE, stored.incident.guild_id, user_id, role, now=now)
+
+
+async def _grant_refused(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int) -> bool:
+    """Whether the member's last follow role add failed (Discord refused it, or the role could not be made)."""
+    row_id = await follows.role_row(conn, stored.incident.guild_id, user_id, stored.id)
+    row = await outbox.get(conn, row_id) if row_id is not None else None
+    return row is not None and row.status == "failed"
+
+
+async def follow_with_role(
+    conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime
+) -> tuple[bool, int | None]:
+    """The member follows the incident, once: the subscription, and the follow role while the incident is open.
+    A follower whose role Discord refused earlier asks for it again by following again (the cause may be fixed
+    by now). Returns whether the follow is new, and the role add planned now, if any."""
+    new = await follows.add(conn, stored.incident.guild_id, user_id, "incident", str(stored.id), at=now)
+    if new or await _grant_refused(conn, stored, user_id):
+        return new, await give_follow_role(conn, stored, user_id, now=now)
+    return new, None
 
 
 async def follow(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int, *, now: datetime) -> bool:
-    """The member follows the incident, once: the subscription, and the follow role while the incident is open
-    (the Follow button, and "Affected too", which follows as well). True when the follow is new."""
-    new = await follows.add(conn, stored.incident.guild_id, user_id, "incident", str(stored.id), at=now)
-    if new:
-        await give_follow_role(conn, stored, user_id, now=now)
+    """`follow_with_role` (the Follow button, and "Affected too", which follows as well). True when the follow is
+    new."""
+    new, _ = await follow_with_role(conn, stored, user_id, now=now)
     return new
 
 
@@ -129,9 +153,12 @@ async def thread_post_role(conn: aiosqlite.Connection, stored: StoredIncident) -
     return role
 
 
-async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: str, *, now: datetime) -> None:
-    """The incident closed: its follow role is deleted after what its lane still has to post (the final post
-    mentions it), and forgotten, so a reopen makes a new one."""
+async def plan_closed(
+    conn: aiosqlite.Connection, stored: StoredIncident, lane: str, *, after: int | None = None, now: datetime
+) -> None:
+    """The incident closed: its follow role is deleted after what its lane still has to post, and `after` the
+    final post (which mentions it) even if that post waits for its thread; then forgotten, so a reopen makes a
+    new one."""
     role, _ = await _role_of(conn, stored)
     _, role_row = await follows.follow_role(conn, stored.id)
     if role is None and role_row is None:
@@ -144,6 +171,7 @@ async def plan_closed(conn: aiosqlite.Connection, stored: StoredIncident, lane: 
             lane=lane,
             kind=OutboxKind.DELETE_ROLE,
             payload={"guild_id": guild_id, "role_id": role},
+            after=after,
             now=now,
         )
     await follows.set_follow_role(conn, stored.id, role_id=None, role_row=None)
@@ -168,6 +196,7 @@ class IncidentFollow:
     dm_refused: bool = False  # the server's DM cap for this incident is reached
     closed: bool = False
     dms_off: bool = False  # refused because the server sends no DMs at all (/setup dm-limit 0)
+    role_rows: tuple[int, ...] = ()  # the role changes planned for the member (outbox rows), to watch
 
 
 @dataclass(frozen=True)
@@ -177,6 +206,27 @@ class AreaFollow:
     new: bool
     roles_given: tuple[int, ...]
     roles_held: tuple[int, ...]  # covering roles the member already had
+    role_rows: tuple[int, ...] = ()  # the role changes planned for the member (outbox rows), to watch
+
+
+@dataclass(frozen=True)
+class PrivateReply:
+    """The private reply a member was shown, which the outbox may still edit while its interaction's token lives
+    (15 minutes)."""
+
+    application_id: int
+    token: str
+    interaction_id: int
+    content: str  # as the member sees it
+
+
+@dataclass(frozen=True)
+class RefusalNote:
+    """What joins the member's reply should Discord refuse a role change made for them, in their language: `told`
+    where the server has a bot-log channel (its admins are told there), `untold` where it has none."""
+
+    told: str
+    untold: str
 
 
 @dataclass(frozen=True)
@@ -213,7 +263,7 @@ class Following:
             config = await self._config(conn, member.guild_id)
             config.require_incidents_setup()
             stored = await self._incident(conn, member, guild_id or member.guild_id, number)
-            new = await follow(conn, stored, member.user_id, now=now)
+            new, role_row = await follow_with_role(conn, stored, member.user_id, now=now)
             current = await follows.get(conn, member.guild_id, member.user_id, "incident", str(stored.id))
             assert current is not None
             refused = False
@@ -242,6 +292,7 @@ class Following:
             dm_refused=refused,
             closed=not stored.incident.is_open,
             dms_off=refused and config.dm_cap_per_incident <= 0,
+            role_rows=(role_row,) if role_row is not None else (),
         )
 
     async def unfollow_incident(
@@ -250,11 +301,11 @@ class Following:
         async with self.store.unit_of_work() as conn:
             stored = await self._incident(conn, member, guild_id or member.guild_id, number)
             removed = await follows.remove(conn, member.guild_id, member.user_id, "incident", str(stored.id))
-            if removed:
-                await take_follow_role(conn, stored, member.user_id, now=now)
+            role_row = await take_follow_role(conn, stored, member.user_id, now=now) if removed else None
             result = f"#{number}: {'unfollowed' if removed else 'was not following'}"
             await audit.record_by(conn, member, "unfollow incident", {"incident": number}, result, now)
-        return IncidentFollow(number, stored.incident.title, removed, False)
+        rows = (role_row,) if role_row is not None else ()
+        return IncidentFollow(number, stored.incident.title, removed, False, role_rows=rows)
 
     async def follow_area(
         self, member: Actor, *, territory: str | None, sector: str | None, now: datetime
@@ -273,13 +324,16 @@ class Following:
                 given = tuple(dict.fromkeys((*earlier.role_ids, *given)))
                 await follows.remove(conn, member.guild_id, member.user_id, kind, target)
             await follows.add(conn, member.guild_id, member.user_id, kind, target, at=now, role_ids=given)
-            for role_id in given:
-                if role_id in member.role_ids:
-                    continue
+            rows = [
                 await _member_role(conn, OutboxKind.ADD_ROLE, member.guild_id, member.user_id, role_id, now=now)
+                for role_id in given
+                if role_id not in member.role_ids
+            ]
             result = f"{kind} {target}: roles {list(given)}"
             await audit.record_by(conn, member, f"follow {kind}", {kind: target}, result, now)
-        return AreaFollow(kind, target, earlier is None, tuple(r for r in given if r not in held), held)
+        return AreaFollow(
+            kind, target, earlier is None, tuple(r for r in given if r not in held), held, role_rows=tuple(rows)
+        )
 
     async def unfollow_area(
         self, member: Actor, *, territory: str | None, sector: str | None, now: datetime
@@ -288,16 +342,67 @@ class Following:
         async with self.store.unit_of_work() as conn:
             earlier = await follows.get(conn, member.guild_id, member.user_id, kind, target)
             removed: tuple[int, ...] = ()
+            rows: list[int] = []
             if earlier is not None:
                 await follows.remove(conn, member.guild_id, member.user_id, kind, target)
                 # A role another of the member's follows gave stays.
                 still = {r for f in await follows.of_member(conn, member.guild_id, member.user_id) for r in f.role_ids}
                 removed = tuple(r for r in earlier.role_ids if r not in still)
                 for role_id in removed:
-                    await _member_role(conn, OutboxKind.REMOVE_ROLE, member.guild_id, member.user_id, role_id, now=now)
+                    rows.append(
+                        await _member_role(
+                            conn, OutboxKind.REMOVE_ROLE, member.guild_id, member.user_id, role_id, now=now
+                        )
+                    )
             result = f"{kind} {target}: {'unfollowed' if earlier else 'was not following'}, roles {list(removed)}"
             await audit.record_by(conn, member, f"unfollow {kind}", {kind: target}, result, now)
-        return AreaFollow(kind, target, earlier is not None, removed, ())
+        return AreaFollow(kind, target, earlier is not None, removed, (), role_rows=tuple(rows))
+
+    async def tell_if_refused(
+        self,
+        member: Actor,
+        reply: PrivateReply,
+        note: RefusalNote,
+        *,
+        rows: tuple[int, ...] = (),
+        incident: int | None = None,
+        now: datetime,
+    ) -> None:
+        """Should Discord refuse one of `rows` (role changes planned for the member; with `incident`, the add of
+        their follow role of that incident), the member's reply is edited to say so: what they follow is saved,
+        the role is not (or still is) theirs. Asked once the reply was sent: an edit planned before it could reach
+        Discord first and leave the reply a second message. A change already refused is told at once."""
+        async with self.store.unit_of_work() as conn:
+            watched = list(rows)
+            if incident is not None:
+                stored = await repo.get(conn, member.guild_id, incident)
+                row = await follows.role_row(conn, member.guild_id, member.user_id, stored.id) if stored else None
+                if row is not None:
+                    watched.append(row)
+            if not watched:
+                return
+            config = await self._config(conn, member.guild_id)
+            lane = outbox.reply_lane(member.guild_id, member.user_id)
+            coalesce_key = f"reply:{reply.interaction_id}"
+            payload: dict[str, Any] = {
+                "application_id": str(reply.application_id),
+                "token": reply.token,
+                "content": with_note(reply.content, note.told if config.bot_log_channel_id else note.untold),
+                "allowed_mentions": {"parse": []},
+            }
+            kind = OutboxKind.EDIT_INTERACTION_REPLY
+            then = {"lane": lane, "kind": kind.value, "payload": payload, "coalesce_key": coalesce_key}
+            for row_id in dict.fromkeys(watched):
+                if await outbox.add_on_failure(conn, row_id, then) == "failed":
+                    await outbox.enqueue(
+                        conn,
+                        guild_id=member.guild_id,
+                        lane=lane,
+                        kind=kind,
+                        payload=payload,
+                        coalesce_key=coalesce_key,
+                        now=now,
+                    )
 
     async def following(self, member: Actor) -> list[FollowLine]:
         async with self.store.reading() as conn:

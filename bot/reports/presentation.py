@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
-from bot.common.i18n.catalogue import Language, default_catalogue
+from bot.common.i18n.catalogue import Language, Msg, default_catalogue
 from bot.common.limits import BUTTON_LABEL, CUSTOM_ID, EMBED_DESCRIPTION, MESSAGE_CONTENT
 from bot.common.text import safe_text, truncate
 from bot.incidents.presentation.message_parts import NO_MENTIONS, discord_time, embed_field, fit_embed
@@ -187,8 +187,8 @@ def summary_message(cards: Sequence[Card], language: Language) -> Payload:
             language,
             "report.summary.line",
             organisation=safe_text(card.organisation),
-            members=card.facts.members,
-            reports=card.facts.reports,
+            members=Msg.of("report.count.members", count=card.facts.members),
+            reports=Msg.of("report.count.reports", count=card.facts.reports),
             first=discord_time(card.facts.first_at, "R") if card.facts.first_at is not None else "—",
         )
         for card in cards
@@ -211,7 +211,7 @@ def alert_message(
     text = word(
         language,
         "report.alert",
-        members=card.facts.members,
+        count=card.facts.members,
         organisation=safe_text(card.organisation),
         minutes=window_minutes,
     )

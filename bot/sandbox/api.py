@@ -11,6 +11,7 @@ import logging
 import secrets
 import socket
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -116,6 +117,15 @@ class GuildHandle:
     def set_overwrites(self, channel_id: int, overwrites: Iterable[Overwrite]) -> None:
         self._d.world.set_overwrites(channel_id, overwrites)
 
+    def move_role(self, role_id: int, *, above: int) -> None:
+        """A server admin dragging `role_id` just above the role `above` (the bot is told of every role moved)."""
+        self._d.world.move_role(self.id, role_id, above=above)
+
+    def edit_role_permissions(self, role_id: int, permissions: int) -> None:
+        """A server admin changing a role's permissions while the bot runs (the bot is told)."""
+        world = self._d.world
+        world.edit_role(self.id, role_id, world.guilds[self.id].owner_id, {"permissions": permissions})
+
     def set_role_permissions(self, role_id: int, permissions: int) -> None:
         """A server admin editing a role's permissions (before the bot connects: no event is dispatched)."""
         self._d.world.guilds[self.id].roles[role_id].permissions = permissions
@@ -185,7 +195,33 @@ class InteractionHandle:
         assert msg is not None
         return self._d.world.message_dict(msg)
 
+    async def choices(self, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The suggestions the bot answered to an autocomplete interaction."""
+        await self._d.wait_for(
+            lambda: self._ix.autocomplete_choices is not None,
+            timeout=timeout,
+            what=f"autocomplete choices for interaction {self.id}",
+        )
+        return list(self._ix.autocomplete_choices or [])
+
     async def submit_modal(self, values: Mapping[str, str], *, timeout: float = 10.0) -> InteractionHandle:
+        data = await self.modal_data(values, timeout=timeout)
+        source = None
+        if self._ix.source_message_id is not None:
+            source = self._d.world.find_message(self._ix.channel_id, self._ix.source_message_id)
+        ix = self._d.world.new_interaction(
+            type=IX_MODAL_SUBMIT,
+            user_id=self._ix.user_id,
+            channel_id=self._ix.channel_id,
+            data=data,
+            message=source,
+            locale=self._ix.payload.get("locale"),
+        )
+        return InteractionHandle(self._d, ix)
+
+    async def modal_data(self, values: Mapping[str, str], *, timeout: float = 10.0) -> dict[str, Any]:
+        """The data of this interaction's modal submitted with `values` (by input custom id), as a Discord client
+        sends it; a test may alter it and send it with `DiscordDouble.send_raw`."""
         await self._d.wait_for(
             lambda: self._ix.modal is not None, timeout=timeout, what=f"a modal opened by interaction {self.id}"
         )
@@ -212,18 +248,17 @@ class InteractionHandle:
                 rows.append(row)
         if missing:
             raise KeyError(f"the modal has no inputs named {sorted(missing)}")
-        source = None
-        if self._ix.source_message_id is not None:
-            source = self._d.world.find_message(self._ix.channel_id, self._ix.source_message_id)
-        ix = self._d.world.new_interaction(
-            type=IX_MODAL_SUBMIT,
-            user_id=self._ix.user_id,
-            channel_id=self._ix.channel_id,
-            data={"custom_id": modal.get("custom_id"), "components": rows},
-            message=source,
-            locale=self._ix.payload.get("locale"),
-        )
-        return InteractionHandle(self._d, ix)
+        return {"custom_id": modal.get("custom_id"), "components": rows}
+
+
+@dataclass(frozen=True)
+class CaughtUp:
+    """The bot's word that it has caught up with the double's clock at `epoch`, having heard `asked` questions
+    (`world_epoch`: the double's epoch when the word arrived)."""
+
+    epoch: int
+    asked: int
+    world_epoch: int
 
 
 class DiscordDouble:
@@ -280,6 +315,9 @@ class DiscordDouble:
         self._pump: asyncio.Task[None] | None = None
         self.port = 0
         self.stopping = False
+        # How many times a driver asked the bot whether it has caught up, and the bot's latest answer.
+        self.caught_up_asked = 0
+        self.caught_up: CaughtUp | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -441,6 +479,10 @@ class DiscordDouble:
             if kind == KIND_GUILDS:
                 return data if intents & INTENT_GUILDS else None
             if kind == KIND_MEMBERS:
+                # "Guild Member Update is sent for current-user updates regardless of whether the GUILD_MEMBERS
+                # intent is set" (DDocs events/gateway, Caveats): a role given to the bot reaches it.
+                if event == "GUILD_MEMBER_UPDATE" and (data.get("user") or {}).get("id") == str(self.world.bot.id):
+                    return data
                 return data if intents & INTENT_GUILD_MEMBERS else None
             if kind == KIND_MESSAGES:
                 needed = INTENT_GUILD_MESSAGES if guild_id is not None else INTENT_DIRECT_MESSAGES
@@ -532,6 +574,33 @@ class DiscordDouble:
         self.world.set_time(self.world.now + delta)
         await self._drain()
 
+    def record_caught_up(self, *, epoch: int, asked: int) -> None:
+        """The bot says it has caught up with the clock at `epoch`, having heard `asked` questions."""
+        self.caught_up = CaughtUp(epoch=epoch, asked=asked, world_epoch=self.world.epoch)
+        self.notify_change()
+
+    async def wait_caught_up(self, *, timeout: float = 20.0) -> CaughtUp:
+        """Asks the bot whether it has caught up with the clock and returns its answer once it says so for the
+        current epoch, after this question: it has seen the current time, every timer due by then has run and
+        what they queued, and what was queued before the question, is sent (the follower's side is in
+        bot/timers/clock.py)."""
+        self.caught_up_asked += 1
+        asked = self.caught_up_asked
+        self.notify_change()
+
+        def answered() -> bool:
+            said = self.caught_up
+            return said is not None and said.asked >= asked and said.epoch == self.world.epoch
+
+        try:
+            await self.wait_for(answered, timeout=timeout, what=f"the bot to catch up with epoch {self.world.epoch}")
+        except TimeoutError as late:
+            said = self.caught_up
+            last = "never" if said is None else f"epoch {said.epoch}, question {said.asked}"
+            raise TimeoutError(f"{late}; question {asked}; the bot last said it had caught up at: {last}") from None
+        assert self.caught_up is not None
+        return self.caught_up
+
     async def _drain(self) -> None:
         await self.wait_for(lambda: not self._pending, timeout=5.0, what="the gateway events to be sent")
 
@@ -552,6 +621,16 @@ class DiscordDouble:
     def limit_dm_openings(self, count: int | None, *, window_s: float = 60.0) -> None:
         """After `count` DM channel openings within `window_s` real seconds, answer 40003 (None: no limit)."""
         self.world.dm_open_limit = None if count is None else (count, window_s)
+
+    def limit_old_message_edits(
+        self, edits: int | None, *, window_s: float = 6.0, retry_after_s: float | None = None
+    ) -> None:
+        """Discord's undocumented budget of edits to messages older than an hour: past `edits` such edits within
+        `window_s` real seconds in one channel, PATCH answers 429 30046 (None: no budget, the default). Its
+        `retry_after` is the time until the window frees, or `retry_after_s` when given (clients that retry then
+        are refused again, as observed of Discord)."""
+        self.world.old_message_edits = None if edits is None else (edits, window_s, retry_after_s)
+        self.world._old_edits.clear()
 
     def set_channel_limit(self, *, messages: int, window_s: float) -> None:
         """Change the per-channel message budget (default 5 per 5 s); rate limit windows start afresh."""
@@ -660,7 +739,8 @@ class DiscordDouble:
         if otype in (OPT_ROLE, OPT_MENTIONABLE) and guild_id is not None and ident in w.guilds[guild_id].roles:
             resolved.setdefault("roles", {})[str(ident)] = w.guilds[guild_id].roles[ident].to_dict()
             return
-        if otype == OPT_CHANNEL and ident in w.channels:
+        if otype == OPT_CHANNEL and ident in w.channels and w.channels[ident].guild_id == guild_id:
+            # A channel picker offers only the server's own channels (another server's: `send_raw`).
             ch = w.channels[ident]
             data = {
                 "id": str(ch.id),
@@ -735,6 +815,44 @@ class DiscordDouble:
             what=f"autocomplete choices for {name} {focused}",
         )
         return list(ix.autocomplete_choices or [])
+
+    # -- what a modified client sends ---------------------------------------------------------------
+
+    def command_data(self, channel_id: int, name: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a slash command as Discord's own clients send it (what `run_command` dispatches), for a
+        test to alter before `send_raw`."""
+        return self._command_data(channel_id, name, options or {})
+
+    def resolved(self, guild_id: int | None, option_type: int, ids: Iterable[int]) -> dict[str, dict[str, Any]]:
+        """The `resolved` part Discord would attach for these ids seen from `guild_id` (its members, its roles,
+        any channel): to forge data resolved in another server."""
+        out: dict[str, dict[str, Any]] = {}
+        for ident in ids:
+            self._resolve(guild_id, option_type, ident, out)
+        return out
+
+    async def send_raw(
+        self,
+        user_id: int,
+        channel_id: int,
+        *,
+        type: int,
+        data: dict[str, Any],
+        message_id: int | None = None,
+        locale: str | None = None,
+    ) -> InteractionHandle:
+        """An interaction from a modified (or outdated) client. Discord still builds what it always builds itself:
+        who acts (the member and their permissions, checked to be in the server), where (the channel), the token
+        and the 3 s deadline, and for a component or a form the message it came from, which the member must be
+        able to see. `data` — options, custom id, menu values, form fields, `resolved` — reaches the bot exactly
+        as written, without the checks Discord makes for its own clients (types, choices, ranges, lengths, which
+        ids may be picked, which components exist). A lone surrogate in it travels as a JSON `\\uXXXX` escape,
+        the only way JSON carries one."""
+        msg = self._source(channel_id, message_id, user_id) if message_id is not None else None
+        ix = self.world.new_interaction(
+            type=type, user_id=user_id, channel_id=channel_id, data=data, message=msg, locale=locale
+        )
+        return InteractionHandle(self, ix)
 
     def _component(self, msg: Message, custom_id: str) -> dict[str, Any] | None:
         def walk(items: Iterable[Any]) -> dict[str, Any] | None:
@@ -821,16 +939,20 @@ class DiscordDouble:
         msg = self.world.create_message(channel_id, user_id, body)
         return self.world.message_dict(msg)
 
-    def delete_message(self, user_id: int, channel_id: int, message_id: int) -> None:
-        """A member deletes a message: their own, or anyone's with Manage Messages there (a moderator); the bot
-        gets MESSAGE_DELETE."""
+    def delete_message(self, channel_id: int, message_id: int, *, by: int) -> None:
+        """A member deletes a message: their own, or anyone's with Manage Messages (a moderator). MESSAGE_DELETE
+        is sent; a thread started from the message stays, as on Discord."""
         w = self.world
         channel = w.channel(channel_id)
-        perms = w.require_view(user_id, channel)
+        perms = w.require_view(by, channel)
         msg = w.message(channel_id, message_id)
-        if msg.author_id != user_id and not perms & Perm.MANAGE_MESSAGES:
+        if msg.author_id != by and not perms & Perm.MANAGE_MESSAGES:
             raise ApiError(403, 50013)
         w.delete_message(channel_id, message_id)
+
+    def pins(self, channel_id: int) -> list[dict[str, Any]]:
+        """The channel's pinned messages, most recently pinned first."""
+        return [self.world.message_dict(m) for m in self.world.pins(channel_id)]
 
     def start_thread(self, user_id: int, channel_id: int, name: str, *, auto_archive_duration: int = 4320) -> int:
         """A member opens a public thread in a text channel (permissions and the active-thread cap checked, as

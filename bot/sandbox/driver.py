@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,8 +100,10 @@ class BotProcess:
         guild_id: int,
         token: str | None = None,
         log_level: str = "INFO",
+        database_path: Path | None = None,
     ) -> None:
         self.double = double
+        self.database_path = database_path if database_path is not None else workdir / "tocsin.db"
         self.workdir = workdir
         self.guild_id = guild_id
         self.token = token if token is not None else double.token
@@ -121,9 +121,11 @@ class BotProcess:
                 "DISCORD_API_BASE": self.double.api_base,
                 "DISCORD_GATEWAY_URL": self.double.gateway_url,
                 "TOCSIN_CLOCK_URL": self.double.clock_url,
-                "TOCSIN_DATABASE_PATH": str(self.workdir / "tocsin.db"),
+                "TOCSIN_DATABASE_PATH": str(self.database_path),
                 "TOCSIN_DEV_GUILD_ID": str(self.guild_id),
                 "TOCSIN_LOG_LEVEL": self.log_level,
+                # Health and metrics on a free port: bots of several tests (or a real one) never meet on one.
+                "TOCSIN_HEALTH_ADDRESS": "127.0.0.1:0",
                 "LANG": "C.UTF-8",
             }
         )
@@ -176,36 +178,13 @@ class BotProcess:
 
 # --- waiting for the bot -------------------------------------------------------------------------------------
 
-OUTBOX_PENDING = re.compile(r"(\d+) en attente")
 
-
-def _more_requests(double: DiscordDouble, seen: int) -> bool:
-    return len(double.requests) > seen
-
-
-async def settle(double: DiscordDouble, server: Server, *, timeout: float = 20.0) -> None:
-    """Until the bot has sent everything it queued: its send queue, as `/tocsin a-propos` shows it to an admin,
-    is empty — or holds only rows due later (it stays the same while the bot sends nothing for a second)."""
-    admin, channel = server.members["admin.sophie"], server.channels["journal-bot"]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    previous: int | None = None
-    while loop.time() < deadline:
-        about = await double.run_command(admin, channel, "tocsin about")
-        reply = await about.reply()
-        text = " ".join(f["value"] for e in reply.get("embeds", []) for f in e.get("fields", []))
-        found = OUTBOX_PENDING.search(text)
-        pending = int(found.group(1)) if found else 0
-        if pending == 0:
-            return
-        seen = len(double.requests)
-        try:
-            await double.wait_for(partial(_more_requests, double, seen), timeout=1.0, what="the bot sending")
-        except TimeoutError:
-            if pending == previous:  # nothing sent for a second and the queue did not move: what is left waits
-                return
-        previous = pending
-    raise TimeoutError(f"the bot's send queue did not empty in {timeout:.0f} s")
+async def settle(double: DiscordDouble, server: Server | None = None, *, timeout: float = 20.0) -> None:
+    """Until the bot has caught up with the double: it has seen the double's current time, every reminder, nudge
+    and archive due by then has run, and what they and the interactions answered before queued is on Discord —
+    or held by Discord (DMs paused after a 40003, posts waiting for a forum post the server has no room for).
+    The bot says so itself, through the double's clock (bot/timers/caught_up.py); `server` is not needed."""
+    await double.wait_caught_up(timeout=timeout)
 
 
 # --- acting as the server's people ---------------------------------------------------------------------------

@@ -58,6 +58,11 @@ class _Encoder:
 
     def encode(self, payload: dict[str, Any]) -> str | bytes:
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (a modified client's text) has no UTF-8 form: JSON carries it as a \uXXXX escape.
+            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
         if self._zlib is not None:
             raw = text.encode()
             return self._zlib.compress(raw) + self._zlib.flush(zlib.Z_SYNC_FLUSH)

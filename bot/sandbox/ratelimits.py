@@ -28,6 +28,7 @@ __all__ = [
     "RateLimiter",
     "body_429",
     "bucket_hash",
+    "sub_limit_headers",
 ]
 
 INVALID_REQUEST_STATUSES = frozenset({401, 403, 429})
@@ -69,6 +70,14 @@ def body_429(decision: RateLimitDecision, *, code: int | None = None) -> dict[st
     if code is not None:
         body["code"] = code
     return body
+
+
+def sub_limit_headers(retry_after: float) -> dict[str, str]:
+    """The headers of a 429 a route answers for a limit of its own beside its bucket (30046, the edits of
+    messages older than an hour): the bucket's headers still say requests remain, as Discord's do then."""
+    headers: dict[str, str] = {}
+    RateLimiter._limited_headers(headers, retry_after, "user", False)
+    return headers
 
 
 @dataclass

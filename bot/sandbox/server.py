@@ -124,22 +124,51 @@ class RestServer:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/gateway", self.d.hub.handle)
         app.router.add_get("/_double/clock", self.clock)
+        app.router.add_post("/_double/clock/caught-up", self.caught_up)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.dispatch)
         return app
 
     # -- clock --------------------------------------------------------------------------------------
 
     async def clock(self, request: web.Request) -> web.StreamResponse:
-        wait_after = request.query.get("wait_after")
-        if wait_after is not None:
-            try:
-                after = int(wait_after)
-            except ValueError:
-                return self._json({"message": "wait_after must be an integer"}, 400, {})
+        """The simulated time; with `wait_after` (an epoch) and `asked_after` (a count of questions), answered
+        once either has grown past the value given: the clock moved, or a driver asked whether the bot has caught
+        up (`DiscordDouble.wait_caught_up`)."""
+        limits: dict[str, int] = {}
+        for name in ("wait_after", "asked_after"):
+            if (value := request.query.get(name)) is not None:
+                try:
+                    limits[name] = int(value)
+                except ValueError:
+                    return self._json({"message": f"{name} must be an integer"}, 400, {})
+        if limits:
+            after, asked_after = limits.get("wait_after"), limits.get("asked_after")
+
+            def news() -> bool:
+                return (
+                    (after is not None and self.d.world.epoch > after)
+                    or (asked_after is not None and self.d.caught_up_asked > asked_after)
+                    or self.d.stopping
+                )
+
             # After the long-poll period, answer with the unchanged clock so the follower polls again.
             with contextlib.suppress(TimeoutError):
-                await self.d.wait_for(lambda: self.d.world.epoch > after or self.d.stopping, timeout=CLOCK_LONG_POLL_S)
-        return self._json({"now": iso(self.d.world.now), "epoch": self.d.world.epoch}, 200, {})
+                await self.d.wait_for(news, timeout=CLOCK_LONG_POLL_S)
+        return self._json(self._clock_state(), 200, {})
+
+    async def caught_up(self, request: web.Request) -> web.StreamResponse:
+        """The follower says it has caught up with the clock: `{"epoch", "asked"}`, the epoch it has seen and the
+        number of questions answered (what it means is in bot/timers/clock.py)."""
+        try:
+            body = await request.json()
+            epoch, asked = int(body["epoch"]), int(body["asked"])
+        except (ValueError, KeyError, TypeError):
+            return self._json({"message": "epoch and asked must be integers"}, 400, {})
+        self.d.record_caught_up(epoch=epoch, asked=asked)
+        return web.Response(status=204)
+
+    def _clock_state(self) -> dict[str, Any]:
+        return {"now": iso(self.d.world.now), "epoch": self.d.world.epoch, "asked": self.d.caught_up_asked}
 
     # -- the request pipeline -------------------------------------------------------------------------
 
@@ -183,6 +212,7 @@ class RestServer:
             reply = await handler(req)
         except ApiError as err:
             reply = Reply(err.status, err.body)
+            headers.update(err.headers)
         except _BadBodyError as err:
             reply = Reply(err.status, err.body)
         except Exception:
@@ -523,6 +553,7 @@ class RestServer:
         if bad is not None:
             raise ApiError.from_body(400, bad)
         attachments = self._attachments(req, body) if req.files else None
+        w.count_old_message_edit(msg)
         w.edit_message(msg, body, attachments=attachments)
         return Reply(200, w.message_dict(msg))
 

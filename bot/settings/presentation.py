@@ -5,7 +5,7 @@ embeds."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,11 @@ class RouteMsg:
 def word(catalogue: Catalogue, language: Language, value: Any) -> str:
     """A `Msg` (and the list, days and route values it may hold) in `language`."""
     if isinstance(value, Msg):
-        args = {name: word(catalogue, language, arg) for name, arg in value.args.items()}
+        # Numbers stay numbers: a plural message agrees with its count and writes it as the language does.
+        args = {
+            name: arg if isinstance(arg, int | float) else word(catalogue, language, arg)
+            for name, arg in value.args.items()
+        }
         return catalogue.render(language, value.message_id, **args)
     if isinstance(value, MsgList):
         return ", ".join(word(catalogue, language, item) for item in value.items)
@@ -171,7 +175,7 @@ def reports_lines(config: GuildConfig, channel: ChannelFacts | None, role: RoleF
         else:
             lines.append(Msg.of("setup.done.reports_role", role=f"<@&{config.reports_role_id}>"))
     lines.append(
-        Msg.of("setup.done.reports_alert", members=config.report_alert_members, minutes=config.report_alert_window_min)
+        Msg.of("setup.done.reports_alert", count=config.report_alert_members, minutes=config.report_alert_window_min)
     )
     return lines
 
@@ -262,7 +266,7 @@ def show_sections(view: SetupView, catalogue: Catalogue, language: Language) -> 
             "setup.show.reports",
             channel=f"<#{config.report_cards_channel_id}>" if config.report_cards_channel_id is not None else unset,
             who=f"<@&{config.reports_role_id}>" if config.reports_role_id is not None else say("setup.show.everyone"),
-            members=config.report_alert_members,
+            members=Msg.of("report.count.members", count=config.report_alert_members),
             minutes=config.report_alert_window_min,
         ),
     )
@@ -316,6 +320,7 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
         else:
             role_lines.append("⚠️ " + say("setup.check.role_not_mentionable", **args))
     sections.append(Section(say("setup.check.roles"), tuple(role_lines) or (say("setup.check.no_route_roles"),)))
+    sections.append(Section(say("setup.check.grants"), _grant_lines(report, say)))
     if not report.can_manage_roles:
         managed = say("setup.check.cannot_manage_roles")
     elif report.manageable_roles:
@@ -331,7 +336,7 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
             else (f"<@{group.user_id}>" if group.user_id is not None else group.kind)
         )
         failure_lines.append(
-            "❌ "
+            ("⏳ " if group.owed else "❌ ")
             + say(
                 "setup.check.failure",
                 target=target,
@@ -344,6 +349,8 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
         )
     if report.not_attempted:
         failure_lines.append(say("setup.check.not_attempted", count=report.not_attempted))
+    if any(group.owed for group in report.failures):
+        failure_lines.append(say("setup.check.owed"))
     sections.append(
         Section(
             say("setup.check.failures", count=report.failure_count),
@@ -351,6 +358,29 @@ def check_sections(report: CheckReport, catalogue: Catalogue, language: Language
         )
     )
     return sections
+
+
+def _grant_lines(report: CheckReport, say: Callable[..., str]) -> tuple[str, ...]:
+    """The roles Tocsin gives those who follow: each cause Discord would refuse one for, and what to do. Without
+    Manage Roles even the follow role of the next incident cannot be made: said whatever roles exist now."""
+    bot_role = f"<@&{report.bot_role_id}>" if report.bot_role_id is not None else "—"
+    lines = []
+    if not report.can_manage_roles:
+        lines.append("❌ " + say("setup.check.grants_no_manage_roles", bot_role=bot_role))
+    for grant in report.grants:
+        if grant.problem not in ("above_bot", "managed"):
+            continue
+        if grant.channel_id is not None:
+            what = say("setup.check.grant_for_route", channel=f"<#{grant.channel_id}>")
+        else:
+            what = say("setup.check.grant_for_incident", number=grant.incident_number)
+        key = "setup.check.grant_above_bot" if grant.problem == "above_bot" else "setup.check.grant_managed"
+        lines.append("❌ " + say(key, role=f"<@&{grant.role_id}>", what=what, bot_role=bot_role))
+    if lines:
+        return tuple(lines)
+    if not report.grants:
+        return (say("setup.check.no_grants"),)
+    return ("✅ " + say("setup.check.grants_ok", roles=", ".join(f"<@&{g.role_id}>" for g in report.grants)),)
 
 
 def audit_lines(entries: Sequence[AuditEntry], catalogue: Catalogue, language: Language) -> list[str]:

@@ -152,6 +152,16 @@ async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[i
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
+async def follow_roles(conn: aiosqlite.Connection, guild_id: int) -> list[tuple[int, int]]:
+    """(number, follow role id) of the server's open incidents that have a follow role."""
+    async with conn.execute(
+        "SELECT number, follow_role_id FROM incidents WHERE guild_id = ? "
+        "AND status IN ('investigating', 'identified', 'monitoring') AND follow_role_id IS NOT NULL ORDER BY number",
+        (guild_id,),
+    ) as cursor:
+        return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+
+
 # --- sectors -----------------------------------------------------------------------------------------------
 
 
@@ -297,8 +307,10 @@ async def failed_deliveries(
     conn: aiosqlite.Connection, guild_id: int, *, since: datetime, limit: int = 50
 ) -> list[FailedDelivery]:
     async with conn.execute(
-        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at FROM outbox "
-        "WHERE guild_id = ? AND status = 'failed' AND updated_at >= ? ORDER BY id DESC LIMIT ?",
+        "SELECT id, kind, payload, error_status, error_code, error_text, updated_at, owed_since FROM outbox "
+        # An owed row asked again is still owed until it is delivered: listed while it is tried again.
+        "WHERE guild_id = ? AND (status = 'failed' OR (status IN ('pending', 'in_flight') AND owed_since IS NOT NULL)) "
+        "AND updated_at >= ? ORDER BY id DESC LIMIT ?",
         (guild_id, to_db_time(since), limit),
     ) as cursor:
         rows = await cursor.fetchall()
@@ -317,6 +329,7 @@ async def failed_deliveries(
                 error_text=row[5],
                 at=from_db_time(row[6]),
                 not_attempted=(row[5] or "").startswith(DEPENDENCY_FAILED),
+                owed=row[7] is not None,
             )
         )
     return found

@@ -108,6 +108,12 @@ async def open_incident_ids(store: Store, actor: Actor) -> list[int]:
         return await repo.open_incident_ids(conn, actor.guild_id)
 
 
+async def follow_roles(store: Store, guild_id: int) -> list[tuple[int, int]]:
+    """(number, role id) of the open incidents' follow roles, which Tocsin gives their followers."""
+    async with store.reading() as conn:
+        return await repo.follow_roles(conn, guild_id)
+
+
 async def failures_since(store: Store, guild_id: int, *, now: datetime) -> list[FailedDelivery]:
     async with store.reading() as conn:
         return await repo.failed_deliveries(conn, guild_id, since=now - FAILURE_WINDOW, limit=500)

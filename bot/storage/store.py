@@ -15,7 +15,7 @@ import contextvars
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import aiosqlite
 
 from bot.common.errors import TocsinError
 from bot.storage import migrations as migrations_module
+from bot.storage.files import create_private_if_absent
 from bot.storage.migrations import MigrationReport
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,24 @@ _WRITE_FAILURES = (
 async def read_transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     """One snapshot of the database: the first SELECT fixes it. A read has nothing to keep, so it is rolled back
     either way, which releases the snapshot."""
-    await conn.execute("BEGIN")
+    try:
+        await conn.execute("BEGIN")
+    except BaseException:
+        await asyncio.shield(end_abandoned_begin(conn))
+        raise
     try:
         yield conn
     finally:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+
+
+async def end_abandoned_begin(conn: aiosqlite.Connection) -> None:
+    """Cancelled while waiting on BEGIN (a stop, a timeout): aiosqlite's thread still runs it. A statement queued
+    after it returns once it has run; the transaction nobody owns is then rolled back, so the next user of the
+    connection does not start inside it ("cannot start a transaction within a transaction")."""
+    with suppress(sqlite3.Error):
+        await conn.execute("SELECT 1")
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
 
@@ -88,13 +103,14 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path, *, migrations_source: Traversable | None = None) -> Store:
-        """Opens (creating if needed) the database at `path`; `migrations_source` replaces the packaged
-        `migrations` folder (tests)."""
+        """Opens (creating if needed, readable by its owner only) the database at `path`; `migrations_source`
+        replaces the packaged `migrations` folder (tests)."""
         db_path = Path(path)
         writer: aiosqlite.Connection | None = None
         readers: list[aiosqlite.Connection] = []
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_if_absent(db_path)  # SQLite gives its WAL and shared-memory files the same mode
             writer = await aiosqlite.connect(db_path, isolation_level=None)
             await writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             async with writer.execute("PRAGMA journal_mode = WAL") as cursor:
@@ -138,6 +154,9 @@ class Store:
                     await self._writer.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
                     raise self._write_failed(exc) from exc
+                except BaseException:
+                    await asyncio.shield(end_abandoned_begin(self._writer))
+                    raise
                 try:
                     yield self._writer
                 except BaseException as exc:

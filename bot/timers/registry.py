@@ -1,5 +1,8 @@
 """Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
-incident (its next nudge) and per resolved incident whose thread is still to archive.
+incident (its next nudge, and the time its committed next update becomes late), per digest and per resolved
+incident whose thread is still to archive; and one that asks the outbox again, every `OWED_RETRY`, for what it
+owes (sends a missing permission held back, bot/delivery). At start the boards are planned once more too
+(bot/board/use_cases.py): what came due or was deleted while the bot was down shows again.
 
 The bot starts the timers once its scheduler runs, whichever cogs loaded: a cog that fails to load cannot stop a
 reminder, a nudge or an archive. The database is the truth; a job only wakes a use case at the time the use case
@@ -10,19 +13,23 @@ registration to `Timers.start` and its scheduling methods here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.board.use_cases import Boards
 from bot.common.i18n import Msg
+from bot.delivery.dependencies import OWED_RETRY
+from bot.digests.use_cases import Digests
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
 from bot.timers.clock import Clock
 from bot.timers.scheduler import Scheduler
+from bot.timers.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +38,21 @@ log = logging.getLogger(__name__)
 RETRY_PAUSES_S = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0)
 # A nudge that could not be planned is planned again this long after, on the bot's clock.
 REPLAN_RETRY = timedelta(minutes=1)
+# What /tocsin about calls each kind of timer still waiting, in the reader's words, listed as a sentence lists.
+KIND_WORDS = {
+    "reminders": "about.timers.kind.reminders",
+    "nudges": "about.timers.kind.nudges",
+    "archives": "about.timers.kind.archives",
+}
+LIST_OF = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three")
 
 
 class Outbox(Protocol):
     def wake(self) -> None:
         """New rows were committed: the sender should look for them now."""
+
+    async def ask_again_owed(self, guild_id: int | None = None) -> int:
+        """What is owed goes back to its lanes (its cause may be fixed)."""
 
 
 @dataclass
@@ -47,6 +64,10 @@ class Timers:
     reminders: Reminders
     nudging: Nudging
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The daily backup, when a backup folder is set.
+    backups: DailyBackups | None = None
+    boards: Boards | None = None
+    digests: Digests | None = None
     startup: asyncio.Task[None] | None = field(default=None, init=False)
     # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
@@ -57,13 +78,15 @@ class Timers:
         if self.startup is not None:
             return
         self.lifecycle.after_commit.append(self.replan)
+        self.lifecycle.after_commit.append(self.watch_lateness)
         self.startup = asyncio.create_task(self._register_pending(), name="tocsin-timers-startup")
+        self._schedule_owed_retry()
+        if self.backups is not None:
+            self._schedule_backup(self.backups.next_due(self.clock.now()))
 
     async def stop(self) -> None:
         if self.startup is not None and not self.startup.done():
-            self.startup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.startup
+            await cancel(self.startup)
 
     async def _register_pending(self) -> None:
         # Each kind on its own: one that cannot be read does not keep the others from their times. A kind that
@@ -72,6 +95,9 @@ class Timers:
             "reminders": self._register_reminders,
             "nudges": self._register_nudges,
             "archives": self._register_archives,
+            "late updates": self._register_lateness,
+            "boards": self._refresh_boards,
+            "digests": self._register_digests,
         }
         left = set(registrations)
         tries = 0
@@ -101,12 +127,19 @@ class Timers:
         """Started, and no registration failing (one still running at start-up has not failed)."""
         return self.startup is not None and not self.waiting
 
+    def caught_up(self) -> bool:
+        """Every pending row is registered, and every timer due by the clock's time has run."""
+        registered = self.startup is not None and self.startup.done() and not self.waiting
+        return registered and not self.scheduler.due_by(self.clock.now())
+
     def state(self) -> Msg:
         """What /tocsin about says of the timers."""
         if self.startup is None:
             return Msg.of("about.timers.stopped")
         if self.waiting:
-            return Msg.of("about.timers.waiting", kinds=", ".join(sorted(self.waiting)))
+            kinds = [Msg.of(KIND_WORDS[kind]) for kind in sorted(self.waiting)]
+            listed = Msg(LIST_OF[len(kinds) - 1], dict(zip("abc", kinds, strict=False)))
+            return Msg.of("about.timers.waiting", kinds=listed)
         return Msg.of("about.timers.ready")
 
     async def _register_reminders(self) -> None:
@@ -120,6 +153,19 @@ class Timers:
     async def _register_archives(self) -> None:
         for guild_id, number, when in await self.lifecycle.archive_times():
             self._schedule_archive(guild_id, number, when)
+
+    async def _register_lateness(self) -> None:
+        for incident_id in await self.lifecycle.awaiting_news():
+            await self.watch_lateness(incident_id)
+
+    async def _refresh_boards(self) -> None:
+        if self.boards is not None and await self.boards.refresh_all(now=self.clock.now()):
+            self.outbox.wake()
+
+    async def _register_digests(self) -> None:
+        if self.digests is not None:
+            for digest_id, when in await self.digests.due_times():
+                self.schedule_digest(digest_id, when)
 
     # -- reminders --
 
@@ -157,6 +203,64 @@ class Timers:
             return
         self.scheduler.schedule(job, due, wake)
 
+    # -- what the outbox owes --
+
+    def _schedule_owed_retry(self) -> None:
+        async def retry() -> None:
+            try:
+                await self.outbox.ask_again_owed()
+            except Exception:  # the database busy at that instant: the next period asks again
+                log.exception("what the outbox owes could not be asked again; next try in %s", OWED_RETRY)
+            self._schedule_owed_retry()
+
+        self.scheduler.schedule("owed-deliveries", self.clock.now() + OWED_RETRY, retry)
+
+    # -- digests --
+
+    def schedule_digest(self, digest_id: int, when: datetime) -> None:
+        """The digest's job at its time; it sends the digest (late if the time passed while the bot was down) and
+        points itself at the next time."""
+        digests = self.digests
+        if digests is None:
+            return
+
+        async def send() -> None:
+            try:
+                due = await digests.send_due(digest_id, now=self.clock.now())
+            except Exception:
+                log.exception("digest %s could not be sent; trying again in a minute", digest_id)
+                self.scheduler.schedule(f"digest:{digest_id}", self.clock.now() + REPLAN_RETRY, send)
+                return
+            self.outbox.wake()
+            if due is not None:
+                self.scheduler.schedule(f"digest:{digest_id}", due, send)
+
+        self.scheduler.schedule(f"digest:{digest_id}", when, send)
+
+    def cancel_digest(self, digest_id: int) -> None:
+        self.scheduler.cancel(f"digest:{digest_id}")
+
+    # -- a committed next update that comes due --
+
+    async def watch_lateness(self, incident_id: int) -> None:
+        """Shows the incident late if its committed next update has passed, else points its job at that time."""
+        job = f"late:{incident_id}"
+
+        async def wake() -> None:
+            await self.watch_lateness(incident_id)
+
+        try:
+            due = await self.lifecycle.show_late(incident_id, now=self.clock.now())
+        except Exception:
+            log.exception("the lateness of incident %s could not be shown; trying again in a minute", incident_id)
+            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
+            return
+        self.outbox.wake()
+        if due is None:
+            self.scheduler.cancel(job)
+            return
+        self.scheduler.schedule(job, due, wake)
+
     # -- archive delays of resolved incidents --
 
     async def archive_when_due(self, guild_id: int, number: int) -> None:
@@ -174,3 +278,12 @@ class Timers:
                 self.outbox.wake()
 
         self.scheduler.schedule(f"archive:{guild_id}:{number}", when, archive)
+
+    # -- the daily backup --
+
+    def _schedule_backup(self, when: datetime) -> None:
+        async def back_up() -> None:
+            assert self.backups is not None
+            self._schedule_backup(await self.backups.take(self.clock.now()))
+
+        self.scheduler.schedule("backup:daily", when, back_up)

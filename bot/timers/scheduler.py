@@ -20,6 +20,7 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.timers.clock import Clock, SystemClock
+from bot.timers.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Scheduler:
         self._order = itertools.count()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._running: str | None = None  # the clock driver's job being run
 
     @property
     def driver(self) -> str:
@@ -61,6 +63,12 @@ class Scheduler:
         if self._aps is not None:
             return len(self._aps.get_jobs())
         return len(self._due)
+
+    def due_by(self, when: datetime) -> bool:
+        """A job due at or before `when` is still waiting, or running."""
+        if self._aps is not None:
+            return any(job.next_run_time is not None and job.next_run_time <= when for job in self._aps.get_jobs())
+        return self._running is not None or any(due <= when for due in self._due.values())
 
     async def start(self) -> None:
         if self._use_apscheduler:
@@ -75,10 +83,7 @@ class Scheduler:
     async def stop(self) -> None:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     def schedule(self, job_id: str, when: datetime, callback: JobCallback) -> None:
         if when.tzinfo is None:
@@ -117,4 +122,8 @@ class Scheduler:
             if sleeper in done and self._due.get(job_id) == when:
                 heapq.heappop(self._heap)
                 del self._due[job_id]
-                await _run_registered(job_id)
+                self._running = job_id
+                try:
+                    await _run_registered(job_id)
+                finally:
+                    self._running = None

@@ -11,9 +11,9 @@ from bot.common.actor import Actor
 from bot.common.i18n import Msg
 from bot.incidents.presentation.buttons import AFFECTED, FOLLOW
 from bot.interactions.access import require_guild
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done
 from cogs.common.items import Answering
-from cogs.following import send_follow_reply
+from cogs.following import refusal_note, send_follow_reply, tell_if_refused
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -43,6 +43,9 @@ class IncidentButton(
             services.outbox.wake()
             key = "outage.reply.affected" if result.new else "outage.reply.affected_already"
             text = services.catalogue.word(language, Msg.of(key, number=self.number, count=result.affected_count))
+            shown = await reply_done(interaction, text)  # "affected too" follows as well: its role may be refused
+            note = refusal_note(bot, language, "follow.refused.incident", number=self.number)
+            await tell_if_refused(bot, interaction, shown, note, incident=self.number)
         else:
             assert self.action == FOLLOW
             member = Actor(guild_id=guild_id, user_id=interaction.user.id, interaction_id=interaction.id)
@@ -51,5 +54,3 @@ class IncidentButton(
             )
             services.outbox.wake()
             await send_follow_reply(bot, interaction, language, followed, self.guild_id)
-            return
-        await reply_private(interaction, text)

@@ -11,6 +11,7 @@ from bot.common.limits import MODAL_TITLE, TextField
 from bot.common.text import name_key, truncate
 from bot.incidents.rules.model import Severity
 from bot.incidents.use_cases.typed_input import DeclareInput, OutageError
+from cogs.common.forms import Form
 
 if TYPE_CHECKING:
     from cogs.incidents.outage import Outage
@@ -28,7 +29,7 @@ SEVERITY_WORDS = {
 }
 
 
-class DeclareModal(discord.ui.Modal):
+class DeclareModal(Form):
     """Opened by `/outage declare` without options; submitting it declares (`Outage.run_declare`)."""
 
     def __init__(self, cog: Outage, language: Language) -> None:
@@ -88,8 +89,3 @@ class DeclareModal(discord.ui.Modal):
             started=self.started_input.value or None,
         )
         await self.cog.run_declare(interaction, typed)
-
-    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await self.cog.bot.report_error(interaction, error)

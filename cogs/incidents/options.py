@@ -10,10 +10,10 @@ from cogs.common.options import Option
 
 CAUSE_CHOICES = [
     app_commands.Choice(
-        name=text("cyberattack suspected", "cmd.outage.choice.cyberattack_suspected"), value="cyberattack_suspected"
+        name=text("suspected cyberattack", "cmd.outage.choice.cyberattack_suspected"), value="cyberattack_suspected"
     ),
     app_commands.Choice(
-        name=text("cyberattack confirmed", "cmd.outage.choice.cyberattack_confirmed"), value="cyberattack_confirmed"
+        name=text("confirmed cyberattack", "cmd.outage.choice.cyberattack_confirmed"), value="cyberattack_confirmed"
     ),
     app_commands.Choice(
         name=text("technical failure", "cmd.outage.choice.technical_failure"), value="technical_failure"
@@ -23,7 +23,7 @@ CAUSE_CHOICES = [
 ]
 STATUS_CHOICES = [
     app_commands.Choice(name=text("investigating", "cmd.outage.choice.investigating"), value="investigating"),
-    app_commands.Choice(name=text("identified", "cmd.outage.choice.identified"), value="identified"),
+    app_commands.Choice(name=text("cause identified", "cmd.outage.choice.identified"), value="identified"),
     app_commands.Choice(name=text("monitoring", "cmd.outage.choice.monitoring"), value="monitoring"),
 ]
 CANCEL_CHOICES = [

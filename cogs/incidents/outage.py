@@ -25,7 +25,7 @@ from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput, parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
-from bot.interactions.replies import defer_if_slow, person_language, reply_private
+from bot.interactions.replies import defer_if_slow, mark_done, person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
@@ -70,7 +70,7 @@ from cogs.incidents.options import (
     TITLE,
     WORKAROUND,
 )
-from cogs.incidents.replies import answer_declared, changed_text, list_embed
+from cogs.incidents.replies import answer_declared, changed_text, list_embed, notice
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -104,16 +104,49 @@ class Outage(FeatureCog):
         incident: str,
         message_id: str,
         change: Callable[[Actor, int], Awaitable[ChangeResult]],
+        after: Callable[[Actor, int], Awaitable[None]] | None = None,
     ) -> None:
         """What every change of an incident does around its use case: who acts (outside a server, a refusal), the
-        answer deferred, the incident's number read, then the outbox woken and the change said privately."""
+        answer deferred, the incident's number read, then the outbox woken, what follows the commit (`after`:
+        timers) and the change said privately. Once the change is committed, a failure tells only that it was
+        done (`reply_done`)."""
         actor = acting(interaction, Actor)
         await _defer(interaction)
-        result = await change(actor, parse_number(incident))
+        number = parse_number(incident)
+        result = await change(actor, number)
         self.services.outbox.wake()
         language = person_language(interaction)
         content = changed_text(self.services.catalogue, language, message_id, result, guild_id=actor.guild_id)
-        await reply_private(interaction, content)
+        mark_done(interaction, content)
+        if after is not None:
+            await after(actor, number)
+        shown = await reply_done(interaction, content)
+        if result.sent and shown is not None:  # completed with where its messages went, once settled
+            settled = changed_text(
+                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True
+            )
+            await self._report(
+                result.number,
+                self.lifecycle.report_private_reply(
+                    actor.guild_id,
+                    application_id=interaction.application_id,
+                    token=interaction.token,
+                    parts=[settled],
+                    tail=notice(shown, content),
+                    language=language,
+                    sent=result.sent,
+                    say_done=("news",),
+                    now=self.now(),
+                ),
+            )
+
+    async def _report(self, number: int, planning: Awaitable[int]) -> None:
+        try:
+            await planning
+        except Exception:  # the change is made and answered; only the reply's completion will be missing
+            log.exception("could not plan the completion of the reply about #%s", number)
+        else:
+            self.services.outbox.wake()
 
     # -- declare --
 
@@ -240,11 +273,12 @@ class Outage(FeatureCog):
         silent: bool = False,
     ) -> None:
         async def resolve(actor: Actor, number: int) -> ChangeResult:
-            result = await self.lifecycle.resolve(actor, number, summary=summary, silent=silent, now=self.now())
-            await self.services.timers.archive_when_due(actor.guild_id, number)
-            return result
+            return await self.lifecycle.resolve(actor, number, summary=summary, silent=silent, now=self.now())
 
-        await self._change(interaction, incident, "outage.reply.resolved", resolve)
+        async def archive(actor: Actor, number: int) -> None:
+            await self.services.timers.archive_when_due(actor.guild_id, number)
+
+        await self._change(interaction, incident, "outage.reply.resolved", resolve, archive)
 
     @outage.command(
         name=text("reopen", "cmd.outage.reopen.name"),
@@ -253,11 +287,12 @@ class Outage(FeatureCog):
     @options(incident=INCIDENT, reason=REOPEN_REASON)
     async def reopen(self, interaction: discord.Interaction[Any], incident: str, reason: str | None = None) -> None:
         async def reopen(actor: Actor, number: int) -> ChangeResult:
-            result = await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
-            self.services.timers.cancel_archive(actor.guild_id, number)
-            return result
+            return await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
 
-        await self._change(interaction, incident, "outage.reply.reopened", reopen)
+        async def keep(actor: Actor, number: int) -> None:
+            self.services.timers.cancel_archive(actor.guild_id, number)
+
+        await self._change(interaction, incident, "outage.reply.reopened", reopen, keep)
 
     # -- edit, cancel, assign --
 

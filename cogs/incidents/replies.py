@@ -16,7 +16,7 @@ from bot.common.text import safe_text, truncate
 from bot.incidents.presentation.labels import SEVERITY_KEYS, STATUS_KEYS
 from bot.incidents.presentation.message_parts import discord_time, thread_url
 from bot.incidents.use_cases.results import ChangeResult, DeclareResult, ListResult
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import mark_done, person_language, reply_done
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -40,7 +40,11 @@ def _time_and_distance(when: datetime) -> str:
     return f"{discord_time(when, 'F')} ({discord_time(when, 'R')})"
 
 
-def declared_text(catalogue: Catalogue, language: Language, result: DeclareResult, link: str) -> str:
+def declared_text(
+    catalogue: Catalogue, language: Language, result: DeclareResult, link: str, *, settled: bool = False
+) -> str:
+    """The reply to a declaration; the channels it is being announced in, unless `settled` (the outbox then adds
+    where it was announced, and where not yet and why, once it knows)."""
     word = catalogue.render
     lines = [
         word(language, "outage.reply.declared", number=result.number, title=safe_text(result.title), link=link),
@@ -49,8 +53,9 @@ def declared_text(catalogue: Catalogue, language: Language, result: DeclareResul
     if result.eta is not None:
         lines.append(word(language, "outage.reply.eta", time=_time_and_distance(result.eta)))
     if result.channels:
-        channels = _channels(catalogue, language, result.channels)
-        lines.append(word(language, "outage.reply.announced_in", channels=channels))
+        if not settled:
+            channels = _channels(catalogue, language, result.channels)
+            lines.append(word(language, "outage.reply.announcing", channels=channels))
     else:
         lines.append(word(language, "outage.reply.no_channel"))
     if result.replayed:
@@ -66,13 +71,18 @@ async def answer_declared(
     (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel)."""
     lifecycle = services.lifecycle
     services.outbox.wake()
-    thread_id = await lifecycle.thread_id(result.thread_row)
     marker = f"[[thread-link-{secrets.token_hex(8)}]]"
-    content = declared_text(services.catalogue, person_language(interaction), result, marker)
-    fallback = thread_mention(actor.guild_id, thread_id, result.incident_channel_id)
-    await reply_private(interaction, content.replace(marker, fallback))
-    if thread_id is None:
-        before, _, after = content.partition(marker)
+    language = person_language(interaction)
+    content = declared_text(services.catalogue, language, result, marker)
+    # Declared: from here on, a failure says the incident exists (its number, its channel), never to retry.
+    mark_done(interaction, content.replace(marker, thread_mention(actor.guild_id, None, result.incident_channel_id)))
+    thread_id = await lifecycle.thread_id(result.thread_row)
+    shown_text = content.replace(marker, thread_mention(actor.guild_id, thread_id, result.incident_channel_id))
+    shown = await reply_done(interaction, shown_text)
+    if (thread_id is None or result.sent) and shown is not None:
+        # Completed with the link and where it was announced (and where not yet, and why).
+        settled = declared_text(services.catalogue, language, result, marker, settled=True)
+        before, _, after = settled.partition(marker)
         try:
             await lifecycle.link_private_reply(
                 actor.guild_id,
@@ -81,17 +91,33 @@ async def answer_declared(
                 token=interaction.token,
                 before=before,
                 after=after,
+                tail=notice(shown, shown_text),
+                language=language,
+                sent=result.sent,
                 now=services.clock.now(),
             )
-        except Exception:  # the declaration is made and answered; only the link will be missing
-            log.exception("could not plan the link edit of the reply to declaration #%s", result.number)
+        except Exception:  # the declaration is made and answered; only the reply's completion will be missing
+            log.exception("could not plan the completion of the reply about #%s", result.number)
         else:
             services.outbox.wake()
 
 
+def notice(shown: str, said: str) -> str:
+    """What joined a reply after the text it was given (a notice for the person), kept when it is edited."""
+    return shown[len(said) :] if shown.startswith(said) else ""
+
+
 def changed_text(
-    catalogue: Catalogue, language: Language, message_id: str, result: ChangeResult, *, guild_id: int
+    catalogue: Catalogue,
+    language: Language,
+    message_id: str,
+    result: ChangeResult,
+    *,
+    guild_id: int,
+    settled: bool = False,
 ) -> str:
+    """The reply to a change; the channels getting a new message, unless `settled` (then the outbox adds where it
+    was published, and where not yet and why)."""
     word = catalogue.render
     lines = [
         word(
@@ -108,7 +134,7 @@ def changed_text(
     if result.next_update_at is not None:
         lines.append(word(language, "outage.reply.next_update", time=_time_and_distance(result.next_update_at)))
     for key, channel_ids in (
-        ("outage.reply.news_in", result.news_channels),
+        ("outage.reply.news_sending", () if settled else result.news_channels),
         ("outage.reply.added_channels", result.added_channels),
         ("outage.reply.removed_channels", result.removed_channels),
     ):

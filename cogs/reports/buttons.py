@@ -14,7 +14,7 @@ from bot.common.actor import Actor
 from bot.common.text import plain_text
 from bot.incidents.presentation.message_parts import numbered_title
 from bot.interactions.access import NotAllowedError
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.reports.presentation import DECLARE, SET_ASIDE, UNDO, card_custom_id
 from bot.reports.rules import ReportError
 from cogs.common.acting import acting
@@ -56,7 +56,7 @@ class WithdrawButton(
         services.outbox.wake()
         key = "report.reply.withdrawn" if result.withdrawn else "report.reply.withdrawn_already"
         language = person_language(interaction)
-        await reply_private(interaction, services.catalogue.render(language, key, organisation=result.organisation))
+        await reply_done(interaction, services.catalogue.render(language, key, organisation=result.organisation))
 
 
 class CardButton(
@@ -100,7 +100,7 @@ class CardButton(
             decided = await reports.undo(actor, self.group_id, now=services.clock.now())
             services.outbox.wake()
             organisation = plain_text(decided.organisation)
-            await reply_private(interaction, word(language, "report.reply.undone", organisation=organisation))
+            await reply_done(interaction, word(language, "report.reply.undone", organisation=organisation))
         else:
             options = await self._options(bot, interaction, actor)
             if not options:

@@ -15,7 +15,7 @@ from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES
 from bot.incidents.rules.service_changes import last_item
 from bot.interactions.cooldowns import per_person_cooldown
-from bot.interactions.replies import defer_if_slow, person_language
+from bot.interactions.replies import defer_if_slow, person_language, reply_done
 from bot.interactions.translator import text
 from bot.reports.rules import organisation_key
 from bot.reports.use_cases.results import ReportInput
@@ -26,9 +26,9 @@ from cogs.common.options import Option, options
 from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
-from cogs.reports.modal import ReportModal
+from cogs.reports.modal import AnywayButton, ReportModal
 from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, MoreButton, PickMenu
-from cogs.reports.replies import report_text, send_reply, withdraw_view
+from cogs.reports.replies import report_text, withdraw_view
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -47,7 +47,7 @@ DETAILS = Option(
 
 
 class Report(FeatureCog):
-    dynamic_items = (CardButton, WithdrawButton, DeclarePanelMenu, DeclarePanelGo, PickMenu, MoreButton)
+    dynamic_items = (CardButton, WithdrawButton, AnywayButton, DeclarePanelMenu, DeclarePanelGo, PickMenu, MoreButton)
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
@@ -88,7 +88,7 @@ class Report(FeatureCog):
         catalogue = self.services.catalogue
         content = report_text(catalogue, language, result, guild_id=actor.guild_id)
         view = withdraw_view(catalogue, language, result, guild_id=actor.guild_id, user_id=actor.user_id)
-        await send_reply(interaction, content, view, await self.bot.private_notice(interaction))
+        await reply_done(interaction, content, view=view)
 
     # -- a card deleted by someone: posted again at its group's next change --
 

@@ -3,6 +3,8 @@ declaration from a card's reports, and the reason a card is set aside."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -15,11 +17,14 @@ from bot.common.limits import MODAL_TITLE, TextField
 from bot.common.text import plain_text, truncate
 from bot.incidents.rules.model import Cause, Severity
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.payload_rules import PayloadError
+from bot.interactions.replies import person_language, reply_done
 from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DecisionError, DeclareForm
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
+from cogs.common.forms import Form
+from cogs.common.items import Answering
 from cogs.incidents.replies import answer_declared
 
 if TYPE_CHECKING:
@@ -27,7 +32,7 @@ if TYPE_CHECKING:
     from cogs.reports.command import Report
 
 
-class ReportModal(discord.ui.Modal):
+class ReportModal(Form):
     """Submitting it reports (`Report.run_report`)."""
 
     def __init__(self, cog: Report, language: Language) -> None:
@@ -82,13 +87,8 @@ class ReportModal(discord.ui.Modal):
         )
         await self.cog.run_report(interaction, typed)
 
-    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await self.cog.bot.report_error(interaction, error)
 
-
-class DeclareFromReportsModal(discord.ui.Modal):
+class DeclareFromReportsModal(Form):
     """The declaration form a card's panel opens, pre-filled from the reports (five fields, Discord's most): the
     organisation, the services, the territories, since the earliest time reported, and the title to type."""
 
@@ -139,11 +139,6 @@ class DeclareFromReportsModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await declare_from_reports(self.bot, interaction, self.group_id, self.typed(), anyway=False)
 
-    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await self.bot.report_error(interaction, error)
-
 
 def _input(
     label: str, custom_id: str, limit: int, default: str | None = None, *, required: bool = True
@@ -175,7 +170,10 @@ async def declare_from_reports(
         text = services.catalogue.render(language, exc.message_id, **exc.args_map)
         text += "\n" + services.catalogue.render(language, "report.declare.anyway_hint")
         await interaction.followup.send(
-            text, ephemeral=True, view=AnywayView(bot, language, group_id, typed), allowed_mentions=NO_PINGS
+            text,
+            ephemeral=True,
+            view=anyway_view(bot, language, actor.guild_id, group_id, typed),
+            allowed_mentions=NO_PINGS,
         )
         return
     await answer_declared(services, interaction, actor, result)
@@ -196,28 +194,54 @@ async def declare_from_reports(
 NO_PINGS = discord.AllowedMentions.none()
 
 
-class AnywayView(discord.ui.View):
-    """ "Declare anyway" under the sentence saying a colleague set the card aside: it keeps the form as typed for
-    as long as Discord keeps the reply usable (15 minutes)."""
+# The forms kept for "Declare anyway", by key, with when they were kept: in memory only, as long as Discord keeps
+# the reply usable (15 minutes). After a restart the button is answered as an outdated one.
+HELD_FOR_S = 900.0
+HELD_FORMS: dict[str, tuple[float, DeclareInput]] = {}
 
-    def __init__(self, bot: TocsinBot, language: Language, group_id: int, typed: DeclareInput) -> None:
-        super().__init__(timeout=900)
-        self.bot, self.group_id, self.typed = bot, group_id, typed
-        button: discord.ui.Button[AnywayView] = discord.ui.Button(
+
+def anyway_view(
+    bot: TocsinBot, language: Language, guild_id: int, group_id: int, typed: DeclareInput
+) -> discord.ui.View:
+    """ "Declare anyway" under the sentence saying a colleague set the card aside: the form as typed is kept
+    (`HELD_FORMS`); the dynamic item `AnywayButton` answers the click."""
+    now = time.monotonic()
+    for key, (kept_at, _) in list(HELD_FORMS.items()):
+        if now - kept_at > HELD_FOR_S:
+            del HELD_FORMS[key]
+    key = secrets.token_hex(8)
+    HELD_FORMS[key] = (now, typed)
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
             label=truncate(bot.services.catalogue.render(language, "report.declare.anyway"), 80),
             style=discord.ButtonStyle.danger,
+            custom_id=f"tocsin:rdanyway:{guild_id}:{group_id}:{key}",
         )
-        button.callback = self.anyway  # type: ignore[method-assign]
-        self.add_item(button)
-
-    async def anyway(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await declare_from_reports(self.bot, interaction, self.group_id, self.typed, anyway=True)
-        except Exception as exc:  # one private sentence, like every other refusal
-            await self.bot.report_error(interaction, exc)
+    )
+    view.stop()
+    return view
 
 
-class SetAsideModal(discord.ui.Modal):
+class AnywayButton(
+    Answering,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tocsin:rdanyway:(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18}):(?P<key>[0-9a-f]{16})",
+):
+    def __init__(self, guild_id: int, group_id: int, key: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"tocsin:rdanyway:{guild_id}:{group_id}:{key}"))
+        self.guild_id, self.group_id, self.key = guild_id, group_id, key
+
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+        held = HELD_FORMS.get(self.key)
+        if held is None or time.monotonic() - held[0] > HELD_FOR_S:
+            raise PayloadError("core.error.component_outdated")
+        if acting(interaction, Actor).guild_id != self.guild_id:
+            raise ReportError("report.error.group_unknown")
+        await declare_from_reports(bot, interaction, self.group_id, held[1], anyway=True)
+
+
+class SetAsideModal(Form):
     """The reason a card is set aside, required: the reporters read it in `/following`."""
 
     def __init__(self, bot: TocsinBot, language: Language, group_id: int) -> None:
@@ -236,17 +260,12 @@ class SetAsideModal(discord.ui.Modal):
         services.outbox.wake()
         language = person_language(interaction)
         organisation = plain_text(decided.organisation)
-        await reply_private(
+        await reply_done(
             interaction, services.catalogue.render(language, "report.reply.set_aside", organisation=organisation)
         )
 
-    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await self.bot.report_error(interaction, error)
 
-
-class MoreModal(discord.ui.Modal):
+class MoreModal(Form):
     """The workaround and the impact of an outage just declared from reports: what the five fields of the declaration
     form had no room for. The workaround is an update (announced as new instructions), the impact a correction."""
 
@@ -274,9 +293,4 @@ class MoreModal(discord.ui.Modal):
             await lifecycle.edit(replace(actor, interaction_id=None), self.number, EditInput(impact=impact), now=now)
         services.outbox.wake()
         said = services.catalogue.render(person_language(interaction), "report.more.done", number=self.number)
-        await reply_private(interaction, said)
-
-    async def on_error(  # type: ignore[override]  # discord.py's Modal narrows BaseView's signature
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        await self.bot.report_error(interaction, error)
+        await reply_done(interaction, said)

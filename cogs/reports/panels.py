@@ -22,7 +22,7 @@ from bot.common.limits import CHOICE_NAME
 from bot.common.text import plain_text, truncate
 from bot.incidents.presentation.labels import CAUSE_KEYS, SEVERITY_KEYS
 from bot.incidents.rules.model import Cause, Severity
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done
 from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DeclareForm
 from cogs.common.acting import acting
@@ -228,7 +228,7 @@ class PickMenu(
         word = services.catalogue.render
         if self.action == ATTACH:
             attached = await services.reports.attach(actor, self.group_id, chosen, now=now)
-            text = word(language, "report.reply.attached", number=chosen, reporters=attached.reporters)
+            text = word(language, "report.reply.attached", number=chosen, count=attached.reporters)
         elif self.action == MERGE:
             merged = await services.reports.merge(actor, self.group_id, chosen, now=now)
             text = word(language, "report.reply.merged", into=plain_text(merged.organisation))
@@ -236,7 +236,7 @@ class PickMenu(
             await services.reports.mark_abuse(actor, self.group_id, chosen, now=now)
             text = word(language, "report.reply.abuse", member=f"<@{chosen}>")
         services.outbox.wake()
-        await reply_private(interaction, text)
+        await reply_done(interaction, text)
 
 
 class MoreButton(

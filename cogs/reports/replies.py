@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 
 from bot.common.i18n import Catalogue, Language
@@ -51,18 +49,3 @@ def withdraw_view(
     )
     view.stop()
     return view
-
-
-async def send_reply(
-    interaction: discord.Interaction[Any], content: str, view: discord.ui.View | None, notice: str | None
-) -> None:
-    """The private answer, with its button when it has one."""
-    if notice:
-        content = truncate(f"{content}\n\n{notice}", MESSAGE_CONTENT)
-    kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
-    if view is not None:
-        kwargs["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(content, **kwargs)
-    else:
-        await interaction.response.send_message(content, **kwargs)

@@ -15,12 +15,11 @@ import discord
 from discord import app_commands
 
 from bot.common.actor import Actor
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
-from bot.interactions.access import require_admin
-from bot.interactions.replies import person_language, reply_private
+from bot.interactions.replies import person_language, reply_done
 from bot.interactions.translator import text
-from bot.reports.rules import ALERT_MEMBERS_BOUNDS, ALERT_WINDOW_BOUNDS
+from bot.public.presentation import public_page_reply
 from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.presentation import Section
@@ -30,15 +29,16 @@ from bot.settings.rules.validation import (
     NO_HOLIDAYS_VALUE,
     holiday_countries,
     suggest_holiday_countries,
-    suggest_sectors,
     suggest_zones,
 )
 from cogs.common.autocomplete import territory_choices
-from cogs.common.cog import FeatureCog
-from cogs.common.groups import server_group
 from cogs.common.options import Option, options
+from cogs.settings.boards import BoardSetup, board_sections
+from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
+from cogs.settings.groups import admin_typing, route_group, sector_group, setup_group
+from cogs.settings.reports import ReportsSetup
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -50,37 +50,12 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(FeatureCog):
-    setup_group = server_group(
-        text("setup", "cmd.setup.name"),
-        text("Configure Tocsin on this server (admins)", "cmd.setup.description"),
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
-    sector_group = app_commands.Group(
-        name=text("sector", "cmd.setup.sector.name"),
-        description=text("The server's sectors", "cmd.setup.sector.description"),
-        parent=setup_group,
-    )
-    route_group = app_commands.Group(
-        name=text("route", "cmd.setup.route.name"),
-        description=text("Which channels announce which incidents", "cmd.setup.route.description"),
-        parent=setup_group,
-    )
-
+class Setup(BoardSetup, DigestSetup, ReportsSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store
 
     # --- helpers ------------------------------------------------------------------------------------------
-
-    def _actor(self, interaction: discord.Interaction[Any]) -> Actor:
-        guild_id = require_admin(interaction)
-        return Actor(guild_id=guild_id, user_id=interaction.user.id)
-
-    async def _say(self, interaction: discord.Interaction[Any], outcome: Outcome) -> None:
-        language = person_language(interaction)
-        lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
-        await reply_private(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
     async def _apply(
         self, interaction: discord.Interaction[Any], actor: Actor, use_case: Change, *args: Any, **kwargs: Any
@@ -176,7 +151,10 @@ class Setup(FeatureCog):
         ]
     )
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
-        await self._apply(interaction, self._actor(interaction), service.set_language, language.value)
+        actor = self._actor(interaction)
+        await self._apply(interaction, actor, service.set_language, language.value)
+        if await self.services.boards.refresh(actor.guild_id, now=self.services.clock.now()):  # boards speak it too
+            self.services.outbox.wake()
 
     @setup_group.command(
         name=text("timezone", "cmd.setup.timezone.name"),
@@ -313,50 +291,6 @@ class Setup(FeatureCog):
     ) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_dm_limit, count)
 
-    @setup_group.command(
-        name=text("reports", "cmd.setup.reports.name"),
-        description=text(
-            "Members' reports: their channel, who may report, the alert threshold", "cmd.setup.reports.description"
-        ),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("Where report cards go (coordinators only)", "cmd.setup.reports.channel"),
-        ),
-        role=Option(
-            text("role", "cmd.setup.role.name"),
-            text("Who may report (@everyone: every member)", "cmd.setup.reports.role"),
-        ),
-        threshold=Option(
-            text("threshold", "cmd.setup.reports.threshold.name"),
-            text("Members whose reports alert the coordinators (2 to 50; 3 by default)", "cmd.setup.reports.threshold"),
-        ),
-        window=Option(
-            text("window", "cmd.setup.reports.window.name"),
-            text("Within how many minutes (5 to 1440; 60 by default)", "cmd.setup.reports.window"),
-        ),
-    )
-    async def reports(
-        self,
-        interaction: discord.Interaction[Any],
-        channel: MessageChannel | None = None,
-        role: discord.Role | None = None,
-        threshold: app_commands.Range[int, ALERT_MEMBERS_BOUNDS[0], ALERT_MEMBERS_BOUNDS[1]] | None = None,
-        window: app_commands.Range[int, ALERT_WINDOW_BOUNDS[0], ALERT_WINDOW_BOUNDS[1]] | None = None,
-    ) -> None:
-        actor = self._actor(interaction)
-        guild = interaction.guild
-        await self._apply(
-            interaction,
-            actor,
-            service.set_reports,
-            channel=channel_facts(guild, channel.id, channel.type) if channel is not None else None,
-            role=chosen_role_facts(guild, role) if role is not None else None,
-            threshold=threshold,
-            window=window,
-        )
-
     # --- sectors ------------------------------------------------------------------------------------------
 
     @sector_group.command(
@@ -390,19 +324,6 @@ class Setup(FeatureCog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await self._sector_choices(interaction, current)
-
-    async def _sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        # The server's own lists are for its admins, even when Discord's default permissions were overridden.
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
-        sectors = await service.sector_names(self.store, actor, defaults=self.services.defaults)
-        return [
-            app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
-            for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
-        ]
 
     # --- routes -------------------------------------------------------------------------------------------
 
@@ -479,9 +400,9 @@ class Setup(FeatureCog):
     async def _route_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        actor = admin_typing(interaction)
+        if actor is None:
             return []
-        actor = Actor(interaction.guild_id, interaction.user.id)
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         guild = interaction.guild
@@ -509,7 +430,10 @@ class Setup(FeatureCog):
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
-        sections = presentation.show_sections(view, self.services.catalogue, person_language(interaction))
+        language = person_language(interaction)
+        sections = presentation.show_sections(view, self.services.catalogue, language)
+        sections += await board_sections(self.services, interaction.guild, language, check=False)
+        sections += await digest_sections(self.services, interaction.guild, language)
         await self._send_sections(interaction, sections)
 
     @setup_group.command(
@@ -526,16 +450,24 @@ class Setup(FeatureCog):
         roles = {rid: role_facts(guild, rid) for rid in role_ids}
         me = guild.me if guild is not None else None
         failed = await service.failures_since(self.store, actor.guild_id, now=self.services.clock.now())
+        follow_roles = await service.follow_roles(self.store, actor.guild_id)
+        for _, role_id in follow_roles:
+            roles.setdefault(role_id, role_facts(guild, role_id))
         report = build_check(
             view,
             channels,
             roles,
             can_manage_roles=me is not None and me.guild_permissions.manage_roles,
             failed=failed,
+            follow_roles=follow_roles,
+            bot_role_id=me.top_role.id if me is not None else None,
         )
-        await self._send_sections(
-            interaction, presentation.check_sections(report, self.services.catalogue, person_language(interaction))
-        )
+        language = person_language(interaction)
+        sections = presentation.check_sections(report, self.services.catalogue, language)
+        sections += await board_sections(self.services, guild, language, check=True)
+        await self._send_sections(interaction, sections)
+        # An admin checking has often just fixed something: what was owed in this server is asked for again.
+        await self.services.outbox.ask_again_owed(actor.guild_id)
 
     @setup_group.command(
         name=text("audit", "cmd.setup.audit.name"),
@@ -565,6 +497,41 @@ class Setup(FeatureCog):
         ]
         title = catalogue.render(language, "setup.audit.title", count=len(entries))
         await self._send_sections(interaction, [Section(title, tuple(lines))])
+
+    @setup_group.command(
+        name=text("public-page", "cmd.setup.public_page.name"),
+        description=text(
+            "The server's status page on the web, for people outside Discord", "cmd.setup.public_page.description"
+        ),
+    )
+    @options(
+        enabled=Option(
+            text("online", "cmd.setup.public_page.enabled.name"),
+            text("Turn the page on or off", "cmd.setup.public_page.enabled"),
+        ),
+        name=Option(
+            text("name", "cmd.setup.public_page.slug.name"),
+            text("Its address's short name: lower-case letters, digits, hyphens", "cmd.setup.public_page.slug"),
+        ),
+        new_public=Option(
+            text("new-incidents-public", "cmd.setup.public_page.default.name"),
+            text("Whether new incidents show on the page", "cmd.setup.public_page.default"),
+        ),
+    )
+    async def public_page(
+        self,
+        interaction: discord.Interaction[Any],
+        enabled: bool | None = None,
+        name: app_commands.Range[str, 1, 40] | None = None,
+        new_public: bool | None = None,
+    ) -> None:
+        actor = self._actor(interaction)
+        server_name = interaction.guild.name if interaction.guild is not None else str(actor.guild_id)
+        page = await self.services.public_pages.configure(
+            actor, server_name=server_name, enabled=enabled, slug=name, default_public=new_public
+        )
+        language = person_language(interaction)
+        await reply_done(interaction, public_page_reply(self.services.catalogue, language, page))
 
 
 async def setup(bot: TocsinBot) -> None:

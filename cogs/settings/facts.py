@@ -8,7 +8,6 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.interactions.access import require_this_server_channel
 from bot.settings.rules.model import ChannelFacts, ChannelKind, RoleFacts
 
 _KINDS: dict[discord.ChannelType, ChannelKind] = {
@@ -25,9 +24,9 @@ _KINDS: dict[discord.ChannelType, ChannelKind] = {
 
 
 class AnyChannel(app_commands.Transformer):
-    """A channel option whose picker offers `types`, but that hands over whatever channel arrived: autocomplete
-    and channel values are not re-checked by Discord for every client, and a wrong type deserves a sentence
-    naming it rather than a conversion error."""
+    """A channel option whose picker offers `types`, handing over the channel as Discord resolved it (not the
+    cache's object, which discord.py's own channel types require). Before it is read, the tree's check has made
+    sure the channel is one of this server's and of one of `types` (`bot/interactions/admission.py`)."""
 
     def __init__(self, *types: discord.ChannelType) -> None:
         super().__init__()
@@ -42,7 +41,6 @@ class AnyChannel(app_commands.Transformer):
         return self._types
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> Any:
-        await require_this_server_channel(interaction, int(value.id))
         return value
 
 
@@ -70,6 +68,7 @@ def channel_facts(guild: discord.Guild | None, channel_id: int, fallback_type: A
         "manage_threads": perms.manage_threads,
         "embed_links": perms.embed_links,
         "read_history": perms.read_message_history,
+        "pin": perms.pin_messages,  # only boards need it (to pin themselves)
     }
     tags = tuple(tag.name for tag in channel.available_tags) if isinstance(channel, discord.ForumChannel) else ()
     return ChannelFacts(

@@ -71,6 +71,44 @@ async def test_rollback_on_exception_and_commit_on_success(store: Store) -> None
         assert [r[0] for r in await cursor.fetchall()] == [3]
 
 
+async def test_a_unit_of_work_cancelled_while_it_begins_leaves_the_next_one_free(store: Store) -> None:
+    """A stop cancels a task waiting on BEGIN IMMEDIATE: SQLite still runs that BEGIN in aiosqlite's thread, and
+    the next unit of work must not find itself inside a transaction nobody owns."""
+    entered = asyncio.Event()
+
+    async def write() -> None:
+        async with store.unit_of_work():
+            entered.set()
+
+    task = asyncio.create_task(write())
+    await asyncio.sleep(0)  # the task is now awaiting its BEGIN
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not entered.is_set()
+    async with store.unit_of_work() as conn:
+        await conn.execute("SELECT 1")
+    assert not store._writer.in_transaction
+
+
+async def test_a_read_cancelled_while_it_begins_leaves_its_connection_free(store: Store) -> None:
+    """The same for a read: its connection goes back to the pool and must not be inside a transaction."""
+
+    async def read() -> None:
+        async with store.reading():
+            pass
+
+    for _ in range(8):  # more than the pool holds: every reader is cancelled at least once
+        task = asyncio.create_task(read())
+        await asyncio.sleep(0)  # the task is now awaiting its BEGIN
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    for _ in range(8):
+        async with store.reading() as conn, conn.execute("SELECT 1") as cursor:
+            assert await cursor.fetchone() == (1,)
+
+
 async def test_nested_unit_of_work_is_refused_not_deadlocked(store: Store) -> None:
     async with store.unit_of_work():
         with pytest.raises(RuntimeError, match="nested"):

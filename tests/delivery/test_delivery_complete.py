@@ -60,20 +60,60 @@ async def configure_log(store: Store, guild_id: int = 1, language: str = "fr") -
 
 
 async def test_a_permanent_failure_is_told_once_in_the_bot_log(store: Store) -> None:
+    # A channel that no longer exists: nothing can make these messages deliverable again.
     await configure_log(store)
-    refused = Failed(403, 50013, "Missing Permissions")
+    refused = Failed(404, 10003, "Unknown Channel")
     discord_ = FakeDiscord(faults={5: [refused, refused, refused]})
     await queue_sends(store, 5, 3)
     await run(worker_for(store, discord_))
     assert await statuses(store, outbox.channel_lane(5)) == ["failed"] * 3
     (told,) = discord_.contents(LOG_CHANNEL)
-    assert told.startswith("⚠️ Échec définitif : publication dans <#5>.") and "50013" in told, told
+    assert told.startswith("⚠️ Échec définitif : publication dans <#5>.") and "10003" in told, told
     async with (
         store.reading() as conn,
         conn.execute("SELECT COUNT(*) FROM outbox WHERE failure_told_at IS NOT NULL") as cursor,
     ):
         row = await cursor.fetchone()
     assert row is not None and row[0] == 3, "every failed row is marked told, one sentence for all"
+
+
+async def test_a_missing_permission_is_told_once_as_waiting_and_what_it_holds_goes_out_when_asked_again(
+    store: Store,
+) -> None:
+    await configure_log(store)
+    refused = Failed(403, 50013, "Missing Permissions")
+    discord_ = FakeDiscord(faults={5: [refused, refused, refused, refused]})
+    await queue_sends(store, 5, 3)
+    await run(worker_for(store, discord_))
+    assert await statuses(store, outbox.channel_lane(5)) == ["failed"] * 3
+    (told,) = discord_.contents(LOG_CHANNEL)
+    assert told.startswith("⚠️ Envoi en attente : publication dans <#5>.") and "50013" in told, told
+    assert "Tocsin ne réessaiera pas" not in told
+    # Asked again while the channel still refuses: one request, not three, and nothing told again.
+    attempts = len(discord_.attempts)
+    async with store.unit_of_work() as conn:
+        assert await outbox.ask_again_owed(conn, guild_id=1, now=NOW) == 3
+    await run(worker_for(store, discord_))
+    assert len(discord_.attempts) == attempts + 1
+    assert await statuses(store, outbox.channel_lane(5)) == ["failed"] * 3
+    assert len(discord_.contents(LOG_CHANNEL)) == 1
+    # The permission is back: the three go out once, in their order.
+    async with store.unit_of_work() as conn:
+        await outbox.ask_again_owed(conn, guild_id=1, now=NOW)
+    await run(worker_for(store, discord_))
+    assert discord_.contents(5) == ["m0", "m1", "m2"]
+    assert await statuses(store, outbox.channel_lane(5)) == ["done"] * 3
+
+
+async def test_what_is_owed_is_asked_again_when_the_worker_starts(store: Store) -> None:
+    refused = Failed(403, 50001, "Missing Access")
+    discord_ = FakeDiscord(faults={5: [refused]})
+    await queue_sends(store, 5, 2)
+    await run(worker_for(store, discord_))
+    assert discord_.contents(5) == ["m1"]
+    await run(worker_for(store, discord_))  # a restart: the access came back meanwhile
+    assert discord_.contents(5) == ["m1", "m0"]
+    assert await statuses(store, outbox.channel_lane(5)) == ["done", "done"]
 
 
 class FakeDMs:

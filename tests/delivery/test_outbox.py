@@ -126,3 +126,56 @@ async def test_referencing_a_missing_row_is_refused(store: Store) -> None:
                 payload={"channel_id": 5, "message_id": outbox.ref(999)},
                 now=NOW,
             )
+
+
+async def test_a_thread_refused_for_a_permission_holds_its_posts_owed_and_leaves_its_link_to_a_stand_in(
+    store: Store,
+) -> None:
+    """In the outbox alone: the status message posted, its thread refused (403); the post into the thread is owed
+    (not failed), the announcement that links the thread goes with the status message's link, the follow role's
+    deletion ordered after the post waits with it; asked again, they go in their order."""
+    status = await add(store, "incident", "send_message", send(5, "statut"))
+    thread = await add(
+        store, "incident", "create_thread", {"channel_id": 5, "message_id": outbox.ref(status), "name": "#1"}
+    )
+    post = await add(
+        store, "incident", "send_message", {**send(0, "point"), "channel_id": outbox.ref(thread, "thread_id")}
+    )
+    link = outbox.ref(thread, "thread_id", template="https://discord.com/channels/1/{}")
+    announcement = await add(
+        store, "channel:7", "send_message", {**send(7, "annonce"), "content": {"$concat": ["voir ", link]}}
+    )
+    role_gone = await add(store, "incident", "delete_role", {"guild_id": 1, "role_id": 9}, after=post)
+    async with store.unit_of_work() as conn:
+        await outbox.claim_next(conn, "incident", now=NOW)
+        await outbox.mark_done(conn, status, {"message_id": "900", "channel_id": "5"}, now=NOW)
+        claim = await outbox.claim_next(conn, "incident", now=NOW)
+        assert isinstance(claim, Claimed) and claim.delivery.id == thread
+        await outbox.mark_failed(conn, thread, status=403, code=50013, text="Missing Permissions", now=NOW, owed=True)
+        assert await outbox.claim_next(conn, "incident", now=NOW) is None, "the post and the deletion wait, owed"
+        claim = await outbox.claim_next(conn, "channel:7", now=NOW)
+        assert isinstance(claim, Claimed) and claim.delivery.id == announcement
+        assert claim.delivery.payload["content"] == "voir https://discord.com/channels/1/5/900"
+        rows = {row.id: row for row in await outbox.rows_of_lane(conn, "incident")}
+        assert (rows[post].status, rows[post].cause_row) == ("failed", thread) and rows[post].owed_since == NOW
+        assert rows[role_gone].status == "failed" and rows[role_gone].owed_since == NOW
+        assert await outbox.ask_again_owed(conn, guild_id=1, now=NOW) == 3
+        claimed = []
+        for _ in range(3):
+            claim = await outbox.claim_next(conn, "incident", now=NOW)
+            assert isinstance(claim, Claimed)
+            claimed.append(claim.delivery.id)
+            result = {"thread_id": "901", "channel_id": "5"} if claim.delivery.id == thread else {}
+            await outbox.mark_done(conn, claim.delivery.id, result, now=NOW)
+    assert claimed == [thread, post, role_gone]
+
+
+async def test_a_row_only_ordered_after_another_goes_once_that_one_failed_for_good(store: Store) -> None:
+    first = await add(store, "a", "send_message", send(5, "dernier point"))
+    after = await add(store, "b", "delete_role", {"guild_id": 1, "role_id": 9}, after=first)
+    async with store.unit_of_work() as conn:
+        assert await outbox.claim_next(conn, "b", now=NOW) == Blocked(after, first)
+        await outbox.claim_next(conn, "a", now=NOW)
+        await outbox.mark_failed(conn, first, status=404, code=10003, text="Unknown Channel", now=NOW)
+        claim = await outbox.claim_next(conn, "b", now=NOW)
+    assert isinstance(claim, Claimed) and claim.delivery.id == after

@@ -204,3 +204,26 @@ async def test_a_dm_to_a_known_channel_is_one_request_paced_once(store: Store) -
 
     await clock.run(*(dm(user) for user in range(1, 7)))
     assert [round(t, 6) for t in sent] == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+async def test_a_request_that_goes_first_takes_the_next_token_ahead_of_the_queue() -> None:
+    """A board's edit (at most one a second per board) must not wait behind a backlog of posts: it takes the next
+    token, the queue the one after, and the rate stays the bucket's."""
+    clock = VirtualTime()
+    bucket = TokenBucket(10.0, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    left: list[tuple[str, float]] = []
+
+    async def queued(n: int) -> None:
+        await bucket.acquire()
+        left.append((f"post{n}", clock.now))
+
+    async def first() -> None:
+        await clock.sleep(0.35)
+        await bucket.take_first()
+        left.append(("board", clock.now))
+
+    await clock.run(*(queued(n) for n in range(20)), first())
+    board_at = dict(left)["board"]
+    assert board_at <= 0.35 + 0.1 + 1e-9, left  # the next token after it asked, not after the 16 posts still queued
+    times = sorted(t for _, t in left)
+    assert most_in_any_window(times, 1.0) <= 1 + 10

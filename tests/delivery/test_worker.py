@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -7,7 +8,8 @@ from typing import Any
 import pytest
 
 from bot.delivery import outbox
-from bot.delivery.transport import Failed, RetryLater
+from bot.delivery.outbox import Delivery
+from bot.delivery.transport import DeliveryContext, Failed, Outcome, RetryLater
 from bot.delivery.worker import OutboxWorker
 from bot.storage.store import Store
 from tests.delivery.fakes import FakeDiscord, FixedClock
@@ -222,3 +224,27 @@ async def test_stop_leaves_the_rest_pending(store: Store) -> None:
     await worker.stop()
     assert discord.contents(5) == ["m0"]
     assert await statuses(store, "channel:5") == ["done"] + ["pending"] * 5
+
+
+async def test_a_stop_while_a_sent_message_is_recorded_waits_for_the_record(store: Store) -> None:
+    """The stop comes as Discord answers: the answer is recorded before the worker stops, so the row is done,
+    not left in flight to be sent again (a duplicate where no nonce protects it) at the next start."""
+    stops: list[asyncio.Task[None]] = []
+
+    class StopsAtTheFirstAnswer(FakeDiscord):
+        async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome:
+            outcome = await super().perform(delivery, context)
+            if not stops:
+                stops.append(asyncio.create_task(worker.stop()))
+            return outcome
+
+    discord = StopsAtTheFirstAnswer()
+    await queue_sends(store, 5, 2)
+    worker = worker_for(store, discord)
+    await worker.start()
+    async with asyncio.timeout(5):
+        while not stops:  # noqa: ASYNC110 (the fake has no event to wait on)
+            await asyncio.sleep(0.01)
+        await stops[0]
+    assert discord.contents(5) == ["m0"]
+    assert await statuses(store, "channel:5") == ["done", "pending"]

@@ -12,7 +12,15 @@ from datetime import timedelta
 
 import jsonschema
 
-from bot.exports.presentation import SCHEMA_VERSION, export_html, export_json, export_markdown, export_zip, schema
+from bot.exports.presentation import (
+    SCHEMA_VERSION,
+    Document,
+    export_html,
+    export_json,
+    export_markdown,
+    export_zip,
+    schema,
+)
 from bot.exports.rules import IncidentRecord, Reported, SetAsideGroup, figures, measure
 from tests.domain.outage_examples import PARIS, paris
 from tests.domain.test_exports import OCTOBER, read_zip
@@ -40,7 +48,9 @@ def test_time_to_declare_runs_from_the_first_report_to_the_declaration() -> None
 
 
 def test_the_csv_carries_the_figures_and_lists_the_set_aside_reports_apart() -> None:
-    files = read_zip(export_zip([reported_cerp(), octave()], "fr", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]))
+    files = read_zip(
+        export_zip(Document([reported_cerp(), octave()], "fr", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]))
+    )
     rows = {r["number"]: r for r in csv.DictReader(io.StringIO(files["incidents.csv"].lstrip("\ufeff")), delimiter=";")}
     cerp_row = rows[str(reported_cerp().incident.number)]
     assert (cerp_row["reports"], cerp_row["reporting_members"]) == ("5", "4")
@@ -65,7 +75,9 @@ def test_the_csv_carries_the_figures_and_lists_the_set_aside_reports_apart() -> 
 
 def test_the_json_is_valid_against_its_new_schema_version() -> None:
     assert SCHEMA_VERSION == 2 and schema()["properties"]["schema_version"] == {"const": 2}
-    document = json.loads(export_json([reported_cerp()], "en", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]))
+    document = json.loads(
+        export_json(Document([reported_cerp()], "en", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]))
+    )
     jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()).validate(document)
     (incident,) = document["incidents"]
     assert (incident["reports"], incident["reporting_members"], incident["time_to_declare_min"]) == (5, 4, 20)
@@ -84,12 +96,14 @@ def test_the_json_is_valid_against_its_new_schema_version() -> None:
 
 
 def test_the_html_and_markdown_reports_show_the_median_time_to_declare_and_the_set_aside_reports() -> None:
-    html = export_html([reported_cerp()], "fr", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]).decode("utf-8")
+    html = export_html(Document([reported_cerp()], "fr", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN])).decode(
+        "utf-8"
+    )
     assert 'id="time-to-declare"' in html and "médiane 20 min" in html
     assert 'id="set-aside"' in html and "Pollen" in html and "incident local chez un seul libraire" in html
-    assert "5 signalement(s) de 4 membre(s)" in html and "déclarée 20 min après" in html
-    text = export_markdown([reported_cerp()], "en", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN])
-    assert "Time to declare from the first report (1 outages): median 20 min" in text
+    assert "5 signalements de 4 membres" in html and "déclarée 20 min après" in html
+    text = export_markdown(Document([reported_cerp()], "en", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]))
+    assert "Time to declare from the first report (1 outage): median 20 min" in text
     assert "## Reports set aside (1)" in text and "Pollen" in text
-    without = export_html([cerp()], "fr", PARIS, NOW, period=OCTOBER).decode("utf-8")
+    without = export_html(Document([cerp()], "fr", PARIS, NOW, period=OCTOBER)).decode("utf-8")
     assert 'id="set-aside"' not in without

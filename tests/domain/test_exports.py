@@ -23,6 +23,7 @@ from bot.common.formatting import format_datetime, format_duration
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import (
     SCHEMA_VERSION,
+    Document,
     export_html,
     export_json,
     export_markdown,
@@ -108,11 +109,11 @@ def read_csv(text: str, delimiter: str) -> list[dict[str, str]]:
 
 
 def test_zip_holds_four_csv_files_and_a_readme() -> None:
-    files = read_zip(export_zip(scenarios(), "fr", PARIS, NOW, period=OCTOBER))
+    files = read_zip(export_zip(Document(scenarios(), "fr", PARIS, NOW, period=OCTOBER)))
     assert sorted(files) == ["README.txt", "incidents.csv", "services.csv", "set_aside.csv", "timeline.csv"]
     readme = files["README.txt"]
     assert "Définitions" in readme and "MTTR" in readme and "chevauche la période" in readme
-    assert "du mardi 1er octobre 2024 à 00:00 au vendredi 1er novembre 2024 à 00:00" in readme
+    assert "Période : du mardi 1er octobre 2024 au jeudi 31 octobre 2024" in readme
     for name, columns in (
         ("incidents.csv", INCIDENT_COLUMNS),
         ("services.csv", SERVICE_COLUMNS),
@@ -124,7 +125,7 @@ def test_zip_holds_four_csv_files_and_a_readme() -> None:
 def test_incidents_csv_in_french() -> None:
     rows = {
         row["number"]: row
-        for row in read_csv(read_zip(export_zip(scenarios(), "fr", PARIS, NOW))["incidents.csv"], ";")
+        for row in read_csv(read_zip(export_zip(Document(scenarios(), "fr", PARIS, NOW)))["incidents.csv"], ";")
     }
     assert set(rows) == {"42", "7", "12"}
     cerp_row = rows["42"]
@@ -147,7 +148,7 @@ def test_incidents_csv_in_french() -> None:
 
 
 def test_services_csv_has_the_scenario_durations() -> None:
-    files = read_zip(export_zip(scenarios(), "fr", PARIS, NOW))
+    files = read_zip(export_zip(Document(scenarios(), "fr", PARIS, NOW)))
     services = {(r["number"], r["service"]): r for r in read_csv(files["services.csv"], ";")}
     assert (services["42", "commandes"]["downtime_min"], services["42", "commandes"]["degraded_min"]) == ("2670", "0")
     assert (services["42", "livraisons"]["downtime_min"], services["42", "livraisons"]["degraded_min"]) == (
@@ -162,7 +163,7 @@ def test_services_csv_has_the_scenario_durations() -> None:
 
 
 def test_an_open_incident_leaves_its_duration_empty() -> None:
-    files = read_zip(export_zip([angouleme_open()], "fr", PARIS, NOW))
+    files = read_zip(export_zip(Document([angouleme_open()], "fr", PARIS, NOW)))
     (row,) = read_csv(files["incidents.csv"], ";")
     assert (row["status"], row["resolved"], row["duration_min"]) == ("En cours d'analyse", "", "")
     services = {r["service"]: r for r in read_csv(files["services.csv"], ";")}
@@ -172,7 +173,7 @@ def test_an_open_incident_leaves_its_duration_empty() -> None:
 
 def test_timeline_csv_has_one_row_per_entry_with_author_and_words() -> None:
     rec = cerp()
-    rows = read_csv(read_zip(export_zip([rec], "fr", PARIS, NOW))["timeline.csv"], ";")
+    rows = read_csv(read_zip(export_zip(Document([rec], "fr", PARIS, NOW)))["timeline.csv"], ";")
     assert len(rows) == len(rec.timeline)
     assert rows[0]["kind"] == "Déclaration" and rows[0]["author"] == "coord.anne"
     note = next(r for r in rows if r["kind"] == "Note")
@@ -185,7 +186,7 @@ def test_timeline_csv_has_one_row_per_entry_with_author_and_words() -> None:
 
 
 def test_english_export_uses_commas_and_english_words() -> None:
-    files = read_zip(export_zip([cerp()], "en", PARIS, NOW))
+    files = read_zip(export_zip(Document([cerp()], "en", PARIS, NOW)))
     assert files["incidents.csv"].startswith("\ufeff" + ",".join(INCIDENT_COLUMNS))
     (row,) = read_csv(files["incidents.csv"], ",")
     assert (row["status"], row["severity"], row["duration_min"]) == ("Resolved", "Critical", "4260")
@@ -193,7 +194,9 @@ def test_english_export_uses_commas_and_english_words() -> None:
 
 def test_formulas_typed_anywhere_come_out_inert() -> None:
     files = read_zip(
-        export_zip([hostile(title=title, number=60 + i) for i, title in enumerate(FORMULAS)], "fr", PARIS, NOW)
+        export_zip(
+            Document([hostile(title=title, number=60 + i) for i, title in enumerate(FORMULAS)], "fr", PARIS, NOW)
+        )
     )
     incidents = read_csv(files["incidents.csv"], ";")
     assert [row["title"] for row in incidents] == [
@@ -238,7 +241,7 @@ def test_no_cell_ever_starts_like_a_formula(
         return
     languages: tuple[tuple[Language, str], ...] = (("fr", ";"), ("en", ","))
     for language, delimiter in languages:
-        files = read_zip(export_zip([rec], language, PARIS, NOW))
+        files = read_zip(export_zip(Document([rec], language, PARIS, NOW)))
         for name in ("incidents.csv", "services.csv", "timeline.csv"):
             for row in read_csv(files[name], delimiter):
                 for cell in row.values():
@@ -294,7 +297,7 @@ def test_iso_dates_tell_the_two_repeated_autumn_hours_apart() -> None:
 
 
 def test_csv_writers_take_a_generator() -> None:
-    data = export_zip((rec for rec in scenarios()), "fr", PARIS, NOW)
+    data = export_zip(Document((rec for rec in scenarios()), "fr", PARIS, NOW))
     assert len(read_csv(read_zip(data)["incidents.csv"], ";")) == 3
 
 
@@ -305,11 +308,11 @@ def test_one_export_never_mixes_servers() -> None:
     )
     for export in (export_zip, export_json, export_html, export_markdown):
         with pytest.raises(ValueError, match="guilds"):
-            export([cerp(), other], "fr", PARIS, NOW)
+            export(Document([cerp(), other], "fr", PARIS, NOW))
 
 
 def test_the_zip_is_the_same_bytes_for_the_same_export() -> None:
-    assert export_zip(scenarios(), "fr", PARIS, NOW) == export_zip(scenarios(), "fr", PARIS, NOW)
+    assert export_zip(Document(scenarios(), "fr", PARIS, NOW)) == export_zip(Document(scenarios(), "fr", PARIS, NOW))
 
 
 # --- JSON --------------------------------------------------------------------------------------------------
@@ -327,7 +330,7 @@ def test_json_validates_against_its_schema(language: str) -> None:
     records = [*scenarios(), angouleme_open(), false_alarm(), hostile()]
     # angouleme_open and angouleme_resolved share number 7 on purpose: the schema does not forbid it, the
     # database does; what is checked here is the shape.
-    document = validate(export_json(records, language, PARIS, NOW, period=OCTOBER))  # type: ignore[arg-type]
+    document = validate(export_json(Document(records, language, PARIS, NOW, period=OCTOBER)))  # type: ignore[arg-type]
     assert document["schema_version"] == SCHEMA_VERSION
     assert len(document["definitions"]) >= 5
     assert [i["number"] for i in document["cancelled"]] == [50]
@@ -335,7 +338,7 @@ def test_json_validates_against_its_schema(language: str) -> None:
 
 
 def test_json_figures_and_incidents() -> None:
-    document = validate(export_json(scenarios(), "fr", PARIS, NOW))
+    document = validate(export_json(Document(scenarios(), "fr", PARIS, NOW)))
     figures = document["figures"]
     assert figures["by_severity"] == {"critical": 1, "major": 2, "minor": 0}
     assert figures["durations"] == {"count": 3, "total_min": 57180, "median_min": 9180, "mean_min": 19060}
@@ -355,7 +358,7 @@ def test_json_figures_and_incidents() -> None:
 
 
 def test_empty_export_is_valid_json() -> None:
-    document = validate(export_json([], "fr", PARIS, NOW))
+    document = validate(export_json(Document([], "fr", PARIS, NOW)))
     assert document["incidents"] == [] and document["guild_id"] is None
 
 
@@ -410,26 +413,26 @@ def assert_self_contained(page: Page, allowed_links: set[str]) -> None:
 
 def test_html_report_sections_and_figures() -> None:
     records = [*scenarios(), false_alarm()]
-    page = parse(export_html(records, "fr", PARIS, NOW, period=OCTOBER))
+    page = parse(export_html(Document(records, "fr", PARIS, NOW, period=OCTOBER)))
     assert page.sections == ["definitions", "summary", "figures", "chart", "incidents", "cancelled"]
     assert {"incident-42", "incident-7", "incident-12", "incident-50"} <= page.ids
     text = page.all_text
     assert "Rapport des pannes" in text
-    assert "du mardi 1er octobre 2024 à 00:00 au vendredi 1er novembre 2024 à 00:00" in text
+    assert "Période : du mardi 1er octobre 2024 au jeudi 31 octobre 2024" in text
     assert "chevauche la période" in text  # the definitions
     assert "2 j 23 h" in text  # Cerp
     assert "samedi 19 octobre à 12:00" in text
     assert "1 j 2 h 30 min" in text and "1 j 20 h 30 min" in text  # livraisons down, then degraded
     assert "MTTR 13 j 5 h 40 min" in text  # 19,060 min
     assert "lundi 31 juillet 2023 à 17:00" in text  # another year than the report's: the year is written
-    assert "3 pannes comptées : 3 résolues, 0 en cours ; 1 annulées (hors chiffres)." in text
+    assert "3 pannes comptées : 3 résolues, aucune en cours ; 1 annulée (hors chiffres)." in text
     assert_self_contained(page, {f"https://discord.com/channels/{GUILD}/{900 + n}" for n in (42, 7, 12, 50)})
     assert "svg" in page.tags and "path" in page.tags
 
 
 def test_html_escapes_what_people_typed() -> None:
     rec = hostile(title='<script>alert("x")</script> & <img src=x onerror=alert(1)>', workaround="<b>gras</b>")
-    raw = export_html([rec], "fr", PARIS, NOW)
+    raw = export_html(Document([rec], "fr", PARIS, NOW))
     page = parse(raw)
     assert "script" not in page.tags and "img" not in page.tags and "b" not in page.tags
     assert '<script>alert("x")</script> & <img src=x onerror=alert(1)>' in page.all_text
@@ -440,7 +443,7 @@ def test_html_escapes_what_people_typed() -> None:
 def test_html_link_must_be_a_web_address() -> None:
     rec = cerp()
     bad = IncidentRecord(rec.incident, rec.timeline, AUTHORS, "javascript:alert(1)")
-    page = parse(export_html([bad], "fr", PARIS, NOW))
+    page = parse(export_html(Document([bad], "fr", PARIS, NOW)))
     assert not any(name == "href" and value.startswith("javascript") for _, name, value in page.attrs)
 
 
@@ -450,14 +453,14 @@ def test_html_chart_is_aggregated_past_the_bar_limit() -> None:
         IncidentRecord(base.incident.__class__(**{**base.incident.__dict__, "number": n}), base.timeline, {}, None)
         for n in range(1, MAX_BARS + 2)
     ]
-    page = parse(export_html(many, "fr", PARIS, NOW))
+    page = parse(export_html(Document(many, "fr", PARIS, NOW)))
     assert "le graphique compte les pannes en cours chaque jour" in page.all_text
     assert "Pannes en cours chaque jour, par gravité" in page.all_text
     assert_self_contained(page, set())
 
 
 def test_html_in_english() -> None:
-    text = parse(export_html([cerp()], "en", PARIS, NOW)).all_text
+    text = parse(export_html(Document([cerp()], "en", PARIS, NOW))).all_text
     assert "Outage report" in text and "2 d 23 h" in text and "Saturday 19 October at 12:00" in text
 
 
@@ -465,7 +468,7 @@ def test_html_in_english() -> None:
 
 
 def test_markdown_report() -> None:
-    text = export_markdown([*scenarios(), false_alarm()], "fr", PARIS, NOW, period=OCTOBER)
+    text = export_markdown(Document([*scenarios(), false_alarm()], "fr", PARIS, NOW, period=OCTOBER))
     for heading in (
         "# Rapport des pannes",
         "## Définitions",
@@ -483,7 +486,7 @@ def test_markdown_report() -> None:
 
 
 def test_markdown_escapes_what_people_typed() -> None:
-    text = export_markdown([hostile(title="# Titre *gras* [lien](http://x) | <b>")], "fr", PARIS, NOW)
+    text = export_markdown(Document([hostile(title="# Titre *gras* [lien](http://x) | <b>")], "fr", PARIS, NOW))
     assert r"\# Titre \*gras\* \[lien\](http://x) \| \<b\>" in text
     assert "# Titre *gras*" not in text.replace("### #66 · \\# Titre", "")
 
@@ -562,8 +565,8 @@ def test_exports_import_neither_discord_nor_a_database() -> None:
 
 
 def test_octave_france_entiere_in_every_export() -> None:
-    rows = read_csv(read_zip(export_zip([octave()], "fr", PARIS, NOW))["incidents.csv"], ";")
+    rows = read_csv(read_zip(export_zip(Document([octave()], "fr", PARIS, NOW)))["incidents.csv"], ";")
     assert rows[0]["territories"] == "France entière"
-    assert "France entière" in parse(export_html([octave()], "fr", PARIS, NOW)).all_text
+    assert "France entière" in parse(export_html(Document([octave()], "fr", PARIS, NOW))).all_text
     resolved = angouleme_resolved()
     assert resolved.incident.resolved_at == paris(2023, 7, 31, 17)

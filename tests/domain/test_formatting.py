@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.common.formatting import format_datetime, format_duration, format_number
+from bot.common.formatting import (
+    format_date,
+    format_datetime,
+    format_duration,
+    format_number,
+    format_period,
+    format_span,
+    log_count,
+    zone_name,
+)
 from bot.common.i18n.catalogue import Catalogue, placeholders
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -65,6 +74,59 @@ def test_format_datetime_follows_the_clock_change() -> None:
     assert format_datetime(datetime(2024, 10, 26, 8, 0, tzinfo=UTC), "fr", PARIS) == "samedi 26 octobre à 10:00"
 
 
+def test_a_date_has_no_article_so_that_the_sentence_gives_it_and_midnight_is_written_like_any_time() -> None:
+    now = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)
+    first_of_march = datetime(2025, 2, 28, 23, 0, tzinfo=UTC)  # 1 March, 00:00 in Paris
+    assert format_datetime(first_of_march, "fr", PARIS, now) == "samedi 1er mars à 00:00"
+    assert format_datetime(first_of_march, "en", PARIS, now) == "Saturday 1 March at 00:00"
+    assert format_date(first_of_march.astimezone(PARIS).date(), "fr", PARIS, now) == "samedi 1er mars"
+    assert format_date(datetime(2024, 8, 13).date(), "fr", PARIS, now) == "mardi 13 août 2024"
+
+
+def test_a_span_is_the_whole_phrase_within_a_day_or_across_days() -> None:
+    now = datetime(2024, 10, 19, 8, 0, tzinfo=UTC)
+    start = datetime(2024, 10, 21, 7, 0, tzinfo=UTC)
+    assert format_span(start, start + timedelta(hours=2), "fr", PARIS, now) == "le lundi 21 octobre, de 09:00 à 11:00"
+    assert format_span(start, start + timedelta(days=1), "fr", PARIS, now) == (
+        "du lundi 21 octobre à 09:00 au mardi 22 octobre à 09:00"
+    )
+    assert format_span(start, start + timedelta(hours=2), "en", PARIS, now) == (
+        "on Monday 21 October, from 09:00 to 11:00"
+    )
+
+
+def test_a_period_of_whole_days_is_worded_in_days_its_last_day_included() -> None:
+    now = datetime(2024, 11, 5, 8, 0, tzinfo=UTC)
+    october = (datetime(2024, 10, 1, tzinfo=PARIS), datetime(2024, 11, 1, tzinfo=PARIS))
+    assert format_period(*october, "fr", PARIS, now) == "du mardi 1er octobre au jeudi 31 octobre"
+    assert format_period(*october, "en", PARIS, now) == "from Tuesday 1 October to Thursday 31 October"
+    one_day = (datetime(2024, 10, 27, tzinfo=PARIS), datetime(2024, 10, 28, tzinfo=PARIS))  # 25 hours long
+    assert format_period(*one_day, "fr", PARIS, now) == "le dimanche 27 octobre"
+    since_monday = (datetime(2024, 11, 4, tzinfo=PARIS), now)
+    assert format_period(*since_monday, "fr", PARIS, now) == "du lundi 4 novembre à 00:00 au mardi 5 novembre à 09:00"
+
+
+@pytest.mark.parametrize(
+    ("zone", "french", "english"),
+    [
+        ("Europe/Paris", "heure de Paris", "Paris time"),
+        ("America/Martinique", "heure de la Martinique", "Martinique time"),
+        ("Indian/Reunion", "heure de La Réunion", "Réunion time"),
+        ("America/New_York", "heure de New York", "New York time"),
+        ("Etc/GMT+3", "fuseau Etc/GMT+3", "Etc/GMT+3 time zone"),
+        ("UTC", "temps universel (UTC)", "UTC"),
+    ],
+)
+def test_a_zone_is_named_as_its_readers_say_it(zone: str, french: str, english: str) -> None:
+    assert zone_name(ZoneInfo(zone), "fr") == french
+    assert zone_name(ZoneInfo(zone), "en") == english
+
+
+def test_a_count_in_the_log_agrees() -> None:
+    assert [log_count(n, "server") for n in (0, 1, 2)] == ["0 servers", "1 server", "2 servers"]
+    assert log_count(1, "entry", "entries") == "1 entry"
+
+
 @pytest.mark.parametrize(
     ("number", "decimals", "french", "english"),
     [
@@ -84,7 +146,7 @@ def test_format_number(number: float, decimals: int | None, french: str, english
 # --- the catalogues behind this issue's modules ---------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["time_parsing.py", "periods.py", "territories.py", "formatting.py"]
+SOURCES = ["time_parsing.py", "periods.py", "territories.py", "formatting.py", "i18n/catalogue.py"]
 AREAS = ("time.", "period.", "territory.", "format.")
 MESSAGE_ID = re.compile(r"""["']((?:time|period|territory|format)\.[a-z0-9_.]+)["']""")
 

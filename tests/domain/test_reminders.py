@@ -15,6 +15,7 @@ from bot.reminders.rules.reminders import (
     MAX_SHOWN_TEXT,
     MAX_TEXT,
     SNOOZE_LABELS,
+    AskInput,
     Reminder,
     ReminderError,
     ReminderStatus,
@@ -54,7 +55,8 @@ def ask(when: str = "dans 2 h", text: str | None = "Rappeler la Cerp", **overrid
         "zone": PARIS,
     }
     arguments.update(overrides)
-    return new_reminder(**arguments)  # type: ignore[arg-type]
+    now, zone = arguments.pop("now"), arguments.pop("zone")
+    return new_reminder(AskInput(**arguments), now=now, zone=zone)  # type: ignore[arg-type]
 
 
 # --- asking -----------------------------------------------------------------------------------------------

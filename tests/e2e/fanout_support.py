@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox import DiscordDouble, InteractionHandle
-from bot.sandbox.driver import BotProcess, Server
+from bot.sandbox.driver import BotProcess, Server, settle
 from bot.sandbox.permissions import DEFAULT_EVERYONE, Overwrite, Perm
 
 ADMIN = "admin.sophie"
@@ -116,6 +116,12 @@ def text_of(message: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def link_of(message: dict[str, Any]) -> str:
+    """The URL of a message's one link button (an announcement's "see the thread")."""
+    (url,) = [c["url"] for row in message.get("components", []) for c in row["components"] if c.get("url")]
+    return str(url)
+
+
 def bot_messages(double: DiscordDouble, channel: int) -> list[dict[str, Any]]:
     return [m for m in double.channel_messages(channel) if m["author"]["id"] == str(double.bot_user_id)]
 
@@ -154,21 +160,19 @@ def incident_threads(double: DiscordDouble, server: Server, number: int) -> list
     ]
 
 
-async def incident_thread(double: DiscordDouble, server: Server, number: int, *, timeout: float = 20.0) -> int:
-    """The id of incident #number's thread, once it exists; fails if there are several."""
-    await double.wait_for(lambda: bool(incident_threads(double, server, number)), timeout=timeout, what="the thread")
+async def incident_thread(double: DiscordDouble, server: Server, number: int) -> int:
+    """The id of incident #number's thread as the double holds it now (`settle` first to see what the bot has
+    done); fails if there is none or several."""
     found = incident_threads(double, server, number)
     assert len(found) == 1, [t["name"] for t in double.threads(server.guild_id)]
     return int(found[0]["id"])
 
 
 async def wait_announced(double: DiscordDouble, channels: Sequence[int], marker: str, *, timeout: float = 20.0) -> None:
-    """Until every channel holds at least one bot message carrying `marker`."""
-    await double.wait_for(
-        lambda: all(holding(double, c, marker) >= 1 for c in channels),
-        timeout=timeout,
-        what=f"{marker!r} in {len(channels)} channels",
-    )
+    """Once the bot has caught up (`settle`): every channel must hold a bot message carrying `marker`."""
+    await settle(double, timeout=timeout)
+    missing = [c for c in channels if holding(double, c, marker) == 0]
+    assert not missing, f"{marker!r} is missing in {len(missing)} of {len(channels)} channels: {missing}"
 
 
 def message_posts(double: DiscordDouble, since: int = 0) -> list[Any]:

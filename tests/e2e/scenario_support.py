@@ -113,10 +113,12 @@ def private_reply_now(d: DiscordDouble, ix: InteractionHandle) -> str:
 
 
 async def private_reply_linking(d: DiscordDouble, ix: InteractionHandle, thread_id: int) -> str:
-    """The private reply once it links the thread `thread_id`."""
+    """The private reply once the bot has caught up; it must link the thread `thread_id` by then."""
     await private_reply(ix)
-    await d.wait_for(lambda: str(thread_id) in private_reply_now(d, ix), what="the thread's link in the private reply")
-    return private_reply_now(d, ix)
+    await settle(d)
+    text = private_reply_now(d, ix)
+    assert str(thread_id) in text, f"the private reply does not link the thread {thread_id}: {text}"
+    return text
 
 
 async def private_reply(ix: InteractionHandle) -> str:

@@ -105,7 +105,8 @@ async def test_following_an_incident_costs_one_role_add_and_reaches_followers_on
     affected = await double.click(
         m["pharma.angouleme"], c["bretagne"], int(announcement["id"]), f"tocsin:affected:{server.guild_id}:1"
     )
-    await affected.first_response()
+    # Its reply, not its deferral: settling before the click's work is committed would miss its role add.
+    assert "#1" in await private_reply(affected)
     await settle(double, server)
 
     role = role_id(double, server, FOLLOW_ROLE)
@@ -253,14 +254,15 @@ async def test_locked_thread_posts_in_the_parent_and_failures_are_told_once(
     parent = bot_messages(double, c["incidents"])
     assert len(parent) == before + 1 and "Fil verrouillé." in text_of(parent[-1]), [text_of(p) for p in parent]
 
-    # The bot loses access to #bretagne: the update's edit there fails, told once in #journal-bot.
+    # The bot loses access to #bretagne: the update's edit there fails, told once in #journal-bot as waiting for the
+    # access to come back (it is owed, not dropped).
     double.guild(server.guild_id).set_overwrites(c["bretagne"], [_deny_view(double.guild(server.guild_id).bot_role_id)])
     log_before = len(bot_messages(double, c["journal-bot"]))
     await update(double, server, {"incident": "1", "note": "Une.", "workaround": "Appeler le confrère."})
     await update(double, server, {"incident": "1", "note": "Deux.", "workaround": "Appeler le confrère voisin."})
     told = bot_messages(double, c["journal-bot"])[log_before:]
     assert len(told) == 1, [text_of(t) for t in told]
-    assert "Échec définitif" in told[0]["content"] and f"<#{c['bretagne']}>" in told[0]["content"], told[0]["content"]
+    assert "Envoi en attente" in told[0]["content"] and f"<#{c['bretagne']}>" in told[0]["content"], told[0]["content"]
 
 
 def _deny_view(role: int) -> Any:

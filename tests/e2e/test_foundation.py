@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.sandbox import DiscordDouble, Fault
 from bot.sandbox.permissions import Overwrite, Perm
-from tests.e2e.harness import BotProcess, Server
+from tests.e2e.harness import BotProcess, Server, settle
 
 
 def contents(messages: list[dict]) -> list[str]:
@@ -66,7 +66,8 @@ async def test_a_member_who_is_not_admin_cannot_post_test_messages(
         {"channel": server.channels["bretagne"], "count": 1},
     )
     await done.reply()
-    await double.wait_for_messages(server.channels["bretagne"], 1)
+    await settle(double)
+    assert len(double.channel_messages(server.channels["bretagne"])) == 1
     assert double.channel_messages(server.channels["pharmacies"]) == []
 
 
@@ -86,13 +87,12 @@ async def test_a_flooded_channel_gets_429s_and_the_outbox_still_delivers_everyth
         ix = await double.run_command(
             server.members["admin.sophie"], channel, "tocsin test-delivery", {"channel": channel, "count": 8}
         )
-        assert (await ix.reply())["content"].startswith("8 message(s) de test mis en file")
-        await double.wait_for(
-            lambda: any("terminé" in m["content"] for m in double.channel_messages(channel)), timeout=60
-        )
+        assert (await ix.reply())["content"].startswith("8 messages de test mis en file")
+        await settle(double, timeout=60)
         posted = double.channel_messages(channel)
+        assert len(posted) == 8, contents(posted)
         assert contents(posted)[1:] == [f"Test de diffusion Tocsin : message {n} sur 8." for n in range(2, 9)]
-        assert posted[0]["content"] == "Test de diffusion Tocsin terminé : 8 message(s) publiés dans l'ordre."
+        assert posted[0]["content"] == "Test de diffusion Tocsin terminé : 8 messages publiés dans l'ordre."
         limited = [r for r in double.requests if r.status == 429 and r.major_id == str(channel)]
         assert limited, "the double's channel limit should have answered 429 at least once"
         assert all(r.headers.get("Via") and "X-RateLimit-Reset-After" in r.headers for r in limited)
@@ -109,8 +109,9 @@ async def test_a_lost_response_is_retried_without_a_duplicate(
         server.members["admin.sophie"], channel, "tocsin test-delivery", {"channel": channel, "count": 3}
     )
     await ix.reply()
-    await double.wait_for(lambda: any("terminé" in m["content"] for m in double.channel_messages(channel)))
+    await settle(double)
     assert len(double.channel_messages(channel)) == 3
+    assert "terminé" in double.channel_messages(channel)[0]["content"]
     posts = [r for r in double.requests if r.method == "POST" and r.path == f"/channels/{channel}/messages"]
     assert len(posts) == 4, "one POST lost its response and was sent again with the same nonce"
 
@@ -130,8 +131,9 @@ async def test_a_role_mention_notifies_exactly_the_roles_members_who_see_the_cha
         {"channel": channel, "count": 1, "role": role},
     )
     await ix.reply()
-    await double.wait_for(lambda: any("terminé" in m["content"] for m in double.channel_messages(channel)))
+    await settle(double)
     (message,) = double.channel_messages(channel)
+    assert "terminé" in message["content"]
     assert message["edited_timestamp"] is not None
     assert message["content"].startswith(f"<@&{role}> ")
     notified = sorted(n.user_id for n in double.notifications() if n.channel_id == channel)

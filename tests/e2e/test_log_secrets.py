@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.sandbox import DiscordDouble
-from tests.e2e.harness import BotProcess, Server
+from tests.e2e.harness import BotProcess, Server, settle
 from tests.e2e.setup_steps import configure_grand_ouest
 
 TYPED = {
@@ -45,9 +45,11 @@ async def test_no_token_and_no_typed_text_reach_the_log_at_debug(
             },
         )
         await declared.reply()
-        await double.wait_for_messages(server.channels["bretagne"], 1)
+        await settle(double)
+        assert len(double.channel_messages(server.channels["bretagne"])) == 1
         updated = await double.run_command(anne, incidents, "outage update", {"incident": 1, "note": NOTE})
         await updated.reply()
+        await settle(double)
     finally:
         await process.stop()
     log = process.log_text()

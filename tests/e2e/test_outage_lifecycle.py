@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.sandbox import DiscordDouble, InteractionHandle
+from bot.sandbox.driver import settle
 from bot.sandbox.faults import Fault
 from tests.e2e.harness import BotProcess, Server
 from tests.e2e.setup_steps import configure_grand_ouest
@@ -50,15 +51,12 @@ def reply_now(double: DiscordDouble, ix: InteractionHandle) -> str:
 
 
 async def reply_with_thread_link(double: DiscordDouble, server: Server, ix: InteractionHandle, number: int) -> str:
-    """The private reply once it links the incident's thread (it may be sent before the thread exists, then
-    edited when the outbox has made it)."""
+    """The private reply once the bot has caught up: it links the incident's thread by then (it may be sent
+    before the thread exists, then edited when the outbox has made it)."""
     await ix.reply()
-    await double.wait_for(
-        lambda: any(t["name"].startswith(f"#{number} ·") for t in double.threads(server.guild_id)),
-        what=f"the thread of #{number}",
-    )
+    await settle(double)
     link = f"https://discord.com/channels/{server.guild_id}/{thread_of(double, server, number)['id']}"
-    await double.wait_for(lambda: link in reply_now(double, ix), what=f"the link to the thread of #{number}")
+    assert link in reply_now(double, ix), reply_now(double, ix)
     return reply_now(double, ix)
 
 
@@ -70,8 +68,6 @@ async def declare_cerp(double: DiscordDouble, server: Server, **changes: Any) ->
     assert first["type"] == 5, first  # deferred at once, privately
     await ix.reply()
     assert ix.ephemeral
-    for name in ANNOUNCED:
-        await double.wait_for_messages(server.channels[name], 1)
     number = int(re.search(r"#(\d+)", reply_now(double, ix))[1])  # type: ignore[index]
     return await reply_with_thread_link(double, server, ix, number)
 
@@ -119,9 +115,12 @@ async def test_the_reply_does_not_wait_for_the_thread_and_gets_its_link_later(
     assert "https://discord.com/channels/" not in first
     final = await reply_with_thread_link(double, server, ix, 1)
     thread = thread_of(double, server, 1)
+    # The same reply, with the thread's link, and "being announced" become "announced" once it was.
+    announcing = next(line for line in first.splitlines() if line.startswith("Annonce en cours dans "))
+    announced = "Annoncée dans " + announcing.removeprefix("Annonce en cours dans ").removesuffix("…") + "."
     assert final == first.replace(
         f"<#{server.channels['incidents']}>", f"https://discord.com/channels/{server.guild_id}/{thread['id']}"
-    )
+    ).replace(announcing, announced)
     assert len(double.world.interactions[ix.id].followup_ids) == 1  # one reply, edited, not a second message
 
 
@@ -147,6 +146,7 @@ async def test_a_member_who_is_not_a_coordinator_is_refused_whatever_they_type_o
         server.members["pharma.brest"], server.channels["bretagne"], "outage resolve", {"incident": "1"}
     )
     await resolve.reply()
+    await settle(double)
     assert counts(double, server) == before
     assert len(double.threads(server.guild_id)) == 1
 
@@ -171,13 +171,15 @@ async def test_typed_mentions_notify_nobody(double: DiscordDouble, server: Serve
         },
     )
     await ix.reply()
-    await double.wait_for_messages(server.channels["librairies"], 1)
-    await double.wait_for_messages(server.channels["bretagne"], 1)
+    await settle(double)
+    assert len(bot_messages(double, server.channels["librairies"])) == 1
+    assert len(bot_messages(double, server.channels["bretagne"])) == 1
     update = await double.run_command(
         members["coord.anne"], server.channels["incidents"], "outage update", {"incident": "1", "note": sneaky}
     )
     await update.reply()
-    await double.wait_for(lambda: len(double.channel_messages(int(thread_of(double, server, 1)["id"]))) >= 1)
+    await settle(double)
+    assert len(double.channel_messages(int(thread_of(double, server, 1)["id"]))) == 1
     # @librairies is the #librairies route's own role and nobody holds it yet: nobody at all is notified.
     assert double.notifications() == []
 
@@ -201,11 +203,10 @@ async def test_partial_recovery_then_resolve_with_durations(
         },
     )
     await ix.reply()
-    for name in ANNOUNCED:
-        await double.wait_for_messages(server.channels[name], 2)  # the workaround changed: a new message each
-    posts = await double.wait_for_messages(int(thread["id"]), 1)
-    await double.wait_for(lambda: any(p.get("embeds") for p in double.channel_messages(int(thread["id"]))))
-    # A nudge (plain text) may come first after the jump of two days; the update's post is the one with an embed.
+    await settle(double)
+    for name in ANNOUNCED:  # the workaround changed: a new message each
+        assert len(bot_messages(double, server.channels[name])) == 2, name
+    # Nudges (plain text) came first after the jump of two days; the update's post is the one with an embed.
     posts = [p for p in double.channel_messages(int(thread["id"])) if p.get("embeds")]
     assert "commandes" in posts[-1]["embeds"][0]["description"]
     assert "1 j 20 h 30 min" in posts[-1]["embeds"][0]["description"]
@@ -217,8 +218,9 @@ async def test_partial_recovery_then_resolve_with_durations(
         {"incident": "1", "summary": "Activité rétablie, livraisons normales."},
     )
     await done.reply()
+    await settle(double)
     for name in ANNOUNCED:
-        await double.wait_for_messages(server.channels[name], 3)
+        assert len(bot_messages(double, server.channels[name])) == 3, name
     recovery = bot_messages(double, server.channels["pharmacies"])[-1]
     assert f"<@&{server.roles['pharmacies-ouest']}>" in recovery["content"] and "2 j 23 h" in recovery["content"]
     assert (
@@ -226,12 +228,8 @@ async def test_partial_recovery_then_resolve_with_durations(
         not in bot_messages(double, server.channels["bretagne"])[-1]["content"]
     )
 
-    def embedded() -> list[dict[str, Any]]:
-        return [p for p in double.channel_messages(int(thread["id"])) if p.get("embeds")]
-
-    await double.wait_for(lambda: len(embedded()) >= 2, what="the resolution's post")
-    posts = embedded()
-    assert "2 j 23 h" in posts[-1]["embeds"][0]["description"]
+    posts = [p for p in double.channel_messages(int(thread["id"])) if p.get("embeds")]
+    assert len(posts) == 2 and "2 j 23 h" in posts[-1]["embeds"][0]["description"], posts
 
 
 async def test_edit_re_routes_and_cancel(double: DiscordDouble, server: Server, bot: BotProcess) -> None:
@@ -245,11 +243,10 @@ async def test_edit_re_routes_and_cancel(double: DiscordDouble, server: Server, 
     )
     reply = await ix.reply()
     assert f"<#{server.channels['occitanie']}>" in reply["content"]
-    await double.wait_for_messages(server.channels["occitanie"], 1)
-    await double.wait_for(
-        lambda: bot_messages(double, server.channels["pays-de-la-loire"])[0]["embeds"] == [],
-        what="the #pays-de-la-loire announcement edited to say it no longer concerns it",
-    )
+    await settle(double)
+    assert len(bot_messages(double, server.channels["occitanie"])) == 1
+    (left,) = bot_messages(double, server.channels["pays-de-la-loire"])
+    assert left["embeds"] == [], "the #pays-de-la-loire announcement edited to say it no longer concerns it"
     cancel = await double.run_command(
         server.members["coord.anne"],
         server.channels["incidents"],
@@ -275,8 +272,9 @@ async def test_declare_run_bare_opens_the_modal(double: DiscordDouble, server: S
     )
     reply = await submitted.reply()
     assert "Panne #1 déclarée" in reply["content"]
-    await double.wait_for_messages(server.channels["bretagne"], 1)
-    await double.wait_for_messages(server.channels["pharmacies"], 1)
+    await settle(double)
+    assert len(bot_messages(double, server.channels["bretagne"])) == 1
+    assert len(bot_messages(double, server.channels["pharmacies"])) == 1
 
 
 async def test_affected_too_counts_once_and_follow_answers_privately(
@@ -300,9 +298,10 @@ async def test_affected_too_counts_once_and_follow_answers_privately(
     def count_shown(message: dict[str, Any]) -> str:
         return next(f["value"] for f in message["embeds"][0]["fields"] if f["name"] == "Membres concernés")
 
-    await double.wait_for(lambda: count_shown(bot_messages(double, bretagne)[0]) == "1", what="announcement edited")
+    await settle(double)
+    assert count_shown(bot_messages(double, bretagne)[0]) == "1", "announcement edited"
     status = bot_messages(double, server.channels["incidents"])[0]
-    await double.wait_for(lambda: count_shown(double.message(server.channels["incidents"], int(status["id"]))) == "1")
+    assert count_shown(double.message(server.channels["incidents"], int(status["id"]))) == "1"
     assert counts(double, server) == before  # nothing new posted anywhere
     assert double.notifications(brest) == told_before
 
@@ -348,11 +347,14 @@ async def test_a_resolved_thread_is_archived_after_the_delay(
     )
     await done.reply()
     thread_id = int(thread_of(double, server, 1)["id"])
-    await double.wait_for_messages(thread_id, 1)
+    await settle(double)
+    assert len(double.channel_messages(thread_id)) == 1
     await double.advance(timedelta(hours=23))
+    await settle(double)
     assert not double.channel(thread_id)["thread_metadata"]["archived"]
     await double.advance(timedelta(hours=1, minutes=1))
-    await double.wait_for(lambda: double.channel(thread_id)["thread_metadata"]["archived"], what="thread archived")
+    await settle(double)
+    assert double.channel(thread_id)["thread_metadata"]["archived"], "thread archived"
 
 
 async def test_in_a_forum_each_incident_is_a_post_with_its_status_tag(
@@ -377,7 +379,8 @@ async def test_in_a_forum_each_incident_is_a_post_with_its_status_tag(
     )
     await ix.reply()
     tag = str(guild.forum_tag_id(forum, "Surveillance"))
-    await double.wait_for(lambda: double.channel(int(post["id"]))["applied_tags"] == [tag], what="status tag")
+    await settle(double)
+    assert double.channel(int(post["id"]))["applied_tags"] == [tag], "status tag"
 
 
 async def test_reopen_tells_the_channels_again_and_keeps_the_thread_open(
@@ -387,17 +390,20 @@ async def test_reopen_tells_the_channels_again_and_keeps_the_thread_open(
     await declare_cerp(double, server)
     anne, incidents = server.members["coord.anne"], server.channels["incidents"]
     await (await double.run_command(anne, incidents, "outage resolve", {"incident": "1"})).reply()
+    await settle(double)
     for name in ANNOUNCED:
-        await double.wait_for_messages(server.channels[name], 2)
+        assert len(bot_messages(double, server.channels[name])) == 2, name
     reopened = await double.run_command(anne, incidents, "outage reopen", {"incident": "1", "reason": "Rechute."})
     assert "rouverte" in (await reopened.reply())["content"]
+    await settle(double)
     for name in ANNOUNCED:
-        await double.wait_for_messages(server.channels[name], 3)
+        assert len(bot_messages(double, server.channels[name])) == 3, name
     refused = await double.run_command(
         anne, incidents, "outage assign", {"incident": "1", "coordinator": server.members["pharma.brest"]}
     )
     assert "coordination" in (await refused.reply())["content"]
     await double.advance(timedelta(hours=25))
+    await settle(double)
     thread_id = int(thread_of(double, server, 1)["id"])
     assert not double.channel(thread_id)["thread_metadata"]["archived"]
 
@@ -410,11 +416,13 @@ async def test_the_archive_timer_survives_a_restart(double: DiscordDouble, serve
     )
     await done.reply()
     thread_id = int(thread_of(double, server, 1)["id"])
-    await double.wait_for_messages(thread_id, 1)
+    await settle(double)
+    assert len(double.channel_messages(thread_id)) == 1
     await bot.stop()
     await bot.start()
     await double.advance(timedelta(hours=24, minutes=1))
-    await double.wait_for(lambda: double.channel(thread_id)["thread_metadata"]["archived"], what="thread archived")
+    await settle(double)
+    assert double.channel(thread_id)["thread_metadata"]["archived"], "thread archived"
 
 
 async def test_anyone_may_show_and_list(double: DiscordDouble, server: Server, bot: BotProcess) -> None:

@@ -74,15 +74,15 @@ class Angouleme:
         for day, hour, minute in times:
             posts, notes = len(d.channel_messages(self.thread_id)), len(d.notifications())
             d.set_time(paris(2023, 7, day, hour, minute))
-            (line,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
-            assert line["content"].startswith(f"<@{anne}> Il est temps de publier"), line["content"]
             await settle(d, self.server)
+            (line,) = d.channel_messages(self.thread_id)[posts:]
+            assert line["content"].startswith(f"<@{anne}> Il est temps de publier"), line["content"]
             assert notified(d, self.server, notes) == [("coord.anne", str(self.thread_id), "user_mention")]
         posts, logged = len(d.channel_messages(self.thread_id)), len(d.channel_messages(self.c["journal-bot"]))
         d.set_time(paris(2023, 7, *note_at))
-        (note,) = (await d.wait_for_messages(self.c["journal-bot"], logged + 1))[logged:]
-        assert "3 relances sans mise à jour" in note["content"], note["content"]
         await settle(d, self.server)
+        (note,) = d.channel_messages(self.c["journal-bot"])[logged:]
+        assert "3 relances sans mise à jour" in note["content"], note["content"]
         assert len(d.channel_messages(self.thread_id)) == posts, "no fourth nudge"
 
     async def start_bot(self) -> None:
@@ -125,9 +125,6 @@ class Angouleme:
             },
         )
         assert stamp(STARTED) in await private_reply(ix)
-        await d.wait_for(lambda: len(incident_threads(d, self.server)) >= 1, what="the incident thread")
-        for channel in ANNOUNCED:
-            await d.wait_for_messages(c[channel], 1)
         await settle(d, self.server)
         (thread,) = incident_threads(d, self.server)
         self.thread_id = int(thread["id"])
@@ -188,12 +185,8 @@ class Angouleme:
             {"incident": 1, "services": "téléphonie: rétabli", "note": PHONES_NOTE},
         )
         await private_reply(ix)
-        await d.wait_for_messages(self.thread_id, posts_before + 1)
-        await d.wait_for(
-            lambda: all("rétabli après 2 j 6 h" in text_of(self.standing(ch)) for ch in ANNOUNCED),
-            what="the announcements to show telephony restored",
-        )
         await settle(d, self.server)
+        assert all("rétabli après 2 j 6 h" in text_of(self.standing(ch)) for ch in ANNOUNCED), "telephony restored"
         # Nudges (plain lines, issue 5) may share the thread; the update's post is the one with an embed.
         (post,) = [p for p in d.channel_messages(self.thread_id)[posts_before:] if p.get("embeds")]
         assert PHONES_NOTE in text_of(post) and "téléphonie** : rétabli après 2 j 6 h" in text_of(post), text_of(post)
@@ -231,12 +224,8 @@ class Angouleme:
             m["coord.anne"], c["incidents"], "outage update", {"incident": 1, "note": SATURDAY_NOTE}
         )
         await private_reply(ix)
-        await d.wait_for_messages(self.thread_id, posts_before + 1)
-        await d.wait_for(
-            lambda: all(self.standing(ch)["edited_timestamp"] != edited_before[ch] for ch in ANNOUNCED),
-            what="the announcements to be edited",
-        )
         await settle(d, self.server)
+        assert all(self.standing(ch)["edited_timestamp"] != edited_before[ch] for ch in ANNOUNCED), "edited"
         # Nudges (plain lines, issue 5) may share the thread; the update's post is the one with an embed.
         (post,) = [p for p in d.channel_messages(self.thread_id)[posts_before:] if p.get("embeds")]
         assert SATURDAY_NOTE in text_of(post)
@@ -269,9 +258,8 @@ class Angouleme:
         # Monday 09:00 also brings the nudge for the Saturday update: Sat 29/07 12:00 + 4 h = Sat 16:00, outside
         # working hours → Mon 31/07 09:00 (not a French public holiday).
         d.set_time(MONDAY_9)
-        await d.wait_for(lambda: len(reminders()) >= 1, what="the reminder")
-        await d.wait_for_messages(self.thread_id, posts + 2)
         await settle(d, self.server)
+        assert len(d.channel_messages(self.thread_id)) == posts + 2, "the reminder and the nudge, nothing else"
         (reminder,) = reminders()
         assert reminder["content"].startswith(f"<@{anne}> Rappel : {REMINDER}"), reminder["content"]
         told = [(n.user_id, n.reason) for n in d.notifications() if n.message_id == int(reminder["id"])]

@@ -118,9 +118,6 @@ class Cerp:
             },
         )
         confirmation = await private_reply(ix)
-        await d.wait_for(lambda: len(incident_threads(d, self.server)) >= 1, what="the incident thread")
-        for channel in ANNOUNCED:
-            await d.wait_for_messages(c[channel], 1)
         await settle(d, self.server)
 
         (thread,) = incident_threads(d, self.server)
@@ -182,11 +179,9 @@ class Cerp:
         if first["type"] in (4, 5):  # answered with a message: it must be private
             await private_reply(affected)
 
-        def counted() -> bool:
-            messages = [status_message(d, self.thread_id)] + [self.standing(ch) for ch in ANNOUNCED]
-            return all(field(msg, "Membres concernés") == "1" for msg in messages)
-
-        await d.wait_for(counted, what="the affected count to reach 1 everywhere")
+        await settle(d, self.server)
+        messages = [status_message(d, self.thread_id)] + [self.standing(ch) for ch in ANNOUNCED]
+        assert all(field(msg, "Membres concernés") == "1" for msg in messages), "the affected count, everywhere"
         follow = await d.click(
             m["pharma.brest"], c["bretagne"], int(announcement["id"]), f"tocsin:follow:{self.server.guild_id}:1"
         )
@@ -240,15 +235,15 @@ class Cerp:
         for day, hour, minute in times:
             posts, notes = len(d.channel_messages(self.thread_id)), len(d.notifications())
             d.set_time(paris(2024, 10, day, hour, minute))
-            (line,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
-            assert line["content"].startswith(f"<@{who}> {opening}"), line["content"]
             await settle(d, self.server)
+            (line,) = d.channel_messages(self.thread_id)[posts:]
+            assert line["content"].startswith(f"<@{who}> {opening}"), line["content"]
             assert notified(d, self.server, notes) == [(to, str(self.thread_id), "user_mention")]
         posts, logged = len(d.channel_messages(self.thread_id)), len(d.channel_messages(self.c["journal-bot"]))
         d.set_time(paris(2024, 10, *note_at))
-        (note,) = (await d.wait_for_messages(self.c["journal-bot"], logged + 1))[logged:]
-        assert "3 relances sans mise à jour" in note["content"], note["content"]
         await settle(d, self.server)
+        (note,) = d.channel_messages(self.c["journal-bot"])[logged:]
+        assert "3 relances sans mise à jour" in note["content"], note["content"]
         assert len(d.channel_messages(self.thread_id)) == posts, "no fourth nudge"
 
     async def step4(self) -> None:
@@ -260,11 +255,6 @@ class Cerp:
             m["coord.yann"], c["incidents"], "outage update", {"incident": 1, "note": NOTE, "next_update": "demain 10h"}
         )
         assert stamp(NEXT_UPDATE) in await private_reply(ix)
-        await d.wait_for_messages(self.thread_id, posts_before + 1)
-        await d.wait_for(
-            lambda: all(stamp(NEXT_UPDATE) in text_of(self.standing(ch)) for ch in ANNOUNCED),
-            what="the announcements to show the next update",
-        )
         await settle(d, self.server)
         (post,) = d.channel_messages(self.thread_id)[posts_before:]
         assert NOTE in text_of(post), text_of(post)
@@ -288,9 +278,9 @@ class Cerp:
         before = {ch: len(d.channel_messages(self.c[ch])) for ch in ANNOUNCED + NOT_ANNOUNCED}
         posts, notes = len(d.channel_messages(self.thread_id)), len(d.notifications())
         d.set_time(paris(2024, 10, 20, 10, 0))
-        (line,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
-        assert line["content"].startswith(f"<@{self.m['coord.yann']}> Vous aviez annoncé"), line["content"]
         await settle(d, self.server)
+        (line,) = d.channel_messages(self.thread_id)[posts:]
+        assert line["content"].startswith(f"<@{self.m['coord.yann']}> Vous aviez annoncé"), line["content"]
         assert notified(d, self.server, notes) == [("coord.yann", str(self.thread_id), "user_mention")]
         # The committed time's reminder counts as the first of three nudges in a row (critical: 1 h cadence).
         await self.nudges([(20, 11, 0), (20, 12, 0)], "Il est temps", note_at=(20, 13, 0))
@@ -320,9 +310,6 @@ class Cerp:
             },
         )
         await private_reply(ix)
-        for channel in ANNOUNCED:
-            await d.wait_for_messages(c[channel], 2)
-        await d.wait_for_messages(self.thread_id, posts_before + 1)
         await settle(d, self.server)
         role = self.server.roles["pharmacies-ouest"]
         for channel in ANNOUNCED:
@@ -351,7 +338,8 @@ class Cerp:
         # 09:00: the ETA ("lundi matin") passes with the incident open: one reminder to coord.anne, not a nudge.
         posts = len(d.channel_messages(self.thread_id))
         d.set_time(paris(2024, 10, 21, 9, 0))
-        (eta,) = (await d.wait_for_messages(self.thread_id, posts + 1))[posts:]
+        await settle(d, self.server)
+        (eta,) = d.channel_messages(self.thread_id)[posts:]
         assert eta["content"].startswith(f"<@{m['coord.anne']}> La reprise estimée"), eta["content"]
         await self.nudges([(21, 9, 30), (21, 10, 30), (21, 11, 30)], "Il est temps", note_at=(21, 12, 30))
 
@@ -368,9 +356,6 @@ class Cerp:
             {"incident": 1, "summary": "Activité rétablie, livraisons normales."},
         )
         await private_reply(ix)
-        for channel in ANNOUNCED:
-            await d.wait_for_messages(c[channel], announced_before[channel] + 1)
-        await d.wait_for_messages(self.thread_id, posts_before + 1)
         await settle(d, self.server)
         role = self.server.roles["pharmacies-ouest"]
         for channel in ANNOUNCED:
@@ -412,7 +397,8 @@ class Cerp:
                 m["admin.sophie"], c["journal-bot"], "export", {"period": "octobre 2024", "format": file_format}
             )
             await private_reply(ix)
-            await d.wait_for(lambda: bool(ix.followups), what=f"the {file_format} export")  # noqa: B023 - awaited here
+            await settle(d, self.server)
+            assert ix.followups, f"the {file_format} export"
             for message in ix.followups:
                 assert message["flags"] & 64, "the export is sent privately"
                 files |= {a["filename"]: d.attachment_data[int(a["id"])] for a in message["attachments"]}

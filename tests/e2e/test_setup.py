@@ -83,7 +83,8 @@ async def test_check_reports_a_channel_without_send_a_role_that_cannot_be_pinged
     assert f"✅ <@&{r['pharmacies-ouest']}> peut être mentionné dans <#{c['pharmacies']}>" in checked
     assert "Rôles que le bot peut attribuer (sous le sien)" in checked
     assert "Envois en échec, 7 derniers jours (1)" in checked, checked
-    assert f"❌ <#{c['occitanie']}> : HTTP 403, code 50013" in checked
+    # Not lost: kept, to go out once the permission is given back.
+    assert f"⏳ <#{c['occitanie']}> : HTTP 403, code 50013" in checked, checked
 
 
 async def test_a_member_who_is_not_admin_is_refused_and_the_refusal_is_audited(
@@ -168,6 +169,11 @@ async def test_commands_carry_french_names_and_are_for_admins(
         "show": "afficher",
         "check": "verifier",
         "audit": "audit",
+        "board": "tableau",
+        "board-remove": "tableau-retirer",
+        "digest": "recapitulatif",
+        "digest-remove": "recapitulatif-retirer",
+        "public-page": "page-publique",
     }
     route_add = next(o for o in sub["route"]["options"] if o["name"] == "add")
     assert route_add["name_localizations"]["fr"] == "ajouter"
@@ -224,17 +230,26 @@ async def test_replies_follow_the_admins_own_locale(double: DiscordDouble, serve
 async def test_a_channel_of_another_server_is_refused_wherever_a_channel_is_named(
     double: DiscordDouble, server: Server, bot: BotProcess
 ) -> None:
-    """A forged option (Discord's picker offers only this server's channels) naming a channel of another
-    server the bot is in: refused with a sentence, nothing stored, so nothing would be announced there."""
+    """A forged option (Discord's picker offers only this server's channels: a modified client's `send_raw`)
+    naming a channel of another server the bot is in: refused with a sentence, nothing stored, so nothing would
+    be announced there."""
     other = double.add_guild("Un autre serveur")
     foreign = other.add_text_channel("annonces-ailleurs")
     refusal = f"Le salon <#{foreign}> n'appartient pas à ce serveur : choisissez un salon de ce serveur."
+    admin, here = server.members["admin.sophie"], server.channels["journal-bot"]
     for command, options in (
-        ("route add", {"channel": foreign, "territory": "R53"}),
-        ("incident-channel", {"channel": foreign}),
-        ("log-channel", {"channel": foreign}),
+        ("route add", {"channel": here, "territory": "R53"}),
+        ("incident-channel", {"channel": server.channels["incidents"]}),
+        ("log-channel", {"channel": here}),
     ):
-        said = await run_setup(double, server, command, options)
+        data = double.command_data(here, f"setup {command}", options)
+        options = data["options"]
+        while options[0]["type"] in (1, 2):  # down to the subcommand's own options
+            options = options[0]["options"]
+        next(o for o in options if o["name"] == "channel")["value"] = str(foreign)
+        data["resolved"] = double.resolved(other.id, 7, [foreign])
+        ix = await double.send_raw(admin, here, type=2, data=data)
+        said = (await ix.reply())["content"]
         assert said == refusal, (command, said)
     shown = await all_replies(double, server, "show")
     assert "Routes (0)" in shown and "Salon des incidents : non configuré" in shown

@@ -11,7 +11,6 @@ the status message, from which point the updates go into it. Nothing is lost or 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
@@ -27,6 +26,7 @@ from tests.e2e.fanout_support import (
     holding,
     incident_thread,
     incident_threads,
+    link_of,
     route_channels,
     tally,
     text_of,
@@ -51,11 +51,6 @@ async def double() -> AsyncIterator[DiscordDouble]:
 @pytest.fixture
 def server(double: DiscordDouble) -> Server:
     return build_fanout_server(double, 3)
-
-
-def link_of(message: dict[str, Any]) -> str:
-    (url,) = [c["url"] for row in message.get("components", []) for c in row["components"] if c.get("url")]
-    return str(url)
 
 
 def thread_requests(double: DiscordDouble) -> list[int]:

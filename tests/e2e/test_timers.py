@@ -24,13 +24,11 @@ from tests.e2e.scenario_support import (
 )
 
 
-def last_from_bot(double: DiscordDouble, channel_id: int) -> dict[str, Any]:
-    return bot_messages(double, channel_id)[-1]
-
-
-async def wait_new(double: DiscordDouble, channel_id: int, count: int) -> dict[str, Any]:
-    await double.wait_for(lambda: len(bot_messages(double, channel_id)) > count, what="the reminder")
-    return last_from_bot(double, channel_id)
+async def settled_new(double: DiscordDouble, channel_id: int, count: int) -> dict[str, Any]:
+    """The one message the bot posted in `channel_id` after its first `count`, once the bot has caught up."""
+    await settle(double)
+    (new,) = bot_messages(double, channel_id)[count:]
+    return new
 
 
 async def test_reminder_fires_at_its_time_for_its_owner_only(
@@ -48,7 +46,7 @@ async def test_reminder_fires_at_its_time_for_its_owner_only(
     await settle(double, server)
     assert len(bot_messages(double, here)) == before, "not before its time"
     await double.advance(timedelta(minutes=1))
-    fired = await wait_new(double, here, before)
+    fired = await settled_new(double, here, before)
     assert fired["content"].startswith(f"<@{anne}> Rappel : Appeler la Cerp"), fired["content"]
     assert "en retard" not in fired["content"]
     ids = custom_ids(fired)
@@ -64,17 +62,50 @@ async def test_reminder_fires_at_its_time_for_its_owner_only(
     # The owner snoozes 15 min: the message loses its buttons and the reminder comes back 15 min later.
     snooze = await double.click(anne, here, int(fired["id"]), ids[0])
     await snooze.first_response()
-    await double.wait_for(lambda: custom_ids(double.message(here, int(fired["id"]))) == [], what="buttons removed")
+    await settle(double, server)
+    assert custom_ids(double.message(here, int(fired["id"]))) == [], "buttons removed"
     count = len(bot_messages(double, here))
-    await double.advance(timedelta(minutes=15))
-    again = await wait_new(double, here, count)
+    await double.advance(timedelta(minutes=14))
+    await settle(double, server)
+    assert len(bot_messages(double, here)) == count, "not before the snooze ends"
+    await double.advance(timedelta(minutes=1))
+    again = await settled_new(double, here, count)
     assert again["content"].startswith(f"<@{anne}> Rappel : Appeler la Cerp"), again["content"]
     done_id = custom_ids(again)[-1]
     refused = await double.click(yann, here, int(again["id"]), done_id)
     assert "n'est pas le vôtre" in await private_reply(refused)
     done = await double.click(anne, here, int(again["id"]), done_id)
     await done.first_response()
-    await double.wait_for(lambda: custom_ids(double.message(here, int(again["id"]))) == [], what="buttons removed")
+    await settle(double, server)
+    assert custom_ids(double.message(here, int(again["id"]))) == [], "buttons removed"
+
+
+async def test_settled_means_every_timer_due_by_the_clock_has_sent_its_message(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    """Once settled, what the clock's time made due is on Discord, and nothing due later: each reminder shows
+    at its own minute, neither at the step before nor only at the next one."""
+    await configure(double, server)
+    anne, here = server.members["coord.anne"], server.channels["incidents"]
+    double.set_time(paris(2024, 10, 19, 13, 0))
+    minutes = (10, 20, 30, 40)
+    for minute in minutes:
+        ix = await double.run_command(anne, here, "remind", {"when": f"dans {minute} min", "what": f"Point {minute}"})
+        await private_reply(ix)
+    await settle(double, server)
+    before = len(bot_messages(double, here))
+
+    def shown() -> list[str]:
+        return [m["content"] for m in bot_messages(double, here)[before:]]
+
+    for count, minute in enumerate(minutes):
+        double.set_time(paris(2024, 10, 19, 13, minute) - timedelta(seconds=1))
+        await settle(double, server)
+        assert len(shown()) == count, (minute, shown())
+        double.set_time(paris(2024, 10, 19, 13, minute))
+        await settle(double, server)
+        assert len(shown()) == count + 1, (minute, shown())
+        assert shown()[-1].startswith(f"<@{anne}> Rappel : Point {minute}"), shown()
 
 
 async def test_reminders_list_cancel_and_permissions(double: DiscordDouble, server: Server, bot: BotProcess) -> None:
@@ -105,8 +136,9 @@ async def test_reminders_list_cancel_and_permissions(double: DiscordDouble, serv
     await settle(double, server)
     assert double.dms(anne) == [], "a cancelled reminder is not sent"
     double.set_time(paris(2024, 10, 20, 9, 0))
-    await double.wait_for(lambda: len(double.dms(anne)) == 1, what="the DM reminder")
-    assert "Point DSI" in double.dms(anne)[0]["content"]
+    await settle(double, server)
+    (reminder,) = double.dms(anne)
+    assert "Point DSI" in reminder["content"]
 
 
 async def test_remind_has_a_per_person_cooldown(double: DiscordDouble, server: Server, bot: BotProcess) -> None:
@@ -142,9 +174,9 @@ async def test_reminder_due_while_the_bot_is_down_is_sent_late_once(
         double.set_time(paris(2024, 10, 19, 15, 0))  # due at 13:30, while the bot was down
         before = len(bot_messages(double, here))
         await process.start()
-        fired = await wait_new(double, here, before)
-        due = paris(2024, 10, 19, 13, 30)
-        assert fired["content"] == f"<@{anne}> Rappel (en retard, prévu {stamp(due)}f>) : Point Cerp", fired["content"]
+        fired = await settled_new(double, here, before)
+        late = "Rappel (en retard, prévu le samedi 19 octobre à 13:30)"  # due at 13:30, worded in Paris time
+        assert fired["content"] == f"<@{anne}> {late} : Point Cerp", fired["content"]
         await settle(double, server)
         # Restarted once more: the reminder is not sent again.
         await process.stop()

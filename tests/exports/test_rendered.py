@@ -26,6 +26,9 @@ from tests.exports.scenarios import (
 )
 from tests.exports.tools import chromium, libreoffice_to_csv
 
+# Chromium and LibreOffice come from Debian, not from pip: outside the quick subset (README).
+pytestmark = pytest.mark.needs_apt
+
 
 @pytest.fixture
 async def played(store: Store) -> AsyncIterator[Store]:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = {"rules", "use_cases", "store", "presentation"}
 # What every feature shares, apart from the features (ARCHITECTURE.md "Shared").
-SHARED = {"common", "storage", "delivery", "timers", "interactions", "sandbox"}
+SHARED = {"common", "storage", "delivery", "timers", "interactions", "sandbox", "web"}
 # What the double and the demo may do: they are Discord, or drive it.
 SENDERS = ("bot/delivery/", "bot/sandbox/", "bot/demo.py")
 # discord.py calls that change something on Discord (or ask it to).

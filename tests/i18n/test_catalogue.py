@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.common.i18n import LANGUAGES, Catalogue
-from bot.common.i18n.catalogue import placeholders
+from bot.common.i18n import LANGUAGES, Catalogue, Language
+from bot.common.i18n.catalogue import forms, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = (ROOT / "bot", ROOT / "cogs")
@@ -75,11 +75,16 @@ def test_every_command_text_has_its_french_and_its_english_once(catalogue: Catal
     assert {key: catalogue.raw("en", key) for key in quoted} == {key: declared[key] for key in quoted}
 
 
+def all_placeholders(catalogue: Catalogue, language: Language, key: str) -> set[str]:
+    """The placeholders of a message, across the forms of a plural message."""
+    return set().union(*(placeholders(text) for text in forms(catalogue.entry(language, key)).values()))
+
+
 def test_placeholders_match_between_languages(catalogue: Catalogue) -> None:
     mismatched = {
-        key: (placeholders(catalogue.raw("fr", key)), placeholders(catalogue.raw("en", key)))
+        key: (all_placeholders(catalogue, "fr", key), all_placeholders(catalogue, "en", key))
         for key in catalogue.keys("fr") & catalogue.keys("en")
-        if placeholders(catalogue.raw("fr", key)) != placeholders(catalogue.raw("en", key))
+        if all_placeholders(catalogue, "fr", key) != all_placeholders(catalogue, "en", key)
     }
     assert mismatched == {}
 
@@ -104,6 +109,43 @@ def test_no_message_id_used_in_code_is_missing(catalogue: Catalogue) -> None:
 def test_rendering_fills_every_placeholder(catalogue: Catalogue) -> None:
     for language in LANGUAGES:
         for key in catalogue.keys(language):
-            args = {name: f"<{name}>" for name in placeholders(catalogue.raw(language, key))}
-            text = catalogue.render(language, key, **args)
-            assert "{" not in text.replace("{{", "").replace("}}", ""), (language, key, text)
+            args: dict[str, object] = {name: f"<{name}>" for name in all_placeholders(catalogue, language, key)}
+            counts = (0, 1, 2) if catalogue.is_plural(key) else (None,)
+            for count in counts:
+                text = catalogue.render(language, key, **({**args, "count": count} if count is not None else args))
+                assert "{" not in text.replace("{{", "").replace("}}", ""), (language, key, text)
+
+
+def test_a_plural_message_agrees_with_its_count_in_each_language() -> None:
+    catalogue = Catalogue(
+        {
+            "fr": {
+                "x.outages": {"zero": "aucune panne", "one": "{count} panne", "other": "{count} pannes"},
+                "x.sent": {"one": "{count} envoyé", "other": "{count} envoyés"},
+                "format.number.thousands_separator": "\u202f",
+                "format.number.decimal_separator": ",",
+            },
+            "en": {
+                "x.outages": {"one": "{count} outage", "other": "{count} outages"},
+                "x.sent": {"other": "{count} sent"},
+                "format.number.thousands_separator": ",",
+                "format.number.decimal_separator": ".",
+            },
+        }
+    )
+    assert [catalogue.render("fr", "x.outages", count=n) for n in (0, 1, 2, 1800)] == [
+        "aucune panne",
+        "1 panne",
+        "2 pannes",
+        "1\u202f800 pannes",
+    ]
+    assert [catalogue.render("fr", "x.sent", count=n) for n in (0, 1, 2)] == ["0 envoyé", "1 envoyé", "2 envoyés"]
+    assert [catalogue.render("en", "x.outages", count=n) for n in (0, 1, 2, 1800)] == [
+        "0 outages",
+        "1 outage",
+        "2 outages",
+        "1,800 outages",
+    ]
+    assert catalogue.render("en", "x.sent", count=1) == "1 sent"
+    with pytest.raises(TypeError, match="needs a number as its count"):
+        catalogue.render("fr", "x.outages", count="3")

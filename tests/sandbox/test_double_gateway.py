@@ -184,3 +184,29 @@ async def test_interaction_deadline_and_double_acknowledgement(double: DiscordDo
         async with s.post(url, json={"type": 4, "data": {"content": "too late"}}) as resp:
             assert (resp.status, (await resp.json())["code"]) == (404, 10062)
         assert double.channel_messages(ch) == []
+
+
+@pytest.mark.parametrize("compress", ["zlib-stream", "zstd-stream", None])
+async def test_a_modified_clients_payload_reaches_the_bot_as_written(
+    double: DiscordDouble, compress: str | None
+) -> None:
+    """`send_raw`: Discord's envelope around data it did not check; a lone surrogate arrives as a JSON escape."""
+    g = double.add_guild("G")
+    ch = g.add_text_channel("c")
+    alice = g.add_member("alice")
+    elsewhere = double.add_guild("H").add_text_channel("ailleurs")
+    double.world.bulk_overwrite_commands(
+        g.id, [{"name": "tocsin", "description": "d", "options": [{"name": "salon", "description": "d", "type": 7}]}]
+    )
+    with pytest.raises(LookupError):  # a client's channel picker offers this server's channels only
+        double.command_data(ch, "tocsin", {"salon": elsewhere})
+    forged = {"name": "tocsin", "type": 1, "options": [{"name": "x\ud800", "type": 3, "value": "\x00\udfff"}]}
+    async with aiohttp.ClientSession() as s:
+        gw = await connect(s, double, compress)
+        await gw.recv()
+        await gw.send(2, identify(double, GUILDS))
+        await gw.until("GUILD_CREATE")
+        await double.send_raw(alice, ch, type=2, data=forged)
+        created = await gw.until("INTERACTION_CREATE")
+        assert created["d"]["data"] == forged
+        assert created["d"]["member"]["user"]["id"] == str(alice) and created["d"]["guild_id"] == str(g.id)

@@ -12,7 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox import DiscordDouble
+from bot.sandbox import DiscordDouble, Perm
+from bot.sandbox.state.objects import DEFAULT_BOT_PERMISSIONS
 from tests.sandbox.double_client import running
 
 T0 = datetime(2024, 10, 19, 8, 0, tzinfo=UTC)
@@ -163,7 +164,10 @@ async def test_discord_py_parses_everything_the_double_sends() -> None:
     events: list[str] = []
     double = DiscordDouble(T0, privileged_intents=int(discord.Intents(members=True, message_content=True).value))
     async with double:
-        g = double.add_guild("Coordination Grand Ouest")
+        # Pinning needs Pin Messages, which the bot's default permissions lack.
+        g = double.add_guild(
+            "Coordination Grand Ouest", bot_permissions=DEFAULT_BOT_PERMISSIONS | int(Perm.PIN_MESSAGES)
+        )
         ch = g.add_text_channel("annonces", topic="Annonces")
         forum = g.add_forum_channel("incidents", tags=["en cours", "résolu"])
         role_id = g.add_role("pharmacies-29", mentionable=True)
@@ -214,7 +218,9 @@ async def test_discord_py_parses_everything_the_double_sends() -> None:
             assert [m.id async for m in channel.pins()] == [sent.id]
             await sent.unpin()
             history = [m async for m in channel.history(limit=10)]
-            assert history and history[0].id == sent.id
+            # The pin posted its "pinned a message" line, pointing at the message.
+            assert history[0].type == discord.MessageType.pins_add and history[0].reference.message_id == sent.id
+            assert history[1].id == sent.id
             fetched = await channel.fetch_message(sent.id)
             assert fetched.content == "annonce modifiée"
             await double.post_message(alice, ch, "je suis touchée aussi")

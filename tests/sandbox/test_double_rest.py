@@ -277,6 +277,26 @@ async def test_clock_long_poll_wakes_on_move(double: DiscordDouble) -> None:
         assert moved["epoch"] == 1 and datetime.fromisoformat(moved["now"]) == T0 + timedelta(hours=2)
 
 
+async def test_clock_long_poll_wakes_when_a_driver_asks_and_records_the_answer(double: DiscordDouble) -> None:
+    async with aiohttp.ClientSession() as s:
+
+        async def poll() -> dict[str, Any]:
+            params = {"wait_after": "0", "asked_after": "0"}
+            async with s.get(double.clock_url, params=params) as resp:
+                return dict(await resp.json())
+
+        task = asyncio.create_task(poll())
+        asking = asyncio.create_task(double.wait_caught_up(timeout=5))
+        heard = await asyncio.wait_for(task, 5)
+        assert (heard["epoch"], heard["asked"]) == (0, 1), "the question wakes the poll; the clock did not move"
+        async with s.post(f"{double.clock_url}/caught-up", json={"epoch": 0, "asked": 1}) as resp:
+            assert resp.status == 204
+        said = await asyncio.wait_for(asking, 5)
+        assert (said.epoch, said.asked) == (0, 1) and double.caught_up == said
+        async with s.post(f"{double.clock_url}/caught-up", json={"epoch": "soon"}) as resp:
+            assert resp.status == 400
+
+
 async def test_interaction_replies_skip_the_global_limit_and_notify_unless_ephemeral(
     double: DiscordDouble, http: aiohttp.ClientSession
 ) -> None:

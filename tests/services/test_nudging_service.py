@@ -148,12 +148,14 @@ async def test_a_critical_incident_is_nudged_hourly_any_day_then_one_note_in_the
         ("Sat 19/10 16:40", "log_note", A),
     ]
     first, *_, note = await outbox_rows(store, after=mark)
-    declared_at = discord_time(paris("2024-10-19 12:40"), "f")
+    declared_at = f"samedi 19 octobre à 12:40 ({discord_time(paris('2024-10-19 12:40'), 'R')})"
     assert first.payload["content"] == (
-        f"<@{A}> Il est temps de publier une mise à jour sur {TITLE} — la dernière date de {declared_at}. "
+        f"<@{A}> Il est temps de publier une mise à jour sur {TITLE} — la dernière date du {declared_at}. "
         "Même sans nouvelle, dites-le : `/panne actualiser`."
     )
-    assert note.payload["content"].startswith(f"{TITLE} : 3 relances sans mise à jour de <@{A}> depuis {declared_at}.")
+    assert note.payload["content"].startswith(
+        f"{TITLE} : 3 relances sans mise à jour de <@{A}> depuis le {declared_at}."
+    )
     assert await book(store) == {"consecutive_nudges": 3, "log_noted": 1, **planned(None, None)}
     assert bot.timers.jobs == {}, "nothing is planned until the next update"
     assert await bot.timers.nudging.tick(1, bot.clock.now()) is None
@@ -238,9 +240,9 @@ async def test_a_committed_next_update_replaces_the_cadence_and_nudges_who_commi
         ("Sat 19/10 19:00", "log_note", A),  # the commitment's nudge counted as one of the three
     ]
     (first, *_) = await outbox_rows(store, after=mark)
-    due = discord_time(paris("2024-10-19 16:00"), "f")
+    due = f"samedi 19 octobre à 16:00 ({discord_time(paris('2024-10-19 16:00'), 'R')})"
     assert first.payload["content"] == (
-        f"<@{Y}> Vous aviez annoncé une mise à jour de {TITLE} pour {due} ; rien n'a été publié depuis. "
+        f"<@{Y}> Vous aviez annoncé une mise à jour de {TITLE} pour le {due} ; rien n'a été publié depuis. "
         "Publiez-la avec `/panne actualiser`, ou annoncez une nouvelle heure."
     )
 
@@ -387,7 +389,7 @@ async def test_a_passed_eta_is_asked_about_once_beside_the_nudges_without_counti
         ("Sat 19/10 16:40", "log_note", A),
     ]
     eta_row = (await outbox_rows(store, after=mark))[2]
-    assert discord_time(paris("2024-10-19 14:40"), "f") in eta_row.payload["content"]
+    assert ", prévue le samedi 19 octobre à 14:40, est passée" in eta_row.payload["content"]
 
 
 async def test_the_hourly_cadence_is_real_time_across_the_october_clock_change(store: Store) -> None:

@@ -15,13 +15,11 @@ import pytest
 from bot.common.time_parsing import TimeParseError
 from bot.delivery import outbox
 from bot.incidents import store as incidents_repo
-from bot.incidents.presentation.message_parts import discord_time
 from bot.incidents.use_cases.deliveries import incident_lane
 from bot.reminders.presentation import button_id
 from bot.reminders.rules import reminders as reminder_rules
-from bot.reminders.rules.reminders import Reminder, ReminderError, SnoozeChoice, Where
+from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
 from bot.reminders.use_cases import reminders as reminders_module
-from bot.reminders.use_cases.reminders import AskInput
 from bot.storage import member_locales
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
@@ -239,7 +237,9 @@ async def test_a_stop_inside_the_claim_loses_nothing_the_reminder_fires_late_at_
     assert restarted.jobs.keys() == {f"reminder:{reminder.id}"}
     await restarted.advance_to(back)
     (sent,) = await outbox_rows(store)
-    assert sent.payload["content"] == f"<@{OWNER}> Rappel (en retard, prévu {discord_time(due, 'f')}) : Appeler la DSI"
+    assert (
+        sent.payload["content"] == f"<@{OWNER}> Rappel (en retard, prévu le samedi 19 octobre à 14:40) : Appeler la DSI"
+    )
     assert sent.payload["allowed_mentions"] == ONLY_OWNER
     assert await row_of(store, reminder.id) == {
         "status": "done",
@@ -273,7 +273,7 @@ async def test_overdue_at_start_up_after_a_real_reopen_of_the_database_is_sent_o
         await restarted.start()
         await restarted.advance_to(back)
         (sent,) = await outbox_rows(reopened)
-        assert sent.payload["content"].startswith(f"<@{OWNER}> Rappel (en retard, prévu <t:{int(due.timestamp())}:f>)")
+        assert sent.payload["content"].startswith(f"<@{OWNER}> Rappel (en retard, prévu le lundi 21 octobre à 09:00)")
         assert restarted.fired == [reminder.id]
         assert (await row_of(reopened, reminder.id))["late_from"] == stamp(due)
         second = Timers.of(reopened, ManualClock(back + timedelta(minutes=1)))

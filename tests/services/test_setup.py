@@ -15,7 +15,7 @@ from bot.delivery import outbox
 from bot.settings import presentation
 from bot.settings import store as repo
 from bot.settings import use_cases as service
-from bot.settings.rules.check import build_check
+from bot.settings.rules.check import CheckReport, build_check
 from bot.settings.rules.config import DEFAULT_SECTORS, GuildConfig, ServerDefaults, status_tags
 from bot.settings.rules.model import (
     INCIDENT_CHANNEL_NEEDS,
@@ -124,7 +124,7 @@ async def test_missing_permissions_are_named_in_the_reply_but_the_channel_is_kep
     lacking = text(14, ALL - {"send", "embed_links"})
     lines = said(await service.set_log_channel(store, ACTOR, lacking, now=NOW))
     assert lines[1] == (
-        "⚠️ Dans <#14>, il manque au bot : Envoyer des messages, Intégrer des liens. Accordez-les dans les "
+        "⚠️ Dans <#14>, il manque au bot : Envoyer des messages, Intégrer des liens. À accorder dans les "
         "permissions du salon, puis lancez /configurer verifier."
     )
     assert (await config(store)).bot_log_channel_id == 14
@@ -336,7 +336,7 @@ async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Stor
         "Je ne comprends pas la durée « bientôt » donnée pour « majeure » : écrivez par exemple « 30 min », « 1 h », "
         "« 1h30 », « 4 h », « 1 j » ou « 2 jours » (un nombre seul compte en minutes)."
     )
-    assert refusal(unreadable.value, "en").startswith("I cannot read the duration « bientôt » given for « major »")
+    assert refusal(unreadable.value, "en").startswith("I cannot read the duration “bientôt” given for “major”")
     with pytest.raises(SetupError) as too_short:
         await service.set_cadence(store, ACTOR, critical="10 min", major=None, minor=None, now=NOW)
     assert refusal(too_short.value) == (
@@ -345,7 +345,7 @@ async def test_cadence_refusals_name_the_option_and_what_is_accepted(store: Stor
     with pytest.raises(SetupError) as too_long:
         await service.set_cadence(store, ACTOR, critical=None, major=None, minor="2 weeks", now=NOW)
     assert refusal(too_long.value, "en") == (
-        "The « minor » cadence goes from 15 min to 7 d (you gave « 2 weeks »): for example « 1 h » or « 1 d »."
+        "The “minor” cadence goes from 15 min to 7 d (you gave “2 weeks”): for example “1 h” or “1 d”."
     )
     with pytest.raises(SetupError) as swapped:
         await service.set_cadence(store, ACTOR, critical="5 h", major=None, minor=None, now=NOW)
@@ -454,8 +454,8 @@ async def test_dm_limit_zero_sends_no_dm_refuses_new_opt_ins_and_keeps_members_c
     admin = Actor(SERVER, SOPHIE)
     lines = said(await service.set_dm_limit(store, admin, 0, now=NOW))
     assert lines[1] == (
-        "1 membre(s) avaient demandé les mises à jour d'incidents par message privé : aucun ne leur sera envoyé "
-        "tant que la limite est à 0, et leur choix reviendra si vous la relevez."
+        "1 membre avait demandé les mises à jour d'incidents par message privé : aucun message ne lui sera envoyé "
+        "tant que la limite est à 0, et son choix reviendra si vous la relevez."
     )
     refused = await following.follow_incident(Member(SERVER, 2002), 1, dm=True, now=NOW)
     assert refused.dm_refused and refused.dms_off and not refused.dm and refused.new
@@ -520,8 +520,65 @@ async def test_check_reports_permissions_tags_roles_and_recent_failures(store: S
     assert "⚠️ <@&32> ne peut pas être mentionné dans <#26>" in text_fr
     assert "Envois en échec, 7 derniers jours (2)" in text_fr
     assert "❌ <#21> : HTTP 403, code 50013 (Missing Permissions) × 2" in text_fr
-    assert "1 autre(s) envoi(s) n'ont pas été tentés car ils dépendaient de l'un de ceux-ci." in text_fr
+    assert "1 autre envoi n'a pas été tenté, car il dépendait de l'un de ceux-ci." in text_fr
     assert "pas d'étiquette de forum pour En cours d'analyse, Cause identifiée, Surveillance, Annulé" in text_fr
+
+
+async def test_check_names_why_discord_refuses_a_role_tocsin_gives_and_what_to_do(store: Store) -> None:
+    """A route's role or an open incident's follow role that Discord refuses Tocsin (403, 50013): not below the
+    bot's highest role, a managed role, or no Manage Roles at all."""
+    for channel, sector, role in ((26, "librairie", 32), (27, "pharmacie", 33), (28, "santé", 34)):
+        await service.add_route(
+            store, ACTOR, channel=text(channel), territory=None, sector=sector, role=RoleFacts(role), now=NOW
+        )
+    view = await service.load_view(store, ACTOR)
+    below = {32: RoleFacts(32, below_bot=True), 33: RoleFacts(33, below_bot=True), 34: RoleFacts(34, below_bot=True)}
+    roles = {**below, 33: RoleFacts(33, below_bot=False), 34: RoleFacts(34, managed=True, below_bot=True)}
+    roles[50] = RoleFacts(50, "suivi #7", below_bot=False)
+    report = build_check(
+        view, {}, roles, can_manage_roles=False, failed=[], follow_roles=[(7, 50), (8, 51)], bot_role_id=99
+    )
+    assert not report.ok
+    problems = [(g.role_id, g.channel_id, g.incident_number, g.problem) for g in report.grants]
+    assert problems == [
+        (32, 26, None, "no_manage_roles"),
+        (33, 27, None, "above_bot"),
+        (34, 28, None, "managed"),
+        (50, None, 7, "above_bot"),  # the follow role of #8 is gone: told as such elsewhere
+    ]
+
+    def shown(report: CheckReport, language: Language) -> str:
+        return "\n".join(
+            f"{s.title}\n" + "\n".join(s.lines) for s in presentation.check_sections(report, CATALOGUE, language)
+        )
+
+    text_fr = shown(report, "fr")
+    assert "Rôles que Tocsin donne à ceux qui suivent" in text_fr
+    assert (
+        "❌ Tocsin n'a pas la permission « Gérer les rôles » : Discord refuse qu'il donne ou retire un rôle" in text_fr
+    )
+    assert "donnez « Gérer les rôles » à <@&99>." in text_fr
+    assert (
+        "❌ <@&33> (route vers <#27>) n'est pas sous <@&99>, le rôle le plus haut de Tocsin : Discord refuse donc"
+        in text_fr
+    )
+    assert "❌ <@&50> (suivi de la panne #7) n'est pas sous <@&99>" in text_fr
+    assert "glissez <@&99> au-dessus de <@&50>." in text_fr
+    assert "❌ <@&34> (route vers <#28>) appartient à un bot ou à une intégration" in text_fr
+    text_en = shown(report, "en")
+    assert "❌ <@&50> (follow role of outage #7) is not below <@&99>, Tocsin's highest role" in text_en
+    assert "give “Manage Roles” to <@&99>." in text_en
+
+    fixed = build_check(
+        view, {}, {**below, 50: RoleFacts(50, below_bot=True)}, can_manage_roles=True, failed=[], follow_roles=[(7, 50)]
+    )
+    assert all(g.problem is None for g in fixed.grants)
+    assert "✅ Tocsin peut donner et retirer chacun d'eux : <@&32>, <@&33>, <@&34>, <@&50>" in shown(fixed, "fr")
+    elsewhere = await service.load_view(store, Actor(GUILD + 1, SOPHIE))
+    nothing = build_check(elsewhere, {}, {}, can_manage_roles=True, failed=[])
+    assert "Aucun pour l'instant" in shown(nothing, "fr")
+    unable = build_check(elsewhere, {}, {}, can_manage_roles=False, failed=[])
+    assert "Tocsin n'a pas la permission « Gérer les rôles »" in shown(unable, "fr")
 
 
 async def test_check_of_a_server_never_set_up_says_what_to_do_first(store: Store) -> None:

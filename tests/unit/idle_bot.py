@@ -11,8 +11,7 @@ import pytest
 from bot.app import TocsinBot
 from bot.common.i18n import default_catalogue
 from bot.config import Settings
-from bot.reminders.rules.reminders import Where
-from bot.reminders.use_cases.reminders import AskInput
+from bot.reminders.rules.reminders import AskInput, Where
 from bot.storage.store import Store
 from tests.services.test_lifecycle import ANNE, GUILD
 from tests.unit.test_scheduler import ManualClock

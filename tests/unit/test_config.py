@@ -24,6 +24,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "DISCORD_GATEWAY_URL",
         "TOCSIN_CLOCK_URL",
         "TOCSIN_OUTBOX_RATE",
+        "TOCSIN_DM_RATE",
+        "TOCSIN_LOG_FORMAT",
+        "TOCSIN_BACKUP_DIR",
+        "TOCSIN_BACKUP_KEEP",
+        "TOCSIN_HEALTH_ADDRESS",
+        "TOCSIN_WEB_ADDRESS",
+        "TOCSIN_READY_OUTBOX_AGE",
+        "CREDENTIALS_DIRECTORY",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -35,6 +43,8 @@ def test_defaults_work_without_configuration(tmp_path: Path) -> None:
     assert settings.time_zone == "Europe/Paris"
     assert settings.discord_api_base == "https://discord.com/api/v10"
     assert settings.clock_url is None
+    assert settings.health_listen == ("127.0.0.1", 8095), "health and metrics on the loopback interface by default"
+    assert settings.backup_dir is None and settings.backup_folder == Path("backups")
     with pytest.raises(ConfigError) as refused:
         settings.token()
     assert refused.value.message_id == "config.error.token_missing"
@@ -60,6 +70,12 @@ def test_env_file_and_environment_are_read(tmp_path: Path, monkeypatch: pytest.M
         ("TOCSIN_LOG_LEVEL", "LOUD"),
         ("DISCORD_API_BASE", "discord.com"),
         ("TOCSIN_OUTBOX_RATE", "500"),
+        ("TOCSIN_HEALTH_ADDRESS", "0.0.0.0"),
+        ("TOCSIN_HEALTH_ADDRESS", "localhost:99999"),
+        ("TOCSIN_WEB_ADDRESS", "0.0.0.0"),
+        ("TOCSIN_BACKUP_KEEP", "0"),
+        ("TOCSIN_LOG_FORMAT", "xml"),
+        ("TOCSIN_READY_OUTBOX_AGE", "-5"),
     ],
 )
 def test_a_malformed_setting_is_named(
@@ -112,3 +128,42 @@ def test_check_reports_configuration_and_database(tmp_path: Path) -> None:
     assert "DISCORD_TOKEN: set (not shown)." in result.stdout
     assert "Integrity: ok." in result.stdout
     assert "secret-token-value" not in result.stdout + result.stderr
+
+
+def test_health_can_be_turned_off_or_moved_and_backups_given_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOCSIN_HEALTH_ADDRESS", "off")
+    monkeypatch.setenv("TOCSIN_BACKUP_DIR", str(tmp_path / "copies"))
+    settings = load_settings(tmp_path / "absent.env")
+    assert settings.health_listen is None
+    assert settings.backup_folder == tmp_path / "copies"
+    monkeypatch.setenv("TOCSIN_HEALTH_ADDRESS", "[::1]:9100")
+    monkeypatch.setenv("TOCSIN_BACKUP_DIR", "")
+    settings = load_settings(tmp_path / "absent.env")
+    assert settings.health_listen == ("::1", 9100)
+    assert settings.backup_dir is None
+
+
+def test_the_public_pages_are_off_unless_given_an_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(tmp_path / "absent.env").web_listen is None
+    monkeypatch.setenv("TOCSIN_WEB_ADDRESS", "127.0.0.1:8080")
+    assert load_settings(tmp_path / "absent.env").web_listen == ("127.0.0.1", 8080)
+
+
+def test_the_token_can_come_from_a_systemd_credential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "DISCORD_TOKEN").write_text("from.the.credential\n", encoding="utf-8")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    assert load_settings(tmp_path / "absent.env").token() == "from.the.credential"
+    monkeypatch.setenv("DISCORD_TOKEN", "from.the.environment")
+    assert load_settings(tmp_path / "absent.env").token() == "from.the.environment"
+
+
+def test_the_example_settings_file_copied_as_is_works(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+    settings = load_settings(env)
+    assert settings.dev_guild_id is None and settings.backup_dir is None and settings.discord_token is None
+    assert settings.health_listen == ("127.0.0.1", 8095)

@@ -53,7 +53,7 @@ async def test_timers_registered_while_the_database_is_locked_are_registered_onc
         assert startup is not None
         await startup
         assert pauses == [1.0, 2.0, 5.0]
-        assert all("pas encore en place (reminders)" in line for line in told), told
+        assert all("pas encore en place (rappels)" in line for line in told), told
         assert "en place" in default_catalogue().word("fr", services.timers.state())
         assert not services.timers.waiting
 

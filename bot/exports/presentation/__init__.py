@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation.common import SCHEMA_VERSION
+from bot.exports.presentation.common import SCHEMA_VERSION, Document
 from bot.exports.presentation.csv_files import export_zip, write_csvs
 from bot.exports.presentation.html_report import export_html, summary_html
 from bot.exports.presentation.json_file import export_json, schema
@@ -34,6 +34,7 @@ def incident_summary(
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Document",
     "export_html",
     "export_json",
     "export_markdown",

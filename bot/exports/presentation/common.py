@@ -3,19 +3,25 @@ plain-text sentence per timeline entry. Nothing here escapes: each writer escape
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.common import territories as territory_data
-from bot.common.formatting import MONTH_KEYS, WEEKDAY_KEYS, format_datetime, format_duration, format_number
-from bot.common.i18n.catalogue import Language, default_catalogue
-from bot.exports.rules import IncidentRecord, Measure, ServiceFigure, measure
+from bot.common.formatting import (
+    MONTH_KEYS,
+    WEEKDAY_KEYS,
+    format_datetime,
+    format_duration,
+    format_number,
+)
+from bot.common.i18n.catalogue import Language, Msg, default_catalogue
+from bot.exports.rules import IncidentRecord, Measure, ServiceFigure, SetAsideGroup, measure
 from bot.incidents.presentation.labels import (
     CAUSE_KEYS,
-    EDITED_FIELD_KEYS,
+    EDITED_FIELD_LABELS,
     SERVICE_STATE_KEYS,
     SEVERITY_KEYS,
     STATUS_KEYS,
@@ -71,7 +77,7 @@ _WORDED_ALONE = frozenset(
 _MINUTES = tuple(f"{minute:02d}" for minute in range(60))
 _MINUTE = timedelta(minutes=1)
 # A date before any incident, so that `format_datetime` always writes the year where a date must stand alone.
-_ANY_OTHER_YEAR = datetime(1900, 6, 1, tzinfo=UTC)
+ANY_OTHER_YEAR = datetime(1900, 6, 1, tzinfo=UTC)
 
 
 def t(language: Language, message_id: str, /, **args: Any) -> str:
@@ -106,6 +112,25 @@ class SameGuild:
 
     def all(self, records: Iterable[IncidentRecord]) -> Iterator[IncidentRecord]:
         return (self.check(record) for record in records)
+
+
+@dataclass(frozen=True)
+class Document:
+    """What one export file is written from: one server's incidents, worded in `language`, dated in `zone`, as of
+    `now`, over `period` (None: the file names no period)."""
+
+    records: Iterable[IncidentRecord]
+    language: Language
+    zone: ZoneInfo
+    now: datetime
+    period: tuple[datetime, datetime] | None = None
+    set_aside: Sequence[SetAsideGroup] = ()  # members' reports set aside in the period, listed apart
+
+    def words(self) -> Words:
+        return Words(self.language, self.zone, self.now)
+
+    def measured(self) -> Measured:
+        return Measured.of(self.records, self.now)
 
 
 @dataclass(frozen=True)
@@ -148,6 +173,9 @@ class Words:
             raise ValueError("now must be an aware datetime")
 
     def __call__(self, message_id: str, /, **args: Any) -> str:
+        if "count" in args or any(isinstance(v, Msg) for v in args.values()):
+            # Plural messages and nested ones: the catalogue's own render (few per export: figures, captions).
+            return default_catalogue().render(self.language, message_id, **args)
         if args:
             # The catalogue's own render, minus its per-call lookups: a large export words ~10⁵ sentences.
             template = self._templates.get(message_id)
@@ -170,23 +198,41 @@ class Words:
         template = self._days.get(day)
         if template is None:
             template = self._days[day] = self._day_template(local)
-        return template.replace("\x00", self("format.time", hour=f"{local.hour:02d}", minute=f"{local.minute:02d}"))
+        return template.replace("\x00", self._clock(local))
 
     def _day_template(self, local: datetime) -> str:
-        day = self("format.day_of_month.first") if local.day == 1 else self("format.day_of_month", day=local.day)
         key = "format.datetime" if local.year == self.now.astimezone(self.zone).year else "format.datetime_with_year"
-        return self(
-            key,
-            weekday=self(WEEKDAY_KEYS[local.weekday()]),
-            day=day,
-            month=self(MONTH_KEYS[local.month - 1]),
-            time="\x00",
-            year=local.year,
-        )
+        return self(key, **self._day_args(local), time="\x00")
+
+    def _day_args(self, local: datetime) -> dict[str, Any]:
+        day = self("format.day_of_month.first") if local.day == 1 else self("format.day_of_month", day=local.day)
+        return {
+            "weekday": self(WEEKDAY_KEYS[local.weekday()]),
+            "day": day,
+            "month": self(MONTH_KEYS[local.month - 1]),
+            "year": local.year,
+        }
+
+    def _clock(self, local: datetime) -> str:
+        return self("format.time", hour=f"{local.hour:02d}", minute=f"{local.minute:02d}")
 
     def full_date(self, at: datetime) -> str:
         """With the year always: for dates that stand alone (generated at, period bounds)."""
-        return format_datetime(at, self.language, self.zone, _ANY_OTHER_YEAR)
+        return format_datetime(at, self.language, self.zone, ANY_OTHER_YEAR)
+
+    def span(self, start: datetime, end: datetime) -> str:
+        """`formatting.format_span` from the parts this export keeps: "du lundi 21 octobre à 09:00 au mardi 22
+        octobre à 10:00"; within one day, "le lundi 21 octobre, de 09:00 à 11:00"."""
+        first, last = start.astimezone(self.zone), end.astimezone(self.zone)
+        if first.date() != last.date():
+            return self("format.span", start=self.date(start), end=self.date(end))
+        day_key = "format.date" if first.year == self.now.astimezone(self.zone).year else "format.date_with_year"
+        return self(
+            "format.span.same_day",
+            day=self(day_key, **self._day_args(first)),
+            start=self._clock(first),
+            end=self._clock(last),
+        )
 
     def iso(self, at: datetime | None) -> str:
         """ISO 8601 in the server's zone with its offset, to the minute: for machines."""
@@ -443,7 +489,7 @@ class Words:
         return line
 
     def _edit(self, name: str, change: Any) -> str:
-        label = self(EDITED_FIELD_KEYS[name]) if name in EDITED_FIELD_KEYS else name
+        label = self(EDITED_FIELD_LABELS[name]) if name in EDITED_FIELD_LABELS else name
         return self(
             "export.entry.edited",
             field=label,
@@ -511,87 +557,3 @@ def _service_changes_key(changes: Any) -> tuple[Any, ...] | None:
     except (KeyError, TypeError, AttributeError):  # malformed details: word them every time
         return None
     return key
-
-
-@dataclass(frozen=True)
-class WorkaroundVersion:
-    version: int
-    text: str
-    at: datetime
-    by: int
-
-
-def workaround_versions(record: IncidentRecord) -> list[WorkaroundVersion]:
-    """Every version of the consignes, oldest first, read from the timeline (the incident keeps the last)."""
-    found: list[WorkaroundVersion] = []
-    for entry in sorted(record.timeline, key=lambda e: e.at):
-        if entry.kind == UpdateKind.DECLARED and entry.details.get("workaround"):
-            w = entry.details["workaround"]
-            found.append(WorkaroundVersion(int(w["version"]), str(w["text"]), entry.at, entry.by))
-        elif entry.kind == UpdateKind.WORKAROUND_CHANGED:
-            found.append(
-                WorkaroundVersion(
-                    int(entry.details.get("version", 0)), str(entry.details.get("text", "")), entry.at, entry.by
-                )
-            )
-    workaround = record.incident.workaround
-    if not found and workaround is not None:  # a timeline cut short: the current version is still known
-        found.append(WorkaroundVersion(workaround.version, workaround.text, workaround.set_at, workaround.set_by))
-    return found
-
-
-def _reported(m: Measure, words: Words) -> str:
-    """ "5 signalements de 4 membres, le premier le 19/10/2024 12:20 ; déclarée 25 min après": empty without."""
-    reported = m.record.reported
-    if reported is None:
-        return ""
-    text = words(
-        "export.reported",
-        reports=words.number(reported.reports),
-        members=words.number(reported.members),
-        first=words.date(reported.first_at),
-    )
-    if m.to_declare is not None:
-        text += words("export.reported.to_declare", duration=words.duration(m.to_declare))
-    return text
-
-
-def facts(m: Measure, words: Words) -> list[tuple[str, str]]:
-    """The declared facts and durations of one incident, as (label, plain text) pairs, empty ones left out."""
-    incident = m.incident
-    record = m.record
-    rows = [
-        (words("incident.label.status"), words.status(incident.status)),
-        (words("incident.label.severity"), words.severity(incident.severity)),
-        (words("incident.label.cause"), words.cause(incident.cause)),
-        (words("incident.label.organisation"), incident.organisation or ""),
-        (words("incident.label.sector"), incident.sector),
-        (words("incident.label.territories"), words.territories(incident)),
-        (words("export.label.started"), words.date(incident.started_at)),
-        (
-            words("export.label.declared"),
-            words("export.by", time=words.date(incident.declared_at), user=record.author(incident.declared_by)),
-        ),
-        (words("export.label.owner"), record.author(incident.owner_id)),
-        (
-            words("export.label.resolved"),
-            words.date(incident.resolved_at) if incident.status == Status.RESOLVED else "",
-        ),
-        (
-            words("export.label.cancelled"),
-            " — ".join(x for x in (words.date(incident.cancelled_at), words.cancel_reason(incident)) if x),
-        ),
-        (words("export.label.duration"), words.duration_or_open(m)),
-        (
-            words("export.label.first_update"),
-            words.duration(m.first_update) if m.first_update is not None else words("export.none"),
-        ),
-        (words("export.label.updates"), words.number(m.updates)),
-        (words("incident.label.affected"), words.number(incident.affected_count)),
-        (words("export.label.reports"), _reported(m, words)),
-        (words("incident.label.impact"), incident.impact or ""),
-        (words("export.label.description"), incident.description or ""),
-        (words("export.label.reopened"), words.number(incident.reopen_count) if incident.reopen_count else ""),
-        (words("incident.label.resolution_note"), incident.resolution_note or ""),
-    ]
-    return [(label, value) for label, value in rows if value]

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import reported
-from bot.exports.presentation.common import SameGuild, Words, definitions
+from bot.exports.presentation.common import Document, SameGuild, Words, definitions
+from bot.exports.presentation.summary import header_lines
 from bot.exports.rules import IncidentRecord, Measure, SetAsideGroup, measure, minutes
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Cause, ServiceState, Severity, Status
@@ -241,9 +242,7 @@ def _flush(files: tuple[TextIO, ...], lines: tuple[list[str], ...]) -> None:
 def readme(language: Language, zone: ZoneInfo, now: datetime, period: tuple[datetime, datetime] | None) -> str:
     words = Words(language, zone, now)
     lines = [words("export.title"), ""]
-    if period is not None:
-        lines.append(words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1])))
-    lines.append(words("export.generated", time=words.full_date(now), zone=zone.key))
+    lines += header_lines(words, period)
     lines += ["", words("export.heading.definitions"), ""]
     lines += [f"- {line}" for line in definitions(language)]
     lines += ["", words("export.readme.files"), words("export.readme.set_aside")]
@@ -258,19 +257,12 @@ def set_aside_csv(groups: Sequence[SetAsideGroup], language: Language, zone: Zon
     return BOM + cells.line(reported.SET_ASIDE_COLUMNS) + "".join(cells.line(row) for row in rows)
 
 
-def export_zip(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-    set_aside: Sequence[SetAsideGroup] = (),
-) -> bytes:
+def export_zip(document: Document) -> bytes:
     """`incidents.csv`, `services.csv`, `timeline.csv`, `set_aside.csv` and `README.txt` in one zip."""
+    language, zone, now, period = document.language, document.zone, document.now, document.period
     buffers = {name: io.StringIO(newline="") for name in ("incidents.csv", "services.csv", "timeline.csv")}
     write_csvs(
-        records,
+        document.records,
         incidents=buffers["incidents.csv"],
         services=buffers["services.csv"],
         timeline=buffers["timeline.csv"],
@@ -283,7 +275,7 @@ def export_zip(
     # Entries dated at the export time, not the wall clock, so one export is always the same bytes.
     stamp = now.astimezone(zone).timetuple()[:6]
     files = {"README.txt": BOM + readme(language, zone, now, period)} | {k: v.getvalue() for k, v in buffers.items()}
-    files["set_aside.csv"] = set_aside_csv(set_aside, language, zone, now)
+    files["set_aside.csv"] = set_aside_csv(document.set_aside, language, zone, now)
     with zipfile.ZipFile(out, "w") as archive:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=stamp)

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import reported
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
-from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
-from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure
+from bot.exports.presentation.common import Document, Words, definitions
+from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
 CSS = """
@@ -71,12 +72,7 @@ def _page(title: str, language: Language, body: list[str]) -> bytes:
 
 def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) -> list[str]:
     lines = ["<header>", f"<h1>{_e(title)}</h1>"]
-    if period is not None:
-        text = words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1]))
-        lines.append(f'<p class="meta">{_e(text)}</p>')
-    lines.append(
-        f'<p class="meta">{_e(words("export.generated", time=words.full_date(words.now), zone=words.zone.key))}</p>'
-    )
+    lines += [f'<p class="meta">{_e(text)}</p>' for text in header_lines(words, period)]
     lines += ["</header>", '<section id="definitions">', f"<h2>{_e(words('export.heading.definitions'))}</h2>", "<ul>"]
     lines += [f"<li>{_e(line)}</li>" for line in definitions(words.language)]
     return [*lines, "</ul>", "</section>"]
@@ -100,16 +96,7 @@ def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = ['<section id="summary">', f"<h2>{_e(words('export.heading.summary'))}</h2>"]
     if not measures:
         return [*lines, f"<p>{_e(words('export.empty'))}</p>", "</section>"]
-    header = [
-        "#",
-        words("export.column.title"),
-        words("incident.label.status"),
-        words("incident.label.severity"),
-        words("incident.label.sector"),
-        words("export.label.started"),
-        words("export.label.resolved"),
-        words("export.label.duration"),
-    ]
+    header = ["#", *columns(words, "summary")]
     rows = [
         [
             f'<a href="#incident-{m.incident.number}">{m.incident.number}</a>',
@@ -134,36 +121,8 @@ def _stats_cells(stats: DurationStats | None, words: Words) -> list[str]:
 
 
 def _figures(figs: Figures, words: Words) -> list[str]:
-    none = words("export.none")
-    d, f = figs.durations, figs.first_update
     lines = ['<section id="figures">', f"<h2>{_e(words('export.heading.figures'))}</h2>", "<ul>"]
-    lines.append(
-        "<li>"
-        + _e(
-            words(
-                "export.figures.counts",
-                incidents=words.number(figs.incidents),
-                resolved=words.number(figs.resolved),
-                open=words.number(figs.open),
-                cancelled=words.number(len(figs.cancelled)),
-            )
-        )
-        + "</li>"
-    )
-    durations = words(
-        "export.figures.durations",
-        total=words.duration(d.total),
-        median=words.duration(d.median) or none,
-        mttr=words.duration(d.mean) or none,
-        count=words.number(d.count),
-    )
-    first = words(
-        "export.figures.first_update",
-        median=words.duration(f.median) or none,
-        mean=words.duration(f.mean) or none,
-        count=words.number(f.count),
-    )
-    lines += [f"<li>{_e(durations)}</li>", f"<li>{_e(first)}</li>"]
+    lines += [f"<li>{_e(sentence)}</li>" for sentence in figure_sentences(figs, words)]
     lines += [f'<li id="time-to-declare">{_e(reported.figures_line(figs, words))}</li>', "</ul>"]
     lines.append(f"<h3>{_e(words('export.heading.by_severity'))}</h3>")
     lines += _table(
@@ -173,13 +132,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines.append(f"<h3>{_e(words('export.heading.by_sector'))}</h3>")
     lines += _table(
-        [
-            _e(words("incident.label.sector")),
-            _e(words("export.column.incidents")),
-            _e(words("export.column.resolved")),
-            _e(words("export.column.median")),
-            _e(words("export.column.mttr")),
-        ],
+        [_e(column) for column in columns(words, "sector")],
         [
             [_e(sector), _e(words.number(n)), *_stats_cells(figs.mttr_by_sector.get(sector), words)]
             for sector, n in figs.by_sector.items()
@@ -195,12 +148,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines.append(f"<h3>{_e(words('export.heading.by_service'))}</h3>")
         lines += _table(
-            [
-                _e(words("export.column.service")),
-                _e(words("export.column.incidents")),
-                _e(words("export.column.downtime")),
-                _e(words("export.column.degraded")),
-            ],
+            [_e(column) for column in columns(words, "service")],
             [
                 [
                     _e(s.name),
@@ -258,8 +206,7 @@ def incident_article(m: Measure, words: Words, *, level: int = 3, chart: str = "
                     words(
                         "export.fact",
                         label=words.state(span.state),
-                        value=words("export.span", start=words.date(span.start), end=words.date(span.end))
-                        + f" ({words.duration(span.duration)})",
+                        value=f"{words.span(span.start, span.end)} ({words.duration(span.duration)})",
                     )
                 )
                 for span in s.durations.spans
@@ -298,17 +245,9 @@ def incident_article(m: Measure, words: Words, *, level: int = 3, chart: str = "
     return [*lines, "</ol>", "</article>"]
 
 
-def export_html(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-    set_aside: Sequence[SetAsideGroup] = (),
-) -> bytes:
-    words = Words(language, zone, now)
-    measured = Measured.of(records, now)
+def export_html(document: Document) -> bytes:
+    words, measured, now, period = document.words(), document.measured(), document.now, document.period
+    set_aside = document.set_aside
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     title = words("export.title")
     body = _header(words, title, period)
@@ -338,7 +277,7 @@ def export_html(
             "</ul>",
             "</section>",
         ]
-    return _page(title, language, body)
+    return _page(title, document.language, body)
 
 
 def summary_html(record: IncidentRecord, language: Language, zone: ZoneInfo, now: datetime) -> bytes:

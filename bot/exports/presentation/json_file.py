@@ -11,16 +11,15 @@ changes whenever a field is added, changes meaning or goes away.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import reported
-from bot.exports.presentation.common import SCHEMA_VERSION, SameGuild, Words, definitions
+from bot.exports.presentation.common import SCHEMA_VERSION, Document, SameGuild, Words, definitions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure, minutes
 from bot.incidents.rules.model import Status
 
@@ -159,18 +158,12 @@ def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup]
     }
 
 
-def export_json(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-    set_aside: Sequence[SetAsideGroup] = (),
-) -> bytes:
-    words = Words(language, zone, now)
+def export_json(document: Document) -> bytes:
+    language, zone, now, period = document.language, document.zone, document.now, document.period
+    words = document.words()
+    set_aside = document.set_aside
     guard = SameGuild()
-    measures = [measure(record, now=now) for record in guard.all(records)]
+    measures = [measure(record, now=now) for record in guard.all(document.records)]
     figs = figures(measures, now=now)
     head = {
         "schema_version": SCHEMA_VERSION,

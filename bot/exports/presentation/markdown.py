@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import reported
-from bot.exports.presentation.common import Measured, Words, definitions, facts, workaround_versions
-from bot.exports.rules import Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure
+from bot.exports.presentation.common import Document, Words, definitions
+from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
 # Inline marks anywhere (emphasis, code, links, raw HTML and entities, table cells, strikethrough); block marks
@@ -45,9 +46,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) -> list[str]:
     lines = [f"# {title}", ""]
-    if period is not None:
-        lines.append(words("export.period", start=words.full_date(period[0]), end=words.full_date(period[1])) + "  ")
-    lines += [words("export.generated", time=words.full_date(words.now), zone=words.zone.key), ""]
+    lines += [line + "  " for line in header_lines(words, period)]
+    lines[-1] = lines[-1].rstrip()
+    lines.append("")
     lines += [f"## {words('export.heading.definitions')}", ""]
     lines += [f"- {line}" for line in definitions(words.language)]
     return [*lines, ""]
@@ -55,38 +56,8 @@ def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) 
 
 def _figures(figs: Figures, words: Words) -> list[str]:
     lines = [f"## {words('export.heading.figures')}", ""]
-    lines.append(
-        "- "
-        + words(
-            "export.figures.counts",
-            incidents=words.number(figs.incidents),
-            resolved=words.number(figs.resolved),
-            open=words.number(figs.open),
-            cancelled=words.number(len(figs.cancelled)),
-        )
-    )
+    lines += [f"- {sentence}" for sentence in figure_sentences(figs, words)]
     none = words("export.none")
-    d = figs.durations
-    lines.append(
-        "- "
-        + words(
-            "export.figures.durations",
-            total=words.duration(d.total),
-            median=words.duration(d.median) or none,
-            mttr=words.duration(d.mean) or none,
-            count=words.number(d.count),
-        )
-    )
-    f = figs.first_update
-    lines.append(
-        "- "
-        + words(
-            "export.figures.first_update",
-            median=words.duration(f.median) or none,
-            mean=words.duration(f.mean) or none,
-            count=words.number(f.count),
-        )
-    )
     lines.append("- " + reported.figures_line(figs, words))
     lines.append("")
     lines += [f"### {words('export.heading.by_severity')}", ""]
@@ -96,13 +67,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines += [f"### {words('export.heading.by_sector')}", ""]
     lines += _table(
-        [
-            words("incident.label.sector"),
-            words("export.column.incidents"),
-            words("export.column.resolved"),
-            words("export.column.median"),
-            words("export.column.mttr"),
-        ],
+        columns(words, "sector"),
         [
             [
                 md(sector),
@@ -122,12 +87,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     if figs.service_totals:
         lines += [f"### {words('export.heading.by_service')}", ""]
         lines += _table(
-            [
-                words("export.column.service"),
-                words("export.column.incidents"),
-                words("export.column.downtime"),
-                words("export.column.degraded"),
-            ],
+            columns(words, "service"),
             [
                 [md(s.name), words.number(s.incidents), words.duration(s.downtime), words.duration(s.degraded_time)]
                 for s in figs.service_totals
@@ -139,16 +99,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
 def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
     lines = [f"## {words('export.heading.summary')}", ""]
     return lines + _table(
-        [
-            "#",
-            words("export.column.title"),
-            words("incident.label.status"),
-            words("incident.label.severity"),
-            words("incident.label.sector"),
-            words("export.label.started"),
-            words("export.label.resolved"),
-            words("export.label.duration"),
-        ],
+        ["#", *columns(words, "summary")],
         [
             [
                 str(m.incident.number),
@@ -180,7 +131,7 @@ def incident_section(m: Measure, words: Words, *, level: int = 3) -> list[str]:
             state = words.state(s.state) + (f" ({words('export.ongoing')})" if s.ongoing else "")
             lines.append(f"- **{md(s.name)}** — {state} — {words.service_durations(s.downtime, s.degraded_time)}")
             for span in s.durations.spans:
-                period = words("export.span", start=words.date(span.start), end=words.date(span.end))
+                period = words.span(span.start, span.end)
                 lines.append(
                     "  - "
                     + words(
@@ -222,19 +173,11 @@ def _cancelled(measures: Sequence[Measure], words: Words) -> list[str]:
     return lines
 
 
-def export_markdown(
-    records: Iterable[IncidentRecord],
-    language: Language,
-    zone: ZoneInfo,
-    now: datetime,
-    *,
-    period: tuple[datetime, datetime] | None = None,
-    set_aside: Sequence[SetAsideGroup] = (),
-) -> str:
-    words = Words(language, zone, now)
-    measured = Measured.of(records, now)
+def export_markdown(document: Document) -> str:
+    words, measured, now = document.words(), document.measured(), document.now
+    set_aside = document.set_aside
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
-    lines = _header(words, words("export.title"), period)
+    lines = _header(words, words("export.title"), document.period)
     lines += _figures(figures(measures, now=now), words)
     lines += _summary(counted, words)
     lines += [f"## {words('export.heading.incidents')}", ""]

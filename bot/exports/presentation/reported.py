@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.common.i18n.catalogue import Msg
 from bot.exports.presentation.common import Words
 from bot.exports.rules import DurationStats, Figures, Measure, SetAsideGroup, minutes
 
@@ -86,13 +87,12 @@ def set_aside_json(groups: Sequence[SetAsideGroup], words: Words) -> list[dict[s
 
 def figures_line(figs: Figures, words: Words) -> str:
     """ "Délai de déclaration depuis le premier signalement (1 panne) : médiane 25 min, …" """
-    none = words("export.none")
     stats = figs.to_declare
     return words(
         "export.figures.to_declare",
-        count=words.number(stats.count),
-        median=words.duration(stats.median) or none,
-        mean=words.duration(stats.mean) or none,
+        count=stats.count,
+        median=words.duration(stats.median),
+        mean=words.duration(stats.mean),
         reports=words.number(figs.reports),
     )
 
@@ -103,8 +103,8 @@ def set_aside_lines(groups: Sequence[SetAsideGroup], words: Words) -> list[str]:
         words(
             "export.set_aside.line",
             organisation=g.organisation,
-            reports=words.number(g.reports),
-            members=words.number(g.members),
+            reports=Msg.of("report.count.reports", count=g.reports),
+            members=Msg.of("report.count.members", count=g.members),
             at=words.date(g.at) if g.at is not None else words("export.none"),
             reason=g.reason or words("export.none"),
         )

@@ -30,16 +30,35 @@ SERVICE_STATE_KEYS: dict[ServiceState, str] = {
     ServiceState.RESTORED: "incident.service_state.restored",
 }
 
-__all__ = ["CAUSE_KEYS", "SERVICE_STATE_KEYS", "SEVERITY_KEYS", "STATUS_KEYS"]
-# The facts `/outage edit` can correct (keys of an edit entry's `changes`), as the thread post and exports name them.
+__all__ = [
+    "CAUSE_KEYS",
+    "EDITED_FIELD_KEYS",
+    "EDITED_FIELD_LABELS",
+    "SERVICE_STATE_KEYS",
+    "SEVERITY_KEYS",
+    "STATUS_KEYS",
+]
+# The facts `/outage edit` can correct (keys of an edit entry's `changes`): as a sentence names them ("Faits
+# corrigés : le titre, les territoires"), and as a label heads a value ("Territoires : 29 → 29, 56").
 EDITED_FIELD_KEYS: dict[str, str] = {
     "title": "incident.field.title",
     "organisation": "incident.field.organisation",
     "description": "incident.field.description",
     "impact": "incident.field.impact",
     "sector": "incident.field.sector",
+    "territories": "outage.field.territories",
+    "cause": "incident.field.cause",
+    "started_at": "outage.field.started",
+    "severity": "incident.field.severity",
+}
+EDITED_FIELD_LABELS: dict[str, str] = {
+    "title": "export.column.title",
+    "organisation": "incident.label.organisation",
+    "description": "export.label.description",
+    "impact": "incident.label.impact",
+    "sector": "incident.label.sector",
     "territories": "incident.label.territories",
     "cause": "incident.label.cause",
-    "started_at": "incident.label.started",
+    "started_at": "export.label.started",
     "severity": "incident.label.severity",
 }

@@ -8,7 +8,7 @@ news that notify) and bot/incidents/presentation/thread_posts.py (the posts of e
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.common import territories as territory_data
 from bot.common.formatting import format_duration, format_number
@@ -31,7 +31,7 @@ from bot.incidents.presentation.message_parts import (
     word,
 )
 from bot.incidents.rules.durations import restored_after, total_duration
-from bot.incidents.rules.model import CancelReason, Incident, Status
+from bot.incidents.rules.model import CancelReason, Incident, Status, update_late_since
 
 
 def _territories(incident: Incident, language: Language) -> str:
@@ -64,9 +64,10 @@ def service_line(incident: Incident, index: int, language: Language) -> str:
     )
 
 
-def status_embed(incident: Incident, language: Language) -> Embed:
-    """The incident as it stands: status, severity, organisation, territories, since, ETA, next update, every
-    service and its state, workaround, impact, affected count, owner."""
+def status_embed(incident: Incident, language: Language, *, now: datetime | None = None) -> Embed:
+    """The incident as it stands: status, severity, organisation, territories, since, ETA, next update (flagged
+    "late since" once its time has passed at `now`), every service and its state, workaround, impact, affected
+    count, owner."""
     # Services first: when the 6,000 characters run out, the free description is what gets shortened.
     lines: list[str] = []
     if incident.services:
@@ -95,11 +96,12 @@ def status_embed(incident: Incident, language: Language) -> Embed:
     if incident.is_open:
         eta = discord_when(incident.eta) if incident.eta else word(language, "incident.value.eta_unknown")
         fields.append(embed_field(word(language, "incident.label.eta"), eta, inline=True))
+        late = update_late_since(incident, now) if now is not None else None
         if incident.next_update_at is not None:
             value = word(
                 language,
-                "incident.value.next_update",
-                time=discord_when(incident.next_update_at),
+                "incident.value.next_update_late" if late is not None else "incident.value.next_update",
+                time=discord_time(late, "R") if late is not None else discord_when(incident.next_update_at),
                 user=user_mention(incident.next_update_by or incident.owner_id),
             )
             fields.append(embed_field(word(language, "incident.label.next_update"), value, inline=True))
@@ -157,11 +159,11 @@ def _cancel_text(incident: Incident, language: Language) -> str:
     return word(language, "incident.value.cancelled_false_alarm")
 
 
-def status_message(incident: Incident, language: Language) -> Payload:
+def status_message(incident: Incident, language: Language, *, now: datetime | None = None) -> Payload:
     """The message that opens the incident's thread (or forum post), kept current by edits."""
     return {
         "content": "",
-        "embeds": [status_embed(incident, language)],
+        "embeds": [status_embed(incident, language, now=now)],
         "components": buttons(incident, language),
         "allowed_mentions": NO_MENTIONS,
     }

@@ -160,6 +160,15 @@ def check_transition(current: Status, to: Status) -> None:
     # Every other pair is allowed: open ↔ open, open → resolved, open → cancelled, resolved → open (reopen).
 
 
+def update_late_since(incident: Incident, now: datetime) -> datetime | None:
+    """When the update the coordinator committed to ("next update") became late, if it has: the incident is open
+    and that time has passed. Boards and the status message show it as "late since …"."""
+    due = incident.next_update_at
+    if not incident.is_open or due is None or now < due:
+        return None
+    return due
+
+
 def not_before_start(incident: Incident, at: datetime) -> datetime:
     """An end or a change is never stored before the incident began: a clock moved back puts it at the start."""
     return max(at, incident.started_at, incident.declared_at)

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.board.use_cases import plan_boards
 from bot.common.actor import Actor
 from bot.incidents import store as repo
 from bot.incidents.rules import durations as durations_of
@@ -105,8 +106,9 @@ class OutageCommands:
                 status_from=before.status,
             )
             announced_before = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
-            post_row = await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
-            await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=post_row)
+            plan = await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
+            await plan_boards(conn, config, now=now, concerning=(before, outcome.incident))
+            await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=plan.post_row)
             announced_after = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             incident = outcome.incident
             kept = announced_before & announced_after
@@ -121,6 +123,7 @@ class OutageCommands:
                 news_channels=tuple(sorted(kept)) if outcome.announce.reasons else (),
                 added_channels=tuple(sorted(announced_after - announced_before)),
                 removed_channels=tuple(sorted(announced_before - announced_after)),
+                sent=plan.sent,
             )
             kinds = ", ".join(entry.kind.value for entry in outcome.entries)
             await self._finish(conn, actor, action, arguments, f"#{number}: {kinds}", result.to_json(), now)

@@ -1,22 +1,27 @@
 """Declaring an outage (`/outage declare`): the incident, its first timeline entry, the thread and the
-announcements planned in one unit of work; and the link to the thread added to the private reply once the thread
-exists."""
+announcements planned in one unit of work; and the private reply of a declaration or a change completed once the
+outbox has settled what it planned: the thread's link, where it was announced, and where not yet and why."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
+from bot.board.use_cases import plan_boards
 from bot.common.actor import Actor
-from bot.delivery import outbox
+from bot.common.i18n import Language
+from bot.delivery import outbox, payloads
 from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as repo
+from bot.incidents.presentation.delivery_report import WHATS, report_words
 from bot.incidents.rules import lifecycle as rules
 from bot.incidents.rules.model import Cause
 from bot.incidents.use_cases.commands import OutageCommands
 from bot.incidents.use_cases.deliveries import IncidentChannel, plan_declared, thread_link
-from bot.incidents.use_cases.results import DeclareResult
+from bot.incidents.use_cases.results import DeclareResult, Sent
 from bot.incidents.use_cases.typed_input import (
     DeclareInput,
     OutageError,
@@ -81,6 +86,7 @@ class Declaring(OutageCommands):
             conn, stored, language=config.language, routes=config.routes, channel=channel, now=now
         )
         await repo.append_updates(conn, incident_id, outcome.entries, thread_post_row=None)
+        await plan_boards(conn, config, now=now, concerning=(incident,))
         await repo.remember_service_names(conn, actor.guild_id, [(s.key, s.name) for s in incident.services], at=now)
         result = DeclareResult(
             number=number,
@@ -90,6 +96,7 @@ class Declaring(OutageCommands):
             started_at=incident.started_at,
             eta=incident.eta,
             channels=tuple(t.channel_id for t in plan.targets),
+            sent=plan.sent,
         )
         await self._finish(
             conn,
@@ -122,14 +129,66 @@ class Declaring(OutageCommands):
         before: str,
         after: str,
         now: datetime,
+        tail: str = "",
+        language: Language | None = None,
+        sent: Sequence[Sent] = (),
     ) -> int:
         """Asks the worker to edit a private reply already sent into `before` + the thread's URL + `after` once
-        the thread exists; returns the outbox row.
+        the thread exists (or its stand-in, if Discord refuses it), followed by where the declaration's messages
+        went (`sent`, worded in `language`), then `tail` (a notice that joined the reply); returns the outbox row.
 
         Written after the reply was sent, not in the declaration's transaction: an edit delivered before the
         reply itself would race with it (the reply would then be a second message, or overwrite the link). A
         crash in between costs the link only; the declaration and its messages are already committed. The
         token lives 15 minutes: a later edit is refused by Discord and recorded failed, harmlessly."""
+        parts: list[Any] = [before, thread_link(guild_id, thread_row), after]
+        return await self.report_private_reply(
+            guild_id,
+            application_id=application_id,
+            token=token,
+            parts=parts,
+            tail=tail,
+            language=language,
+            sent=sent,
+            say_done=("announcement",),
+            now=now,
+        )
+
+    async def report_private_reply(
+        self,
+        guild_id: int,
+        *,
+        application_id: int,
+        token: str,
+        parts: Sequence[Any],
+        language: Language | None,
+        sent: Sequence[Sent],
+        say_done: Collection[str],
+        now: datetime,
+        tail: str = "",
+    ) -> int:
+        """An edit of a private reply into `parts`, then one line per outcome of the messages `sent` (what was
+        done is said only for the kinds in `say_done`), then `tail`; sent once every one of them is settled (or
+        held back by Discord), and again if one that was not delivered is delivered while the reply can still be
+        edited."""
+        content = list(parts)
+        if sent and language is not None:
+            async with self.store.reading() as conn:
+                log_channel = (await self.config(conn, guild_id)).bot_log_channel_id
+            for what in WHATS:
+                rows = [[item.row, f"<#{item.channel_id}>"] for item in sent if item.what == what]
+                if rows:
+                    words = report_words(
+                        language,
+                        what,
+                        log_channel_id=log_channel,
+                        say_done=what in say_done,
+                        items=payloads.ITEMS,
+                        cause=payloads.CAUSE,
+                    )
+                    content.append({payloads.OUTCOMES: {"rows": rows, **words}})
+        if tail:
+            content.append(tail)
         async with self.store.unit_of_work() as conn:
             return await outbox.enqueue(
                 conn,
@@ -139,7 +198,7 @@ class Declaring(OutageCommands):
                 payload={
                     "application_id": str(application_id),
                     "token": token,
-                    "content": [before, thread_link(guild_id, thread_row), after],
+                    "content": content,
                     "allowed_mentions": {"parse": []},
                 },
                 now=now,

@@ -11,7 +11,11 @@ Discord ids that do not exist yet (the thread, the messages) are `$ref`s to the 
 the whole plan is written at once and the worker delivers it in order. Edits carry no mention permission.
 
 Lanes: the incident's own lane (`incident:<guild>:<number>`) orders its status message, thread, thread posts
-and thread edits; each announcement channel's lane orders what is posted there.
+and thread edits; each announcement channel's lane orders what is posted there. An announcement only links the
+thread: it waits for the thread's first try, never for its success (a thread Discord refuses or delays leaves a
+link to the status message, else the channel, made right once the thread exists). What needs a step that failed
+for a cause an admin can fix (a post needs its thread) is owed, not dropped: every plan first asks the server's
+owed rows again, before its own, so a fix nobody told the bot of is caught up at the next declaration or update.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from bot.incidents.rules.model import Incident, Severity, Status
 from bot.incidents.rules.routing import AnnouncementTarget, Route, announcement_targets, reroute
 from bot.incidents.store import StoredAnnouncement, StoredIncident
 from bot.incidents.use_cases import direct_messages
+from bot.incidents.use_cases.results import Sent
 from bot.settings.rules.config import GuildConfig
 
 # A thread whose last message is a week old archives itself; Tocsin archives resolved threads sooner itself.
@@ -123,6 +128,7 @@ class DeclarePlan:
     thread_row: int
     status_message_row: int
     targets: tuple[AnnouncementTarget, ...]
+    sent: tuple[Sent, ...] = ()
 
 
 async def plan_declared(
@@ -135,6 +141,7 @@ async def plan_declared(
     now: datetime,
 ) -> DeclarePlan:
     incident = stored.incident
+    await outbox.ask_again_owed(conn, guild_id=incident.guild_id, now=now)
     lane = incident_lane(incident)
     status = status_message(incident, language)
     name = thread_title(incident)
@@ -165,14 +172,18 @@ async def plan_declared(
         depends_on=status_row,
         now=now,
     )
+    sent = [Sent("thread", channel.channel_id, thread_row)]
     if status_row is None:  # a forum post is the thread and its status message at once
         status_row = thread_row
+    else:
+        sent.insert(0, Sent("status", channel.channel_id, status_row))
     await repo.set_message_rows(conn, stored.id, thread_row=thread_row, status_message_row=status_row)
     targets = tuple(announcement_targets(routes, incident))
     link = thread_link(incident.guild_id, thread_row)
     for target in targets:
-        await _announce(conn, stored.id, incident, target, language, link, now)
-    return DeclarePlan(thread_row, status_row, targets)
+        row = await _announce(conn, stored.id, incident, target, language, link, now)
+        sent.append(Sent("announcement", target.channel_id, row))
+    return DeclarePlan(thread_row, status_row, targets, tuple(sent))
 
 
 async def _announce(
@@ -183,13 +194,14 @@ async def _announce(
     language: Language,
     link: dict[str, Any],
     now: datetime,
-) -> None:
+) -> int:
     # A channel that a correction of a resolved incident routes to gets the record without a ping: the outage
     # it would call people to is over.
     role_ids = target.role_ids if incident.is_open else ()
     payload = announcement(incident, language, role_ids=role_ids, url=_LINK_PLACEHOLDER)
     row = await post_in_channel(conn, incident.guild_id, target.channel_id, _linked(payload, link), now=now)
     await repo.add_announcement(conn, incident_id, target.channel_id, target.role_ids, message_row=row, at=now)
+    return row
 
 
 # --- every later change -----------------------------------------------------------------------------------
@@ -218,6 +230,15 @@ class ChangeContext:
         return cls(config.language, config.routes, config.dm_cap_per_incident, **details)
 
 
+@dataclass(frozen=True)
+class ChangePlan:
+    """What one change planned: its thread post's row, if any, and every message the private reply accounts for
+    (the post, news messages, announcements in channels a correction added)."""
+
+    post_row: int | None = None
+    sent: tuple[Sent, ...] = ()
+
+
 async def plan_changed(
     conn: aiosqlite.Connection,
     stored: StoredIncident,
@@ -226,16 +247,18 @@ async def plan_changed(
     context: ChangeContext,
     *,
     now: datetime,
-) -> int | None:
-    """Outbox rows for one change of an incident already declared; returns the thread post's row, if any."""
+) -> ChangePlan:
+    """Outbox rows for one change of an incident already declared."""
     incident = stored.incident
     language = context.language
     lane = incident_lane(incident)
     thread_row = stored.thread_row
     if thread_row is None:  # declared before its rows were planned: nothing on Discord to change
-        return None
+        return ChangePlan()
+    await outbox.ask_again_owed(conn, guild_id=incident.guild_id, now=now)
     link = thread_link(incident.guild_id, thread_row)
     post_row: int | None = None
+    sent: list[Sent] = []
     if status_closed(context.status_from) and incident.is_open:
         await following.plan_reopened(conn, stored, now=now)  # before the post, which mentions the new role
     if announce.thread_post:
@@ -250,6 +273,7 @@ async def plan_changed(
         if post is not None:
             post = with_role_mention(post, await thread_post_mentions(conn, stored))
             post_row = await post_in_thread(conn, stored, post, now=now)
+            sent.append(Sent("post", stored.incident_channel_id or 0, post_row))
     if announce.edit_status_message or context.rename_thread:
         await _edit_status_message(conn, stored, language, now)
     if stored.in_forum and context.forum_tags is not None and context.status_from != incident.status:
@@ -261,7 +285,7 @@ async def plan_changed(
 
     standing = [a for a in await repo.announcements(conn, stored.id) if a.active]
     if context.reroute:
-        standing = await _reroute(conn, stored, standing, context, link, now)
+        standing = await _reroute(conn, stored, standing, context, link, sent, now)
     if announce.edit_announcements:
         for item in standing:
             await _edit_announcement(conn, incident, item, language, link, now)
@@ -278,14 +302,16 @@ async def plan_changed(
                 silent=announce.silent,
             )
             if news is not None:
-                await post_in_channel(conn, incident.guild_id, item.channel_id, _linked(news, link), now=now)
+                row = await post_in_channel(conn, incident.guild_id, item.channel_id, _linked(news, link), now=now)
+                sent.append(Sent("news", item.channel_id, row))
     if announce.dm_followers and not announce.silent and announce.thread_post and context.dm_cap > 0:
         await direct_messages.plan_dms(
             conn, stored, entries, link=link, server_language=language, durations=context.durations, now=now
         )
     if not incident.is_open and not status_closed(context.status_from):
-        await following.plan_closed(conn, stored, lane, now=now)
-    return post_row
+        # After the final post, which mentions the role, whenever that post goes out (its thread may be owed).
+        await following.plan_closed(conn, stored, lane, after=post_row, now=now)
+    return ChangePlan(post_row, tuple(sent))
 
 
 async def _edit_status_message(
@@ -296,7 +322,7 @@ async def _edit_status_message(
     thread_row = stored.thread_row
     if status_row is None or thread_row is None:
         return
-    payload = {**status_message(incident, language), "allowed_mentions": NO_MENTIONS}
+    payload = {**status_message(incident, language, now=now), "allowed_mentions": NO_MENTIONS}
     if stored.in_forum:
         where: dict[str, Any] = {
             "channel_id": outbox.ref(thread_row, "thread_id"),
@@ -351,6 +377,7 @@ async def _reroute(
     standing: list[StoredAnnouncement],
     context: ChangeContext,
     link: dict[str, Any],
+    sent: list[Sent],
     now: datetime,
 ) -> list[StoredAnnouncement]:
     """After a correction of territories or sector: new channels get the announcement (with their roles),
@@ -359,7 +386,8 @@ async def _reroute(
     old = [AnnouncementTarget(a.channel_id, a.role_ids) for a in standing]
     change = reroute(old, announcement_targets(context.routes, incident))
     for target in change.added:
-        await _announce(conn, stored.id, incident, target, context.language, link, now)
+        row = await _announce(conn, stored.id, incident, target, context.language, link, now)
+        sent.append(Sent("announcement", target.channel_id, row))
     by_channel = {a.channel_id: a for a in standing}
     for target in change.removed:
         item = by_channel[target.channel_id]

@@ -1,6 +1,7 @@
 """The outage lifecycle's use cases: declare (declaring.py), update, resolve, reopen and "affected too"
 (updates.py), correct, cancel and hand over (corrections.py), show, list and autocomplete (reading.py), archive
-resolved threads (archiving.py); following an incident is bot/following's.
+resolved threads (archiving.py), show a committed update late (lateness.py); following an incident is
+bot/following's.
 
 Each use case takes plain values (ids, what was typed: typed_input.py) and writes its whole decision in one unit
 of work (commands.py): the incident, its timeline entries, the announcements, every outbox row of the messages it
@@ -23,9 +24,10 @@ from __future__ import annotations
 from bot.incidents.use_cases.archiving import Archiving
 from bot.incidents.use_cases.corrections import Correcting
 from bot.incidents.use_cases.declaring import Declaring
+from bot.incidents.use_cases.lateness import Lateness
 from bot.incidents.use_cases.reading import Reading
 from bot.incidents.use_cases.updates import Updating
 
 
-class Lifecycle(Declaring, Updating, Correcting, Reading, Archiving):
+class Lifecycle(Declaring, Updating, Correcting, Reading, Archiving, Lateness):
     """Every outage use case, on one store: what the outage cog and the buttons call."""

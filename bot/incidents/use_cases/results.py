@@ -15,6 +15,24 @@ from bot.incidents.store import IncidentSummary, StoredIncident
 
 
 @dataclass(frozen=True)
+class Sent:
+    """One message a command planned, for the private reply's account of where it went: what it is ("status",
+    "thread", "announcement", "news", "post": bot/incidents/presentation/delivery_report.py), the channel it is
+    for, and its outbox row."""
+
+    what: str
+    channel_id: int
+    row: int
+
+    def to_json(self) -> list[Any]:
+        return [self.what, self.channel_id, self.row]
+
+    @classmethod
+    def all_from_json(cls, data: Any) -> tuple[Sent, ...]:
+        return tuple(cls(str(what), int(channel), int(row)) for what, channel, row in data or ())
+
+
+@dataclass(frozen=True)
 class DeclareResult:
     number: int
     title: str
@@ -24,6 +42,7 @@ class DeclareResult:
     eta: datetime | None
     channels: tuple[int, ...]
     replayed: bool = False
+    sent: tuple[Sent, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -34,6 +53,7 @@ class DeclareResult:
             "started_at": self.started_at.isoformat(),
             "eta": self.eta.isoformat() if self.eta else None,
             "channels": list(self.channels),
+            "sent": [item.to_json() for item in self.sent],
         }
 
     @classmethod
@@ -47,13 +67,15 @@ class DeclareResult:
             eta=datetime.fromisoformat(data["eta"]) if data.get("eta") else None,
             channels=tuple(int(c) for c in data["channels"]),
             replayed=True,
+            sent=Sent.all_from_json(data.get("sent")),
         )
 
 
 @dataclass(frozen=True)
 class ChangeResult:
     """What a change did, for the private reply: the incident as it now is, the times understood, the
-    channels that got a new message, and the channels added or withdrawn by a correction."""
+    channels that got a new message, the channels added or withdrawn by a correction, and the messages planned
+    (the reply says where they went once the outbox has settled them)."""
 
     number: int
     title: str
@@ -66,6 +88,7 @@ class ChangeResult:
     added_channels: tuple[int, ...] = ()
     removed_channels: tuple[int, ...] = ()
     replayed: bool = False
+    sent: tuple[Sent, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +102,7 @@ class ChangeResult:
             "news_channels": list(self.news_channels),
             "added_channels": list(self.added_channels),
             "removed_channels": list(self.removed_channels),
+            "sent": [item.to_json() for item in self.sent],
         }
 
     @classmethod
@@ -98,6 +122,7 @@ class ChangeResult:
             added_channels=tuple(data.get("added_channels", ())),
             removed_channels=tuple(data.get("removed_channels", ())),
             replayed=True,
+            sent=Sent.all_from_json(data.get("sent")),
         )
 
 

@@ -47,40 +47,26 @@ async def queue_delivery_test(
     async with store.unit_of_work() as conn:
         config = await load_config(conn, request.guild_id, ServerDefaults(default_language, default_time_zone))
         language = config.language
-        rows: list[int] = []
-        for number in range(1, request.count + 1):
-            content = mention + catalogue.render(language, "delivery_test.message", number=number, count=request.count)
-            rows.append(
-                await outbox.enqueue(
-                    conn,
-                    guild_id=request.guild_id,
-                    lane=lane,
-                    kind=OutboxKind.SEND_MESSAGE,
-                    payload={
-                        "channel_id": request.channel_id,
-                        "content": content,
-                        "allowed_mentions": allowed,
-                    },
-                    now=now,
-                )
-            )
-        closing = mention + catalogue.render(language, "delivery_test.done", count=request.count)
-        rows.append(
-            await outbox.enqueue(
+
+        async def queue(kind: OutboxKind, content: str, *, edit: int | None = None, after: int | None = None) -> int:
+            """One message of the test on the lane of its channel; with `edit`, the row whose message it edits."""
+            target = {} if edit is None else {"message_id": {"$ref": edit, "field": "message_id"}}
+            return await outbox.enqueue(
                 conn,
                 guild_id=request.guild_id,
                 lane=lane,
-                kind=OutboxKind.EDIT_MESSAGE,
-                payload={
-                    "channel_id": request.channel_id,
-                    "message_id": {"$ref": rows[0], "field": "message_id"},
-                    "content": closing,
-                    "allowed_mentions": allowed,
-                },
-                depends_on=rows[-1],
+                kind=kind,
+                payload={"channel_id": request.channel_id, **target, "content": content, "allowed_mentions": allowed},
+                depends_on=after,
                 now=now,
             )
-        )
+
+        rows: list[int] = []
+        for number in range(1, request.count + 1):
+            content = mention + catalogue.render(language, "delivery_test.message", number=number, count=request.count)
+            rows.append(await queue(OutboxKind.SEND_MESSAGE, content))
+        closing = mention + catalogue.render(language, "delivery_test.done", count=request.count)
+        rows.append(await queue(OutboxKind.EDIT_MESSAGE, closing, edit=rows[0], after=rows[-1]))
         await audit.record(
             conn,
             guild_id=request.guild_id,

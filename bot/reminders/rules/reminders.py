@@ -122,36 +122,39 @@ def shown_text(reminder: Reminder) -> str:
     return truncate(safe_text(reminder.text, multiline=True), MAX_SHOWN_TEXT)
 
 
-def new_reminder(
-    *,
-    owner_id: int,
-    guild_id: int,
-    when: str,
-    text: str | None,
-    where: Where,
-    channel_id: int | None,
-    incident_number: int | None,
-    now: datetime,
-    zone: ZoneInfo,
-) -> Reminder:
+@dataclass(frozen=True)
+class AskInput:
+    """What a person typed to ask for a reminder, before it is read."""
+
+    guild_id: int
+    owner_id: int
+    when: str
+    text: str | None
+    where: Where
+    channel_id: int | None
+    incident_number: int | None
+
+
+def new_reminder(typed: AskInput, *, now: datetime, zone: ZoneInfo) -> Reminder:
     """A pending reminder from what was typed: `when` through `parse_when` (in the future, in the server's
     zone, `TimeParseError` otherwise), `text` validated. `here` needs the channel; `thread` needs an
     incident."""
-    body = validate_text(text)
-    due = parse_when(when, now=now, tz=zone, prefer="future")
-    if where == Where.THREAD and incident_number is None:
+    body = validate_text(typed.text)
+    due = parse_when(typed.when, now=now, tz=zone, prefer="future")
+    where = typed.where
+    if where == Where.THREAD and typed.incident_number is None:
         raise ReminderError("reminder.error.thread_needs_incident")
-    if where == Where.HERE and channel_id is None:
+    if where == Where.HERE and typed.channel_id is None:
         raise ValueError("a reminder posted here needs the channel it was asked in")
     return Reminder(
         id=None,
-        owner_id=owner_id,
-        guild_id=guild_id,
+        owner_id=typed.owner_id,
+        guild_id=typed.guild_id,
         due_at=as_utc(due),
         text=body,
         where=where,
-        channel_id=channel_id if where != Where.DM else None,
-        incident_number=incident_number,
+        channel_id=typed.channel_id if where != Where.DM else None,
+        incident_number=typed.incident_number,
         status=ReminderStatus.PENDING,
         created_at=as_utc(now),
     )

@@ -145,7 +145,7 @@ class Nudging:
     ) -> None:
         incident = stored.incident
         assert stored.thread_row is not None
-        message = nudge_message(incident, state, planned, config.language, self.catalogue)
+        message = nudge_message(incident, state, planned, config.language, self.catalogue, zone=config.zone, now=now)
         if planned.kind == NudgeKind.LOG_NOTE:
             if config.bot_log_channel_id is not None:
                 await post_in_channel(conn, incident.guild_id, config.bot_log_channel_id, message, now=now)

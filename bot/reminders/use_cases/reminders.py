@@ -17,7 +17,7 @@ Decided where the issue is silent:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from bot.incidents.store import StoredIncident
 from bot.incidents.use_cases.deliveries import post_in_channel, post_in_thread
 from bot.reminders.presentation import reminder_message
 from bot.reminders.rules import reminders as rules
-from bot.reminders.rules.reminders import Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
+from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
 from bot.reminders.store import reminders as repo
 from bot.reminders.store.reminders import StoredReminder
 from bot.settings.rules.config import GuildConfig, ServerDefaults
@@ -40,17 +40,6 @@ from bot.storage import member_locales
 from bot.storage.store import Store
 
 MAX_PENDING = 25
-
-
-@dataclass(frozen=True)
-class AskInput:
-    guild_id: int
-    owner_id: int
-    when: str
-    text: str | None
-    where: Where
-    channel_id: int | None
-    incident_number: int | None
 
 
 class Reminders:
@@ -67,17 +56,7 @@ class Reminders:
         `MAX_PENDING` waiting reminders of one person in that server."""
         async with self.store.unit_of_work() as conn:
             config = await self._config(conn, typed.guild_id)
-            reminder = rules.new_reminder(
-                owner_id=typed.owner_id,
-                guild_id=typed.guild_id,
-                when=typed.when,
-                text=typed.text,
-                where=typed.where,
-                channel_id=typed.channel_id,
-                incident_number=typed.incident_number,
-                now=now,
-                zone=config.zone,
-            )
+            reminder = rules.new_reminder(typed, now=now, zone=config.zone)
             incident_id: int | None = None
             if reminder.where == Where.THREAD:
                 assert reminder.incident_number is not None
@@ -98,6 +77,11 @@ class Reminders:
             config = await self._config(conn, guild_id)
             found = await repo.pending_of(conn, guild_id, owner_id, limit=MAX_PENDING)
         return [item.reminder for item in found], config.zone
+
+    async def zone(self, guild_id: int) -> ZoneInfo:
+        """The server's zone, which a reply words a reminder's time in."""
+        async with self.store.reading() as conn:
+            return (await self._config(conn, guild_id)).zone
 
     async def _owned(self, conn: aiosqlite.Connection, reminder_id: int, user_id: int) -> StoredReminder:
         stored = await repo.get(conn, reminder_id)
@@ -182,7 +166,7 @@ class Reminders:
         if where == Where.DM:
             seen = await member_locales.last_seen(conn, reminder.owner_id)
             language = language_of(seen, fallback=config.language) if seen else config.language
-        message = reminder_message(reminder, language, self.catalogue)
+        message = reminder_message(reminder, language, self.catalogue, zone=config.zone, now=now)
         if where == Where.DM:
             return await outbox.enqueue(
                 conn,

@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.delivery import outbox
+from bot.delivery.dependencies import POSTED_AGAIN
 from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as incidents_repo
 from bot.reports import store as repo
@@ -96,7 +97,8 @@ async def _post_or_edit(
             guild_id=guild_id,
             lane=lane,
             kind=OutboxKind.SEND_MESSAGE,
-            payload={"channel_id": channel_id, **message},
+            # Posted again at the group's next change if refused: never kept owed with stale counts.
+            payload={"channel_id": channel_id, **message, POSTED_AGAIN: True},
             now=now,
         )
         return posted, None

@@ -3,6 +3,7 @@ missing), and a member's permissions in a guild or a channel."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,10 @@ class Core:
         self.max_active_threads = max_active_threads
         self.dm_open_limit: tuple[int, float] | None = None
         self._dm_openings: list[float] = []
+        # Discord's budget of edits to messages older than an hour, per channel (30046): (edits, window in real
+        # seconds, the retry_after answered, or None for the time until the window frees); None: no budget.
+        self.old_message_edits: tuple[int, float, float | None] | None = None
+        self._old_edits: dict[int, deque[float]] = {}
         self.application_id = self.snowflakes.next()
         self.bot = User(self.snowflakes.next(), "Tocsin", bot=True, locale="en-US")
         self.owner = User(self.snowflakes.next(), "tocsin-owner")

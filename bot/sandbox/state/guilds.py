@@ -163,12 +163,31 @@ class Guilds(Payloads):
         self.emit("GUILD_ROLE_DELETE", {"guild_id": str(guild_id), "role_id": str(role_id)}, KIND_GUILDS, guild_id)
         self.changed()
 
+    def move_role(self, guild_id: int, role_id: int, *, above: int) -> None:
+        """An admin dragging a role just above another in the server's settings (Modify Guild Role Positions):
+        the roles in between shift by one, and each role whose position changed is dispatched."""
+        guild = self.guild(guild_id)
+        moved, anchor = self.role(guild_id, role_id), self.role(guild_id, above)
+        ordered = sorted(
+            (r for r in guild.roles.values() if r.id not in (guild.everyone_role_id, moved.id)),
+            key=lambda r: (r.position, r.id),
+        )
+        ordered.insert(ordered.index(anchor) + 1, moved)
+        for position, role in enumerate(ordered, start=1):
+            if role.position != position:
+                role.position = position
+                update = {"guild_id": str(guild_id), "role": role.to_dict()}
+                self.emit("GUILD_ROLE_UPDATE", update, KIND_GUILDS, guild_id)
+        self.changed()
+
     def set_member_role(self, guild_id: int, user_id: int, role_id: int, actor_id: int, *, add: bool) -> None:
         guild = self.guild(guild_id)
         member = self.member(guild_id, user_id)
         role = self.role(guild_id, role_id)
         if actor_id != -1:
             self._require_role_manager(guild, actor_id, role)
+            if role.managed:  # a bot's or an integration's own role: nobody gives or takes it by hand
+                raise ApiError(403, 50013)
         if add and role_id not in member.roles:
             member.roles.append(role_id)
         elif not add and role_id in member.roles:

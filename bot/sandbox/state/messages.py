@@ -3,12 +3,15 @@ except a deferred reply's first), deletions, history and pins."""
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from bot.sandbox.notifications import Notification, message_mentions_payload, notified_by_message
 from bot.sandbox.permissions import Perm
+from bot.sandbox.ratelimits import sub_limit_headers
 from bot.sandbox.state.objects import (
     DM,
     FLAG_EPHEMERAL,
@@ -17,8 +20,11 @@ from bot.sandbox.state.objects import (
     GUILD_FORUM,
     KIND_GUILDS,
     KIND_MESSAGES,
+    MSG_CHANNEL_PINNED,
     MSG_DEFAULT,
     MSG_REPLY,
+    OLD_MESSAGE_AGE,
+    PIN_LIMIT,
     ApiError,
     Channel,
     Guild,
@@ -296,18 +302,55 @@ class Messages(ThreadActivity):
         return msgs[::-1][:limit]
 
     def pin(self, channel_id: int, message_id: int, actor_id: int, *, pin: bool) -> None:
+        """Pin or unpin, as Discord does since February 2026: Pin Messages is needed (Manage Messages no longer
+        grants it), a channel holds at most 250 pins (400 30003), and each pin posts a "pinned a message" line
+        (type 6, by whoever pinned, pointing at the message) that notifies nobody. Pinning a pinned message
+        changes nothing and posts no line."""
         channel = self.channel(channel_id)
         perms = self.require_view(actor_id, channel)
-        if channel.guild_id is not None and not perms & (Perm.MANAGE_MESSAGES | getattr(Perm, "PIN_MESSAGES", 0)):
+        if channel.guild_id is not None and not perms & Perm.PIN_MESSAGES:
             raise ApiError(403, 50013)
         msg = self.message(channel_id, message_id)
+        if pin == (msg.pinned_at is not None):
+            return
+        if pin and len(self.pins(channel_id)) >= PIN_LIMIT:
+            raise ApiError(400, 30003)
         msg.pinned_at = self.now if pin else None
         data: dict[str, Any] = {"channel_id": str(channel_id), "last_pin_timestamp": iso(self.now)}
         if channel.guild_id is not None:
             data["guild_id"] = str(channel.guild_id)
         self.emit("CHANNEL_PINS_UPDATE", data, KIND_GUILDS, channel.guild_id)
         self.emit("MESSAGE_UPDATE", self.message_dict(msg, for_gateway=True), KIND_MESSAGES, msg.guild_id)
+        if pin:
+            reference = {"message_id": str(message_id), "channel_id": str(channel_id)}
+            self.create_message(
+                channel_id,
+                actor_id,
+                {"content": "", "message_reference": reference, "allowed_mentions": {"parse": []}},
+                check_permissions=False,
+                msg_type=MSG_CHANNEL_PINNED,
+            )
         self.changed()
+
+    def count_old_message_edit(self, msg: Message) -> None:
+        """An edit of a message older than an hour spends Discord's budget of such edits in its channel; past it,
+        429 30046 with `Via` (discord.py then retries after `retry_after`, up to five times, and raises)."""
+        if self.old_message_edits is None or self.now - msg.timestamp < OLD_MESSAGE_AGE:
+            return
+        edits, window_s, answered_retry = self.old_message_edits
+        now = time.monotonic()
+        times = self._old_edits.setdefault(msg.channel_id, deque())
+        while times and times[0] <= now - window_s:
+            times.popleft()
+        if len(times) >= edits:
+            retry_after = (
+                answered_retry if answered_retry is not None else (times[0] + window_s - now if times else window_s)
+            )
+            error = ApiError(429, 30046)
+            error.body.update({"retry_after": round(max(retry_after, 0.001), 3), "global": False})
+            error.headers = sub_limit_headers(retry_after)
+            raise error
+        times.append(now)
 
     def pins(self, channel_id: int) -> list[Message]:
         self.channel(channel_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.sandbox.permissions import Overwrite, Perm
@@ -28,6 +28,7 @@ THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
 # Message types and flags (resources/message).
 MSG_DEFAULT = 0
 MSG_RECIPIENT_ADD = 1
+MSG_CHANNEL_PINNED = 6
 MSG_THREAD_CREATED = 18
 MSG_REPLY = 19
 MSG_CHAT_INPUT_COMMAND = 20
@@ -44,6 +45,10 @@ KIND_MESSAGES = "messages"
 KIND_NONE = "none"
 
 ACTIVE_THREAD_LIMIT = 1000
+# Pins per channel (topics/opcodes-and-status-codes 30003: "Maximum number of pins reached for the channel (250)").
+PIN_LIMIT = 250
+# Edits of a message older than this count against Discord's budget of such edits (30046).
+OLD_MESSAGE_AGE = timedelta(hours=1)
 NONCE_WINDOW_S = 300.0
 INTERACTION_TOKEN_TTL_S = 15 * 60.0
 VALID_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
@@ -67,6 +72,8 @@ ERROR_MESSAGES: dict[int, str] = {
     **ERRORS,
     50005: "Cannot edit a message authored by another user",
     50024: "Cannot execute action on this channel type",
+    30003: "Maximum number of pins reached for the channel (250)",
+    30046: "Maximum number of edits to messages older than 1 hour reached. Try again later",
 }
 
 
@@ -76,6 +83,8 @@ class ApiError(Exception):
         self.body: dict[str, Any] = {"message": message or ERROR_MESSAGES.get(code, "Error"), "code": code}
         if errors is not None:
             self.body["errors"] = errors
+        # Response headers beside the route's own (a 429's Retry-After, scope and Via).
+        self.headers: dict[str, str] = {}
         super().__init__(f"{status} {self.body}")
 
     @classmethod

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.settings.rules.config import status_tags
 from bot.settings.rules.model import (
@@ -39,6 +39,22 @@ class RoleCheck:
     mentionable: bool  # by the bot there: the role is mentionable, or the bot has Mention Everyone there
 
 
+# Why Discord refuses Tocsin a role it gives members (403, 50013 Missing Permissions): the role is a bot's or an
+# integration's own; it is not below the bot's highest role (the role hierarchy); the bot lacks Manage Roles.
+GrantProblem = Literal["managed", "above_bot", "no_manage_roles"]
+
+
+@dataclass(frozen=True)
+class GrantCheck:
+    """A role Tocsin gives and takes back for members who follow: a route's role (with its channel) or an open
+    incident's follow role (with its number); and why Discord would refuse it, if it would."""
+
+    role_id: int
+    channel_id: int | None
+    incident_number: int | None
+    problem: GrantProblem | None
+
+
 @dataclass(frozen=True)
 class FailureGroup:
     channel_id: int | None
@@ -49,6 +65,8 @@ class FailureGroup:
     error_text: str | None
     count: int
     latest: datetime
+    # Kept by the outbox, to go out once the cause is fixed (a permission given back): not lost.
+    owed: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,8 @@ class CheckReport:
     failure_count: int
     not_attempted: int = 0
     missing_settings: tuple[str, ...] = field(default_factory=tuple)  # "incident_channel", "coordinator_role"
+    grants: tuple[GrantCheck, ...] = ()
+    bot_role_id: int | None = None  # the bot's highest role, which must stand above every role it gives
 
     @property
     def ok(self) -> bool:
@@ -68,6 +88,7 @@ class CheckReport:
             not self.missing_settings
             and all(not c.missing and not c.forum_tags_missing and c.kind != "missing" for c in self.channels)
             and all(r.exists and r.mentionable for r in self.roles)
+            and all(g.problem is None for g in self.grants)
             and not self.failures
         )
 
@@ -84,6 +105,39 @@ def configured_role_ids(view: SetupView) -> list[int]:
     return list(dict.fromkeys(i for i in ids if i is not None))
 
 
+def grant_problem(role: RoleFacts, *, can_manage_roles: bool) -> GrantProblem | None:
+    """Why Discord would refuse Tocsin to give or take back `role` (a bot adds or removes only roles strictly
+    below its own highest one, with Manage Roles, and never a managed role); None if it would not."""
+    if role.managed:
+        return "managed"
+    if not role.below_bot:
+        return "above_bot"
+    return None if can_manage_roles else "no_manage_roles"
+
+
+def grant_checks(
+    view: SetupView,
+    roles: Mapping[int, RoleFacts],
+    follow_roles: Sequence[tuple[int, int]],
+    *,
+    can_manage_roles: bool,
+) -> tuple[GrantCheck, ...]:
+    """The roles Tocsin gives members who follow (each route's role once, each open incident's follow role) that
+    still exist, and what Discord would say to each (a role gone is told elsewhere)."""
+    checks: dict[int, GrantCheck] = {}
+    wanted: list[tuple[int, int | None, int | None]] = [
+        (r.role_id, r.channel_id, None) for r in view.routes if r.role_id is not None
+    ]
+    wanted += [(role_id, None, number) for number, role_id in follow_roles]
+    for role_id, channel_id, number in wanted:
+        role = roles.get(role_id)
+        if role is None or not role.exists or role_id in checks:
+            continue
+        problem = grant_problem(role, can_manage_roles=can_manage_roles)
+        checks[role_id] = GrantCheck(role_id, channel_id, number, problem)
+    return tuple(checks.values())
+
+
 def build_check(
     view: SetupView,
     channels: Mapping[int, ChannelFacts],
@@ -91,8 +145,11 @@ def build_check(
     *,
     can_manage_roles: bool,
     failed: Sequence[FailedDelivery],
+    follow_roles: Sequence[tuple[int, int]] = (),
+    bot_role_id: int | None = None,
 ) -> CheckReport:
-    """Pure assembly: what is missing where, from the facts the cog read."""
+    """Pure assembly: what is missing where, from the facts the cog read. `follow_roles`: (number, role id) of
+    the open incidents that have a follow role."""
     config = view.config
     uses: dict[int, list[str]] = {}
     if config.incident_channel_id is not None:
@@ -131,11 +188,19 @@ def build_check(
     consequences = [row for row in failed if row.not_attempted]
     causes = [row for row in failed if not row.not_attempted]
     for row in causes:
-        key = (row.channel_id, row.user_id, row.kind, row.error_status, row.error_code)
+        key = (row.channel_id, row.user_id, row.kind, row.error_status, row.error_code, row.owed)
         known = groups.get(key)
         if known is None:
             groups[key] = FailureGroup(
-                row.channel_id, row.user_id, row.kind, row.error_status, row.error_code, row.error_text, 1, row.at
+                row.channel_id,
+                row.user_id,
+                row.kind,
+                row.error_status,
+                row.error_code,
+                row.error_text,
+                1,
+                row.at,
+                row.owed,
             )
         else:
             groups[key] = FailureGroup(
@@ -147,6 +212,7 @@ def build_check(
                 known.error_text,
                 known.count + 1,
                 max(known.latest, row.at),
+                known.owed,
             )
     missing_settings = tuple(
         name
@@ -165,4 +231,6 @@ def build_check(
         failure_count=len(causes),
         not_attempted=len(consequences),
         missing_settings=missing_settings,
+        grants=grant_checks(view, roles, follow_roles, can_manage_roles=can_manage_roles),
+        bot_role_id=bot_role_id,
     )

@@ -108,3 +108,5 @@ class FailedDelivery:
     at: datetime
     # It waited on a row that failed, so it was never attempted: its cause is listed on its own.
     not_attempted: bool = False
+    # Kept by the outbox, to go out once its cause is fixed (a permission given back).
+    owed: bool = False

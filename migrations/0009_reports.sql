@@ -1,4 +1,4 @@
--- 0005_reports: members' reports of a suspected outage, grouped by organisation, shown to coordinators on a
+-- 0009_reports: members' reports of a suspected outage, grouped by organisation, shown to coordinators on a
 -- triage card and turned into an incident (or set aside) from it.
 -- guild_settings: the reports channel (NULL: the bot-log channel), the role that may report (NULL: every
 --   member), and the alert rule: `report_alert_members` distinct members within `report_alert_window_min`.

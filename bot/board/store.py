@@ -1,0 +1,214 @@
+"""Boards in SQLite (migration 0006): the boards of each server, the digest of what each was last planned to show,
+the first open incidents of each board's order (the most a board can list, however many are open) with how many
+it matches in all, and the "late since" marks.
+
+The board's message id is written by the outbox when a board's message is delivered (bot/delivery/store.py),
+in the same unit of work as the delivery's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.board.rules import Board
+from bot.incidents import store as incidents
+from bot.incidents.rules.model import IncidentService, ServiceState
+from bot.incidents.store import StoredIncident
+from bot.storage.times import from_db_time, to_db_time
+
+
+@dataclass(frozen=True)
+class StoredBoard:
+    board: Board
+    message_id: int | None
+    shown_digest: str | None
+
+
+_COLUMNS = "id, guild_id, channel_id, territory, sector, message_id, shown_digest"
+
+
+def _stored(row: Any) -> StoredBoard:
+    board = Board(id=int(row[0]), guild_id=int(row[1]), channel_id=int(row[2]), territory=row[3], sector=row[4])
+    return StoredBoard(board, int(row[5]) if row[5] is not None else None, row[6])
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    channel_id: int,
+    territory: str | None,
+    sector: str | None,
+    created_by: int | None,
+    now: datetime,
+) -> Board:
+    cursor = await conn.execute(
+        "INSERT INTO boards (guild_id, channel_id, territory, sector, created_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (guild_id, channel_id, territory, sector, to_db_time(now), created_by),
+    )
+    board_id = cursor.lastrowid
+    await cursor.close()
+    assert board_id is not None
+    return Board(id=int(board_id), guild_id=guild_id, channel_id=channel_id, territory=territory, sector=sector)
+
+
+async def boards(conn: aiosqlite.Connection, guild_id: int) -> list[StoredBoard]:
+    """The server's boards (not removed), in the order they were set up."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM boards WHERE guild_id = ? AND removed_at IS NULL ORDER BY id",  # noqa: S608
+        (guild_id,),
+    ) as cursor:
+        return [_stored(row) for row in await cursor.fetchall()]
+
+
+async def board(conn: aiosqlite.Connection, guild_id: int, board_id: int) -> StoredBoard | None:
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM boards WHERE guild_id = ? AND id = ? AND removed_at IS NULL",  # noqa: S608
+        (guild_id, board_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return _stored(row) if row is not None else None
+
+
+async def showing_message(conn: aiosqlite.Connection, channel_id: int, message_id: int) -> StoredBoard | None:
+    """The board whose message this is, if any."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM boards WHERE channel_id = ? AND message_id = ? AND removed_at IS NULL",  # noqa: S608
+        (channel_id, message_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return _stored(row) if row is not None else None
+
+
+async def guilds_with_boards(conn: aiosqlite.Connection) -> list[int]:
+    async with conn.execute(
+        "SELECT DISTINCT guild_id FROM boards WHERE removed_at IS NULL ORDER BY guild_id"
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def set_shown(conn: aiosqlite.Connection, board_id: int, digest: str | None) -> None:
+    await conn.execute("UPDATE boards SET shown_digest = ? WHERE id = ?", (digest, board_id))
+
+
+async def forget_message(conn: aiosqlite.Connection, board_id: int) -> None:
+    """The board's message is gone (deleted by someone): the next delivery posts it anew."""
+    await conn.execute("UPDATE boards SET message_id = NULL, shown_digest = NULL WHERE id = ?", (board_id,))
+
+
+async def mark_removed(conn: aiosqlite.Connection, board_id: int, *, now: datetime) -> None:
+    await conn.execute("UPDATE boards SET removed_at = ? WHERE id = ?", (to_db_time(now), board_id))
+
+
+# --- what boards show ---------------------------------------------------------------------------------------
+
+
+_OPEN = "i.status IN ('investigating', 'identified', 'monitoring')"
+# A board's order (bot/board/rules.py `incident_order`) in SQL: worst first, then the oldest, then the number.
+_ORDER = "CASE i.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 ELSE 2 END, i.started_at, i.number"
+
+
+async def first_shown(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    territory_refs: Sequence[str] | None,
+    sector: str | None,
+    limit: int,
+    loaded: dict[int, StoredIncident],
+) -> tuple[list[StoredIncident], int]:
+    """The first `limit` open incidents of a board's order (one of `territory_refs`, of `sector`; None: any) and
+    how many it matches in all. Incidents already in `loaded` (by row id) are not read again; new ones are added."""
+    where = [f"i.guild_id = ? AND {_OPEN}"]
+    args: list[Any] = [guild_id]
+    if sector is not None:
+        where.append("i.sector = ?")
+        args.append(sector)
+    if territory_refs is not None:
+        marks = ", ".join("?" for _ in territory_refs)
+        where.append(
+            f"EXISTS (SELECT 1 FROM incident_territories t WHERE t.incident_id = i.id AND t.territory IN ({marks}))"  # noqa: S608
+        )
+        args += list(territory_refs)
+    condition = " AND ".join(where)
+    async with conn.execute(f"SELECT COUNT(*) FROM incidents i WHERE {condition}", args) as cursor:  # noqa: S608
+        total = int((await cursor.fetchone() or (0,))[0])
+    async with conn.execute(
+        f"SELECT i.id FROM incidents i WHERE {condition} ORDER BY {_ORDER} LIMIT ?",  # noqa: S608
+        [*args, limit],
+    ) as cursor:
+        ids = [int(row[0]) for row in await cursor.fetchall()]
+    missing = [i for i in ids if i not in loaded]
+    if missing:
+        loaded.update({s.id: s for s in await _incidents(conn, guild_id, missing)})
+    return [loaded[i] for i in ids], total
+
+
+async def _incidents(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> list[StoredIncident]:
+    """The incidents of `ids` with their territories, services and thread, in three queries."""
+    marks = ", ".join("?" for _ in ids)
+    async with conn.execute(
+        f"SELECT {incidents._INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
+        f"WHERE i.guild_id = ? AND i.id IN ({marks})",
+        [guild_id, *ids],
+    ) as cursor:
+        rows = list(await cursor.fetchall())
+    territories: dict[int, list[str]] = {}
+    services: dict[int, list[IncidentService]] = {}
+    async with conn.execute(
+        f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) "  # noqa: S608
+        "ORDER BY incident_id, position",
+        ids,
+    ) as cursor:
+        for r in await cursor.fetchall():
+            territories.setdefault(int(r[0]), []).append(str(r[1]))
+    async with conn.execute(
+        f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services "  # noqa: S608
+        f"WHERE incident_id IN ({marks}) ORDER BY incident_id, position",
+        ids,
+    ) as cursor:
+        for r in await cursor.fetchall():
+            services.setdefault(int(r[0]), []).append(
+                IncidentService(
+                    key=r[1],
+                    name=r[2],
+                    state=ServiceState(r[3]),
+                    since=from_db_time(r[4]),
+                    affected_since=from_db_time(r[5]),
+                )
+            )
+    return [
+        incidents.stored_from_row(row, tuple(territories.get(int(row[0]), ())), tuple(services.get(int(row[0]), ())))
+        for row in rows
+    ]
+
+
+# --- "late since" ---------------------------------------------------------------------------------------------
+
+
+async def note_late(conn: aiosqlite.Connection, incident_id: int, due: datetime, *, now: datetime) -> bool:
+    """Records that the lateness of the update committed for `due` is shown; False if it already was."""
+    cursor = await conn.execute(
+        "INSERT INTO board_late_marks (incident_id, next_update_at, shown_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (incident_id) DO UPDATE SET next_update_at = excluded.next_update_at, "
+        "shown_at = excluded.shown_at "
+        "WHERE board_late_marks.next_update_at != excluded.next_update_at",
+        (incident_id, to_db_time(due), to_db_time(now)),
+    )
+    changed = cursor.rowcount == 1
+    await cursor.close()
+    return changed
+
+
+async def open_incidents_awaiting_news(conn: aiosqlite.Connection) -> list[int]:
+    """Open incidents with a committed next update: the ones that can become late."""
+    async with conn.execute(
+        "SELECT id FROM incidents WHERE status IN ('investigating', 'identified', 'monitoring') "
+        "AND next_update_at IS NOT NULL"
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]

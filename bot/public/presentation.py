@@ -1,0 +1,260 @@
+"""The public pages as HTML: one template and one stylesheet shipped in the package (`templates/`), filled with text
+escaped here. Everything typed in Discord is escaped and isolated (`<bdi>`), so markup, links and direction
+overrides come out as inert text; dates are written in words and given as `<time datetime>`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime
+from html import escape
+from importlib.resources import files
+from string import Template
+from zoneinfo import ZoneInfo
+
+from bot.common import territories
+from bot.common.formatting import format_datetime, format_duration
+from bot.common.i18n import Catalogue, Language
+from bot.public.rules import PublicIncident, PublicPage, PublicUpdate
+
+UPDATE_HEADINGS = {
+    "declared": "public.update.declared",
+    "status_changed": "public.update.status_changed",
+    "note": "public.update.note",
+    "services_changed": "public.update.services_changed",
+    "workaround_changed": "public.update.workaround_changed",
+    "eta_changed": "public.update.eta_changed",
+    "severity_changed": "public.update.severity_changed",
+    "resolved": "public.update.resolved",
+    "reopened": "public.update.reopened",
+}
+
+
+@functools.cache
+def _asset(name: str) -> str:
+    return (files("bot.public") / "templates" / name).read_text(encoding="utf-8")
+
+
+def page_template() -> Template:
+    return Template(_asset("page.html"))
+
+
+def stylesheet() -> str:
+    return _asset("style.css")
+
+
+def server_path(slug: str, language: Language | None = None) -> str:
+    return f"/{slug}" + (f"?lang={language}" if language else "")
+
+
+def incident_path(slug: str, number: int, language: Language | None = None) -> str:
+    return f"/{slug}/incidents/{number}" + (f"?lang={language}" if language else "")
+
+
+def typed(text: str) -> str:
+    """Text someone typed: escaped, and isolated from the page's direction."""
+    return f"<bdi>{escape(text, quote=True)}</bdi>"
+
+
+class PublicPresenter:
+    def __init__(self, catalogue: Catalogue, zone: ZoneInfo) -> None:
+        self._catalogue = catalogue
+        self._zone = zone
+
+    def _t(self, language: Language, message_id: str, **args: object) -> str:
+        return escape(self._catalogue.render(language, message_id, **args), quote=True)
+
+    def _time(self, at: datetime, language: Language, now: datetime) -> str:
+        worded = escape(format_datetime(at, language, self._zone, now))
+        return f'<time datetime="{at.isoformat()}">{worded}</time>'
+
+    def _layout(
+        self, language: Language, *, title: str, heading: str, body: str, other_href: str, now: datetime
+    ) -> str:
+        other: Language = "en" if language == "fr" else "fr"
+        return page_template().substitute(
+            lang=language,
+            title=title,
+            style=stylesheet(),
+            other_href=escape(other_href, quote=True),
+            other_lang=other,
+            other_label=self._t(language, "public.page.other_language"),
+            heading=heading,
+            body=body,
+            updated_label=self._t(language, "public.page.updated"),
+            now_iso=now.isoformat(),
+            now_text=escape(format_datetime(now, language, self._zone, now)),
+        )
+
+    # --- the server's page ------------------------------------------------------------------------------------
+
+    def server_page(
+        self, language: Language, *, slug: str, server_name: str, incidents: Iterable[PublicIncident], now: datetime
+    ) -> str:
+        listed = list(incidents)
+        open_ones = [i for i in listed if i.is_open]
+        closed = [i for i in listed if not i.is_open]
+        body = [
+            f'<section aria-labelledby="open"><h2 id="open">{self._t(language, "public.page.open")}</h2>',
+            self._list(language, slug, open_ones, now) or f"<p>{self._t(language, 'public.page.none_open')}</p>",
+            "</section>",
+            f'<section aria-labelledby="history"><h2 id="history">{self._t(language, "public.page.history")}</h2>',
+            self._list(language, slug, closed, now) or f"<p>{self._t(language, 'public.page.none_history')}</p>",
+            "</section>",
+        ]
+        title = self._t(language, "public.page.title", name=server_name)
+        other: Language = "en" if language == "fr" else "fr"
+        return self._layout(
+            language,
+            title=title,
+            heading=self._t(language, "public.page.title", name=server_name),
+            body="\n".join(body),
+            other_href=server_path(slug, other),
+            now=now,
+        )
+
+    def _list(self, language: Language, slug: str, incidents: list[PublicIncident], now: datetime) -> str:
+        if not incidents:
+            return ""
+        items = []
+        for incident in incidents:
+            label = self._t(language, "public.incident.label", number=incident.number)
+            href = escape(incident_path(slug, incident.number, language), quote=True)
+            items.append(
+                f'<li class="{"open" if incident.is_open else "resolved"}">'
+                f'<h3><a href="{href}">{label} · {typed(incident.title)}</a></h3>'
+                f"{self._facts(language, incident, now)}</li>"
+            )
+        return '<ul class="incidents">' + "".join(items) + "</ul>"
+
+    def _facts(self, language: Language, incident: PublicIncident, now: datetime) -> str:
+        rows: list[tuple[str, str]] = [
+            ("public.field.status", self._t(language, f"incident.status.{incident.status}")),
+            ("public.field.severity", self._t(language, f"incident.severity.{incident.severity}")),
+        ]
+        if incident.organisation:
+            rows.append(("public.field.organisation", typed(incident.organisation)))
+        rows.append(("public.field.sector", typed(incident.sector)))
+        if incident.territories:
+            rows.append(("public.field.territories", ", ".join(typed(_territory(t)) for t in incident.territories)))
+        rows.append(("public.field.started", self._time(incident.started_at, language, now)))
+        if incident.resolved_at is not None:
+            rows.append(("public.field.resolved", self._time(incident.resolved_at, language, now)))
+        elif incident.eta is not None:
+            rows.append(("public.field.eta", self._time(incident.eta, language, now)))
+        if incident.duration is not None:
+            rows.append(("public.field.duration", escape(format_duration(incident.duration, language))))
+        if incident.workaround:
+            rows.append(("public.field.workaround", f'<span class="text">{typed(incident.workaround)}</span>'))
+        cells = "".join(f"<dt>{self._t(language, key)}</dt><dd>{value}</dd>" for key, value in rows)
+        return f"<dl>{cells}</dl>"
+
+    # --- one incident's page ----------------------------------------------------------------------------------
+
+    def incident_page(
+        self, language: Language, *, slug: str, server_name: str, incident: PublicIncident, now: datetime
+    ) -> str:
+        label = self._t(language, "public.incident.label", number=incident.number)
+        back = escape(server_path(slug, language), quote=True)
+        body = [
+            f'<p><a href="{back}">{self._t(language, "public.page.back", name=server_name)}</a></p>',
+            f'<section class="incident {"open" if incident.is_open else "resolved"}">',
+            self._facts(language, incident, now),
+        ]
+        for key, text in (("public.field.impact", incident.impact), ("public.field.description", incident.description)):
+            if text:
+                body.append(f'<h2>{self._t(language, key)}</h2><p class="text">{typed(text)}</p>')
+        body.append("</section>")
+        if incident.services:
+            body.append(self._services(language, incident))
+        body.append(self._timeline(language, incident, server_name, now))
+        other: Language = "en" if language == "fr" else "fr"
+        return self._layout(
+            language,
+            title=f"{label} · {escape(incident.title)} · {escape(server_name)}",
+            heading=f"{label} · {typed(incident.title)}",
+            body="\n".join(body),
+            other_href=incident_path(slug, incident.number, other),
+            now=now,
+        )
+
+    def _services(self, language: Language, incident: PublicIncident) -> str:
+        head = "".join(
+            f'<th scope="col">{self._t(language, key)}</th>'
+            for key in ("public.field.service", "public.field.state", "public.field.downtime", "public.field.degraded")
+        )
+        rows = "".join(
+            f'<tr><th scope="row">{typed(service.name)}</th>'
+            f"<td>{self._t(language, f'incident.service_state.{service.state}')}</td>"
+            f"<td>{escape(format_duration(service.downtime, language))}</td>"
+            f"<td>{escape(format_duration(service.degraded_time, language))}</td></tr>"
+            for service in incident.services
+        )
+        return (
+            f'<h2 id="services">{self._t(language, "public.field.services")}</h2>'
+            f'<table aria-labelledby="services"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        )
+
+    def _timeline(self, language: Language, incident: PublicIncident, server_name: str, now: datetime) -> str:
+        by = self._t(language, "public.page.by", name=server_name)
+        items = "".join(
+            f"<li><h3>{self._update_heading(language, update)}</h3>"
+            f"<p>{self._time(update.at, language, now)} · {by}</p>{self._update_body(language, update, now)}</li>"
+            for update in incident.updates
+        )
+        return f'<h2>{self._t(language, "public.field.timeline")}</h2><ol class="timeline" reversed>{items}</ol>'
+
+    def _update_heading(self, language: Language, update: PublicUpdate) -> str:
+        if update.kind == "status_changed" and update.status:
+            return self._t(language, "public.update.status_changed", status=_status(self._catalogue, language, update))
+        if update.kind == "severity_changed" and update.severity:
+            severity = self._catalogue.render(language, f"incident.severity.{update.severity}")
+            return self._t(language, "public.update.severity_changed", severity=severity)
+        if update.kind == "eta_changed" and update.eta is None:
+            return self._t(language, "public.update.eta_cleared")
+        if update.kind in ("status_changed", "severity_changed"):  # a change that does not say to what
+            return self._t(language, "public.update.note")
+        return self._t(language, UPDATE_HEADINGS[update.kind])
+
+    def _update_body(self, language: Language, update: PublicUpdate, now: datetime) -> str:
+        parts = []
+        if update.text:
+            parts.append(f'<p class="text">{typed(update.text)}</p>')
+        if update.eta is not None:
+            parts.append(f"<p>{self._t(language, 'public.field.eta')} : {self._time(update.eta, language, now)}</p>")
+        if update.services:
+            changes = "".join(
+                f"<li>{typed(name)} : {self._t(language, f'incident.service_state.{state}')}</li>"
+                for name, state in update.services
+            )
+            parts.append(f"<ul>{changes}</ul>")
+        return "".join(parts)
+
+    def not_found(self, language: Language) -> str:
+        text = self._t(language, "public.page.not_found")
+        return (
+            f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{text}</title></head>'
+            f"<body><h1>{text}</h1></body></html>"
+        )
+
+
+def _status(catalogue: Catalogue, language: Language, update: PublicUpdate) -> str:
+    return catalogue.render(language, f"incident.status.{update.status}")
+
+
+def _territory(ref: str) -> str:
+    try:
+        territory = territories.get(ref)
+    except ValueError:
+        return ref
+    return f"{territory.name} ({territory.code})"
+
+
+def public_page_reply(catalogue: Catalogue, language: Language, page: PublicPage) -> str:
+    """What an admin reads once the page is set (Discord text, not HTML)."""
+    state = "public.setup.online" if page.enabled else "public.setup.offline"
+    default = "public.setup.new_public" if page.default_public else "public.setup.new_private"
+    return "\n".join(
+        (catalogue.render(language, state, text=server_path(page.slug)), catalogue.render(language, default))
+    )

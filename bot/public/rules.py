@@ -1,0 +1,194 @@
+"""What a server's public page may show, decided once here: everything the page, feeds and API serve is built from
+a `PublicIncident`, which has no field that could hold a member's name or id, an internal update or a report.
+
+- Only an incident made public (its own flag) shows; a cancelled one never does (it was never an outage).
+- Authors are the server: a public update carries no `by`.
+- Of the timeline, only news a person outside the server can use: declared, status, notes, services, workaround,
+  expected end, severity, resolved, reopened. Bookkeeping (corrections, hand-overs, "affected too" counts, the next
+  update's promise) and any entry marked internal stay inside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.common.errors import TocsinError
+from bot.incidents.rules.durations import service_durations, total_duration
+from bot.incidents.rules.lifecycle import Update, UpdateKind
+from bot.incidents.rules.model import Incident, Status
+
+# How far back the server's page lists resolved incidents.
+HISTORY = timedelta(days=90)
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+
+PUBLIC_KINDS = frozenset(
+    {
+        UpdateKind.DECLARED,
+        UpdateKind.STATUS_CHANGED,
+        UpdateKind.NOTE,
+        UpdateKind.SERVICES_CHANGED,
+        UpdateKind.WORKAROUND_CHANGED,
+        UpdateKind.ETA_CHANGED,
+        UpdateKind.SEVERITY_CHANGED,
+        UpdateKind.RESOLVED,
+        UpdateKind.REOPENED,
+    }
+)
+
+
+class SlugError(TocsinError, ValueError):
+    pass
+
+
+def check_slug(text: str) -> str:
+    """The short name of a page's address: 1 to 40 lower-case letters, digits and inner hyphens."""
+    slug = text.strip().lower()
+    if SLUG.fullmatch(slug) is None:
+        raise SlugError("public.error.slug", slug=text.strip()[:40])
+    return slug
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    guild_id: int
+    slug: str
+    enabled: bool
+    default_public: bool
+
+
+@dataclass(frozen=True)
+class PublicService:
+    name: str
+    state: str
+    downtime: timedelta
+    degraded_time: timedelta
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    """One public timeline entry: what changed and the words typed for the public, never who typed them."""
+
+    kind: str
+    at: datetime
+    text: str | None = None
+    status: str | None = None
+    severity: str | None = None
+    eta: datetime | None = None
+    services: tuple[tuple[str, str], ...] = ()  # (name, state)
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    number: int
+    title: str
+    organisation: str | None
+    description: str | None
+    impact: str | None
+    sector: str
+    territories: tuple[str, ...]
+    severity: str
+    status: str
+    started_at: datetime
+    resolved_at: datetime | None
+    eta: datetime | None
+    workaround: str | None
+    updated_at: datetime
+    duration: timedelta | None
+    services: tuple[PublicService, ...]
+    updates: tuple[PublicUpdate, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.RESOLVED.value
+
+
+def is_internal(entry: Update) -> bool:
+    return bool(entry.details.get("internal"))
+
+
+def _text(details: Mapping[str, Any], key: str = "text") -> str | None:
+    value = details.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def public_update(entry: Update) -> PublicUpdate | None:
+    """The public form of a timeline entry, or None for bookkeeping and internal entries."""
+    if entry.kind not in PUBLIC_KINDS or is_internal(entry):
+        return None
+    details = entry.details
+    kind = entry.kind
+    if kind == UpdateKind.DECLARED:
+        return PublicUpdate(kind.value, entry.at)
+    if kind in (UpdateKind.STATUS_CHANGED, UpdateKind.REOPENED):
+        status = details.get("to")
+        return PublicUpdate(kind.value, entry.at, text=_text(details), status=str(status) if status else None)
+    if kind == UpdateKind.SEVERITY_CHANGED:
+        severity = details.get("to")
+        return PublicUpdate(kind.value, entry.at, severity=str(severity) if severity else None)
+    if kind == UpdateKind.ETA_CHANGED:
+        eta = details.get("to")
+        return PublicUpdate(kind.value, entry.at, eta=datetime.fromisoformat(eta) if isinstance(eta, str) else None)
+    if kind == UpdateKind.SERVICES_CHANGED:
+        changes = tuple(
+            (str(change["name"]), str(change["to"])) for change in details.get("changes", ()) if "name" in change
+        )
+        return PublicUpdate(kind.value, entry.at, services=changes)
+    return PublicUpdate(kind.value, entry.at, text=_text(details))
+
+
+def public_incident(
+    incident: Incident, entries: Iterable[Update], *, public: bool, now: datetime
+) -> PublicIncident | None:
+    """The incident as the public may see it, or None when it must not show at all."""
+    if not public or incident.status == Status.CANCELLED:
+        return None
+    timeline = tuple(entries)
+    updates = tuple(update for update in map(public_update, timeline) if update is not None)
+    services = tuple(
+        PublicService(durations.name, _state_of(incident, durations.key), durations.downtime, durations.degraded_time)
+        for durations in service_durations(incident, timeline, now=now)
+    )
+    return PublicIncident(
+        number=incident.number,
+        title=incident.title,
+        organisation=incident.organisation,
+        description=incident.description,
+        impact=incident.impact,
+        sector=incident.sector,
+        territories=incident.territories,
+        severity=incident.severity.value,
+        status=incident.status.value,
+        started_at=incident.started_at,
+        resolved_at=incident.resolved_at if incident.status == Status.RESOLVED else None,
+        eta=incident.eta,
+        workaround=incident.workaround.text if incident.workaround is not None else None,
+        updated_at=max([incident.started_at, *(update.at for update in updates)]),
+        duration=total_duration(incident, now=now),
+        services=services,
+        updates=tuple(sorted(updates, key=lambda update: update.at, reverse=True)),
+    )
+
+
+def _state_of(incident: Incident, key: str) -> str:
+    for service in incident.services:
+        if service.key == key:
+            return service.state.value
+    return "restored"
+
+
+def shown_on_page(incidents: Iterable[PublicIncident], *, now: datetime) -> tuple[PublicIncident, ...]:
+    """Open incidents first (latest start first), then those resolved in the last 90 days (latest end first)."""
+    listed = list(incidents)
+    open_ones = sorted((i for i in listed if i.is_open), key=lambda i: i.started_at, reverse=True)
+    since = now - HISTORY
+    closed = sorted(
+        (i for i in listed if not i.is_open and i.resolved_at is not None and i.resolved_at >= since),
+        key=lambda i: i.resolved_at or i.started_at,
+        reverse=True,
+    )
+    return (*open_ones, *closed)

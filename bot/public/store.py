@@ -1,0 +1,87 @@
+"""The public page's SQL: each server's page (`public_pages`) and each incident's visibility (`incident_visibility`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.public.rules import PublicPage
+from bot.storage.times import to_db_time
+
+_PAGE_COLUMNS = "guild_id, slug, name, enabled, default_public"
+
+
+def _page(row: Any) -> tuple[PublicPage, str]:
+    page = PublicPage(guild_id=int(row[0]), slug=str(row[1]), enabled=bool(row[3]), default_public=bool(row[4]))
+    return page, str(row[2])
+
+
+async def page_by_slug(conn: aiosqlite.Connection, slug: str) -> tuple[PublicPage, str] | None:
+    """The page served at `slug` and the server's name, enabled or not."""
+    async with conn.execute(f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE slug = ?", (slug,)) as cursor:  # noqa: S608
+        row = await cursor.fetchone()
+    return _page(row) if row is not None else None
+
+
+async def page_of(conn: aiosqlite.Connection, guild_id: int) -> tuple[PublicPage, str] | None:
+    async with conn.execute(f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE guild_id = ?", (guild_id,)) as cursor:  # noqa: S608
+        row = await cursor.fetchone()
+    return _page(row) if row is not None else None
+
+
+async def slug_taken(conn: aiosqlite.Connection, slug: str, *, by_other_than: int) -> bool:
+    async with conn.execute(
+        "SELECT 1 FROM public_pages WHERE slug = ? AND guild_id != ?", (slug, by_other_than)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def save_page(conn: aiosqlite.Connection, page: PublicPage, *, name: str, at: datetime, by: int | None) -> None:
+    await conn.execute(
+        "INSERT INTO public_pages (guild_id, slug, name, enabled, default_public, updated_at, updated_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET slug = excluded.slug, "
+        "name = excluded.name, enabled = excluded.enabled, default_public = excluded.default_public, "
+        "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        (page.guild_id, page.slug, name, int(page.enabled), int(page.default_public), to_db_time(at), by),
+    )
+
+
+async def set_public(
+    conn: aiosqlite.Connection, incident_id: int, public: bool, *, at: datetime, by: int | None
+) -> None:
+    await conn.execute(
+        "INSERT INTO incident_visibility (incident_id, public, set_at, set_by) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (incident_id) DO UPDATE SET public = excluded.public, set_at = excluded.set_at, "
+        "set_by = excluded.set_by",
+        (incident_id, int(public), to_db_time(at), by),
+    )
+
+
+async def is_public(conn: aiosqlite.Connection, incident_id: int) -> bool:
+    async with conn.execute("SELECT public FROM incident_visibility WHERE incident_id = ?", (incident_id,)) as cursor:
+        row = await cursor.fetchone()
+    return row is not None and bool(row[0])
+
+
+async def public_incident_ids(conn: aiosqlite.Connection, guild_id: int, *, resolved_since: datetime) -> list[int]:
+    """Ids of the server's public incidents that are open, or resolved since `resolved_since`."""
+    async with conn.execute(
+        "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
+        "WHERE i.guild_id = ? AND i.status != 'cancelled' AND (i.status != 'resolved' OR i.resolved_at >= ?) "
+        "ORDER BY i.number DESC",
+        (guild_id, to_db_time(resolved_since)),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def public_incident_id(conn: aiosqlite.Connection, guild_id: int, number: int) -> int | None:
+    """The id of the server's incident `number` when it is public; None whether it is private or does not exist."""
+    async with conn.execute(
+        "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
+        "WHERE i.guild_id = ? AND i.number = ?",
+        (guild_id, number),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else None

@@ -1,0 +1,129 @@
+"""`/setup board` and `/setup board-remove` (bot/board), and `/setup`'s words about boards: the removal's choices,
+and the boards as `/setup show` lists them and `/setup check` judges their channels (the bot's permissions there,
+Pin Messages apart)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.board.presentation import board_check
+from bot.common.i18n import Language
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
+from bot.common.text import truncate
+from bot.interactions.replies import person_language
+from bot.interactions.translator import text
+from bot.settings import presentation
+from bot.settings.presentation import Section
+from cogs.common.autocomplete import territory_choices
+from cogs.common.options import Option, options
+from cogs.settings.facts import MessageChannel, channel_facts
+from cogs.settings.groups import SetupBase, admin_typing, setup_group
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+
+async def board_choices(
+    services: Services, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """The server's boards, for its admins: "#channel — what it shows"."""
+    actor = admin_typing(interaction)
+    if actor is None:
+        return []
+    guild, query = interaction.guild, current.strip().casefold()
+    everything = services.catalogue.render(person_language(interaction), "setup.route.everything")
+    choices: list[app_commands.Choice[str]] = []
+    for listed in await services.boards.listed(actor.guild_id):
+        channel = guild.get_channel(listed.channel_id) if guild is not None else None
+        label = f"#{channel.name if channel is not None else listed.channel_id} — {listed.scope or everything}"
+        if query in label.casefold():
+            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
+    return choices[:AUTOCOMPLETE_CHOICES]
+
+
+async def board_sections(
+    services: Services, guild: discord.Guild | None, language: Language, *, check: bool
+) -> list[Section]:
+    """The boards as `/setup show` lists them, or as `/setup check` judges their channels."""
+    if guild is None:
+        return []
+    catalogue, listed = services.catalogue, await services.boards.listed(guild.id)
+    if check:
+        marked = [board_check(b.line, channel_facts(guild, b.channel_id)) for b in listed]
+        lines = [f"{mark} {presentation.word(catalogue, language, msg)}" for mark, msg in marked]
+    else:
+        lines = [presentation.word(catalogue, language, b.line) for b in listed]
+    title = catalogue.render(language, "board.setup.title", count=len(listed))
+    return [Section(title, tuple(lines) or (catalogue.render(language, "board.setup.none"),))]
+
+
+class BoardSetup(SetupBase):
+    @setup_group.command(
+        name=text("board", "cmd.setup.board.name"),
+        description=text("Keep a live board of what is down in a channel", "cmd.setup.board.description"),
+    )
+    @options(
+        channel=Option(
+            text("channel", "cmd.setup.channel.name"),
+            text("The channel that shows the board", "cmd.setup.board.channel"),
+        ),
+        territory=Option(
+            text("territory", "cmd.setup.route.territory.name"),
+            text('Only incidents of this territory, e.g. "Bretagne" or "29"', "cmd.setup.board.territory"),
+        ),
+        sector=Option(
+            text("sector", "cmd.setup.route.sector.name"),
+            text("Only incidents of this sector", "cmd.setup.board.sector"),
+        ),
+    )
+    async def board(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: MessageChannel,
+        territory: str | None = None,
+        sector: str | None = None,
+    ) -> None:
+        actor, facts = self._actor(interaction), channel_facts(interaction.guild, channel.id, channel.type)
+        now = self.services.clock.now()
+        outcome = await self.services.boards.add(actor, facts, territory=territory, sector=sector, now=now)
+        # Committed: the board's first row goes out whether or not the answer reaches the admin.
+        self.services.outbox.wake()
+        await self._say(interaction, outcome)
+
+    @board.autocomplete("territory")
+    async def _board_territory_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return territory_choices(current, person_language(interaction))
+
+    @board.autocomplete("sector")
+    async def _board_sector_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._sector_choices(interaction, current)
+
+    @setup_group.command(
+        name=text("board-remove", "cmd.setup.board_remove.name"),
+        description=text("Remove a board: its message is deleted", "cmd.setup.board_remove.description"),
+    )
+    @options(
+        board=Option(
+            text("board", "cmd.setup.board_remove.board.name"),
+            text("The board to remove", "cmd.setup.board_remove.board"),
+        ),
+    )
+    async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
+        actor, now = self._actor(interaction), self.services.clock.now()
+        outcome = await self.services.boards.remove(actor, board, now=now)
+        self.services.outbox.wake()
+        await self._say(interaction, outcome)
+        self.services.outbox.wake()
+
+    @board_remove.autocomplete("board")
+    async def _board_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await board_choices(self.services, interaction, current)

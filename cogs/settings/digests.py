@@ -1,0 +1,137 @@
+"""`/setup digest` and `/setup digest-remove` (bot/digests): a daily or weekly digest in a channel, its timer set
+or cancelled at once; and the digests as `/setup show` lists them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.common.i18n import Language
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
+from bot.common.text import truncate
+from bot.digests.rules import Every, WhenQuiet
+from bot.interactions.replies import person_language
+from bot.interactions.translator import text
+from bot.settings import presentation
+from bot.settings.presentation import Section
+from cogs.common.options import Option, options
+from cogs.settings.facts import MessageChannel, channel_facts
+from cogs.settings.groups import SetupBase, admin_typing, setup_group
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+WEEKDAYS = [
+    app_commands.Choice(name=text("Monday", "cmd.setup.digest.day.1"), value="1"),
+    app_commands.Choice(name=text("Tuesday", "cmd.setup.digest.day.2"), value="2"),
+    app_commands.Choice(name=text("Wednesday", "cmd.setup.digest.day.3"), value="3"),
+    app_commands.Choice(name=text("Thursday", "cmd.setup.digest.day.4"), value="4"),
+    app_commands.Choice(name=text("Friday", "cmd.setup.digest.day.5"), value="5"),
+    app_commands.Choice(name=text("Saturday", "cmd.setup.digest.day.6"), value="6"),
+    app_commands.Choice(name=text("Sunday", "cmd.setup.digest.day.7"), value="7"),
+]
+
+
+class DigestSetup(SetupBase):
+    @setup_group.command(
+        name=text("digest", "cmd.setup.digest.name"),
+        description=text("Post a daily or weekly digest in a channel", "cmd.setup.digest.description"),
+    )
+    @options(
+        channel=Option(
+            text("channel", "cmd.setup.channel.name"), text("Where it is posted", "cmd.setup.digest.channel")
+        ),
+        every=Option(text("every", "cmd.setup.digest.every.name"), text("Daily or weekly", "cmd.setup.digest.every")),
+        time=Option(
+            text("time", "cmd.setup.digest.time.name"), text('e.g. "18h", server time', "cmd.setup.digest.time")
+        ),
+        day=Option(text("day", "cmd.setup.digest.day.name"), text("Its day, if weekly", "cmd.setup.digest.day")),
+        working_days=Option(
+            text("working-days", "cmd.setup.digest.working_days.name"),
+            text("Move it off days off (/setup hours)", "cmd.setup.digest.working_days"),
+        ),
+        when_quiet=Option(
+            text("when-quiet", "cmd.setup.digest.when_quiet.name"),
+            text("With nothing to say: one line, or skip", "cmd.setup.digest.when_quiet"),
+        ),
+    )
+    @app_commands.choices(
+        every=[
+            app_commands.Choice(name=text("daily", "cmd.setup.digest.every.day"), value="day"),
+            app_commands.Choice(name=text("weekly", "cmd.setup.digest.every.week"), value="week"),
+        ],
+        day=WEEKDAYS,
+        when_quiet=[
+            app_commands.Choice(name=text("say so", "cmd.setup.digest.when_quiet.say"), value="say"),
+            app_commands.Choice(name=text("skip", "cmd.setup.digest.when_quiet.skip"), value="skip"),
+        ],
+    )
+    async def digest(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: MessageChannel,
+        every: app_commands.Choice[str],
+        time: str,
+        day: app_commands.Choice[str] | None = None,
+        working_days: bool = False,
+        when_quiet: app_commands.Choice[str] | None = None,
+    ) -> None:
+        actor, services = self._actor(interaction), self.services
+        added = await services.digests.add(
+            actor,
+            channel_facts(interaction.guild, channel.id, channel.type),
+            every=Every(every.value),
+            weekday=int(day.value) if day is not None else None,
+            at=time,
+            working_days_only=working_days,
+            when_quiet=WhenQuiet(when_quiet.value if when_quiet is not None else "say"),
+            now=services.clock.now(),
+        )
+        if added.due is not None:
+            services.timers.schedule_digest(added.digest_id, added.due)
+        await self._say(interaction, added.outcome)
+
+    @setup_group.command(
+        name=text("digest-remove", "cmd.setup.digest_remove.name"),
+        description=text("Stop a digest", "cmd.setup.digest_remove.description"),
+    )
+    @options(
+        digest=Option(
+            text("digest", "cmd.setup.digest_remove.digest.name"),
+            text("The digest to stop", "cmd.setup.digest_remove.digest"),
+        ),
+    )
+    async def digest_remove(self, interaction: discord.Interaction[Any], digest: str) -> None:
+        actor, services = self._actor(interaction), self.services
+        removed = await services.digests.remove(actor, digest, now=services.clock.now())
+        services.timers.cancel_digest(removed.digest_id)
+        await self._say(interaction, removed.outcome)
+
+    @digest_remove.autocomplete("digest")
+    async def _digest_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        actor = admin_typing(interaction)
+        if actor is None:
+            return []
+        language, query = person_language(interaction), current.strip().casefold()
+        choices: list[app_commands.Choice[str]] = []
+        for listed in await self.services.digests.listed(actor.guild_id):
+            channel = interaction.guild.get_channel(listed.channel_id) if interaction.guild is not None else None
+            label = presentation.word(self.services.catalogue, language, listed.line)
+            label = label.replace(f"<#{listed.channel_id}>", f"#{channel.name}" if channel is not None else "#?")
+            if query in label.casefold():
+                choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
+        return choices[:AUTOCOMPLETE_CHOICES]
+
+
+async def digest_sections(services: Services, guild: discord.Guild | None, language: Language) -> list[Section]:
+    """The digests as `/setup show` lists them."""
+    if guild is None:
+        return []
+    catalogue, listed = services.catalogue, await services.digests.listed(guild.id)
+    lines = [presentation.word(catalogue, language, d.line) for d in listed]
+    title = catalogue.render(language, "digest.setup.title", count=len(listed))
+    return [Section(title, tuple(lines) or (catalogue.render(language, "digest.setup.none"),))]

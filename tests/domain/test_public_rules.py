@@ -1,0 +1,214 @@
+"""What the public page may show: whatever the incident, its timeline, its members and its flags, nothing private
+reaches the page (no member id, no internal or bookkeeping entry, no private or cancelled incident), and every
+text typed comes out inert."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.common import territories
+from bot.common.i18n import default_catalogue
+from bot.incidents.rules.lifecycle import Update, UpdateKind
+from bot.incidents.rules.model import Cause, Incident, IncidentService, ServiceState, Severity, Status, Workaround
+from bot.public.presentation import PublicPresenter
+from bot.public.rules import (
+    PUBLIC_KINDS,
+    PublicIncident,
+    SlugError,
+    check_slug,
+    public_incident,
+    public_update,
+    shown_on_page,
+)
+
+START = datetime(2024, 10, 19, 10, 0, tzinfo=UTC)
+NOW = START + timedelta(days=4)
+SECRET = "SECRETINTERNE"
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "javascript:alert(1)",
+    '"><img src=x onerror=alert(1)>',
+    "\u202egnp.exe",
+    "&amp;",
+    "</bdi>",
+    "é",
+    "a" * 50,
+    " ",
+]
+REFS = [t.ref for t in territories.all_territories()][:40]
+presenter = PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris"))
+
+
+def public_text(max_size: int = 8) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=max_size).map("".join)
+
+
+member_ids = st.integers(10**17, 10**18 - 1)
+
+
+@st.composite
+def private_entry(draw: st.DrawFn, members: list[int]) -> Update:
+    """An entry that must never show: bookkeeping, or news a coordinator marked internal."""
+    at = START + timedelta(minutes=draw(st.integers(1, 3000)))
+    by = draw(st.sampled_from(members))
+    kind = draw(st.sampled_from([UpdateKind.ASSIGNED, UpdateKind.AFFECTED, UpdateKind.EDITED, "internal"]))
+    if kind == UpdateKind.ASSIGNED:
+        return Update(kind, at, by, details={"from": by, "to": draw(st.sampled_from(members))})
+    if kind == UpdateKind.AFFECTED:
+        return Update(kind, at, by, details={"count": draw(st.integers(0, 10**6))})
+    if kind == UpdateKind.EDITED:
+        return Update(kind, at, by, details={"changes": [{"field": "title", "from": SECRET, "to": SECRET}]})
+    news = draw(st.sampled_from([UpdateKind.NOTE, UpdateKind.STATUS_CHANGED, UpdateKind.WORKAROUND_CHANGED]))
+    return Update(news, at, by, details={"internal": True, "text": f"{SECRET} {by}", "to": "monitoring"})
+
+
+@st.composite
+def public_entry(draw: st.DrawFn, members: list[int]) -> Update:
+    at = START + timedelta(minutes=draw(st.integers(1, 3000)))
+    by = draw(st.sampled_from(members))
+    kind = draw(st.sampled_from(sorted(PUBLIC_KINDS - {UpdateKind.DECLARED})))
+    details: dict[str, object] = {"text": draw(public_text())}
+    if kind in (UpdateKind.STATUS_CHANGED, UpdateKind.REOPENED):
+        details["to"] = draw(st.sampled_from(["investigating", "identified", "monitoring"]))
+    elif kind == UpdateKind.SEVERITY_CHANGED:
+        details["to"] = draw(st.sampled_from([s.value for s in Severity]))
+    elif kind == UpdateKind.ETA_CHANGED:
+        details["to"] = draw(st.none() | st.just((START + timedelta(days=1)).isoformat()))
+    elif kind == UpdateKind.SERVICES_CHANGED:
+        details["changes"] = [{"key": "k", "name": draw(public_text(3)), "to": "restored"}]
+    return Update(kind, at, by, details=details)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[Incident, list[Update], list[int], bool]:
+    members = draw(st.lists(member_ids, min_size=1, max_size=5, unique=True))
+    status = draw(st.sampled_from(list(Status)))
+    workaround = draw(st.none() | public_text())
+    services = tuple(
+        IncidentService(
+            name=draw(public_text(3)),
+            key=f"s{i}",
+            state=draw(st.sampled_from(list(ServiceState))),
+            since=START,
+            affected_since=START,
+        )
+        for i in range(draw(st.integers(0, 3)))
+    )
+    incident = Incident(
+        guild_id=1,
+        number=draw(st.integers(1, 10**6)),
+        title=draw(public_text()),
+        organisation=draw(st.none() | public_text()),
+        description=draw(st.none() | public_text()),
+        impact=draw(st.none() | public_text()),
+        sector=draw(public_text(2)),
+        territories=tuple(draw(st.lists(st.sampled_from(REFS), min_size=1, max_size=3, unique=True))),
+        severity=draw(st.sampled_from(list(Severity))),
+        cause=draw(st.sampled_from(list(Cause))),
+        status=status,
+        started_at=START,
+        declared_at=START,
+        declared_by=members[0],
+        owner_id=members[-1],
+        updated_at=START,
+        next_update_by=members[0],
+        workaround=Workaround(version=1, text=workaround, set_at=START, set_by=members[0]) if workaround else None,
+        services=services,
+        resolved_at=START + timedelta(days=2) if status == Status.RESOLVED else None,
+        resolution_note=SECRET if status == Status.RESOLVED else None,
+    )
+    entries = [Update(UpdateKind.DECLARED, START, members[0])]
+    entries += draw(st.lists(public_entry(members) | private_entry(members), max_size=8))
+    return incident, entries, members, draw(st.booleans())
+
+
+def both_pages(view: PublicIncident) -> list[str]:
+    pages = []
+    for language in ("fr", "en"):
+        pages.append(
+            presenter.server_page(language, slug="cerp", server_name="Coordination", incidents=[view], now=NOW)
+        )
+        pages.append(presenter.incident_page(language, slug="cerp", server_name="Coordination", incident=view, now=NOW))
+    return pages
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_nothing_private_reaches_a_page(case: tuple[Incident, list[Update], list[int], bool]) -> None:
+    incident, entries, members, public = case
+    view = public_incident(incident, entries, public=public, now=NOW)
+    if not public or incident.status == Status.CANCELLED:
+        assert view is None
+        return
+    assert view is not None
+    assert len(view.updates) == sum(1 for e in entries if e.kind in PUBLIC_KINDS and not e.details.get("internal"))
+    for page in both_pages(view):
+        assert SECRET not in page
+        for member in members:
+            assert str(member) not in page
+        # Typed text is inert: no tag, attribute or link of its own; direction overrides stay inside <bdi>.
+        assert "<script" not in page and "<img" not in page and "onerror=" not in page.replace("onerror=alert", "")
+        assert not re.search(r'href="\s*javascript', page)
+        assert page.count("<bdi>") == page.count("</bdi>"), "a typed </bdi> cannot close the isolation"
+        assert escape(incident.title) in page
+
+
+def test_bookkeeping_and_internal_entries_have_no_public_form() -> None:
+    for kind in (UpdateKind.ASSIGNED, UpdateKind.AFFECTED, UpdateKind.EDITED, UpdateKind.NEXT_UPDATE_SET):
+        assert public_update(Update(kind, START, 42, details={"text": SECRET})) is None
+    assert public_update(Update(UpdateKind.NOTE, START, 42, details={"text": SECRET, "internal": True})) is None
+    shown = public_update(Update(UpdateKind.NOTE, START, 42, details={"text": "Rien de neuf."}))
+    assert shown is not None and shown.text == "Rien de neuf." and not hasattr(shown, "by")
+
+
+def test_the_page_lists_open_incidents_first_then_the_last_90_days() -> None:
+    def made(number: int, status: Status, resolved_days_ago: int | None = None) -> PublicIncident:
+        resolved = NOW - timedelta(days=resolved_days_ago) if resolved_days_ago is not None else None
+        incident = Incident(
+            guild_id=1,
+            number=number,
+            title=f"n{number}",
+            sector="pharmacie",
+            territories=("29",),
+            severity=Severity.MAJOR,
+            cause=Cause.UNKNOWN,
+            status=status,
+            started_at=START - timedelta(days=200),
+            declared_at=START,
+            declared_by=1,
+            owner_id=1,
+            updated_at=START,
+            resolved_at=resolved,
+        )
+        view = public_incident(incident, [], public=True, now=NOW)
+        assert view is not None
+        return view
+
+    listed = [
+        made(1, Status.RESOLVED, 10),
+        made(2, Status.INVESTIGATING),
+        made(3, Status.RESOLVED, 91),
+        made(4, Status.RESOLVED, 2),
+        made(5, Status.MONITORING),
+    ]
+    assert [i.number for i in shown_on_page(listed, now=NOW)] == [2, 5, 4, 1] or [
+        i.number for i in shown_on_page(listed, now=NOW)
+    ] == [5, 2, 4, 1]
+
+
+@pytest.mark.parametrize("typed", ["cerp-bretagne", "ARS29", "a", "x" * 40])
+def test_a_good_short_name(typed: str) -> None:
+    assert check_slug(typed) == typed.lower()
+
+
+@pytest.mark.parametrize("typed", ["", "-cerp", "cerp-", "cerp bretagne", "é", "x" * 41, "../admin", "a/b"])
+def test_a_bad_short_name_is_refused(typed: str) -> None:
+    with pytest.raises(SlugError):
+        check_slug(typed)
