@@ -40,6 +40,7 @@ COGS: tuple[str, ...] = (
     "cogs.following",
     "cogs.reminders",
     "cogs.exports",
+    "cogs.reports",
     "cogs.board",
 )
 

@@ -28,6 +28,7 @@ from bot.operations.use_cases.metrics import Metrics
 from bot.public.use_cases import PublicPages
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
+from bot.reports.use_cases import Reports
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.timers.clock import Clock
@@ -49,6 +50,7 @@ class Services:
     following: Following
     reminders: Reminders
     nudging: Nudging
+    reports: Reports
     metrics: Metrics
     boards: Boards
     digests: Digests
@@ -118,6 +120,7 @@ def build_services(
         following=Following(store, defaults),
         reminders=reminders,
         nudging=nudging,
+        reports=Reports(store, defaults, lifecycle),
         metrics=metrics,
         boards=boards,
         digests=digests,

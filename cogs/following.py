@@ -22,6 +22,7 @@ from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import NotAllowedError
 from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.interactions.translator import text
+from bot.reports.presentation import member_report_lines
 from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
 from cogs.common.cog import FeatureCog
@@ -315,11 +316,15 @@ class Follow(FeatureCog):
         member = acting(interaction, Actor)
         language = person_language(interaction)
         lines = await self.following.following(member)
-        await reply_private(interaction, self._list(language, lines))
+        reported = await self.services.reports.member_reports(member, now=self.services.clock.now())
+        reports = member_report_lines(language, reported)
+        await reply_private(interaction, self._list(language, lines, reports))
 
-    def _list(self, language: Language, lines: list[FollowLine]) -> str:
-        if not lines:
+    def _list(self, language: Language, lines: list[FollowLine], reports: list[str]) -> str:
+        if not lines and not reports:
             return self.word(language, "follow.list.empty")
+        if not lines:
+            return truncate("\n".join(reports), 2000)
         out = [self.word(language, "follow.list.title")]
         for line in lines:
             if line.kind == "incident" and line.number is not None and line.status is not None:
@@ -341,7 +346,7 @@ class Follow(FeatureCog):
                 )
             else:
                 out.append(self.word(language, "follow.list.sector", target=line.target))
-        return truncate("\n".join(out), 2000)
+        return truncate("\n".join([*out, *reports]), 2000)
 
     # -- autocomplete --
 

@@ -47,6 +47,7 @@ class TextField(Enum):
     RESOLUTION_NOTE = ("resolution_note", 1000)
     SERVICE_NAME = ("service_name", 60)
     SECTOR = ("sector", 50)
+    REPORT_DETAILS = ("report_details", 500)
 
     def __init__(self, key: str, limit: int) -> None:
         self.key = key
@@ -58,7 +59,14 @@ class TextField(Enum):
 
 
 _MULTILINE = frozenset(
-    {TextField.DESCRIPTION, TextField.IMPACT, TextField.WORKAROUND, TextField.NOTE, TextField.RESOLUTION_NOTE}
+    {
+        TextField.DESCRIPTION,
+        TextField.IMPACT,
+        TextField.WORKAROUND,
+        TextField.NOTE,
+        TextField.RESOLUTION_NOTE,
+        TextField.REPORT_DETAILS,
+    }
 )
 
 # How many of each list one incident may carry: 20 services keep the status message's service list within one

@@ -34,6 +34,7 @@ FIELD_LABELS: dict[TextField, str] = {
     TextField.RESOLUTION_NOTE: "incident.field.resolution_note",
     TextField.SERVICE_NAME: "incident.field.service_name",
     TextField.SECTOR: "incident.field.sector",
+    TextField.REPORT_DETAILS: "report.field.details",
 }
 
 

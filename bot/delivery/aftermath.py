@@ -115,7 +115,7 @@ async def after_failed(
     if deleted_message and await consequences.post_again(conn, delivery.id, now=now):
         log.info("outbox: the message of thread row %s was deleted; it is posted again first", delivery.id)
         return
-    owed = dependencies.is_owed(delivery.kind, dependencies.cause_of(status, code, text))
+    owed = dependencies.is_owed(delivery.kind, dependencies.cause_of(status, code, text), delivery.payload)
     if owed and delivery.asked_again and (code is None or delivery.earlier_error_code == code):
         await consequences.hold_lane_again(conn, delivery, now=now)
     await tell_failure(conn, delivery, status=status, code=code, text=text, now=now, owed=owed)

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.delivery.kinds import OutboxKind
 
@@ -158,8 +159,15 @@ def cause_of(status: int | None, code: int | None, text: str | None) -> Cause:
     return Cause.REFUSED
 
 
-def is_owed(kind: str, cause: Cause) -> bool:
+# A payload's flag: its feature posts the message again, up to date, at its next change (a report card), so an
+# old copy of it is never kept owed.
+POSTED_AGAIN = "posted_again"
+
+
+def is_owed(kind: str, cause: Cause, payload: Mapping[str, Any] | None = None) -> bool:
     """Whether a row that failed for `cause` is kept, to be asked again when the cause may be fixed."""
+    if payload is not None and payload.get(POSTED_AGAIN):
+        return False
     return kind in OWABLE_KINDS and cause in (Cause.MISSING_PERMISSION, Cause.UNREACHABLE)
 
 

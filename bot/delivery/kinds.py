@@ -3,8 +3,10 @@
 A kind is stored as its value (a plain string in `outbox.kind`). A row of a kind this version does not know (one
 written by a newer version) is kept, and reported failed by the transport.
 
-  send_message   channel_id, content?, embeds?, components?, allowed_mentions (required), silent?
-  edit_message   channel_id, message_id, content?, embeds?, components?, allowed_mentions?
+  send_message   channel_id, content?, embeds?, components?, allowed_mentions (required), silent?, posted_again?
+                 (its feature posts it again, up to date, at its next change: never kept owed)
+  edit_message   channel_id, message_id, content?, embeds?, components?, allowed_mentions?, pace_s? (at most one
+                 edit of that message per pace_s seconds; the worker waits, newer edits collapse meanwhile)
   delete_message channel_id, message_id
   create_thread  channel_id, message_id, name, auto_archive_duration?            (thread from a message)
                  channel_id, name, auto_archive_duration?, type?, invitable?     (thread without a message)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from bot.common.formatting import log_count
 from bot.delivery import aftermath, dependencies, outbox, store
+from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
 from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
 from bot.delivery.transport import (
@@ -38,6 +39,9 @@ from bot.storage.store import Store
 from bot.timers.clock import Clock
 
 log = logging.getLogger(__name__)
+
+# Paced edits remembered at most (the older ones, past their pace, are forgotten when there are more).
+EDIT_PACES_KEPT = 1000
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,9 @@ class OutboxWorker:
         self._dm_bucket = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic, sleep=sleep)
         self._dm_messages = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic, sleep=sleep)
         self._dm_paused_until = 0.0
+        # When each paced message (channel, message) was last edited, monotonic: `_wait_for_edit_pace`.
+        self._edited_at: dict[tuple[str, str], float] = {}
+        self._lane_ready_at: dict[str, float] = {}  # a lane's next claim after a paced edit
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._performing: set[str] = set()
         # Lanes whose head waits for another row (a thread, a message): not claimed again on every wake (each
@@ -282,6 +289,11 @@ class OutboxWorker:
     async def _run_lane(self, lane: str) -> None:
         interval = outbox.lane_interval(lane)
         while not self._stopping:
+            # A lane that just sent a paced edit waits out the pace before claiming: its next edit is then the
+            # latest one (the older ones collapsed meanwhile), not one claimed early and sent stale.
+            ready_at = self._lane_ready_at.pop(lane, None)
+            if ready_at is not None and (remaining := ready_at - self._monotonic()) > 0:
+                await self._sleep(remaining)
             resume = self._resume_at.pop(lane, None)
             if resume is not None:
                 await self._sleep(max(0.0, resume - self._monotonic()))
@@ -321,7 +333,9 @@ class OutboxWorker:
         context = _LaneContext(self, delivery.lane)
         try:
             try:
+                await self._wait_for_edit_pace(delivery)
                 outcome = await self._perform(delivery, context)
+                self._note_edit(delivery)
             except asyncio.CancelledError:
                 if not context.requested:  # stopped while waiting for budget: nothing was sent, give the row back
                     async with self.store.unit_of_work() as conn:
@@ -372,7 +386,9 @@ class OutboxWorker:
                     text=outcome.text,
                     now=now,
                     owed=dependencies.is_owed(
-                        delivery.kind, dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+                        delivery.kind,
+                        dependencies.cause_of(outcome.status, outcome.code, outcome.text),
+                        delivery.payload,
                     ),
                 )
                 await aftermath.after_failed(
@@ -405,7 +421,7 @@ class OutboxWorker:
         if isinstance(outcome, Failed):
             self._failed += 1
             cause = dependencies.cause_of(outcome.status, outcome.code, outcome.text)
-            owed = dependencies.is_owed(delivery.kind, cause)
+            owed = dependencies.is_owed(delivery.kind, cause, delivery.payload)
             log.warning(
                 "outbox: row %s (%s) on lane %s failed %s: status %s, code %s: %s",
                 delivery.id,
@@ -452,6 +468,36 @@ class OutboxWorker:
         else:
             await self._global.acquire()
         await self._wait_out_pause()  # a global 429 may have come back while we queued
+
+    @staticmethod
+    def _paced(delivery: Delivery) -> tuple[float, tuple[str, str]] | None:
+        pace = delivery.payload.get("pace_s") if delivery.kind == OutboxKind.EDIT_MESSAGE else None
+        if not pace:
+            return None
+        return float(pace), (str(delivery.payload.get("channel_id")), str(delivery.payload.get("message_id")))
+
+    async def _wait_for_edit_pace(self, delivery: Delivery) -> None:
+        """An edit that asks for a pace (`pace_s`, a report card's) leaves at least that long after the previous
+        edit of the same message was answered (so Discord never receives two closer than that, whatever the
+        other waits of the first); meanwhile newer edits of it wait pending, and collapse into the latest."""
+        paced = self._paced(delivery)
+        if paced is None:
+            return
+        pace, key = paced
+        last = self._edited_at.get(key)
+        if last is not None and (remaining := last + pace - self._monotonic()) > 0:
+            await self._sleep(remaining)
+
+    def _note_edit(self, delivery: Delivery) -> None:
+        paced = self._paced(delivery)
+        if paced is None:
+            return
+        pace, key = paced
+        now = self._monotonic()
+        if len(self._edited_at) > EDIT_PACES_KEPT:
+            self._edited_at = {k: at for k, at in self._edited_at.items() if at > now - pace}
+        self._edited_at[key] = now
+        self._lane_ready_at[delivery.lane] = now + pace
 
     async def _wait_for_dm_budget(self, then: Callable[[], Awaitable[None]]) -> None:
         """Waits for the DM pace, then for `then` (the request's other budgets); the DM's token is spent when

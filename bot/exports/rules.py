@@ -10,6 +10,9 @@ Rules, the issue's and those decided here where it is silent:
 - Cancelled incidents are listed apart (`Figures.cancelled`) and left out of every figure.
 - Duration = resolved − started; an open incident is "en cours": counted in the counts, never in a duration,
   median or mean. MTTR = mean duration of the resolved incidents, overall and per sector.
+- Time to declare = the declaration − the first member's report that led to it (reports that came after the
+  declaration joined an outage already declared: no such figure). Reports set aside are listed apart
+  (`SetAsideGroup`) and count for no incident.
 - Time to first update = the first news entry (`UpdateKind.is_news`, the declaration itself excluded) dated after
   the declaration − declared. Corrections, hand-overs and "affected too" clicks are bookkeeping, not news. An
   incident with no such entry has none and is left out of that figure.
@@ -41,14 +44,36 @@ _MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
+class Reported:
+    """What members' reports say of one incident: how many reports count for it (withdrawn and abuse ones do not),
+    from how many members, and when the first came."""
+
+    reports: int
+    members: int
+    first_at: datetime
+
+
+@dataclass(frozen=True)
+class SetAsideGroup:
+    """Reports a coordinator set aside (no incident came of them): listed apart, in no incident's figures."""
+
+    organisation: str
+    reason: str | None
+    at: datetime | None
+    reports: int
+    members: int
+
+
+@dataclass(frozen=True)
 class IncidentRecord:
-    """One incident as exported: the incident, its whole timeline, who wrote it (user id → display name) and a
-    link to its thread."""
+    """One incident as exported: the incident, its whole timeline, who wrote it (user id → display name), a
+    link to its thread, and what members' reports say of it."""
 
     incident: Incident
     timeline: Sequence[Update]
     authors: Mapping[int, str] = field(default_factory=dict)
     link: str | None = None
+    reported: Reported | None = None
 
     def author(self, user_id: int) -> str:
         """The display name, or the id when the member is gone (a record must still say who it was)."""
@@ -112,6 +137,16 @@ def _at(entry: Update) -> datetime:
     return entry.at
 
 
+def time_to_declare(record: IncidentRecord) -> timedelta | None:
+    """From the first member's report to the declaration; None when no report came before it (reports about an
+    outage already declared join it, they did not lead to it)."""
+    reported = record.reported
+    declared = record.incident.declared_at
+    if reported is None or reported.first_at >= declared:
+        return None
+    return declared - reported.first_at
+
+
 def time_to_first_update(record: IncidentRecord) -> timedelta | None:
     declared = record.incident.declared_at
     later = [entry.at for entry in record.timeline if entry.kind in UPDATE_KINDS and entry.at > declared]
@@ -146,6 +181,7 @@ class Measure:
     first_update: timedelta | None
     updates: int
     services: tuple[ServiceFigure, ...]
+    to_declare: timedelta | None = None  # first report → declaration
 
     @property
     def incident(self) -> Incident:
@@ -175,6 +211,7 @@ def measure(record: IncidentRecord, *, now: datetime) -> Measure:
         first_update=time_to_first_update(record),
         updates=update_count(record.timeline),
         services=services,
+        to_declare=time_to_declare(record),
     )
 
 
@@ -234,6 +271,8 @@ class Figures:
     first_update: DurationStats  # incidents that had a news update after their declaration
     service_totals: tuple[ServiceTotal, ...]  # resolved incidents, most downtime first
     cancelled: tuple[CancelledEntry, ...]  # listed apart, counted in nothing above
+    reports: int = 0  # members' reports that count for the incidents above
+    to_declare: DurationStats = field(default_factory=lambda: DurationStats.of([]))  # first report → declaration
 
     @property
     def mttr(self) -> timedelta | None:
@@ -273,6 +312,8 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
     sector_durations: dict[str, list[timedelta]] = {}
     first_updates: list[timedelta] = []
     services: dict[str, ServiceTotal] = {}
+    to_declare: list[timedelta] = []
+    reports = 0
     resolved = 0
     for item in records:
         m = item if isinstance(item, Measure) else measure(item, now=now)
@@ -293,6 +334,10 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
         by_sector[incident.sector] = by_sector.get(incident.sector, 0) + 1
         if m.first_update is not None:
             first_updates.append(m.first_update)
+        if m.to_declare is not None:
+            to_declare.append(m.to_declare)
+        if m.record.reported is not None:
+            reports += m.record.reported.reports
         if m.duration is None:
             continue
         resolved += 1
@@ -341,4 +386,6 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
         first_update=DurationStats.of(first_updates),
         service_totals=tuple(sorted(services.values(), key=lambda s: (-s.downtime, -s.degraded_time, s.name))),
         cancelled=tuple(sorted(cancelled, key=lambda c: c.number)),
+        reports=reports,
+        to_declare=DurationStats.of(to_declare),
     )

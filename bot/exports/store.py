@@ -24,7 +24,7 @@ from typing import Any
 import aiosqlite
 
 from bot.common.text import name_key
-from bot.exports.rules import IncidentRecord, in_period
+from bot.exports.rules import IncidentRecord, Reported, SetAsideGroup, in_period
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import Update, UpdateKind
@@ -166,6 +166,14 @@ async def _batch(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> l
             timelines.setdefault(int(r[0]), []).append(
                 Update(UpdateKind(r[1]), from_db_time(r[2]), int(r[3] or 0), bool(r[4]), json.loads(r[5]))
             )
+    reported: dict[int, Reported] = {}
+    async with conn.execute(
+        "SELECT incident_id, COUNT(*), COUNT(DISTINCT user_id), MIN(at) FROM reports "  # noqa: S608
+        f"WHERE state = 'active' AND incident_id IN ({marks}) GROUP BY incident_id",
+        ids,
+    ) as cursor:
+        for r in await cursor.fetchall():
+            reported[int(r[0])] = Reported(int(r[1]), int(r[2]), from_db_time(r[3]))
     out: list[IncidentRecord] = []
     for incident_id in ids:
         row = rows.get(incident_id)
@@ -176,8 +184,24 @@ async def _batch(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> l
         )
         incident = stored.incident
         link = thread_url(incident.guild_id, incident.thread_id) if incident.thread_id is not None else None
-        out.append(IncidentRecord(incident, timelines.get(incident_id, []), {}, link))
+        out.append(IncidentRecord(incident, timelines.get(incident_id, []), {}, link, reported.get(incident_id)))
     return out
+
+
+async def set_aside_groups(conn: aiosqlite.Connection, query: ExportQuery) -> list[SetAsideGroup]:
+    """The server's report groups set aside within the period (listed apart from the incidents), in order."""
+    start, end = query.period
+    async with conn.execute(
+        "SELECT g.organisation, g.reason, g.decided_at, COUNT(r.id), COUNT(DISTINCT r.user_id) "
+        "FROM report_groups g LEFT JOIN reports r ON r.group_id = g.id AND r.state = 'active' "
+        "WHERE g.guild_id = ? AND g.status = 'set_aside' AND g.decided_at >= ? AND g.decided_at < ? "
+        "GROUP BY g.id ORDER BY g.decided_at, g.id",
+        (query.guild_id, to_db_time(start), to_db_time(end)),
+    ) as cursor:
+        return [
+            SetAsideGroup(str(r[0]), r[1], from_db_time(r[2]) if r[2] else None, int(r[3]), int(r[4]))
+            for r in await cursor.fetchall()
+        ]
 
 
 def is_database(path: str | Path) -> bool:

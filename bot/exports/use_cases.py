@@ -28,6 +28,7 @@ from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
 from bot.common.i18n import Msg
 from bot.common.periods import parse_period
+from bot.common.text import name_key
 from bot.exports import store as export_repo
 from bot.exports.presentation import (
     Document,
@@ -37,7 +38,7 @@ from bot.exports.presentation import (
     export_zip,
     incident_summary,
 )
-from bot.exports.rules import IncidentRecord
+from bot.exports.rules import IncidentRecord, SetAsideGroup
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import UpdateKind
@@ -156,6 +157,18 @@ WRITERS: dict[Format, Callable[[Document], bytes]] = {
 }
 
 
+async def _set_aside(conn: aiosqlite.Connection, query: export_repo.ExportQuery) -> list[SetAsideGroup]:
+    """Reports set aside in the period, unless the export is narrowed to some incidents (by status, severity,
+    sector or territory: a set-aside group has none of those); the organisation filter applies to them too."""
+    if query.statuses or query.severities or query.sector is not None or query.territory_refs:
+        return []
+    groups = await export_repo.set_aside_groups(conn, query)
+    if query.organisation is not None and name_key(query.organisation):
+        wanted = name_key(query.organisation)
+        groups = [g for g in groups if wanted in name_key(g.organisation)]
+    return groups
+
+
 EXTENSIONS: dict[Format, str] = {"csv": "zip", "json": "json", "md": "md", "html": "html"}
 
 
@@ -261,6 +274,7 @@ async def export(
         config = await load_config(conn, request.guild_id, ServerDefaults(default_language, default_time_zone))
         query = build_query(request, config, now=now)
         ids = await export_repo.matching_ids(conn, query)
+        set_aside = await _set_aside(conn, query)
         if progress is not None:
             await progress("reading", 0)
         feed: queue.Queue[Any] = queue.Queue(maxsize=2)
@@ -273,7 +287,8 @@ async def export(
 
         consumer = asyncio.ensure_future(
             asyncio.to_thread(
-                WRITERS[request.format], Document(counting(), config.language, config.zone, now, query.period)
+                WRITERS[request.format],
+                Document(counting(), config.language, config.zone, now, query.period, set_aside),
             )
         )
         try:

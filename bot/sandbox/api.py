@@ -983,6 +983,10 @@ class DiscordDouble:
         self.world.archive_idle_threads()
         return self.world.channel_dict(self.world.channel(channel_id))
 
+    def thread_members(self, thread_id: int) -> list[int]:
+        """Who is a member of the thread (joined, added by the API, or mentioned in it), in joining order."""
+        return list(self.world.channel(thread_id).member_ids)
+
     def member_roles(self, guild_id: int, user_id: int) -> list[int]:
         return list(self.world.member(guild_id, user_id).roles)
 

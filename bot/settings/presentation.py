@@ -16,7 +16,7 @@ from bot.common.text import name_key, safe_text, truncate
 from bot.incidents.rules.routing import Route
 from bot.reminders.rules.nudges import DEFAULT_CADENCE_MINUTES
 from bot.settings.rules.check import CheckReport
-from bot.settings.rules.config import STATUS_TAG_IDS, WorkingHours, status_tags
+from bot.settings.rules.config import STATUS_TAG_IDS, GuildConfig, WorkingHours, status_tags
 from bot.settings.rules.model import (
     INCIDENT_CHANNEL_NEEDS,
     MESSAGE_CHANNEL_NEEDS,
@@ -38,7 +38,12 @@ PERMISSION_IDS: dict[str, str] = {
     "read_history": "setup.permission.read_history",
 }
 LANGUAGE_IDS: dict[str, str] = {"fr": "setup.language.fr", "en": "setup.language.en"}
-USE_IDS: dict[str, str] = {"incident": "setup.use.incident", "log": "setup.use.log", "route": "setup.use.route"}
+USE_IDS: dict[str, str] = {
+    "incident": "setup.use.incident",
+    "log": "setup.use.log",
+    "route": "setup.use.route",
+    "reports": "setup.use.reports",
+}
 
 
 # --- values worded in the reader's language ------------------------------------------------------------------
@@ -157,6 +162,24 @@ def log_channel_lines(channel: ChannelFacts) -> list[Msg]:
     return lines
 
 
+def reports_lines(config: GuildConfig, channel: ChannelFacts | None, role: RoleFacts | None) -> list[Msg]:
+    """What `/setup reports` set, and what would keep the cards from reaching the coordinators."""
+    lines: list[Msg] = []
+    if channel is not None:
+        lines.append(Msg.of("setup.done.reports_channel", channel=f"<#{channel.id}>"))
+        if warning := missing_permissions_msg(channel, MESSAGE_CHANNEL_NEEDS):
+            lines.append(warning)
+    if role is not None:
+        if config.reports_role_id is None:
+            lines.append(Msg.of("setup.done.reports_everyone"))
+        else:
+            lines.append(Msg.of("setup.done.reports_role", role=f"<@&{config.reports_role_id}>"))
+    lines.append(
+        Msg.of("setup.done.reports_alert", count=config.report_alert_members, minutes=config.report_alert_window_min)
+    )
+    return lines
+
+
 def hours_lines(hours: WorkingHours, *, holidays_given: bool) -> list[Msg]:
     """The hours as set, and the public holidays they skip when the admin named them."""
     start, end = format_clock(hours.start), format_clock(hours.end)
@@ -239,6 +262,13 @@ def show_sections(view: SetupView, catalogue: Catalogue, language: Language) -> 
         say("setup.show.dm_cap", count=config.dm_cap_per_incident)
         if config.dm_cap_per_incident > 0
         else say("setup.show.dm_off"),
+        say(
+            "setup.show.reports",
+            channel=f"<#{config.report_cards_channel_id}>" if config.report_cards_channel_id is not None else unset,
+            who=f"<@&{config.reports_role_id}>" if config.reports_role_id is not None else say("setup.show.everyone"),
+            members=Msg.of("report.count.members", count=config.report_alert_members),
+            minutes=config.report_alert_window_min,
+        ),
     )
     sectors = ", ".join(sector_label(name) for name in sorted(view.sectors.values(), key=name_key))
     routes = tuple(route_parts(r, view.sectors).render(language) for r in view.routes) or (say("setup.show.no_routes"),)

@@ -30,6 +30,10 @@ SETTING_COLUMNS = frozenset(
         "working_end",
         "archive_after_hours",
         "dm_cap_per_incident",
+        "reports_channel_id",
+        "reports_role_id",
+        "report_alert_members",
+        "report_alert_window_min",
     }
 )
 
@@ -49,7 +53,8 @@ async def stored_config(conn: aiosqlite.Connection, guild_id: int) -> GuildConfi
     async with conn.execute(
         "SELECT language, time_zone, coordinator_role_id, incident_channel_id, bot_log_channel_id, working_days, "
         "working_start, working_end, holidays_country, archive_after_hours, cadence_critical_min, "
-        "cadence_major_min, cadence_minor_min, dm_cap_per_incident FROM guild_settings WHERE guild_id = ?",
+        "cadence_major_min, cadence_minor_min, dm_cap_per_incident, reports_channel_id, reports_role_id, "
+        "report_alert_members, report_alert_window_min FROM guild_settings WHERE guild_id = ?",
         (guild_id,),
     ) as cursor:
         row = await cursor.fetchone()
@@ -71,6 +76,10 @@ async def stored_config(conn: aiosqlite.Connection, guild_id: int) -> GuildConfi
         archive_after_hours=row[9],
         cadence_minutes={"critical": row[10], "major": row[11], "minor": row[12]},
         dm_cap_per_incident=row[13],
+        reports_channel_id=row[14],
+        reports_role_id=row[15],
+        report_alert_members=row[16],
+        report_alert_window_min=row[17],
     )
 
 

@@ -28,6 +28,7 @@ from bot.common.i18n import Msg, language_of
 from bot.common.limits import TextField
 from bot.common.text import name_key, safe_text, validate_field
 from bot.incidents.rules.routing import Route
+from bot.reports.rules import check_alert_rule
 from bot.settings import presentation
 from bot.settings import store as repo
 from bot.settings.rules.config import GuildConfig, ServerDefaults, default_sectors
@@ -314,6 +315,47 @@ async def set_dm_limit(
         kept = await repo.incident_dm_count(conn, actor.guild_id) if count == 0 else 0
         await _record(conn, actor, "dm-limit", {"count": count, "dm_choices_kept": kept}, "ok", now)
     return Outcome(tuple(presentation.dm_limit_lines(count, kept)))
+
+
+async def set_reports(
+    store: Store,
+    actor: Actor,
+    *,
+    channel: ChannelFacts | None,
+    role: RoleFacts | None,
+    threshold: int | None,
+    window: int | None,
+    now: datetime,
+    defaults: ServerDefaults = PROGRAM_DEFAULTS,
+) -> Outcome:
+    """Members' reports: where their cards go, who may report (@everyone: every member), and the alert rule.
+    Unset options keep their current value."""
+    if channel is None and role is None and threshold is None and window is None:
+        raise SetupError("setup.error.reports_nothing")
+    if channel is not None:
+        check_message_channel(channel)
+    if role is not None and not role.is_default:
+        check_role(role)
+    check_alert_rule(threshold, window)
+    arguments: dict[str, Any] = {}
+    async with store.unit_of_work() as conn:
+        await _prepare(conn, actor, defaults, now)
+        if channel is not None:
+            await repo.set_setting(conn, actor.guild_id, "reports_channel_id", channel.id, now=now)
+            arguments["channel"] = channel.id
+        if role is not None:
+            role_id = None if role.is_default else role.id
+            await repo.set_setting(conn, actor.guild_id, "reports_role_id", role_id, now=now)
+            arguments["role"] = role_id
+        if threshold is not None:
+            await repo.set_setting(conn, actor.guild_id, "report_alert_members", threshold, now=now)
+            arguments["threshold"] = threshold
+        if window is not None:
+            await repo.set_setting(conn, actor.guild_id, "report_alert_window_min", window, now=now)
+            arguments["window_min"] = window
+        config = await load_config(conn, actor.guild_id, defaults)
+        await _record(conn, actor, "reports", arguments, "ok", now)
+    return Outcome(tuple(presentation.reports_lines(config, channel, role)))
 
 
 # --- sectors ------------------------------------------------------------------------------------------------

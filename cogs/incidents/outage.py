@@ -9,7 +9,6 @@ click. The declaration form is `modal.py`; the buttons under every status messag
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -71,7 +70,7 @@ from cogs.incidents.options import (
     TITLE,
     WORKAROUND,
 )
-from cogs.incidents.replies import changed_text, declared_text, list_embed, thread_mention
+from cogs.incidents.replies import answer_declared, changed_text, list_embed, notice
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -133,7 +132,7 @@ class Outage(FeatureCog):
                     application_id=interaction.application_id,
                     token=interaction.token,
                     parts=[settled],
-                    tail=_notice(shown, content),
+                    tail=notice(shown, content),
                     language=language,
                     sent=result.sent,
                     say_done=("news",),
@@ -209,37 +208,7 @@ class Outage(FeatureCog):
         actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.now())
-        self.services.outbox.wake()
-        marker = f"[[thread-link-{secrets.token_hex(8)}]]"
-        content = declared_text(self.services.catalogue, person_language(interaction), result, marker)
-        # Declared: from here on, a failure says the incident exists (its number, its channel), never to retry.
-        in_channel = thread_mention(actor.guild_id, None, result.incident_channel_id)
-        mark_done(interaction, content.replace(marker, in_channel))
-        # The reply goes at once; the thread's link follows as an edit of it once the outbox has made the thread
-        # (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel).
-        thread_id = await self.lifecycle.thread_id(result.thread_row)
-        language = person_language(interaction)
-        shown_text = content.replace(marker, thread_mention(actor.guild_id, thread_id, result.incident_channel_id))
-        shown = await reply_done(interaction, shown_text)
-        if (thread_id is None or result.sent) and shown is not None:
-            # Completed with the link and where it was announced (and where not yet, and why).
-            settled = declared_text(self.services.catalogue, language, result, marker, settled=True)
-            before, _, after = settled.partition(marker)
-            await self._report(
-                result.number,
-                self.lifecycle.link_private_reply(
-                    actor.guild_id,
-                    result.thread_row,
-                    application_id=interaction.application_id,
-                    token=interaction.token,
-                    before=before,
-                    after=after,
-                    tail=_notice(shown, shown_text),
-                    language=language,
-                    sent=result.sent,
-                    now=self.now(),
-                ),
-            )
+        await answer_declared(self.services, interaction, actor, result)
 
     # -- update --
 
@@ -546,11 +515,6 @@ class Outage(FeatureCog):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await service_choices(self.lifecycle, interaction, current)
-
-
-def _notice(shown: str, said: str) -> str:
-    """What joined a reply after the text it was given (a notice for the person), kept when it is edited."""
-    return shown[len(said) :] if shown.startswith(said) else ""
 
 
 async def setup(bot: TocsinBot) -> None:

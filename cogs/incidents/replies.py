@@ -3,15 +3,25 @@ every change, the list."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.common.actor import Actor
 from bot.common.i18n import Catalogue, Language
 from bot.common.text import safe_text, truncate
 from bot.incidents.presentation.labels import SEVERITY_KEYS, STATUS_KEYS
 from bot.incidents.presentation.message_parts import discord_time, thread_url
 from bot.incidents.use_cases.results import ChangeResult, DeclareResult, ListResult
+from bot.interactions.replies import mark_done, person_language, reply_done
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+log = logging.getLogger(__name__)
 
 
 def thread_mention(guild_id: int, thread_id: int | None, channel_id: int | None) -> str:
@@ -51,6 +61,50 @@ def declared_text(
     if result.replayed:
         lines.append(word(language, "outage.reply.already_done"))
     return "\n".join(lines)
+
+
+async def answer_declared(
+    services: Services, interaction: discord.Interaction[Any], actor: Actor, result: DeclareResult
+) -> None:
+    """The private reply to a declaration (from `/outage declare` or from members' reports), once committed: the
+    outbox woken, the reply at once, and the thread's link as an edit of it once the outbox has made the thread
+    (it waits for the status message, paced by Discord at 5 messages / 5 s in the incident channel)."""
+    lifecycle = services.lifecycle
+    services.outbox.wake()
+    marker = f"[[thread-link-{secrets.token_hex(8)}]]"
+    language = person_language(interaction)
+    content = declared_text(services.catalogue, language, result, marker)
+    # Declared: from here on, a failure says the incident exists (its number, its channel), never to retry.
+    mark_done(interaction, content.replace(marker, thread_mention(actor.guild_id, None, result.incident_channel_id)))
+    thread_id = await lifecycle.thread_id(result.thread_row)
+    shown_text = content.replace(marker, thread_mention(actor.guild_id, thread_id, result.incident_channel_id))
+    shown = await reply_done(interaction, shown_text)
+    if (thread_id is None or result.sent) and shown is not None:
+        # Completed with the link and where it was announced (and where not yet, and why).
+        settled = declared_text(services.catalogue, language, result, marker, settled=True)
+        before, _, after = settled.partition(marker)
+        try:
+            await lifecycle.link_private_reply(
+                actor.guild_id,
+                result.thread_row,
+                application_id=interaction.application_id,
+                token=interaction.token,
+                before=before,
+                after=after,
+                tail=notice(shown, shown_text),
+                language=language,
+                sent=result.sent,
+                now=services.clock.now(),
+            )
+        except Exception:  # the declaration is made and answered; only the reply's completion will be missing
+            log.exception("could not plan the completion of the reply about #%s", result.number)
+        else:
+            services.outbox.wake()
+
+
+def notice(shown: str, said: str) -> str:
+    """What joined a reply after the text it was given (a notice for the person), kept when it is edited."""
+    return shown[len(said) :] if shown.startswith(said) else ""
 
 
 def changed_text(

@@ -38,6 +38,7 @@ from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
 from cogs.settings.groups import admin_typing, route_group, sector_group, setup_group
+from cogs.settings.reports import ReportsSetup
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -49,7 +50,7 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(BoardSetup, DigestSetup):
+class Setup(BoardSetup, DigestSetup, ReportsSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store

@@ -165,6 +165,7 @@ async def test_commands_carry_french_names_and_are_for_admins(
         "cadence": "cadence",
         "archive-delay": "delai-archivage",
         "dm-limit": "limite-mp",
+        "reports": "signalements",
         "show": "afficher",
         "check": "verifier",
         "audit": "audit",

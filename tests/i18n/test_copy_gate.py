@@ -216,6 +216,10 @@ KINDS: dict[str, Samples] = {
         msg("board.setup.line", channel="<#111>"),
         msg("board.setup.line_scoped", channel="<#111>", scope="Bretagne (région 53) · pharmacie"),
     ),
+    "unix": fixed(*(int(at.timestamp()) for at in DATES)),  # seconds, written into a Discord timestamp by the message
+    "report_outcome": rendered(
+        msg("report.list.open"), msg("report.list.incident", number=42), msg("report.list.set_aside", reason="doublon")
+    ),
     "digest": lambda c, lang: [
         c.render(lang, "digest.setup.line", channel="<#111>", when=c.render(lang, "digest.setup.daily", time="18:00")),
         c.render(
@@ -274,9 +278,11 @@ BY_NAME: dict[str, str] = {
     "graver_value": "duration",
     "guild": "setting",
     "heading": "heading",
+    "high": "bound",
     "hour": "format_parts",
     "hours": "quantity",
     "incident": "heading",
+    "into": "text",
     "item": "text",
     "kind": "channel_kind",
     "kinds": "kinds",
@@ -288,6 +294,7 @@ BY_NAME: dict[str, str] = {
     "length": "bound",
     "lighter": "option",
     "lighter_value": "duration",
+    "low": "bound",
     "limit": "bound",
     "line": "text",
     "link": "link",
@@ -295,6 +302,7 @@ BY_NAME: dict[str, str] = {
     "maximum": "bound",
     "mean": "duration",
     "member": "user",
+    "members": "members_count",
     "median": "duration",
     "migration": "text",
     "minimum": "bound",
@@ -308,6 +316,8 @@ BY_NAME: dict[str, str] = {
     "now": "clock",
     "number": "incident_number",
     "option": "option",
+    "organisation": "text",
+    "outcome": "report_outcome",
     "part": "incident_number",
     "parts": "bound",
     "path": "path",
@@ -318,6 +328,8 @@ BY_NAME: dict[str, str] = {
     "place": "place",
     "previous": "enum_change",
     "reason": "reason",
+    "reports": "reports_count",
+    "retry": "unix",
     "reference": "reference",
     "result": "setting",
     "role": "role",
@@ -464,6 +476,13 @@ BY_MESSAGE: dict[tuple[str, str], str] = {
     ("digest.setup.weekly", "day"): "weekday",
     ("board.error.too_many", "maximum"): "bound",
     ("digest.error.too_many", "maximum"): "bound",
+    ("report.summary.line", "first"): "relative",
+    ("export.figures.to_declare", "reports"): "quantity",
+    ("export.reported", "first"): "date",
+    ("export.set_aside.line", "at"): "date",
+    ("report.error.decided_incident", "at"): "unix",
+    ("report.error.decided_aside", "at"): "unix",
+    ("report.error.decided_merged", "at"): "unix",
 }
 # Nested plural messages: a sentence that holds several counts takes each as a message of its own.
 for kind, key in (
@@ -475,6 +494,8 @@ for kind, key in (
     ("backups_removed", "cli.backup.removed"),
     ("backups_kept", "cli.backup.kept"),
     ("waiting", "health.outbox.waiting"),
+    ("members_count", "report.count.members"),
+    ("reports_count", "report.count.reports"),
 ):
     KINDS[kind] = lambda c, lang, key=key: [c.render(lang, key, count=n) for n in COUNTS]
 
@@ -575,6 +596,7 @@ FR_COUNTED = (
     ("envoyé", "envoyés"),
     ("publiée", "publiées"),
     ("autre", "autres"),
+    ("signalement", "signalements"),
 )
 EN_COUNTED = (
     ("outage", "outages"),
@@ -601,6 +623,7 @@ EN_COUNTED = (
     ("service", "services"),
     ("person", "people"),
     ("upload", "uploads"),
+    ("report", "reports"),
 )
 _NUMBER = r"(?<![\w.,/:#\u202f-])(\d{1,3}(?:[\u202f,]\d{3})+|\d+)(?![\w.,:/])"
 
@@ -717,6 +740,12 @@ MARKDOWN_MESSAGES = {
     "outage.list.line",
     "incident.value.next_update_late",
     "board.late",
+    "report.alert",
+    "report.summary.line",
+    "report.reply.recorded",
+    "report.reply.again",
+    "report.reply.declared",
+    "report.list.line",
 }
 # Messages only admins read (replies to admin-only commands): they may send their reader to /setup.
 ADMINS_READ = ("setup.", "delivery_test.", "cli.", "config.", "cmd.", "board.setup.", "digest.setup.")

@@ -3,7 +3,7 @@ plain-text sentence per timeline entry. Nothing here escapes: each writer escape
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from bot.common.formatting import (
     format_number,
 )
 from bot.common.i18n.catalogue import Language, Msg, default_catalogue
-from bot.exports.rules import IncidentRecord, Measure, ServiceFigure, measure
+from bot.exports.rules import IncidentRecord, Measure, ServiceFigure, SetAsideGroup, measure
 from bot.incidents.presentation.labels import (
     CAUSE_KEYS,
     EDITED_FIELD_LABELS,
@@ -30,7 +30,7 @@ from bot.incidents.rules.durations import ZERO
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import CancelReason, Cause, Incident, ServiceState, Severity, Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.DECLARED: "export.kind.declared",
@@ -54,6 +54,7 @@ DEFINITION_KEYS = (
     "export.definition.cancelled",
     "export.definition.duration",
     "export.definition.first_update",
+    "export.definition.time_to_declare",
     "export.definition.mttr",
     "export.definition.services",
     "export.definition.units",
@@ -123,6 +124,7 @@ class Document:
     zone: ZoneInfo
     now: datetime
     period: tuple[datetime, datetime] | None = None
+    set_aside: Sequence[SetAsideGroup] = ()  # members' reports set aside in the period, listed apart
 
     def words(self) -> Words:
         return Words(self.language, self.zone, self.now)

@@ -1,4 +1,5 @@
-"""CSV exports: `incidents.csv`, `services.csv`, `timeline.csv` and a `README.txt`, zipped.
+"""CSV exports: `incidents.csv`, `services.csv`, `timeline.csv`, `set_aside.csv` (members' reports set aside,
+apart from every incident) and a `README.txt`, zipped.
 
 Column names are fixed English snake_case (they are for machines); cell text follows the server's language; the
 separator is `;` in French (the spreadsheet default there, where `,` is the decimal mark) and `,` otherwise.
@@ -17,15 +18,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
+from bot.exports.presentation import reported
 from bot.exports.presentation.common import Document, SameGuild, Words, definitions
 from bot.exports.presentation.summary import header_lines
-from bot.exports.rules import IncidentRecord, Measure, measure, minutes
+from bot.exports.rules import IncidentRecord, Measure, SetAsideGroup, measure, minutes
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Cause, ServiceState, Severity, Status
 
@@ -46,6 +48,7 @@ INCIDENT_COLUMNS = (
     "affected_count",
     "updates",
     "link",
+    *reported.INCIDENT_COLUMNS,
 )
 SERVICE_COLUMNS = ("number", "title", "service", "state", "states", "downtime_min", "degraded_min")
 TIMELINE_COLUMNS = ("number", "at", "author_id", "author", "kind", "silent", "text")
@@ -147,6 +150,7 @@ class CsvLines:
                     str(incident.affected_count),
                     str(m.updates),
                     cells(m.record.link or ""),
+                    *(cells(value) for value in reported.incident_values(m, self.words)),
                 )
             )
             + NEWLINE
@@ -241,12 +245,20 @@ def readme(language: Language, zone: ZoneInfo, now: datetime, period: tuple[date
     lines += header_lines(words, period)
     lines += ["", words("export.heading.definitions"), ""]
     lines += [f"- {line}" for line in definitions(language)]
-    lines += ["", words("export.readme.files"), "", words("export.readme.format", separator=delimiter(language))]
+    lines += ["", words("export.readme.files"), words("export.readme.set_aside")]
+    lines += ["", words("export.readme.format", separator=delimiter(language))]
     return "\r\n".join(lines) + "\r\n"
 
 
+def set_aside_csv(groups: Sequence[SetAsideGroup], language: Language, zone: ZoneInfo, now: datetime) -> str:
+    """The members' reports set aside in the period, one group per line (counted in no incident's figures)."""
+    cells = Cells(delimiter(language))
+    rows = reported.set_aside_rows(groups, Words(language, zone, now))
+    return BOM + cells.line(reported.SET_ASIDE_COLUMNS) + "".join(cells.line(row) for row in rows)
+
+
 def export_zip(document: Document) -> bytes:
-    """`incidents.csv`, `services.csv`, `timeline.csv` and `README.txt` in one zip."""
+    """`incidents.csv`, `services.csv`, `timeline.csv`, `set_aside.csv` and `README.txt` in one zip."""
     language, zone, now, period = document.language, document.zone, document.now, document.period
     buffers = {name: io.StringIO(newline="") for name in ("incidents.csv", "services.csv", "timeline.csv")}
     write_csvs(
@@ -263,6 +275,7 @@ def export_zip(document: Document) -> bytes:
     # Entries dated at the export time, not the wall clock, so one export is always the same bytes.
     stamp = now.astimezone(zone).timetuple()[:6]
     files = {"README.txt": BOM + readme(language, zone, now, period)} | {k: v.getvalue() for k, v in buffers.items()}
+    files["set_aside.csv"] = set_aside_csv(document.set_aside, language, zone, now)
     with zipfile.ZipFile(out, "w") as archive:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=stamp)

@@ -15,6 +15,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
+from bot.exports.presentation import reported
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
 from bot.exports.presentation.common import Document, Words, definitions
 from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
@@ -122,7 +123,7 @@ def _stats_cells(stats: DurationStats | None, words: Words) -> list[str]:
 def _figures(figs: Figures, words: Words) -> list[str]:
     lines = ['<section id="figures">', f"<h2>{_e(words('export.heading.figures'))}</h2>", "<ul>"]
     lines += [f"<li>{_e(sentence)}</li>" for sentence in figure_sentences(figs, words)]
-    lines.append("</ul>")
+    lines += [f'<li id="time-to-declare">{_e(reported.figures_line(figs, words))}</li>', "</ul>"]
     lines.append(f"<h3>{_e(words('export.heading.by_severity'))}</h3>")
     lines += _table(
         [_e(words("incident.label.severity")), _e(words("export.column.incidents"))],
@@ -246,6 +247,7 @@ def incident_article(m: Measure, words: Words, *, level: int = 3, chart: str = "
 
 def export_html(document: Document) -> bytes:
     words, measured, now, period = document.words(), document.measured(), document.now, document.period
+    set_aside = document.set_aside
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     title = words("export.title")
     body = _header(words, title, period)
@@ -265,6 +267,16 @@ def export_html(document: Document) -> bytes:
         for m in cancelled:
             body += incident_article(m, words)
         body.append("</section>")
+    if set_aside:
+        body += [
+            '<section id="set-aside">',
+            f"<h2>{_e(words('export.heading.set_aside', count=words.number(len(set_aside))))}</h2>",
+            f'<p class="note">{_e(words("export.set_aside_note"))}</p>',
+            "<ul>",
+            *(f"<li>{_e(line)}</li>" for line in reported.set_aside_lines(set_aside, words)),
+            "</ul>",
+            "</section>",
+        ]
     return _page(title, document.language, body)
 
 

@@ -4,20 +4,23 @@ Schema shipped beside this module (`tocsin-export.schema.json`, `schema()`).
 Values are for machines: statuses, severities, causes and kinds are their codes (the words in the export's
 language sit beside them where a person may read: `text` of each timeline entry, territory labels); durations
 are whole minutes; times are ISO 8601 in the server's zone with its offset. Cancelled incidents are listed apart
-(`cancelled`) and counted in no figure. `schema_version` changes whenever a field changes meaning or goes away.
+(`cancelled`) and counted in no figure, and so are the members' reports set aside (`set_aside`). `schema_version`
+changes whenever a field is added, changes meaning or goes away.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.exports.presentation import reported
 from bot.exports.presentation.common import SCHEMA_VERSION, Document, SameGuild, Words, definitions
-from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure, minutes
+from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure, minutes
 from bot.incidents.rules.model import Status
 
 SCHEMA_FILE = "tocsin-export.schema.json"
@@ -71,6 +74,7 @@ def incident_json(m: Measure, words: Words) -> dict[str, Any]:
         "elapsed_min": minutes(m.elapsed),
         "first_update_min": minutes(m.first_update),
         "affected_count": incident.affected_count,
+        **reported.incident_json(m, words),
         "updates": m.updates,
         "link": record.link,
         "workaround": None
@@ -125,7 +129,7 @@ def _stats(stats: DurationStats) -> dict[str, Any]:
     }
 
 
-def figures_json(figs: Figures, words: Words) -> dict[str, Any]:
+def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup] = ()) -> dict[str, Any]:
     return {
         "incidents": figs.incidents,
         "resolved": figs.resolved,
@@ -150,12 +154,14 @@ def figures_json(figs: Figures, words: Words) -> dict[str, Any]:
             for s in figs.service_totals
         ],
         "cancelled": [c.number for c in figs.cancelled],
+        **reported.figures_json(figs, set_aside),
     }
 
 
 def export_json(document: Document) -> bytes:
     language, zone, now, period = document.language, document.zone, document.now, document.period
     words = document.words()
+    set_aside = document.set_aside
     guard = SameGuild()
     measures = [measure(record, now=now) for record in guard.all(document.records)]
     figs = figures(measures, now=now)
@@ -167,13 +173,14 @@ def export_json(document: Document) -> bytes:
         "guild_id": str(guard.guild_id) if guard.guild_id is not None else None,
         "period": None if period is None else {"start": _iso(period[0], zone), "end": _iso(period[1], zone)},
         "definitions": definitions(language),
-        "figures": figures_json(figs, words),
+        "figures": figures_json(figs, words, set_aside),
     }
     # One incident per line: readable with line tools, and compact dumps use the C encoder (indent does not).
     parts = [_dumps(head)[:-1]]
     for name, wanted in (("incidents", False), ("cancelled", True)):
         items = [_dumps(incident_json(m, words)) for m in measures if (m.incident.status == Status.CANCELLED) == wanted]
         parts.append(f',\n"{name}":[\n' + ",\n".join(items) + "\n]")
+    parts.append(',\n"set_aside":' + _dumps(reported.set_aside_json(set_aside, words)))
     return ("".join(parts) + "}\n").encode("utf-8")
 
 

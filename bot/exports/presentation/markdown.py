@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
+from bot.exports.presentation import reported
 from bot.exports.presentation.common import Document, Words, definitions
 from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
@@ -57,6 +58,7 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     lines = [f"## {words('export.heading.figures')}", ""]
     lines += [f"- {sentence}" for sentence in figure_sentences(figs, words)]
     none = words("export.none")
+    lines.append("- " + reported.figures_line(figs, words))
     lines.append("")
     lines += [f"### {words('export.heading.by_severity')}", ""]
     lines += _table(
@@ -173,6 +175,7 @@ def _cancelled(measures: Sequence[Measure], words: Words) -> list[str]:
 
 def export_markdown(document: Document) -> str:
     words, measured, now = document.words(), document.measured(), document.now
+    set_aside = document.set_aside
     measures, counted, cancelled = measured.all, measured.counted, measured.cancelled
     lines = _header(words, words("export.title"), document.period)
     lines += _figures(figures(measures, now=now), words)
@@ -182,6 +185,10 @@ def export_markdown(document: Document) -> str:
         lines += incident_section(m, words)
     if cancelled:
         lines += _cancelled(cancelled, words)
+    if set_aside:
+        lines += [f"## {words('export.heading.set_aside', count=words.number(len(set_aside)))}", ""]
+        lines += [words("export.set_aside_note"), ""]
+        lines += [f"- {md(line)}" for line in reported.set_aside_lines(set_aside, words)] + [""]
     return "\n".join(lines)
 
 

@@ -110,6 +110,22 @@ def workaround_versions(record: IncidentRecord) -> list[WorkaroundVersion]:
     return found
 
 
+def _reported(m: Measure, words: Words) -> str:
+    """ "5 signalements de 4 membres, le premier le 19/10/2024 12:20 ; déclarée 25 min après": empty without."""
+    reported = m.record.reported
+    if reported is None:
+        return ""
+    text = words(
+        "export.reported",
+        reports=Msg.of("report.count.reports", count=reported.reports),
+        members=Msg.of("report.count.members", count=reported.members),
+        first=words.date(reported.first_at),
+    )
+    if m.to_declare is not None:
+        text += words("export.reported.to_declare", duration=words.duration(m.to_declare))
+    return text
+
+
 def facts(m: Measure, words: Words) -> list[tuple[str, str]]:
     """The declared facts and durations of one incident, as (label, plain text) pairs, empty ones left out."""
     incident = m.incident
@@ -142,6 +158,7 @@ def facts(m: Measure, words: Words) -> list[tuple[str, str]]:
         ),
         (words("export.label.updates"), words.number(m.updates)),
         (words("incident.label.affected"), words.number(incident.affected_count)),
+        (words("export.label.reports"), _reported(m, words)),
         (words("incident.label.impact"), incident.impact or ""),
         (words("export.label.description"), incident.description or ""),
         (words("export.label.reopened"), words.number(incident.reopen_count) if incident.reopen_count else ""),

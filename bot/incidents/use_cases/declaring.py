@@ -8,6 +8,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from bot.board.use_cases import plan_boards
 from bot.common.actor import Actor
 from bot.common.i18n import Language
@@ -38,64 +40,74 @@ class Declaring(OutageCommands):
             earlier = await self._replay(conn, actor)
             if earlier is not None:
                 return DeclareResult.from_json(earlier)
-            config = await self.config(conn, actor.guild_id)
-            self._check_coordinator(config, actor)
-            missing = typed.essentials_missing
-            if missing:
-                raise OutageError("outage.error.missing_essentials", fields=field_list(missing))
-            assert typed.title is not None and typed.sector is not None and typed.territories is not None
-            assert typed.severity is not None
-            request = rules.DeclareRequest(
-                title=typed.title,
-                sector=resolve_sector(config, typed.sector),
-                territories=typed_territories(typed.territories),
-                severity=typed.severity,
-                cause=typed.cause or Cause.UNKNOWN,
-                organisation=typed.organisation,
-                impact=typed.impact,
-                started_at=typed_time(typed.started, "outage.field.started", config, now, "past"),
-                services=typed_services(typed.services),
-                eta=typed_time(typed.eta, "outage.field.eta", config, now, "future"),
-                workaround=typed.workaround,
-            )
-            number = await repo.next_number(conn, actor.guild_id)
-            outcome = rules.declare(request, guild_id=actor.guild_id, number=number, at=now, by=actor.user_id)
-            incident = outcome.incident
-            assert config.incident_channel_id is not None
-            channel = IncidentChannel(config.incident_channel_id, self.forum_tags(config.incident_channel_id))
-            incident_id = await repo.insert(conn, incident, incident_channel_id=channel.channel_id)
-            stored = await repo.get_by_id(conn, incident_id)
-            assert stored is not None
-            plan = await plan_declared(
-                conn, stored, language=config.language, routes=config.routes, channel=channel, now=now
-            )
-            await repo.append_updates(conn, incident_id, outcome.entries, thread_post_row=None)
-            await plan_boards(conn, config, now=now, concerning=(incident,))
-            await repo.remember_service_names(
-                conn, actor.guild_id, [(s.key, s.name) for s in incident.services], at=now
-            )
-            result = DeclareResult(
-                number=number,
-                title=incident.title,
-                thread_row=plan.thread_row,
-                incident_channel_id=channel.channel_id,
-                started_at=incident.started_at,
-                eta=incident.eta,
-                channels=tuple(t.channel_id for t in plan.targets),
-                sent=plan.sent,
-            )
-            await self._finish(
-                conn,
-                actor,
-                "outage declare",
-                typed_arguments(typed),
-                f"declared #{number} in {len(plan.targets)} channel(s)",
-                result.to_json(),
-                now,
-            )
+            result, incident_id = await self.declare_in(conn, actor, typed, action="outage declare", now=now)
+        await self.run_after_commit(incident_id)
+        return result
+
+    async def run_after_commit(self, incident_id: int) -> None:
         for hook in self.after_commit:
             await hook(incident_id)
-        return result
+
+    async def declare_in(
+        self, conn: aiosqlite.Connection, actor: Actor, typed: DeclareInput, *, action: str, now: datetime
+    ) -> tuple[DeclareResult, int]:
+        """The declaration inside the caller's unit of work (a declaration from members' reports adds its own
+        rows to it): the incident, its first timeline entry, its messages and the audit row; returns the reply's
+        facts and the incident's row id. The caller runs `run_after_commit` once it committed."""
+        config = await self.config(conn, actor.guild_id)
+        self._check_coordinator(config, actor)
+        missing = typed.essentials_missing
+        if missing:
+            raise OutageError("outage.error.missing_essentials", fields=field_list(missing))
+        assert typed.title is not None and typed.sector is not None and typed.territories is not None
+        assert typed.severity is not None
+        request = rules.DeclareRequest(
+            title=typed.title,
+            sector=resolve_sector(config, typed.sector),
+            territories=typed_territories(typed.territories),
+            severity=typed.severity,
+            cause=typed.cause or Cause.UNKNOWN,
+            organisation=typed.organisation,
+            impact=typed.impact,
+            started_at=typed_time(typed.started, "outage.field.started", config, now, "past"),
+            services=typed_services(typed.services),
+            eta=typed_time(typed.eta, "outage.field.eta", config, now, "future"),
+            workaround=typed.workaround,
+        )
+        number = await repo.next_number(conn, actor.guild_id)
+        outcome = rules.declare(request, guild_id=actor.guild_id, number=number, at=now, by=actor.user_id)
+        incident = outcome.incident
+        assert config.incident_channel_id is not None
+        channel = IncidentChannel(config.incident_channel_id, self.forum_tags(config.incident_channel_id))
+        incident_id = await repo.insert(conn, incident, incident_channel_id=channel.channel_id)
+        stored = await repo.get_by_id(conn, incident_id)
+        assert stored is not None
+        plan = await plan_declared(
+            conn, stored, language=config.language, routes=config.routes, channel=channel, now=now
+        )
+        await repo.append_updates(conn, incident_id, outcome.entries, thread_post_row=None)
+        await plan_boards(conn, config, now=now, concerning=(incident,))
+        await repo.remember_service_names(conn, actor.guild_id, [(s.key, s.name) for s in incident.services], at=now)
+        result = DeclareResult(
+            number=number,
+            title=incident.title,
+            thread_row=plan.thread_row,
+            incident_channel_id=channel.channel_id,
+            started_at=incident.started_at,
+            eta=incident.eta,
+            channels=tuple(t.channel_id for t in plan.targets),
+            sent=plan.sent,
+        )
+        await self._finish(
+            conn,
+            actor,
+            action,
+            typed_arguments(typed),
+            f"declared #{number} in {len(plan.targets)} channel(s)",
+            result.to_json(),
+            now,
+        )
+        return result, incident_id
 
     async def thread_id(self, thread_row: int) -> int | None:
         """The thread's id if the outbox has made it already, else None: the private reply never waits for

@@ -91,17 +91,23 @@ class Updating(OutageCommands):
                 raise OutageError("outage.error.incident_unknown", number=number)
             if not stored.incident.is_open:
                 raise OutageError("outage.error.closed_for_clicks", number=number)
-            new = False
-            count = stored.incident.affected_count
-            if await repo.add_affected(conn, stored.id, actor.user_id, at=now):
-                new = True
-                outcome = rules.record_affected(stored.incident, at=now, by=actor.user_id)
-                saved = await repo.save(conn, stored, outcome.incident)
-                context = ChangeContext.of(config)
-                await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
-                await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=None)
-                count = outcome.incident.affected_count
+            saved, new = await count_affected(conn, config, stored, actor.user_id, now=now)
+            count = saved.incident.affected_count
             await following.follow(conn, stored, actor.user_id, now=now)
             result = "counted" if new else "already"
             await self._finish(conn, actor, "button affected", {"incident": number}, f"#{number}: {result}", {}, now)
         return ClickResult(number=number, new=new, affected_count=count)
+
+
+async def count_affected(
+    conn: aiosqlite.Connection, config: GuildConfig, stored: StoredIncident, user_id: int, *, now: datetime
+) -> tuple[StoredIncident, bool]:
+    """A member affected by an open incident, counted once ("Affected too", a report about it): the incident
+    as it then is, and whether the member is new; a new one edits the standing messages (edits ping nobody)."""
+    if not await repo.add_affected(conn, stored.id, user_id, at=now):
+        return stored, False
+    outcome = rules.record_affected(stored.incident, at=now, by=user_id)
+    saved = await repo.save(conn, stored, outcome.incident)
+    await plan_changed(conn, saved, outcome.entries, outcome.announce, ChangeContext.of(config), now=now)
+    await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=None)
+    return saved, True

@@ -273,6 +273,28 @@ class Channels(Messages):
         self._thread_members_update(thread, added=[user_id], removed=[])
         self.changed()
 
+    def _store_public(self, msg: Message, *, notify: bool = True) -> None:
+        super()._store_public(msg, notify=notify)
+        self._join_mentioned(msg)
+
+    def _join_mentioned(self, msg: Message) -> None:
+        """A thread message that mentions members (and may ping them) makes them thread members, as Discord does:
+        silently, without the "added" line an API add posts; only THREAD_MEMBERS_UPDATE tells the clients."""
+        thread = self.channels[msg.channel_id]
+        if not thread.is_thread or thread.guild_id is None or msg.type == MSG_RECIPIENT_ADD:
+            return
+        guild = self.guilds[thread.guild_id]
+        viewers = set(self.viewers(thread))
+        added = [
+            uid
+            for uid in msg.mention_user_ids
+            if uid in guild.members and uid in viewers and uid not in thread.member_ids
+        ]
+        for uid in added:
+            thread.member_ids[uid] = self.now
+        if added:
+            self._thread_members_update(thread, added=added, removed=[])
+
     def remove_thread_member(self, thread_id: int, user_id: int, actor_id: int) -> None:
         thread = self.channel(thread_id)
         self.require_view(actor_id, thread)

@@ -25,7 +25,7 @@ from bot.settings.rules.validation import missing_permissions
 @dataclass(frozen=True)
 class ChannelCheck:
     channel_id: int
-    uses: tuple[str, ...]  # "incident", "log", "route"
+    uses: tuple[str, ...]  # "incident", "log", "reports", "route"
     kind: ChannelKind
     missing: tuple[str, ...]  # permission names
     forum_tags_missing: tuple[str, ...] = ()  # statuses without a tag
@@ -94,7 +94,9 @@ class CheckReport:
 
 
 def configured_channel_ids(view: SetupView) -> list[int]:
-    ids = [view.config.incident_channel_id, view.config.bot_log_channel_id, *(r.channel_id for r in view.routes)]
+    config = view.config
+    ids = [config.incident_channel_id, config.bot_log_channel_id, config.reports_channel_id]
+    ids += [r.channel_id for r in view.routes]
     return list(dict.fromkeys(i for i in ids if i is not None))
 
 
@@ -154,6 +156,8 @@ def build_check(
         uses.setdefault(config.incident_channel_id, []).append("incident")
     if config.bot_log_channel_id is not None:
         uses.setdefault(config.bot_log_channel_id, []).append("log")
+    if config.reports_channel_id is not None:
+        uses.setdefault(config.reports_channel_id, []).append("reports")
     for route in view.routes:
         if "route" not in uses.setdefault(route.channel_id, []):
             uses[route.channel_id].append("route")

@@ -95,6 +95,17 @@ class GuildConfig:
     dm_cap_per_incident: int = 50
     routes: tuple[Route, ...] = ()
     sectors: dict[str, str] = field(default_factory=dict)  # key → name as written
+    # Members' reports: where their cards go (None: the bot-log channel), who may report (None: every member),
+    # and the alert rule (that many distinct members within that many minutes).
+    reports_channel_id: int | None = None
+    reports_role_id: int | None = None
+    report_alert_members: int = 3
+    report_alert_window_min: int = 60
+
+    @property
+    def report_cards_channel_id(self) -> int | None:
+        """Where report cards and alerts go: the reports channel, else (before it is set) the bot-log channel."""
+        return self.reports_channel_id if self.reports_channel_id is not None else self.bot_log_channel_id
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,0 +1,296 @@
+"""The reports' forms: the report itself (`/report` run without options, with a paragraph for the details), the
+declaration from a card's reports, and the reason a card is set aside."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.common.actor import Actor
+from bot.common.i18n import Language
+from bot.common.limits import MODAL_TITLE, TextField
+from bot.common.text import plain_text, truncate
+from bot.incidents.rules.model import Cause, Severity
+from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
+from bot.interactions.payload_rules import PayloadError
+from bot.interactions.replies import person_language, reply_done
+from bot.reports.rules import ReportError
+from bot.reports.use_cases.deciding import DecisionError, DeclareForm
+from bot.reports.use_cases.results import ReportInput
+from cogs.common.acting import acting
+from cogs.common.forms import Form
+from cogs.common.items import Answering
+from cogs.incidents.replies import answer_declared
+
+if TYPE_CHECKING:
+    from bot.app import TocsinBot
+    from cogs.reports.command import Report
+
+
+class ReportModal(Form):
+    """Submitting it reports (`Report.run_report`)."""
+
+    def __init__(self, cog: Report, language: Language) -> None:
+        word = cog.word
+        super().__init__(title=truncate(word(language, "report.modal.title"), MODAL_TITLE), timeout=900)
+        self.cog = cog
+        self.organisation: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "report.modal.organisation"),
+            custom_id="organisation",
+            max_length=TextField.ORGANISATION.limit,
+            placeholder=word(language, "report.modal.placeholder.organisation"),
+        )
+        self.services: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "report.modal.services"),
+            custom_id="services",
+            max_length=300,
+            required=False,
+            placeholder=word(language, "report.modal.placeholder.services"),
+        )
+        self.territories: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "report.modal.territories"),
+            custom_id="territories",
+            max_length=300,
+            required=False,
+            placeholder=word(language, "report.modal.placeholder.territories"),
+        )
+        self.since: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "report.modal.since"),
+            custom_id="since",
+            max_length=100,
+            required=False,
+            placeholder=word(language, "report.modal.placeholder.since"),
+        )
+        self.details: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label=word(language, "report.modal.details"),
+            custom_id="details",
+            style=discord.TextStyle.paragraph,
+            max_length=TextField.REPORT_DETAILS.limit,
+            required=False,
+            placeholder=word(language, "report.modal.placeholder.details"),
+        )
+        for item in (self.organisation, self.services, self.territories, self.since, self.details):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        typed = ReportInput(
+            organisation=self.organisation.value,
+            services=self.services.value or None,
+            territories=self.territories.value or None,
+            since=self.since.value or None,
+            details=self.details.value or None,
+        )
+        await self.cog.run_report(interaction, typed)
+
+
+class DeclareFromReportsModal(Form):
+    """The declaration form a card's panel opens, pre-filled from the reports (five fields, Discord's most): the
+    organisation, the services, the territories, since the earliest time reported, and the title to type."""
+
+    def __init__(
+        self,
+        bot: TocsinBot,
+        language: Language,
+        *,
+        group_id: int,
+        form: DeclareForm,
+        severity: Severity,
+        cause: Cause | None,
+        sector: str | None,
+    ) -> None:
+        word = bot.services.catalogue.render
+        super().__init__(title=truncate(word(language, "report.declare.title"), MODAL_TITLE), timeout=900)
+        self.bot = bot
+        self.group_id = group_id
+        self.severity, self.cause, self.sector = severity, cause, sector
+        since = ""
+        if form.since is not None:
+            since = form.since.astimezone(ZoneInfo(form.time_zone)).strftime("%d/%m/%Y %H:%M")
+        self.title_input = _input(word(language, "outage.modal.field.title"), "title", TextField.TITLE.limit)
+        self.title_input.placeholder = word(language, "outage.modal.placeholder.title")
+        self.organisation = _input(
+            word(language, "report.modal.organisation"), "organisation", TextField.ORGANISATION.limit, form.organisation
+        )
+        self.services = _input(word(language, "report.modal.services"), "services", 1000, form.services, required=False)
+        self.territories = _input(
+            word(language, "outage.modal.field.territories"), "territories", 1000, form.territories
+        )
+        self.started = _input(word(language, "outage.modal.field.started"), "started", 100, since, required=False)
+        for item in (self.title_input, self.organisation, self.services, self.territories, self.started):
+            self.add_item(item)
+
+    def typed(self) -> DeclareInput:
+        return DeclareInput(
+            title=self.title_input.value,
+            organisation=self.organisation.value or None,
+            sector=self.sector,
+            territories=self.territories.value,
+            severity=self.severity,
+            cause=self.cause,
+            started=self.started.value or None,
+            services=self.services.value or None,
+        )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await declare_from_reports(self.bot, interaction, self.group_id, self.typed(), anyway=False)
+
+
+def _input(
+    label: str, custom_id: str, limit: int, default: str | None = None, *, required: bool = True
+) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        label=truncate(label, 45),
+        custom_id=custom_id,
+        max_length=limit,
+        required=required,
+        default=truncate(default, limit) if default else None,
+    )
+
+
+async def declare_from_reports(
+    bot: TocsinBot, interaction: discord.Interaction[Any], group_id: int, typed: DeclareInput, *, anyway: bool
+) -> None:
+    """Declares from the card's reports and answers as `/outage declare` does. When a colleague set the card aside
+    while the form was open, the coordinator is told so, with a button to declare anyway."""
+    actor = acting(interaction, Actor)
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    services = bot.services
+    try:
+        result = await services.reports.declare(actor, group_id, typed, anyway=anyway, now=services.clock.now())
+    except DecisionError as exc:
+        if exc.message_id != "report.error.decided_aside":
+            raise
+        language = person_language(interaction)
+        text = services.catalogue.render(language, exc.message_id, **exc.args_map)
+        text += "\n" + services.catalogue.render(language, "report.declare.anyway_hint")
+        await interaction.followup.send(
+            text,
+            ephemeral=True,
+            view=anyway_view(bot, language, actor.guild_id, group_id, typed),
+            allowed_mentions=NO_PINGS,
+        )
+        return
+    await answer_declared(services, interaction, actor, result)
+    language = person_language(interaction)
+    more = discord.ui.View(timeout=None)
+    more.add_item(
+        discord.ui.Button(
+            label=truncate(services.catalogue.render(language, "report.more.button"), 80),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"tocsin:rdmore:{actor.guild_id}:{result.number}",
+        )
+    )
+    more.stop()  # the dynamic item `panels.MoreButton` answers it, also after a restart
+    hint = services.catalogue.render(language, "report.more.hint", number=result.number)
+    await interaction.followup.send(hint, ephemeral=True, view=more, allowed_mentions=NO_PINGS)
+
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+# The forms kept for "Declare anyway", by key, with when they were kept: in memory only, as long as Discord keeps
+# the reply usable (15 minutes). After a restart the button is answered as an outdated one.
+HELD_FOR_S = 900.0
+HELD_FORMS: dict[str, tuple[float, DeclareInput]] = {}
+
+
+def anyway_view(
+    bot: TocsinBot, language: Language, guild_id: int, group_id: int, typed: DeclareInput
+) -> discord.ui.View:
+    """ "Declare anyway" under the sentence saying a colleague set the card aside: the form as typed is kept
+    (`HELD_FORMS`); the dynamic item `AnywayButton` answers the click."""
+    now = time.monotonic()
+    for key, (kept_at, _) in list(HELD_FORMS.items()):
+        if now - kept_at > HELD_FOR_S:
+            del HELD_FORMS[key]
+    key = secrets.token_hex(8)
+    HELD_FORMS[key] = (now, typed)
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label=truncate(bot.services.catalogue.render(language, "report.declare.anyway"), 80),
+            style=discord.ButtonStyle.danger,
+            custom_id=f"tocsin:rdanyway:{guild_id}:{group_id}:{key}",
+        )
+    )
+    view.stop()
+    return view
+
+
+class AnywayButton(
+    Answering,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tocsin:rdanyway:(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18}):(?P<key>[0-9a-f]{16})",
+):
+    def __init__(self, guild_id: int, group_id: int, key: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"tocsin:rdanyway:{guild_id}:{group_id}:{key}"))
+        self.guild_id, self.group_id, self.key = guild_id, group_id, key
+
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+        held = HELD_FORMS.get(self.key)
+        if held is None or time.monotonic() - held[0] > HELD_FOR_S:
+            raise PayloadError("core.error.component_outdated")
+        if acting(interaction, Actor).guild_id != self.guild_id:
+            raise ReportError("report.error.group_unknown")
+        await declare_from_reports(bot, interaction, self.group_id, held[1], anyway=True)
+
+
+class SetAsideModal(Form):
+    """The reason a card is set aside, required: the reporters read it in `/following`."""
+
+    def __init__(self, bot: TocsinBot, language: Language, group_id: int) -> None:
+        word = bot.services.catalogue.render
+        super().__init__(title=truncate(word(language, "report.aside.title"), MODAL_TITLE), timeout=900)
+        self.bot, self.group_id = bot, group_id
+        self.reason = _input(word(language, "report.aside.reason"), "reason", 300)
+        self.reason.placeholder = word(language, "report.aside.placeholder")
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        actor = acting(interaction, Actor)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        decided = await services.reports.set_aside(actor, self.group_id, self.reason.value, now=services.clock.now())
+        services.outbox.wake()
+        language = person_language(interaction)
+        organisation = plain_text(decided.organisation)
+        await reply_done(
+            interaction, services.catalogue.render(language, "report.reply.set_aside", organisation=organisation)
+        )
+
+
+class MoreModal(Form):
+    """The workaround and the impact of an outage just declared from reports: what the five fields of the declaration
+    form had no room for. The workaround is an update (announced as new instructions), the impact a correction."""
+
+    def __init__(self, bot: TocsinBot, language: Language, number: int) -> None:
+        word = bot.services.catalogue.render
+        super().__init__(title=truncate(word(language, "report.more.title", number=number), MODAL_TITLE), timeout=900)
+        self.bot, self.number = bot, number
+        self.workaround = _input(word(language, "report.more.workaround"), "workaround", 1000, required=False)
+        self.workaround.style = discord.TextStyle.paragraph
+        self.impact = _input(word(language, "report.more.impact"), "impact", 300, required=False)
+        self.add_item(self.workaround)
+        self.add_item(self.impact)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        actor = acting(interaction, Actor)
+        workaround, impact = self.workaround.value.strip(), self.impact.value.strip()
+        if not workaround and not impact:
+            raise ReportError("report.more.nothing")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = self.bot.services
+        lifecycle, now = services.lifecycle, services.clock.now()
+        if workaround:
+            await lifecycle.update(actor, self.number, UpdateInput(workaround=workaround), now=now)
+        if impact:  # a second command of the same interaction: not a replay of the first
+            await lifecycle.edit(replace(actor, interaction_id=None), self.number, EditInput(impact=impact), now=now)
+        services.outbox.wake()
+        said = services.catalogue.render(person_language(interaction), "report.more.done", number=self.number)
+        await reply_done(interaction, said)
