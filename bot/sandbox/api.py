@@ -10,6 +10,7 @@ import contextlib
 import logging
 import secrets
 import socket
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -584,6 +585,11 @@ class DiscordDouble:
         current epoch, after this question: it has seen the current time, every timer due by then has run and
         what they queued, and what was queued before the question, is sent (the follower's side is in
         bot/timers/clock.py)."""
+        # An interaction dispatched but not yet acknowledged is work the bot has not seen yet (Discord knows it is
+        # in flight until its deadline): asking before it arrives would be answered too early.
+        await self.wait_for(
+            self._no_interaction_in_flight, timeout=timeout, what="the bot to acknowledge the interactions in flight"
+        )
         self.caught_up_asked += 1
         asked = self.caught_up_asked
         self.notify_change()
@@ -600,6 +606,13 @@ class DiscordDouble:
             raise TimeoutError(f"{late}; question {asked}; the bot last said it had caught up at: {last}") from None
         assert self.caught_up is not None
         return self.caught_up
+
+    def _no_interaction_in_flight(self) -> bool:
+        w = self.world
+        now = time.monotonic()
+        return all(
+            ix.acknowledged or now - ix.dispatched_at >= w.interaction_deadline_s for ix in w.interactions.values()
+        )
 
     async def _drain(self) -> None:
         await self.wait_for(lambda: not self._pending, timeout=5.0, what="the gateway events to be sent")
