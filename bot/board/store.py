@@ -16,9 +16,8 @@ import aiosqlite
 
 from bot.board.rules import Board
 from bot.incidents import store as incidents
-from bot.incidents.rules.model import IncidentService, ServiceState
 from bot.incidents.store import StoredIncident
-from bot.storage.times import from_db_time, to_db_time
+from bot.storage.times import to_db_time
 
 
 @dataclass(frozen=True)
@@ -158,30 +157,7 @@ async def _incidents(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) 
         [guild_id, *ids],
     ) as cursor:
         rows = list(await cursor.fetchall())
-    territories: dict[int, list[str]] = {}
-    services: dict[int, list[IncidentService]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) "  # noqa: S608
-        "ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            territories.setdefault(int(r[0]), []).append(str(r[1]))
-    async with conn.execute(
-        f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services "  # noqa: S608
-        f"WHERE incident_id IN ({marks}) ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            services.setdefault(int(r[0]), []).append(
-                IncidentService(
-                    key=r[1],
-                    name=r[2],
-                    state=ServiceState(r[3]),
-                    since=from_db_time(r[4]),
-                    affected_since=from_db_time(r[5]),
-                )
-            )
+    territories, services = await incidents.territories_and_services(conn, ids)
     return [
         incidents.stored_from_row(row, tuple(territories.get(int(row[0]), ())), tuple(services.get(int(row[0]), ())))
         for row in rows

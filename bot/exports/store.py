@@ -28,7 +28,6 @@ from bot.exports.rules import IncidentRecord, Reported, SetAsideGroup, in_period
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import Update, UpdateKind
-from bot.incidents.rules.model import IncidentService, ServiceState
 from bot.storage.store import read_transaction
 from bot.storage.times import from_db_time, to_db_time
 
@@ -132,30 +131,7 @@ async def _batch(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> l
         (guild_id, *ids),
     ) as cursor:
         rows = {int(r[0]): r for r in await cursor.fetchall()}
-    territories: dict[int, list[str]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) "  # noqa: S608
-        "ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            territories.setdefault(int(r[0]), []).append(str(r[1]))
-    services: dict[int, list[IncidentService]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services "  # noqa: S608
-        f"WHERE incident_id IN ({marks}) ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            services.setdefault(int(r[0]), []).append(
-                IncidentService(
-                    key=r[1],
-                    name=r[2],
-                    state=ServiceState(r[3]),
-                    since=from_db_time(r[4]),
-                    affected_since=from_db_time(r[5]),
-                )
-            )
+    territories, services = await repo.territories_and_services(conn, ids)
     timelines: dict[int, list[Update]] = {}
     async with conn.execute(
         f"SELECT incident_id, kind, at, by, silent, details FROM updates WHERE incident_id IN ({marks}) "  # noqa: S608
