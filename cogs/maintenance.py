@@ -93,6 +93,7 @@ class EndForm(Form):
         self.services = services
         self.number = number
         self.end: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="end",
             label=truncate(services.catalogue.render(language, "maintenance.form.end"), 45),
             placeholder=truncate(services.catalogue.render(language, "maintenance.form.end_example"), 100),
             max_length=100,
