@@ -133,6 +133,10 @@ async def test_an_overrun_turned_into_an_incident_keeps_its_thread(
     await at(double, server, paris(2024, 10, 19, 15, 45))
     asked = question(double, thread_id)
     convert = next(i for i in custom_ids(asked) if ":convert:" in i)
+    # The buttons outlive a restart: their custom id says which maintenance.
+    await bot.stop()
+    await bot.start()
+    await settle(double, server)
 
     refused = await double.click(m["pharma.brest"], thread_id, int(asked["id"]), convert)
     assert "Seuls son responsable et les coordinateurs" in (await refused.reply())["content"]

@@ -14,16 +14,21 @@ import pytest
 
 from bot.board.use_cases import Boards
 from bot.delivery.kinds import OutboxKind
+from bot.digests.rules import Every, WhenQuiet
+from bot.digests.use_cases import Digests
+from bot.exports.use_cases import ExportRequest, export
 from bot.incidents import store as incidents
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.interactions.access import NotAllowedError
 from bot.maintenance import store as repo
 from bot.maintenance.rules import MaintenanceError, Stage
 from bot.maintenance.use_cases import Maintenances, ScheduleInput, parse_maintenance_number
+from bot.public.use_cases import PublicPages
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from tests.services.test_board import ADMIN, TABLEAU, board_rows, channel, described
 from tests.services.test_lifecycle import ANNE, BRETAGNE, GUILD, NOW, PHARMA, PHARMACIES, YANN, configure
+from tests.services.test_public_pages import Clock as PageClock
 
 WEEKEND = ScheduleInput(
     organisation="Cerp Bretagne Atlantique",
@@ -225,3 +230,67 @@ async def test_boards_show_it_within_a_day_and_drop_it_at_the_end(
     assert any("commandes, livraisons" in described(r) for r in await board_rows(store))
     await maintenance.advance(result.maintenance_id, now=END)
     assert "commandes, livraisons" not in described((await board_rows(store))[-1])
+
+
+async def test_digests_list_it_and_no_incident_figure_counts_it(
+    ready: tuple[Store, Maintenances, Lifecycle],
+) -> None:
+    store, maintenance, _ = ready
+    digests = Digests(store, ServerDefaults())
+    change = await digests.add(
+        ADMIN,
+        channel(TABLEAU),
+        every=Every.DAY,
+        weekday=None,
+        at="18h",
+        working_days_only=False,
+        when_quiet=WhenQuiet.SAY,
+        now=NOW,
+    )
+    await maintenance.schedule(ANNE, WEEKEND, now=NOW)
+    assert change.due is not None
+    before = await last_row(store)
+    await digests.send_due(change.digest_id, now=change.due)
+    (sent,) = [r for r in await rows(store, before) if r["payload"].get("channel_id") == TABLEAU]
+    words = json.dumps(sent["payload"], ensure_ascii=False)
+    assert "Maintenances planifiées (1)" in words and "commandes, livraisons — début" in words
+    assert "En cours" not in words and "Déclarés" not in words, "not an incident"
+
+    # Exports: listed apart, in no figure.
+    result = await export(
+        store.path,
+        ExportRequest(guild_id=GUILD, format="json", period="octobre 2024"),
+        now=END + timedelta(days=1),
+        default_language="fr",
+        default_time_zone="Europe/Paris",
+    )
+    document = json.loads(result.files[0].data)
+    assert result.incidents == 0 and document["incidents"] == [] and document["cancelled"] == []
+    assert [m["number"] for m in document["maintenance"]] == ["M1"]
+    narrowed = await export(
+        store.path,
+        ExportRequest(guild_id=GUILD, format="json", period="octobre 2024", sector="librairie"),
+        now=END + timedelta(days=1),
+        default_language="fr",
+        default_time_zone="Europe/Paris",
+    )
+    assert json.loads(narrowed.files[0].data)["maintenance"] == []
+
+
+async def test_the_public_flag_takes_the_servers_default_when_scheduled(
+    ready: tuple[Store, Maintenances, Lifecycle],
+) -> None:
+    store, maintenance, _ = ready
+    await maintenance.schedule(ANNE, WEEKEND, now=NOW)
+    pages = PublicPages(store, PageClock(NOW))
+    await pages.configure(
+        replace(ADMIN, guild_id=GUILD), server_name="Grand Ouest", enabled=True, slug="go", default_public=True
+    )
+    await maintenance.schedule(ANNE, replace(WEEKEND, organisation="Alliance Healthcare"), now=NOW)
+    async with store.reading() as conn:
+        every = await repo.between(conn, GUILD, NOW, END + timedelta(days=1))
+        shown = await repo.between(conn, GUILD, NOW, END + timedelta(days=1), public_only=True)
+        elsewhere = await repo.between(conn, GUILD + 1, NOW, END + timedelta(days=1))
+    assert [s.maintenance.organisation for s in every] == ["Cerp Bretagne Atlantique", "Alliance Healthcare"]
+    assert [s.maintenance.organisation for s in shown] == ["Alliance Healthcare"]
+    assert elsewhere == []

@@ -313,7 +313,7 @@ class Maintenances:
         async with self.store.reading() as conn:
             config = await load_config(conn, guild_id, self.defaults)
             found = await repo.open_in(conn, guild_id)
-        wanted = current.strip().casefold().lstrip("m")
+        wanted = current.strip().casefold()
         return [
             (listed_line(s.maintenance, config.language), s.maintenance.number)
             for s in found

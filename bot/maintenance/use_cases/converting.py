@@ -25,7 +25,7 @@ from bot.maintenance import store as repo
 from bot.maintenance.presentation import News, news_message, thread_post
 from bot.maintenance.rules import Maintenance
 from bot.maintenance.store import StoredMaintenance
-from bot.maintenance.use_cases.deliveries import _thread_link, post_in_thread
+from bot.maintenance.use_cases.deliveries import post_in_thread, thread_link
 from bot.settings.rules.config import GuildConfig
 
 
@@ -83,7 +83,7 @@ async def convert_in(
     await post_in_thread(conn, stored, m, thread_post(m, News.CONVERTED, language, incident=named), now=now)
     announce = Announce(edit_announcements=True, edit_status_message=True)
     await plan_changed(conn, declared, entries, announce, ChangeContext.of(config), now=now)
-    link = _thread_link(m.guild_id, stored.thread_row)
+    link = thread_link(m.guild_id, stored.thread_row)
     for item in standing:
         payload = news_message(m, News.CONVERTED, language, role_ids=item.role_ids, thread=link, incident=named)
         await post_in_channel(conn, m.guild_id, item.channel_id, payload, now=now)

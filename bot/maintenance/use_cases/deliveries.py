@@ -28,7 +28,7 @@ def lane_of(m: Maintenance) -> str:
     return f"maintenance:{m.guild_id}:{m.number}"
 
 
-def _thread_link(guild_id: int, thread_row: int | None) -> dict[str, Any] | None:
+def thread_link(guild_id: int, thread_row: int | None) -> dict[str, Any] | None:
     if thread_row is None:
         return None
     return outbox.ref(thread_row, "thread_id", template=f"https://discord.com/channels/{guild_id}/{{}}")
@@ -75,7 +75,7 @@ async def plan_scheduled(
     await repo.set_message_rows(
         conn, maintenance_id, thread_row=thread_row, status_message_row=status_row if status_row else thread_row
     )
-    link = _thread_link(m.guild_id, thread_row)
+    link = thread_link(m.guild_id, thread_row)
     channels = []
     for target in announcement_targets(routes, m):
         payload = news_message(m, News.SCHEDULED, language, role_ids=target.role_ids, thread=link)
@@ -99,7 +99,7 @@ async def plan_news(
     """One change told: a new message where each route leads (unless `new_message` is off), the standing
     announcements and the status message edited, and a line in its thread; returns the channels told."""
     await outbox.ask_again_owed(conn, guild_id=m.guild_id, now=now)
-    link = _thread_link(m.guild_id, stored.thread_row)
+    link = thread_link(m.guild_id, stored.thread_row)
     told = []
     for item in await repo.announcements(conn, stored.id):
         if new_message:
