@@ -154,9 +154,14 @@ class MaintenanceCog(FeatureCog):
 
     dynamic_items = (MaintenanceButton,)
 
-    async def _answer(self, interaction: discord.Interaction[Any], message_id: str, work: Any) -> None:
+    async def _answer(
+        self, interaction: discord.Interaction[Any], message_id: str, work: Any, *, where: bool = False
+    ) -> None:
         result: MaintenanceResult = await defer_if_slow(interaction, work)
-        content = said(self.services, person_language(interaction), message_id, result)
+        language = person_language(interaction)
+        content = said(self.services, language, message_id, result)
+        if where and not result.channels:
+            content += "\n" + self.word(language, "maintenance.reply.nowhere")
         mark_done(interaction, content)
         await after_change(self.bot, result)
         await reply_done(interaction, content)
@@ -197,7 +202,7 @@ class MaintenanceCog(FeatureCog):
             workaround=workaround,
         )
         work = self.services.maintenance.schedule(actor, typed, now=self.services.clock.now())
-        await self._answer(interaction, "maintenance.reply.scheduled", work)
+        await self._answer(interaction, "maintenance.reply.scheduled", work, where=True)
 
     @maintenance.command(
         name=text("reschedule", "cmd.maintenance.reschedule.name"),

@@ -228,11 +228,12 @@ async def between(
 async def for_digest(
     conn: aiosqlite.Connection, guild_id: int, start: datetime, end: datetime, *, ahead: timedelta
 ) -> list[Maintenance]:
-    """What a digest covering [start, end) tells of, cancelled ones aside: scheduled in the period, or taking
-    place between its start and `ahead` after its end (what happened, and what is coming)."""
+    """What a digest covering [start, end) tells of: scheduled in the period, or taking place between its start
+    and `ahead` after its end (what happened, and what is coming); cancelled ones aside, and those turned into
+    an incident (the digest tells of that incident)."""
     found = await _read(
         conn,
-        "m.guild_id = ? AND m.stage != 'cancelled' AND ((m.scheduled_at >= ? AND m.scheduled_at < ?) OR "
+        "m.guild_id = ? AND m.stage NOT IN ('cancelled', 'converted') AND ((m.scheduled_at >= ? AND m.scheduled_at < ?) OR "
         "(m.starts_at < ? AND m.ends_at > ?)) ORDER BY m.starts_at, m.number",
         (guild_id, to_db_time(start), to_db_time(end), to_db_time(end + ahead), to_db_time(start)),
     )

@@ -45,6 +45,7 @@ KIND_WORDS = {
     "reminders": "about.timers.kind.reminders",
     "nudges": "about.timers.kind.nudges",
     "archives": "about.timers.kind.archives",
+    "maintenance": "about.timers.kind.maintenance",
 }
 LIST_OF = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three")
 

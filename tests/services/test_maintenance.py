@@ -215,6 +215,17 @@ async def test_an_overrun_becomes_an_incident_in_the_same_thread(
     assert all("devient l'incident #1" in p["content"] for p in posts.values()) and pinged(posts) == {PHARMACIES}
     assert await maintenance.advance(result.maintenance_id, now=END) is None, "no end message once an incident"
     assert stored_m.maintenance.stage == Stage.CONVERTED
+    # From then on an incident in every figure, started at the planned start; the maintenance stays listed apart.
+    result = await export(
+        store.path,
+        ExportRequest(guild_id=GUILD, format="json", period="octobre 2024"),
+        now=END + timedelta(hours=1),
+        default_language="fr",
+        default_time_zone="Europe/Paris",
+    )
+    document = json.loads(result.files[0].data)
+    assert [i["number"] for i in document["incidents"]] == [1] and document["figures"]["open"] == 1
+    assert [(m["number"], m["state"]) for m in document["maintenance"]] == [("M1", "converted")]
     del lifecycle
 
 
