@@ -233,8 +233,9 @@ async def for_digest(
     an incident (the digest tells of that incident)."""
     found = await _read(
         conn,
-        "m.guild_id = ? AND m.stage NOT IN ('cancelled', 'converted') AND ((m.scheduled_at >= ? AND m.scheduled_at < ?) OR "
-        "(m.starts_at < ? AND m.ends_at > ?)) ORDER BY m.starts_at, m.number",
+        "m.guild_id = ? AND m.stage NOT IN ('cancelled', 'converted') "
+        "AND ((m.scheduled_at >= ? AND m.scheduled_at < ?) OR (m.starts_at < ? AND m.ends_at > ?)) "
+        "ORDER BY m.starts_at, m.number",
         (guild_id, to_db_time(start), to_db_time(end), to_db_time(end + ahead), to_db_time(start)),
     )
     return [s.maintenance for s in found]
