@@ -165,7 +165,7 @@ def news_message(
     }
     if thread is not None:
         payload["components"] = [{"type": 1, "components": [thread_button(language, thread)]}]
-    if not roles:
+    if not pings(news, m):  # news that calls nobody to act leaves notifications off, as an edit would
         payload["silent"] = True
     return payload
 

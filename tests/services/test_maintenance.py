@@ -112,6 +112,7 @@ async def test_each_stage_plans_its_message_pinging_only_whom_it_should(
     result = await maintenance.schedule(ANNE, WEEKEND, now=NOW)
     mid = result.maintenance_id
     seen: list[tuple[int, ...]] = []  # per stage that posted where routes lead: the channels whose role it pinged
+    silent: list[set[bool]] = []  # and whether its posts leave notifications off
     wake = result.wake_at
     steps = 0
     while wake is not None and steps < 10:
@@ -123,6 +124,7 @@ async def test_each_stage_plans_its_message_pinging_only_whom_it_should(
         if posts:
             assert set(posts) == {BRETAGNE, PHARMACIES}
             seen.append(tuple(sorted(c for c, p in posts.items() if p["allowed_mentions"]["roles"])))
+            silent.append({bool(p.get("silent")) for p in posts.values()})
         asks = [
             r
             for r in found
@@ -136,6 +138,7 @@ async def test_each_stage_plans_its_message_pinging_only_whom_it_should(
     assert stored is not None and stored.maintenance.stage == Stage.ENDED
     # The reminder pings the pharmacies' role (Bretagne's route names none); the start and the end ping nobody.
     assert seen == [(PHARMACIES,), (), ()]
+    assert silent == [{False}, {True}, {True}], "the start and the end notify nobody, in any channel"
 
 
 async def test_a_bot_down_across_several_times_acts_once_on_the_furthest(
