@@ -25,6 +25,8 @@ from tests.e2e.scenario_support import (
     status_message,
     text_of,
 )
+from tests.e2e.setup_steps import run_setup
+from tests.e2e.test_board import board_text
 
 WEEKEND = {
     "organisation": "Cerp Bretagne Atlantique",
@@ -73,6 +75,9 @@ async def test_a_maintenance_across_the_october_clock_change(
     try:
         await configure(double, server)
         c = server.channels
+        board = c["etat"] = double.guild(server.guild_id).add_text_channel("etat-des-pannes")
+        await run_setup(double, server, "board", {"channel": board})
+        await settle(double, server)
         since = len(double.notifications())
         # Saturday 23:00 summer time (21:00 UTC) to Sunday 04:00 winter time (03:00 UTC): six real hours.
         said = await schedule(double, server, start="samedi 23h", end="dimanche 4h")
@@ -86,6 +91,10 @@ async def test_a_maintenance_across_the_october_clock_change(
         (thread,) = incident_threads(double, server)
         thread_id = int(thread["id"])
         assert "Maintenance M1 · Cerp Bretagne Atlantique" in thread["name"]
+        # The board shows it from a day before its start (Friday 23:00), "in progress" from its start, not after.
+        assert "Maintenances planifiées" not in board_text(double, board), "35 hours ahead: not yet"
+        await at(double, server, start - timedelta(hours=24))
+        assert f"début : {stamp(start)}f>" in board_text(double, board), board_text(double, board)
 
         steps = [
             # (when, what the channels' new message says, who is notified)
@@ -104,6 +113,7 @@ async def test_a_maintenance_across_the_october_clock_change(
                 assert len(bot_messages(double, c[name])) == before[c[name]] + 1
             assert notified(double, server, since, channels=[c["bretagne"], c["pharmacies"]]) == pinged, when
             if when == start:
+                assert f"🛠️ en cours, fin : {stamp(end)}f>" in board_text(double, board)
                 # The owner's question, 15 minutes before the end: 03:45 winter time, 02:45 UTC.
                 ask = end - timedelta(minutes=15)
                 await at(double, server, ask - timedelta(seconds=1))
@@ -112,6 +122,9 @@ async def test_a_maintenance_across_the_october_clock_change(
                 await at(double, server, ask)
                 assert question(double, thread_id)["content"].startswith(f"<@{server.members['coord.anne']}>")
                 assert notified(double, server, since) == [("coord.anne", str(thread_id), "user_mention")]
+        assert "Maintenances planifiées" not in board_text(double, board) and "Rien n'est en panne" in board_text(
+            double, board
+        )
         standing = bot_messages(double, c["pharmacies"])[0]
         assert "✅ terminée" in text_of(standing), "the standing announcement edited"
         assert "✅ terminée" in text_of(status_message(double, thread_id))
