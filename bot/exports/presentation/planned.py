@@ -1,6 +1,6 @@
 """What planned maintenance adds to every export, listed apart and counted in no incident figure (no MTTR, no
-duration, no count): per maintenance, its organisation, services, planned span, how it ended and, when it overran
-into an incident, that incident's number (the incident itself is among the incidents, from its turning)."""
+duration, no count): per maintenance, its organisation, services, territories, sector, planned span and how it
+ended (`converted`: it overran into an incident, which is among the incidents, started at the planned start)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.exports.presentation.common import Words
+from bot.maintenance.presentation import STAGE_KEYS
 from bot.maintenance.rules import Maintenance, Stage
 
 COLUMNS = ("number", "organisation", "services", "territories", "sector", "starts_at", "ends_at", "state", "ended_at")
-STATE_KEYS = {
-    Stage.SCHEDULED: "maintenance.stage.scheduled",
-    Stage.REMINDED: "maintenance.stage.scheduled",
-    Stage.STARTED: "maintenance.stage.in_progress",
-    Stage.ASKED: "maintenance.stage.in_progress",
-    Stage.ENDED: "maintenance.stage.ended",
-    Stage.CANCELLED: "maintenance.stage.cancelled",
-    Stage.CONVERTED: "maintenance.stage.converted",
-}
-# For machines: the state in three words whatever the stage of its messages.
+# For machines: scheduled, in_progress, ended or converted, whatever message it reached last.
 STATES = {Stage.STARTED: "in_progress", Stage.ASKED: "in_progress", Stage.REMINDED: "scheduled"}
 
 
@@ -74,7 +66,7 @@ def lines(items: Sequence[Maintenance], words: Words) -> list[str]:
             label=m.label,
             organisation=m.organisation,
             span=words.span(m.starts_at, m.ends_at),
-            state=words(STATE_KEYS[m.stage]),
+            state=words(STAGE_KEYS[m.stage]),
         )
         for m in items
     ]
