@@ -1,21 +1,47 @@
-"""Slash-command options: a name and a description, both translated, written once and shared by the commands
-that take them."""
+"""Slash-command options and subcommands: a name and a description, both translated, written once and shared by
+the commands that take them.
+
+The French of each string is the catalogue entry named by a convention, so that a declaration says its English
+once and its message ids follow from where it stands: a command's ids start with `cmd.` and its full English name,
+words joined by `.` and `-` written `_` (`/setup log-channel`: `cmd.setup.log_channel`), then `.name` and
+`.description`; its option `param` is `{that}.{param}.name` and `{that}.{param}` (`name_option` for a parameter
+called `name`, whose `.name` would be the command's own). tests/i18n/test_catalogue.py reads the built commands
+to check that each has its French."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from discord import app_commands
 
+from bot.interactions.translator import text
+
+if TYPE_CHECKING:
+    from discord.app_commands.commands import CommandCallback
+
 _F = TypeVar("_F", bound=Callable[..., object])
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+# What a subcommand's option is declared with: its description (the option is named as its parameter), or its
+# name and description, the name either English (its id by the convention) or one shared with other commands.
+Described = str | tuple[str | app_commands.locale_str, str]
 
 
 @dataclass(frozen=True)
 class Option:
     name: app_commands.locale_str
     description: app_commands.locale_str
+
+
+def option(ids: str, key: str, description: str, *, name: str | app_commands.locale_str | None = None) -> Option:
+    """The option whose ids are `{ids}.{key}.name` and `{ids}.{key}`; named `key` unless `name` says otherwise,
+    and a `locale_str` name is one shared with another option (its own id)."""
+    if not isinstance(name, app_commands.locale_str):
+        name = text(name or key, f"{ids}.{key}.name")
+    return Option(name, text(description, f"{ids}.{key}"))
 
 
 def options(**chosen: Option) -> Callable[[_F], _F]:
@@ -26,3 +52,28 @@ def options(**chosen: Option) -> Callable[[_F], _F]:
         return app_commands.rename(**{param: option.name for param, option in chosen.items()})(func)
 
     return decorate
+
+
+@dataclass(frozen=True)
+class Subcommands:
+    """Declares the subcommands of `group`, their message ids by the convention (the module's docstring)."""
+
+    group: app_commands.Group
+
+    def __call__(
+        self, name: str, description: str, /, **described: Described
+    ) -> Callable[[CommandCallback[Any, _P, _T]], app_commands.Command[Any, _P, _T]]:
+        prefix = "cmd." + f"{self.group.qualified_name} {name}".replace(" ", ".").replace("-", "_")
+        chosen: dict[str, Option] = {}
+        for param, spec in described.items():
+            key = "name_option" if param == "name" else param
+            option_name, option_description = (None, spec) if isinstance(spec, str) else spec
+            chosen[param] = option(prefix, key, option_description, name=option_name or param)
+        command = self.group.command(
+            name=text(name, f"{prefix}.name"), description=text(description, f"{prefix}.description")
+        )
+
+        def decorate(func: CommandCallback[Any, _P, _T]) -> app_commands.Command[Any, _P, _T]:
+            return command(options(**chosen)(func) if chosen else func)
+
+        return decorate

@@ -14,13 +14,11 @@ from bot.common.i18n import Language
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
 from bot.interactions.replies import person_language
-from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings.presentation import Section
 from cogs.common.autocomplete import territory_choices
-from cogs.common.options import Option, options
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import SetupBase, admin_typing, setup_group
+from cogs.settings.groups import CHANNEL, SECTOR, TERRITORY, SetupBase, admin_typing, setup_command
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -61,23 +59,12 @@ async def board_sections(
 
 
 class BoardSetup(SetupBase):
-    @setup_group.command(
-        name=text("board", "cmd.setup.board.name"),
-        description=text("Keep a live board of what is down in a channel", "cmd.setup.board.description"),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("The channel that shows the board", "cmd.setup.board.channel"),
-        ),
-        territory=Option(
-            text("territory", "cmd.setup.route.territory.name"),
-            text('Only incidents of this territory, e.g. "Bretagne" or "29"', "cmd.setup.board.territory"),
-        ),
-        sector=Option(
-            text("sector", "cmd.setup.route.sector.name"),
-            text("Only incidents of this sector", "cmd.setup.board.sector"),
-        ),
+    @setup_command(
+        "board",
+        "Keep a live board of what is down in a channel",
+        channel=(CHANNEL, "The channel that shows the board"),
+        territory=(TERRITORY, 'Only incidents of this territory, e.g. "Bretagne" or "29"'),
+        sector=(SECTOR, "Only incidents of this sector"),
     )
     async def board(
         self,
@@ -105,16 +92,7 @@ class BoardSetup(SetupBase):
     ) -> list[app_commands.Choice[str]]:
         return await self._sector_choices(interaction, current)
 
-    @setup_group.command(
-        name=text("board-remove", "cmd.setup.board_remove.name"),
-        description=text("Remove a board: its message is deleted", "cmd.setup.board_remove.description"),
-    )
-    @options(
-        board=Option(
-            text("board", "cmd.setup.board_remove.board.name"),
-            text("The board to remove", "cmd.setup.board_remove.board"),
-        ),
-    )
+    @setup_command("board-remove", "Remove a board: its message is deleted", board="The board to remove")
     async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
         actor, now = self._actor(interaction), self.services.clock.now()
         outcome = await self.services.boards.remove(actor, board, now=now)

@@ -21,6 +21,7 @@ from bot.settings.rules.model import Outcome
 from bot.settings.rules.validation import suggest_sectors
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
+from cogs.common.options import Subcommands
 
 setup_group = server_group(
     text("setup", "cmd.setup.name"),
@@ -37,6 +38,16 @@ route_group = app_commands.Group(
     description=text("Which channels announce which incidents", "cmd.setup.route.description"),
     parent=setup_group,
 )
+setup_command = Subcommands(setup_group)
+sector_command = Subcommands(sector_group)
+route_command = Subcommands(route_group)
+
+# Option names that several subcommands share (one French for all).
+CHANNEL = text("channel", "cmd.setup.channel.name")
+ROLE = text("role", "cmd.setup.role.name")
+TERRITORY = text("territory", "cmd.setup.route.territory.name")
+SECTOR = text("sector", "cmd.setup.route.sector.name")
+SECTOR_NAME = text("name", "cmd.setup.sector.name_option.name")
 
 
 def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
