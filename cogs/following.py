@@ -27,7 +27,7 @@ from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
-from cogs.common.options import Option, options
+from cogs.common.options import options, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -139,18 +139,10 @@ async def send_follow_reply(
 
 # Each option's name and description, once: commands share them.
 
-INCIDENT = Option(
-    text("incident", "cmd.follow.opt.incident.name"),
-    text("The incident (number or words of its title)", "cmd.follow.opt.incident"),
-)
-TERRITORY = Option(
-    text("territory", "cmd.follow.opt.territory.name"),
-    text("A region, a département or France", "cmd.follow.opt.territory"),
-)
-SECTOR = Option(
-    text("sector", "cmd.follow.opt.sector.name"), text("A sector (pharmacie, librairie…)", "cmd.follow.opt.sector")
-)
-DM = Option(text("dm", "cmd.follow.opt.dm.name"), text("Also by direct message (incidents only)", "cmd.follow.opt.dm"))
+INCIDENT = shared_option("follow", "incident", "The incident (number or words of its title)")
+TERRITORY = shared_option("follow", "territory", "A region, a département or France")
+SECTOR = shared_option("follow", "sector", "A sector (pharmacie, librairie…)")
+DM = shared_option("follow", "dm", "Also by direct message (incidents only)")
 
 
 class FollowChoice(

@@ -28,7 +28,7 @@ from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, Sno
 from cogs.common.autocomplete import incident_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
-from cogs.common.options import Option, options
+from cogs.common.options import options, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -52,19 +52,10 @@ def _where_words(reminder: Reminder) -> Msg:
 
 # Each option's name and description, once: commands share them.
 
-WHEN = Option(
-    text("when", "cmd.remind.opt.when.name"),
-    text('When: "lundi 9h", "dans 2 h", "tomorrow 9am"', "cmd.remind.opt.when"),
-)
-WHAT = Option(text("what", "cmd.remind.opt.what.name"), text("What to remind you of", "cmd.remind.opt.what"))
-WHERE = Option(
-    text("where", "cmd.remind.opt.where.name"),
-    text("Where to remind you: here, in an incident's thread, or by DM", "cmd.remind.opt.where"),
-)
-INCIDENT = Option(
-    text("incident", "cmd.remind.opt.incident.name"),
-    text("For the thread: the incident (number or words of its title)", "cmd.remind.opt.incident"),
-)
+WHEN = shared_option("remind", "when", 'When: "lundi 9h", "dans 2 h", "tomorrow 9am"')
+WHAT = shared_option("remind", "what", "What to remind you of")
+WHERE = shared_option("remind", "where", "Where to remind you: here, in an incident's thread, or by DM")
+INCIDENT = shared_option("remind", "incident", "For the thread: the incident (number or words of its title)")
 
 
 class ReminderButton(

@@ -36,12 +36,20 @@ class Option:
     description: app_commands.locale_str
 
 
-def option(ids: str, key: str, description: str, *, name: str | app_commands.locale_str | None = None) -> Option:
+def _option(ids: str, key: str, description: str, name: str | app_commands.locale_str | None = None) -> Option:
     """The option whose ids are `{ids}.{key}.name` and `{ids}.{key}`; named `key` unless `name` says otherwise,
     and a `locale_str` name is one shared with another option (its own id)."""
     if not isinstance(name, app_commands.locale_str):
         name = text(name or key, f"{ids}.{key}.name")
     return Option(name, text(description, f"{ids}.{key}"))
+
+
+def shared_option(
+    command: str, key: str, description: str, *, name: str | app_commands.locale_str | None = None
+) -> Option:
+    """An option that the commands of `/command` share (or a top-level command's own), written once: its ids are
+    `cmd.{command}.opt.{key}.name` and `cmd.{command}.opt.{key}`."""
+    return _option(f"cmd.{command}.opt", key, description, name)
 
 
 def options(**chosen: Option) -> Callable[[_F], _F]:
@@ -68,7 +76,7 @@ class Subcommands:
         for param, spec in described.items():
             key = "name_option" if param == "name" else param
             option_name, option_description = (None, spec) if isinstance(spec, str) else spec
-            chosen[param] = option(prefix, key, option_description, name=option_name or param)
+            chosen[param] = _option(prefix, key, option_description, option_name or param)
         command = self.group.command(
             name=text(name, f"{prefix}.name"), description=text(description, f"{prefix}.description")
         )

@@ -22,7 +22,7 @@ from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
 from cogs.common.autocomplete import choice, first, territory_choices
 from cogs.common.cog import FeatureCog
-from cogs.common.options import Option, options
+from cogs.common.options import options, shared_option
 from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
@@ -34,16 +34,10 @@ if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
 
-SINCE = Option(
-    text("since", "cmd.report.opt.since.name"),
-    text('Since when: "midi", "depuis 8h", "ce matin"', "cmd.report.opt.since"),
-)
+SINCE = shared_option("report", "since", 'Since when: "midi", "depuis 8h", "ce matin"')
 log = logging.getLogger(__name__)
 
-DETAILS = Option(
-    text("details", "cmd.report.opt.details.name"),
-    text("What you see, in a few sentences (500 characters at most)", "cmd.report.opt.details"),
-)
+DETAILS = shared_option("report", "details", "What you see, in a few sentences (500 characters at most)")
 
 
 class Report(FeatureCog):
