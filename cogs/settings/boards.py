@@ -16,9 +16,17 @@ from bot.common.text import truncate
 from bot.interactions.replies import person_language
 from bot.settings import presentation
 from bot.settings.presentation import Section
-from cogs.common.autocomplete import territory_choices
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import CHANNEL, SECTOR, TERRITORY, SetupBase, admin_typing, setup_command
+from cogs.settings.groups import (
+    CHANNEL,
+    SECTOR,
+    TERRITORY,
+    SetupBase,
+    admin_typing,
+    sector_autocomplete,
+    setup_command,
+    territory_autocomplete,
+)
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -59,6 +67,7 @@ async def board_sections(
 
 
 class BoardSetup(SetupBase):
+    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
     @setup_command(
         "board",
         "Keep a live board of what is down in a channel",
@@ -79,18 +88,6 @@ class BoardSetup(SetupBase):
         # Committed: the board's first row goes out whether or not the answer reaches the admin.
         self.services.outbox.wake()
         await self._say(interaction, outcome)
-
-    @board.autocomplete("territory")
-    async def _board_territory_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return territory_choices(current, person_language(interaction))
-
-    @board.autocomplete("sector")
-    async def _board_sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
 
     @setup_command("board-remove", "Remove a board: its message is deleted", board="The board to remove")
     async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:

@@ -31,7 +31,6 @@ from bot.settings.rules.validation import (
     suggest_holiday_countries,
     suggest_zones,
 )
-from cogs.common.autocomplete import territory_choices
 from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
@@ -44,8 +43,10 @@ from cogs.settings.groups import (
     TERRITORY,
     admin_typing,
     route_command,
+    sector_autocomplete,
     sector_command,
     setup_command,
+    territory_autocomplete,
 )
 from cogs.settings.reports import ReportsSetup
 
@@ -228,18 +229,14 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
     async def sector_add(self, interaction: discord.Interaction[Any], name: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.add_sector, name)
 
+    @app_commands.autocomplete(name=sector_autocomplete)
     @sector_command("remove", "Remove a sector no route uses", name=(SECTOR_NAME, "The sector to remove"))
     async def sector_remove(self, interaction: discord.Interaction[Any], name: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.remove_sector, name)
 
-    @sector_remove.autocomplete("name")
-    async def _sector_remove_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
-
     # --- routes -------------------------------------------------------------------------------------------
 
+    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
     @route_command(
         "add",
         "Announce incidents of a territory and/or a sector in a channel",
@@ -267,18 +264,6 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
             sector=sector,
             role=chosen_role_facts(guild, role) if role is not None else None,
         )
-
-    @route_add.autocomplete("territory")
-    async def _territory_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return territory_choices(current, person_language(interaction))
-
-    @route_add.autocomplete("sector")
-    async def _route_sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
 
     @route_command("remove", "Stop announcing in a channel through one route", route="The route to remove")
     async def route_remove(self, interaction: discord.Interaction[Any], route: str) -> None:

@@ -4,7 +4,7 @@ settings (commands.py), boards (boards.py), digests (digests.py). The `Setup` co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,9 +19,13 @@ from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.rules.model import Outcome
 from bot.settings.rules.validation import suggest_sectors
+from cogs.common.autocomplete import territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import Subcommands
+
+if TYPE_CHECKING:
+    from bot.composition import Services
 
 setup_group = server_group(
     text("setup", "cmd.setup.name"),
@@ -58,6 +62,23 @@ def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
     return Actor(interaction.guild_id, interaction.user.id)
 
 
+async def sector_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    """The server's sectors matching what its admin types, for every subcommand that takes a sector."""
+    actor = admin_typing(interaction)
+    if actor is None:
+        return []
+    services: Services = interaction.client.services
+    sectors = await service.sector_names(services.store, actor, defaults=services.defaults)
+    return [
+        app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
+        for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
+    ]
+
+
+async def territory_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    return territory_choices(current, person_language(interaction))
+
+
 class SetupBase(FeatureCog):
     # The group as an attribute of the cog, so that discord.py registers it (with every subcommand of every module).
     setup_group = setup_group
@@ -71,15 +92,3 @@ class SetupBase(FeatureCog):
         language = person_language(interaction)
         lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
         await reply_done(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
-
-    async def _sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        actor = admin_typing(interaction)
-        if actor is None:
-            return []
-        sectors = await service.sector_names(self.services.store, actor, defaults=self.services.defaults)
-        return [
-            app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
-            for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
-        ]
