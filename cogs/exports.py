@@ -26,7 +26,7 @@ from bot.interactions.replies import mark_done, person_language
 from bot.interactions.translator import text
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 from cogs.common.cog import FeatureCog
-from cogs.common.options import options, shared_option
+from cogs.common.options import options, server_command, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -76,13 +76,7 @@ async def send_files(
 
 
 class Export(FeatureCog):
-    @app_commands.command(
-        name=text("export", "cmd.export.name"),
-        description=text(
-            "Export a period's outages: CSV, JSON, Markdown or HTML report (admins)", "cmd.export.description"
-        ),
-    )
-    @app_commands.guild_only()
+    @server_command("export", "Export a period's outages: CSV, JSON, Markdown or HTML report (admins)")
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     @app_commands.default_permissions(manage_guild=True)
     @options(

@@ -28,7 +28,7 @@ from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, Sno
 from cogs.common.autocomplete import incident_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
-from cogs.common.options import options, shared_option
+from cogs.common.options import server_command, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -148,12 +148,9 @@ class ReminderCog(FeatureCog):
 
     # -- /remind --
 
-    @app_commands.command(
-        name=text("remind", "cmd.remind.name"),
-        description=text("Remind yourself of something at a given time", "cmd.remind.description"),
+    @server_command(
+        "remind", "Remind yourself of something at a given time", when=WHEN, what=WHAT, where=WHERE, incident=INCIDENT
     )
-    @app_commands.guild_only()
-    @options(when=WHEN, what=WHAT, where=WHERE, incident=INCIDENT)
     @app_commands.choices(where=WHERE_CHOICES)
     @per_person_cooldown()
     async def remind(
@@ -215,11 +212,7 @@ class ReminderCog(FeatureCog):
 
     # -- /reminders --
 
-    @app_commands.command(
-        name=text("reminders", "cmd.reminders.name"),
-        description=text("Your reminders still to come; cancel one", "cmd.reminders.description"),
-    )
-    @app_commands.guild_only()
+    @server_command("reminders", "Your reminders still to come; cancel one")
     async def list_reminders(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = require_guild(interaction)
         language = person_language(interaction)

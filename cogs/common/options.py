@@ -62,6 +62,43 @@ def options(**chosen: Option) -> Callable[[_F], _F]:
     return decorate
 
 
+def _declared(
+    command: Callable[[CommandCallback[Any, _P, _T]], app_commands.Command[Any, _P, _T]],
+    prefix: str,
+    described: dict[str, Described | Option],
+) -> Callable[[CommandCallback[Any, _P, _T]], app_commands.Command[Any, _P, _T]]:
+    chosen: dict[str, Option] = {}
+    for param, spec in described.items():
+        if isinstance(spec, Option):
+            chosen[param] = spec
+            continue
+        key = "name_option" if param == "name" else param
+        option_name, option_description = (None, spec) if isinstance(spec, str) else spec
+        chosen[param] = _option(prefix, key, option_description, option_name or param)
+
+    def decorate(func: CommandCallback[Any, _P, _T]) -> app_commands.Command[Any, _P, _T]:
+        return command(options(**chosen)(func) if chosen else func)
+
+    return decorate
+
+
+def _ids(full_name: str) -> str:
+    return "cmd." + full_name.replace(" ", ".").replace("-", "_")
+
+
+def server_command(
+    name: str, description: str, /, **described: Described | Option
+) -> Callable[[CommandCallback[Any, _P, _T]], app_commands.Command[Any, _P, _T]]:
+    """A top-level command, offered in servers only, declared by the convention (the module's docstring); an
+    option may also be one of those its commands share (`shared_option`)."""
+    prefix = _ids(name)
+    command = app_commands.command(
+        name=text(name, f"{prefix}.name"), description=text(description, f"{prefix}.description")
+    )
+    declared = _declared(command, prefix, described)
+    return lambda func: declared(app_commands.guild_only(func))
+
+
 @dataclass(frozen=True)
 class Subcommands:
     """Declares the subcommands of `group`, their message ids by the convention (the module's docstring)."""
@@ -69,19 +106,10 @@ class Subcommands:
     group: app_commands.Group
 
     def __call__(
-        self, name: str, description: str, /, **described: Described
+        self, name: str, description: str, /, **described: Described | Option
     ) -> Callable[[CommandCallback[Any, _P, _T]], app_commands.Command[Any, _P, _T]]:
-        prefix = "cmd." + f"{self.group.qualified_name} {name}".replace(" ", ".").replace("-", "_")
-        chosen: dict[str, Option] = {}
-        for param, spec in described.items():
-            key = "name_option" if param == "name" else param
-            option_name, option_description = (None, spec) if isinstance(spec, str) else spec
-            chosen[param] = _option(prefix, key, option_description, option_name or param)
+        prefix = _ids(f"{self.group.qualified_name} {name}")
         command = self.group.command(
             name=text(name, f"{prefix}.name"), description=text(description, f"{prefix}.description")
         )
-
-        def decorate(func: CommandCallback[Any, _P, _T]) -> app_commands.Command[Any, _P, _T]:
-            return command(options(**chosen)(func) if chosen else func)
-
-        return decorate
+        return _declared(command, prefix, described)
