@@ -23,8 +23,7 @@ from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
 from bot.interactions.access import require_admin
 from bot.interactions.replies import mark_done, person_language
-from bot.interactions.translator import text
-from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
+from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES, shared_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.options import options, server_command, shared_option
 
@@ -37,12 +36,13 @@ log = logging.getLogger(__name__)
 # its rate limit.
 PROGRESS_EVERY_S = 1.5
 
-FORMAT_CHOICES = [
-    app_commands.Choice(name=text("CSV (zip: outages, services, timeline)", "cmd.export.choice.csv"), value="csv"),
-    app_commands.Choice(name=text("JSON (with its schema)", "cmd.export.choice.json"), value="json"),
-    app_commands.Choice(name=text("Markdown", "cmd.export.choice.md"), value="md"),
-    app_commands.Choice(name=text("HTML report (charts, timelines)", "cmd.export.choice.html"), value="html"),
-]
+FORMAT_CHOICES = shared_choices(
+    "export",
+    csv="CSV (zip: outages, services, timeline)",
+    json="JSON (with its schema)",
+    md="Markdown",
+    html="HTML report (charts, timelines)",
+)
 
 
 def member_names(interaction: discord.Interaction[Any]) -> Names:

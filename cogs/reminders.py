@@ -22,10 +22,10 @@ from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import mark_done, person_language, reply_done, reply_private
-from bot.interactions.translator import text
 from bot.reminders.presentation import DONE, dated
 from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
 from cogs.common.autocomplete import incident_choices
+from cogs.common.choices import shared_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
 from cogs.common.options import server_command, shared_option
@@ -34,11 +34,7 @@ if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
 
-WHERE_CHOICES = [
-    app_commands.Choice(name=text("here", "cmd.remind.choice.here"), value="here"),
-    app_commands.Choice(name=text("incident thread", "cmd.remind.choice.thread"), value="thread"),
-    app_commands.Choice(name=text("direct message", "cmd.remind.choice.dm"), value="dm"),
-]
+WHERE_CHOICES = shared_choices("remind", here="here", thread="incident thread", dm="direct message")
 CANCEL_MENU = "tocsin:reminders:cancel"
 
 

@@ -3,33 +3,21 @@ that take it (the incident, declare's facts in edit…), and the choices some of
 
 from __future__ import annotations
 
-from discord import app_commands
-
-from bot.interactions.translator import text
+from cogs.common.choices import shared_choices
 from cogs.common.options import shared_option
 
-CAUSE_CHOICES = [
-    app_commands.Choice(
-        name=text("suspected cyberattack", "cmd.outage.choice.cyberattack_suspected"), value="cyberattack_suspected"
-    ),
-    app_commands.Choice(
-        name=text("confirmed cyberattack", "cmd.outage.choice.cyberattack_confirmed"), value="cyberattack_confirmed"
-    ),
-    app_commands.Choice(
-        name=text("technical failure", "cmd.outage.choice.technical_failure"), value="technical_failure"
-    ),
-    app_commands.Choice(name=text("overload", "cmd.outage.choice.overload"), value="overload"),
-    app_commands.Choice(name=text("unknown", "cmd.outage.choice.unknown"), value="unknown"),
-]
-STATUS_CHOICES = [
-    app_commands.Choice(name=text("investigating", "cmd.outage.choice.investigating"), value="investigating"),
-    app_commands.Choice(name=text("cause identified", "cmd.outage.choice.identified"), value="identified"),
-    app_commands.Choice(name=text("monitoring", "cmd.outage.choice.monitoring"), value="monitoring"),
-]
-CANCEL_CHOICES = [
-    app_commands.Choice(name=text("false alarm", "cmd.outage.choice.false_alarm"), value="false_alarm"),
-    app_commands.Choice(name=text("duplicate", "cmd.outage.choice.duplicate"), value="duplicate"),
-]
+CAUSE_CHOICES = shared_choices(
+    "outage",
+    cyberattack_suspected="suspected cyberattack",
+    cyberattack_confirmed="confirmed cyberattack",
+    technical_failure="technical failure",
+    overload="overload",
+    unknown="unknown",
+)
+STATUS_CHOICES = shared_choices(
+    "outage", investigating="investigating", identified="cause identified", monitoring="monitoring"
+)
+CANCEL_CHOICES = shared_choices("outage", false_alarm="false alarm", duplicate="duplicate")
 
 
 TITLE = shared_option("outage", "title", "What is down, in a few words (100 characters at most)")

@@ -18,7 +18,6 @@ from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
 from bot.interactions.replies import person_language, reply_done
-from bot.interactions.translator import text
 from bot.public.presentation import public_page_reply
 from bot.settings import presentation
 from bot.settings import use_cases as service
@@ -31,6 +30,7 @@ from bot.settings.rules.validation import (
     suggest_holiday_countries,
     suggest_zones,
 )
+from cogs.common.choices import shared_choices
 from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
@@ -124,12 +124,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         )
 
     @setup_command("language", "The language of the server's public posts", language="French or English")
-    @app_commands.choices(
-        language=[
-            app_commands.Choice(name=text("French", "cmd.setup.language.choice.fr"), value="fr"),
-            app_commands.Choice(name=text("English", "cmd.setup.language.choice.en"), value="en"),
-        ]
-    )
+    @app_commands.choices(language=shared_choices("setup language", fr="French", en="English"))
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
         actor = self._actor(interaction)
         await self._apply(interaction, actor, service.set_language, language.value)
