@@ -11,8 +11,6 @@ from discord import app_commands
 
 from bot.board.presentation import board_check
 from bot.common.i18n import Language
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
-from bot.common.text import truncate
 from bot.interactions.replies import person_language
 from bot.settings import presentation
 from bot.settings.presentation import Section
@@ -23,6 +21,7 @@ from cogs.settings.groups import (
     TERRITORY,
     SetupBase,
     admin_typing,
+    matching,
     sector_autocomplete,
     setup_command,
     territory_autocomplete,
@@ -39,15 +38,14 @@ async def board_choices(
     actor = admin_typing(interaction)
     if actor is None:
         return []
-    guild, query = interaction.guild, current.strip().casefold()
+    guild = interaction.guild
     everything = services.catalogue.render(person_language(interaction), "setup.route.everything")
-    choices: list[app_commands.Choice[str]] = []
+    labelled: list[tuple[str, str]] = []
     for listed in await services.boards.listed(actor.guild_id):
         channel = guild.get_channel(listed.channel_id) if guild is not None else None
         label = f"#{channel.name if channel is not None else listed.channel_id} — {listed.scope or everything}"
-        if query in label.casefold():
-            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
-    return choices[:AUTOCOMPLETE_CHOICES]
+        labelled.append((label, str(listed.id)))
+    return matching(labelled, current)
 
 
 async def board_sections(

@@ -42,6 +42,7 @@ from cogs.settings.groups import (
     SECTOR_NAME,
     TERRITORY,
     admin_typing,
+    matching,
     route_command,
     sector_autocomplete,
     sector_command,
@@ -274,8 +275,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         guild = interaction.guild
-        query = current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
+        labelled: list[tuple[str, str]] = []
         for route in view.routes:
             channel = guild.get_channel(route.channel_id) if guild is not None else None
             role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
@@ -284,9 +284,8 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
                 channel_name=channel.name if channel is not None else str(route.channel_id),
                 role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
             )
-            if query in label.casefold():
-                choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(route.id)))
-        return choices[:AUTOCOMPLETE_CHOICES]
+            labelled.append((label, str(route.id)))
+        return matching(labelled, current)
 
     # --- show, check, audit -------------------------------------------------------------------------------
 

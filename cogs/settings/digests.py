@@ -9,15 +9,13 @@ import discord
 from discord import app_commands
 
 from bot.common.i18n import Language
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
-from bot.common.text import truncate
 from bot.digests.rules import Every, WhenQuiet
 from bot.interactions.replies import person_language
 from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings.presentation import Section
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import CHANNEL, SetupBase, admin_typing, setup_command
+from cogs.settings.groups import CHANNEL, SetupBase, admin_typing, matching, setup_command
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -94,15 +92,14 @@ class DigestSetup(SetupBase):
         actor = admin_typing(interaction)
         if actor is None:
             return []
-        language, query = person_language(interaction), current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
+        language = person_language(interaction)
+        labelled: list[tuple[str, str]] = []
         for listed in await self.services.digests.listed(actor.guild_id):
             channel = interaction.guild.get_channel(listed.channel_id) if interaction.guild is not None else None
             label = presentation.word(self.services.catalogue, language, listed.line)
             label = label.replace(f"<#{listed.channel_id}>", f"#{channel.name}" if channel is not None else "#?")
-            if query in label.casefold():
-                choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
-        return choices[:AUTOCOMPLETE_CHOICES]
+            labelled.append((label, str(listed.id)))
+        return matching(labelled, current)
 
 
 async def digest_sections(services: Services, guild: discord.Guild | None, language: Language) -> list[Section]:

@@ -4,6 +4,7 @@ settings (commands.py), boards (boards.py), digests (digests.py). The `Setup` co
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -60,6 +61,16 @@ def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
     if interaction.guild_id is None or not interaction.permissions.manage_guild:
         return None
     return Actor(interaction.guild_id, interaction.user.id)
+
+
+def matching(labelled: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
+    """The server's own list as suggestions for its admin: each (label, value) whose label holds what is typed."""
+    query = current.strip().casefold()
+    return [
+        app_commands.Choice(name=truncate(label, CHOICE_NAME), value=value)
+        for label, value in labelled
+        if query in label.casefold()
+    ][:AUTOCOMPLETE_CHOICES]
 
 
 async def sector_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
