@@ -41,9 +41,9 @@ def field(
 
 
 class Form(discord.ui.Modal):
-    def __init__(self, title: str, *fields: discord.ui.TextInput[Any], timeout: float | None = 900) -> None:
-        """A form open for 15 minutes unless `timeout` says otherwise, its fields in this order."""
-        super().__init__(title=truncate(title, MODAL_TITLE), timeout=timeout)
+    def __init__(self, title: str, *fields: discord.ui.TextInput[Any], **kwargs: Any) -> None:
+        """A form with these fields in this order (`kwargs`: the rest of `discord.ui.Modal`'s)."""
+        super().__init__(title=truncate(title, MODAL_TITLE), **kwargs)
         for item in fields:
             self.add_item(item)
         form_opened(self)  # a submission of a form never opened (or closed) is answered, not dropped

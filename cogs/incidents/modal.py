@@ -65,7 +65,7 @@ class DeclareModal(Form):
             placeholder=word("outage.modal.placeholder.started"),
         )
         fields = (self.title_input, self.sector_input, self.territories_input, self.severity_input, self.started_input)
-        super().__init__(word("outage.modal.title"), *fields)
+        super().__init__(word("outage.modal.title"), *fields, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         typed_severity = name_key(self.severity_input.value)

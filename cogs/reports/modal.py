@@ -71,7 +71,7 @@ class ReportModal(Form):
             paragraph=True,
         )
         fields = (self.organisation, self.services, self.territories, self.since, self.details)
-        super().__init__(word("report.modal.title"), *fields)
+        super().__init__(word("report.modal.title"), *fields, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         typed = ReportInput(
@@ -128,7 +128,7 @@ class DeclareFromReportsModal(Form):
             word(language, "outage.modal.field.started"), "started", 100, default=since, required=False
         )
         fields = (self.title_input, self.organisation, self.services, self.territories, self.started)
-        super().__init__(word(language, "report.declare.title"), *fields)
+        super().__init__(word(language, "report.declare.title"), *fields, timeout=900)
 
     def typed(self) -> DeclareInput:
         return DeclareInput(
@@ -244,7 +244,7 @@ class SetAsideModal(Form):
         self.reason = field(
             word(language, "report.aside.reason"), "reason", 300, placeholder=word(language, "report.aside.placeholder")
         )
-        super().__init__(word(language, "report.aside.title"), self.reason)
+        super().__init__(word(language, "report.aside.title"), self.reason, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         actor = acting(interaction, Actor)
@@ -270,7 +270,7 @@ class MoreModal(Form):
             word(language, "report.more.workaround"), "workaround", 1000, required=False, paragraph=True
         )
         self.impact = field(word(language, "report.more.impact"), "impact", 300, required=False)
-        super().__init__(word(language, "report.more.title", number=number), self.workaround, self.impact)
+        super().__init__(word(language, "report.more.title", number=number), self.workaround, self.impact, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         actor = acting(interaction, Actor)
