@@ -193,25 +193,33 @@ class Timers:
 
     # -- nudges --
 
-    async def replan(self, incident_id: int) -> None:
-        """Sends the incident's due nudges, if any, and points its one job at the next."""
-        job = f"nudge:{incident_id}"
+    async def _step(self, job: str, step: Callable[[], Awaitable[datetime | None]], failed: str, *args: object) -> None:
+        """Runs `step`, which does what has come due and returns when it is due next, and points `job` at that
+        time (None: nothing more is due, the job goes). A step that fails is tried again shortly (logged as
+        `failed % args`): what could not be done once must not stay silent."""
 
-        async def wake() -> None:
-            await self.replan(incident_id)
+        async def again() -> None:
+            await self._step(job, step, failed, *args)
 
         try:
-            due = await self.nudging.tick(incident_id, self.clock.now())
+            due = await step()
         except Exception:
-            # Tried again shortly: an incident whose nudges could not be planned once must not stay silent.
-            log.exception("nudges of incident %s could not be planned; trying again in a minute", incident_id)
-            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
+            log.exception(failed + "; trying again in a minute", *args)
+            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, again)
             return
         self.outbox.wake()
         if due is None:
             self.scheduler.cancel(job)
             return
-        self.scheduler.schedule(job, due, wake)
+        self.scheduler.schedule(job, due, again)
+
+    async def replan(self, incident_id: int) -> None:
+        """Sends the incident's due nudges, if any, and points its one job at the next."""
+
+        async def tick() -> datetime | None:
+            return await self.nudging.tick(incident_id, self.clock.now())
+
+        await self._step(f"nudge:{incident_id}", tick, "nudges of incident %s could not be planned", incident_id)
 
     # -- what the outbox owes --
 
@@ -234,16 +242,11 @@ class Timers:
         if digests is None:
             return
 
+        async def send_due() -> datetime | None:
+            return await digests.send_due(digest_id, now=self.clock.now())
+
         async def send() -> None:
-            try:
-                due = await digests.send_due(digest_id, now=self.clock.now())
-            except Exception:
-                log.exception("digest %s could not be sent; trying again in a minute", digest_id)
-                self.scheduler.schedule(f"digest:{digest_id}", self.clock.now() + REPLAN_RETRY, send)
-                return
-            self.outbox.wake()
-            if due is not None:
-                self.scheduler.schedule(f"digest:{digest_id}", due, send)
+            await self._step(f"digest:{digest_id}", send_due, "digest %s could not be sent", digest_id)
 
         self.scheduler.schedule(f"digest:{digest_id}", when, send)
 
@@ -279,22 +282,13 @@ class Timers:
 
     async def watch_lateness(self, incident_id: int) -> None:
         """Shows the incident late if its committed next update has passed, else points its job at that time."""
-        job = f"late:{incident_id}"
 
-        async def wake() -> None:
-            await self.watch_lateness(incident_id)
+        async def show_late() -> datetime | None:
+            return await self.lifecycle.show_late(incident_id, now=self.clock.now())
 
-        try:
-            due = await self.lifecycle.show_late(incident_id, now=self.clock.now())
-        except Exception:
-            log.exception("the lateness of incident %s could not be shown; trying again in a minute", incident_id)
-            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
-            return
-        self.outbox.wake()
-        if due is None:
-            self.scheduler.cancel(job)
-            return
-        self.scheduler.schedule(job, due, wake)
+        await self._step(
+            f"late:{incident_id}", show_late, "the lateness of incident %s could not be shown", incident_id
+        )
 
     # -- archive delays of resolved incidents --
 

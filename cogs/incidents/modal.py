@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.common.i18n import Language
-from bot.common.limits import MODAL_TITLE, TextField
-from bot.common.text import name_key, truncate
+from bot.common.limits import TextField
+from bot.common.text import name_key
 from bot.incidents.rules.model import Severity
 from bot.incidents.use_cases.typed_input import DeclareInput, OutageError
-from cogs.common.forms import Form
+from cogs.common.forms import Form, field
 
 if TYPE_CHECKING:
     from cogs.incidents.outage import Outage
@@ -33,48 +34,38 @@ class DeclareModal(Form):
     """Opened by `/outage declare` without options; submitting it declares (`Outage.run_declare`)."""
 
     def __init__(self, cog: Outage, language: Language) -> None:
-        word = cog.word
-        super().__init__(title=truncate(word(language, "outage.modal.title"), MODAL_TITLE), timeout=900)
+        word = partial(cog.word, language)
         self.cog = cog
-        self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.title"),
-            custom_id="title",
-            max_length=TextField.TITLE.limit,
-            placeholder=word(language, "outage.modal.placeholder.title"),
+        self.title_input = field(
+            word("outage.modal.field.title"),
+            "title",
+            TextField.TITLE.limit,
+            placeholder=word("outage.modal.placeholder.title"),
         )
-        self.sector_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.sector"),
-            custom_id="sector",
-            max_length=TextField.SECTOR.limit,
-            placeholder=word(language, "outage.modal.placeholder.sector"),
+        self.sector_input = field(
+            word("outage.modal.field.sector"),
+            "sector",
+            TextField.SECTOR.limit,
+            placeholder=word("outage.modal.placeholder.sector"),
         )
-        self.territories_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.territories"),
-            custom_id="territories",
-            max_length=1000,
-            placeholder=word(language, "outage.modal.placeholder.territories"),
+        self.territories_input = field(
+            word("outage.modal.field.territories"),
+            "territories",
+            1000,
+            placeholder=word("outage.modal.placeholder.territories"),
         )
-        self.severity_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.severity"),
-            custom_id="severity",
-            max_length=20,
-            placeholder=word(language, "outage.modal.placeholder.severity"),
+        self.severity_input = field(
+            word("outage.modal.field.severity"), "severity", 20, placeholder=word("outage.modal.placeholder.severity")
         )
-        self.started_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.started"),
-            custom_id="started",
-            max_length=100,
+        self.started_input = field(
+            word("outage.modal.field.started"),
+            "started",
+            100,
             required=False,
-            placeholder=word(language, "outage.modal.placeholder.started"),
+            placeholder=word("outage.modal.placeholder.started"),
         )
-        for item in (
-            self.title_input,
-            self.sector_input,
-            self.territories_input,
-            self.severity_input,
-            self.started_input,
-        ):
-            self.add_item(item)
+        fields = (self.title_input, self.sector_input, self.territories_input, self.severity_input, self.started_input)
+        super().__init__(word("outage.modal.title"), *fields, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         typed_severity = name_key(self.severity_input.value)

@@ -30,7 +30,7 @@ from tests.exports.scenarios import ANNE, EVERYTHING, EXPORT_NOW, GUILD, add_for
 HERE = Path(__file__).parent
 
 
-async def command_payload() -> bytes:
+async def command_payload(translator: TocsinTranslator | None = None) -> bytes:
     # A bot that is built but never started: its services exist, nothing connects, nothing runs.
     with tempfile.TemporaryDirectory() as workdir:
         store = await Store.open(Path(workdir) / "tree.db")
@@ -38,7 +38,7 @@ async def command_payload() -> bytes:
         client = TocsinBot(settings=settings, store=store, clock=SystemClock(), catalogue=default_catalogue())
         for extension in COGS:
             await client.load_extension(extension)
-        translator = TocsinTranslator(default_catalogue())
+        translator = translator or TocsinTranslator(default_catalogue())
         await client.tree.set_translator(translator)
         payloads = [
             await command.get_translated_payload(client.tree, translator) for command in client.tree.get_commands()
