@@ -124,6 +124,6 @@ def build_services(
         metrics=metrics,
         boards=boards,
         digests=digests,
-        public_pages=PublicPages(store, clock),
+        public_pages=PublicPages(store, clock, defaults),
         started_at=clock.now(),
     )
