@@ -102,8 +102,8 @@ class PublicIncident:
     organisation: str | None
     description: str | None
     impact: str | None
-    sector: str  # the sector's key (its address on the page)
-    sector_name: str  # as the admins wrote it
+    sector: str  # as the server writes it
+    sector_key: str  # without case or accents: its page's address
     territories: tuple[str, ...]
     severity: str
     status: str
@@ -169,7 +169,7 @@ def feed_uid(guild_id: int, scope: Scope) -> str:
 
 
 def public_incident(
-    incident: Incident, entries: Iterable[Update], *, public: bool, now: datetime, sector_name: str | None = None
+    incident: Incident, entries: Iterable[Update], *, public: bool, now: datetime
 ) -> PublicIncident | None:
     """The incident as the public may see it, or None when it must not show at all."""
     if not public or incident.status == Status.CANCELLED:
@@ -193,7 +193,7 @@ def public_incident(
         description=incident.description,
         impact=incident.impact,
         sector=incident.sector,
-        sector_name=sector_name or incident.sector,
+        sector_key=name_key(incident.sector),
         territories=incident.territories,
         severity=incident.severity.value,
         status=incident.status.value,
@@ -240,7 +240,7 @@ SERVER = Scope()
 
 
 def sector_scope(typed: str) -> Scope | None:
-    """The sector named in an address, which must be its key exactly (one address per sector)."""
+    """The sector named in an address, which must be its key exactly (`name_key`: one address per sector)."""
     return Scope("sector", typed) if typed and len(typed) <= 100 and name_key(typed) == typed else None
 
 
@@ -263,8 +263,9 @@ def overlapping_refs(scope: Scope) -> tuple[str, ...]:
 
 
 def in_scope(incident: PublicIncident, scope: Scope) -> bool:
+    """Whether a sector's or territory's page lists the incident (the store preselects by the same rule)."""
     if scope.kind == "sector":
-        return incident.sector == scope.key
+        return incident.sector_key == scope.key
     if scope.kind == "territory":
         refs = set(overlapping_refs(scope))
         return any(ref in refs for ref in incident.territories)

@@ -78,12 +78,12 @@ async def public_incident_ids(
     guild_id: int,
     *,
     resolved_since: datetime,
-    sector: str | None = None,
+    sectors: Sequence[str] | None = None,
     territories: Sequence[str] = (),
 ) -> list[int]:
-    """Ids of the server's public incidents that are open, or resolved since `resolved_since`; of one sector, or
-    carrying one of `territories`, when given."""
-    where, args = _scoped(sector, territories)
+    """Ids of the server's public incidents that are open, or resolved since `resolved_since`; of one of `sectors`,
+    or carrying one of `territories`, when given."""
+    where, args = _scoped(sectors, territories)
     async with conn.execute(
         "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "  # noqa: S608
         f"WHERE i.guild_id = ? AND i.status != 'cancelled' AND (i.status != 'resolved' OR i.resolved_at >= ?){where} "
@@ -93,10 +93,10 @@ async def public_incident_ids(
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
-def _scoped(sector: str | None, territories: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+def _scoped(sectors: Sequence[str] | None, territories: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     where, args = "", tuple[str, ...]()
-    if sector is not None:
-        where, args = " AND i.sector = ?", (sector,)
+    if sectors is not None:
+        where, args = f" AND i.sector IN ({', '.join('?' for _ in sectors)})", tuple(sectors)
     if territories:
         marks = ", ".join("?" for _ in territories)
         within = f"SELECT 1 FROM incident_territories t WHERE t.incident_id = i.id AND t.territory IN ({marks})"  # noqa: S608 (only marks)
@@ -105,14 +105,15 @@ def _scoped(sector: str | None, territories: Sequence[str]) -> tuple[str, tuple[
     return where, args
 
 
-async def public_sector_exists(conn: aiosqlite.Connection, guild_id: int, sector: str) -> bool:
-    """Whether a public incident (ever, not cancelled) was of this sector: a sector's page exists only then."""
+async def public_sectors(conn: aiosqlite.Connection, guild_id: int) -> list[str]:
+    """The sectors (as written on incidents) of the server's public incidents, ever, not cancelled: a sector's page
+    exists only once a public incident was of it."""
     async with conn.execute(
-        "SELECT 1 FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
-        "WHERE i.guild_id = ? AND i.sector = ? AND i.status != 'cancelled' LIMIT 1",
-        (guild_id, sector),
+        "SELECT DISTINCT i.sector FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
+        "WHERE i.guild_id = ? AND i.status != 'cancelled'",
+        (guild_id,),
     ) as cursor:
-        return await cursor.fetchone() is not None
+        return [str(row[0]) for row in await cursor.fetchall()]
 
 
 async def public_incident_numbers(

@@ -12,6 +12,7 @@ import aiosqlite
 from bot.common.actor import Actor
 from bot.common.errors import TocsinError
 from bot.common.i18n import Language, language_of
+from bot.common.text import name_key
 from bot.incidents import store as incidents_store
 from bot.public import store
 from bot.public.rules import (
@@ -21,6 +22,7 @@ from bot.public.rules import (
     PublicPage,
     Scope,
     check_slug,
+    in_scope,
     overlapping_refs,
     public_incident,
     shown_on_page,
@@ -147,16 +149,20 @@ class PublicPages:
             if server is None:
                 return None
             guild_id = server.page.guild_id
-            if scope.kind == "sector" and not await store.public_sector_exists(conn, guild_id, scope.key):
-                return None
+            sectors: list[str] | None = None
+            if scope.kind == "sector":
+                # Incidents carry their sector as the server wrote it: each spelling that is this key.
+                sectors = [name for name in await store.public_sectors(conn, guild_id) if name_key(name) == scope.key]
+                if not sectors:
+                    return None
             ids = await store.public_incident_ids(
                 conn,
                 guild_id,
                 resolved_since=now - HISTORY,
-                sector=scope.key if scope.kind == "sector" else None,
+                sectors=sectors,
                 territories=overlapping_refs(scope) if scope.kind == "territory" else (),
             )
-            shown = await self._public(conn, server, ids, now)
+            shown = [view for view in await self._public(conn, server, ids, now) if in_scope(view, scope)]
         return ServerPage(server.page, server.name, shown_on_page(shown, now=now), now, server, scope)
 
     async def incident_page(self, slug: str, number: int) -> IncidentPage | None:
@@ -208,8 +214,7 @@ class PublicPages:
             if stored is None or stored.incident.guild_id != server.page.guild_id:
                 continue
             entries = await incidents_store.timeline(conn, incident_id)
-            sector_name = server.sectors.get(stored.incident.sector)
-            view = public_incident(stored.incident, entries, public=True, now=now, sector_name=sector_name)
+            view = public_incident(stored.incident, entries, public=True, now=now)
             if view is not None:
                 shown.append(view)
         return shown

@@ -61,7 +61,8 @@ def feed_routes(
 
     def scope_name(view: ServerPage) -> str:
         if view.scope.kind == "sector":
-            return view.server.sectors.get(view.scope.key, view.scope.key) if view.server else view.scope.key
+            named = view.server.sectors.get(view.scope.key) if view.server is not None else None
+            return named or next((i.sector for i in view.incidents), view.scope.key)
         return territory_name(view.scope.key) if view.scope.kind == "territory" else ""
 
     async def scope_page(request: web.Request) -> web.Response:

@@ -30,9 +30,12 @@ from bot.public.rules import (
     Scope,
     SlugError,
     check_slug,
+    in_scope,
     public_incident,
     public_update,
+    sector_scope,
     shown_on_page,
+    territory_scope,
 )
 
 START = datetime(2024, 10, 19, 10, 0, tzinfo=UTC)
@@ -141,7 +144,7 @@ def cases(draw: st.DrawFn) -> tuple[Incident, list[Update], list[int], bool]:
 
 def both_pages(view: PublicIncident, server_name: str = "Coordination") -> list[str]:
     pages = []
-    sector = Scope("sector", view.sector)
+    sector = Scope("sector", view.sector_key)
     for language in ("fr", "en"):
         pages.append(presenter.server_page(language, slug="cerp", server_name=server_name, incidents=[view], now=NOW))
         pages.append(
@@ -158,7 +161,7 @@ def feeds_and_documents(view: PublicIncident, server_name: str = "Coordination")
     checked as its reader would: feedparser without a fault, the schema shipped."""
     feeds = []
     for language in ("fr", "en"):
-        for scope in (Scope(), Scope("sector", view.sector), Scope("territory", view.territories[0])):
+        for scope in (Scope(), Scope("sector", view.sector_key), Scope("territory", view.territories[0])):
             written = writer.feed(
                 guild_id=1,
                 slug="cerp",
@@ -168,7 +171,7 @@ def feeds_and_documents(view: PublicIncident, server_name: str = "Coordination")
                 incidents=[view],
                 since=START,
                 scope=scope,
-                scope_name=view.sector_name,
+                scope_name=view.sector,
             ).decode("utf-8")
             parsed = feedparser.parse(written)
             assert not parsed.bozo, parsed.get("bozo_exception")
@@ -225,7 +228,7 @@ def test_ten_thousand_hostile_characters_in_every_public_field_stay_inert() -> N
         organisation=long,
         description=long,
         impact=long,
-        sector="pharmacie",
+        sector=long,
         territories=("29",),
         severity=Severity.MAJOR,
         cause=Cause.UNKNOWN,
@@ -248,7 +251,7 @@ def test_ten_thousand_hostile_characters_in_every_public_field_stay_inert() -> N
             details={"changes": [{"key": "k", "name": long, "to": "degraded"}]},
         ),
     ]
-    view = public_incident(incident, entries, public=True, now=NOW, sector_name=long)
+    view = public_incident(incident, entries, public=True, now=NOW)
     assert view is not None
     for page in both_pages(view, server_name=long):
         assert "<script" not in page and 'href="javascript' not in page and "&lt;script&gt;" in page
@@ -272,28 +275,34 @@ def test_bookkeeping_and_internal_entries_have_no_public_form() -> None:
     assert shown is not None and shown.text == "Rien de neuf." and not hasattr(shown, "by")
 
 
+def plain(
+    number: int = 1, status: Status = Status.INVESTIGATING, *, territories: tuple[str, ...] = ("29",), **more: object
+) -> PublicIncident:
+    """A public incident with nothing typed beyond its number, status and territories."""
+    fields: dict[str, object] = {
+        "guild_id": 1,
+        "number": number,
+        "title": f"n{number}",
+        "sector": "pharmacie",
+        "territories": territories,
+        "severity": Severity.MAJOR,
+        "cause": Cause.UNKNOWN,
+        "status": status,
+        "started_at": START,
+        "declared_at": START,
+        "declared_by": 1,
+        "owner_id": 1,
+        "updated_at": START,
+    }
+    view = public_incident(Incident(**{**fields, **more}), [], public=True, now=NOW)  # type: ignore[arg-type]
+    assert view is not None
+    return view
+
+
 def test_the_page_lists_open_incidents_first_then_the_last_90_days() -> None:
     def made(number: int, status: Status, resolved_days_ago: int | None = None) -> PublicIncident:
         resolved = NOW - timedelta(days=resolved_days_ago) if resolved_days_ago is not None else None
-        incident = Incident(
-            guild_id=1,
-            number=number,
-            title=f"n{number}",
-            sector="pharmacie",
-            territories=("29",),
-            severity=Severity.MAJOR,
-            cause=Cause.UNKNOWN,
-            status=status,
-            started_at=START - timedelta(days=200),
-            declared_at=START,
-            declared_by=1,
-            owner_id=1,
-            updated_at=START,
-            resolved_at=resolved,
-        )
-        view = public_incident(incident, [], public=True, now=NOW)
-        assert view is not None
-        return view
+        return plain(number, status, started_at=START - timedelta(days=200), resolved_at=resolved)
 
     listed = [
         made(1, Status.RESOLVED, 10),
@@ -316,3 +325,31 @@ def test_a_good_short_name(typed: str) -> None:
 def test_a_bad_short_name_is_refused(typed: str) -> None:
     with pytest.raises(SlugError):
         check_slug(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ref"),
+    [("29", "29"), ("R53", "R53"), ("FR", "FR"), ("2A", "2A"), ("r53", None), ("1", None), ("99x", None), ("", None)],
+)
+def test_a_territorys_address_is_its_ref_as_pages_write_it(typed: str, ref: str | None) -> None:
+    scope = territory_scope(typed)
+    assert (scope.key if scope is not None else None) == ref
+
+
+@pytest.mark.parametrize(
+    ("typed", "valid"), [("pharmacie", True), ("grande distribution", True), ("Pharmacie", False), ("santé", False)]
+)
+def test_a_sectors_address_is_its_key(typed: str, valid: bool) -> None:
+    assert (sector_scope(typed) is not None) is valid
+
+
+def test_a_territorys_page_lists_what_a_route_of_that_territory_would() -> None:
+    def made(*refs: str) -> PublicIncident:
+        return plain(territories=refs)
+
+    finistere, brittany = Scope("territory", "29"), Scope("territory", "R53")
+    assert in_scope(made("29"), finistere) and in_scope(made("R53"), finistere) and in_scope(made("FR"), finistere)
+    assert (
+        in_scope(made("29"), brittany) and not in_scope(made("13"), brittany) and not in_scope(made("R93"), finistere)
+    )
+    assert in_scope(made("13", "29"), Scope("sector", "pharmacie")) and not in_scope(made("29"), Scope("sector", "x"))

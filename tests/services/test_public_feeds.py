@@ -17,12 +17,13 @@ import jsonschema
 import pytest
 
 from bot.common.actor import Actor
-from bot.incidents.rules.model import Severity
+from bot.incidents.rules.model import Severity, Status
 from bot.incidents.use_cases.typed_input import DeclareInput, UpdateInput
 from bot.public.presentation import api
 from bot.public.use_cases import PublicPages
+from bot.settings import store as settings_store
 from bot.storage.store import Store
-from tests.services.test_lifecycle import ANNE, CERP, NOW, configure, lifecycle
+from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure, lifecycle
 from tests.services.test_public_pages import ADMIN, OTHER_GUILD, Clock, get, serving
 
 LIBRAIRIE = DeclareInput(title="Dilicom indisponible", sector="librairie", territories="13", severity=Severity.MINOR)
@@ -125,11 +126,18 @@ async def test_entry_ids_never_change_across_renders_updates_and_a_renamed_addre
     again = parsed((await get(f"{served}/cerp/feed.atom"))[1])
     assert [e.id for e in first.entries] == [e.id for e in again.entries]
     clock.at += timedelta(hours=1)
-    await lifecycle(store).update(ANNE, 1, UpdateInput(note="Livraisons reprises."), now=clock.at)
+    await lifecycle(store).update(
+        ANNE, 1, UpdateInput(status=Status.MONITORING, note="Livraisons reprises."), now=clock.at
+    )
     await pages.configure(ADMIN, server_name=SERVER_NAME, slug="grand-ouest")
     later = parsed((await get(f"{served}/grand-ouest/feed.atom"))[1])
-    assert {e.id for e in later.entries} == {e.id for e in first.entries} | {later.entries[0].id}
-    assert len(later.entries) == len(first.entries) + 1 and "Livraisons reprises." in later.entries[0].content[0].value
+    added = [e for e in later.entries if e.id not in {f.id for f in first.entries}]
+    assert added and later.entries[: len(added)] == added, "the new entries come first, under new ids"
+    assert len(later.entries) == len(first.entries) + len(added)
+    assert any("Livraisons reprises." in e.content[0].value for e in added)
+    # An entry never changes after its `updated`: what the incident became since is in newer entries only.
+    before = {e.id: (e.title, e.content[0].value, e.updated) for e in first.entries}
+    assert {e.id: (e.title, e.content[0].value, e.updated) for e in later.entries[len(added) :]} == before
     assert later.feed.id == first.feed.id and later.feed.updated_parsed > first.feed.updated_parsed
     for path in ("/grand-ouest/feed.atom", "/grand-ouest/api/v1/summary"):
         etag = (await get(f"{served}{path}"))[2]["ETag"]
@@ -287,3 +295,27 @@ async def test_hostile_text_in_every_public_field_is_inert_in_feeds_and_json(
     one = await get_json(f"{served}/cerp/api/v1/incidents/1")
     typed = re.sub("[\x00\x1b\u202e]", "", HOSTILE)  # typed fields lose controls and direction overrides
     assert one["incident"]["workaround"] == typed and one["incident"]["impact"] == typed
+
+
+async def test_a_sector_is_named_as_its_admins_wrote_it_at_an_address_of_its_key(
+    store: Store, pages: PublicPages, served: str
+) -> None:
+    async with store.unit_of_work() as conn:
+        await settings_store.add_sector(conn, GUILD, "grande distribution", "Grande Distribution", now=NOW)
+        await settings_store.add_sector(conn, GUILD, "sante", "santé", now=NOW)
+    await lifecycle(store).declare(ANNE, replace(LIBRAIRIE, sector="Grande Distribution"), now=NOW)
+    body = (await get(f"{served}/cerp/incidents/1"))[1]
+    assert '<a href="/cerp/sectors/grande%20distribution?lang=fr"><bdi>Grande Distribution</bdi></a>' in body
+    status, body, _ = await get(f"{served}/cerp/sectors/grande%20distribution")
+    assert status == 200 and "<h1>Secteur : Grande Distribution" in body and "Dilicom" in body
+    feed = parsed((await get(f"{served}/cerp/sectors/grande%20distribution/feed.atom"))[1])
+    assert feed.feed.title == "État des services : Coordination Bretagne, Grande Distribution" and feed.entries
+    one = await get_json(f"{served}/cerp/api/v1/incidents/1")
+    assert one["incident"]["sector"] == {"key": "grande distribution", "name": "Grande Distribution"}
+    assert (await get(f"{served}/cerp/sectors/Grande%20Distribution"))[0] == 404
+    await lifecycle(store).declare(ANNE, replace(LIBRAIRIE, title="Centre 15 saturé", sector="Sante"), now=NOW)
+    body = (await get(f"{served}/cerp/incidents/2"))[1]
+    assert '<a href="/cerp/sectors/sante?lang=fr"><bdi>santé</bdi></a>' in body
+    status, body, _ = await get(f"{served}/cerp/sectors/sante")
+    assert status == 200 and "<h1>Secteur : santé" in body and "Centre 15" in body and "Dilicom" not in body
+    assert (await get(f"{served}/cerp/sectors/sant%C3%A9"))[0] == 404, "one address per sector"

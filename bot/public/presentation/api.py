@@ -107,7 +107,7 @@ def incident(slug: str, shown: PublicIncident, *, updates_by: str | None = None)
         "organisation": shown.organisation,
         "description": shown.description,
         "impact": shown.impact,
-        "sector": {"key": shown.sector, "name": shown.sector_name},
+        "sector": {"key": shown.sector_key, "name": shown.sector},
         "territories": [{"ref": ref, "name": territory_name(ref)} for ref in shown.territories],
         "severity": shown.severity,
         "status": shown.status,

@@ -85,13 +85,11 @@ class FeedWriter:
         _add(entry, "published", _stamp(update.at))
         _add(_add(entry, "author"), "name", server_name)
         _add(entry, "link", rel="alternate", type="text/html", href=incident_path(slug, incident.number, language))
-        _add(entry, "category", term=incident.sector, label=incident.sector_name)
-        _add(entry, "content", "\n".join(self._lines(language, zone, incident, update, heading)), type="text")
+        _add(entry, "category", term=incident.sector_key, label=incident.sector)
+        _add(entry, "content", "\n".join(self._lines(language, zone, update, heading)), type="text")
 
-    def _lines(
-        self, language: Language, zone: ZoneInfo, incident: PublicIncident, update: PublicUpdate, heading: str
-    ) -> list[str]:
-        """The entry's text: what changed, the words typed for the public, then the incident's standing facts."""
+    def _lines(self, language: Language, zone: ZoneInfo, update: PublicUpdate, heading: str) -> list[str]:
+        """The entry's text: only what this update said, so that an entry never changes after its `updated`."""
         say = self._catalogue.render
         colon = " : " if language == "fr" else ": "
         lines = [heading]
@@ -100,12 +98,6 @@ class FeedWriter:
         if update.eta is not None:
             lines.append(say(language, "public.field.eta") + colon + format_datetime(update.eta, language, zone))
         lines.extend(name + colon + say(language, f"incident.service_state.{state}") for name, state in update.services)
-        lines.append("")
-        if incident.organisation:
-            lines.append(say(language, "public.field.organisation") + colon + incident.organisation)
-        lines.append(say(language, "public.field.status") + colon + say(language, f"incident.status.{incident.status}"))
-        if incident.workaround:
-            lines.append(say(language, "public.field.workaround") + colon + incident.workaround)
         return lines
 
 

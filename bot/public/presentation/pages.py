@@ -198,8 +198,8 @@ class PublicPresenter:
         ]
         if incident.organisation:
             rows.append(("public.field.organisation", typed(incident.organisation)))
-        sector_href = escape(scope_path(slug, Scope("sector", incident.sector), language), quote=True)
-        rows.append(("public.field.sector", f'<a href="{sector_href}">{typed(incident.sector_name)}</a>'))
+        sector_href = escape(scope_path(slug, Scope("sector", incident.sector_key), language), quote=True)
+        rows.append(("public.field.sector", f'<a href="{sector_href}">{typed(incident.sector)}</a>'))
         if incident.territories:
             links = (
                 f'<a href="{escape(scope_path(slug, Scope("territory", ref), language), quote=True)}">'
