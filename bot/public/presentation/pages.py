@@ -80,10 +80,6 @@ class PublicPresenter:
         self._catalogue = catalogue
         self._zone = zone
 
-    @property
-    def catalogue(self) -> Catalogue:
-        return self._catalogue
-
     def _t(self, language: Language, message_id: str, **args: object) -> str:
         return escape(self._catalogue.render(language, message_id, **args), quote=True)
 
@@ -122,6 +118,10 @@ class PublicPresenter:
             now_iso=now.isoformat(),
             now_text=escape(format_datetime(now, language, self._zone, now)),
         )
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
 
     # --- the server's page ------------------------------------------------------------------------------------
 
