@@ -9,6 +9,7 @@ at most: an incident made private again must vanish quickly) and carry strict se
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from bot.common.i18n import LANGUAGES, Language
 from bot.public.presentation import PublicPresenter
 from bot.public.rules import SLUG
 from bot.public.use_cases import PublicPages
-from bot.web.public_feeds import feed_routes
+from bot.web.public_feeds import Render, feed_routes
 from bot.web.server import Site
 
 if TYPE_CHECKING:
@@ -115,12 +116,23 @@ def public_routes(pages: PublicPages, presenter: PublicPresenter, default: Langu
         )
         return _html(request, body, language=language)
 
+    async def serve(
+        request: web.Request, *, slug: str, key: Hashable, language: Language, render: Render
+    ) -> web.Response:
+        """The response path of the routes `feed_routes` adds: `render` once, then as any page (`key` names what
+        is rendered, for a cache of rendered answers)."""
+        found = await render() if SLUG.fullmatch(slug) else None
+        if found is None:
+            return not_found(request, language)
+        body, content_type = found
+        return _html(request, body.decode("utf-8"), language=language, content_type=content_type.split(";")[0])
+
     async def anything_else(request: web.Request) -> web.Response:
         return not_found(request, choose_language(request, default))
 
     return [
         web.get("/{slug}", server_page),
         web.get("/{slug}/incidents/{number}", incident_page),
-        *feed_routes(pages, presenter, default, answer=_html, not_found=not_found, choose=choose_language),
+        *feed_routes(pages, presenter, default, serve=serve, not_found=not_found, choose=choose_language),
         web.get("/{tail:.*}", anything_else),
     ]
