@@ -188,6 +188,8 @@ async def test_the_api_serves_the_summary_the_incidents_and_one_incident_valid_a
     assert first["next"] == "/cerp/api/v1/incidents?page=2&per_page=2"
     second = await get_json(f"{served}{first['next']}")
     assert [i["number"] for i in second["incidents"]] == [1] and second["next"] is None
+    beyond = await get_json(f"{served}/cerp/api/v1/incidents?page=9&per_page=2")
+    assert beyond["incidents"] == [] and beyond["next"] is None and beyond["total"] == 3
     default = await get_json(f"{served}/cerp/api/v1/incidents")
     assert default["per_page"] == 50 and [i["number"] for i in default["incidents"]] == [4, 3, 1]
 
