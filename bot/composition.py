@@ -131,6 +131,6 @@ def build_services(
         boards=boards,
         digests=digests,
         maintenance=maintenance,
-        public_pages=PublicPages(store, clock),
+        public_pages=PublicPages(store, clock, defaults),
         started_at=clock.now(),
     )

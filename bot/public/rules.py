@@ -11,12 +11,15 @@ a `PublicIncident`, which has no field that could hold a member's name or id, an
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
+from bot.common.text import name_key
 from bot.incidents.rules.durations import service_durations, total_duration
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import Incident, Status
@@ -25,6 +28,14 @@ from bot.incidents.rules.model import Incident, Status
 HISTORY = timedelta(days=90)
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+
+# A feed holds the newest public updates of what its page lists, this many at most.
+FEED_ENTRIES = 100
+
+# Ids that never change (Atom's `id`, the API's `id`): name-based UUIDs of the server's Discord id, the incident's
+# number and the entry's place in its append-only timeline. They survive a renamed page address and say nothing
+# of the entries that are not public (a place is hashed, never shown).
+_IDS = uuid.UUID("6f1d2c4e-8a43-5b7e-9c11-2f0e4a7d9b35")
 
 PUBLIC_KINDS = frozenset(
     {
@@ -75,6 +86,7 @@ class PublicUpdate:
 
     kind: str
     at: datetime
+    uid: str = ""  # urn:uuid:…, stable (`entry_uid`)
     text: str | None = None
     status: str | None = None
     severity: str | None = None
@@ -85,11 +97,13 @@ class PublicUpdate:
 @dataclass(frozen=True)
 class PublicIncident:
     number: int
+    uid: str  # urn:uuid:…, stable (`incident_uid`)
     title: str
     organisation: str | None
     description: str | None
     impact: str | None
-    sector: str
+    sector: str  # as the server writes it
+    sector_key: str  # without case or accents: its page's address
     territories: tuple[str, ...]
     severity: str
     status: str
@@ -141,6 +155,19 @@ def public_update(entry: Update) -> PublicUpdate | None:
     return PublicUpdate(kind.value, entry.at, text=_text(details))
 
 
+def incident_uid(guild_id: int, number: int) -> str:
+    return uuid.uuid5(_IDS, f"incident:{guild_id}:{number}").urn
+
+
+def entry_uid(guild_id: int, number: int, place: int) -> str:
+    """The id of the timeline entry at `place` (0 is the declaration): entries are only ever appended."""
+    return uuid.uuid5(_IDS, f"update:{guild_id}:{number}:{place}").urn
+
+
+def feed_uid(guild_id: int, scope: Scope) -> str:
+    return uuid.uuid5(_IDS, f"feed:{guild_id}:{scope.kind}:{scope.key}").urn
+
+
 def public_incident(
     incident: Incident, entries: Iterable[Update], *, public: bool, now: datetime
 ) -> PublicIncident | None:
@@ -148,18 +175,25 @@ def public_incident(
     if not public or incident.status == Status.CANCELLED:
         return None
     timeline = tuple(entries)
-    updates = tuple(update for update in map(public_update, timeline) if update is not None)
+    # Newest first; entries of one moment (one command) latest written first.
+    placed = [(place, update) for place, update in enumerate(map(public_update, timeline)) if update is not None]
+    placed.sort(key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+    updates = tuple(
+        replace(update, uid=entry_uid(incident.guild_id, incident.number, place)) for place, update in placed
+    )
     services = tuple(
         PublicService(durations.name, _state_of(incident, durations.key), durations.downtime, durations.degraded_time)
         for durations in service_durations(incident, timeline, now=now)
     )
     return PublicIncident(
         number=incident.number,
+        uid=incident_uid(incident.guild_id, incident.number),
         title=incident.title,
         organisation=incident.organisation,
         description=incident.description,
         impact=incident.impact,
         sector=incident.sector,
+        sector_key=name_key(incident.sector),
         territories=incident.territories,
         severity=incident.severity.value,
         status=incident.status.value,
@@ -170,7 +204,7 @@ def public_incident(
         updated_at=max([incident.started_at, *(update.at for update in updates)]),
         duration=total_duration(incident, now=now),
         services=services,
-        updates=tuple(sorted(updates, key=lambda update: update.at, reverse=True)),
+        updates=updates,
     )
 
 
@@ -192,3 +226,54 @@ def shown_on_page(incidents: Iterable[PublicIncident], *, now: datetime) -> tupl
         reverse=True,
     )
     return (*open_ones, *closed)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a page, feed or API answer covers: the whole server, one sector (its key) or one territory (its ref)."""
+
+    kind: Literal["server", "sector", "territory"] = "server"
+    key: str = ""
+
+
+SERVER = Scope()
+
+
+def sector_scope(typed: str) -> Scope | None:
+    """The sector named in an address, which must be its key exactly (`name_key`: one address per sector)."""
+    return Scope("sector", typed) if typed and len(typed) <= 100 and name_key(typed) == typed else None
+
+
+def territory_scope(typed: str) -> Scope | None:
+    """The territory named in an address by its ref ("FR", "R53", "29"), written as the page writes it."""
+    if not (0 < len(typed) <= 4 and typed.isascii() and typed.isalnum()):
+        return None
+    try:
+        territory = territory_data.get(typed)
+    except territory_data.TerritoryError:
+        return None
+    return Scope("territory", territory.ref) if territory.ref == typed else None
+
+
+def overlapping_refs(scope: Scope) -> tuple[str, ...]:
+    """The territory refs an incident may carry to belong to a territory's page, as a route would match it:
+    the territory itself, what contains it (its region, France) and what it contains (a region's départements)."""
+    territory = territory_data.get(scope.key)
+    return tuple(t.ref for t in territory_data.all_territories() if territory_data.overlaps(territory, t))
+
+
+def in_scope(incident: PublicIncident, scope: Scope) -> bool:
+    """Whether a sector's or territory's page lists the incident (the store preselects by the same rule)."""
+    if scope.kind == "sector":
+        return incident.sector_key == scope.key
+    if scope.kind == "territory":
+        refs = set(overlapping_refs(scope))
+        return any(ref in refs for ref in incident.territories)
+    return True
+
+
+def feed_entries(incidents: Iterable[PublicIncident]) -> list[tuple[PublicIncident, PublicUpdate]]:
+    """A feed's entries: each public update of the incidents listed, newest first, `FEED_ENTRIES` at most."""
+    entries = [(incident, update) for incident in incidents for update in incident.updates]
+    entries.sort(key=lambda pair: pair[1].at, reverse=True)  # stable: one incident's keep their order
+    return entries[:FEED_ENTRIES]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.public.rules import PublicPage
-from bot.storage.times import to_db_time
+from bot.storage.times import from_db_time, to_db_time
 
 _PAGE_COLUMNS = "guild_id, slug, name, enabled, default_public"
 
@@ -23,6 +24,13 @@ async def page_by_slug(conn: aiosqlite.Connection, slug: str) -> tuple[PublicPag
     async with conn.execute(f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE slug = ?", (slug,)) as cursor:  # noqa: S608
         row = await cursor.fetchone()
     return _page(row) if row is not None else None
+
+
+async def page_set_at(conn: aiosqlite.Connection, guild_id: int) -> datetime | None:
+    """When an admin last set the server's page."""
+    async with conn.execute("SELECT updated_at FROM public_pages WHERE guild_id = ?", (guild_id,)) as cursor:
+        row = await cursor.fetchone()
+    return from_db_time(row[0]) if row is not None else None
 
 
 async def page_of(conn: aiosqlite.Connection, guild_id: int) -> tuple[PublicPage, str] | None:
@@ -65,22 +73,73 @@ async def is_public(conn: aiosqlite.Connection, incident_id: int) -> bool:
     return row is not None and bool(row[0])
 
 
-async def public_incident_ids(conn: aiosqlite.Connection, guild_id: int, *, resolved_since: datetime) -> list[int]:
-    """Ids of the server's public incidents that are open, or resolved since `resolved_since`."""
+async def public_incident_ids(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    *,
+    resolved_since: datetime,
+    sectors: Sequence[str] | None = None,
+    territories: Sequence[str] = (),
+) -> list[int]:
+    """Ids of the server's public incidents that are open, or resolved since `resolved_since`; of one of `sectors`,
+    or carrying one of `territories`, when given."""
+    where, args = _scoped(sectors, territories)
     async with conn.execute(
-        "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
-        "WHERE i.guild_id = ? AND i.status != 'cancelled' AND (i.status != 'resolved' OR i.resolved_at >= ?) "
+        "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "  # noqa: S608
+        f"WHERE i.guild_id = ? AND i.status != 'cancelled' AND (i.status != 'resolved' OR i.resolved_at >= ?){where} "
         "ORDER BY i.number DESC",
-        (guild_id, to_db_time(resolved_since)),
+        (guild_id, to_db_time(resolved_since), *args),
     ) as cursor:
         return [int(row[0]) for row in await cursor.fetchall()]
+
+
+def _scoped(sectors: Sequence[str] | None, territories: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    where, args = "", tuple[str, ...]()
+    if sectors is not None:
+        where, args = f" AND i.sector IN ({', '.join('?' for _ in sectors)})", tuple(sectors)
+    if territories:
+        marks = ", ".join("?" for _ in territories)
+        within = f"SELECT 1 FROM incident_territories t WHERE t.incident_id = i.id AND t.territory IN ({marks})"  # noqa: S608 (only marks)
+        where += f" AND EXISTS ({within})"
+        args = (*args, *territories)
+    return where, args
+
+
+async def public_sectors(conn: aiosqlite.Connection, guild_id: int) -> list[str]:
+    """The sectors (as written on incidents) of the server's public incidents, ever, not cancelled: a sector's page
+    exists only once a public incident was of it."""
+    async with conn.execute(
+        "SELECT DISTINCT i.sector FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
+        "WHERE i.guild_id = ? AND i.status != 'cancelled'",
+        (guild_id,),
+    ) as cursor:
+        return [str(row[0]) for row in await cursor.fetchall()]
+
+
+async def public_incident_numbers(
+    conn: aiosqlite.Connection, guild_id: int, *, limit: int, offset: int
+) -> tuple[list[int], int]:
+    """One page of the ids of all the server's public, non-cancelled incidents (newest number first), and how
+    many there are in all."""
+    visible = (
+        "FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
+        "WHERE i.guild_id = ? AND i.status != 'cancelled'"
+    )
+    async with conn.execute(f"SELECT COUNT(*) {visible}", (guild_id,)) as cursor:
+        row = await cursor.fetchone()
+    total = int(row[0]) if row is not None else 0
+    async with conn.execute(
+        f"SELECT i.id {visible} ORDER BY i.number DESC LIMIT ? OFFSET ?",
+        (guild_id, limit, offset),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()], total
 
 
 async def public_incident_id(conn: aiosqlite.Connection, guild_id: int, number: int) -> int | None:
     """The id of the server's incident `number` when it is public; None whether it is private or does not exist."""
     async with conn.execute(
         "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
-        "WHERE i.guild_id = ? AND i.number = ?",
+        "WHERE i.guild_id = ? AND i.number = ? AND i.status != 'cancelled'",
         (guild_id, number),
     ) as cursor:
         row = await cursor.fetchone()

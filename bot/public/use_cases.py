@@ -5,24 +5,62 @@ rules, so nothing reaches a page that `bot.public.rules` did not let through).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+
+import aiosqlite
 
 from bot.common.actor import Actor
 from bot.common.errors import TocsinError
+from bot.common.i18n import Language, language_of
+from bot.common.text import name_key
 from bot.incidents import store as incidents_store
 from bot.public import store
-from bot.public.rules import HISTORY, PublicIncident, PublicPage, check_slug, public_incident, shown_on_page
+from bot.public.rules import (
+    HISTORY,
+    SERVER,
+    PublicIncident,
+    PublicPage,
+    Scope,
+    check_slug,
+    in_scope,
+    overlapping_refs,
+    public_incident,
+    shown_on_page,
+)
+from bot.settings import store as settings_store
+from bot.settings.rules.config import ServerDefaults
 from bot.storage import audit
 from bot.storage.store import Store
 from bot.timers.clock import Clock
 
+# The API's pages of incidents: this many by default, at most `MAX_PER_PAGE`.
+PER_PAGE = 50
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Server:
+    """A public page's server as its readers know it: its page, its name, the language and time zone it chose
+    (what feeds are written in) and its sectors' names."""
+
+    page: PublicPage
+    name: str
+    language: Language
+    time_zone: str
+    sectors: dict[str, str]
+    since: datetime  # when the page was last set: a feed's `updated` while it has no entry
+
 
 @dataclass(frozen=True)
 class ServerPage:
+    """What a page (the server's, a sector's or a territory's) lists: open incidents, then the last 90 days."""
+
     page: PublicPage
     server_name: str
     incidents: tuple[PublicIncident, ...]
     now: datetime
+    server: Server | None = None
+    scope: Scope = SERVER
 
 
 @dataclass(frozen=True)
@@ -31,12 +69,26 @@ class IncidentPage:
     server_name: str
     incident: PublicIncident
     now: datetime
+    server: Server | None = None
+
+
+@dataclass(frozen=True)
+class IncidentList:
+    """One page of the API's list of all the server's public incidents, newest number first."""
+
+    server: Server
+    incidents: tuple[PublicIncident, ...]
+    page: int
+    per_page: int
+    total: int
+    now: datetime
 
 
 class PublicPages:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, defaults: ServerDefaults | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._defaults = defaults or ServerDefaults()
 
     # --- what the admins and coordinators set ---------------------------------------------------------------
 
@@ -88,39 +140,81 @@ class PublicPages:
 
     # --- what the web side reads ------------------------------------------------------------------------------
 
-    async def server_page(self, slug: str) -> ServerPage | None:
-        """The server's page at `slug`, or None when there is none or it is turned off."""
+    async def server_page(self, slug: str, scope: Scope = SERVER) -> ServerPage | None:
+        """The page at `slug` (the whole server's, or one sector's or territory's), or None when there is none, it
+        is turned off, or no public incident was ever of that sector (a sector's name is not told otherwise)."""
         now = self._clock.now()
         async with self._store.reading() as conn:
-            found = await store.page_by_slug(conn, slug)
-            if found is None or not found[0].enabled:
+            server = await self._server(conn, slug)
+            if server is None:
                 return None
-            page, name = found
-            shown: list[PublicIncident] = []
-            for incident_id in await store.public_incident_ids(conn, page.guild_id, resolved_since=now - HISTORY):
-                stored = await incidents_store.get_by_id(conn, incident_id)
-                if stored is None:
-                    continue
-                entries = await incidents_store.timeline(conn, incident_id)
-                view = public_incident(stored.incident, entries, public=True, now=now)
-                if view is not None:
-                    shown.append(view)
-        return ServerPage(page, name, shown_on_page(shown, now=now), now)
+            guild_id = server.page.guild_id
+            sectors: list[str] | None = None
+            if scope.kind == "sector":
+                # Incidents carry their sector as the server wrote it: each spelling that is this key.
+                sectors = [name for name in await store.public_sectors(conn, guild_id) if name_key(name) == scope.key]
+                if not sectors:
+                    return None
+            ids = await store.public_incident_ids(
+                conn,
+                guild_id,
+                resolved_since=now - HISTORY,
+                sectors=sectors,
+                territories=overlapping_refs(scope) if scope.kind == "territory" else (),
+            )
+            shown = [view for view in await self._public(conn, server, ids, now) if in_scope(view, scope)]
+        return ServerPage(server.page, server.name, shown_on_page(shown, now=now), now, server, scope)
 
     async def incident_page(self, slug: str, number: int) -> IncidentPage | None:
         """One public incident of the page at `slug`; None alike for a private, another server's or no incident."""
         now = self._clock.now()
         async with self._store.reading() as conn:
-            found = await store.page_by_slug(conn, slug)
-            if found is None or not found[0].enabled:
+            server = await self._server(conn, slug)
+            if server is None:
                 return None
-            page, name = found
-            incident_id = await store.public_incident_id(conn, page.guild_id, number)
+            incident_id = await store.public_incident_id(conn, server.page.guild_id, number)
             if incident_id is None:
                 return None
-            stored = await incidents_store.get_by_id(conn, incident_id)
-            if stored is None:
+            shown = await self._public(conn, server, [incident_id], now)
+        return IncidentPage(server.page, server.name, shown[0], now, server) if shown else None
+
+    async def incident_list(self, slug: str, *, page: int, per_page: int = PER_PAGE) -> IncidentList | None:
+        """The API's `page` (from 1) of every public incident of the page at `slug`, not only the last 90 days."""
+        now = self._clock.now()
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        async with self._store.reading() as conn:
+            server = await self._server(conn, slug)
+            if server is None:
                 return None
+            ids, total = await store.public_incident_numbers(
+                conn, server.page.guild_id, limit=per_page, offset=(page - 1) * per_page
+            )
+            shown = await self._public(conn, server, ids, now)
+        return IncidentList(server, tuple(shown), page, per_page, total, now)
+
+    async def _server(self, conn: aiosqlite.Connection, slug: str) -> Server | None:
+        found = await store.page_by_slug(conn, slug)
+        if found is None or not found[0].enabled:
+            return None
+        page, name = found
+        config = await settings_store.stored_config(conn, page.guild_id)
+        language = config.language if config is not None else self._defaults.language
+        zone = config.time_zone if config is not None else self._defaults.time_zone
+        sectors = await settings_store.sectors(conn, page.guild_id)
+        since = await store.page_set_at(conn, page.guild_id) or datetime.fromtimestamp(0, UTC)
+        return Server(page, name, language_of(language, fallback="fr"), zone, sectors, since)
+
+    async def _public(
+        self, conn: aiosqlite.Connection, server: Server, ids: list[int], now: datetime
+    ) -> list[PublicIncident]:
+        """The incidents `ids` through the rules, in that order (those the rules hold back left out)."""
+        shown: list[PublicIncident] = []
+        for incident_id in ids:
+            stored = await incidents_store.get_by_id(conn, incident_id)
+            if stored is None or stored.incident.guild_id != server.page.guild_id:
+                continue
             entries = await incidents_store.timeline(conn, incident_id)
-        view = public_incident(stored.incident, entries, public=True, now=now)
-        return IncidentPage(page, name, view, now) if view is not None else None
+            view = public_incident(stored.incident, entries, public=True, now=now)
+            if view is not None:
+                shown.append(view)
+        return shown

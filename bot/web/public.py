@@ -9,6 +9,7 @@ at most: an incident made private again must vanish quickly) and carry strict se
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.common.i18n import LANGUAGES, Language
 from bot.public.presentation import PublicPresenter
 from bot.public.rules import SLUG
 from bot.public.use_cases import PublicPages
+from bot.web.public_feeds import Render, feed_routes
 from bot.web.server import Site
 
 if TYPE_CHECKING:
@@ -68,7 +70,10 @@ def choose_language(request: web.Request, default: Language) -> Language:
     return best[2] if best is not None else default
 
 
-def _html(request: web.Request, body: str, *, status: int = 200, language: Language) -> web.Response:
+def _html(
+    request: web.Request, body: str, *, status: int = 200, language: Language, content_type: str = "text/html"
+) -> web.Response:
+    """Every answer of the public address (pages, feeds, API), with its caching and security headers."""
     data = body.encode("utf-8")
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     headers = {
@@ -81,7 +86,7 @@ def _html(request: web.Request, body: str, *, status: int = 200, language: Langu
         headers["ETag"] = etag
         if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
             return web.Response(status=304, headers=headers)
-    return web.Response(body=data, status=status, content_type="text/html", charset="utf-8", headers=headers)
+    return web.Response(body=data, status=status, content_type=content_type, charset="utf-8", headers=headers)
 
 
 def public_routes(pages: PublicPages, presenter: PublicPresenter, default: Language) -> list[web.RouteDef]:
@@ -111,11 +116,23 @@ def public_routes(pages: PublicPages, presenter: PublicPresenter, default: Langu
         )
         return _html(request, body, language=language)
 
+    async def serve(
+        request: web.Request, *, slug: str, key: Hashable, language: Language, render: Render
+    ) -> web.Response:
+        """The response path of the routes `feed_routes` adds: `render` once, then as any page (`key` names what
+        is rendered, for a cache of rendered answers)."""
+        found = await render() if SLUG.fullmatch(slug) else None
+        if found is None:
+            return not_found(request, language)
+        body, content_type = found
+        return _html(request, body.decode("utf-8"), language=language, content_type=content_type.split(";")[0])
+
     async def anything_else(request: web.Request) -> web.Response:
         return not_found(request, choose_language(request, default))
 
     return [
         web.get("/{slug}", server_page),
         web.get("/{slug}/incidents/{number}", incident_page),
+        *feed_routes(pages, presenter, default, serve=serve, not_found=not_found, choose=choose_language),
         web.get("/{tail:.*}", anything_else),
     ]

@@ -4,11 +4,15 @@ text typed comes out inert."""
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+import feedparser
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,15 +21,21 @@ from bot.common import territories
 from bot.common.i18n import default_catalogue
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import Cause, Incident, IncidentService, ServiceState, Severity, Status, Workaround
-from bot.public.presentation import PublicPresenter
+from bot.public.presentation import PublicPresenter, api
+from bot.public.presentation.feeds import FeedWriter
 from bot.public.rules import (
+    FEED_ENTRIES,
     PUBLIC_KINDS,
     PublicIncident,
+    Scope,
     SlugError,
     check_slug,
+    in_scope,
     public_incident,
     public_update,
+    sector_scope,
     shown_on_page,
+    territory_scope,
 )
 
 START = datetime(2024, 10, 19, 10, 0, tzinfo=UTC)
@@ -41,9 +51,12 @@ HOSTILE = [
     "é",
     "a" * 50,
     " ",
+    "\x1b\x00",
 ]
 REFS = [t.ref for t in territories.all_territories()][:40]
 presenter = PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris"))
+writer = FeedWriter(default_catalogue())
+validator = jsonschema.Draft202012Validator(api.schema(), format_checker=jsonschema.FormatChecker())
 
 
 def public_text(max_size: int = 8) -> st.SearchStrategy[str]:
@@ -129,14 +142,50 @@ def cases(draw: st.DrawFn) -> tuple[Incident, list[Update], list[int], bool]:
     return incident, entries, members, draw(st.booleans())
 
 
-def both_pages(view: PublicIncident) -> list[str]:
+def both_pages(view: PublicIncident, server_name: str = "Coordination") -> list[str]:
     pages = []
+    sector = Scope("sector", view.sector_key)
     for language in ("fr", "en"):
+        pages.append(presenter.server_page(language, slug="cerp", server_name=server_name, incidents=[view], now=NOW))
         pages.append(
-            presenter.server_page(language, slug="cerp", server_name="Coordination", incidents=[view], now=NOW)
+            presenter.server_page(
+                language, slug="cerp", server_name=server_name, incidents=[view], now=NOW, scope=sector, scope_name="s"
+            )
         )
-        pages.append(presenter.incident_page(language, slug="cerp", server_name="Coordination", incident=view, now=NOW))
+        pages.append(presenter.incident_page(language, slug="cerp", server_name=server_name, incident=view, now=NOW))
     return pages
+
+
+def feeds_and_documents(view: PublicIncident, server_name: str = "Coordination") -> tuple[list[str], list[str]]:
+    """The feeds (server's, sector's, territory's, in both languages) and the API's documents of one incident, each
+    checked as its reader would: feedparser without a fault, the schema shipped."""
+    feeds = []
+    for language in ("fr", "en"):
+        for scope in (Scope(), Scope("sector", view.sector_key), Scope("territory", view.territories[0])):
+            written = writer.feed(
+                guild_id=1,
+                slug="cerp",
+                server_name=server_name,
+                language=language,
+                zone=ZoneInfo("Europe/Paris"),
+                incidents=[view],
+                since=START,
+                scope=scope,
+                scope_name=view.sector,
+            ).decode("utf-8")
+            parsed = feedparser.parse(written)
+            assert not parsed.bozo, parsed.get("bozo_exception")
+            assert [entry.id for entry in parsed.entries] == [u.uid for u in view.updates][:FEED_ENTRIES]
+            feeds.append(written)
+    documents = [
+        api.summary("cerp", server_name, "fr", (view,)),
+        api.incident_list("cerp", server_name, "fr", (view,), page=1, per_page=50, total=1),
+        api.incident_document("cerp", server_name, "fr", view),
+    ]
+    for document in documents:
+        assert document.isascii() and not re.search(r"[<>&]", document)
+        validator.validate(json.loads(document))
+    return feeds, documents
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -158,6 +207,64 @@ def test_nothing_private_reaches_a_page(case: tuple[Incident, list[Update], list
         assert not re.search(r'href="\s*javascript', page)
         assert page.count("<bdi>") == page.count("</bdi>"), "a typed </bdi> cannot close the isolation"
         assert escape(incident.title) in page
+    feeds, documents = feeds_and_documents(view)
+    for written in feeds:
+        assert SECRET not in written and not any(str(member) in written for member in members)
+        assert "<script" not in written and "<img" not in written and "\x1b" not in written
+    for document in documents:
+        assert SECRET not in document and not any(str(member) in document for member in members)
+    one = json.loads(documents[2])["incident"]
+    assert one["title"] == incident.title and len(one["updates"]) == len(view.updates)
+
+
+def test_ten_thousand_hostile_characters_in_every_public_field_stay_inert() -> None:
+    """Beyond what Discord lets a coordinator type: every text the public sees, 10,000 characters of markup, links,
+    direction overrides and control characters."""
+    long = ("<script>alert(1)</script>javascript:alert(1)\u202e\x1b\"'&" * 200)[:10_000]
+    incident = Incident(
+        guild_id=1,
+        number=7,
+        title=long,
+        organisation=long,
+        description=long,
+        impact=long,
+        sector=long,
+        territories=("29",),
+        severity=Severity.MAJOR,
+        cause=Cause.UNKNOWN,
+        status=Status.MONITORING,
+        started_at=START,
+        declared_at=START,
+        declared_by=10**17,
+        owner_id=10**17,
+        updated_at=START,
+        workaround=Workaround(version=1, text=long, set_at=START, set_by=10**17),
+        services=(IncidentService(name=long, key="k", state=ServiceState.DOWN, since=START, affected_since=START),),
+    )
+    entries = [
+        Update(UpdateKind.DECLARED, START, 10**17),
+        Update(UpdateKind.NOTE, START + timedelta(minutes=1), 10**17, details={"text": long}),
+        Update(
+            UpdateKind.SERVICES_CHANGED,
+            START + timedelta(minutes=2),
+            10**17,
+            details={"changes": [{"key": "k", "name": long, "to": "degraded"}]},
+        ),
+    ]
+    view = public_incident(incident, entries, public=True, now=NOW)
+    assert view is not None
+    for page in both_pages(view, server_name=long):
+        assert "<script" not in page and 'href="javascript' not in page and "&lt;script&gt;" in page
+        assert page.count("<bdi>") == page.count("</bdi>")
+    feeds, documents = feeds_and_documents(replace(view), server_name=long)
+    for written in feeds:
+        assert "<script" not in written and "\x1b" not in written and "&lt;script&gt;" in written
+        parsed = feedparser.parse(written)
+        assert parsed.feed.author == long.replace("\x1b", "") and parsed.entries[0].content[0].type == "text/plain"
+    for document in documents:
+        decoded = json.loads(document)
+        assert decoded["server"]["name"] == long
+    assert json.loads(documents[2])["incident"]["updates"][1]["text"] == long
 
 
 def test_bookkeeping_and_internal_entries_have_no_public_form() -> None:
@@ -168,28 +275,34 @@ def test_bookkeeping_and_internal_entries_have_no_public_form() -> None:
     assert shown is not None and shown.text == "Rien de neuf." and not hasattr(shown, "by")
 
 
+def plain(
+    number: int = 1, status: Status = Status.INVESTIGATING, *, territories: tuple[str, ...] = ("29",), **more: object
+) -> PublicIncident:
+    """A public incident with nothing typed beyond its number, status and territories."""
+    fields: dict[str, object] = {
+        "guild_id": 1,
+        "number": number,
+        "title": f"n{number}",
+        "sector": "pharmacie",
+        "territories": territories,
+        "severity": Severity.MAJOR,
+        "cause": Cause.UNKNOWN,
+        "status": status,
+        "started_at": START,
+        "declared_at": START,
+        "declared_by": 1,
+        "owner_id": 1,
+        "updated_at": START,
+    }
+    view = public_incident(Incident(**{**fields, **more}), [], public=True, now=NOW)  # type: ignore[arg-type]
+    assert view is not None
+    return view
+
+
 def test_the_page_lists_open_incidents_first_then_the_last_90_days() -> None:
     def made(number: int, status: Status, resolved_days_ago: int | None = None) -> PublicIncident:
         resolved = NOW - timedelta(days=resolved_days_ago) if resolved_days_ago is not None else None
-        incident = Incident(
-            guild_id=1,
-            number=number,
-            title=f"n{number}",
-            sector="pharmacie",
-            territories=("29",),
-            severity=Severity.MAJOR,
-            cause=Cause.UNKNOWN,
-            status=status,
-            started_at=START - timedelta(days=200),
-            declared_at=START,
-            declared_by=1,
-            owner_id=1,
-            updated_at=START,
-            resolved_at=resolved,
-        )
-        view = public_incident(incident, [], public=True, now=NOW)
-        assert view is not None
-        return view
+        return plain(number, status, started_at=START - timedelta(days=200), resolved_at=resolved)
 
     listed = [
         made(1, Status.RESOLVED, 10),
@@ -212,3 +325,31 @@ def test_a_good_short_name(typed: str) -> None:
 def test_a_bad_short_name_is_refused(typed: str) -> None:
     with pytest.raises(SlugError):
         check_slug(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "ref"),
+    [("29", "29"), ("R53", "R53"), ("FR", "FR"), ("2A", "2A"), ("r53", None), ("1", None), ("99x", None), ("", None)],
+)
+def test_a_territorys_address_is_its_ref_as_pages_write_it(typed: str, ref: str | None) -> None:
+    scope = territory_scope(typed)
+    assert (scope.key if scope is not None else None) == ref
+
+
+@pytest.mark.parametrize(
+    ("typed", "valid"), [("pharmacie", True), ("grande distribution", True), ("Pharmacie", False), ("santé", False)]
+)
+def test_a_sectors_address_is_its_key(typed: str, valid: bool) -> None:
+    assert (sector_scope(typed) is not None) is valid
+
+
+def test_a_territorys_page_lists_what_a_route_of_that_territory_would() -> None:
+    def made(*refs: str) -> PublicIncident:
+        return plain(territories=refs)
+
+    finistere, brittany = Scope("territory", "29"), Scope("territory", "R53")
+    assert in_scope(made("29"), finistere) and in_scope(made("R53"), finistere) and in_scope(made("FR"), finistere)
+    assert (
+        in_scope(made("29"), brittany) and not in_scope(made("13"), brittany) and not in_scope(made("R93"), finistere)
+    )
+    assert in_scope(made("13", "29"), Scope("sector", "pharmacie")) and not in_scope(made("29"), Scope("sector", "x"))

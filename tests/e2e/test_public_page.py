@@ -1,14 +1,19 @@
 """The public page of the bot as its own process: an admin sets it with /setup public-page, a coordinator declares,
 and the page served on TOCSIN_WEB_ADDRESS shows the incident to anyone, without the members who acted; a member
-who is not an admin cannot set it, and an incident declared while new incidents are private never shows."""
+who is not an admin cannot set it, and an incident declared while new incidents are private never shows, neither on
+the page nor in its feed or API."""
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
 import aiohttp
+import feedparser
+import jsonschema
 
+from bot.public.presentation import api
 from bot.sandbox import DiscordDouble
 from tests.e2e.harness import BotProcess, Server
 from tests.e2e.scenario_support import configure, settle
@@ -59,5 +64,18 @@ async def test_an_admin_opens_the_page_and_a_public_incident_shows_without_its_m
         for name in ("coord.anne", "admin.sophie"):
             assert name not in page and str(server.members[name]) not in page
         assert (await get(f"{base}/grand-ouest/incidents/2"))[0] == 404
+
+        # Its feed and its API, from the bot's own process: the public incident only, in the server's language.
+        status, feed = await get(f"{base}/grand-ouest/feed.atom")
+        parsed = feedparser.parse(feed)
+        assert status == 200 and not parsed.bozo and parsed.feed.language == "fr"
+        assert parsed.entries and {entry.link for entry in parsed.entries} == {"/grand-ouest/incidents/1?lang=fr"}
+        status, summary = await get(f"{base}/grand-ouest/api/v1/summary")
+        document = json.loads(summary)
+        jsonschema.Draft202012Validator(api.schema(), format_checker=jsonschema.FormatChecker()).validate(document)
+        assert [incident["number"] for incident in document["open_incidents"]] == [1]
+        for name in ("coord.anne", "admin.sophie"):
+            assert str(server.members[name]) not in feed + summary and name not in feed + summary
+        assert (await get(f"{base}/grand-ouest/api/v1/incidents/2"))[0] == 404
     finally:
         await process.stop()

@@ -5,6 +5,7 @@ chosen, caching and the security headers, and typed text served inert."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,15 +42,24 @@ async def pages(store: Store) -> PublicPages:
     return PublicPages(store, Clock(NOW + timedelta(hours=2)))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def served(pages: PublicPages) -> AsyncIterator[str]:
+@asynccontextmanager
+async def serving(pages: PublicPages) -> AsyncIterator[str]:
+    """The public routes served on a free port of 127.0.0.1; yields the address."""
     site = Site("public", ("127.0.0.1", 0))
     site.add_routes(
         "public", public_routes(pages, PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")), "fr")
     )
     assert await site.start()
-    yield f"http://127.0.0.1:{site.port}"
-    await site.stop()
+    try:
+        yield f"http://127.0.0.1:{site.port}"
+    finally:
+        await site.stop()
+
+
+@pytest.fixture
+async def served(pages: PublicPages) -> AsyncIterator[str]:
+    async with serving(pages) as address:
+        yield address
 
 
 async def get(url: str, **headers: str) -> tuple[int, str, CIMultiDict[str]]:

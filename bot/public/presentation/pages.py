@@ -10,12 +10,13 @@ from datetime import datetime
 from html import escape
 from importlib.resources import files
 from string import Template
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.common import territories
 from bot.common.formatting import format_datetime, format_duration
 from bot.common.i18n import Catalogue, Language
-from bot.public.rules import PublicIncident, PublicPage, PublicUpdate
+from bot.public.rules import SERVER, PublicIncident, PublicPage, PublicUpdate, Scope
 
 UPDATE_HEADINGS = {
     "declared": "public.update.declared",
@@ -51,6 +52,24 @@ def incident_path(slug: str, number: int, language: Language | None = None) -> s
     return f"/{slug}/incidents/{number}" + (f"?lang={language}" if language else "")
 
 
+def scope_path(slug: str, scope: Scope, language: Language | None = None) -> str:
+    """The page of a sector or territory (`/<name>/sectors/<key>`, `/<name>/territories/<ref>`), or the server's."""
+    if scope.kind == "server":
+        return server_path(slug, language)
+    folder = "sectors" if scope.kind == "sector" else "territories"
+    return f"/{slug}/{folder}/{quote(scope.key, safe='')}" + (f"?lang={language}" if language else "")
+
+
+def feed_path(slug: str, scope: Scope = SERVER) -> str:
+    """A page's Atom feed: its address followed by `/feed.atom`."""
+    return scope_path(slug, scope) + "/feed.atom"
+
+
+def territory_name(ref: str) -> str:
+    """A territory as pages and feeds write it: its name and code ("Finistère (29)")."""
+    return _territory(ref)
+
+
 def typed(text: str) -> str:
     """Text someone typed: escaped, and isolated from the page's direction."""
     return f"<bdi>{escape(text, quote=True)}</bdi>"
@@ -69,12 +88,26 @@ class PublicPresenter:
         return f'<time datetime="{at.isoformat()}">{worded}</time>'
 
     def _layout(
-        self, language: Language, *, title: str, heading: str, body: str, other_href: str, now: datetime
+        self,
+        language: Language,
+        *,
+        title: str,
+        heading: str,
+        body: str,
+        other_href: str,
+        now: datetime,
+        feeds: Iterable[tuple[str, str]] = (),
     ) -> str:
+        """`feeds`: (address, title) of the Atom feeds the page offers, announced in its head."""
         other: Language = "en" if language == "fr" else "fr"
+        links = "".join(
+            f'<link rel="alternate" type="application/atom+xml" href="{escape(href, quote=True)}" title="{name}">\n'
+            for href, name in feeds
+        )
         return page_template().substitute(
             lang=language,
             title=title,
+            head_links=links,
             style=stylesheet(),
             other_href=escape(other_href, quote=True),
             other_lang=other,
@@ -86,32 +119,63 @@ class PublicPresenter:
             now_text=escape(format_datetime(now, language, self._zone, now)),
         )
 
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue
+
     # --- the server's page ------------------------------------------------------------------------------------
 
     def server_page(
-        self, language: Language, *, slug: str, server_name: str, incidents: Iterable[PublicIncident], now: datetime
+        self,
+        language: Language,
+        *,
+        slug: str,
+        server_name: str,
+        incidents: Iterable[PublicIncident],
+        now: datetime,
+        scope: Scope = SERVER,
+        scope_name: str = "",
     ) -> str:
+        """The server's page, or one sector's or territory's (`scope`, named `scope_name`): the same lists."""
         listed = list(incidents)
         open_ones = [i for i in listed if i.is_open]
         closed = [i for i in listed if not i.is_open]
+        feed_title = self._feed_title(language, server_name, scope, scope_name)
+        feed = escape(feed_path(slug, scope), quote=True)
+        feed_label = self._t(language, "public.page.feed")
         body = [
+            f'<p><a href="{escape(server_path(slug, language), quote=True)}">'
+            f"{self._t(language, 'public.page.back', name=server_name)}</a></p>"
+            if scope.kind != "server"
+            else "",
             f'<section aria-labelledby="open"><h2 id="open">{self._t(language, "public.page.open")}</h2>',
             self._list(language, slug, open_ones, now) or f"<p>{self._t(language, 'public.page.none_open')}</p>",
             "</section>",
             f'<section aria-labelledby="history"><h2 id="history">{self._t(language, "public.page.history")}</h2>',
             self._list(language, slug, closed, now) or f"<p>{self._t(language, 'public.page.none_history')}</p>",
             "</section>",
+            f'<p class="feeds"><a href="{feed}" type="application/atom+xml">{feed_label}</a></p>',
         ]
         title = self._t(language, "public.page.title", name=server_name)
+        if scope.kind != "server":
+            title = self._scope_heading(language, scope, scope_name) + " · " + title
         other: Language = "en" if language == "fr" else "fr"
         return self._layout(
             language,
             title=title,
-            heading=self._t(language, "public.page.title", name=server_name),
-            body="\n".join(body),
-            other_href=server_path(slug, other),
+            heading=title,
+            body="\n".join(part for part in body if part),
+            other_href=scope_path(slug, scope, other),
             now=now,
+            feeds=[(feed_path(slug, scope), feed_title)],
         )
+
+    def _scope_heading(self, language: Language, scope: Scope, scope_name: str) -> str:
+        key = "public.page.sector_title" if scope.kind == "sector" else "public.page.territory_title"
+        return self._t(language, key, name=scope_name)
+
+    def _feed_title(self, language: Language, server_name: str, scope: Scope, scope_name: str) -> str:
+        return escape(feed_title(self._catalogue, language, server_name, scope, scope_name), quote=True)
 
     def _list(self, language: Language, slug: str, incidents: list[PublicIncident], now: datetime) -> str:
         if not incidents:
@@ -123,20 +187,26 @@ class PublicPresenter:
             items.append(
                 f'<li class="{"open" if incident.is_open else "resolved"}">'
                 f'<h3><a href="{href}">{label} · {typed(incident.title)}</a></h3>'
-                f"{self._facts(language, incident, now)}</li>"
+                f"{self._facts(language, slug, incident, now)}</li>"
             )
         return '<ul class="incidents">' + "".join(items) + "</ul>"
 
-    def _facts(self, language: Language, incident: PublicIncident, now: datetime) -> str:
+    def _facts(self, language: Language, slug: str, incident: PublicIncident, now: datetime) -> str:
         rows: list[tuple[str, str]] = [
             ("public.field.status", self._t(language, f"incident.status.{incident.status}")),
             ("public.field.severity", self._t(language, f"incident.severity.{incident.severity}")),
         ]
         if incident.organisation:
             rows.append(("public.field.organisation", typed(incident.organisation)))
-        rows.append(("public.field.sector", typed(incident.sector)))
+        sector_href = escape(scope_path(slug, Scope("sector", incident.sector_key), language), quote=True)
+        rows.append(("public.field.sector", f'<a href="{sector_href}">{typed(incident.sector)}</a>'))
         if incident.territories:
-            rows.append(("public.field.territories", ", ".join(typed(_territory(t)) for t in incident.territories)))
+            links = (
+                f'<a href="{escape(scope_path(slug, Scope("territory", ref), language), quote=True)}">'
+                f"{typed(_territory(ref))}</a>"
+                for ref in incident.territories
+            )
+            rows.append(("public.field.territories", ", ".join(links)))
         rows.append(("public.field.started", self._time(incident.started_at, language, now)))
         if incident.resolved_at is not None:
             rows.append(("public.field.resolved", self._time(incident.resolved_at, language, now)))
@@ -159,7 +229,7 @@ class PublicPresenter:
         body = [
             f'<p><a href="{back}">{self._t(language, "public.page.back", name=server_name)}</a></p>',
             f'<section class="incident {"open" if incident.is_open else "resolved"}">',
-            self._facts(language, incident, now),
+            self._facts(language, slug, incident, now),
         ]
         for key, text in (("public.field.impact", incident.impact), ("public.field.description", incident.description)):
             if text:
@@ -176,6 +246,7 @@ class PublicPresenter:
             body="\n".join(body),
             other_href=incident_path(slug, incident.number, other),
             now=now,
+            feeds=[(feed_path(slug), self._feed_title(language, server_name, SERVER, ""))],
         )
 
     def _services(self, language: Language, incident: PublicIncident) -> str:
@@ -205,16 +276,7 @@ class PublicPresenter:
         return f'<h2>{self._t(language, "public.field.timeline")}</h2><ol class="timeline" reversed>{items}</ol>'
 
     def _update_heading(self, language: Language, update: PublicUpdate) -> str:
-        if update.kind == "status_changed" and update.status:
-            return self._t(language, "public.update.status_changed", status=_status(self._catalogue, language, update))
-        if update.kind == "severity_changed" and update.severity:
-            severity = self._catalogue.render(language, f"incident.severity.{update.severity}")
-            return self._t(language, "public.update.severity_changed", severity=severity)
-        if update.kind == "eta_changed" and update.eta is None:
-            return self._t(language, "public.update.eta_cleared")
-        if update.kind in ("status_changed", "severity_changed"):  # a change that does not say to what
-            return self._t(language, "public.update.note")
-        return self._t(language, UPDATE_HEADINGS[update.kind])
+        return escape(update_heading(self._catalogue, language, update), quote=True)
 
     def _update_body(self, language: Language, update: PublicUpdate, now: datetime) -> str:
         parts = []
@@ -239,8 +301,26 @@ class PublicPresenter:
         )
 
 
-def _status(catalogue: Catalogue, language: Language, update: PublicUpdate) -> str:
-    return catalogue.render(language, f"incident.status.{update.status}")
+def feed_title(catalogue: Catalogue, language: Language, server_name: str, scope: Scope, scope_name: str) -> str:
+    """The title of a page's feed (plain text: the caller escapes it for its format)."""
+    if scope.kind == "server":
+        return catalogue.render(language, "public.feed.title", name=server_name)
+    return catalogue.render(language, "public.feed.scope_title", name=server_name, scope=scope_name)
+
+
+def update_heading(catalogue: Catalogue, language: Language, update: PublicUpdate) -> str:
+    """What an update says in a few words (plain text: the caller escapes it for its format)."""
+    if update.kind == "status_changed" and update.status:
+        status = catalogue.render(language, f"incident.status.{update.status}")
+        return catalogue.render(language, "public.update.status_changed", status=status)
+    if update.kind == "severity_changed" and update.severity:
+        severity = catalogue.render(language, f"incident.severity.{update.severity}")
+        return catalogue.render(language, "public.update.severity_changed", severity=severity)
+    if update.kind == "eta_changed" and update.eta is None:
+        return catalogue.render(language, "public.update.eta_cleared")
+    if update.kind in ("status_changed", "severity_changed"):  # a change that does not say to what
+        return catalogue.render(language, "public.update.note")
+    return catalogue.render(language, UPDATE_HEADINGS[update.kind])
 
 
 def _territory(ref: str) -> str:
