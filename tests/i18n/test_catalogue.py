@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import functools
 import re
 from pathlib import Path
@@ -58,7 +59,9 @@ def synced_texts() -> dict[str | None, set[str]]:
     """The strings of the commands as Discord is sent them, by message id (None: a string without one). Many ids
     are built by a convention (cogs/common/options.py), so the built commands, not the source, say which."""
     translator = RecordingTranslator()
-    asyncio.run(command_payload(translator))
+    # Its own thread and event loop: async tests (the exports' copy gate) call this from inside a running loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, command_payload(translator)).result()
     return translator.english
 
 
