@@ -25,6 +25,7 @@ from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.operations.use_cases.backups import DailyBackups
 from bot.operations.use_cases.metrics import Metrics
+from bot.privacy.use_cases import Privacy
 from bot.public.use_cases import PublicPages
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
@@ -55,6 +56,7 @@ class Services:
     boards: Boards
     digests: Digests
     public_pages: PublicPages
+    privacy: Privacy
     started_at: datetime
 
 
@@ -125,5 +127,6 @@ def build_services(
         boards=boards,
         digests=digests,
         public_pages=PublicPages(store, clock),
+        privacy=Privacy(store, catalogue, defaults),
         started_at=clock.now(),
     )
