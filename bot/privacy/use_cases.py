@@ -86,7 +86,7 @@ class Privacy:
             for guild in guilds:
                 name, erased = await self._forget(conn, guild, user_id, now=now)
                 rows += erased.rows
-                edits += len(erased.edits)
+                edits += len(erased.edits) + len(erased.deletes)
                 await audit.record(
                     conn,
                     guild_id=guild,
@@ -124,6 +124,10 @@ class Privacy:
                 payload=payload,
                 coalesce_key=key,
                 now=now,
+            )
+        for edit_guild, lane, payload in erased.deletes:
+            await outbox.enqueue(
+                conn, guild_id=edit_guild, lane=lane, kind=OutboxKind.DELETE_MESSAGE, payload=payload, now=now
             )
         return label, erased
 

@@ -17,6 +17,7 @@ ITEMS = (
     "follow",
     "affected",
     "reminder",
+    "reminder_said",
     "report",
     "abuse",
     "decided",
@@ -78,6 +79,24 @@ async def seed(conn: aiosqlite.Connection, item: str, member: int, guild: int, n
             "INSERT INTO reminders (guild_id, owner_id, due_at, text, place, status, created_at) "
             "VALUES (?, ?, ?, ?, 'dm', 'pending', ?)",
             (guild, member, AT, text, AT),
+        )
+    elif item == "reminder_said":
+        posted = await _insert(
+            conn,
+            "INSERT INTO outbox (guild_id, lane, kind, payload, status, result, created_at, updated_at) "
+            "VALUES (?, 'channel:302', 'send_message', ?, 'done', ?, ?, ?)",
+            (
+                guild,
+                json.dumps({**_post(member, channel=302), "content": f"<@{member}> ⏰ {text}"}),
+                json.dumps({"message_id": 8_000_000 + n, "channel_id": 302}),
+                AT,
+                AT,
+            ),
+        )
+        await conn.execute(
+            "INSERT INTO reminders (guild_id, owner_id, due_at, text, place, channel_id, status, created_at, "
+            "message_row) VALUES (?, ?, ?, ?, 'here', 302, 'done', ?, ?)",
+            (guild, member, AT, text, AT, posted),
         )
     elif item == "report":
         group = await _insert(

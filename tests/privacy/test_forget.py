@@ -110,6 +110,13 @@ async def test_a_posted_message_naming_them_is_edited_without_the_ping(store: St
     assert audit[0][3] == THIRD, "an admin's forget names the admin who asked"
 
 
+async def test_a_reminder_said_in_a_channel_is_deleted_not_edited(store: Store) -> None:
+    await seeded(store, [("reminder_said", TARGET, GUILD), ("reminder_said", OTHER, GUILD)])
+    await privacy(store).forget(TARGET, guild_id=GUILD, everywhere=False, by="member", actor_id=None, now=NOW)
+    planned = [(row[4], json.loads(row[5])) for row in every_row(store.path)["outbox"] if row[8] == "pending"]
+    assert planned == [("delete_message", {"channel_id": 302, "message_id": 8_000_000})]
+
+
 async def test_each_server_has_its_own_pseudonym_and_an_admin_reaches_only_theirs(store: Store) -> None:
     await seeded(store, [("declared", TARGET, GUILD), ("declared", TARGET, ELSEWHERE), ("declared", OTHER, GUILD)])
     await privacy(store).forget(OTHER, guild_id=GUILD, everywhere=False, by="admin", actor_id=THIRD, now=NOW)

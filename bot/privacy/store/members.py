@@ -1,6 +1,6 @@
 """The SQL every entry of the registry shares: a member's rows read for the export, deleted or given the
 pseudonym by a forget, the text that names them rewritten; the pseudonyms themselves; the permit that lets the
-append-only tables take a forget's rewrite (migration 0010_privacy)."""
+append-only tables take a forget's rewrite (the privacy migration, `migrations/…_privacy.sql`)."""
 
 from __future__ import annotations
 

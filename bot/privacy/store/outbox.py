@@ -80,7 +80,9 @@ async def erase(conn: aiosqlite.Connection, forget: Forget, erased: Erased) -> N
                     (to_db_time(forget.now), row_id),
                 )
             continue
-        if status not in ("done", "in_flight") or not names(json.dumps(_body(payload)), user_id):
+        if row_id in erased.deleted_rows or status not in ("done", "in_flight"):
+            continue
+        if not names(json.dumps(_body(payload)), user_id):
             continue
         edit = await _message_edit(conn, int(row_id), kind, payload, json.loads(result) if result else None, key)
         if edit is not None:

@@ -41,6 +41,10 @@ class Erased:
     # Posted messages that named them, as they must now read: (guild id, lane, edit payload, coalesce key), for
     # the use case to enqueue once every row is rewritten.
     edits: list[tuple[int | None, str, dict[str, Any], str]] = field(default_factory=list)
+    # Posted messages that are the member's own (a reminder said in a channel): (guild id, lane, delete payload);
+    # the rows that posted them are left out of `edits`.
+    deletes: list[tuple[int | None, str, dict[str, Any]]] = field(default_factory=list)
+    deleted_rows: set[int] = field(default_factory=set)
 
 
 Eraser = Callable[[aiosqlite.Connection, Forget, Erased], Awaitable[None]]
@@ -80,7 +84,7 @@ def _text(table: str, column: str, scope: str) -> Held:
 
 def registry() -> tuple[MemberData, ...]:
     # Imported here: the erasers import this module's types.
-    from bot.privacy.store import outbox, reports
+    from bot.privacy.store import outbox, reminders, reports
 
     return (
         MemberData(
@@ -98,7 +102,7 @@ def registry() -> tuple[MemberData, ...]:
                 _erased("affected_members", "user_id", BY_INCIDENT),
             ),
         ),
-        MemberData("reminders", (_erased("reminders", "owner_id", BY_GUILD_OR_NONE),)),
+        MemberData("reminders", (_erased("reminders", "owner_id", BY_GUILD_OR_NONE),), erase=reminders.erase_posted),
         MemberData(
             "reports",
             (
