@@ -110,6 +110,20 @@ async def test_a_posted_message_naming_them_is_edited_without_the_ping(store: St
     assert audit[0][3] == THIRD, "an admin's forget names the admin who asked"
 
 
+async def test_a_message_being_sent_as_they_are_forgotten_is_edited_once_sent(store: Store) -> None:
+    """The worker holds the row's payload as it claimed it: the message goes out with the mention, and the edit
+    planned behind it, on its lane, takes it off once Discord has given the message its id."""
+    await seeded(store, [("thanks_waiting", TARGET, GUILD)])
+    async with store.unit_of_work() as conn:
+        await conn.execute("UPDATE outbox SET status = 'in_flight'")
+    await privacy(store).forget(TARGET, guild_id=GUILD, everywhere=False, by="member", actor_id=None, now=NOW)
+    rows = every_row(store.path)["outbox"]
+    (edit,) = [json.loads(row[5]) for row in rows if row[4] == "edit_message"]
+    assert edit["message_id"] == {"$ref": rows[0][1], "field": "message_id"} and edit["channel_id"] == 301
+    assert TARGET not in edit["allowed_mentions"]["users"] and "ancien membre n° 1" in edit["content"]
+    assert [row[3] for row in rows] == ["channel:301", "channel:301"], "on the message's lane, after it"
+
+
 async def test_a_reminder_said_in_a_channel_is_deleted_not_edited(store: Store) -> None:
     await seeded(store, [("reminder_said", TARGET, GUILD), ("reminder_said", OTHER, GUILD)])
     await privacy(store).forget(TARGET, guild_id=GUILD, everywhere=False, by="member", actor_id=None, now=NOW)
