@@ -75,22 +75,34 @@ def _rewritten(value: str, rewrite: Rewrite) -> str:
     return rewrite.text(value)
 
 
+async def erase_texts(conn: aiosqlite.Connection, texts: list[Held], forget: Forget, erased: Erased) -> None:
+    """The text columns of one table (one scope) that name the member, rewritten: one pass over the table."""
+    table, first = texts[0].table, texts[0]
+    columns = [held.column.column for held in texts]
+    matches = " OR ".join(f"{column} LIKE ?" for column in columns)
+    async with conn.execute(
+        f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE {_where(first, f'({matches})')}",  # noqa: S608
+        (*[_like(forget.user_id)] * len(columns), *_scope_args(first, forget.guild_id)),
+    ) as cursor:
+        found = await cursor.fetchall()
+    for rowid, *values in found:
+        changed = {
+            column: _rewritten(str(value), forget.rewrite)
+            for column, value in zip(columns, values, strict=True)
+            if names(value, forget.user_id)
+        }
+        if changed:
+            assignments = ", ".join(f"{column} = ?" for column in changed)
+            await conn.execute(
+                f"UPDATE {table} SET {assignments} WHERE rowid = ?",  # noqa: S608
+                (*changed.values(), rowid),
+            )
+            erased.rows += 1
+
+
 async def erase_held(conn: aiosqlite.Connection, held: Held, forget: Forget, erased: Erased) -> None:
     table, column = held.table, held.column.column
     scope = _scope_args(held, forget.guild_id)
-    if held.column.holds_text:
-        async with conn.execute(
-            f"SELECT rowid, {column} FROM {table} WHERE {_where(held, f'{column} LIKE ?')}",  # noqa: S608
-            (_like(forget.user_id), *scope),
-        ) as cursor:
-            found = [(int(r[0]), str(r[1])) for r in await cursor.fetchall() if names(r[1], forget.user_id)]
-        for rowid, value in found:
-            await conn.execute(
-                f"UPDATE {table} SET {column} = ? WHERE rowid = ?",  # noqa: S608
-                (_rewritten(value, forget.rewrite), rowid),
-            )
-        erased.rows += len(found)
-        return
     if held.column.treatment == Treatment.ERASED:
         sql = f"DELETE FROM {table} WHERE {_where(held, f'{column} = ?')}"  # noqa: S608
         cursor = await conn.execute(sql, (forget.user_id, *scope))
@@ -100,16 +112,28 @@ async def erase_held(conn: aiosqlite.Connection, held: Held, forget: Forget, era
     erased.rows += max(cursor.rowcount, 0)
 
 
+def _texts_by_table(held: tuple[Held, ...]) -> list[list[Held]]:
+    grouped: dict[tuple[str, str], list[Held]] = {}
+    for item in held:
+        if item.column.holds_text:
+            grouped.setdefault((item.table, item.scope), []).append(item)
+    return list(grouped.values())
+
+
 async def erase_member(conn: aiosqlite.Connection, forget: Forget) -> Erased:
     """Every feature's part of a forget, inside the caller's transaction: each feature's own eraser first (it sees
-    the rows as they were), then every declared column, with the append-only tables' permit held meanwhile."""
+    the rows as they were), then every declared column (the text columns of a table in one pass), with the
+    append-only tables' permit held meanwhile."""
     erased = Erased()
     await conn.execute("INSERT INTO privacy_forgetting (guild_id) VALUES (?)", (forget.guild_id,))
     for data in registry():
         if data.erase is not None:
             await data.erase(conn, forget, erased)
         for held in data.held:
-            await erase_held(conn, held, forget, erased)
+            if not held.column.holds_text:
+                await erase_held(conn, held, forget, erased)
+        for texts in _texts_by_table(data.held):
+            await erase_texts(conn, texts, forget, erased)
     await conn.execute("DELETE FROM privacy_forgetting")
     return erased
 
@@ -132,35 +156,26 @@ async def server_language(conn: aiosqlite.Connection, guild_id: int) -> str | No
     return None if row is None else str(row[0])
 
 
+def _server_of(held: Held) -> str:
+    return "guild_id" if held.scope != BY_INCIDENT else "(SELECT guild_id FROM incidents i WHERE i.id = incident_id)"
+
+
 async def servers_of(conn: aiosqlite.Connection, user_id: int) -> set[int]:
-    """The servers where some row holds or names the member."""
+    """The servers where some row holds or names the member (the text columns of a table in one pass)."""
     found: set[int] = set()
     for data in registry():
         for held in data.held:
-            if held.scope == GLOBAL:
+            if held.scope == GLOBAL or held.column.holds_text:
                 continue
-            table, column = held.table, held.column.column
-            guild = (
-                "guild_id"
-                if held.scope != BY_INCIDENT
-                else "(SELECT guild_id FROM incidents i WHERE i.id = incident_id)"
-            )
-            if held.column.holds_text:
-                sql = f"SELECT DISTINCT {guild}, {column} FROM {table} WHERE {column} LIKE ?"  # noqa: S608
-                args: tuple[Any, ...] = (_like(user_id),)
-            else:
-                sql = f"SELECT DISTINCT {guild}, NULL FROM {table} WHERE {column} = ?"  # noqa: S608
-                args = (user_id,)
-            async with conn.execute(sql, args) as cursor:
-                for guild_id, text in await cursor.fetchall():
-                    if guild_id is not None and (not held.column.holds_text or names(text, user_id)):
+            sql = f"SELECT DISTINCT {_server_of(held)} FROM {held.table} WHERE {held.column.column} = ?"  # noqa: S608
+            async with conn.execute(sql, (user_id,)) as cursor:
+                found.update(int(row[0]) for row in await cursor.fetchall() if row[0] is not None)
+        for texts in _texts_by_table(data.held):
+            columns = [held.column.column for held in texts]
+            matches = " OR ".join(f"{column} LIKE ?" for column in columns)
+            sql = f"SELECT {_server_of(texts[0])}, {', '.join(columns)} FROM {texts[0].table} WHERE {matches}"  # noqa: S608
+            async with conn.execute(sql, (_like(user_id),) * len(columns)) as cursor:
+                for guild_id, *values in await cursor.fetchall():
+                    if guild_id is not None and any(names(value, user_id) for value in values):
                         found.add(int(guild_id))
     return found
-
-
-async def holds_anything(conn: aiosqlite.Connection, user_id: int, guild_id: int) -> bool:
-    for data in registry():
-        for held in data.held:
-            if await read_rows(conn, held, user_id, guild_id):
-                return True
-    return False
