@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|check|backup|restore|sync-commands|demo|export]` (also installed as `tocsin`).
+"""`python -m bot [run|migrate|check|backup|restore|forget|sync-commands|demo|export]` (also installed as `tocsin`).
 
 Only the standard library is imported before `main` starts: SIGTERM is taken over first, so a stop asked for
 while the rest loads (a second or so) ends in a sentence like any other stop, not in a killed process. What each
@@ -27,6 +27,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     from bot import __version__
     from bot.cli_database import add_backup_arguments, add_restore_arguments
     from bot.cli_export import add_arguments as add_export_arguments
+    from bot.cli_privacy import add_arguments as add_forget_arguments
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--env-file", default=".env", help="settings file read besides the environment")
@@ -43,6 +44,11 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     add_restore_arguments(
         sub.add_parser("restore", parents=[common], help="put a backup in place of the database (bot stopped)")
+    )
+    add_forget_arguments(
+        sub.add_parser(
+            "forget", parents=[common], help="forget a member in a server (bot stopped): /setup forget-member"
+        )
     )
     sub.add_parser("sync-commands", parents=[common], help="publish the slash commands globally (up to an hour)")
     demo = sub.add_parser("demo", parents=[common], help="play a short session against a local Discord double")
@@ -96,6 +102,10 @@ def run_command(command: str, arguments: argparse.Namespace) -> int:
             return asyncio.run(cli_database.check_everything(settings))
         if command == "backup":
             return asyncio.run(cli_database.back_up(settings, arguments))
+        if command == "forget":
+            from bot.cli_privacy import forget_member
+
+            return asyncio.run(forget_member(settings, arguments))
         return asyncio.run(cli_database.restore(settings, arguments))
     except ConfigError as error:
         say_error(error)

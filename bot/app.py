@@ -43,6 +43,7 @@ COGS: tuple[str, ...] = (
     "cogs.reports",
     "cogs.board",
     "cogs.maintenance",
+    "cogs.privacy",
 )
 
 RunMode = Literal["run", "sync"]

@@ -26,6 +26,7 @@ from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.maintenance.use_cases import Maintenances
 from bot.operations.use_cases.backups import DailyBackups
 from bot.operations.use_cases.metrics import Metrics
+from bot.privacy.use_cases import Privacy
 from bot.public.use_cases import PublicPages
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
@@ -57,6 +58,7 @@ class Services:
     digests: Digests
     maintenance: Maintenances
     public_pages: PublicPages
+    privacy: Privacy
     started_at: datetime
 
 
@@ -132,5 +134,6 @@ def build_services(
         digests=digests,
         maintenance=maintenance,
         public_pages=PublicPages(store, clock, defaults),
+        privacy=Privacy(store, catalogue, defaults),
         started_at=clock.now(),
     )

@@ -197,3 +197,11 @@ def format_number(n: int | float | Decimal, language: Language, decimals: int | 
 def log_count(n: int, singular: str, plural: str | None = None) -> str:
     """ "1 server", "0 servers", "2 servers": a count in the log, which is written in English for operators."""
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def member_reference(user_id: int, language: Language) -> str:
+    """A member as a message names them: their mention, or, for a forgotten member, the words of the pseudonym that
+    took their id's place (a negative number: bot/privacy/rules.py), which no client would render."""
+    if user_id < 0:
+        return default_catalogue().render(language, "privacy.pseudonym", number=-user_id)
+    return f"<@{user_id}>"

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
+from bot.common.formatting import member_reference
 from bot.common.i18n.catalogue import Language, Msg, default_catalogue
 from bot.common.limits import BUTTON_LABEL, CUSTOM_ID, EMBED_DESCRIPTION, MESSAGE_CONTENT
 from bot.common.text import safe_text, truncate
@@ -100,7 +101,7 @@ def _colour(card: Card) -> int:
 def _outcome(card: Card, language: Language) -> str | None:
     if card.status.is_open:
         return None
-    by = f"<@{card.decided_by}>" if card.decided_by is not None else "—"
+    by = member_reference(card.decided_by, language) if card.decided_by is not None else "—"
     when = discord_time(card.decided_at) if card.decided_at is not None else "—"
     if card.status == GroupStatus.DECLARED:
         return word(language, "report.card.declared", number=card.incident_number, by=by, at=when)

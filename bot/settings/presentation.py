@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.common import territories
+from bot.common.formatting import member_reference
 from bot.common.hours_parsing import format_clock, format_days
 from bot.common.i18n import Catalogue, Language, Msg, default_catalogue
 from bot.common.text import name_key, safe_text, truncate
@@ -387,7 +388,11 @@ def audit_lines(entries: Sequence[AuditEntry], catalogue: Catalogue, language: L
     """One line per entry: when, who, what, with which arguments, and the result."""
     lines = []
     for entry in entries:
-        who = f"<@{entry.actor_id}>" if entry.actor_id is not None else catalogue.render(language, "setup.audit.system")
+        who = (
+            member_reference(entry.actor_id, language)
+            if entry.actor_id is not None
+            else catalogue.render(language, "setup.audit.system")
+        )
         arguments = _arguments_text(entry.arguments)
         line = f"<t:{int(entry.at.timestamp())}:f> · {who} · `{safe_text(entry.action)[:60]}`"
         if arguments:

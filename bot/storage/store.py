@@ -117,6 +117,8 @@ class Store:
                 mode_row = await cursor.fetchone()
             await writer.execute("PRAGMA foreign_keys = ON")
             await writer.execute("PRAGMA synchronous = FULL")
+            # Erased text (a forgotten member's reports, reminders) is overwritten, not left in free pages.
+            await writer.execute("PRAGMA secure_delete = ON")
             if mode_row is None or str(mode_row[0]).lower() != "wal":
                 raise sqlite3.OperationalError(f"journal mode stayed {mode_row[0] if mode_row else '?'}")
             # Creating the WAL needs a write: prove now that the file is writable, not at the first command.
@@ -128,6 +130,7 @@ class Store:
                 await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 await reader.execute("PRAGMA query_only = ON")
                 await reader.execute("PRAGMA foreign_keys = ON")
+                await reader.execute("PRAGMA secure_delete = ON")
         except (OSError, sqlite3.Error) as exc:
             for conn in (*readers, writer):
                 if conn is not None:
@@ -250,6 +253,14 @@ class Store:
                 await reader.backup(target)
         finally:
             await target.close()
+
+    async def checkpoint(self) -> bool:
+        """Copies the WAL into the database file and empties it (`wal_checkpoint(TRUNCATE)`), so that pages a
+        forget rewrote leave no older copy in the WAL. False when a reader's snapshot kept it from finishing."""
+        self._ensure_open()
+        async with self._write_lock, self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+        return row is not None and int(row[0]) == 0
 
     async def stats(self) -> dict[str, Any]:
         """Size and mode of the database, for `/tocsin about` and `check`."""

@@ -35,6 +35,7 @@ from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
+from cogs.settings.forget import ForgetSetup
 from cogs.settings.groups import (
     CHANNEL,
     ROLE,
@@ -61,7 +62,7 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(BoardSetup, DigestSetup, ReportsSetup):
+class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store

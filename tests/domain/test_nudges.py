@@ -588,3 +588,11 @@ def test_any_state_keeps_the_rules(state: NudgeState) -> None:
         assert [p.kind for p in plans] in ([], [ETA])
     if state.consecutive_nudges >= MAX_NUDGES_IN_A_ROW:
         assert not any(p.counts_as_nudge for p in plans)
+
+
+def test_a_forgotten_owner_is_nudged_no_more_but_a_colleague_who_committed_is() -> None:
+    forgotten = -1  # the pseudonym a forget gave the owner's id (bot/privacy/rules.py)
+    state = declared(paris(2024, 10, 19, 12, 40), Severity.CRITICAL, forgotten, eta=paris(2024, 10, 21, 9, 0))
+    events = [update(paris(2024, 10, 19, 20, 10), next_update_at=paris(2024, 10, 20, 10, 0), by=YANN)]
+    sent = simulate(state, events, until=paris(2024, 10, 23, 0, 0))
+    assert sent == [Sent(NEXT_UPDATE, paris(2024, 10, 20, 10, 0), YANN)]

@@ -174,6 +174,7 @@ async def test_commands_carry_french_names_and_are_for_admins(
         "digest": "recapitulatif",
         "digest-remove": "recapitulatif-retirer",
         "public-page": "page-publique",
+        "forget-member": "oublier-membre",
     }
     route_add = next(o for o in sub["route"]["options"] if o["name"] == "add")
     assert route_add["name_localizations"]["fr"] == "ajouter"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.common.formatting import member_reference
 from bot.common.i18n.catalogue import Language, default_catalogue
 from bot.common.limits import (
     EMBED_AUTHOR,
@@ -58,8 +59,8 @@ def discord_when(at: datetime) -> str:
     return f"{discord_time(at, 'F')} ({discord_time(at, 'R')})"
 
 
-def user_mention(user_id: int) -> str:
-    return f"<@{user_id}>"
+def user_mention(user_id: int, language: Language) -> str:
+    return member_reference(user_id, language)
 
 
 def thread_url(guild_id: int, thread_id: int) -> str:

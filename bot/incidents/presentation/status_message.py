@@ -102,7 +102,7 @@ def status_embed(incident: Incident, language: Language, *, now: datetime | None
                 language,
                 "incident.value.next_update_late" if late is not None else "incident.value.next_update",
                 time=discord_time(late, "R") if late is not None else discord_when(incident.next_update_at),
-                user=user_mention(incident.next_update_by or incident.owner_id),
+                user=user_mention(incident.next_update_by or incident.owner_id, language),
             )
             fields.append(embed_field(word(language, "incident.label.next_update"), value, inline=True))
     if incident.workaround is not None:
@@ -119,7 +119,9 @@ def status_embed(incident: Incident, language: Language, *, now: datetime | None
             word(language, "incident.label.affected"), format_number(incident.affected_count, language), inline=True
         )
     )
-    fields.append(embed_field(word(language, "incident.label.owner"), user_mention(incident.owner_id), inline=True))
+    fields.append(
+        embed_field(word(language, "incident.label.owner"), user_mention(incident.owner_id, language), inline=True)
+    )
     if incident.status == Status.RESOLVED and incident.resolved_at is not None:
         duration = total_duration(incident) or timedelta(0)
         fields.append(

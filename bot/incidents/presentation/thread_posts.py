@@ -62,7 +62,7 @@ def _entry_lines(
                 language,
                 "incident.post.next_update",
                 time=discord_when(datetime.fromisoformat(d["at"])),
-                user=user_mention(d["by"]),
+                user=user_mention(d["by"], language),
             )
         ]
     if kind == UpdateKind.NOTE:
@@ -84,7 +84,14 @@ def _entry_lines(
             lines = [word(language, "incident.post.cancelled_false_alarm")]
         return lines + ([safe_text(d["text"], multiline=True)] if d.get("text") else [])
     if kind == UpdateKind.ASSIGNED:
-        return [word(language, "incident.post.assigned", user=user_mention(d["to"]), by=user_mention(entry.by))]
+        return [
+            word(
+                language,
+                "incident.post.assigned",
+                user=user_mention(d["to"], language),
+                by=user_mention(entry.by, language),
+            )
+        ]
     if kind == UpdateKind.EDITED:
         names = [word(language, EDITED_FIELD_KEYS[name]) for name in d["changes"] if name in EDITED_FIELD_KEYS]
         return [word(language, "incident.post.edited", fields=", ".join(names))]
@@ -137,9 +144,9 @@ def thread_post(
         return None
     author = entries[0].by
     mentions = (f"<@&{follow_role_id}> " if follow_role_id is not None else "") + "".join(
-        f"{user_mention(u)} " for u in mention_users
+        f"{user_mention(u, language)} " for u in mention_users
     )
-    header = word(language, "incident.post.header", heading=heading(incident), user=user_mention(author))
+    header = word(language, "incident.post.header", heading=heading(incident), user=user_mention(author, language))
     embed = fit_embed(
         {
             "description": "\n".join(lines),

@@ -44,6 +44,7 @@ from types import MappingProxyType
 from bot.common.working_time import WorkingTime
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Incident, Severity, Status
+from bot.privacy.rules import is_pseudonym
 from bot.reminders.rules.reminders import as_utc
 
 MAX_NUDGES_IN_A_ROW = 3
@@ -188,13 +189,15 @@ def _nudge_line(state: NudgeState, cadence: Mapping[Severity, timedelta]) -> Pla
         if every <= timedelta(0):
             raise ValueError(f"the {state.severity} cadence must be positive, got {every}")
         due, kind, to = state.as_of + every, NudgeKind.CADENCE, state.owner_id
+    if to is not None and is_pseudonym(to):
+        return None  # a forgotten member is nudged no more; the incident waits for a coordinator to take it over
     if state.consecutive_nudges >= MAX_NUDGES_IN_A_ROW:
         return PlannedNudge(NudgeKind.LOG_NOTE, due, None, counts_as_nudge=False)
     return PlannedNudge(kind, due, to, counts_as_nudge=True)
 
 
 def _eta_reminder(state: NudgeState) -> PlannedNudge | None:
-    if state.eta is None or state.eta_reminded:
+    if state.eta is None or state.eta_reminded or is_pseudonym(state.owner_id):
         return None
     due = max(as_utc(state.eta), state.as_of)
     return PlannedNudge(NudgeKind.ETA_PASSED, due, state.owner_id, counts_as_nudge=False)

@@ -1,0 +1,142 @@
+"""`/privacy` end to end, acting only as members would: a member who reported an outage gets their data as a
+private file, then has Tocsin forget them; the thank-you posted in the incident's thread no longer mentions them,
+the triage card no longer shows what they typed, and the other reporter's mention, words and data are as they
+were. An admin's `/setup forget-member` is refused to a non-admin. (Only its owner sees a private reply: that a
+replayed button is refused to anyone else is held by tests/cogs/test_privacy_buttons.py.)"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.common.i18n import default_catalogue
+from bot.sandbox import DiscordDouble, InteractionHandle
+from tests.e2e.harness import BotProcess, Server, build_grand_ouest
+from tests.e2e.reports_support import CERP, add_reporters, cards, configure_reports
+from tests.e2e.scenario_support import custom_ids, incident_threads, paris, private_reply, settle, text_of
+from tests.e2e.test_report_decisions import open_declaration_form, reported
+
+FORGOTTEN, KEPT = "pharma.stbrieuc", "pharma.quimper"
+SECRET, OTHER_WORDS = "zqsecretstbrieuc plus de commandes", "zqquimper livraisons en retard"
+ADMIN_ONLY = default_catalogue().render("fr", "access.error.admin_only")
+
+
+@pytest.fixture
+def server(double: DiscordDouble) -> Server:
+    built = build_grand_ouest(double)
+    add_reporters(double, built)
+    return built
+
+
+async def report(double: DiscordDouble, server: Server, who: str, details: str) -> None:
+    ix = await double.run_command(
+        server.members[who], server.channels["pharmacies"], "report", {"organisation": CERP, "details": details}
+    )
+    await private_reply(ix)
+
+
+async def privacy_panel(double: DiscordDouble, server: Server, who: str) -> dict[str, Any]:
+    ix = await double.run_command(server.members[who], server.channels["pharmacies"], "privacy", {})
+    said = await private_reply(ix)
+    assert "Recevez-le en fichier" in said, said
+    return await ix.reply()
+
+
+async def click(
+    double: DiscordDouble, server: Server, who: str, message: dict[str, Any], prefix: str
+) -> InteractionHandle:
+    (custom_id,) = [c for c in custom_ids(message) if c.startswith(prefix)]
+    return await double.click(server.members[who], server.channels["pharmacies"], int(message["id"]), custom_id)
+
+
+def member_file(double: DiscordDouble, ix: InteractionHandle) -> dict[str, Any]:
+    (message,) = ix.followups
+    assert message.get("flags", 0) & 64, "the file is sent privately"
+    (attachment,) = message["attachments"]
+    return dict(json.loads(double.attachment_data[int(attachment["id"])]))
+
+
+async def exported(double: DiscordDouble, server: Server, who: str) -> dict[str, Any]:
+    panel = await privacy_panel(double, server, who)
+    ix = await click(double, server, who, panel, "tocsin:privacy:export:")
+    await ix.reply()
+    return member_file(double, ix)
+
+
+def thanks(double: DiscordDouble, thread_id: int) -> dict[str, Any]:
+    (post,) = [p for p in double.channel_messages(thread_id) if "Merci" in (p.get("content") or "")]
+    return post
+
+
+async def test_a_member_gets_their_data_then_is_forgotten_and_the_posts_naming_them_are_edited(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    m = server.members
+    await configure_reports(double, server)
+    double.set_time(paris(2024, 10, 19, 12, 41))
+    await report(double, server, FORGOTTEN, SECRET)
+    await report(double, server, KEPT, OTHER_WORDS)
+    card = await reported(double, server, CERP, (FORGOTTEN, KEPT))
+    form = await open_declaration_form(double, server, card)
+    values = {str(i["custom_id"]): str(i.get("value") or "") for r in form.modal["components"] for i in r["components"]}
+    await private_reply(await form.submit_modal({**values, "title": "Cerp à l'arrêt", "territories": "29"}))
+    await settle(double, server)
+    (thread,) = incident_threads(double, server)
+    thread_id = int(thread["id"])
+    before = thanks(double, thread_id)
+    assert f"<@{m[FORGOTTEN]}>" in before["content"] and f"<@{m[KEPT]}>" in before["content"]
+    assert SECRET in text_of(cards(double, server)[0])
+
+    data = await exported(double, server, FORGOTTEN)
+    assert data["member_id"] == m[FORGOTTEN]
+    mine = data["servers"][str(server.guild_id)]
+    assert SECRET in [r["details"] for r in mine["reports"]["reports"]]
+    assert OTHER_WORDS not in json.dumps(data), "nobody else's data"
+    kept_before = await exported(double, server, KEPT)
+
+    panel = await privacy_panel(double, server, FORGOTTEN)
+    forget = await click(double, server, FORGOTTEN, panel, "tocsin:privacy:forget:")
+    confirm_panel = await forget.reply()
+    assert "C'est définitif" in text_of(confirm_panel)
+    done = await click(double, server, FORGOTTEN, confirm_panel, "tocsin:privacy:confirm:")
+    said = await private_reply(done)
+    assert "Tocsin vous a oublié" in said and "ancien membre n° 1" in said, said
+    await settle(double, server)
+
+    after = thanks(double, thread_id)
+    assert after["id"] == before["id"], "the post is edited, not posted again"
+    assert f"<@{m[FORGOTTEN]}>" not in after["content"] and str(m[FORGOTTEN]) not in after["content"]
+    assert f"<@{m[KEPT]}>" in after["content"] and "ancien membre n° 1" in after["content"]
+    card_text = text_of(cards(double, server)[0])
+    assert SECRET not in card_text and OTHER_WORDS in card_text
+    assert cards(double, server)[0]["id"] == card["id"], "the card is edited in place"
+
+    gone = await exported(double, server, FORGOTTEN)
+    assert gone["servers"][str(server.guild_id)] == {}, "nothing names them any more"
+    kept_after = await exported(double, server, KEPT)
+    kept_before.pop("made_at"), kept_after.pop("made_at")
+    assert kept_after == kept_before, "the other reporter's data is untouched"
+
+
+async def test_forget_member_is_for_admins_and_for_the_admin_who_asked(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    m, c = server.members, server.channels
+    await configure_reports(double, server)
+    double.set_time(paris(2024, 10, 19, 12, 41))
+    await report(double, server, FORGOTTEN, SECRET)
+    await settle(double, server)
+    refused = await double.run_command(m[KEPT], c["pharmacies"], "setup forget-member", {"member": str(m[FORGOTTEN])})
+    assert ADMIN_ONLY in await private_reply(refused)
+    asked = await double.run_command(
+        m["admin.sophie"], c["pharmacies"], "setup forget-member", {"member": f"<@{m[FORGOTTEN]}>"}
+    )
+    assert "C'est définitif" in await private_reply(asked)
+    panel = await asked.reply()
+    (custom_id,) = custom_ids(panel)
+    done = await double.click(m["admin.sophie"], c["pharmacies"], int(panel["id"]), custom_id)
+    assert "a oublié" in await private_reply(done)
+    await settle(double, server)
+    assert SECRET not in text_of(cards(double, server)[0])
