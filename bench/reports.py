@@ -51,8 +51,7 @@ sys.path.insert(0, str(ROOT))
 from bench.commands import NOW, ProfiledBot, bare_bot_series, percentile, seed, show_profile, timing  # noqa: E402
 from bot.reports.rules import organisation_key  # noqa: E402
 from bot.sandbox import DiscordDouble, InteractionHandle  # noqa: E402
-from bot.sandbox.driver import Server, build_grand_ouest, configure_by_commands, settle  # noqa: E402
-from bot.sandbox.permissions import Overwrite, Perm  # noqa: E402
+from bot.sandbox.driver import Server, add_reports_channel, build_grand_ouest, configure_by_commands, settle  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
 
 ORGANISATION_WORDS = ["Grossiste", "Répartiteur", "Distributeur", "Mairie", "Hôpital", "Librairie", "Réseau", "Cerp"]
@@ -81,14 +80,8 @@ def written(key: str, rng: random.Random) -> str:
 
 
 def add_members(double: DiscordDouble, server: Server, count: int) -> list[int]:
+    add_reports_channel(double, server)
     guild = double.guild(server.guild_id)
-    only_staff = [
-        Overwrite(id=guild.everyone_role_id, type=0, allow=0, deny=int(Perm.VIEW_CHANNEL)),
-        Overwrite(id=server.roles["coordination"], type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
-        Overwrite(id=server.roles["admin"], type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
-        Overwrite(id=guild.bot_role_id, type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
-    ]
-    server.channels["signalements"] = guild.add_text_channel("signalements", overwrites=only_staff)
     return [guild.add_member(f"membre.{i}", roles=[server.roles["pharmacies-ouest"]]) for i in range(count)]
 
 

@@ -120,10 +120,10 @@ async def redo_after(conn: aiosqlite.Connection, row_id: int, *, now: datetime) 
     whose link stood in for it now links it (unless a newer edit of that message is on its way or says something
     else), a private reply that said "not yet" is worded again (while its token lives). DMs stay as they were
     sent. Returns how many edits were planned."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT row_id FROM outbox_redo WHERE missing_row = ? ORDER BY row_id", (row_id,)
-    ) as cursor:
-        waiting = [int(values[0]) for values in await cursor.fetchall()]
+    )
+    waiting = [int(values[0]) for values in found]
     if not waiting:
         return 0
     await conn.execute("DELETE FROM outbox_redo WHERE missing_row = ?", (row_id,))

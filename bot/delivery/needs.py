@@ -69,12 +69,12 @@ class Known:
 
 
 async def known(conn: aiosqlite.Connection, row_id: int) -> Known | None:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT status, owed_since, kind, error_status, error_code, error_text, result, cause_row, attempts "
         "FROM outbox WHERE id = ?",
         (row_id,),
-    ) as cursor:
-        values = await cursor.fetchone()
+    )
+    values = next(iter(found), None)
     if values is None:
         return None
     status, owed_since, kind, error_status, error_code, error_text, result, cause_row, attempts = values

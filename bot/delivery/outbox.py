@@ -217,42 +217,48 @@ async def enqueue(
         encoded = json.dumps(payload, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"outbox payload of {kind} is not JSON: {exc}") from exc
+    # Each statement is one trip to aiosqlite's thread (`execute_fetchall`, `execute_insert`: not execute, fetch,
+    # close), and every trip inside a unit of work is time the write lock is held while others wait for it.
     referenced = set(payloads.referenced_rows(payload))
     referenced.update(row for row in (depends_on, after) if row is not None)
-    for row_id in referenced:
-        async with conn.execute("SELECT 1 FROM outbox WHERE id = ?", (row_id,)) as cursor:
-            if await cursor.fetchone() is None:
-                raise ValueError(f"outbox row {row_id} referenced by a new {kind} row does not exist")
+    if referenced:
+        marks = ", ".join("?" * len(referenced))
+        found = await conn.execute_fetchall(
+            f"SELECT id FROM outbox WHERE id IN ({marks})",  # noqa: S608 (placeholders only)
+            sorted(referenced),
+        )
+        missing = sorted(referenced - {int(row[0]) for row in found})
+        if missing:
+            raise ValueError(f"outbox row {missing[0]} referenced by a new {kind} row does not exist")
     stamp = to_db_time(now)
     await _ask_again_for_unmade_thread(conn, kind, payload, stamp)
     if coalesce_key is not None and coalesce_key != lane:
         # An earlier edit of the same message was set aside (`set_aside`): this one follows it there.
-        async with conn.execute(
+        waiting = await conn.execute_fetchall(
             "SELECT 1 FROM outbox WHERE lane = ? AND status IN ('pending', 'in_flight') LIMIT 1", (coalesce_key,)
-        ) as cursor:
-            if await cursor.fetchone() is not None:
-                lane = coalesce_key
+        )
+        if next(iter(waiting), None) is not None:
+            lane = coalesce_key
     if coalesce_key is not None:
         await conn.execute(
             "UPDATE outbox SET status = 'superseded', updated_at = ? WHERE coalesce_key = ? "
             "AND (status = 'pending' OR (status = 'failed' AND owed_since IS NOT NULL))",
             (stamp, coalesce_key),
         )
-    cursor = await conn.execute(
+    inserted = await conn.execute_insert(
         "INSERT INTO outbox (guild_id, lane, kind, payload, depends_on, after_row, coalesce_key, status, attempts, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
         (guild_id, lane, kind, encoded, depends_on, after, coalesce_key, stamp, stamp),
     )
-    new_id = cursor.lastrowid
-    await cursor.close()
-    assert new_id is not None
-    return int(new_id)
+    assert inserted is not None
+    return int(inserted[0])
 
 
 _COLUMNS = (
     "id, guild_id, lane, kind, payload, depends_on, coalesce_key, status, attempts, not_before, created_at, "
     "updated_at, done_at, result, error_status, error_code, error_text, owed_since, cause_row, after_row"
 )
+_COLUMN_COUNT = _COLUMNS.count(",") + 1
 
 
 def _row(values: Any) -> OutboxRow:
@@ -296,16 +302,16 @@ async def rows_of_lane(conn: aiosqlite.Connection, lane: str) -> list[OutboxRow]
 
 async def lanes_with_work(conn: aiosqlite.Connection) -> list[str]:
     """Lanes that have a pending row, oldest work first."""
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT lane FROM outbox WHERE status = 'pending' GROUP BY lane ORDER BY MIN(id)"
-    ) as cursor:
-        return [str(values[0]) for values in await cursor.fetchall()]
+    )
+    return [str(values[0]) for values in found]
 
 
 async def unfinished_lanes(conn: aiosqlite.Connection) -> set[str]:
     """Lanes that have a row pending or in flight."""
-    async with conn.execute("SELECT DISTINCT lane FROM outbox WHERE status IN ('pending', 'in_flight')") as cursor:
-        return {str(values[0]) for values in await cursor.fetchall()}
+    found = await conn.execute_fetchall("SELECT DISTINCT lane FROM outbox WHERE status IN ('pending', 'in_flight')")
+    return {str(values[0]) for values in found}
 
 
 async def failed_among(conn: aiosqlite.Connection, row_ids: set[int]) -> set[int]:
@@ -327,13 +333,15 @@ async def claim_next(
     to `settled` and the next one is considered. Returns None when the lane is empty."""
     settled = settled if settled is not None else []
     stamp = to_db_time(now)
+    # Each read is one trip to aiosqlite's thread (`execute_fetchall`), inside the worker's unit of work: the
+    # write lock every command's unit of work waits for.
     while True:
-        async with conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE lane = ? AND status IN ('pending', 'in_flight') "  # noqa: S608
-            "ORDER BY id LIMIT 1",
+        heads = await conn.execute_fetchall(
+            f"SELECT {_COLUMNS}, first_attempt_at FROM outbox "  # noqa: S608
+            "WHERE lane = ? AND status IN ('pending', 'in_flight') ORDER BY id LIMIT 1",
             (lane,),
-        ) as cursor:
-            values = await cursor.fetchone()
+        )
+        values = next(iter(heads), None)
         if values is None:
             return None
         head = _row(values)
@@ -374,9 +382,8 @@ async def claim_next(
             await mark_failed(conn, head.id, status=None, code=None, text=f"{DEPENDENCY_FAILED}: {exc}", now=now)
             settled.append(head.id)
             continue
-        async with conn.execute("SELECT first_attempt_at FROM outbox WHERE id = ?", (head.id,)) as cursor:
-            first = await cursor.fetchone()
-        earlier = from_db_time(first[0]) if first is not None and first[0] is not None else None
+        first_attempt_at = values[_COLUMN_COUNT]  # the column read after _COLUMNS
+        earlier = from_db_time(first_attempt_at) if first_attempt_at is not None else None
         await conn.execute(
             "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, not_before = NULL, "
             "updated_at = ?, first_attempt_at = COALESCE(first_attempt_at, ?) "

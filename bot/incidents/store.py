@@ -451,10 +451,11 @@ async def service_names(conn: aiosqlite.Connection, guild_id: int, *, limit: int
 
 
 async def handled(conn: aiosqlite.Connection, interaction_id: int) -> dict[str, Any] | None:
-    async with conn.execute(
+    # One trip to aiosqlite's thread (not execute, fetch, close): every command asks it inside its unit of work.
+    found = await conn.execute_fetchall(
         "SELECT result FROM handled_interactions WHERE interaction_id = ?", (interaction_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     return json.loads(row[0]) if row is not None else None
 
 

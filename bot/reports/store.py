@@ -4,8 +4,8 @@ server's summary card, members marked as abusive, and the organisations named (f
 Every function takes the connection of the caller's unit of work or read transaction. One open group per
 organisation key is kept by the use cases, which read and write inside one unit of work (SQLite's write lock is
 held from its first statement, so two reports about one organisation never open two groups). Reads use
-`execute_fetchall`: one trip to aiosqlite's thread instead of three (execute, fetch, close), which was most of a
-report's time inside its unit of work.
+`execute_fetchall` and inserts `execute_insert`: one trip to aiosqlite's thread instead of three (execute, fetch,
+close), which was most of a report's time inside its unit of work.
 """
 
 from __future__ import annotations
@@ -167,16 +167,15 @@ async def create_group(
     conn: aiosqlite.Connection, guild_id: int, organisation: str, key: str, *, on_summary: bool, now: datetime
 ) -> int:
     stamp = to_db_time(now)
-    cursor = await conn.execute(
+    inserted = await conn.execute_insert(
         "INSERT INTO report_groups (guild_id, organisation, status, opened_at, on_summary, updated_at) "
         "VALUES (?, ?, 'open', ?, ?, ?)",
         (guild_id, organisation, stamp, int(on_summary), stamp),
     )
-    group_id = cursor.lastrowid
-    await cursor.close()
-    assert group_id is not None
-    await add_key(conn, int(group_id), guild_id, key)
-    return int(group_id)
+    assert inserted is not None
+    group_id = int(inserted[0])
+    await add_key(conn, group_id, guild_id, key)
+    return group_id
 
 
 async def add_key(conn: aiosqlite.Connection, group_id: int, guild_id: int, key: str) -> None:
@@ -306,7 +305,7 @@ async def add_report(
     at: datetime,
     state: ReportState,
 ) -> int:
-    cursor = await conn.execute(
+    inserted = await conn.execute_insert(
         "INSERT INTO reports (guild_id, group_id, incident_id, user_id, role_ids, organisation, services, "
         "territories, since, details, at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -324,10 +323,8 @@ async def add_report(
             state.value,
         ),
     )
-    report_id = cursor.lastrowid
-    await cursor.close()
-    assert report_id is not None
-    return int(report_id)
+    assert inserted is not None
+    return int(inserted[0])
 
 
 async def group_reports(conn: aiosqlite.Connection, group_id: int) -> list[StoredReport]:

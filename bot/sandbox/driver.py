@@ -79,14 +79,35 @@ def build_grand_ouest(double: DiscordDouble) -> Server:
         server.members[name] = guild.add_member(name, roles=[server.roles[r] for r in role_names], locale="fr")
     for name in PUBLIC_CHANNELS:
         server.channels[name] = guild.add_text_channel(name)
-    only_staff = [
+    server.channels["journal-bot"] = guild.add_text_channel("journal-bot", overwrites=staff_only(double, server))
+    return server
+
+
+def staff_only(double: DiscordDouble, server: Server) -> list[Overwrite]:
+    """A channel's overwrites that let only coordinators, admins and the bot see it."""
+    guild = double.guild(server.guild_id)
+    return [
         Overwrite(id=guild.everyone_role_id, type=0, allow=0, deny=int(Perm.VIEW_CHANNEL)),
         Overwrite(id=server.roles["coordination"], type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
         Overwrite(id=server.roles["admin"], type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
         Overwrite(id=guild.bot_role_id, type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
     ]
-    server.channels["journal-bot"] = guild.add_text_channel("journal-bot", overwrites=only_staff)
-    return server
+
+
+def add_reports_channel(double: DiscordDouble, server: Server) -> int:
+    """#signalements, for coordinators and admins only: where the reports scenario's cards go."""
+    guild = double.guild(server.guild_id)
+    server.channels["signalements"] = guild.add_text_channel("signalements", overwrites=staff_only(double, server))
+    return server.channels["signalements"]
+
+
+def add_reporters(double: DiscordDouble, server: Server) -> None:
+    """The reports scenario's additions, made before the bot starts, as the server stood that Saturday:
+    #signalements, and `pharma.stbrieuc` and `pharma.quimper` with @pharmacies-ouest."""
+    guild = double.guild(server.guild_id)
+    for name in ("pharma.stbrieuc", "pharma.quimper"):
+        server.members[name] = guild.add_member(name, roles=[server.roles["pharmacies-ouest"]], locale="fr")
+    add_reports_channel(double, server)
 
 
 class BotProcess:

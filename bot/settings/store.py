@@ -50,14 +50,15 @@ def _clock(text: str) -> time:
 
 async def stored_config(conn: aiosqlite.Connection, guild_id: int) -> GuildConfig | None:
     """The server's settings row, without its routes and sectors; None before its first `/setup` command."""
-    async with conn.execute(
+    # The settings, sectors and routes are read by every command: each read is one trip to aiosqlite's thread.
+    found = await conn.execute_fetchall(
         "SELECT language, time_zone, coordinator_role_id, incident_channel_id, bot_log_channel_id, working_days, "
         "working_start, working_end, holidays_country, archive_after_hours, cadence_critical_min, "
         "cadence_major_min, cadence_minor_min, dm_cap_per_incident, reports_channel_id, reports_role_id, "
         "report_alert_members, report_alert_window_min FROM guild_settings WHERE guild_id = ?",
         (guild_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = next(iter(found), None)
     if row is None:
         return None
     return GuildConfig(
@@ -168,11 +169,11 @@ async def follow_roles(conn: aiosqlite.Connection, guild_id: int) -> list[tuple[
 async def sectors(conn: aiosqlite.Connection, guild_id: int, *, in_name_order: bool = False) -> dict[str, str]:
     """key → name as written, in the order of the keys, or of the names as written."""
     order = "name" if in_name_order else "key"
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         f"SELECT key, name FROM sectors WHERE guild_id = ? ORDER BY {order}",  # noqa: S608 (one of two columns)
         (guild_id,),
-    ) as cursor:
-        return {str(key): str(name) for key, name in await cursor.fetchall()}
+    )
+    return {str(key): str(name) for key, name in found}
 
 
 async def add_sector(conn: aiosqlite.Connection, guild_id: int, key: str, name: str, *, now: datetime) -> bool:
@@ -205,11 +206,11 @@ def _route(row: Any) -> Route:
 
 
 async def routes(conn: aiosqlite.Connection, guild_id: int) -> list[Route]:
-    async with conn.execute(
+    found = await conn.execute_fetchall(
         "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? ORDER BY id",
         (guild_id,),
-    ) as cursor:
-        return [_route(row) for row in await cursor.fetchall()]
+    )
+    return [_route(row) for row in found]
 
 
 async def route(conn: aiosqlite.Connection, guild_id: int, route_id: int) -> Route | None:

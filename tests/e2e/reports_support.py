@@ -1,32 +1,19 @@
 """What the reports' end-to-end tests share: the scenario's additions to the server (../shared/scenarios/
-cerp-reports-2024-10.md: a `#signalements` channel for coordinators and admins, `pharma.stbrieuc` and
-`pharma.quimper` with `@pharmacies-ouest`), the reports channel chosen through `/setup reports`, and readings of
-the cards."""
+cerp-reports-2024-10.md: `bot.sandbox.driver.add_reporters`, shared with the demo), the reports channel chosen
+through `/setup reports`, and readings of the cards."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox import DiscordDouble, Overwrite, Perm
+from bot.sandbox import DiscordDouble
+from bot.sandbox.driver import add_reporters
 from tests.e2e.harness import Server
 from tests.e2e.scenario_support import bot_messages, configure, field
 from tests.e2e.setup_steps import run_setup
 
 CERP = "Cerp Bretagne Atlantique"
-
-
-def add_reporters(double: DiscordDouble, server: Server) -> None:
-    """The scenario's additions, made before the bot starts (as the server stood that Saturday)."""
-    guild = double.guild(server.guild_id)
-    for name in ("pharma.stbrieuc", "pharma.quimper"):
-        server.members[name] = guild.add_member(name, roles=[server.roles["pharmacies-ouest"]], locale="fr")
-    only_staff = [
-        Overwrite(id=guild.everyone_role_id, type=0, allow=0, deny=int(Perm.VIEW_CHANNEL)),
-        Overwrite(id=server.roles["coordination"], type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
-        Overwrite(id=server.roles["admin"], type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
-        Overwrite(id=guild.bot_role_id, type=0, allow=int(Perm.VIEW_CHANNEL), deny=0),
-    ]
-    server.channels["signalements"] = guild.add_text_channel("signalements", overwrites=only_staff)
+__all__ = ["CERP", "add_reporters", "alerts", "cards", "configure_reports", "counted"]
 
 
 async def configure_reports(double: DiscordDouble, server: Server) -> None:

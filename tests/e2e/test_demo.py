@@ -1,5 +1,8 @@
 """`python -m bot demo` plays the Cerp Bretagne Atlantique scenario and prints, in French, what each channel shows.
 
+It opens with the first steps of ../shared/scenarios/cerp-reports-2024-10.md: pharmacists report the outage with
+`/signaler` before any coordinator is watching, the third distinct member alerts @coordination, and coord.anne
+declares the outage from the card; then the incident's life as in cerp-2024-10.md, until its resolution.
 The transcript is read as a person reads it in a terminal: each reminder and nudge at the step of the time it was
 due (the demo's script says which), no message twice, roles by their names, no raw Markdown, an announcement
 printed once with the other channels it went to; and `--keep PATH` leaves a database `export` can read.
@@ -29,10 +32,10 @@ THREAD = f"fil « #1 · {TITLE} » (dans #incidents)"
 NUDGE = ("relance", "coord.anne", THREAD)
 NOTE = ("note", "coord.anne", "#journal-bot")
 DUE = {
-    "19/10 13:40": [NUDGE],
-    "19/10 14:40": [NUDGE],
-    "19/10 15:40": [NUDGE],
-    "19/10 16:40": [NOTE],
+    "19/10 13:50": [NUDGE],
+    "19/10 14:50": [NUDGE],
+    "19/10 15:50": [NUDGE],
+    "19/10 16:50": [NOTE],
     "20/10 10:00": [("heure promise", "coord.yann", THREAD)],
     "20/10 11:00": [NUDGE],
     "20/10 12:00": [NUDGE],
@@ -165,24 +168,105 @@ def test_the_demo_ends_well_within_a_minute(demo_run: DemoRun) -> None:
     assert any(line.startswith("Fin de la démonstration") for line in transcript.splitlines())
 
 
-def test_the_declaration_opens_a_thread_and_four_announcements(demo_run: DemoRun) -> None:
+CARD = "📣 Signalements · Cerp Bretagne Atlantique"
+REPORTERS = "pharma.angouleme, pharma.brest, pharma.stbrieuc"
+
+
+def changed_channels(body: str) -> list[str]:
+    """The channels a step's text shows a change in (a new message or an edit), in order."""
+    return re.findall(r"^   ([#f]\S.*?)(?:  \(et dans .*\))?$", body, flags=re.MULTILINE)
+
+
+def test_it_opens_with_members_reports_the_alert_and_the_declaration_from_the_card(demo_run: DemoRun) -> None:
+    """The first steps of the reports scenario, in its order and at its times, before anything else happens."""
+    played = [step for step in steps(demo_run.transcript) if not step.header.endswith("configure le serveur")]
+    assert [(step.time, step.header.split(" — ", 1)[1].split(" : ")[0]) for step in played[:5]] == [
+        ("19/10 12:20", "pharma.stbrieuc"),
+        ("19/10 12:32", "pharma.brest"),
+        ("19/10 12:35", "pharma.brest"),
+        ("19/10 12:41", "pharma.angouleme"),
+        ("19/10 12:45", "coord.anne"),
+    ], [step.header for step in played[:5]]
+    first, picked, again, third = (step.body for step in played[:4])
+
+    # 12:20: recorded, no outage declared yet; one card in #signalements showing the report; nobody notified.
+    assert "Signalement enregistré pour Cerp Bretagne Atlantique. Aucune panne n'est déclarée" in first, first
+    assert "les coordinateurs vont l'examiner" in first
+    (card,) = posted_in(first)
+    assert card.where == "#signalements" and card.lines[0] == f"▌ {CARD}", card
+    for shown in ("Membres : 1", "Signalements : 1", "Depuis : samedi 19 octobre 2024 12:00", "Services : livraisons"):
+        assert f"▌   {shown}" in card.lines, (shown, card.lines)
+    assert "▌   Derniers détails : 12:20 — Livraison de midi pas arrivée, le site de commande ne répond plus." in (
+        card.lines
+    )
+    assert card.lines[-1] == "→ notifie : personne" and changed_channels(first) == ["#signalements"]
+
+    # 12:32, the suggestion picked: the same card, edited; 12:35, counted once, the details added.
+    assert "choisit la suggestion « Cerp Bretagne Atlantique »" in played[1].header
+    assert posted_in(picked) == [] and changed_channels(picked) == ["#signalements"], picked
+    assert "✎ message du 19/10 12:20 modifié" in picked and "▌   Membres : 2" in picked, picked
+    assert "Vous aviez déjà signalé Cerp Bretagne Atlantique : vous n'êtes compté·e qu'une fois" in again, again
+    assert "▌   Signalements : 3" in again and "Membres :" not in again, again
+    assert "Toujours rien, téléphone saturé." in again
+
+    # 12:41, the third member within 60 minutes: the card shows 3, one alert pinging @coordination only.
+    assert "▌   Membres : 3" in third, third
+    (alert,) = posted_in(third)
+    assert alert.where == "#signalements", alert
+    assert alert.lines[0].startswith(
+        "@coordination 🚨 3 membres signalent en moins de 60 min que Cerp Bretagne Atlantique semble en panne : "
+        "https://discord.com/channels/"
+    ), alert.lines
+    assert alert.lines[-1] == "→ notifie : coord.anne, coord.yann", alert.lines
+
+    # 12:45: "Déclarer" opens a private panel (pharmacie pre-selected), then the form pre-filled from the reports.
+    panel = section(demo_run.transcript, "clique « Déclarer » sur la fiche")
+    assert "🔒 réponse privée à coord.anne :" in panel and "⟨pharmacie ▾⟩" in panel, panel
+    assert "(aucun salon n'a changé)" in panel
+    chosen = section(demo_run.transcript, "choisit « Critique »")
+    assert "⟨Critique ▾⟩" in chosen and "⟨Cyberattaque suspectée ▾⟩" in chosen, chosen
+    form = section(demo_run.transcript, "le formulaire s'ouvre")
+    for line in (
+        "Titre : (vide)",
+        "Structure en panne : Cerp Bretagne Atlantique",
+        "Côtes-d'Armor (22), Finistère (29), Charente (16)",
+        "Depuis quand : 19/10/2024 12:00",
+    ):
+        assert line in form, (line, form)
+    assert form.count("\n      ") <= 5, "at most five fields, as Discord allows"
+
+    # Submitted: declared; the card says by whom; the reporters are thanked by mention in the thread.
+    declared = section(demo_run.transcript, "tape le titre")
+    assert "Panne #1 déclarée : Cerp Bretagne Atlantique à l'arrêt" in declared, declared
+    assert "▌   Suite donnée : → panne #1, déclarée par @coord.anne (samedi 19 octobre 2024 12:45)" in declared
+    (thanks,) = [p for p in posted_in(declared) if p.where == THREAD and "Merci" in " ".join(p.lines)]
+    assert thanks.lines[0] == "@pharma.stbrieuc @pharma.brest @pharma.angouleme", thanks.lines
+    assert thanks.lines[-1] == f"→ notifie : {REPORTERS}", thanks.lines
+    # The workaround and the impact, from the button under the confirmation.
+    completed = section(demo_run.transcript, "consignes:« Reporter toute commande")
+    assert "Panne #1 complétée" in completed and "📌 Nouvelles consignes (v1)" in completed, completed
+
+
+def test_the_declaration_opens_a_thread_and_three_announcements(demo_run: DemoRun) -> None:
     transcript = demo_run.transcript
-    declared = section(transcript, "/panne declarer titre")
+    declared = section(transcript, "tape le titre")
     assert f"🧵 fil « #1 · {TITLE} » ouvert sur ce message" in declared, declared
-    # The announcement is printed once, with the three other channels it went to; the other route channels
-    # (no matching territory or sector) got nothing.
+    # The announcement is printed once, with the two other channels it went to (the reports' territories 22, 29
+    # and 16: Bretagne and Nouvelle-Aquitaine; the sector pharmacie); the other route channels got nothing.
     assert declared.count(f"🚨 Panne en cours : #1 · {TITLE}") == 1, declared
     (announcement,) = [p for p in posted_in(declared) if p.lines[0].endswith(f"Panne en cours : #1 · {TITLE}")]
     assert announcement.where == "#bretagne", announcement
-    assert announcement.others == "3 autres salons : #pays-de-la-loire, #nouvelle-aquitaine, #pharmacies"
-    for channel in ("#occitanie", "#librairies", "#collectivites"):
+    assert announcement.others == "2 autres salons : #nouvelle-aquitaine, #pharmacies"
+    for channel in ("#pays-de-la-loire", "#occitanie", "#librairies", "#collectivites"):
         assert channel not in declared, declared
-    # Only #pharmacies' announcement mentions its route's role, which notifies its two members; nobody else.
+    # Only #pharmacies' announcement mentions its route's role, which notifies its four members; nobody else.
+    pharmacists = "pharma.angouleme, pharma.brest, pharma.quimper, pharma.stbrieuc"
     assert "→ notifie : personne\n" in declared
-    assert declared.count("notifie pharma.angouleme, pharma.brest") == 1, declared
-    assert "→ dans #pharmacies, avec @pharmacies-ouest en tête : notifie pharma.angouleme, pharma.brest" in declared
+    assert declared.count(f"notifie {pharmacists}") == 1, declared
+    assert f"→ dans #pharmacies, avec @pharmacies-ouest en tête : notifie {pharmacists}\n" in declared
     # Times read as a French client in Paris shows them, not as raw Discord timestamps.
-    assert "samedi 19 octobre 2024 12:00" in declared and "lundi 21 octobre 2024 09:00" in declared
+    assert "samedi 19 octobre 2024 12:00" in declared
+    assert "lundi 21 octobre 2024 09:00" in section(transcript, "reprise:« lundi matin »")
     assert "<t:" not in transcript and "<@" not in transcript and "<#" not in transcript
 
 
@@ -195,7 +279,7 @@ def test_the_refusal_and_the_recovery_are_shown(demo_run: DemoRun) -> None:
     assert "en panne 1 j 20 h 30 min, puis dégradé 1 j 2 h 30 min" in resolved, resolved
     recovery = [p for p in posted_in(resolved) if p.lines[0].startswith("✅ Rétabli")]
     assert [(p.where, p.others) for p in recovery] == [
-        ("#bretagne", "3 autres salons : #pays-de-la-loire, #nouvelle-aquitaine, #pharmacies")
+        ("#bretagne", "2 autres salons : #nouvelle-aquitaine, #pharmacies")
     ]
 
 
@@ -221,12 +305,11 @@ def test_no_message_is_shown_twice(demo_run: DemoRun) -> None:
 
 
 def test_each_change_to_several_channels_is_printed_once(demo_run: DemoRun) -> None:
-    """The affected count edited in the status message and the four announcements: one edit, named channels."""
+    """The affected count (the three reporters, then pharma.quimper) edited in the status message and the three
+    announcements: one edit, named channels."""
     clicked = section(demo_run.transcript, "clique « Suivre »")
-    assert clicked.count("Membres concernés : 1") == 1, clicked
-    assert "#incidents  (et dans 4 autres salons : #bretagne, #pays-de-la-loire, #nouvelle-aquitaine, #pharmacies)" in (
-        clicked
-    ), clicked
+    assert clicked.count("Membres concernés : 4") == 1, clicked
+    assert "#incidents  (et dans 3 autres salons : #bretagne, #nouvelle-aquitaine, #pharmacies)" in clicked, clicked
 
 
 def test_it_reads_as_a_terminal_shows_it(demo_run: DemoRun) -> None:
@@ -260,6 +343,11 @@ def test_keep_leaves_a_database_that_export_reads(demo_run: DemoRun, tmp_path: P
     assert asyncio.run(export()) == 0
     report = (tmp_path / "cerp.md").read_text(encoding="utf-8")
     assert TITLE in report and "2 j 23 h" in report, report[:2000]
+    # The members' reports that opened the demo are figures of the export: 25 minutes from the first to the
+    # declaration.
+    assert "4 signalements de 3 membres, le premier le samedi 19 octobre 2024 à 12:20 ; déclarée 25 min après" in (
+        report
+    ), report
 
 
 def test_keep_refuses_a_file_that_exists(tmp_path: Path) -> None:

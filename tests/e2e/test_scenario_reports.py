@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.sandbox import DiscordDouble, InteractionHandle
+from bot.sandbox.transcript import component, message_now
 from tests.e2e.harness import BotProcess, Server, build_grand_ouest
 from tests.e2e.reports_support import CERP, add_reporters, alerts, cards, configure_reports, counted
 from tests.e2e.scenario_support import (
@@ -49,21 +50,6 @@ def server(double: DiscordDouble) -> Server:
     built = build_grand_ouest(double)
     add_reporters(double, built)
     return built
-
-
-def message_now(double: DiscordDouble, channel_id: int, message_id: int) -> dict[str, Any]:
-    """A message (public, or a private panel) as it stands now: the bot may have edited it since."""
-    found = double.world.find_message(channel_id, message_id)
-    assert found is not None, f"no message {message_id}"
-    return double.world.message_dict(found)
-
-
-def component(message: dict[str, Any], prefix: str) -> dict[str, Any]:
-    for row in message.get("components", []):
-        for item in row.get("components", []):
-            if str(item.get("custom_id", "")).startswith(prefix):
-                return dict(item)
-    raise AssertionError(f"no component {prefix!r} in {custom_ids(message)}")
 
 
 def modal_values(ix: InteractionHandle) -> dict[str, str]:

@@ -240,3 +240,28 @@ async def test_setup_reports_sets_where_cards_go_who_may_report_and_the_alert_ru
     report = build_check(view, {SIGNALEMENTS: channel}, {}, can_manage_roles=True, failed=[])
     (checked,) = [c for c in report.channels if c.channel_id == SIGNALEMENTS]
     assert checked.uses == ("reports",) and checked.missing == ("embed_links", "read_history")
+
+
+async def test_a_report_holds_the_write_lock_for_few_trips_to_the_database(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every statement is a trip to aiosqlite's thread and back through the event loop, and under load each trip
+    waits its turn in the loop while the write lock is held: every other report and the outbox wait behind it.
+    A report that edits its group's card makes few of them (reads in one trip, inserts in one trip)."""
+    reports = await configured(store)
+    await reports.report(member(STBRIEUC), cerp(services="livraisons"), now=NOW)
+    writer, lock = store._writer, store._write_lock  # the connection and the lock a unit of work holds
+    trips: list[str] = []
+    real = writer._execute
+
+    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if lock.locked():
+            trips.append(str(args[0])[:40] if args else getattr(fn, "__name__", "?"))
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "_execute", counted)
+    said = await reports.report(
+        member(BREST, interaction_id=9001), cerp(services="commandes"), now=NOW + timedelta(minutes=1)
+    )
+    assert said.outcome == ReportOutcome.RECORDED
+    assert len(trips) <= 18, (len(trips), trips)  # 26 when reads took three trips and inserts two
