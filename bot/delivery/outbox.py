@@ -57,6 +57,12 @@ def board_lane(guild_id: int, board_id: int) -> str:
     return f"board:{guild_id}:{board_id}"
 
 
+def webhook_lane(webhook_id: int, incident_id: int) -> str:
+    # One lane per webhook and incident: an incident's events reach a receiver in order, and one slow receiver or
+    # incident holds up no other.
+    return f"webhook:{webhook_id}:{incident_id}"
+
+
 # Lanes whose requests leave at most once per this many seconds (a board is edited at most once a second however
 # often what it shows changes; what changed meanwhile collapses into the next edit).
 LANE_INTERVALS_S: dict[str, float] = {"board:": 1.0}
