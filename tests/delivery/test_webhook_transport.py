@@ -164,14 +164,18 @@ def transport(url: str, *, allow_loopback: bool, names: dict[str, str] | None = 
     )
 
 
+async def attempt(url: str, *, allow_loopback: bool, sent: Delivery | None = None, **kw: Any) -> Any:
+    sender = transport(url, allow_loopback=allow_loopback, **kw)
+    try:
+        return await sender.perform(sent or delivery(), Context())
+    finally:
+        await sender.close()
+
+
 @pytest.mark.parametrize("name", ["private.test", "private6.test", "linklocal.test", "metadata.test", "mapped.test",
                                   "metadata6.test", "loopback.test"])  # fmt: skip
 async def test_names_that_resolve_to_forbidden_addresses_are_refused_without_connecting(name: str) -> None:
-    sender = transport(f"http://{name}:8080/hook", allow_loopback=False)
-    try:
-        outcome = await sender.perform(delivery(), Context())
-    finally:
-        await sender.close()
+    outcome = await attempt(f"http://{name}:8080/hook", allow_loopback=False)
     assert isinstance(outcome, Failed) and "refused" in outcome.text
     assert OnlyTo.tried == []
 
@@ -191,11 +195,7 @@ async def test_one_forbidden_address_among_the_answers_refuses_the_name() -> Non
 
 async def test_an_address_written_in_the_url_is_refused_at_each_attempt() -> None:
     for url in ("http://169.254.169.254/latest", "http://[::ffff:10.0.0.1]/x", "http://127.0.0.1:9/x"):
-        sender = transport(url, allow_loopback=False)
-        try:
-            outcome = await sender.perform(delivery(), Context())
-        finally:
-            await sender.close()
+        outcome = await attempt(url, allow_loopback=False)
         assert isinstance(outcome, Failed) and "refused" in outcome.text, url
     assert OnlyTo.tried == []
 
@@ -203,11 +203,7 @@ async def test_an_address_written_in_the_url_is_refused_at_each_attempt() -> Non
 async def test_a_redirect_to_a_forbidden_name_is_refused(receiver: tuple[Receiver, int]) -> None:
     found, port = receiver
     found.answers.append(web.Response(status=307, headers={"Location": "http://metadata.test/latest/meta-data/"}))
-    sender = transport(f"http://loopback.test:{port}/hook", allow_loopback=True)
-    try:
-        outcome = await sender.perform(delivery(), Context())
-    finally:
-        await sender.close()
+    outcome = await attempt(f"http://loopback.test:{port}/hook", allow_loopback=True)
     assert len(found.received) == 1
     assert isinstance(outcome, Failed) and "refused" in outcome.text
     assert set(OnlyTo.tried) == {"127.0.0.1"}
@@ -217,11 +213,7 @@ async def test_redirects_are_followed_a_bounded_number_of_times(receiver: tuple[
     found, port = receiver
     for _ in range(10):
         found.answers.append(web.Response(status=308, headers={"Location": f"http://127.0.0.1:{port}/next"}))
-    sender = transport(f"http://127.0.0.1:{port}/hook", allow_loopback=True)
-    try:
-        outcome = await sender.perform(delivery(), Context())
-    finally:
-        await sender.close()
+    outcome = await attempt(f"http://127.0.0.1:{port}/hook", allow_loopback=True)
     assert len(found.received) == 4  # the first request and three redirects
     assert isinstance(outcome, Failed) and "redirect" in outcome.text
 
@@ -231,11 +223,7 @@ async def test_a_live_receiver_on_127_0_0_2_is_never_reached_while_loopback_is_r
     runner, port = await serve("127.0.0.2", found)
     try:
         for url in (f"http://127.0.0.2:{port}/hook", f"http://second.test:{port}/hook"):
-            sender = transport(url, allow_loopback=False)
-            try:
-                outcome = await sender.perform(delivery(), Context())
-            finally:
-                await sender.close()
+            outcome = await attempt(url, allow_loopback=False)
             assert isinstance(outcome, Failed) and "refused" in outcome.text
     finally:
         await runner.cleanup()
@@ -268,22 +256,13 @@ async def test_answers_retried_given_up_and_refused(receiver: tuple[Receiver, in
     for status, expected in [(500, RetryLater), (503, RetryLater), (408, RetryLater), (429, RetryLater),
                              (400, Failed), (404, Failed), (410, Failed), (200, Delivered)]:  # fmt: skip
         found.answers.append(web.Response(status=status))
-        sender = transport(url, allow_loopback=True)
-        try:
-            outcome = await sender.perform(delivery(attempts=3), Context())
-        finally:
-            await sender.close()
+        outcome = await attempt(url, allow_loopback=True, sent=delivery(attempts=3))
         assert isinstance(outcome, expected), status
         if isinstance(outcome, RetryLater):
             assert outcome.own_limit and outcome.after_s == 20.0
     # Failing for a day: given up.
     found.answers.append(web.Response(status=500))
-    sender = transport(url, allow_loopback=True)
-    late = delivery(attempts=30, first=START - RETRY_FOR)
-    try:
-        outcome = await sender.perform(late, Context())
-    finally:
-        await sender.close()
+    outcome = await attempt(url, allow_loopback=True, sent=delivery(attempts=30, first=START - RETRY_FOR))
     assert isinstance(outcome, Failed) and outcome.status == 500
 
 
@@ -292,36 +271,22 @@ async def test_nobody_listening_is_retried() -> None:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    sender = transport(f"http://127.0.0.1:{port}/hook", allow_loopback=True)
-    try:
-        outcome = await sender.perform(delivery(), Context())
-    finally:
-        await sender.close()
+    outcome = await attempt(f"http://127.0.0.1:{port}/hook", allow_loopback=True)
     assert isinstance(outcome, RetryLater) and outcome.own_limit
 
 
-async def test_a_slow_receiver_times_out_and_is_retried(receiver: tuple[Receiver, int]) -> None:
-    found, _ = receiver
+async def test_a_slow_receiver_times_out_and_is_retried() -> None:
     never = asyncio.Event()
 
-    async def slow(request: web.Request) -> web.StreamResponse:
-        await never.wait()
-        return web.Response()
+    class Slow(Receiver):
+        async def handle(self, request: web.Request) -> web.StreamResponse:
+            await never.wait()
+            return web.Response()
 
-    found.handle = slow  # type: ignore[method-assign]
-    app = web.Application()
-    app.router.add_post("/slow", slow)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    assert site._server is not None
-    slow_port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-    sender = transport(f"http://127.0.0.1:{slow_port}/slow", allow_loopback=True, timeout_s=0.2)
+    runner, port = await serve("127.0.0.1", Slow())
     try:
-        outcome = await sender.perform(delivery(), Context())
+        outcome = await attempt(f"http://127.0.0.1:{port}/slow", allow_loopback=True, timeout_s=0.2)
     finally:
-        await sender.close()
         never.set()
         await runner.cleanup()
     assert isinstance(outcome, RetryLater)

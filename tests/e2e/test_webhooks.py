@@ -7,6 +7,7 @@ and when the bot is SIGKILLed while a delivery is in flight."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
@@ -122,10 +123,24 @@ async def receiver() -> AsyncIterator[Receiver]:
     await found.stop()
 
 
-def webhook_bot(double: DiscordDouble, server: Server, tmp_path: Path) -> BotProcess:
+@contextlib.asynccontextmanager
+async def webhook_bot(
+    double: DiscordDouble, server: Server, tmp_path: Path, receiver: Receiver
+) -> AsyncIterator[BotProcess]:
+    """The receiver listening, the bot running (loopback allowed, quick retries), the server configured and the
+    webhook added by its admin; the bot stopped after."""
+    await receiver.start()
     process = BotProcess(double, tmp_path, guild_id=server.guild_id)
     process.extra_env |= {"TOCSIN_WEBHOOK_ALLOW_LOOPBACK": "true", "TOCSIN_WEBHOOK_RETRY_FIRST": "0.2"}
-    return process
+    await process.start()
+    try:
+        await configure(double, server)
+        await add_webhook(double, server, receiver)
+        yield process
+    finally:
+        receiver.release.set()
+        await process.stop()
+    assert receiver.secret not in process.log_text()
 
 
 async def webhook_command(
@@ -193,30 +208,17 @@ async def test_every_event_reaches_a_receiver_answering_500_for_a_while_once_eac
     double: DiscordDouble, server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
     receiver.failing = 4
-    await receiver.start()
-    process = webhook_bot(double, server, tmp_path)
-    await process.start()
-    try:
-        await configure(double, server)
-        await add_webhook(double, server, receiver)
+    async with webhook_bot(double, server, tmp_path, receiver):
         expected = await scenario(double, server)
         await receiver.wait_for(len(expected))
-    finally:
-        await process.stop()
     assert len(receiver.received) >= len(expected) + 4, "the 500s were answered and their deliveries tried again"
     check_exactly_once_in_order(receiver, expected)
-    assert receiver.secret not in process.log_text()
 
 
 async def test_a_receiver_down_across_a_restart_of_the_bot_gets_everything_after(
     double: DiscordDouble, server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
-    await receiver.start()
-    process = webhook_bot(double, server, tmp_path)
-    await process.start()
-    try:
-        await configure(double, server)
-        await add_webhook(double, server, receiver)
+    async with webhook_bot(double, server, tmp_path, receiver) as process:
         await receiver.stop()  # down: every attempt finds nobody listening
         expected = await scenario(double, server)
         await process.stop()
@@ -224,22 +226,14 @@ async def test_a_receiver_down_across_a_restart_of_the_bot_gets_everything_after
         await receiver.start()
         await process.start()
         await receiver.wait_for(len(expected))
-    finally:
-        await process.stop()
     check_exactly_once_in_order(receiver, expected)
-    assert receiver.secret not in process.log_text()
 
 
 async def test_a_bot_killed_while_a_delivery_is_in_flight_sends_it_again_with_the_same_key(
     double: DiscordDouble, server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
-    await receiver.start()
-    process = webhook_bot(double, server, tmp_path)
-    await process.start()
     kills = 0
-    try:
-        await configure(double, server)
-        await add_webhook(double, server, receiver)
+    async with webhook_bot(double, server, tmp_path, receiver) as process:
         receiver.holding = True
         expected = await scenario(double, server)
         while kills < 3:
@@ -254,9 +248,6 @@ async def test_a_bot_killed_while_a_delivery_is_in_flight_sends_it_again_with_th
             receiver.release = asyncio.Event()
             await process.start()
         await receiver.wait_for(len(expected))
-    finally:
-        receiver.release.set()
-        await process.stop()
     assert kills == 3
     keys = [item.key for item in receiver.received]
     assert len(keys) > len(set(keys)), "a delivery in flight at a kill was sent again"
@@ -267,13 +258,8 @@ async def test_repeated_permanent_failures_pause_the_webhook_and_tell_the_admins
     double: DiscordDouble, server: Server, tmp_path: Path, receiver: Receiver
 ) -> None:
     receiver.answer = 410
-    await receiver.start()
-    process = webhook_bot(double, server, tmp_path)
-    await process.start()
     log = server.channels["journal-bot"]
-    try:
-        await configure(double, server)
-        await add_webhook(double, server, receiver)
+    async with webhook_bot(double, server, tmp_path, receiver):
         before = len(double.channel_messages(log))
         for title in ("Panne 1", "Panne 2", "Panne 3"):
             await coordinate(double, server, "outage declare", {**CERP, "title": title})
@@ -295,7 +281,5 @@ async def test_repeated_permanent_failures_pause_the_webhook_and_tell_the_admins
         await receiver.wait_for(4)
         await settle(double)
         assert "En pause" not in await all_replies(double, server, "check")
-    finally:
-        await process.stop()
     assert [u.event for u in receiver.unique()] == ["incident_declared"] * 3 + ["incident_updated"]
     assert "Après la pause" in receiver.unique()[-1].notes
