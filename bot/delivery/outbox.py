@@ -570,7 +570,11 @@ async def summary(conn: aiosqlite.Connection) -> OutboxSummary:
     async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
         for status, count in await cursor.fetchall():
             counts[str(status)] = int(count)
-    async with conn.execute("SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'in_flight')") as cursor:
+    # The oldest of Discord's work: a webhook retried for hours while its receiver is down holds up nothing else.
+    async with conn.execute(
+        "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'in_flight') AND kind != ?",
+        (OutboxKind.SEND_WEBHOOK,),
+    ) as cursor:
         oldest = await cursor.fetchone()
     return OutboxSummary(
         pending=counts["pending"],

@@ -9,6 +9,7 @@ import ipaddress
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -287,3 +288,22 @@ def test_urls_accepted() -> None:
         "https://hooks.example.org/tocsin?x=1"
     )
     assert check_url("http://127.0.0.1:8080/hook", allow_loopback=True) == "http://127.0.0.1:8080/hook"
+
+
+def test_the_readmes_verification_snippet_accepts_what_the_bot_signs_and_nothing_else() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- webhook-verification -->\n```python\n", 1)[1].split("```", 1)[0]
+    found: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), found)
+    check = found["verify_tocsin"]
+    assert callable(check)
+    body = delivery_body(
+        EventKind.RESOLVED, incident(), [], key="k-9", public=True, occurred_at=START, server="Officines"
+    )
+    stamp = int(START.timestamp())
+    header = signature_header("whsec_readme", stamp, body)
+    assert check("whsec_readme", header, body, now=stamp + 10)
+    assert not check("whsec_readme", header, body, now=stamp + 3600), "too old"
+    assert not check("whsec_other", header, body, now=stamp)
+    assert not check("whsec_readme", header, body.replace(b"k-9", b"k-8"), now=stamp)
+    assert not check("whsec_readme", "v1=abc", body, now=stamp)
