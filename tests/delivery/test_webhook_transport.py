@@ -18,8 +18,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Delivery
 from bot.delivery.transport import Delivered, Failed, RetryLater
-from bot.delivery.webhook_transport import GuardedConnector, WebhookTarget, WebhookTransport
-from bot.webhooks.rules import KEY_HEADER, RETRY_FOR, SIGNATURE_HEADER, verify
+from bot.delivery.webhook_transport import GuardedConnector, WebhookTarget, WebhookTransport, check_target
+from bot.webhooks.rules import KEY_HEADER, RETRY_FOR, SIGNATURE_HEADER, AddressError, verify
 
 SECRET = "whsec_transport_test"
 NAMES = {
@@ -308,3 +308,18 @@ async def test_a_paused_or_removed_webhook_is_not_sent() -> None:
             await sender.close()
         assert isinstance(outcome, Failed)
         assert OnlyTo.tried == []
+
+
+async def test_add_checks_what_the_name_resolves_to_now() -> None:
+    resolver = StubResolver({**{name: [address] for name, address in NAMES.items()}, "public.test": ["93.184.215.14"]})
+    for name in ("private.test", "metadata.test", "mapped.test", "linklocal.test", "private6.test"):
+        with pytest.raises(AddressError) as refused:
+            await check_target(f"https://{name}/hook", allow_loopback=False, resolver=resolver)
+        assert refused.value.message_id == "webhook.error.address", name
+    with pytest.raises(AddressError) as unknown:
+        await check_target("https://nowhere.test/hook", allow_loopback=False, resolver=resolver)
+    assert unknown.value.message_id == "webhook.error.unresolved"
+    await check_target("https://public.test/hook", allow_loopback=False, resolver=resolver)
+    await check_target("http://loopback.test:8080/hook", allow_loopback=True, resolver=resolver)
+    with pytest.raises(AddressError):
+        await check_target("http://loopback.test:8080/hook", allow_loopback=False, resolver=resolver)

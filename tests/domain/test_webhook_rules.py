@@ -307,3 +307,21 @@ def test_the_readmes_verification_snippet_accepts_what_the_bot_signs_and_nothing
     assert not check("whsec_other", header, body, now=stamp)
     assert not check("whsec_readme", header, body.replace(b"k-9", b"k-8"), now=stamp)
     assert not check("whsec_readme", "v1=abc", body, now=stamp)
+
+
+@given(
+    st.text(min_size=1, max_size=300),
+    st.text(max_size=300),
+    st.booleans(),
+    st.sampled_from(list(EventKind)),
+)
+def test_any_text_typed_comes_out_as_the_same_text_in_valid_json_and_no_member_id(
+    title: str, note: str, internal: bool, event: EventKind
+) -> None:
+    entries = [Update(UpdateKind.NOTE, START, MEMBER, details={"text": note, "internal": internal})]
+    body = delivery_body(event, incident(title=title), entries, key="k", public=True, occurred_at=START, server=None)
+    data = json.loads(body.decode("utf-8"))
+    assert data["incident"]["title"] == title
+    texts = [u["text"] for u in data["updates"] if u["text"] is not None]
+    assert texts == ([] if internal or not note.strip() else [note])
+    assert str(MEMBER) not in body.decode("utf-8").replace(title, "").replace(note, "")
