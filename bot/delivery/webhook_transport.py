@@ -1,10 +1,11 @@
 """Performing a `send_webhook` row: one signed HTTP POST to a server's webhook, through an address guard.
 
-The guard (`GuardedConnector`) is aiohttp's own connector with its name resolution checked: every address a name
-resolves to (or the address written in the URL) is judged by bot/webhooks/rules.py `refusal`, and the connection
-is made to those checked addresses only, from the same resolution (no second lookup, so a name cannot resolve to a
-public address when checked and to a private one when connected: DNS rebinding). Nothing is cached between
-attempts, and proxies from the environment are ignored. Redirects are followed by hand, at most
+The guard (`GuardedConnector`) is aiohttp's own connector with a resolver that judges what it returns
+(`GuardedResolver`): every address a name resolves to is judged by bot/webhooks/rules.py `refusal`, and aiohttp
+connects to the addresses that resolution returned, checked (no second lookup, so a name cannot resolve to a
+public address when checked and to a private one when connected: DNS rebinding). aiohttp skips the resolver for an
+address written in the URL: `check_url` judges it before every request, redirects included. Nothing is cached
+between attempts, and proxies from the environment are ignored. Redirects are followed by hand, at most
 `MAX_REDIRECTS`, each target checked like the first (the same POST, body and signature); one more is a permanent
 failure.
 
@@ -71,24 +72,42 @@ class WebhookTarget:
 Targets = Callable[[int], Awaitable["WebhookTarget | None"]]
 
 
+def _judged(host: str, found: list[ResolveResult], *, allow_loopback: bool) -> list[ResolveResult]:
+    """`found` when every address in it may be reached; one forbidden address refuses the name."""
+    for result in found:
+        try:
+            address = ipaddress.ip_address(str(result["host"]).split("%", 1)[0])
+        except ValueError as exc:
+            raise RefusedAddressError(f"{host} resolved to something that is not an address") from exc
+        reason = refusal(address, allow_loopback=allow_loopback)
+        if reason is not None:
+            raise RefusedAddressError(f"{host} resolves to a {reason} address")
+    return found
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves with `base` (aiohttp's threaded resolver by default) and hands aiohttp only what the guard accepts."""
+
+    def __init__(self, *, allow_loopback: bool, base: AbstractResolver | None = None) -> None:
+        self.allow_loopback = allow_loopback
+        self._base = base if base is not None else aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return _judged(host, await self._base.resolve(host, port, family), allow_loopback=self.allow_loopback)
+
+    async def close(self) -> None:
+        await self._base.close()
+
+
 class GuardedConnector(aiohttp.TCPConnector):
     """aiohttp's connector, connecting only to addresses the guard accepts, from one resolution per connection."""
 
-    def __init__(self, *, allow_loopback: bool, **kwargs: Any) -> None:
-        super().__init__(use_dns_cache=False, **kwargs)
+    def __init__(self, *, allow_loopback: bool, resolver: AbstractResolver | None = None, **kwargs: Any) -> None:
+        guarded = GuardedResolver(allow_loopback=allow_loopback, base=resolver)
+        super().__init__(use_dns_cache=False, resolver=guarded, **kwargs)
         self.allow_loopback = allow_loopback
-
-    async def _resolve_host(self, host: str, port: int, traces: Any = None) -> list[ResolveResult]:
-        found = await super()._resolve_host(host, port, traces=traces)
-        for result in found:
-            try:
-                address = ipaddress.ip_address(str(result["host"]).split("%", 1)[0])
-            except ValueError as exc:
-                raise RefusedAddressError(f"{host} resolved to something that is not an address") from exc
-            reason = refusal(address, allow_loopback=self.allow_loopback)
-            if reason is not None:
-                raise RefusedAddressError(f"{host} resolves to a {reason} address")
-        return found
 
 
 async def check_target(url: str, *, allow_loopback: bool, resolver: AbstractResolver | None = None) -> None:
@@ -108,13 +127,10 @@ async def check_target(url: str, *, allow_loopback: bool, resolver: AbstractReso
     finally:
         if own:
             await asker.close()
-    for result in found:
-        try:
-            address = ipaddress.ip_address(str(result["host"]).split("%", 1)[0])
-        except ValueError as exc:
-            raise AddressError("webhook.error.address") from exc
-        if refusal(address, allow_loopback=allow_loopback) is not None:
-            raise AddressError("webhook.error.address")
+    try:
+        _judged(host, found, allow_loopback=allow_loopback)
+    except RefusedAddressError as exc:
+        raise AddressError("webhook.error.address") from exc
 
 
 def _refused(exc: BaseException) -> str | None:
