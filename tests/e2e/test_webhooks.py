@@ -268,7 +268,7 @@ async def test_repeated_permanent_failures_pause_the_webhook_and_tell_the_admins
         assert len(told) == 1 and "en pause" in told[0] and receiver.url in told[0], told
         assert receiver.secret not in told[0]
         checked = await all_replies(double, server, "check")
-        assert "En pause après des échecs répétés" in checked and receiver.url in checked, checked
+        assert "En pause (après des échecs répétés" in checked and receiver.url in checked, checked
         assert "send_webhook" not in checked, "a webhook's failures are said in its own words, once it pauses"
 
         await coordinate(double, server, "outage update", {"incident": "1", "note": "Pendant la pause"})
