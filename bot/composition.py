@@ -25,6 +25,7 @@ from bot.delivery.worker import OutboxWorker
 from bot.digests.use_cases import Digests
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.maintenance.use_cases import Maintenances
 from bot.operations.use_cases.backups import DailyBackups
 from bot.operations.use_cases.metrics import Metrics
 from bot.public.use_cases import PublicPages
@@ -57,6 +58,7 @@ class Services:
     metrics: Metrics
     boards: Boards
     digests: Digests
+    maintenance: Maintenances
     public_pages: PublicPages
     webhooks: Webhooks
     webhook_transport: WebhookTransport
@@ -109,6 +111,9 @@ def build_services(
     nudging = Nudging(store, catalogue, defaults)
     boards = Boards(store, defaults)
     digests = Digests(store, defaults)
+    maintenance = Maintenances(
+        store, defaults, forum_tags=functools.partial(forum_tags, client), incident_changed=lifecycle.run_after_commit
+    )
     return Services(
         settings=settings,
         defaults=defaults,
@@ -127,6 +132,7 @@ def build_services(
             backups=daily_backups(settings),
             boards=boards,
             digests=digests,
+            maintenance=maintenance,
         ),
         lifecycle=lifecycle,
         following=Following(store, defaults),
@@ -136,6 +142,7 @@ def build_services(
         metrics=metrics,
         boards=boards,
         digests=digests,
+        maintenance=maintenance,
         public_pages=PublicPages(store, clock),
         webhooks=webhooks,
         webhook_transport=webhook_transport,

@@ -1,6 +1,7 @@
 """Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
-incident (its next nudge, and the time its committed next update becomes late), per digest and per resolved
-incident whose thread is still to archive; and one that asks the outbox again, every `OWED_RETRY`, for what it
+incident (its next nudge, and the time its committed next update becomes late), per digest, per planned
+maintenance not over yet (its next stage, bot/maintenance/rules.py) and per resolved incident whose thread is
+still to archive; and one that asks the outbox again, every `OWED_RETRY`, for what it
 owes (sends a missing permission held back, bot/delivery). At start the boards are planned once more too
 (bot/board/use_cases.py): what came due or was deleted while the bot was down shows again.
 
@@ -24,6 +25,7 @@ from bot.common.i18n import Msg
 from bot.delivery.dependencies import OWED_RETRY
 from bot.digests.use_cases import Digests
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.maintenance.use_cases import Maintenances
 from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
@@ -43,6 +45,7 @@ KIND_WORDS = {
     "reminders": "about.timers.kind.reminders",
     "nudges": "about.timers.kind.nudges",
     "archives": "about.timers.kind.archives",
+    "maintenance": "about.timers.kind.maintenance",
 }
 LIST_OF = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three")
 
@@ -68,6 +71,7 @@ class Timers:
     backups: DailyBackups | None = None
     boards: Boards | None = None
     digests: Digests | None = None
+    maintenance: Maintenances | None = None
     startup: asyncio.Task[None] | None = field(default=None, init=False)
     # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
@@ -98,6 +102,7 @@ class Timers:
             "late updates": self._register_lateness,
             "boards": self._refresh_boards,
             "digests": self._register_digests,
+            "maintenance": self._register_maintenance,
         }
         left = set(registrations)
         tries = 0
@@ -166,6 +171,11 @@ class Timers:
         if self.digests is not None:
             for digest_id, when in await self.digests.due_times():
                 self.schedule_digest(digest_id, when)
+
+    async def _register_maintenance(self) -> None:
+        if self.maintenance is not None:
+            for maintenance_id in await self.maintenance.pending():
+                await self.advance_maintenance(maintenance_id)
 
     # -- reminders --
 
@@ -239,6 +249,31 @@ class Timers:
 
     def cancel_digest(self, digest_id: int) -> None:
         self.scheduler.cancel(f"digest:{digest_id}")
+
+    # -- planned maintenance --
+
+    async def advance_maintenance(self, maintenance_id: int) -> None:
+        """Acts on the stage whose time has come (once, late if the bot was down), and points its job at the next.
+        Also called after each command that changed it: the row says what is due."""
+        maintenance = self.maintenance
+        if maintenance is None:
+            return
+        job = f"maintenance:{maintenance_id}"
+
+        async def wake() -> None:
+            await self.advance_maintenance(maintenance_id)
+
+        try:
+            due = await maintenance.advance(maintenance_id, now=self.clock.now())
+        except Exception:
+            log.exception("maintenance %s could not move on; trying again in a minute", maintenance_id)
+            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
+            return
+        self.outbox.wake()
+        if due is None:
+            self.scheduler.cancel(job)
+            return
+        self.scheduler.schedule(job, due, wake)
 
     # -- a committed next update that comes due --
 

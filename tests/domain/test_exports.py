@@ -108,9 +108,16 @@ def read_csv(text: str, delimiter: str) -> list[dict[str, str]]:
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 
-def test_zip_holds_four_csv_files_and_a_readme() -> None:
+def test_zip_holds_five_csv_files_and_a_readme() -> None:
     files = read_zip(export_zip(Document(scenarios(), "fr", PARIS, NOW, period=OCTOBER)))
-    assert sorted(files) == ["README.txt", "incidents.csv", "services.csv", "set_aside.csv", "timeline.csv"]
+    assert sorted(files) == [
+        "README.txt",
+        "incidents.csv",
+        "planned_maintenance.csv",
+        "services.csv",
+        "set_aside.csv",
+        "timeline.csv",
+    ]
     readme = files["README.txt"]
     assert "Définitions" in readme and "MTTR" in readme and "chevauche la période" in readme
     assert "Période : du mardi 1er octobre 2024 au jeudi 31 octobre 2024" in readme
