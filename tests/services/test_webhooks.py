@@ -193,3 +193,22 @@ def test_a_receiver_verifies_what_was_signed() -> None:
     header = signature_header("whsec_x", 1700000000, body)
     assert verify("whsec_x", header, body)
     assert not verify("whsec_x", header, b'{"a": 1}')
+
+
+async def test_a_maintenance_turned_into_an_incident_is_declared_to_webhooks(store: Store, webhooks: Webhooks) -> None:
+    from bot.incidents.use_cases.lifecycle import Lifecycle
+    from bot.maintenance.use_cases import Maintenances
+    from bot.settings.rules.config import ServerDefaults
+    from tests.services.test_maintenance import END, WEEKEND
+
+    await webhooks.add(ADMIN, "https://hooks.example.org/all", ALL, public_only=False, now=NOW)
+    lifecycle = Lifecycle(store, ServerDefaults())
+    maintenance = Maintenances(store, ServerDefaults(), incident_changed=lifecycle.run_after_commit)
+    scheduled = await maintenance.schedule(ANNE, WEEKEND, now=NOW)
+    await maintenance.advance(scheduled.maintenance_id, now=END - timedelta(minutes=15))
+    assert await sent(store) == [], "a maintenance is no incident"
+    await maintenance.convert(ANNE, 1, now=END - timedelta(minutes=10))
+    rows = await sent(store)
+    assert [(r.payload["event"], json.loads(r.payload["body"])["incident"]["number"]) for r in rows] == [
+        ("incident_declared", 1)
+    ]
