@@ -155,6 +155,8 @@ async def webhook_command(
 async def add_webhook(double: DiscordDouble, server: Server, receiver: Receiver) -> None:
     refused = await webhook_command(double, server, "add", {"url": receiver.url}, member="coord.anne")
     assert "whsec_" not in refused and ("admin" in refused.lower() or "gérer le serveur" in refused.lower()), refused
+    metadata = await webhook_command(double, server, "add", {"url": "http://169.254.169.254/latest/meta-data/"})
+    assert "adresse privée, locale ou réservée" in metadata and "whsec_" not in metadata, metadata
     said = await webhook_command(double, server, "add", {"url": receiver.url, "private-incidents-too": True})
     found = re.search(r"whsec_[A-Za-z0-9_-]+", said)
     assert found is not None, said
