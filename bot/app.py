@@ -167,6 +167,7 @@ class TocsinBot(commands.Bot):
                 await self.caught_up.stop()
             await self.services.timers.stop()
             await self.services.outbox.stop()
+            await self.services.webhook_transport.close()
             await self.services.scheduler.stop()
         finally:
             await super().close()

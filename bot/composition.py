@@ -18,7 +18,9 @@ import discord
 from bot.board.use_cases import Boards
 from bot.common.i18n import Catalogue
 from bot.config import Settings
-from bot.delivery.transport import DiscordTransport
+from bot.delivery.kinds import OutboxKind
+from bot.delivery.transport import DiscordTransport, KindsTransport
+from bot.delivery.webhook_transport import WebhookTransport, check_target
 from bot.delivery.worker import OutboxWorker
 from bot.digests.use_cases import Digests
 from bot.following.use_cases import Following, make_follow_role_again
@@ -36,6 +38,7 @@ from bot.storage.store import Store
 from bot.timers.clock import Clock
 from bot.timers.registry import Timers
 from bot.timers.scheduler import Scheduler
+from bot.webhooks.use_cases import Webhooks
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class Services:
     maintenance: Maintenances
     public_pages: PublicPages
     privacy: Privacy
+    webhooks: Webhooks
+    webhook_transport: WebhookTransport
     started_at: datetime
 
 
@@ -84,13 +89,20 @@ def build_services(
     defaults = ServerDefaults(language=settings.default_language, time_zone=settings.time_zone)
     scheduler = Scheduler(clock)
     metrics = Metrics()
+    loopback = settings.webhook_allow_loopback
+    webhooks = Webhooks(store, functools.partial(check_target, allow_loopback=loopback), allow_loopback=loopback)
+    webhook_transport = WebhookTransport(
+        webhooks.target, clock.now, allow_loopback=loopback, retry_first_s=settings.webhook_retry_first_s
+    )
+    transport = KindsTransport(DiscordTransport(client), {OutboxKind.SEND_WEBHOOK: webhook_transport})
     outbox = OutboxWorker(
         store,
-        metrics.counting(DiscordTransport(client)),
+        metrics.counting(transport),
         clock,
         global_rate=settings.outbox_rate_per_s,
         dm_rate_per_s=settings.dm_rate_per_s,
         role_gone=make_follow_role_again,
+        webhook_outcome=webhooks.outcome,
     )
     lifecycle = Lifecycle(
         store,
@@ -135,5 +147,7 @@ def build_services(
         maintenance=maintenance,
         public_pages=PublicPages(store, clock, defaults),
         privacy=Privacy(store, catalogue, defaults),
+        webhooks=webhooks,
+        webhook_transport=webhook_transport,
         started_at=clock.now(),
     )

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     health_address: str = Field(default=HEALTH_ADDRESS, validation_alias="TOCSIN_HEALTH_ADDRESS")
     web_address: str = Field(default="off", validation_alias="TOCSIN_WEB_ADDRESS")
     ready_outbox_age_s: float = Field(default=900.0, gt=0, validation_alias="TOCSIN_READY_OUTBOX_AGE")
+    # Tests only: lets webhooks reach loopback addresses (never private, link-local or metadata ones).
+    webhook_allow_loopback: bool = Field(default=False, validation_alias="TOCSIN_WEBHOOK_ALLOW_LOOPBACK")
+    webhook_retry_first_s: float = Field(default=5.0, gt=0, le=3600, validation_alias="TOCSIN_WEBHOOK_RETRY_FIRST")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -64,14 +64,28 @@ class RoleGone(Protocol):
         ...
 
 
+class WebhookOutcome(Protocol):
+    async def __call__(
+        self, conn: aiosqlite.Connection, delivery: Delivery, *, status: int | None, text: str | None, now: datetime
+    ) -> None:
+        """A webhook's delivery ended (`text` None: delivered; else failed for good): its run of permanent failures
+        is reset or counted, and the webhook paused (and its admins told) after too many (bot/webhooks)."""
+        ...
+
+
 async def after_delivered(
     conn: aiosqlite.Connection,
     delivery: Delivery,
     result: dict[str, Any],
     *,
     role_gone: RoleGone | None = None,
+    webhooks: WebhookOutcome | None = None,
     now: datetime,
 ) -> None:
+    if delivery.kind == OutboxKind.SEND_WEBHOOK:
+        if webhooks is not None:
+            await webhooks(conn, delivery, status=result.get("status"), text=None, now=now)
+        return
     await consequences.redo_after(conn, delivery.id, now=now)
     if delivery.kind == OutboxKind.SHOW_BOARD:
         board_id = int(delivery.payload["board_id"])
@@ -102,8 +116,20 @@ async def after_delivered(
 
 
 async def after_failed(
-    conn: aiosqlite.Connection, delivery: Delivery, *, status: int | None, code: int | None, text: str, now: datetime
+    conn: aiosqlite.Connection,
+    delivery: Delivery,
+    *,
+    status: int | None,
+    code: int | None,
+    text: str,
+    webhooks: WebhookOutcome | None = None,
+    now: datetime,
 ) -> None:
+    if delivery.kind == OutboxKind.SEND_WEBHOOK:
+        # Told by the webhooks feature once the webhook pauses, never row by row in the bot-log channel.
+        if webhooks is not None:
+            await webhooks(conn, delivery, status=status, text=text, now=now)
+        return
     if delivery.kind == OutboxKind.SEND_DM and code == DMS_CLOSED:
         await mark_dms_closed(conn, int(delivery.payload["user_id"]), now=now)
         return

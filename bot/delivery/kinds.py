@@ -23,6 +23,9 @@ written by a newer version) is kept, and reported failed by the transport.
                  (a board: its message edited, or posted (and pinned when the bot may) when it has none, was
                  deleted (10008) or may not be edited any more (30046: the old message is then deleted));
                  board_id, channel_id, remove: true, allowed_mentions             (a board removed: its message deleted)
+  send_webhook   webhook_id, incident_id, event, key, body (the JSON text sent, the same at every attempt): an HTTP
+                 POST to a server's webhook, never to Discord (bot/delivery/webhook_transport.py), on a lane of its
+                 own per webhook and incident (`outbox.webhook_lane`), paced apart from Discord's budget
 Any payload may hold `on_failure`: rows (lane, kind, payload, coalesce_key?) enqueued should it fail permanently
 (a member's reply edited to say Discord refused them a role: outbox.add_on_failure).
 A string value may be {"$concat": [parts]}: the parts joined once their `$ref`s are resolved. A `$ref` with a
@@ -56,6 +59,7 @@ class OutboxKind(StrEnum):
     SEND_DM = "send_dm"
     EDIT_INTERACTION_REPLY = "edit_interaction_reply"
     SHOW_BOARD = "show_board"
+    SEND_WEBHOOK = "send_webhook"
 
 
 # The kinds that post a new message, and so may ping: each names exactly whom in its `allowed_mentions`.

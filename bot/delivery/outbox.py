@@ -57,6 +57,12 @@ def board_lane(guild_id: int, board_id: int) -> str:
     return f"board:{guild_id}:{board_id}"
 
 
+def webhook_lane(webhook_id: int, incident_id: int) -> str:
+    # One lane per webhook and incident: an incident's events reach a receiver in order, and one slow receiver or
+    # incident holds up no other.
+    return f"webhook:{webhook_id}:{incident_id}"
+
+
 # Lanes whose requests leave at most once per this many seconds (a board is edited at most once a second however
 # often what it shows changes; what changed meanwhile collapses into the next edit).
 LANE_INTERVALS_S: dict[str, float] = {"board:": 1.0}
@@ -571,7 +577,11 @@ async def summary(conn: aiosqlite.Connection) -> OutboxSummary:
     async with conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
         for status, count in await cursor.fetchall():
             counts[str(status)] = int(count)
-    async with conn.execute("SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'in_flight')") as cursor:
+    # The oldest of Discord's work: a webhook retried for hours while its receiver is down holds up nothing else.
+    async with conn.execute(
+        "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'in_flight') AND kind != ?",
+        (OutboxKind.SEND_WEBHOOK,),
+    ) as cursor:
         oldest = await cursor.fetchone()
     return OutboxSummary(
         pending=counts["pending"],

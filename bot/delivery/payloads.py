@@ -201,6 +201,8 @@ def validate(kind: str, payload: dict[str, Any]) -> None:
         raise ValueError("send_dm needs user_id")
     if kind == OutboxKind.EDIT_INTERACTION_REPLY and not (payload.get("application_id") and payload.get("token")):
         raise ValueError("edit_interaction_reply needs application_id and token")
+    if kind == OutboxKind.SEND_WEBHOOK and not all(k in payload for k in ("webhook_id", "key", "body")):
+        raise ValueError("send_webhook needs webhook_id, key and body")
     _check_outcomes(payload)
 
 

@@ -62,6 +62,9 @@ class RetryLater:
     reason: str
     after_s: float | None = None
     is_global: bool = False
+    # The transport decides itself when to give up (a webhook: for a time, not a count): the worker's attempt cap
+    # does not apply.
+    own_limit: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,10 @@ class DeliveryContext(Protocol):
 
     async def before_request(self, *, message_channel_id: int | None = None) -> None:
         """Waits for the budget of one request (and, for a message creation, the channel's pace)."""
+        ...
+
+    def sending(self) -> None:
+        """A request not paced by Discord's budget (a webhook's, paced on its own) is leaving now."""
         ...
 
     async def dm_channel(self, user_id: int) -> int | None:
@@ -157,6 +164,17 @@ def _rate_limit_of(exc: discord.HTTPException) -> tuple[float | None, bool]:
             str(headers.get("X-RateLimit-Scope", "")).lower() == "global"
         )
     return retry_after, is_global
+
+
+class KindsTransport:
+    """Each row to the transport of its kind (a webhook to HTTP), the rest to Discord's."""
+
+    def __init__(self, default: Transport, by_kind: dict[str, Transport]) -> None:
+        self._default = default
+        self._by_kind = by_kind
+
+    async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome:
+        return await self._by_kind.get(delivery.kind, self._default).perform(delivery, context)
 
 
 class DiscordTransport:

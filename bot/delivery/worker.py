@@ -81,6 +81,10 @@ class _LaneContext:
         self.requested = True
         self._worker._performing.add(self._lane)
 
+    def sending(self) -> None:
+        self.requested = True
+        self._worker._performing.add(self._lane)
+
     async def dm_channel(self, user_id: int) -> int | None:
         async with self._worker.store.reading() as conn:
             return await store.dm_channel(conn, user_id)
@@ -114,9 +118,11 @@ class OutboxWorker:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         role_gone: aftermath.RoleGone | None = None,
+        webhook_outcome: aftermath.WebhookOutcome | None = None,
     ) -> None:
         self.store = store
         self.role_gone = role_gone
+        self.webhook_outcome = webhook_outcome
         self.transport = transport
         self.clock = clock
         self.max_attempts = max_attempts
@@ -360,7 +366,8 @@ class OutboxWorker:
         now = self.clock.now()
         # Discord refused a rate-limited request before acting: such attempts never bring a row closer to giving up.
         rate_limited = isinstance(outcome, RetryLater) and outcome.reason in RATE_LIMIT_REASONS
-        if isinstance(outcome, RetryLater) and not rate_limited and delivery.attempts >= self.max_attempts:
+        capped = isinstance(outcome, RetryLater) and not rate_limited and not outcome.own_limit
+        if isinstance(outcome, RetryLater) and capped and delivery.attempts >= self.max_attempts:
             outcome = Failed(None, None, f"{dependencies.GAVE_UP} {delivery.attempts} attempts: {outcome.reason}")
         wait = 0.0
         dm_pause_until: datetime | None = None
@@ -376,7 +383,9 @@ class OutboxWorker:
         async with self.store.unit_of_work() as conn:
             if isinstance(outcome, Delivered):
                 await outbox.mark_done(conn, delivery.id, outcome.result, now=now)
-                await aftermath.after_delivered(conn, delivery, outcome.result, role_gone=self.role_gone, now=now)
+                await aftermath.after_delivered(
+                    conn, delivery, outcome.result, role_gone=self.role_gone, webhooks=self.webhook_outcome, now=now
+                )
             elif isinstance(outcome, Failed):
                 await outbox.mark_failed(
                     conn,
@@ -392,7 +401,13 @@ class OutboxWorker:
                     ),
                 )
                 await aftermath.after_failed(
-                    conn, delivery, status=outcome.status, code=outcome.code, text=outcome.text, now=now
+                    conn,
+                    delivery,
+                    status=outcome.status,
+                    code=outcome.code,
+                    text=outcome.text,
+                    webhooks=self.webhook_outcome,
+                    now=now,
                 )
             else:
                 if outcome.reason == OLD_MESSAGE_EDITS:

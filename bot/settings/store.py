@@ -311,7 +311,8 @@ async def failed_deliveries(
         "SELECT id, kind, payload, error_status, error_code, error_text, updated_at, owed_since FROM outbox "
         # An owed row asked again is still owed until it is delivered: listed while it is tried again.
         "WHERE guild_id = ? AND (status = 'failed' OR (status IN ('pending', 'in_flight') AND owed_since IS NOT NULL)) "
-        "AND updated_at >= ? ORDER BY id DESC LIMIT ?",
+        # Webhooks are not Discord deliveries: their failures are counted on the webhook, listed once it pauses.
+        "AND kind != 'send_webhook' AND updated_at >= ? ORDER BY id DESC LIMIT ?",
         (guild_id, to_db_time(since), limit),
     ) as cursor:
         rows = await cursor.fetchall()

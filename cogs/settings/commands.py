@@ -51,6 +51,7 @@ from cogs.settings.groups import (
     territory_autocomplete,
 )
 from cogs.settings.reports import ReportsSetup
+from cogs.settings.webhook import WebhookSetup, webhook_sections
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -62,7 +63,7 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
-class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup):
+class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
         self.store = services.store
@@ -327,6 +328,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup):
         language = person_language(interaction)
         sections = presentation.check_sections(report, self.services.catalogue, language)
         sections += await board_sections(self.services, guild, language, check=True)
+        sections += await webhook_sections(self.services, guild, language)
         await self._send_sections(interaction, sections)
         # An admin checking has often just fixed something: what was owed in this server is asked for again.
         await self.services.outbox.ask_again_owed(actor.guild_id)

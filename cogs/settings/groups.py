@@ -1,6 +1,7 @@
 """`/setup`'s command groups and what all its subcommands share (the admin who acts, the private answer in their
 language, the server's sectors offered as choices), so that its subcommands can live in several modules: the
-settings (commands.py), boards (boards.py), digests (digests.py). The `Setup` cog inherits them all."""
+settings (commands.py), boards (boards.py), digests (digests.py), webhooks (webhook.py). The `Setup` cog inherits
+them all."""
 
 from __future__ import annotations
 

@@ -101,6 +101,16 @@ async def test_a_failed_dependency_fails_its_dependants(store: Store) -> None:
     assert row.error_text is not None and row.error_text.startswith(outbox.DEPENDENCY_FAILED)
 
 
+async def test_a_webhook_waiting_on_its_receiver_is_not_discord_work_held_up(store: Store) -> None:
+    # A receiver down for hours keeps its deliveries pending (retried for a day): the age that tells operators the
+    # outbox is stuck is Discord's work only.
+    payload = {"webhook_id": 1, "incident_id": 1, "event": "incident_declared", "key": "k", "body": "{}"}
+    await add(store, outbox.webhook_lane(1, 1), "send_webhook", payload)
+    async with store.reading() as conn:
+        state = await outbox.summary(conn)
+    assert (state.pending, state.oldest_pending_at) == (1, None)
+
+
 async def test_reset_in_flight_and_summary(store: Store) -> None:
     first = await add(store, "channel:5", "send_message", send(5, "a"))
     await add(store, "channel:5", "send_message", send(5, "b"))

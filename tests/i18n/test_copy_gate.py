@@ -229,6 +229,23 @@ KINDS: dict[str, Samples] = {
             when=c.render(lang, "digest.setup.weekly", day=c.render(lang, "setup.day.1"), time="09:00"),
         ),
     ],
+    "url": fixed("https://hooks.example.org/tocsin", "http://127.0.0.1:8080/hook"),
+    "host": fixed("hooks.example.org"),
+    "secret": fixed("`whsec_Yx3…`"),
+    "webhook_events": keyed("webhook.events.all", "webhook.event.declared"),
+    "webhook_scope": keyed("webhook.scope.public", "webhook.scope.all"),
+    "webhook_state": keyed("webhook.state.on", "webhook.state.paused"),
+    "webhook": lambda c, lang: [
+        c.render(
+            lang,
+            "webhook.line",
+            number=3,
+            url="https://hooks.example.org/tocsin",
+            events=c.render(lang, "webhook.events.all"),
+            scope=c.render(lang, "webhook.scope.public"),
+            state=c.render(lang, "webhook.state.paused"),
+        )
+    ],
 }
 
 # The kind of each placeholder, by name; where one name means two things, by message and name (below).
@@ -300,6 +317,10 @@ BY_NAME: dict[str, str] = {
     "limit": "bound",
     "line": "text",
     "link": "link",
+    "host": "host",
+    "secret": "secret",
+    "url": "url",
+    "webhook": "webhook",
     "major": "duration",
     "maximum": "bound",
     "mean": "duration",
@@ -379,6 +400,10 @@ BY_NAME: dict[str, str] = {
 }
 BY_MESSAGE: dict[tuple[str, str], str] = {
     ("setup.check.grant_above_bot", "what"): "granted_for",
+    ("webhook.line", "events"): "webhook_events",
+    ("webhook.events.some", "events"): "webhook_events",
+    ("webhook.line", "scope"): "webhook_scope",
+    ("webhook.line", "state"): "webhook_state",
     ("setup.check.grant_managed", "what"): "granted_for",
     ("announce.recovery.total", "started"): "stamp",
     ("announce.recovery.total", "resolved"): "stamp",
@@ -753,9 +778,9 @@ MARKDOWN_MESSAGES = {
     "report.list.line",
 }
 # Messages only admins read (replies to admin-only commands): they may send their reader to /setup.
-ADMINS_READ = ("setup.", "delivery_test.", "cli.", "config.", "cmd.", "board.setup.", "digest.setup.")
+ADMINS_READ = ("setup.", "delivery_test.", "cli.", "config.", "cmd.", "board.setup.", "digest.setup.", "webhook.")
 ADMIN_WORDS = re.compile(r"\badmin|\badministrat", re.IGNORECASE)
-ADMIN_COMMANDS = {"fr": ("configurer", "exporter"), "en": ("setup", "export")}
+ADMIN_COMMANDS = {"fr": ("configurer", "exporter", "webhook"), "en": ("setup", "export", "webhook")}
 # Messages any member reads (following, direct messages, reminders, refusals): they never send their reader to a
 # coordinator's command.
 MEMBERS_READ = ("follow.", "dm.", "reminder.", "access.")

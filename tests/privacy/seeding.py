@@ -30,11 +30,16 @@ ITEMS = (
     "digest",
     "public_page",
     "maintenance",
+    "webhook",
     "audit",
     "dm_waiting",
     "post_done",
     "thanks_waiting",
 )
+
+
+def webhook_secret(member: int, n: int) -> str:
+    return f"whsec{member % 997}x{n}"
 
 
 def marker(member: int, n: int) -> str:
@@ -129,6 +134,17 @@ async def seed(conn: aiosqlite.Connection, item: str, member: int, guild: int, n
         await conn.execute(
             "INSERT OR REPLACE INTO maintenance_settings (guild_id, reminder_lead_s, updated_at, updated_by) "
             "VALUES (?, 3600, ?, ?)",
+            (guild, AT, member),
+        )
+    elif item == "webhook":
+        await conn.execute(
+            "INSERT INTO webhooks (guild_id, number, url, secret, events, created_at, created_by, secret_set_at) "
+            "VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM webhooks WHERE guild_id = ?), "
+            "'https://hooks.example/t', ?, '[\"incident_declared\"]', ?, ?, ?)",
+            (guild, guild, webhook_secret(member, n), AT, member, AT),
+        )
+        await conn.execute(
+            "INSERT OR REPLACE INTO webhook_switches (guild_id, enabled, set_at, set_by) VALUES (?, 1, ?, ?)",
             (guild, AT, member),
         )
     elif item == "declared":

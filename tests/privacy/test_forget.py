@@ -20,7 +20,7 @@ from bot.privacy.rules import names
 from bot.privacy.use_cases import Privacy
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
-from tests.privacy.seeding import ITEMS, marker, seed
+from tests.privacy.seeding import ITEMS, marker, seed, webhook_secret
 
 NOW = datetime(2025, 9, 10, 9, 0, tzinfo=UTC)
 TARGET, OTHER, THIRD = 412_345_678_901_234_567, 498_765_432_109_876_543, 455_555_555_555_555_555
@@ -66,6 +66,9 @@ async def test_export_holds_every_feature_and_forget_leaves_no_trace(store: Stor
     assert {"member", "following", "reminders", "reports", "incidents", "settings", "audit"} <= set(sections)
     assert marker(TARGET, ITEMS.index("reminder") * 2) in file.data.decode()
     assert marker(OTHER, ITEMS.index("reminder") * 2 + 1) not in file.data.decode(), "only their own rows"
+    webhook = ITEMS.index("webhook") * 2
+    assert [row["created_by"] for row in sections["settings"]["webhooks"]] == [TARGET]
+    assert webhook_secret(TARGET, webhook) not in file.data.decode(), "a webhook's secret is shown once, never again"
     assert row_count(file.data) >= len(ITEMS) - 4  # outbox rows are not exported; one public page per server
 
     before = every_row(store.path)

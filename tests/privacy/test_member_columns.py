@@ -50,7 +50,7 @@ async def test_a_new_member_column_without_a_declaration_fails(tmp_path: Path, s
     """The check above catches what it is for: a table added with a member's id, unknown to the registry."""
     conn = sqlite3.connect(store.path)
     conn.execute("CREATE TABLE maintenance_windows (id INTEGER PRIMARY KEY, owner_id INTEGER, webhook_id INTEGER)")
-    conn.execute("CREATE TABLE webhooks (id INTEGER PRIMARY KEY, subscriber_ref INTEGER, target_id INTEGER)")
+    conn.execute("CREATE TABLE webhook_targets (id INTEGER PRIMARY KEY, subscriber_ref INTEGER, target_id INTEGER)")
     conn.commit()
     conn.close()
     declared = {(c.table, c.column) for c in declared_columns()}

@@ -26,6 +26,7 @@ from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
+from bot.webhooks import use_cases as webhooks
 
 ForumTags = Callable[[int], Mapping[str, int] | None]
 
@@ -108,6 +109,7 @@ class OutageCommands:
             announced_before = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             plan = await plan_changed(conn, saved, outcome.entries, outcome.announce, context, now=now)
             await plan_boards(conn, config, now=now, concerning=(before, outcome.incident))
+            await webhooks.plan_changed(conn, stored.id, before, outcome.incident, outcome.entries, now=now)
             await repo.append_updates(conn, stored.id, outcome.entries, thread_post_row=plan.post_row)
             announced_after = {a.channel_id for a in await repo.announcements(conn, stored.id) if a.active}
             incident = outcome.incident

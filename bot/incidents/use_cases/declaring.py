@@ -32,6 +32,7 @@ from bot.incidents.use_cases.typed_input import (
     typed_territories,
     typed_time,
 )
+from bot.webhooks import use_cases as webhooks
 
 
 class Declaring(OutageCommands):
@@ -87,6 +88,7 @@ class Declaring(OutageCommands):
         )
         await repo.append_updates(conn, incident_id, outcome.entries, thread_post_row=None)
         await plan_boards(conn, config, now=now, concerning=(incident,))
+        await webhooks.plan_declared(conn, incident_id, incident, outcome.entries, now=now)
         await repo.remember_service_names(conn, actor.guild_id, [(s.key, s.name) for s in incident.services], at=now)
         result = DeclareResult(
             number=number,

@@ -27,6 +27,7 @@ from bot.maintenance.rules import Maintenance
 from bot.maintenance.store import StoredMaintenance
 from bot.maintenance.use_cases.deliveries import post_in_thread, thread_link
 from bot.settings.rules.config import GuildConfig
+from bot.webhooks import use_cases as webhooks
 
 
 async def convert_in(
@@ -88,4 +89,5 @@ async def convert_in(
         payload = news_message(m, News.CONVERTED, language, role_ids=item.role_ids, thread=link, incident=named)
         await post_in_channel(conn, m.guild_id, item.channel_id, payload, now=now)
     await incidents.append_updates(conn, incident_id, entries, thread_post_row=None)
+    await webhooks.plan_declared(conn, incident_id, outcome.incident, entries, now=now)
     return incident_id, number

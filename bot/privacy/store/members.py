@@ -10,7 +10,16 @@ from typing import Any
 import aiosqlite
 
 from bot.privacy.rules import Rewrite, Treatment, names, pseudonym
-from bot.privacy.store.registry import BY_INCIDENT, GLOBAL, Erased, Forget, Held, MemberData, registry
+from bot.privacy.store.registry import (
+    BY_INCIDENT,
+    GLOBAL,
+    NEVER_EXPORTED,
+    Erased,
+    Forget,
+    Held,
+    MemberData,
+    registry,
+)
 
 
 def _where(held: Held, condition: str) -> str:
@@ -59,7 +68,9 @@ async def export_of(
             continue
         rows = section.setdefault(held.table, [])
         seen = {json.dumps(row, sort_keys=True, default=str) for row in rows}
-        for row in await read_rows(conn, held, user_id, guild_id):
+        hidden = NEVER_EXPORTED.get(held.table, frozenset())
+        for found in await read_rows(conn, held, user_id, guild_id):
+            row = {column: value for column, value in found.items() if column not in hidden}
             if json.dumps(row, sort_keys=True, default=str) not in seen:
                 rows.append(row)
     return {table: rows for table, rows in section.items() if rows}

@@ -141,6 +141,8 @@ def registry() -> tuple[MemberData, ...]:
                 _pseudonymised("boards", "created_by", BY_GUILD),
                 _pseudonymised("digests", "created_by", BY_GUILD),
                 _pseudonymised("public_pages", "updated_by", BY_GUILD),
+                _pseudonymised("webhooks", "created_by", BY_GUILD),
+                _pseudonymised("webhook_switches", "set_by", BY_GUILD),
             ),
         ),
         MemberData(
@@ -165,6 +167,9 @@ def registry() -> tuple[MemberData, ...]:
 
 
 NOT_EXPORTED = frozenset({"outbox"})
+# Columns a member's file never shows, though their row names the member: a webhook's signing secret is shown
+# once, to the admin who made it, and never again (README "Signed webhooks").
+NEVER_EXPORTED = {"webhooks": frozenset({"secret"})}
 
 
 def declared_columns() -> list[MemberColumn]:

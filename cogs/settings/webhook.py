@@ -1,0 +1,189 @@
+"""`/webhook` (bot/webhooks): add a signed webhook (its secret shown once, privately), list, remove, rotate a secret
+(shown once), and switch all of the server's webhooks, or one, on and off; and what `/setup check` says of them.
+A command of its own beside `/setup`, which is at Discord's 4,000 characters per command; part of the settings'
+cog all the same. Manage Server is checked in code (`SetupBase._actor`), whatever Discord's default permissions
+say."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.common.i18n import Language, Msg
+from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
+from bot.common.text import truncate
+from bot.interactions.replies import person_language, reply_done
+from bot.interactions.translator import text
+from bot.settings import presentation
+from bot.settings.presentation import Section
+from bot.webhooks.presentation import shown_url
+from bot.webhooks.rules import EVENTS, EventKind, WebhookError
+from bot.webhooks.use_cases import SecretShown, check_lines
+from cogs.common.groups import server_group
+from cogs.common.options import Option, options
+from cogs.settings.groups import SetupBase, admin_typing
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+webhook_group = server_group(
+    text("webhook", "cmd.webhook.name"),
+    text("Signed webhooks: other systems told of incidents over HTTP (admins)", "cmd.webhook.description"),
+    default_permissions=discord.Permissions(manage_guild=True),
+)
+ALL = "all"
+WHICH = Option(text("webhook", "cmd.webhook.number.name"), text("Which one", "cmd.webhook.number"))
+
+
+def chosen_events(value: str | None) -> frozenset[EventKind]:
+    """The events typed or picked: "all" (or nothing) for every one, else event names separated by commas."""
+    if value is None or value.strip().casefold() in ("", ALL):
+        return frozenset(EVENTS)
+    known = {kind.value: kind for kind in EVENTS}
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names or any(name not in known for name in names):
+        raise WebhookError("webhook.error.events")
+    return frozenset(known[name] for name in names)
+
+
+class WebhookSetup(SetupBase):
+    webhook_group = webhook_group  # an attribute of the cog, so that discord.py registers it
+
+    async def _shown_once(self, interaction: discord.Interaction[Any], shown: SecretShown) -> None:
+        language = person_language(interaction)
+        catalogue = self.services.catalogue
+        lines = [presentation.word(catalogue, language, line) for line in shown.outcome.lines]
+        lines.append(catalogue.render(language, "webhook.secret", secret=f"`{shown.secret}`"))
+        await reply_done(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
+
+    @webhook_group.command(
+        name=text("add", "cmd.webhook.add.name"),
+        description=text("Send incidents' events to a URL, signed", "cmd.webhook.add.description"),
+    )
+    @options(
+        url=Option(text("url", "cmd.webhook.url.name"), text("Where to send them (https)", "cmd.webhook.url")),
+        events=Option(
+            text("events", "cmd.webhook.events.name"),
+            text("Which events (all if left out)", "cmd.webhook.events"),
+        ),
+        private_too=Option(
+            text("private-incidents-too", "cmd.webhook.private.name"),
+            text("Also incidents not shown on the public page", "cmd.webhook.private"),
+        ),
+    )
+    async def webhook_add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: app_commands.Range[str, 1, 2000],
+        events: str | None = None,
+        private_too: bool = False,
+    ) -> None:
+        actor = self._actor(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the URL's name is resolved first
+        shown = await self.services.webhooks.add(
+            actor, url, chosen_events(events), public_only=not private_too, now=self.services.clock.now()
+        )
+        await self._shown_once(interaction, shown)
+
+    @webhook_add.autocomplete("events")
+    async def _event_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if admin_typing(interaction) is None:
+            return []
+        language, catalogue = person_language(interaction), self.services.catalogue
+        query = current.strip().casefold()
+        kinds = list(EVENTS)
+        choices = [app_commands.Choice(name=catalogue.render(language, "webhook.events.all"), value=ALL)]
+        for size in range(len(kinds) - 1, 0, -1):
+            for chosen in itertools.combinations(kinds, size):
+                name = ", ".join(catalogue.render(language, EVENTS[kind]) for kind in chosen)
+                choices.append(
+                    app_commands.Choice(name=truncate(name, CHOICE_NAME), value=",".join(k.value for k in chosen))
+                )
+        found = [c for c in choices if query in c.name.casefold() or query in c.value]
+        return found[:AUTOCOMPLETE_CHOICES]
+
+    @webhook_group.command(
+        name=text("list", "cmd.webhook.list.name"),
+        description=text("The server's webhooks", "cmd.webhook.list.description"),
+    )
+    async def webhook_list(self, interaction: discord.Interaction[Any]) -> None:
+        actor = self._actor(interaction)
+        listed = await self.services.webhooks.listed(actor.guild_id)
+        language, catalogue = person_language(interaction), self.services.catalogue
+        lines = [presentation.word(catalogue, language, line) for line in listed.lines]
+        if not lines:
+            lines.append(catalogue.render(language, "webhook.none"))
+        if not listed.switched_on:
+            lines.append(catalogue.render(language, "webhook.check.switched_off"))
+        title = catalogue.render(language, "webhook.title", count=len(listed.webhooks))
+        await reply_done(interaction, truncate("\n".join([f"**{title}**", *lines]), MESSAGE_CONTENT))
+
+    @webhook_group.command(
+        name=text("remove", "cmd.webhook.remove.name"),
+        description=text("Stop and forget a webhook", "cmd.webhook.remove.description"),
+    )
+    @options(webhook=Option(text("webhook", "cmd.webhook.number.name"), text("Which one", "cmd.webhook.number")))
+    async def webhook_remove(self, interaction: discord.Interaction[Any], webhook: str) -> None:
+        actor = self._actor(interaction)
+        outcome = await self.services.webhooks.remove(actor, webhook, now=self.services.clock.now())
+        await self._say(interaction, outcome)
+
+    @webhook_group.command(
+        name=text("rotate", "cmd.webhook.rotate.name"),
+        description=text("Give a webhook a new secret (shown once)", "cmd.webhook.rotate.description"),
+    )
+    @options(webhook=Option(text("webhook", "cmd.webhook.number.name"), text("Which one", "cmd.webhook.number")))
+    async def webhook_rotate(self, interaction: discord.Interaction[Any], webhook: str) -> None:
+        actor = self._actor(interaction)
+        shown = await self.services.webhooks.rotate(actor, webhook, now=self.services.clock.now())
+        await self._shown_once(interaction, shown)
+
+    @webhook_group.command(
+        name=text("switch", "cmd.webhook.switch.name"),
+        description=text("Turn all webhooks, or one, on or off", "cmd.webhook.switch.description"),
+    )
+    @options(
+        on=Option(text("on", "cmd.webhook.on.name"), text("On or off", "cmd.webhook.on")),
+        webhook=Option(
+            text("webhook", "cmd.webhook.number.name"),
+            text("Only this one (all if left out)", "cmd.webhook.only"),
+        ),
+    )
+    async def webhook_switch(self, interaction: discord.Interaction[Any], on: bool, webhook: str | None = None) -> None:
+        actor = self._actor(interaction)
+        outcome = await self.services.webhooks.switch(actor, on, number=webhook, now=self.services.clock.now())
+        await self._say(interaction, outcome)
+
+    @webhook_remove.autocomplete("webhook")
+    @webhook_rotate.autocomplete("webhook")
+    @webhook_switch.autocomplete("webhook")
+    async def _webhook_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        actor = admin_typing(interaction)
+        if actor is None:
+            return []
+        query = current.strip().casefold()
+        listed = await self.services.webhooks.listed(actor.guild_id)
+        choices = [
+            app_commands.Choice(name=truncate(f"#{w.number} {shown_url(w.url)}", CHOICE_NAME), value=str(w.number))
+            for w in listed.webhooks
+        ]
+        return [c for c in choices if query in c.name.casefold()][:AUTOCOMPLETE_CHOICES]
+
+
+async def webhook_sections(services: Services, guild: discord.Guild | None, language: Language) -> list[Section]:
+    """What `/setup check` says of webhooks: those paused, and the switch when off (nothing when all is well)."""
+    if guild is None:
+        return []
+    lines: tuple[Msg, ...] = check_lines(await services.webhooks.listed(guild.id))
+    if not lines:
+        return []
+    catalogue = services.catalogue
+    title = catalogue.render(language, "webhook.check.title")
+    return [Section(title, tuple(presentation.word(catalogue, language, line) for line in lines))]
