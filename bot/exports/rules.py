@@ -80,6 +80,16 @@ class IncidentRecord:
         return self.authors.get(user_id) or str(user_id)
 
 
+class AuditLine(NamedTuple):
+    """One entry of the audit log, as the audit export writes it: its arguments as stored (JSON text)."""
+
+    at: datetime
+    actor_id: int | None
+    action: str
+    arguments: str
+    result: str
+
+
 def minutes(delta: timedelta | None) -> int | None:
     """Whole minutes, truncated (a duration of 59 s is 0 min), as `format_duration` shows them."""
     if delta is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import reported
 from bot.exports.presentation.common import Document, SameGuild, Words, definitions
 from bot.exports.presentation.summary import header_lines
-from bot.exports.rules import IncidentRecord, Measure, SetAsideGroup, measure, minutes
+from bot.exports.rules import AuditLine, IncidentRecord, Measure, SetAsideGroup, measure, minutes
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Cause, ServiceState, Severity, Status
 
@@ -52,6 +52,7 @@ INCIDENT_COLUMNS = (
 )
 SERVICE_COLUMNS = ("number", "title", "service", "state", "states", "downtime_min", "degraded_min")
 TIMELINE_COLUMNS = ("number", "at", "author_id", "author", "kind", "silent", "text")
+AUDIT_COLUMNS = ("at", "member_id", "member", "action", "arguments", "result")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BOM = "\ufeff"
@@ -255,6 +256,20 @@ def set_aside_csv(groups: Sequence[SetAsideGroup], language: Language, zone: Zon
     cells = Cells(delimiter(language))
     rows = reported.set_aside_rows(groups, Words(language, zone, now))
     return BOM + cells.line(reported.SET_ASIDE_COLUMNS) + "".join(cells.line(row) for row in rows)
+
+
+def audit_csv(lines: Iterable[AuditLine], names: Mapping[int, str], language: Language, zone: ZoneInfo) -> bytes:
+    """The audit log's entries, one a line: the time to the second in the server's zone, the member's id as
+    Discord shows it (digits, written as text) and their name when known, the action, its arguments as stored
+    (JSON) and its result. Every text cell goes through `Cells`, so none runs as a formula."""
+    cells = Cells(delimiter(language))
+    out = [BOM + cells.line(AUDIT_COLUMNS)]
+    for line in lines:
+        member_id = "" if line.actor_id is None else str(line.actor_id)
+        member = names.get(line.actor_id, member_id) if line.actor_id is not None else ""
+        at = line.at.astimezone(zone).isoformat(timespec="seconds")
+        out.append(cells.line((at, member_id, member, line.action, line.arguments, line.result)))
+    return "".join(out).encode("utf-8")
 
 
 def export_zip(document: Document) -> bytes:
