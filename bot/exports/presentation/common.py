@@ -30,7 +30,7 @@ from bot.incidents.rules.durations import ZERO
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import CancelReason, Cause, Incident, ServiceState, Severity, Status
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.DECLARED: "export.kind.declared",
