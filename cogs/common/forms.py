@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.common.errors import TocsinError
+from bot.common.text import truncate
 from bot.interactions.admission import admit_form, form_opened
 
 if TYPE_CHECKING:
@@ -35,3 +36,24 @@ class Form(discord.ui.Modal):
             except TocsinError as refusal:
                 error = refusal
         await bot.report_error(interaction, error)
+
+
+def text_field(
+    label: str,
+    custom_id: str,
+    limit: int,
+    default: str | None = None,
+    *,
+    required: bool = True,
+    paragraph: bool = False,
+) -> discord.ui.TextInput[Any]:
+    """One field of a form, within Discord's limits (a label of 45 characters at most); `paragraph` for long text
+    typed on several lines."""
+    return discord.ui.TextInput(
+        label=truncate(label, 45),
+        custom_id=custom_id,
+        max_length=limit,
+        required=required,
+        default=truncate(default, limit) if default else None,
+        style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +35,8 @@ from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import options
 from cogs.incidents.autocomplete import service_choices
-from cogs.incidents.buttons import IncidentButton
-from cogs.incidents.modal import DeclareModal
+from cogs.incidents.buttons import IncidentButton, MoreButton
+from cogs.incidents.modal import DeclareModal, UpdateForm
 from cogs.incidents.options import (
     CANCEL_CHOICES,
     CANCEL_NOTE,
@@ -89,7 +90,7 @@ class Outage(FeatureCog):
         text("outage", "cmd.outage.name"), text("Declare and follow outages (coordinators)", "cmd.outage.description")
     )
 
-    dynamic_items = (IncidentButton,)
+    dynamic_items = (IncidentButton, MoreButton)
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
@@ -204,11 +205,13 @@ class Outage(FeatureCog):
             return
         await self.run_declare(interaction, typed)
 
-    async def run_declare(self, interaction: discord.Interaction[Any], typed: DeclareInput) -> None:
+    async def run_declare(self, interaction: discord.Interaction[Any], typed: DeclareInput) -> int:
+        """Declares and answers; returns the new incident's number."""
         actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.now())
         await answer_declared(self.services, interaction, actor, result)
+        return result.number
 
     # -- update --
 
@@ -251,6 +254,16 @@ class Outage(FeatureCog):
             severity=Severity(severity.value) if severity else None,
             silent=silent,
         )
+        if replace(typed, silent=False) == UpdateInput():
+            # Only the incident: a form for the long text (the first answer, so who may update is checked first).
+            number = parse_number(incident)
+            await self.lifecycle.coordinator_config(acting(interaction, Actor), number)
+            form = UpdateForm(self, person_language(interaction), number, silent=silent)
+            await interaction.response.send_modal(form)
+            return
+        await self.run_update(interaction, incident, typed)
+
+    async def run_update(self, interaction: discord.Interaction[Any], incident: str, typed: UpdateInput) -> None:
         await self._change(
             interaction,
             incident,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -16,15 +15,16 @@ from bot.common.i18n import Language
 from bot.common.limits import MODAL_TITLE, TextField
 from bot.common.text import plain_text, truncate
 from bot.incidents.rules.model import Cause, Severity
-from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
+from bot.incidents.use_cases.typed_input import DeclareInput
 from bot.interactions.payload_rules import PayloadError
 from bot.interactions.replies import person_language, reply_done
 from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DecisionError, DeclareForm
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
-from cogs.common.forms import Form
+from cogs.common.forms import Form, text_field
 from cogs.common.items import Answering
+from cogs.incidents.modal import offer_more
 from cogs.incidents.replies import answer_declared
 
 if TYPE_CHECKING:
@@ -111,16 +111,18 @@ class DeclareFromReportsModal(Form):
         since = ""
         if form.since is not None:
             since = form.since.astimezone(ZoneInfo(form.time_zone)).strftime("%d/%m/%Y %H:%M")
-        self.title_input = _input(word(language, "outage.modal.field.title"), "title", TextField.TITLE.limit)
+        self.title_input = text_field(word(language, "outage.modal.field.title"), "title", TextField.TITLE.limit)
         self.title_input.placeholder = word(language, "outage.modal.placeholder.title")
-        self.organisation = _input(
+        self.organisation = text_field(
             word(language, "report.modal.organisation"), "organisation", TextField.ORGANISATION.limit, form.organisation
         )
-        self.services = _input(word(language, "report.modal.services"), "services", 1000, form.services, required=False)
-        self.territories = _input(
+        self.services = text_field(
+            word(language, "report.modal.services"), "services", 1000, form.services, required=False
+        )
+        self.territories = text_field(
             word(language, "outage.modal.field.territories"), "territories", 1000, form.territories
         )
-        self.started = _input(word(language, "outage.modal.field.started"), "started", 100, since, required=False)
+        self.started = text_field(word(language, "outage.modal.field.started"), "started", 100, since, required=False)
         for item in (self.title_input, self.organisation, self.services, self.territories, self.started):
             self.add_item(item)
 
@@ -138,18 +140,6 @@ class DeclareFromReportsModal(Form):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await declare_from_reports(self.bot, interaction, self.group_id, self.typed(), anyway=False)
-
-
-def _input(
-    label: str, custom_id: str, limit: int, default: str | None = None, *, required: bool = True
-) -> discord.ui.TextInput[Any]:
-    return discord.ui.TextInput(
-        label=truncate(label, 45),
-        custom_id=custom_id,
-        max_length=limit,
-        required=required,
-        default=truncate(default, limit) if default else None,
-    )
 
 
 async def declare_from_reports(
@@ -177,18 +167,7 @@ async def declare_from_reports(
         )
         return
     await answer_declared(services, interaction, actor, result)
-    language = person_language(interaction)
-    more = discord.ui.View(timeout=None)
-    more.add_item(
-        discord.ui.Button(
-            label=truncate(services.catalogue.render(language, "report.more.button"), 80),
-            style=discord.ButtonStyle.secondary,
-            custom_id=f"tocsin:rdmore:{actor.guild_id}:{result.number}",
-        )
-    )
-    more.stop()  # the dynamic item `panels.MoreButton` answers it, also after a restart
-    hint = services.catalogue.render(language, "report.more.hint", number=result.number)
-    await interaction.followup.send(hint, ephemeral=True, view=more, allowed_mentions=NO_PINGS)
+    await offer_more(services, interaction, actor.guild_id, result.number)
 
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -248,7 +227,7 @@ class SetAsideModal(Form):
         word = bot.services.catalogue.render
         super().__init__(title=truncate(word(language, "report.aside.title"), MODAL_TITLE), timeout=900)
         self.bot, self.group_id = bot, group_id
-        self.reason = _input(word(language, "report.aside.reason"), "reason", 300)
+        self.reason = text_field(word(language, "report.aside.reason"), "reason", 300)
         self.reason.placeholder = word(language, "report.aside.placeholder")
         self.add_item(self.reason)
 
@@ -263,34 +242,3 @@ class SetAsideModal(Form):
         await reply_done(
             interaction, services.catalogue.render(language, "report.reply.set_aside", organisation=organisation)
         )
-
-
-class MoreModal(Form):
-    """The workaround and the impact of an outage just declared from reports: what the five fields of the declaration
-    form had no room for. The workaround is an update (announced as new instructions), the impact a correction."""
-
-    def __init__(self, bot: TocsinBot, language: Language, number: int) -> None:
-        word = bot.services.catalogue.render
-        super().__init__(title=truncate(word(language, "report.more.title", number=number), MODAL_TITLE), timeout=900)
-        self.bot, self.number = bot, number
-        self.workaround = _input(word(language, "report.more.workaround"), "workaround", 1000, required=False)
-        self.workaround.style = discord.TextStyle.paragraph
-        self.impact = _input(word(language, "report.more.impact"), "impact", 300, required=False)
-        self.add_item(self.workaround)
-        self.add_item(self.impact)
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        actor = acting(interaction, Actor)
-        workaround, impact = self.workaround.value.strip(), self.impact.value.strip()
-        if not workaround and not impact:
-            raise ReportError("report.more.nothing")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        services = self.bot.services
-        lifecycle, now = services.lifecycle, services.clock.now()
-        if workaround:
-            await lifecycle.update(actor, self.number, UpdateInput(workaround=workaround), now=now)
-        if impact:  # a second command of the same interaction: not a replay of the first
-            await lifecycle.edit(replace(actor, interaction_id=None), self.number, EditInput(impact=impact), now=now)
-        services.outbox.wake()
-        said = services.catalogue.render(person_language(interaction), "report.more.done", number=self.number)
-        await reply_done(interaction, said)
