@@ -111,6 +111,8 @@ DUPLICATE_OF = Option(
     text("duplicate_of", "cmd.outage.opt.duplicate_of.name"),
     text("For a duplicate: the original incident", "cmd.outage.opt.duplicate_of"),
 )
+OTHER = Option(text("other", "cmd.outage.opt.other.name"), text("The other outage", "cmd.outage.opt.other"))
+UNDO = Option(text("undo", "cmd.outage.opt.undo.name"), text("Unlink them instead", "cmd.outage.opt.undo"))
 CANCEL_NOTE = Option(
     text("note", "cmd.outage.opt.note.name"), text("A word of explanation", "cmd.outage.opt.cancel_note")
 )

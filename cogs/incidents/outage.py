@@ -1,4 +1,4 @@
-"""`/outage` (`/panne`): declare, update, resolve, reopen, edit, cancel, assign, show, list, summary.
+"""`/outage` (`/panne`): declare, update, resolve, reopen, edit, cancel, link, assign, show, list, summary.
 
 An adapter only: it reads the options (`options.py`), defers at once (the reply comes after the database and may
 take longer than Discord's 3 seconds under load), calls `bot.incidents.use_cases.lifecycle` and words the result
@@ -9,7 +9,7 @@ click. The declaration form is `modal.py`; the buttons under every status messag
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,7 @@ from cogs.incidents.options import (
     NEXT_UPDATE,
     NOTE,
     ORGANISATION,
+    OTHER,
     PERIOD,
     REOPEN_REASON,
     SECTOR,
@@ -69,6 +70,7 @@ from cogs.incidents.options import (
     TERRITORIES,
     TERRITORY,
     TITLE,
+    UNDO,
     WORKAROUND,
 )
 from cogs.incidents.replies import answer_declared, changed_text, list_embed, notice
@@ -106,6 +108,7 @@ class Outage(FeatureCog):
         message_id: str,
         change: Callable[[Actor, int], Awaitable[ChangeResult]],
         after: Callable[[Actor, int], Awaitable[None]] | None = None,
+        said: Mapping[str, Any] | None = None,
     ) -> None:
         """What every change of an incident does around its use case: who acts (outside a server, a refusal), the
         answer deferred, the incident's number read, then the outbox woken, what follows the commit (`after`:
@@ -117,14 +120,16 @@ class Outage(FeatureCog):
         result = await change(actor, number)
         self.services.outbox.wake()
         language = person_language(interaction)
-        content = changed_text(self.services.catalogue, language, message_id, result, guild_id=actor.guild_id)
+        content = changed_text(
+            self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, said=said
+        )
         mark_done(interaction, content)
         if after is not None:
             await after(actor, number)
         shown = await reply_done(interaction, content)
         if result.sent and shown is not None:  # completed with where its messages went, once settled
             settled = changed_text(
-                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True
+                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True, said=said
             )
             await self._report(
                 result.number,
@@ -384,6 +389,21 @@ class Outage(FeatureCog):
         )
 
     @outage.command(
+        name=text("link", "cmd.outage.link.name"),
+        description=text("Mark two outages as related, or undo it", "cmd.outage.link.description"),
+    )
+    @options(incident=INCIDENT, other=OTHER, undo=UNDO)
+    async def link(self, interaction: discord.Interaction[Any], incident: str, other: str, undo: bool = False) -> None:
+        other_number = parse_number(other)
+        await self._change(
+            interaction,
+            incident,
+            "outage.reply.unlinked" if undo else "outage.reply.linked",
+            lambda actor, number: self.lifecycle.relate(actor, number, other=other_number, undo=undo, now=self.now()),
+            said={"other": other_number},
+        )
+
+    @outage.command(
         name=text("assign", "cmd.outage.assign.name"),
         description=text("Hand the outage over to another coordinator", "cmd.outage.assign.description"),
     )
@@ -494,6 +514,8 @@ class Outage(FeatureCog):
     @edit.autocomplete("incident")
     @cancel.autocomplete("incident")
     @cancel.autocomplete("duplicate_of")
+    @link.autocomplete("incident")
+    @link.autocomplete("other")
     @assign.autocomplete("incident")
     @show.autocomplete("incident")
     @summary.autocomplete("incident")
