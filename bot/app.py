@@ -42,6 +42,7 @@ COGS: tuple[str, ...] = (
     "cogs.exports",
     "cogs.reports",
     "cogs.board",
+    "cogs.maintenance",
 )
 
 RunMode = Literal["run", "sync"]

@@ -23,6 +23,7 @@ from bot.delivery.worker import OutboxWorker
 from bot.digests.use_cases import Digests
 from bot.following.use_cases import Following, make_follow_role_again
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.maintenance.use_cases import Maintenances
 from bot.operations.use_cases.backups import DailyBackups
 from bot.operations.use_cases.metrics import Metrics
 from bot.public.use_cases import PublicPages
@@ -54,6 +55,7 @@ class Services:
     metrics: Metrics
     boards: Boards
     digests: Digests
+    maintenance: Maintenances
     public_pages: PublicPages
     started_at: datetime
 
@@ -97,6 +99,9 @@ def build_services(
     nudging = Nudging(store, catalogue, defaults)
     boards = Boards(store, defaults)
     digests = Digests(store, defaults)
+    maintenance = Maintenances(
+        store, defaults, forum_tags=functools.partial(forum_tags, client), incident_changed=lifecycle.run_after_commit
+    )
     return Services(
         settings=settings,
         defaults=defaults,
@@ -115,6 +120,7 @@ def build_services(
             backups=daily_backups(settings),
             boards=boards,
             digests=digests,
+            maintenance=maintenance,
         ),
         lifecycle=lifecycle,
         following=Following(store, defaults),
@@ -124,6 +130,7 @@ def build_services(
         metrics=metrics,
         boards=boards,
         digests=digests,
+        maintenance=maintenance,
         public_pages=PublicPages(store, clock),
         started_at=clock.now(),
     )

@@ -24,10 +24,9 @@ from bot.common.i18n import Language
 from bot.exports.use_cases import ExportFile, ExportRequest, ExportResult, Names, Phase, audit_export, export
 from bot.interactions.access import require_admin
 from bot.interactions.replies import mark_done, person_language
-from bot.interactions.translator import text
-from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
+from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES, shared_choices
 from cogs.common.cog import FeatureCog
-from cogs.common.options import Option, options
+from cogs.common.options import options, server_command, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -38,13 +37,14 @@ log = logging.getLogger(__name__)
 # its rate limit.
 PROGRESS_EVERY_S = 1.5
 
-FORMAT_CHOICES = [
-    app_commands.Choice(name=text("CSV (zip: outages, services, timeline)", "cmd.export.choice.csv"), value="csv"),
-    app_commands.Choice(name=text("JSON (with its schema)", "cmd.export.choice.json"), value="json"),
-    app_commands.Choice(name=text("Markdown", "cmd.export.choice.md"), value="md"),
-    app_commands.Choice(name=text("HTML report (charts, timelines)", "cmd.export.choice.html"), value="html"),
-    app_commands.Choice(name=text("Audit log (CSV: who did what)", "cmd.export.choice.audit"), value="audit"),
-]
+FORMAT_CHOICES = shared_choices(
+    "export",
+    csv="CSV (zip: outages, services, timeline)",
+    json="JSON (with its schema)",
+    md="Markdown",
+    html="HTML report (charts, timelines)",
+    audit="Audit log (CSV: who did what)",
+)
 
 
 def member_names(interaction: discord.Interaction[Any]) -> Names:
@@ -78,43 +78,19 @@ async def send_files(
 
 
 class Export(FeatureCog):
-    @app_commands.command(
-        name=text("export", "cmd.export.name"),
-        description=text(
-            "Export a period's outages: CSV, JSON, Markdown or HTML report (admins)", "cmd.export.description"
-        ),
-    )
-    @app_commands.guild_only()
+    @server_command("export", "Export a period's outages: CSV, JSON, Markdown or HTML report (admins)")
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     @app_commands.default_permissions(manage_guild=True)
     @options(
-        period=Option(
-            text("period", "cmd.export.opt.period.name"),
-            text(
-                'Which period: "October 2024", "since Monday", "last 30 days", "from 01/10 to 15/10"',
-                "cmd.export.opt.period",
-            ),
+        period=shared_option(
+            "export", "period", 'Which period: "October 2024", "since Monday", "last 30 days", "from 01/10 to 15/10"'
         ),
-        file_format=Option(
-            text("format", "cmd.export.opt.format.name"),
-            text("The file format (zipped CSV by default)", "cmd.export.opt.format"),
-        ),
-        status=Option(
-            text("status", "cmd.export.opt.status.name"),
-            text("Only outages with this status (all by default)", "cmd.export.opt.status"),
-        ),
-        territory=Option(
-            text("territory", "cmd.export.opt.territory.name"),
-            text("Only outages concerning this territory", "cmd.export.opt.territory"),
-        ),
-        sector=Option(text("sector", "cmd.export.opt.sector.name"), text("Only this sector", "cmd.export.opt.sector")),
-        organisation=Option(
-            text("organisation", "cmd.export.opt.organisation.name"),
-            text("Only organisations whose name contains these words", "cmd.export.opt.organisation"),
-        ),
-        severity=Option(
-            text("severity", "cmd.export.opt.severity.name"), text("Only this severity", "cmd.export.opt.severity")
-        ),
+        file_format=shared_option("export", "format", "The file format (zipped CSV by default)"),
+        status=shared_option("export", "status", "Only outages with this status (all by default)"),
+        territory=shared_option("export", "territory", "Only outages concerning this territory"),
+        sector=shared_option("export", "sector", "Only this sector"),
+        organisation=shared_option("export", "organisation", "Only organisations whose name contains these words"),
+        severity=shared_option("export", "severity", "Only this severity"),
     )
     @app_commands.choices(file_format=FORMAT_CHOICES, status=LIST_STATUS_CHOICES, severity=SEVERITY_CHOICES)
     async def export(

@@ -21,13 +21,12 @@ from bot.incidents.rules.service_changes import last_item
 from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import NotAllowedError
 from bot.interactions.replies import person_language, reply_done, reply_private
-from bot.interactions.translator import text
 from bot.reports.presentation import member_report_lines
 from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
-from cogs.common.options import Option, options
+from cogs.common.options import server_command, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -139,18 +138,10 @@ async def send_follow_reply(
 
 # Each option's name and description, once: commands share them.
 
-INCIDENT = Option(
-    text("incident", "cmd.follow.opt.incident.name"),
-    text("The incident (number or words of its title)", "cmd.follow.opt.incident"),
-)
-TERRITORY = Option(
-    text("territory", "cmd.follow.opt.territory.name"),
-    text("A region, a département or France", "cmd.follow.opt.territory"),
-)
-SECTOR = Option(
-    text("sector", "cmd.follow.opt.sector.name"), text("A sector (pharmacie, librairie…)", "cmd.follow.opt.sector")
-)
-DM = Option(text("dm", "cmd.follow.opt.dm.name"), text("Also by direct message (incidents only)", "cmd.follow.opt.dm"))
+INCIDENT = shared_option("follow", "incident", "The incident (number or words of its title)")
+TERRITORY = shared_option("follow", "territory", "A region, a département or France")
+SECTOR = shared_option("follow", "sector", "A sector (pharmacie, librairie…)")
+DM = shared_option("follow", "dm", "Also by direct message (incidents only)")
 
 
 class FollowChoice(
@@ -224,12 +215,14 @@ class Follow(FeatureCog):
                 return target
         return target
 
-    @app_commands.command(
-        name=text("follow", "cmd.follow.name"),
-        description=text("Follow an incident, a territory or a sector", "cmd.follow.description"),
+    @server_command(
+        "follow",
+        "Follow an incident, a territory or a sector",
+        incident=INCIDENT,
+        territory=TERRITORY,
+        sector=SECTOR,
+        dm=DM,
     )
-    @app_commands.guild_only()
-    @options(incident=INCIDENT, territory=TERRITORY, sector=SECTOR, dm=DM)
     async def follow(
         self,
         interaction: discord.Interaction[Any],
@@ -266,12 +259,13 @@ class Follow(FeatureCog):
         where = self._target_label(language, area.kind, area.target)
         return refusal_note(self.bot, language, key, roles=roles, target=where)
 
-    @app_commands.command(
-        name=text("unfollow", "cmd.unfollow.name"),
-        description=text("Stop following an incident, a territory or a sector", "cmd.unfollow.description"),
+    @server_command(
+        "unfollow",
+        "Stop following an incident, a territory or a sector",
+        incident=INCIDENT,
+        territory=TERRITORY,
+        sector=SECTOR,
     )
-    @app_commands.guild_only()
-    @options(incident=INCIDENT, territory=TERRITORY, sector=SECTOR)
     async def unfollow(
         self,
         interaction: discord.Interaction[Any],
@@ -307,11 +301,7 @@ class Follow(FeatureCog):
         shown = await reply_done(interaction, content)
         await tell_if_refused(self.bot, interaction, shown, note, rows=rows)
 
-    @app_commands.command(
-        name=text("following", "cmd.following.name"),
-        description=text("What you follow", "cmd.following.description"),
-    )
-    @app_commands.guild_only()
+    @server_command("following", "What you follow")
     async def following_(self, interaction: discord.Interaction[Any]) -> None:
         member = acting(interaction, Actor)
         language = person_language(interaction)

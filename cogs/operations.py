@@ -18,7 +18,7 @@ from bot.operations.use_cases.delivery_check import MAX_TEST_MESSAGES, DeliveryT
 from bot.operations.use_cases.metrics import Stopwatch
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
-from cogs.common.options import Option, options
+from cogs.common.options import Subcommands
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -30,10 +30,9 @@ class About(FeatureCog):
         text("tocsin", "cmd.tocsin.name"), text("About Tocsin and its health", "cmd.tocsin.description")
     )
 
-    @tocsin.command(
-        name=text("about", "cmd.tocsin.about.name"),
-        description=text("Version, uptime, database and outbox state", "cmd.tocsin.about.description"),
-    )
+    tocsin_command = Subcommands(tocsin)
+
+    @tocsin_command("about", "Version, uptime, database and outbox state")
     async def about(self, interaction: discord.Interaction[Any]) -> None:
         services = self.services
         report = await about_report(services.store, started_at=services.started_at, now=services.clock.now())
@@ -78,26 +77,12 @@ class About(FeatureCog):
             embed.add_field(name=word("about.failed_features"), value=", ".join(self.bot.failed_cogs), inline=False)
         await reply_private(interaction, embed=embed)
 
-    @tocsin.command(
-        name=text("test-delivery", "cmd.tocsin.test_delivery.name"),
-        description=text(
-            "Post numbered test messages in a channel through the outbox (admins)",
-            "cmd.tocsin.test_delivery.description",
-        ),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.tocsin.test_delivery.channel.name"),
-            text("Where to post the test messages", "cmd.tocsin.test_delivery.channel"),
-        ),
-        count=Option(
-            text("count", "cmd.tocsin.test_delivery.count.name"),
-            text("How many messages (1 to 20)", "cmd.tocsin.test_delivery.count"),
-        ),
-        role=Option(
-            text("role", "cmd.tocsin.test_delivery.role.name"),
-            text("A role to mention, to check that it can be pinged there", "cmd.tocsin.test_delivery.role"),
-        ),
+    @tocsin_command(
+        "test-delivery",
+        "Post numbered test messages in a channel through the outbox (admins)",
+        channel="Where to post the test messages",
+        count="How many messages (1 to 20)",
+        role="A role to mention, to check that it can be pinged there",
     )
     async def test_delivery(
         self,

@@ -22,23 +22,19 @@ from bot.incidents.use_cases.typed_input import parse_number
 from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import mark_done, person_language, reply_done, reply_private
-from bot.interactions.translator import text
 from bot.reminders.presentation import DONE, dated
 from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
 from cogs.common.autocomplete import incident_choices
+from cogs.common.choices import shared_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.items import Answering
-from cogs.common.options import Option, options
+from cogs.common.options import server_command, shared_option
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
 
-WHERE_CHOICES = [
-    app_commands.Choice(name=text("here", "cmd.remind.choice.here"), value="here"),
-    app_commands.Choice(name=text("incident thread", "cmd.remind.choice.thread"), value="thread"),
-    app_commands.Choice(name=text("direct message", "cmd.remind.choice.dm"), value="dm"),
-]
+WHERE_CHOICES = shared_choices("remind", here="here", thread="incident thread", dm="direct message")
 CANCEL_MENU = "tocsin:reminders:cancel"
 
 
@@ -52,19 +48,10 @@ def _where_words(reminder: Reminder) -> Msg:
 
 # Each option's name and description, once: commands share them.
 
-WHEN = Option(
-    text("when", "cmd.remind.opt.when.name"),
-    text('When: "lundi 9h", "dans 2 h", "tomorrow 9am"', "cmd.remind.opt.when"),
-)
-WHAT = Option(text("what", "cmd.remind.opt.what.name"), text("What to remind you of", "cmd.remind.opt.what"))
-WHERE = Option(
-    text("where", "cmd.remind.opt.where.name"),
-    text("Where to remind you: here, in an incident's thread, or by DM", "cmd.remind.opt.where"),
-)
-INCIDENT = Option(
-    text("incident", "cmd.remind.opt.incident.name"),
-    text("For the thread: the incident (number or words of its title)", "cmd.remind.opt.incident"),
-)
+WHEN = shared_option("remind", "when", 'When: "lundi 9h", "dans 2 h", "tomorrow 9am"')
+WHAT = shared_option("remind", "what", "What to remind you of")
+WHERE = shared_option("remind", "where", "Where to remind you: here, in an incident's thread, or by DM")
+INCIDENT = shared_option("remind", "incident", "For the thread: the incident (number or words of its title)")
 
 
 class ReminderButton(
@@ -159,12 +146,9 @@ class ReminderCog(FeatureCog):
 
     # -- /remind --
 
-    @app_commands.command(
-        name=text("remind", "cmd.remind.name"),
-        description=text("Remind yourself of something at a given time", "cmd.remind.description"),
+    @server_command(
+        "remind", "Remind yourself of something at a given time", when=WHEN, what=WHAT, where=WHERE, incident=INCIDENT
     )
-    @app_commands.guild_only()
-    @options(when=WHEN, what=WHAT, where=WHERE, incident=INCIDENT)
     @app_commands.choices(where=WHERE_CHOICES)
     @per_person_cooldown()
     async def remind(
@@ -226,11 +210,7 @@ class ReminderCog(FeatureCog):
 
     # -- /reminders --
 
-    @app_commands.command(
-        name=text("reminders", "cmd.reminders.name"),
-        description=text("Your reminders still to come; cancel one", "cmd.reminders.description"),
-    )
-    @app_commands.guild_only()
+    @server_command("reminders", "Your reminders still to come; cancel one")
     async def list_reminders(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = require_guild(interaction)
         language = person_language(interaction)

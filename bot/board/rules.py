@@ -13,8 +13,8 @@ Decided where the issue is silent:
   its status message, `update_late_since`); it keeps its place in the order: lateness is news about the
   coordinator, not about the outage.
 - Maintenance comes after the incidents: a planned stop hurts less than an unplanned one of the same size.
-  Maintenance in progress first, then what starts within `MAINTENANCE_HORIZON`, by start time. No maintenance
-  exists yet (its feature is planned apart): the use cases pass none, and `PlannedStop` is what it will hand in.
+  Maintenance in progress first, then what starts within `MAINTENANCE_HORIZON`, by start time. The
+  maintenance feature (bot/maintenance) hands them in as `PlannedStop`s, read from its store.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _matches(territory: str | None, sector: str | None, territories: tuple[str, 
 
 @dataclass(frozen=True, kw_only=True)
 class PlannedStop:
-    """A planned maintenance as a board shows it: the maintenance feature hands these in once it exists."""
+    """A planned maintenance as boards and digests show it (bot/maintenance/rules.py `Maintenance.as_stop`)."""
 
     guild_id: int
     title: str

@@ -56,32 +56,29 @@ async def add(
     return Board(id=int(board_id), guild_id=guild_id, channel_id=channel_id, territory=territory, sector=sector)
 
 
-async def boards(conn: aiosqlite.Connection, guild_id: int) -> list[StoredBoard]:
-    """The server's boards (not removed), in the order they were set up."""
+async def _kept(conn: aiosqlite.Connection, condition: str, params: tuple[int, ...]) -> list[StoredBoard]:
+    """The boards (not removed) that meet `condition`, in the order they were set up."""
     async with conn.execute(
-        f"SELECT {_COLUMNS} FROM boards WHERE guild_id = ? AND removed_at IS NULL ORDER BY id",  # noqa: S608
-        (guild_id,),
+        f"SELECT {_COLUMNS} FROM boards WHERE {condition} AND removed_at IS NULL ORDER BY id",  # noqa: S608
+        params,
     ) as cursor:
         return [_stored(row) for row in await cursor.fetchall()]
 
 
+async def boards(conn: aiosqlite.Connection, guild_id: int) -> list[StoredBoard]:
+    """The server's boards (not removed), in the order they were set up."""
+    return await _kept(conn, "guild_id = ?", (guild_id,))
+
+
 async def board(conn: aiosqlite.Connection, guild_id: int, board_id: int) -> StoredBoard | None:
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM boards WHERE guild_id = ? AND id = ? AND removed_at IS NULL",  # noqa: S608
-        (guild_id, board_id),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _stored(row) if row is not None else None
+    found = await _kept(conn, "guild_id = ? AND id = ?", (guild_id, board_id))
+    return found[0] if found else None
 
 
 async def showing_message(conn: aiosqlite.Connection, channel_id: int, message_id: int) -> StoredBoard | None:
     """The board whose message this is, if any."""
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM boards WHERE channel_id = ? AND message_id = ? AND removed_at IS NULL",  # noqa: S608
-        (channel_id, message_id),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _stored(row) if row is not None else None
+    found = await _kept(conn, "channel_id = ? AND message_id = ?", (channel_id, message_id))
+    return found[0] if found else None
 
 
 async def guilds_with_boards(conn: aiosqlite.Connection) -> list[int]:

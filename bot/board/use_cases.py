@@ -25,7 +25,7 @@ import aiosqlite
 
 from bot.board import store as repo
 from bot.board.presentation import PIN, BlockCache, Link, board_line, board_message, scope_label
-from bot.board.rules import LISTED_AT_MOST, Board, board_view, check_new_board
+from bot.board.rules import LISTED_AT_MOST, MAINTENANCE_HORIZON, Board, board_view, check_new_board
 from bot.board.store import StoredBoard
 from bot.common import territories as territory_data
 from bot.common.actor import Actor
@@ -37,6 +37,7 @@ from bot.incidents.presentation.message_parts import NO_MENTIONS, thread_url
 from bot.incidents.rules.model import Incident
 from bot.incidents.store import StoredIncident
 from bot.incidents.use_cases.typed_input import overlapping_refs
+from bot.maintenance import store as maintenance
 from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.rules.model import MESSAGE_CHANNEL_NEEDS, ChannelFacts, Outcome, SetupError
 from bot.settings.rules.validation import check_message_channel, missing_permissions, resolve_sector, resolve_territory
@@ -80,6 +81,8 @@ async def plan_boards(
         return 0
     loaded: dict[int, StoredIncident] = {}
     cache: BlockCache = {}
+    planned_stops = await maintenance.planned_stops(conn, config.guild_id, now=now, horizon=MAINTENANCE_HORIZON)
+    stops = [m.as_stop() for m in planned_stops]
     planned = 0
     for stored in boards:
         board = stored.board
@@ -88,7 +91,7 @@ async def plan_boards(
             conn, config.guild_id, territory_refs=refs, sector=board.sector, limit=LISTED_AT_MOST, loaded=loaded
         )
         links = {s.incident.number: link for s in first if (link := _link(s)) is not None}
-        view = board_view(board, [s.incident for s in first], now, matching=matching)
+        view = board_view(board, [s.incident for s in first], now, stops, matching=matching)
         scope = scope_label(board, config.sectors, config.language)
         message = board_message(view, config.language, links=links, scope=scope, cache=cache)
         digest = _digest(message)

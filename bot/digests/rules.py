@@ -112,7 +112,7 @@ class DigestFacts:
     open: tuple[Incident, ...]
     declared: tuple[Incident, ...]
     resolved: tuple[Incident, ...]
-    planned: tuple[PlannedStop, ...] = ()  # maintenance planned in the period (the maintenance feature, once built)
+    planned: tuple[PlannedStop, ...] = ()  # maintenance planned in the period, or taking place then or next
 
     @property
     def late(self) -> bool:
@@ -131,6 +131,7 @@ def digest_facts(
     open_now: Sequence[Incident],
     declared: Sequence[Incident],
     resolved: Sequence[Incident],
+    planned: Sequence[PlannedStop] = (),
 ) -> DigestFacts:
     """The facts in order: open incidents worst first then oldest; declared and resolved ones by time."""
     worst_first = sorted(open_now, key=lambda i: (-i.severity.rank, i.started_at, i.number))
@@ -147,4 +148,5 @@ def digest_facts(
         tuple(worst_first),
         tuple(sorted(in_period, key=lambda i: (i.declared_at, i.number))),
         tuple(sorted(ended, key=lambda i: (i.resolved_at or end, i.number))),
+        tuple(sorted(planned, key=lambda s: (s.starts_at, s.title))),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.board.rules import MAINTENANCE_HORIZON
 from bot.common.actor import Actor
 from bot.common.hours_parsing import parse_clock
 from bot.common.i18n import Msg
@@ -21,6 +22,7 @@ from bot.delivery.kinds import OutboxKind
 from bot.digests import store as repo
 from bot.digests.presentation import digest_line, digest_message
 from bot.digests.rules import Digest, Every, WhenQuiet, check_new_digest, digest_facts, next_due
+from bot.maintenance import store as maintenance
 from bot.reminders.use_cases.nudging import working_time
 from bot.settings.rules.config import ServerDefaults
 from bot.settings.rules.model import MESSAGE_CHANNEL_NEEDS, ChannelFacts, Outcome, SetupError
@@ -141,6 +143,10 @@ class Digests:
                 open_now=await repo.open_now(conn, digest.guild_id),
                 declared=await repo.declared_between(conn, digest.guild_id, start, now),
                 resolved=await repo.resolved_between(conn, digest.guild_id, start, now),
+                planned=[
+                    m.as_stop()
+                    for m in await maintenance.for_digest(conn, digest.guild_id, start, now, ahead=MAINTENANCE_HORIZON)
+                ],
             )
             message = digest_message(digest, facts, config.language)
             if message is not None:

@@ -45,6 +45,8 @@ from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.use_cases.typed_input import overlapping_refs, resolve_sector
 from bot.interactions.access import NotAllowedError
+from bot.maintenance import store as maintenance_repo
+from bot.maintenance.rules import Maintenance
 from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
@@ -171,6 +173,21 @@ async def _set_aside(conn: aiosqlite.Connection, query: export_repo.ExportQuery)
     return groups
 
 
+async def _maintenance(conn: aiosqlite.Connection, query: export_repo.ExportQuery) -> list[Maintenance]:
+    """Planned maintenance whose span meets the period, listed apart: none when the export is narrowed by an
+    incident's status or severity (a maintenance has neither); sector, territory and organisation apply."""
+    if query.statuses or query.severities:
+        return []
+    found = [s.maintenance for s in await maintenance_repo.between(conn, query.guild_id, *query.period)]
+    if query.sector is not None:
+        found = [m for m in found if name_key(m.sector) == name_key(query.sector)]
+    if query.territory_refs:
+        found = [m for m in found if set(m.territories) & set(query.territory_refs)]
+    if query.organisation is not None and name_key(query.organisation):
+        found = [m for m in found if name_key(query.organisation) in name_key(m.organisation)]
+    return found
+
+
 EXTENSIONS: dict[Format, str] = {"csv": "zip", "json": "json", "md": "md", "html": "html"}
 
 
@@ -291,6 +308,7 @@ async def export(
         query = build_query(request, config, now=now)
         ids = await export_repo.matching_ids(conn, query)
         set_aside = await _set_aside(conn, query)
+        planned = await _maintenance(conn, query)
         if progress is not None:
             await progress("reading", 0)
         feed: queue.Queue[Any] = queue.Queue(maxsize=2)
@@ -304,7 +322,7 @@ async def export(
         consumer = asyncio.ensure_future(
             asyncio.to_thread(
                 WRITERS[request.format],
-                Document(counting(), config.language, config.zone, now, query.period, set_aside),
+                Document(counting(), config.language, config.zone, now, query.period, set_aside, planned),
             )
         )
         try:

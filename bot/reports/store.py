@@ -126,26 +126,31 @@ def _report(row: Any) -> StoredReport:
     )
 
 
+async def _first(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> aiosqlite.Row | None:
+    """The query's first row, if it has one."""
+    return next(iter(await conn.execute_fetchall(sql, params)), None)
+
+
 # --- groups -------------------------------------------------------------------------------------------------
 
 
 async def open_group_for_key(conn: aiosqlite.Connection, guild_id: int, key: str) -> StoredGroup | None:
-    found = await conn.execute_fetchall(
+    row = await _first(
+        conn,
         f"SELECT {_GROUP_COLUMNS_OF_G} "  # noqa: S608
         "FROM report_group_keys k JOIN report_groups g ON g.id = k.group_id "
         "WHERE k.guild_id = ? AND k.key = ? AND g.status = 'open' ORDER BY g.id LIMIT 1",
         (guild_id, key),
     )
-    row = next(iter(found), None)
     return _group(row) if row is not None else None
 
 
 async def get_group(conn: aiosqlite.Connection, group_id: int) -> StoredGroup | None:
-    found = await conn.execute_fetchall(
+    row = await _first(
+        conn,
         f"SELECT {_GROUP_COLUMNS} FROM report_groups WHERE id = ?",  # noqa: S608
         (group_id,),
     )
-    row = next(iter(found), None)
     return _group(row) if row is not None else None
 
 
@@ -189,10 +194,11 @@ async def keys_of(conn: aiosqlite.Connection, group_id: int) -> list[str]:
 
 async def open_carded_count(conn: aiosqlite.Connection, guild_id: int) -> int:
     """Open groups that have a card of their own."""
-    found = await conn.execute_fetchall(
-        "SELECT COUNT(*) FROM report_groups WHERE guild_id = ? AND status = 'open' AND on_summary = 0", (guild_id,)
+    row = await _first(
+        conn,
+        "SELECT COUNT(*) FROM report_groups WHERE guild_id = ? AND status = 'open' AND on_summary = 0",
+        (guild_id,),
     )
-    row = next(iter(found), None)
     return int(row[0]) if row is not None else 0
 
 
@@ -214,12 +220,15 @@ async def groups_of_card(conn: aiosqlite.Connection, guild_id: int, channel_id: 
 
 
 async def summary_card_is(conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_id: int) -> bool:
-    found = await conn.execute_fetchall(
-        "SELECT 1 FROM report_summary_cards s JOIN outbox o ON o.id = s.card_row "
-        "WHERE s.guild_id = ? AND s.channel_id = ? AND json_extract(o.result, '$.message_id') = ?",
-        (guild_id, channel_id, str(message_id)),
+    return (
+        await _first(
+            conn,
+            "SELECT 1 FROM report_summary_cards s JOIN outbox o ON o.id = s.card_row "
+            "WHERE s.guild_id = ? AND s.channel_id = ? AND json_extract(o.result, '$.message_id') = ?",
+            (guild_id, channel_id, str(message_id)),
+        )
+        is not None
     )
-    return next(iter(found), None) is not None
 
 
 async def set_card_edit(conn: aiosqlite.Connection, group_id: int, edit_row: int) -> None:
@@ -330,11 +339,11 @@ async def group_reports(conn: aiosqlite.Connection, group_id: int) -> list[Store
 
 
 async def get_report(conn: aiosqlite.Connection, report_id: int) -> StoredReport | None:
-    found = await conn.execute_fetchall(
+    row = await _first(
+        conn,
         f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?",  # noqa: S608
         (report_id,),
     )
-    row = next(iter(found), None)
     return _report(row) if row is not None else None
 
 
@@ -400,10 +409,9 @@ async def member_reports(
 
 async def summary_card(conn: aiosqlite.Connection, guild_id: int) -> tuple[int, int | None, int | None] | None:
     """(channel id, card row, last edit row) of the server's summary card, if it has one."""
-    found = await conn.execute_fetchall(
-        "SELECT channel_id, card_row, card_edit_row FROM report_summary_cards WHERE guild_id = ?", (guild_id,)
+    row = await _first(
+        conn, "SELECT channel_id, card_row, card_edit_row FROM report_summary_cards WHERE guild_id = ?", (guild_id,)
     )
-    row = next(iter(found), None)
     return (int(row[0]), row[1], row[2]) if row is not None else None
 
 
@@ -428,10 +436,7 @@ async def summary_groups(conn: aiosqlite.Connection, guild_id: int) -> list[Stor
 
 
 async def abuse_until(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> datetime | None:
-    found = await conn.execute_fetchall(
-        "SELECT until FROM report_abuse WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-    )
-    row = next(iter(found), None)
+    row = await _first(conn, "SELECT until FROM report_abuse WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
     return from_db_time(row[0]) if row is not None else None
 
 
@@ -480,14 +485,14 @@ async def delivery_states(conn: aiosqlite.Connection, row_ids: Sequence[int]) ->
 async def channel_refused(conn: aiosqlite.Connection, guild_id: int, channel_id: int) -> bool:
     """Whether Discord refused the bot's last message (post or edit) attempted in `channel_id`: no access, no
     permission, or the channel is gone."""
-    found = await conn.execute_fetchall(
+    row = await _first(
+        conn,
         "SELECT status, error_status FROM outbox WHERE guild_id = ? AND kind IN ('send_message', 'edit_message') "
         "AND json_extract(payload, '$.channel_id') = ? AND status IN ('done', 'failed') "
         "AND (error_text IS NULL OR error_text NOT LIKE 'dependency_failed%') "
         "ORDER BY updated_at DESC, id DESC LIMIT 1",
         (guild_id, channel_id),
     )
-    row = next(iter(found), None)
     return row is not None and row[0] == "failed" and row[1] in (403, 404)
 
 

@@ -1,6 +1,7 @@
 """Every timer of the bot, registered here and nowhere else: one scheduler job per pending reminder, per open
-incident (its next nudge, and the time its committed next update becomes late), per digest and per resolved
-incident whose thread is still to archive; and one that asks the outbox again, every `OWED_RETRY`, for what it
+incident (its next nudge, and the time its committed next update becomes late), per digest, per planned
+maintenance not over yet (its next stage, bot/maintenance/rules.py) and per resolved incident whose thread is
+still to archive; and one that asks the outbox again, every `OWED_RETRY`, for what it
 owes (sends a missing permission held back, bot/delivery). At start the boards are planned once more too
 (bot/board/use_cases.py): what came due or was deleted while the bot was down shows again.
 
@@ -24,6 +25,7 @@ from bot.common.i18n import Msg, list_of
 from bot.delivery.dependencies import OWED_RETRY
 from bot.digests.use_cases import Digests
 from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.maintenance.use_cases import Maintenances
 from bot.operations.use_cases.backups import DailyBackups
 from bot.reminders.use_cases.nudging import Nudging
 from bot.reminders.use_cases.reminders import Reminders
@@ -46,6 +48,7 @@ KIND_WORDS = {
     "late updates": "about.timers.kind.late_updates",
     "boards": "about.timers.kind.boards",
     "digests": "about.timers.kind.digests",
+    "maintenance": "about.timers.kind.maintenance",
 }
 
 
@@ -75,6 +78,7 @@ class Timers:
     backups: DailyBackups | None = None
     boards: Boards | None = None
     digests: Digests | None = None
+    maintenance: Maintenances | None = None
     startup: asyncio.Task[None] | None = field(default=None, init=False)
     # Kinds of timer whose registration failed and is being tried again: told in /tocsin about until it works.
     waiting: set[str] = field(default_factory=set, init=False)
@@ -104,6 +108,7 @@ class Timers:
             "late updates": self._register_lateness,
             "boards": self._refresh_boards,
             "digests": self._register_digests,
+            "maintenance": self._register_maintenance,
         }
 
     async def _register_pending(self) -> None:
@@ -178,6 +183,11 @@ class Timers:
             for digest_id, when in await self.digests.due_times():
                 self.schedule_digest(digest_id, when)
 
+    async def _register_maintenance(self) -> None:
+        if self.maintenance is not None:
+            for maintenance_id in await self.maintenance.pending():
+                await self.advance_maintenance(maintenance_id)
+
     # -- reminders --
 
     def schedule_reminder(self, reminder_id: int, when: datetime) -> None:
@@ -194,25 +204,33 @@ class Timers:
 
     # -- nudges --
 
-    async def replan(self, incident_id: int) -> None:
-        """Sends the incident's due nudges, if any, and points its one job at the next."""
-        job = f"nudge:{incident_id}"
+    async def _step(self, job: str, step: Callable[[], Awaitable[datetime | None]], failed: str, *args: object) -> None:
+        """Runs `step`, which does what has come due and returns when it is due next, and points `job` at that
+        time (None: nothing more is due, the job goes). A step that fails is tried again shortly (logged as
+        `failed % args`): what could not be done once must not stay silent."""
 
-        async def wake() -> None:
-            await self.replan(incident_id)
+        async def again() -> None:
+            await self._step(job, step, failed, *args)
 
         try:
-            due = await self.nudging.tick(incident_id, self.clock.now())
+            due = await step()
         except Exception:
-            # Tried again shortly: an incident whose nudges could not be planned once must not stay silent.
-            log.exception("nudges of incident %s could not be planned; trying again in a minute", incident_id)
-            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
+            log.exception(failed + "; trying again in a minute", *args)
+            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, again)
             return
         self.outbox.wake()
         if due is None:
             self.scheduler.cancel(job)
             return
-        self.scheduler.schedule(job, due, wake)
+        self.scheduler.schedule(job, due, again)
+
+    async def replan(self, incident_id: int) -> None:
+        """Sends the incident's due nudges, if any, and points its one job at the next."""
+
+        async def tick() -> datetime | None:
+            return await self.nudging.tick(incident_id, self.clock.now())
+
+        await self._step(f"nudge:{incident_id}", tick, "nudges of incident %s could not be planned", incident_id)
 
     # -- what the outbox owes --
 
@@ -235,35 +253,34 @@ class Timers:
         if digests is None:
             return
 
+        async def send_due() -> datetime | None:
+            return await digests.send_due(digest_id, now=self.clock.now())
+
         async def send() -> None:
-            try:
-                due = await digests.send_due(digest_id, now=self.clock.now())
-            except Exception:
-                log.exception("digest %s could not be sent; trying again in a minute", digest_id)
-                self.scheduler.schedule(f"digest:{digest_id}", self.clock.now() + REPLAN_RETRY, send)
-                return
-            self.outbox.wake()
-            if due is not None:
-                self.scheduler.schedule(f"digest:{digest_id}", due, send)
+            await self._step(f"digest:{digest_id}", send_due, "digest %s could not be sent", digest_id)
 
         self.scheduler.schedule(f"digest:{digest_id}", when, send)
 
     def cancel_digest(self, digest_id: int) -> None:
         self.scheduler.cancel(f"digest:{digest_id}")
 
-    # -- a committed next update that comes due --
+    # -- planned maintenance --
 
-    async def watch_lateness(self, incident_id: int) -> None:
-        """Shows the incident late if its committed next update has passed, else points its job at that time."""
-        job = f"late:{incident_id}"
+    async def advance_maintenance(self, maintenance_id: int) -> None:
+        """Acts on the stage whose time has come (once, late if the bot was down), and points its job at the next.
+        Also called after each command that changed it: the row says what is due."""
+        maintenance = self.maintenance
+        if maintenance is None:
+            return
+        job = f"maintenance:{maintenance_id}"
 
         async def wake() -> None:
-            await self.watch_lateness(incident_id)
+            await self.advance_maintenance(maintenance_id)
 
         try:
-            due = await self.lifecycle.show_late(incident_id, now=self.clock.now())
+            due = await maintenance.advance(maintenance_id, now=self.clock.now())
         except Exception:
-            log.exception("the lateness of incident %s could not be shown; trying again in a minute", incident_id)
+            log.exception("maintenance %s could not move on; trying again in a minute", maintenance_id)
             self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
             return
         self.outbox.wake()
@@ -271,6 +288,18 @@ class Timers:
             self.scheduler.cancel(job)
             return
         self.scheduler.schedule(job, due, wake)
+
+    # -- a committed next update that comes due --
+
+    async def watch_lateness(self, incident_id: int) -> None:
+        """Shows the incident late if its committed next update has passed, else points its job at that time."""
+
+        async def show_late() -> datetime | None:
+            return await self.lifecycle.show_late(incident_id, now=self.clock.now())
+
+        await self._step(
+            f"late:{incident_id}", show_late, "the lateness of incident %s could not be shown", incident_id
+        )
 
     # -- archive delays of resolved incidents --
 

@@ -1,4 +1,6 @@
-"""Choices that several commands offer (the same words in /outage and /export), defined once."""
+"""Choices that several commands offer (the same words in /outage and /export), defined once, and how every
+command declares its choices: their English by value, their French at `cmd.<command>.choice.<value>` (the
+convention of cogs/common/options.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,15 @@ from discord import app_commands
 
 from bot.interactions.translator import text
 
-SEVERITY_CHOICES = [
-    app_commands.Choice(name=text("critical", "cmd.outage.choice.critical"), value="critical"),
-    app_commands.Choice(name=text("major", "cmd.outage.choice.major"), value="major"),
-    app_commands.Choice(name=text("minor", "cmd.outage.choice.minor"), value="minor"),
-]
 
-LIST_STATUS_CHOICES = [
-    app_commands.Choice(name=text("open", "cmd.outage.choice.open"), value="open"),
-    app_commands.Choice(name=text("resolved", "cmd.outage.choice.resolved"), value="resolved"),
-    app_commands.Choice(name=text("cancelled", "cmd.outage.choice.cancelled"), value="cancelled"),
-    app_commands.Choice(name=text("all", "cmd.outage.choice.all"), value="all"),
-]
+def shared_choices(command: str, **english: str) -> list[app_commands.Choice[str]]:
+    """The choices of an option of `/command` (its full name; or of the commands of that group), in this order,
+    by value."""
+    ids = "cmd." + command.replace(" ", ".").replace("-", "_")
+    return [
+        app_commands.Choice(name=text(name, f"{ids}.choice.{value}"), value=value) for value, name in english.items()
+    ]
+
+
+SEVERITY_CHOICES = shared_choices("outage", critical="critical", major="major", minor="minor")
+LIST_STATUS_CHOICES = shared_choices("outage", open="open", resolved="resolved", cancelled="cancelled", all="all")

@@ -1,6 +1,7 @@
 """Forms (modals) whose submission is checked against their own fields before anything reads it: each field
 present when required, within its length, free of what no keyboard types (`bot/interactions/admission.py`). A
-failure, checked or not, is one private sentence for whoever submitted."""
+failure, checked or not, is one private sentence for whoever submitted. Each form's title and fields are cut to
+what Discord accepts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.common.errors import TocsinError
+from bot.common.limits import FIELD_LABEL, MODAL_TITLE
 from bot.common.text import truncate
 from bot.interactions.admission import admit_form, form_opened
 
@@ -16,9 +18,34 @@ if TYPE_CHECKING:
     from bot.app import TocsinBot
 
 
+def field(
+    label: str,
+    custom_id: str,
+    limit: int,
+    *,
+    required: bool = True,
+    placeholder: str | None = None,
+    default: str | None = None,
+    paragraph: bool = False,
+) -> discord.ui.TextInput[Any]:
+    """A text field of at most `limit` characters, pre-filled with `default` cut to that limit."""
+    return discord.ui.TextInput(
+        label=truncate(label, FIELD_LABEL),
+        custom_id=custom_id,
+        style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+        max_length=limit,
+        required=required,
+        placeholder=placeholder,
+        default=truncate(default, limit) if default else None,
+    )
+
+
 class Form(discord.ui.Modal):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, title: str, *fields: discord.ui.TextInput[Any], **kwargs: Any) -> None:
+        """A form with these fields in this order (`kwargs`: the rest of `discord.ui.Modal`'s)."""
+        super().__init__(title=truncate(title, MODAL_TITLE), **kwargs)
+        for item in fields:
+            self.add_item(item)
         form_opened(self)  # a submission of a form never opened (or closed) is answered, not dropped
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
@@ -36,24 +63,3 @@ class Form(discord.ui.Modal):
             except TocsinError as refusal:
                 error = refusal
         await bot.report_error(interaction, error)
-
-
-def text_field(
-    label: str,
-    custom_id: str,
-    limit: int,
-    default: str | None = None,
-    *,
-    required: bool = True,
-    paragraph: bool = False,
-) -> discord.ui.TextInput[Any]:
-    """One field of a form, within Discord's limits (a label of 45 characters at most); `paragraph` for long text
-    typed on several lines."""
-    return discord.ui.TextInput(
-        label=truncate(label, 45),
-        custom_id=custom_id,
-        max_length=limit,
-        required=required,
-        default=truncate(default, limit) if default else None,
-        style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
-    )

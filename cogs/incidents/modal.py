@@ -7,19 +7,20 @@ the first answer) and again, in the use case, when it is submitted."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.common.actor import Actor
 from bot.common.i18n import Language
-from bot.common.limits import MODAL_TITLE, TextField
+from bot.common.limits import TextField
 from bot.common.text import name_key, truncate
 from bot.incidents.rules.model import Severity
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, OutageError, UpdateInput
 from bot.interactions.replies import person_language, reply_done
 from cogs.common.acting import acting
-from cogs.common.forms import Form, text_field
+from cogs.common.forms import Form, field
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -45,48 +46,38 @@ class DeclareModal(Form):
     """Opened by `/outage declare` without options; submitting it declares (`Outage.run_declare`)."""
 
     def __init__(self, cog: Outage, language: Language) -> None:
-        word = cog.word
-        super().__init__(title=truncate(word(language, "outage.modal.title"), MODAL_TITLE), timeout=900)
+        word = partial(cog.word, language)
         self.cog = cog
-        self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.title"),
-            custom_id="title",
-            max_length=TextField.TITLE.limit,
-            placeholder=word(language, "outage.modal.placeholder.title"),
+        self.title_input = field(
+            word("outage.modal.field.title"),
+            "title",
+            TextField.TITLE.limit,
+            placeholder=word("outage.modal.placeholder.title"),
         )
-        self.sector_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.sector"),
-            custom_id="sector",
-            max_length=TextField.SECTOR.limit,
-            placeholder=word(language, "outage.modal.placeholder.sector"),
+        self.sector_input = field(
+            word("outage.modal.field.sector"),
+            "sector",
+            TextField.SECTOR.limit,
+            placeholder=word("outage.modal.placeholder.sector"),
         )
-        self.territories_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.territories"),
-            custom_id="territories",
-            max_length=1000,
-            placeholder=word(language, "outage.modal.placeholder.territories"),
+        self.territories_input = field(
+            word("outage.modal.field.territories"),
+            "territories",
+            1000,
+            placeholder=word("outage.modal.placeholder.territories"),
         )
-        self.severity_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.severity"),
-            custom_id="severity",
-            max_length=20,
-            placeholder=word(language, "outage.modal.placeholder.severity"),
+        self.severity_input = field(
+            word("outage.modal.field.severity"), "severity", 20, placeholder=word("outage.modal.placeholder.severity")
         )
-        self.started_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "outage.modal.field.started"),
-            custom_id="started",
-            max_length=100,
+        self.started_input = field(
+            word("outage.modal.field.started"),
+            "started",
+            100,
             required=False,
-            placeholder=word(language, "outage.modal.placeholder.started"),
+            placeholder=word("outage.modal.placeholder.started"),
         )
-        for item in (
-            self.title_input,
-            self.sector_input,
-            self.territories_input,
-            self.severity_input,
-            self.started_input,
-        ):
-            self.add_item(item)
+        fields = (self.title_input, self.sector_input, self.territories_input, self.severity_input, self.started_input)
+        super().__init__(word("outage.modal.title"), *fields, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         typed_severity = name_key(self.severity_input.value)
@@ -130,21 +121,15 @@ class MoreForm(Form):
     The workaround is an update (announced as new instructions), the impact a correction."""
 
     def __init__(self, bot: TocsinBot, language: Language, number: int) -> None:
-        word = bot.services.catalogue.render
-        super().__init__(title=truncate(word(language, "outage.more.title", number=number), MODAL_TITLE), timeout=900)
+        word = partial(bot.services.catalogue.render, language)
         self.bot, self.number = bot, number
-        self.workaround = text_field(
-            word(language, "outage.more.workaround"),
-            "workaround",
-            TextField.WORKAROUND.limit,
-            required=False,
-            paragraph=True,
+        self.workaround = field(
+            word("outage.more.workaround"), "workaround", TextField.WORKAROUND.limit, required=False, paragraph=True
         )
-        self.impact = text_field(
-            word(language, "outage.more.impact"), "impact", TextField.IMPACT.limit, required=False, paragraph=True
+        self.impact = field(
+            word("outage.more.impact"), "impact", TextField.IMPACT.limit, required=False, paragraph=True
         )
-        self.add_item(self.workaround)
-        self.add_item(self.impact)
+        super().__init__(word("outage.more.title", number=number), self.workaround, self.impact, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         actor = acting(interaction, Actor)
@@ -168,22 +153,17 @@ class UpdateForm(Form):
     it is the same update as the command's options (`Outage.run_update`)."""
 
     def __init__(self, cog: Outage, language: Language, number: int, *, silent: bool = False) -> None:
-        word = cog.word
-        title = truncate(word(language, "outage.update_form.title", number=number), MODAL_TITLE)
-        super().__init__(title=title, timeout=900)
+        word = partial(cog.word, language)
         self.cog, self.number, self.silent = cog, number, silent
-        self.note = text_field(
-            word(language, "outage.update_form.note"), "note", TextField.NOTE.limit, required=False, paragraph=True
-        )
-        self.workaround = text_field(
-            word(language, "outage.update_form.workaround"),
+        self.note = field(word("outage.update_form.note"), "note", TextField.NOTE.limit, required=False, paragraph=True)
+        self.workaround = field(
+            word("outage.update_form.workaround"),
             "workaround",
             TextField.WORKAROUND.limit,
             required=False,
             paragraph=True,
         )
-        self.add_item(self.note)
-        self.add_item(self.workaround)
+        super().__init__(word("outage.update_form.title", number=number), self.note, self.workaround, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         note, workaround = self.note.value.strip(), self.workaround.value.strip()

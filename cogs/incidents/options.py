@@ -3,134 +3,55 @@ that take it (the incident, declare's facts in edit…), and the choices some of
 
 from __future__ import annotations
 
-from discord import app_commands
+from cogs.common.choices import shared_choices
+from cogs.common.options import shared_option
 
-from bot.interactions.translator import text
-from cogs.common.options import Option
-
-CAUSE_CHOICES = [
-    app_commands.Choice(
-        name=text("suspected cyberattack", "cmd.outage.choice.cyberattack_suspected"), value="cyberattack_suspected"
-    ),
-    app_commands.Choice(
-        name=text("confirmed cyberattack", "cmd.outage.choice.cyberattack_confirmed"), value="cyberattack_confirmed"
-    ),
-    app_commands.Choice(
-        name=text("technical failure", "cmd.outage.choice.technical_failure"), value="technical_failure"
-    ),
-    app_commands.Choice(name=text("overload", "cmd.outage.choice.overload"), value="overload"),
-    app_commands.Choice(name=text("unknown", "cmd.outage.choice.unknown"), value="unknown"),
-]
-STATUS_CHOICES = [
-    app_commands.Choice(name=text("investigating", "cmd.outage.choice.investigating"), value="investigating"),
-    app_commands.Choice(name=text("cause identified", "cmd.outage.choice.identified"), value="identified"),
-    app_commands.Choice(name=text("monitoring", "cmd.outage.choice.monitoring"), value="monitoring"),
-]
-CANCEL_CHOICES = [
-    app_commands.Choice(name=text("false alarm", "cmd.outage.choice.false_alarm"), value="false_alarm"),
-    app_commands.Choice(name=text("duplicate", "cmd.outage.choice.duplicate"), value="duplicate"),
-]
+CAUSE_CHOICES = shared_choices(
+    "outage",
+    cyberattack_suspected="suspected cyberattack",
+    cyberattack_confirmed="confirmed cyberattack",
+    technical_failure="technical failure",
+    overload="overload",
+    unknown="unknown",
+)
+STATUS_CHOICES = shared_choices(
+    "outage", investigating="investigating", identified="cause identified", monitoring="monitoring"
+)
+CANCEL_CHOICES = shared_choices("outage", false_alarm="false alarm", duplicate="duplicate")
 
 
-TITLE = Option(
-    text("title", "cmd.outage.opt.title.name"),
-    text("What is down, in a few words (100 characters at most)", "cmd.outage.opt.title"),
+TITLE = shared_option("outage", "title", "What is down, in a few words (100 characters at most)")
+SECTOR = shared_option("outage", "sector", "The sector hit (pharmacy, bookshop, local authority…)")
+TERRITORIES = shared_option("outage", "territories", "Territories, comma-separated: 29, Bretagne, France entière")
+SEVERITY = shared_option("outage", "severity", "How serious it is")
+CAUSE = shared_option("outage", "cause", "The cause, as far as is known")
+STARTED = shared_option("outage", "started", 'Since when: "aujourd\'hui midi", "depuis 8h"')
+SERVICES = shared_option("outage", "services", 'Services hit, comma-separated ("orders, deliveries")')
+ETA = shared_option("outage", "eta", 'Expected recovery: "lundi matin", "dans 4 h"')
+WORKAROUND = shared_option("outage", "workaround", "What to do meanwhile")
+IMPACT = shared_option("outage", "impact", 'Who or how many are affected ("≈1 800 pharmacies")')
+ORGANISATION = shared_option("outage", "organisation", 'Who is down ("Cerp Bretagne Atlantique")')
+INCIDENT = shared_option("outage", "incident", "The incident (number or words of its title)")
+STATUS = shared_option("outage", "status", "The new status")
+NOTE = shared_option("outage", "note", "What is new, in a few sentences")
+SERVICE_CHANGES = shared_option(
+    "outage", "service_changes", 'Service changes: "orders: restored, deliveries: degraded"', name=SERVICES.name
 )
-SECTOR = Option(
-    text("sector", "cmd.outage.opt.sector.name"),
-    text("The sector hit (pharmacy, bookshop, local authority…)", "cmd.outage.opt.sector"),
+NEW_WORKAROUND = shared_option(
+    "outage", "new_workaround", "New instructions (announced again in every channel)", name=WORKAROUND.name
 )
-TERRITORIES = Option(
-    text("territories", "cmd.outage.opt.territories.name"),
-    text("Territories, comma-separated: 29, Bretagne, France entière", "cmd.outage.opt.territories"),
-)
-SEVERITY = Option(
-    text("severity", "cmd.outage.opt.severity.name"), text("How serious it is", "cmd.outage.opt.severity")
-)
-CAUSE = Option(
-    text("cause", "cmd.outage.opt.cause.name"), text("The cause, as far as is known", "cmd.outage.opt.cause")
-)
-STARTED = Option(
-    text("started", "cmd.outage.opt.started.name"),
-    text('Since when: "aujourd\'hui midi", "depuis 8h"', "cmd.outage.opt.started"),
-)
-SERVICES = Option(
-    text("services", "cmd.outage.opt.services.name"),
-    text('Services hit, comma-separated ("orders, deliveries")', "cmd.outage.opt.services"),
-)
-ETA = Option(
-    text("eta", "cmd.outage.opt.eta.name"), text('Expected recovery: "lundi matin", "dans 4 h"', "cmd.outage.opt.eta")
-)
-WORKAROUND = Option(
-    text("workaround", "cmd.outage.opt.workaround.name"), text("What to do meanwhile", "cmd.outage.opt.workaround")
-)
-IMPACT = Option(
-    text("impact", "cmd.outage.opt.impact.name"),
-    text('Who or how many are affected ("≈1 800 pharmacies")', "cmd.outage.opt.impact"),
-)
-ORGANISATION = Option(
-    text("organisation", "cmd.outage.opt.organisation.name"),
-    text('Who is down ("Cerp Bretagne Atlantique")', "cmd.outage.opt.organisation"),
-)
-INCIDENT = Option(
-    text("incident", "cmd.outage.opt.incident.name"),
-    text("The incident (number or words of its title)", "cmd.outage.opt.incident"),
-)
-STATUS = Option(text("status", "cmd.outage.opt.status.name"), text("The new status", "cmd.outage.opt.status"))
-NOTE = Option(text("note", "cmd.outage.opt.note.name"), text("What is new, in a few sentences", "cmd.outage.opt.note"))
-SERVICE_CHANGES = Option(
-    text("services", "cmd.outage.opt.services.name"),
-    text('Service changes: "orders: restored, deliveries: degraded"', "cmd.outage.opt.service_changes"),
-)
-NEW_WORKAROUND = Option(
-    text("workaround", "cmd.outage.opt.workaround.name"),
-    text("New instructions (announced again in every channel)", "cmd.outage.opt.new_workaround"),
-)
-NEXT_UPDATE = Option(
-    text("next_update", "cmd.outage.opt.next_update.name"),
-    text('When you will post again: "demain 10h"', "cmd.outage.opt.next_update"),
-)
-NEW_SEVERITY = Option(
-    text("severity", "cmd.outage.opt.severity.name"),
-    text("A new severity (raising it pings again)", "cmd.outage.opt.new_severity"),
-)
-SILENT = Option(
-    text("silent", "cmd.outage.opt.silent.name"), text("Post without notifying anyone", "cmd.outage.opt.silent")
-)
-SUMMARY = Option(
-    text("summary", "cmd.outage.opt.summary.name"), text("How it ended, in a few words", "cmd.outage.opt.summary")
-)
-REOPEN_REASON = Option(
-    text("reason", "cmd.outage.opt.reason.name"), text("Why it is not over", "cmd.outage.opt.reason")
-)
-CANCEL_REASON = Option(
-    text("reason", "cmd.outage.opt.cancel_reason.name"),
-    text("False alarm or duplicate", "cmd.outage.opt.cancel_reason"),
-)
-DUPLICATE_OF = Option(
-    text("duplicate_of", "cmd.outage.opt.duplicate_of.name"),
-    text("For a duplicate: the original incident", "cmd.outage.opt.duplicate_of"),
-)
-OTHER = Option(text("other", "cmd.outage.opt.other.name"), text("The other outage", "cmd.outage.opt.other"))
-UNDO = Option(text("undo", "cmd.outage.opt.undo.name"), text("Unlink them instead", "cmd.outage.opt.undo"))
-CANCEL_NOTE = Option(
-    text("note", "cmd.outage.opt.note.name"), text("A word of explanation", "cmd.outage.opt.cancel_note")
-)
-COORDINATOR = Option(
-    text("coordinator", "cmd.outage.opt.coordinator.name"),
-    text("The coordinator who takes it over", "cmd.outage.opt.coordinator"),
-)
-LIST_STATUS = Option(
-    text("status", "cmd.outage.opt.status.name"), text("Which ones (open by default)", "cmd.outage.opt.list_status")
-)
-TERRITORY = Option(
-    text("territory", "cmd.outage.opt.territory.name"),
-    text("Only those concerning this territory", "cmd.outage.opt.territory"),
-)
-LIST_SECTOR = Option(
-    text("sector", "cmd.outage.opt.sector.name"), text("Only this sector", "cmd.outage.opt.list_sector")
-)
-PERIOD = Option(
-    text("period", "cmd.outage.opt.period.name"),
-    text('When: "octobre 2024", "cette semaine", "les 30 derniers jours"', "cmd.outage.opt.period"),
-)
+NEXT_UPDATE = shared_option("outage", "next_update", 'When you will post again: "demain 10h"')
+NEW_SEVERITY = shared_option("outage", "new_severity", "A new severity (raising it pings again)", name=SEVERITY.name)
+SILENT = shared_option("outage", "silent", "Post without notifying anyone")
+SUMMARY = shared_option("outage", "summary", "How it ended, in a few words")
+REOPEN_REASON = shared_option("outage", "reason", "Why it is not over")
+CANCEL_REASON = shared_option("outage", "cancel_reason", "False alarm or duplicate", name="reason")
+DUPLICATE_OF = shared_option("outage", "duplicate_of", "For a duplicate: the original incident")
+OTHER = shared_option("outage", "other", "The other outage")
+UNDO = shared_option("outage", "undo", "Unlink them instead")
+CANCEL_NOTE = shared_option("outage", "cancel_note", "A word of explanation", name=NOTE.name)
+COORDINATOR = shared_option("outage", "coordinator", "The coordinator who takes it over")
+LIST_STATUS = shared_option("outage", "list_status", "Which ones (open by default)", name=STATUS.name)
+TERRITORY = shared_option("outage", "territory", "Only those concerning this territory")
+LIST_SECTOR = shared_option("outage", "list_sector", "Only this sector", name=SECTOR.name)
+PERIOD = shared_option("outage", "period", 'When: "octobre 2024", "cette semaine", "les 30 derniers jours"')

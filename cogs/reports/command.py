@@ -16,13 +16,12 @@ from bot.common.limits import AUTOCOMPLETE_CHOICES
 from bot.incidents.rules.service_changes import last_item
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, person_language, reply_done
-from bot.interactions.translator import text
 from bot.reports.rules import organisation_key
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
 from cogs.common.autocomplete import choice, first, territory_choices
 from cogs.common.cog import FeatureCog
-from cogs.common.options import Option, options
+from cogs.common.options import server_command, shared_option
 from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
@@ -34,16 +33,10 @@ if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
 
-SINCE = Option(
-    text("since", "cmd.report.opt.since.name"),
-    text('Since when: "midi", "depuis 8h", "ce matin"', "cmd.report.opt.since"),
-)
+SINCE = shared_option("report", "since", 'Since when: "midi", "depuis 8h", "ce matin"')
 log = logging.getLogger(__name__)
 
-DETAILS = Option(
-    text("details", "cmd.report.opt.details.name"),
-    text("What you see, in a few sentences (500 characters at most)", "cmd.report.opt.details"),
-)
+DETAILS = shared_option("report", "details", "What you see, in a few sentences (500 characters at most)")
 
 
 class Report(FeatureCog):
@@ -53,12 +46,15 @@ class Report(FeatureCog):
         super().__init__(bot, services)
         self.reports = services.reports
 
-    @app_commands.command(
-        name=text("report", "cmd.report.name"),
-        description=text("Report an organisation that seems down (no options: a form opens)", "cmd.report.description"),
+    @server_command(
+        "report",
+        "Report an organisation that seems down (no options: a form opens)",
+        organisation=ORGANISATION,
+        services=SERVICES,
+        territories=TERRITORIES,
+        since=SINCE,
+        details=DETAILS,
     )
-    @app_commands.guild_only()
-    @options(organisation=ORGANISATION, services=SERVICES, territories=TERRITORIES, since=SINCE, details=DETAILS)
     @per_person_cooldown()
     async def report(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ import discord
 
 from bot.common.actor import Actor
 from bot.common.i18n import Language
-from bot.common.limits import MODAL_TITLE, TextField
+from bot.common.limits import TextField
 from bot.common.text import plain_text, truncate
 from bot.incidents.rules.model import Cause, Severity
 from bot.incidents.use_cases.typed_input import DeclareInput
@@ -22,7 +23,7 @@ from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DecisionError, DeclareForm
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
-from cogs.common.forms import Form, text_field
+from cogs.common.forms import Form, field
 from cogs.common.items import Answering
 from cogs.incidents.modal import offer_more
 from cogs.incidents.replies import answer_declared
@@ -36,46 +37,41 @@ class ReportModal(Form):
     """Submitting it reports (`Report.run_report`)."""
 
     def __init__(self, cog: Report, language: Language) -> None:
-        word = cog.word
-        super().__init__(title=truncate(word(language, "report.modal.title"), MODAL_TITLE), timeout=900)
+        word = partial(cog.word, language)
         self.cog = cog
-        self.organisation: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "report.modal.organisation"),
-            custom_id="organisation",
-            max_length=TextField.ORGANISATION.limit,
-            placeholder=word(language, "report.modal.placeholder.organisation"),
+        self.organisation = field(
+            word("report.modal.organisation"),
+            "organisation",
+            TextField.ORGANISATION.limit,
+            placeholder=word("report.modal.placeholder.organisation"),
         )
-        self.services: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "report.modal.services"),
-            custom_id="services",
-            max_length=300,
+        self.services = field(
+            word("report.modal.services"),
+            "services",
+            300,
             required=False,
-            placeholder=word(language, "report.modal.placeholder.services"),
+            placeholder=word("report.modal.placeholder.services"),
         )
-        self.territories: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "report.modal.territories"),
-            custom_id="territories",
-            max_length=300,
+        self.territories = field(
+            word("report.modal.territories"),
+            "territories",
+            300,
             required=False,
-            placeholder=word(language, "report.modal.placeholder.territories"),
+            placeholder=word("report.modal.placeholder.territories"),
         )
-        self.since: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "report.modal.since"),
-            custom_id="since",
-            max_length=100,
+        self.since = field(
+            word("report.modal.since"), "since", 100, required=False, placeholder=word("report.modal.placeholder.since")
+        )
+        self.details = field(
+            word("report.modal.details"),
+            "details",
+            TextField.REPORT_DETAILS.limit,
             required=False,
-            placeholder=word(language, "report.modal.placeholder.since"),
+            placeholder=word("report.modal.placeholder.details"),
+            paragraph=True,
         )
-        self.details: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=word(language, "report.modal.details"),
-            custom_id="details",
-            style=discord.TextStyle.paragraph,
-            max_length=TextField.REPORT_DETAILS.limit,
-            required=False,
-            placeholder=word(language, "report.modal.placeholder.details"),
-        )
-        for item in (self.organisation, self.services, self.territories, self.since, self.details):
-            self.add_item(item)
+        fields = (self.organisation, self.services, self.territories, self.since, self.details)
+        super().__init__(word("report.modal.title"), *fields, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         typed = ReportInput(
@@ -104,27 +100,35 @@ class DeclareFromReportsModal(Form):
         sector: str | None,
     ) -> None:
         word = bot.services.catalogue.render
-        super().__init__(title=truncate(word(language, "report.declare.title"), MODAL_TITLE), timeout=900)
         self.bot = bot
         self.group_id = group_id
         self.severity, self.cause, self.sector = severity, cause, sector
         since = ""
         if form.since is not None:
             since = form.since.astimezone(ZoneInfo(form.time_zone)).strftime("%d/%m/%Y %H:%M")
-        self.title_input = text_field(word(language, "outage.modal.field.title"), "title", TextField.TITLE.limit)
-        self.title_input.placeholder = word(language, "outage.modal.placeholder.title")
-        self.organisation = text_field(
-            word(language, "report.modal.organisation"), "organisation", TextField.ORGANISATION.limit, form.organisation
+        self.title_input = field(
+            word(language, "outage.modal.field.title"),
+            "title",
+            TextField.TITLE.limit,
+            placeholder=word(language, "outage.modal.placeholder.title"),
         )
-        self.services = text_field(
-            word(language, "report.modal.services"), "services", 1000, form.services, required=False
+        self.organisation = field(
+            word(language, "report.modal.organisation"),
+            "organisation",
+            TextField.ORGANISATION.limit,
+            default=form.organisation,
         )
-        self.territories = text_field(
-            word(language, "outage.modal.field.territories"), "territories", 1000, form.territories
+        self.services = field(
+            word(language, "report.modal.services"), "services", 1000, default=form.services, required=False
         )
-        self.started = text_field(word(language, "outage.modal.field.started"), "started", 100, since, required=False)
-        for item in (self.title_input, self.organisation, self.services, self.territories, self.started):
-            self.add_item(item)
+        self.territories = field(
+            word(language, "outage.modal.field.territories"), "territories", 1000, default=form.territories
+        )
+        self.started = field(
+            word(language, "outage.modal.field.started"), "started", 100, default=since, required=False
+        )
+        fields = (self.title_input, self.organisation, self.services, self.territories, self.started)
+        super().__init__(word(language, "report.declare.title"), *fields, timeout=900)
 
     def typed(self) -> DeclareInput:
         return DeclareInput(
@@ -225,11 +229,11 @@ class SetAsideModal(Form):
 
     def __init__(self, bot: TocsinBot, language: Language, group_id: int) -> None:
         word = bot.services.catalogue.render
-        super().__init__(title=truncate(word(language, "report.aside.title"), MODAL_TITLE), timeout=900)
         self.bot, self.group_id = bot, group_id
-        self.reason = text_field(word(language, "report.aside.reason"), "reason", 300)
-        self.reason.placeholder = word(language, "report.aside.placeholder")
-        self.add_item(self.reason)
+        self.reason = field(
+            word(language, "report.aside.reason"), "reason", 300, placeholder=word(language, "report.aside.placeholder")
+        )
+        super().__init__(word(language, "report.aside.title"), self.reason, timeout=900)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         actor = acting(interaction, Actor)

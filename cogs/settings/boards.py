@@ -11,16 +11,21 @@ from discord import app_commands
 
 from bot.board.presentation import board_check
 from bot.common.i18n import Language
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
-from bot.common.text import truncate
 from bot.interactions.replies import person_language
-from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings.presentation import Section
-from cogs.common.autocomplete import territory_choices
-from cogs.common.options import Option, options
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import SetupBase, admin_typing, setup_group
+from cogs.settings.groups import (
+    CHANNEL,
+    SECTOR,
+    TERRITORY,
+    SetupBase,
+    admin_typing,
+    matching,
+    sector_autocomplete,
+    setup_command,
+    territory_autocomplete,
+)
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -33,15 +38,14 @@ async def board_choices(
     actor = admin_typing(interaction)
     if actor is None:
         return []
-    guild, query = interaction.guild, current.strip().casefold()
+    guild = interaction.guild
     everything = services.catalogue.render(person_language(interaction), "setup.route.everything")
-    choices: list[app_commands.Choice[str]] = []
+    labelled: list[tuple[str, str]] = []
     for listed in await services.boards.listed(actor.guild_id):
         channel = guild.get_channel(listed.channel_id) if guild is not None else None
         label = f"#{channel.name if channel is not None else listed.channel_id} — {listed.scope or everything}"
-        if query in label.casefold():
-            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
-    return choices[:AUTOCOMPLETE_CHOICES]
+        labelled.append((label, str(listed.id)))
+    return matching(labelled, current)
 
 
 async def board_sections(
@@ -61,23 +65,13 @@ async def board_sections(
 
 
 class BoardSetup(SetupBase):
-    @setup_group.command(
-        name=text("board", "cmd.setup.board.name"),
-        description=text("Keep a live board of what is down in a channel", "cmd.setup.board.description"),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("The channel that shows the board", "cmd.setup.board.channel"),
-        ),
-        territory=Option(
-            text("territory", "cmd.setup.route.territory.name"),
-            text('Only incidents of this territory, e.g. "Bretagne" or "29"', "cmd.setup.board.territory"),
-        ),
-        sector=Option(
-            text("sector", "cmd.setup.route.sector.name"),
-            text("Only incidents of this sector", "cmd.setup.board.sector"),
-        ),
+    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
+    @setup_command(
+        "board",
+        "Keep a live board of what is down in a channel",
+        channel=(CHANNEL, "The channel that shows the board"),
+        territory=(TERRITORY, 'Only incidents of this territory, e.g. "Bretagne" or "29"'),
+        sector=(SECTOR, "Only incidents of this sector"),
     )
     async def board(
         self,
@@ -93,28 +87,7 @@ class BoardSetup(SetupBase):
         self.services.outbox.wake()
         await self._say(interaction, outcome)
 
-    @board.autocomplete("territory")
-    async def _board_territory_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return territory_choices(current, person_language(interaction))
-
-    @board.autocomplete("sector")
-    async def _board_sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
-
-    @setup_group.command(
-        name=text("board-remove", "cmd.setup.board_remove.name"),
-        description=text("Remove a board: its message is deleted", "cmd.setup.board_remove.description"),
-    )
-    @options(
-        board=Option(
-            text("board", "cmd.setup.board_remove.board.name"),
-            text("The board to remove", "cmd.setup.board_remove.board"),
-        ),
-    )
+    @setup_command("board-remove", "Remove a board: its message is deleted", board="The board to remove")
     async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
         actor, now = self._actor(interaction), self.services.clock.now()
         outcome = await self.services.boards.remove(actor, board, now=now)

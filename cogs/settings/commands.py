@@ -18,7 +18,6 @@ from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.common.text import truncate
 from bot.interactions.replies import person_language, reply_done
-from bot.interactions.translator import text
 from bot.public.presentation import public_page_reply
 from bot.settings import presentation
 from bot.settings import use_cases as service
@@ -31,13 +30,25 @@ from bot.settings.rules.validation import (
     suggest_holiday_countries,
     suggest_zones,
 )
-from cogs.common.autocomplete import territory_choices
-from cogs.common.options import Option, options
+from cogs.common.choices import shared_choices
 from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.digests import DigestSetup, digest_sections
 from cogs.settings.embeds import pack
 from cogs.settings.facts import IncidentChannel, MessageChannel, channel_facts, chosen_role_facts, role_facts
-from cogs.settings.groups import admin_typing, route_group, sector_group, setup_group
+from cogs.settings.groups import (
+    CHANNEL,
+    ROLE,
+    SECTOR,
+    SECTOR_NAME,
+    TERRITORY,
+    admin_typing,
+    matching,
+    route_command,
+    sector_autocomplete,
+    sector_command,
+    setup_command,
+    territory_autocomplete,
+)
 from cogs.settings.reports import ReportsSetup
 
 if TYPE_CHECKING:
@@ -82,18 +93,10 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
 
     # --- settings -----------------------------------------------------------------------------------------
 
-    @setup_group.command(
-        name=text("incident-channel", "cmd.setup.incident_channel.name"),
-        description=text(
-            "Where incidents live: a text channel (a thread each) or a forum (a post each)",
-            "cmd.setup.incident_channel.description",
-        ),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("A text channel or a forum channel", "cmd.setup.incident_channel.channel"),
-        ),
+    @setup_command(
+        "incident-channel",
+        "Where incidents live: a text channel (a thread each) or a forum (a post each)",
+        channel=(CHANNEL, "A text channel or a forum channel"),
     )
     async def incident_channel(self, interaction: discord.Interaction[Any], channel: IncidentChannel) -> None:
         actor = self._actor(interaction)
@@ -101,32 +104,19 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
             interaction, actor, service.set_incident_channel, channel_facts(interaction.guild, channel.id, channel.type)
         )
 
-    @setup_group.command(
-        name=text("coordinator-role", "cmd.setup.coordinator_role.name"),
-        description=text(
-            "The role of the coordinators, who declare and update outages", "cmd.setup.coordinator_role.description"
-        ),
-    )
-    @options(
-        role=Option(
-            text("role", "cmd.setup.role.name"), text("The coordinators' role", "cmd.setup.coordinator_role.role")
-        ),
+    @setup_command(
+        "coordinator-role",
+        "The role of the coordinators, who declare and update outages",
+        role=(ROLE, "The coordinators' role"),
     )
     async def coordinator_role(self, interaction: discord.Interaction[Any], role: discord.Role) -> None:
         actor = self._actor(interaction)
         await self._apply(interaction, actor, service.set_coordinator_role, chosen_role_facts(interaction.guild, role))
 
-    @setup_group.command(
-        name=text("log-channel", "cmd.setup.log_channel.name"),
-        description=text(
-            "Where the bot reports problems to coordinators and admins", "cmd.setup.log_channel.description"
-        ),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("A text channel for the bot's log", "cmd.setup.log_channel.channel"),
-        ),
+    @setup_command(
+        "log-channel",
+        "Where the bot reports problems to coordinators and admins",
+        channel=(CHANNEL, "A text channel for the bot's log"),
     )
     async def log_channel(self, interaction: discord.Interaction[Any], channel: MessageChannel) -> None:
         actor = self._actor(interaction)
@@ -134,38 +124,15 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
             interaction, actor, service.set_log_channel, channel_facts(interaction.guild, channel.id, channel.type)
         )
 
-    @setup_group.command(
-        name=text("language", "cmd.setup.language.name"),
-        description=text("The language of the server's public posts", "cmd.setup.language.description"),
-    )
-    @options(
-        language=Option(
-            text("language", "cmd.setup.language.language.name"),
-            text("French or English", "cmd.setup.language.language"),
-        ),
-    )
-    @app_commands.choices(
-        language=[
-            app_commands.Choice(name=text("French", "cmd.setup.language.choice.fr"), value="fr"),
-            app_commands.Choice(name=text("English", "cmd.setup.language.choice.en"), value="en"),
-        ]
-    )
+    @setup_command("language", "The language of the server's public posts", language="French or English")
+    @app_commands.choices(language=shared_choices("setup language", fr="French", en="English"))
     async def language(self, interaction: discord.Interaction[Any], language: app_commands.Choice[str]) -> None:
         actor = self._actor(interaction)
         await self._apply(interaction, actor, service.set_language, language.value)
         if await self.services.boards.refresh(actor.guild_id, now=self.services.clock.now()):  # boards speak it too
             self.services.outbox.wake()
 
-    @setup_group.command(
-        name=text("timezone", "cmd.setup.timezone.name"),
-        description=text("The time zone typed times are read in", "cmd.setup.timezone.description"),
-    )
-    @options(
-        zone=Option(
-            text("zone", "cmd.setup.timezone.zone.name"),
-            text("An IANA name, e.g. Europe/Paris", "cmd.setup.timezone.zone"),
-        ),
-    )
+    @setup_command("timezone", "The time zone typed times are read in", zone="An IANA name, e.g. Europe/Paris")
     async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_time_zone, zone)
 
@@ -175,26 +142,13 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, AUTOCOMPLETE_CHOICES)]
 
-    @setup_group.command(
-        name=text("hours", "cmd.setup.hours.name"),
-        description=text("Working hours: when non-critical reminders may be sent", "cmd.setup.hours.description"),
-    )
-    @options(
-        start=Option(
-            text("start", "cmd.setup.hours.start.name"),
-            text('Start of the working day, e.g. "09:00"', "cmd.setup.hours.start"),
-        ),
-        end=Option(
-            text("end", "cmd.setup.hours.end.name"), text('End of the working day, e.g. "19:00"', "cmd.setup.hours.end")
-        ),
-        days=Option(
-            text("days", "cmd.setup.hours.days.name"),
-            text('Working days, e.g. "mon-fri" or "mon,tue,thu"', "cmd.setup.hours.days"),
-        ),
-        holidays=Option(
-            text("holidays", "cmd.setup.hours.holidays.name"),
-            text('Country whose public holidays are days off, e.g. "FR", or "none"', "cmd.setup.hours.holidays"),
-        ),
+    @setup_command(
+        "hours",
+        "Working hours: when non-critical reminders may be sent",
+        start='Start of the working day, e.g. "09:00"',
+        end='End of the working day, e.g. "19:00"',
+        days='Working days, e.g. "mon-fri" or "mon,tue,thu"',
+        holidays='Country whose public holidays are days off, e.g. "FR", or "none"',
     )
     async def hours(
         self,
@@ -225,26 +179,12 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
             choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
         return choices
 
-    @setup_group.command(
-        name=text("cadence", "cmd.setup.cadence.name"),
-        description=text(
-            "How often an incident's owner is reminded to post an update, per severity",
-            "cmd.setup.cadence.description",
-        ),
-    )
-    @options(
-        critical=Option(
-            text("critical", "cmd.setup.cadence.critical.name"),
-            text('Critical incidents, e.g. "1 h" or "30 min" (15 min to 7 d)', "cmd.setup.cadence.critical"),
-        ),
-        major=Option(
-            text("major", "cmd.setup.cadence.major.name"),
-            text('Major incidents, e.g. "4 h" or "2h30" (15 min to 7 d)', "cmd.setup.cadence.major"),
-        ),
-        minor=Option(
-            text("minor", "cmd.setup.cadence.minor.name"),
-            text('Minor incidents, e.g. "1 d" or "12 h" (15 min to 7 d)', "cmd.setup.cadence.minor"),
-        ),
+    @setup_command(
+        "cadence",
+        "How often an incident's owner is reminded to post an update, per severity",
+        critical='Critical incidents, e.g. "1 h" or "30 min" (15 min to 7 d)',
+        major='Major incidents, e.g. "4 h" or "2h30" (15 min to 7 d)',
+        minor='Minor incidents, e.g. "1 d" or "12 h" (15 min to 7 d)',
     )
     async def cadence(
         self,
@@ -257,34 +197,20 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         await self._apply(interaction, actor, service.set_cadence, critical=critical, major=major, minor=minor)
         await self._replan_nudges(actor)
 
-    @setup_group.command(
-        name=text("archive-delay", "cmd.setup.archive_delay.name"),
-        description=text(
-            "Hours after resolution before an incident's thread is archived", "cmd.setup.archive_delay.description"
-        ),
-    )
-    @options(
-        hours=Option(
-            text("hours", "cmd.setup.archive_delay.hours.name"),
-            text("From 0 (at once) to 168 (a week)", "cmd.setup.archive_delay.hours"),
-        ),
+    @setup_command(
+        "archive-delay",
+        "Hours after resolution before an incident's thread is archived",
+        hours="From 0 (at once) to 168 (a week)",
     )
     async def archive_delay(
         self, interaction: discord.Interaction[Any], hours: app_commands.Range[int, 0, MAX_ARCHIVE_HOURS]
     ) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_archive_delay, hours)
 
-    @setup_group.command(
-        name=text("dm-limit", "cmd.setup.dm_limit.name"),
-        description=text(
-            "How many members may follow one incident by direct message (0: none)", "cmd.setup.dm_limit.description"
-        ),
-    )
-    @options(
-        count=Option(
-            text("count", "cmd.setup.dm_limit.count.name"),
-            text("From 0 (no direct messages on this server) to 500; 50 by default", "cmd.setup.dm_limit.count"),
-        ),
+    @setup_command(
+        "dm-limit",
+        "How many members may follow one incident by direct message (0: none)",
+        count="From 0 (no direct messages on this server) to 500; 50 by default",
     )
     async def dm_limit(
         self, interaction: discord.Interaction[Any], count: app_commands.Range[int, 0, MAX_DM_CAP]
@@ -293,63 +219,27 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
 
     # --- sectors ------------------------------------------------------------------------------------------
 
-    @sector_group.command(
-        name=text("add", "cmd.setup.sector.add.name"),
-        description=text("Add a sector to the server's list", "cmd.setup.sector.add.description"),
-    )
-    @options(
-        name=Option(
-            text("name", "cmd.setup.sector.name_option.name"),
-            text('The sector\'s name, e.g. "pharmacie"', "cmd.setup.sector.add.name_option"),
-        ),
+    @sector_command(
+        "add", "Add a sector to the server's list", name=(SECTOR_NAME, 'The sector\'s name, e.g. "pharmacie"')
     )
     async def sector_add(self, interaction: discord.Interaction[Any], name: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.add_sector, name)
 
-    @sector_group.command(
-        name=text("remove", "cmd.setup.sector.remove.name"),
-        description=text("Remove a sector no route uses", "cmd.setup.sector.remove.description"),
-    )
-    @options(
-        name=Option(
-            text("name", "cmd.setup.sector.name_option.name"),
-            text("The sector to remove", "cmd.setup.sector.remove.name_option"),
-        ),
-    )
+    @app_commands.autocomplete(name=sector_autocomplete)
+    @sector_command("remove", "Remove a sector no route uses", name=(SECTOR_NAME, "The sector to remove"))
     async def sector_remove(self, interaction: discord.Interaction[Any], name: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.remove_sector, name)
 
-    @sector_remove.autocomplete("name")
-    async def _sector_remove_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
-
     # --- routes -------------------------------------------------------------------------------------------
 
-    @route_group.command(
-        name=text("add", "cmd.setup.route.add.name"),
-        description=text(
-            "Announce incidents of a territory and/or a sector in a channel", "cmd.setup.route.add.description"
-        ),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("The channel that gets the announcements", "cmd.setup.route.add.channel"),
-        ),
-        territory=Option(
-            text("territory", "cmd.setup.route.territory.name"),
-            text('A region, a département or France, e.g. "Bretagne" or "29"', "cmd.setup.route.add.territory"),
-        ),
-        sector=Option(
-            text("sector", "cmd.setup.route.sector.name"),
-            text("Only incidents of this sector", "cmd.setup.route.add.sector"),
-        ),
-        role=Option(
-            text("role", "cmd.setup.role.name"),
-            text("A role to mention in the channel's announcements", "cmd.setup.route.add.role"),
-        ),
+    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
+    @route_command(
+        "add",
+        "Announce incidents of a territory and/or a sector in a channel",
+        channel=(CHANNEL, "The channel that gets the announcements"),
+        territory=(TERRITORY, 'A region, a département or France, e.g. "Bretagne" or "29"'),
+        sector=(SECTOR, "Only incidents of this sector"),
+        role=(ROLE, "A role to mention in the channel's announcements"),
     )
     async def route_add(
         self,
@@ -371,28 +261,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
             role=chosen_role_facts(guild, role) if role is not None else None,
         )
 
-    @route_add.autocomplete("territory")
-    async def _territory_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return territory_choices(current, person_language(interaction))
-
-    @route_add.autocomplete("sector")
-    async def _route_sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._sector_choices(interaction, current)
-
-    @route_group.command(
-        name=text("remove", "cmd.setup.route.remove.name"),
-        description=text("Stop announcing in a channel through one route", "cmd.setup.route.remove.description"),
-    )
-    @options(
-        route=Option(
-            text("route", "cmd.setup.route.remove.route.name"),
-            text("The route to remove", "cmd.setup.route.remove.route"),
-        ),
-    )
+    @route_command("remove", "Stop announcing in a channel through one route", route="The route to remove")
     async def route_remove(self, interaction: discord.Interaction[Any], route: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.remove_route, route)
 
@@ -406,8 +275,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         view = await service.load_view(self.store, actor, defaults=self.services.defaults)
         language = person_language(interaction)
         guild = interaction.guild
-        query = current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
+        labelled: list[tuple[str, str]] = []
         for route in view.routes:
             channel = guild.get_channel(route.channel_id) if guild is not None else None
             role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
@@ -416,16 +284,12 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
                 channel_name=channel.name if channel is not None else str(route.channel_id),
                 role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
             )
-            if query in label.casefold():
-                choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(route.id)))
-        return choices[:AUTOCOMPLETE_CHOICES]
+            labelled.append((label, str(route.id)))
+        return matching(labelled, current)
 
     # --- show, check, audit -------------------------------------------------------------------------------
 
-    @setup_group.command(
-        name=text("show", "cmd.setup.show.name"),
-        description=text("Everything configured on this server", "cmd.setup.show.description"),
-    )
+    @setup_command("show", "Everything configured on this server")
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -436,10 +300,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         sections += await digest_sections(self.services, interaction.guild, language)
         await self._send_sections(interaction, sections)
 
-    @setup_group.command(
-        name=text("check", "cmd.setup.check.name"),
-        description=text("What permission or role is missing, and what failed lately", "cmd.setup.check.description"),
-    )
+    @setup_command("check", "What permission or role is missing, and what failed lately")
     async def check(self, interaction: discord.Interaction[Any]) -> None:
         actor = self._actor(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -469,17 +330,11 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         # An admin checking has often just fixed something: what was owed in this server is asked for again.
         await self.services.outbox.ask_again_owed(actor.guild_id)
 
-    @setup_group.command(
-        name=text("audit", "cmd.setup.audit.name"),
-        description=text("The latest entries of the audit log", "cmd.setup.audit.description"),
-    )
-    @options(
-        member=Option(
-            text("member", "cmd.setup.audit.member.name"), text("Only what this member did", "cmd.setup.audit.member")
-        ),
-        limit=Option(
-            text("limit", "cmd.setup.audit.limit.name"), text("How many entries (1 to 100)", "cmd.setup.audit.limit")
-        ),
+    @setup_command(
+        "audit",
+        "The latest entries of the audit log",
+        member="Only what this member did",
+        limit="How many entries (1 to 100)",
     )
     async def audit(
         self,
@@ -498,25 +353,12 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup):
         title = catalogue.render(language, "setup.audit.title", count=len(entries))
         await self._send_sections(interaction, [Section(title, tuple(lines))])
 
-    @setup_group.command(
-        name=text("public-page", "cmd.setup.public_page.name"),
-        description=text(
-            "The server's status page on the web, for people outside Discord", "cmd.setup.public_page.description"
-        ),
-    )
-    @options(
-        enabled=Option(
-            text("online", "cmd.setup.public_page.enabled.name"),
-            text("Turn the page on or off", "cmd.setup.public_page.enabled"),
-        ),
-        name=Option(
-            text("name", "cmd.setup.public_page.slug.name"),
-            text("Its address's short name: lower-case letters, digits, hyphens", "cmd.setup.public_page.slug"),
-        ),
-        new_public=Option(
-            text("new-incidents-public", "cmd.setup.public_page.default.name"),
-            text("Whether new incidents show on the page", "cmd.setup.public_page.default"),
-        ),
+    @setup_command(
+        "public-page",
+        "The server's status page on the web, for people outside Discord",
+        enabled=("online", "Turn the page on or off"),
+        name="Its address's short name: lower-case letters, digits, hyphens",
+        new_public=("new-incidents-public", "Whether new incidents show on the page"),
     )
     async def public_page(
         self,

@@ -9,16 +9,13 @@ import discord
 from discord import app_commands
 
 from bot.common.i18n import Language
-from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
-from bot.common.text import truncate
 from bot.digests.rules import Every, WhenQuiet
 from bot.interactions.replies import person_language
 from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings.presentation import Section
-from cogs.common.options import Option, options
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import SetupBase, admin_typing, setup_group
+from cogs.settings.groups import CHANNEL, SetupBase, admin_typing, matching, setup_command
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -35,27 +32,15 @@ WEEKDAYS = [
 
 
 class DigestSetup(SetupBase):
-    @setup_group.command(
-        name=text("digest", "cmd.setup.digest.name"),
-        description=text("Post a daily or weekly digest in a channel", "cmd.setup.digest.description"),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"), text("Where it is posted", "cmd.setup.digest.channel")
-        ),
-        every=Option(text("every", "cmd.setup.digest.every.name"), text("Daily or weekly", "cmd.setup.digest.every")),
-        time=Option(
-            text("time", "cmd.setup.digest.time.name"), text('e.g. "18h", server time', "cmd.setup.digest.time")
-        ),
-        day=Option(text("day", "cmd.setup.digest.day.name"), text("Its day, if weekly", "cmd.setup.digest.day")),
-        working_days=Option(
-            text("working-days", "cmd.setup.digest.working_days.name"),
-            text("Move it off days off (/setup hours)", "cmd.setup.digest.working_days"),
-        ),
-        when_quiet=Option(
-            text("when-quiet", "cmd.setup.digest.when_quiet.name"),
-            text("With nothing to say: one line, or skip", "cmd.setup.digest.when_quiet"),
-        ),
+    @setup_command(
+        "digest",
+        "Post a daily or weekly digest in a channel",
+        channel=(CHANNEL, "Where it is posted"),
+        every="Daily or weekly",
+        time='e.g. "18h", server time',
+        day="Its day, if weekly",
+        working_days=("working-days", "Move it off days off (/setup hours)"),
+        when_quiet=("when-quiet", "With nothing to say: one line, or skip"),
     )
     @app_commands.choices(
         every=[
@@ -93,16 +78,7 @@ class DigestSetup(SetupBase):
             services.timers.schedule_digest(added.digest_id, added.due)
         await self._say(interaction, added.outcome)
 
-    @setup_group.command(
-        name=text("digest-remove", "cmd.setup.digest_remove.name"),
-        description=text("Stop a digest", "cmd.setup.digest_remove.description"),
-    )
-    @options(
-        digest=Option(
-            text("digest", "cmd.setup.digest_remove.digest.name"),
-            text("The digest to stop", "cmd.setup.digest_remove.digest"),
-        ),
-    )
+    @setup_command("digest-remove", "Stop a digest", digest="The digest to stop")
     async def digest_remove(self, interaction: discord.Interaction[Any], digest: str) -> None:
         actor, services = self._actor(interaction), self.services
         removed = await services.digests.remove(actor, digest, now=services.clock.now())
@@ -116,15 +92,14 @@ class DigestSetup(SetupBase):
         actor = admin_typing(interaction)
         if actor is None:
             return []
-        language, query = person_language(interaction), current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
+        language = person_language(interaction)
+        labelled: list[tuple[str, str]] = []
         for listed in await self.services.digests.listed(actor.guild_id):
             channel = interaction.guild.get_channel(listed.channel_id) if interaction.guild is not None else None
             label = presentation.word(self.services.catalogue, language, listed.line)
             label = label.replace(f"<#{listed.channel_id}>", f"#{channel.name}" if channel is not None else "#?")
-            if query in label.casefold():
-                choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=str(listed.id)))
-        return choices[:AUTOCOMPLETE_CHOICES]
+            labelled.append((label, str(listed.id)))
+        return matching(labelled, current)
 
 
 async def digest_sections(services: Services, guild: discord.Guild | None, language: Language) -> list[Section]:

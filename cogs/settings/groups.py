@@ -4,7 +4,8 @@ settings (commands.py), boards (boards.py), digests (digests.py). The `Setup` co
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,8 +20,13 @@ from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.rules.model import Outcome
 from bot.settings.rules.validation import suggest_sectors
+from cogs.common.autocomplete import territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
+from cogs.common.options import Subcommands
+
+if TYPE_CHECKING:
+    from bot.composition import Services
 
 setup_group = server_group(
     text("setup", "cmd.setup.name"),
@@ -37,6 +43,16 @@ route_group = app_commands.Group(
     description=text("Which channels announce which incidents", "cmd.setup.route.description"),
     parent=setup_group,
 )
+setup_command = Subcommands(setup_group)
+sector_command = Subcommands(sector_group)
+route_command = Subcommands(route_group)
+
+# Option names that several subcommands share (one French for all).
+CHANNEL = text("channel", "cmd.setup.channel.name")
+ROLE = text("role", "cmd.setup.role.name")
+TERRITORY = text("territory", "cmd.setup.route.territory.name")
+SECTOR = text("sector", "cmd.setup.route.sector.name")
+SECTOR_NAME = text("name", "cmd.setup.sector.name_option.name")
 
 
 def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
@@ -45,6 +61,33 @@ def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
     if interaction.guild_id is None or not interaction.permissions.manage_guild:
         return None
     return Actor(interaction.guild_id, interaction.user.id)
+
+
+def matching(labelled: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
+    """The server's own list as suggestions for its admin: each (label, value) whose label holds what is typed."""
+    query = current.strip().casefold()
+    return [
+        app_commands.Choice(name=truncate(label, CHOICE_NAME), value=value)
+        for label, value in labelled
+        if query in label.casefold()
+    ][:AUTOCOMPLETE_CHOICES]
+
+
+async def sector_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    """The server's sectors matching what its admin types, for every subcommand that takes a sector."""
+    actor = admin_typing(interaction)
+    if actor is None:
+        return []
+    services: Services = interaction.client.services
+    sectors = await service.sector_names(services.store, actor, defaults=services.defaults)
+    return [
+        app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
+        for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
+    ]
+
+
+async def territory_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    return territory_choices(current, person_language(interaction))
 
 
 class SetupBase(FeatureCog):
@@ -60,15 +103,3 @@ class SetupBase(FeatureCog):
         language = person_language(interaction)
         lines = [presentation.word(self.services.catalogue, language, line) for line in outcome.lines]
         await reply_done(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
-
-    async def _sector_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        actor = admin_typing(interaction)
-        if actor is None:
-            return []
-        sectors = await service.sector_names(self.services.store, actor, defaults=self.services.defaults)
-        return [
-            app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
-            for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
-        ]

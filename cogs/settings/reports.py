@@ -8,38 +8,20 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.interactions.translator import text
 from bot.reports.rules import ALERT_MEMBERS_BOUNDS, ALERT_WINDOW_BOUNDS
 from bot.settings import use_cases as service
-from cogs.common.options import Option, options
 from cogs.settings.facts import MessageChannel, channel_facts, chosen_role_facts
-from cogs.settings.groups import SetupBase, setup_group
+from cogs.settings.groups import CHANNEL, ROLE, SetupBase, setup_command
 
 
 class ReportsSetup(SetupBase):
-    @setup_group.command(
-        name=text("reports", "cmd.setup.reports.name"),
-        description=text(
-            "Members' reports: their channel, who may report, the alert threshold", "cmd.setup.reports.description"
-        ),
-    )
-    @options(
-        channel=Option(
-            text("channel", "cmd.setup.channel.name"),
-            text("Where report cards go (coordinators only)", "cmd.setup.reports.channel"),
-        ),
-        role=Option(
-            text("role", "cmd.setup.role.name"),
-            text("Who may report (@everyone: every member)", "cmd.setup.reports.role"),
-        ),
-        threshold=Option(
-            text("threshold", "cmd.setup.reports.threshold.name"),
-            text("Members whose reports alert the coordinators (2 to 50; 3 by default)", "cmd.setup.reports.threshold"),
-        ),
-        window=Option(
-            text("window", "cmd.setup.reports.window.name"),
-            text("Within how many minutes (5 to 1440; 60 by default)", "cmd.setup.reports.window"),
-        ),
+    @setup_command(
+        "reports",
+        "Members' reports: their channel, who may report, the alert threshold",
+        channel=(CHANNEL, "Where report cards go (coordinators only)"),
+        role=(ROLE, "Who may report (@everyone: every member)"),
+        threshold="Members whose reports alert the coordinators (2 to 50; 3 by default)",
+        window="Within how many minutes (5 to 1440; 60 by default)",
     )
     async def reports(
         self,

@@ -109,12 +109,13 @@ def read_csv(text: str, delimiter: str) -> list[dict[str, str]]:
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 
-def test_zip_holds_five_csv_files_and_a_readme() -> None:
+def test_zip_holds_six_csv_files_and_a_readme() -> None:
     files = read_zip(export_zip(Document(scenarios(), "fr", PARIS, NOW, period=OCTOBER)))
     assert sorted(files) == [
         "README.txt",
         "figures.csv",
         "incidents.csv",
+        "planned_maintenance.csv",
         "services.csv",
         "set_aside.csv",
         "timeline.csv",

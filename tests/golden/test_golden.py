@@ -21,14 +21,16 @@ from bot.common.i18n import default_catalogue
 from bot.config import Settings
 from bot.exports.use_cases import ExportRequest, export
 from bot.interactions.translator import TocsinTranslator
+from bot.maintenance.use_cases import Maintenances, ScheduleInput
+from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.timers.clock import SystemClock
-from tests.exports.scenarios import EVERYTHING, EXPORT_NOW, GUILD, add_formula_titles, play_scenarios
+from tests.exports.scenarios import ANNE, EVERYTHING, EXPORT_NOW, GUILD, add_formula_titles, paris, play_scenarios
 
 HERE = Path(__file__).parent
 
 
-async def command_payload() -> bytes:
+async def command_payload(translator: TocsinTranslator | None = None) -> bytes:
     # A bot that is built but never started: its services exist, nothing connects, nothing runs.
     with tempfile.TemporaryDirectory() as workdir:
         store = await Store.open(Path(workdir) / "tree.db")
@@ -36,7 +38,7 @@ async def command_payload() -> bytes:
         client = TocsinBot(settings=settings, store=store, clock=SystemClock(), catalogue=default_catalogue())
         for extension in COGS:
             await client.load_extension(extension)
-        translator = TocsinTranslator(default_catalogue())
+        translator = translator or TocsinTranslator(default_catalogue())
         await client.tree.set_translator(translator)
         payloads = [
             await command.get_translated_payload(client.tree, translator) for command in client.tree.get_commands()
@@ -47,12 +49,28 @@ async def command_payload() -> bytes:
     return (json.dumps(payloads, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
+async def add_maintenance(store: Store) -> None:
+    """One planned maintenance that ran its course, listed apart (its organisation a spreadsheet would run)."""
+    maintenance = Maintenances(store, ServerDefaults())
+    typed = ScheduleInput(
+        organisation='=HYPERLINK("http://x")',
+        sector="pharmacie",
+        territories="53",
+        starts="dimanche 22h",
+        ends="lundi 6h",
+        services="commandes",
+    )
+    scheduled = await maintenance.schedule(ANNE, typed, now=paris(2024, 10, 24, 9, 0))
+    await maintenance.advance(scheduled.maintenance_id, now=paris(2024, 10, 28, 7, 0))
+
+
 async def export_files(workdir: Path) -> dict[str, bytes]:
     store = await Store.open(workdir / "golden.db")
     try:
         await store.migrate()
         life = await play_scenarios(store)
         await add_formula_titles(store, life)
+        await add_maintenance(store)
     finally:
         await store.close()
     files: dict[str, bytes] = {}

@@ -5,13 +5,20 @@ declaration, and their French in the catalogue."""
 from __future__ import annotations
 
 import ast
+import asyncio
+import functools
 import re
 from pathlib import Path
+from typing import Any
 
+import discord
 import pytest
+from discord import app_commands
 
 from bot.common.i18n import LANGUAGES, Catalogue, Language
 from bot.common.i18n.catalogue import forms, placeholders
+from bot.interactions.translator import TocsinTranslator
+from tests.golden.test_golden import command_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = (ROOT / "bot", ROOT / "cogs")
@@ -34,9 +41,31 @@ def string_literals() -> dict[str, list[str]]:
     return found
 
 
+class RecordingTranslator(TocsinTranslator):
+    """Notes every string of the commands as their payload is translated: its message id and its English."""
+
+    def __init__(self) -> None:
+        super().__init__(Catalogue.load())
+        self.english: dict[str | None, set[str]] = {}
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale, context: Any) -> str | None:
+        self.english.setdefault(string.extras.get("message_id"), set()).add(string.message)
+        return await super().translate(string, locale, context)
+
+
+@functools.cache
+def synced_texts() -> dict[str | None, set[str]]:
+    """The strings of the commands as Discord is sent them, by message id (None: a string without one). Many ids
+    are built by a convention (cogs/common/options.py), so the built commands, not the source, say which."""
+    translator = RecordingTranslator()
+    asyncio.run(command_payload(translator))
+    return translator.english
+
+
 def command_texts() -> tuple[dict[str, str], set[str]]:
-    """The command-facing strings declared in code, `text(english, message_id)`: message id -> English; and the
-    `cmd.*` ids the code uses elsewhere (a sentence that quotes an option's name)."""
+    """The command-facing strings, `text(english, message_id)` written in code or built by the convention of
+    subcommands and options: message id -> English; and the `cmd.*` ids the code uses elsewhere (a sentence that
+    quotes an option's name)."""
     declared: dict[str, str] = {}
     in_declarations: set[int] = set()
     quoted: set[str] = set()
@@ -47,9 +76,17 @@ def command_texts() -> tuple[dict[str, str], set[str]]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "text":
                 english, message_id = node.args
-                assert isinstance(english, ast.Constant) and isinstance(message_id, ast.Constant), ast.unparse(node)
+                if not isinstance(message_id, ast.Constant):  # built by the convention: read from the commands
+                    continue
+                assert isinstance(english, ast.Constant), ast.unparse(node)
                 assert declared.setdefault(message_id.value, english.value) == english.value, message_id.value
                 in_declarations.add(id(message_id))
+    synced = synced_texts()
+    assert synced.get(None, set()) == set(), "a command string without French"
+    for message_id, english_texts in synced.items():
+        assert message_id is not None
+        (english,) = english_texts
+        assert declared.setdefault(message_id, english) == english, message_id
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and id(node) not in in_declarations and node.value in declared:
@@ -91,7 +128,8 @@ def test_placeholders_match_between_languages(catalogue: Catalogue) -> None:
 
 def test_no_message_id_is_unused(catalogue: Catalogue) -> None:
     literals = string_literals()
-    unused = sorted(key for key in catalogue.keys("fr") if key not in literals)
+    declared, _ = command_texts()
+    unused = sorted(key for key in catalogue.keys("fr") if key not in literals and key not in declared)
     assert unused == []
 
 

@@ -106,7 +106,7 @@ async def test_about_names_every_kind_of_timer_not_in_place_in_the_readers_langu
                 assert "{" not in said
         timers.waiting = set(kinds)
         assert catalogue.word("en", timers.state()).startswith(
-            "not in place yet (archiving, boards, digests, late updates, nudges and reminders)"
+            "not in place yet (archiving, boards, digests, late updates, planned maintenance, nudges and reminders)"
         )
     finally:
         timers.waiting = set()

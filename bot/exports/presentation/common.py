@@ -29,6 +29,7 @@ from bot.incidents.presentation.labels import (
 from bot.incidents.rules.durations import ZERO
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import CancelReason, Cause, Incident, LinkKind, ServiceState, Severity, Status
+from bot.maintenance.rules import Maintenance
 
 SCHEMA_VERSION = 3
 
@@ -129,6 +130,7 @@ class Document:
     now: datetime
     period: tuple[datetime, datetime] | None = None
     set_aside: Sequence[SetAsideGroup] = ()  # members' reports set aside in the period, listed apart
+    maintenance: Sequence[Maintenance] = ()  # planned maintenance of the period, listed apart
 
     def words(self) -> Words:
         return Words(self.language, self.zone, self.now)

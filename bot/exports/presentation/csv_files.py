@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation import reported
+from bot.exports.presentation import planned, reported
 from bot.exports.presentation.common import Document, SameGuild, Words, definitions
 from bot.exports.presentation.summary import header_lines
 from bot.exports.rules import (
@@ -289,7 +289,7 @@ def readme(language: Language, zone: ZoneInfo, now: datetime, period: tuple[date
     lines += header_lines(words, period)
     lines += ["", words("export.heading.definitions"), ""]
     lines += [f"- {line}" for line in definitions(language)]
-    lines += ["", words("export.readme.files"), words("export.readme.set_aside")]
+    lines += ["", words("export.readme.files"), words("export.readme.set_aside"), words("export.readme.maintenance")]
     lines += ["", words("export.readme.format", separator=delimiter(language))]
     return "\r\n".join(lines) + "\r\n"
 
@@ -337,6 +337,11 @@ def export_zip(document: Document) -> bytes:
     stamp = now.astimezone(zone).timetuple()[:6]
     files = {"README.txt": BOM + readme(language, zone, now, period)} | {k: v.getvalue() for k, v in buffers.items()}
     files["set_aside.csv"] = set_aside_csv(document.set_aside, language, zone, now)
+    maintenance_rows = planned.rows(document.maintenance, Words(language, zone, now))
+    cells = Cells(delimiter(language))
+    files["planned_maintenance.csv"] = (
+        BOM + cells.line(planned.COLUMNS) + "".join(cells.line(row) for row in maintenance_rows)
+    )
     with zipfile.ZipFile(out, "w") as archive:
         for name, text in files.items():
             info = zipfile.ZipInfo(name, date_time=stamp)

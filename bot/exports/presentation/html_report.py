@@ -15,7 +15,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation import reported
+from bot.exports.presentation import planned, reported
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
 from bot.exports.presentation.common import Document, Words, definitions
 from bot.exports.presentation.summary import (
@@ -282,6 +282,16 @@ def export_html(document: Document) -> bytes:
             f'<p class="note">{_e(words("export.set_aside_note"))}</p>',
             "<ul>",
             *(f"<li>{_e(line)}</li>" for line in reported.set_aside_lines(set_aside, words)),
+            "</ul>",
+            "</section>",
+        ]
+    if document.maintenance:
+        body += [
+            '<section id="maintenance">',
+            f"<h2>{_e(words('export.heading.maintenance', count=words.number(len(document.maintenance))))}</h2>",
+            f'<p class="note">{_e(words("export.maintenance_note"))}</p>',
+            "<ul>",
+            *(f"<li>{_e(line)}</li>" for line in planned.lines(document.maintenance, words)),
             "</ul>",
             "</section>",
         ]

@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.exports.presentation import reported
+from bot.exports.presentation import planned, reported
 from bot.exports.presentation.common import SCHEMA_VERSION, Document, SameGuild, Words, definitions
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure, minutes
 from bot.incidents.rules.model import Status
@@ -186,6 +186,7 @@ def export_json(document: Document) -> bytes:
         items = [_dumps(incident_json(m, words)) for m in measures if (m.incident.status == Status.CANCELLED) == wanted]
         parts.append(f',\n"{name}":[\n' + ",\n".join(items) + "\n]")
     parts.append(',\n"set_aside":' + _dumps(reported.set_aside_json(set_aside, words)))
+    parts.append(',\n"maintenance":' + _dumps(planned.as_json(document.maintenance, words)))
     return ("".join(parts) + "}\n").encode("utf-8")
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
-from bot.exports.presentation import reported
+from bot.exports.presentation import planned, reported
 from bot.exports.presentation.common import Document, Words, definitions
 from bot.exports.presentation.summary import (
     columns,
@@ -202,6 +202,10 @@ def export_markdown(document: Document) -> str:
         lines += [f"## {words('export.heading.set_aside', count=words.number(len(set_aside)))}", ""]
         lines += [words("export.set_aside_note"), ""]
         lines += [f"- {md(line)}" for line in reported.set_aside_lines(set_aside, words)] + [""]
+    if document.maintenance:
+        lines += [f"## {words('export.heading.maintenance', count=words.number(len(document.maintenance)))}", ""]
+        lines += [words("export.maintenance_note"), ""]
+        lines += [f"- {md(line)}" for line in planned.lines(document.maintenance, words)] + [""]
     return "\n".join(lines)
 
 

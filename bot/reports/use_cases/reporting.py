@@ -153,10 +153,7 @@ class Reporting(ReportCommands):
 
     async def _open_incident(self, conn: aiosqlite.Connection, guild_id: int, key: str) -> int | None:
         """The number of the newest open incident about that organisation, if any."""
-        for incident in await repo.open_incidents(conn, guild_id):
-            if organisation_key(incident.organisation) == key:
-                return incident.number
-        return None
+        return _about(await repo.open_incidents(conn, guild_id), key)
 
     async def _join_incident(
         self,
@@ -236,10 +233,7 @@ class Reporting(ReportCommands):
         )
 
     async def _resolved_lately(self, conn: aiosqlite.Connection, guild_id: int, key: str, now: datetime) -> int | None:
-        for incident in await repo.resolved_since(conn, guild_id, since=now - RESOLVED_RECENTLY):
-            if organisation_key(incident.organisation) == key:
-                return incident.number
-        return None
+        return _about(await repo.resolved_since(conn, guild_id, since=now - RESOLVED_RECENTLY), key)
 
     async def _add(
         self,
@@ -365,3 +359,11 @@ class Reporting(ReportCommands):
                 reason = group.reason if group is not None and group.status == GroupStatus.SET_ASIDE else None
                 lines.append(MemberReport(report.organisation, report.at, outcome, number, reason))
         return lines
+
+
+def _about(incidents: list[repo.OpenIncident], key: str) -> int | None:
+    """The number of the first of these incidents about the organisation whose key is `key`, if any."""
+    for incident in incidents:
+        if organisation_key(incident.organisation) == key:
+            return incident.number
+    return None

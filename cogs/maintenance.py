@@ -1,0 +1,288 @@
+"""`/maintenance` (`/maintenance`): schedule, reschedule, extend, cancel (coordinators) and notice (admins: how long
+before the start the reminder goes out); and the owner's Extend / Turn into an incident buttons, asked in the
+maintenance's thread before its end.
+
+An adapter: it reads the options, calls `bot.maintenance.use_cases` (which checks who may act: a coordinator, or
+for the buttons and extend the maintenance's owner too) and points the maintenance's timer
+(bot/timers/registry.py) at what the use case says is due next. A command of its own: `/outage` is near
+Discord's 4,000 characters per command.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.common.actor import Actor
+from bot.common.formatting import format_duration
+from bot.common.i18n import Language
+from bot.common.limits import CHOICE_NAME
+from bot.common.text import truncate
+from bot.incidents.presentation.message_parts import discord_time
+from bot.incidents.rules.service_changes import last_item
+from bot.interactions.access import require_admin
+from bot.interactions.cooldowns import per_person_cooldown
+from bot.interactions.replies import defer_if_slow, mark_done, person_language, reply_done
+from bot.interactions.translator import text
+from bot.maintenance.presentation import CONVERT, EXTEND
+from bot.maintenance.rules import MaintenanceError
+from bot.maintenance.use_cases import MaintenanceResult, ScheduleInput, parse_maintenance_number
+from cogs.common.acting import acting
+from cogs.common.autocomplete import sector_choices, territory_choices
+from cogs.common.cog import FeatureCog
+from cogs.common.forms import Form
+from cogs.common.groups import server_group
+from cogs.common.items import Answering
+from cogs.common.options import Option, options
+from cogs.incidents.options import ORGANISATION, SECTOR, SERVICES, TERRITORIES, WORKAROUND
+
+if TYPE_CHECKING:
+    from bot.app import TocsinBot
+    from bot.composition import Services
+
+START = Option(
+    text("start", "cmd.maintenance.opt.start.name"),
+    text('When it starts: "dimanche 22h", "samedi 20:00"', "cmd.maintenance.opt.start"),
+)
+END = Option(
+    text("end", "cmd.maintenance.opt.end.name"),
+    text('When it ends: "lundi 6h"', "cmd.maintenance.opt.end"),
+)
+NEW_END = Option(
+    text("end", "cmd.maintenance.opt.end.name"),
+    text('Its new end: "lundi 8h", "dans 2 h"', "cmd.maintenance.opt.new_end"),
+)
+MAINTENANCE = Option(
+    text("maintenance", "cmd.maintenance.opt.maintenance.name"),
+    text("The maintenance (M3, or words of its organisation)", "cmd.maintenance.opt.maintenance"),
+)
+BEFORE = Option(
+    text("before", "cmd.maintenance.opt.before.name"),
+    text('How long before the start to remind: "1 h", "30 min"', "cmd.maintenance.opt.before"),
+)
+
+
+def said(services: Services, language: Language, message_id: str, result: MaintenanceResult) -> str:
+    m = result.maintenance
+    return services.catalogue.render(
+        language,
+        message_id,
+        label=m.label,
+        starts=discord_time(m.starts_at, "F"),
+        ends=discord_time(m.ends_at, "F"),
+        count=len(result.channels),
+    )
+
+
+async def after_change(bot: TocsinBot, result: MaintenanceResult) -> None:
+    """The outbox woken and the maintenance's timer pointed at its next time (or stopped)."""
+    bot.services.outbox.wake()
+    await bot.services.timers.advance_maintenance(result.maintenance_id)
+
+
+class EndForm(Form):
+    """The new end, asked when the owner (or a coordinator) clicks Extend."""
+
+    def __init__(self, language: Language, services: Services, number: int) -> None:
+        super().__init__(
+            title=truncate(services.catalogue.render(language, "maintenance.form.title"), 45),
+            custom_id=f"tocsin:maintenance:extend-form:{number}",
+        )
+        self.services = services
+        self.number = number
+        self.end: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="end",
+            label=truncate(services.catalogue.render(language, "maintenance.form.end"), 45),
+            placeholder=truncate(services.catalogue.render(language, "maintenance.form.end_example"), 100),
+            max_length=100,
+        )
+        self.add_item(self.end)
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot: TocsinBot = interaction.client
+        actor = acting(interaction, Actor)
+        now = self.services.clock.now()
+        result = await self.services.maintenance.extend(actor, self.number, ends=self.end.value, now=now)
+        language = person_language(interaction)
+        content = said(self.services, language, "maintenance.reply.extended", result)
+        mark_done(interaction, content)
+        await after_change(bot, result)
+        await reply_done(interaction, content)
+
+
+class MaintenanceButton(
+    Answering,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tocsin:maintenance:(?P<action>extend|convert):(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
+):
+    """Extend and Turn into an incident, under the question to the owner; the custom id says which maintenance,
+    so they work after a restart. Who may click is checked in the use case: its owner, or a coordinator."""
+
+    def __init__(self, action: str, guild_id: int, number: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"tocsin:maintenance:{action}:{guild_id}:{number}"))
+        self.action = action
+        self.guild_id = guild_id
+        self.number = number
+
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+        services = bot.services
+        actor = acting(interaction, Actor)
+        language = person_language(interaction)
+        if actor.guild_id != self.guild_id:  # a custom id no client of this server could send
+            raise MaintenanceError("maintenance.error.unknown", number=self.number)
+        if self.action == EXTEND:
+            await services.maintenance.check_may_act(actor, self.number)
+            await interaction.response.send_modal(EndForm(language, services, self.number))
+            return
+        assert self.action == CONVERT
+        result = await services.maintenance.convert(actor, self.number, now=services.clock.now())
+        content = services.catalogue.render(
+            language, "maintenance.reply.converted", label=result.maintenance.label, number=result.incident_number
+        )
+        mark_done(interaction, content)
+        await after_change(bot, result)
+        await reply_done(interaction, content)
+
+
+class MaintenanceCog(FeatureCog):
+    maintenance = server_group(
+        text("maintenance", "cmd.maintenance.name"),
+        text("Planned maintenance: announced ahead, at its start and its end", "cmd.maintenance.description"),
+    )
+
+    dynamic_items = (MaintenanceButton,)
+
+    async def _answer(
+        self, interaction: discord.Interaction[Any], message_id: str, work: Any, *, where: bool = False
+    ) -> None:
+        result: MaintenanceResult = await defer_if_slow(interaction, work)
+        language = person_language(interaction)
+        content = said(self.services, language, message_id, result)
+        if where and not result.channels:
+            content += "\n" + self.word(language, "maintenance.reply.nowhere")
+        mark_done(interaction, content)
+        await after_change(self.bot, result)
+        await reply_done(interaction, content)
+
+    @maintenance.command(
+        name=text("schedule", "cmd.maintenance.schedule.name"),
+        description=text("Announce a planned maintenance", "cmd.maintenance.schedule.description"),
+    )
+    @options(
+        organisation=ORGANISATION,
+        sector=SECTOR,
+        territories=TERRITORIES,
+        start=START,
+        end=END,
+        services=SERVICES,
+        workaround=WORKAROUND,
+    )
+    @per_person_cooldown()
+    async def schedule(
+        self,
+        interaction: discord.Interaction[Any],
+        organisation: str,
+        sector: str,
+        territories: str,
+        start: str,
+        end: str,
+        services: str | None = None,
+        workaround: str | None = None,
+    ) -> None:
+        actor = acting(interaction, Actor)
+        typed = ScheduleInput(
+            organisation=organisation,
+            sector=sector,
+            territories=territories,
+            starts=start,
+            ends=end,
+            services=services,
+            workaround=workaround,
+        )
+        work = self.services.maintenance.schedule(actor, typed, now=self.services.clock.now())
+        await self._answer(interaction, "maintenance.reply.scheduled", work, where=True)
+
+    @maintenance.command(
+        name=text("reschedule", "cmd.maintenance.reschedule.name"),
+        description=text(
+            "Move a maintenance that has not started (announced)", "cmd.maintenance.reschedule.description"
+        ),
+    )
+    @options(maintenance=MAINTENANCE, start=START, end=END)
+    @per_person_cooldown()
+    async def reschedule(self, interaction: discord.Interaction[Any], maintenance: str, start: str, end: str) -> None:
+        actor = acting(interaction, Actor)
+        number = parse_maintenance_number(maintenance)
+        work = self.services.maintenance.reschedule(
+            actor, number, starts=start, ends=end, now=self.services.clock.now()
+        )
+        await self._answer(interaction, "maintenance.reply.rescheduled", work)
+
+    @maintenance.command(
+        name=text("extend", "cmd.maintenance.extend.name"),
+        description=text("Give a maintenance a later end (announced)", "cmd.maintenance.extend.description"),
+    )
+    @options(maintenance=MAINTENANCE, end=NEW_END)
+    @per_person_cooldown()
+    async def extend(self, interaction: discord.Interaction[Any], maintenance: str, end: str) -> None:
+        actor = acting(interaction, Actor)
+        number = parse_maintenance_number(maintenance)
+        work = self.services.maintenance.extend(actor, number, ends=end, now=self.services.clock.now())
+        await self._answer(interaction, "maintenance.reply.extended", work)
+
+    @maintenance.command(
+        name=text("cancel", "cmd.maintenance.cancel.name"),
+        description=text("Call a maintenance off (announced)", "cmd.maintenance.cancel.description"),
+    )
+    @options(maintenance=MAINTENANCE)
+    @per_person_cooldown()
+    async def cancel(self, interaction: discord.Interaction[Any], maintenance: str) -> None:
+        actor = acting(interaction, Actor)
+        number = parse_maintenance_number(maintenance)
+        work = self.services.maintenance.cancel(actor, number, now=self.services.clock.now())
+        await self._answer(interaction, "maintenance.reply.cancelled", work)
+
+    @maintenance.command(
+        name=text("notice", "cmd.maintenance.notice.name"),
+        description=text("Admins: how long before a start the reminder goes out", "cmd.maintenance.notice.description"),
+    )
+    @options(before=BEFORE)
+    async def notice(self, interaction: discord.Interaction[Any], before: str) -> None:
+        require_admin(interaction)
+        actor = acting(interaction, Actor)
+        lead = await self.services.maintenance.set_lead(actor, before, now=self.services.clock.now())
+        language = person_language(interaction)
+        content = self.word(language, "maintenance.reply.notice", duration=format_duration(lead, language))
+        await reply_done(interaction, content)
+
+    @reschedule.autocomplete("maintenance")
+    @extend.autocomplete("maintenance")
+    @cancel.autocomplete("maintenance")
+    async def maintenance_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await self.services.maintenance.choices(interaction.guild_id, current)
+        return [app_commands.Choice(name=truncate(name, CHOICE_NAME), value=f"M{number}") for name, number in found][
+            :25
+        ]
+
+    @schedule.autocomplete("territories")
+    async def territories_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        before, typing = last_item(current)
+        return territory_choices(typing, person_language(interaction), before)
+
+    @schedule.autocomplete("sector")
+    async def sector_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await sector_choices(self.services.lifecycle, interaction, current)
+
+
+async def setup(bot: TocsinBot) -> None:
+    await bot.add_cog(MaintenanceCog(bot, bot.services))
