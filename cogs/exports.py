@@ -1,4 +1,5 @@
-"""`/export` (`/exporter`): a period's outages as CSV (zipped), JSON, Markdown or an HTML report, for admins.
+"""`/export` (`/exporter`): a period's outages as CSV (zipped), JSON, Markdown or an HTML report, or the server's
+audit log as CSV, for admins.
 
 An adapter: it checks that the person is an admin, defers privately, shows the export's progress by editing its
 private reply, and sends the files back on the interaction as private follow-ups (never in a channel). The
@@ -42,6 +43,7 @@ FORMAT_CHOICES = shared_choices(
     json="JSON (with its schema)",
     md="Markdown",
     html="HTML report (charts, timelines)",
+    audit="Audit log (CSV: who did what)",
 )
 
 
@@ -149,7 +151,7 @@ class Export(FeatureCog):
             raise
         await audit_export(services.store, request, result, now=now)
         await interaction.edit_original_response(content=self.word(language, "export.progress.sending"))
-        done = self.done_text(language, result)
+        done = self.done_text(language, result, audit_log=request.format == "audit")
         if result.split:
             parts = len(result.files)
             messages = [
@@ -169,11 +171,11 @@ class Export(FeatureCog):
         zone = start.tzinfo if isinstance(start.tzinfo, ZoneInfo) else ZoneInfo("UTC")
         return format_period(start, end, language, zone, self.services.clock.now())
 
-    def done_text(self, language: Language, result: ExportResult) -> str:
+    def done_text(self, language: Language, result: ExportResult, *, audit_log: bool = False) -> str:
         lines = [
             self.word(
                 language,
-                "export.done",
+                "export.done.audit" if audit_log else "export.done",
                 count=result.incidents,
                 period=self.period_words(language, result.period),
             )

@@ -71,7 +71,7 @@ class ReminderButton(
         language = person_language(interaction)
         # The owner check is the service's first step: anybody else is refused before anything changes.
         if self.action == DONE:
-            await services.reminders.finish(self.reminder_id, user_id=interaction.user.id)
+            await services.reminders.finish(self.reminder_id, user_id=interaction.user.id, now=services.clock.now())
             said = services.catalogue.render(language, "reminder.reply.done")
             mark_done(interaction, said)
         else:
@@ -122,7 +122,9 @@ class CancelMenu(
         language = person_language(interaction)
         lines: list[str] = []
         for value in values:
-            cancelled = await services.reminders.cancel(int(value), user_id=interaction.user.id)
+            cancelled = await services.reminders.cancel(
+                int(value), user_id=interaction.user.id, now=services.clock.now()
+            )
             text_shown = truncate(plain_text(cancelled.text), 200)
             # Cancelled: said with Discord's own timestamp should anything below fail (the zone is read after).
             stamp = discord_time(cancelled.due_at, "F")

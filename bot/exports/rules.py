@@ -29,9 +29,8 @@ Rules, the issue's and those decided here where it is silent:
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -78,6 +77,16 @@ class IncidentRecord:
     def author(self, user_id: int) -> str:
         """The display name, or the id when the member is gone (a record must still say who it was)."""
         return self.authors.get(user_id) or str(user_id)
+
+
+class AuditLine(NamedTuple):
+    """One entry of the audit log, as the audit export writes it: its arguments as stored (JSON text)."""
+
+    at: datetime
+    actor_id: int | None
+    action: str
+    arguments: str
+    result: str
 
 
 def minutes(delta: timedelta | None) -> int | None:
@@ -228,14 +237,15 @@ class DurationStats:
     def of(cls, values: Sequence[timedelta]) -> DurationStats:
         if not values:
             return cls(0, ZERO, None, None)
-        seconds = sorted(v.total_seconds() for v in values)
-        total = sum(values, ZERO)
-        return cls(
-            count=len(values),
-            total=total,
-            median=timedelta(seconds=statistics.median(seconds)),
-            mean=total / len(values),
-        )
+        # Sorted as timedeltas (no float per value): exports take these for every sector, territory and service.
+        ordered = sorted(values)
+        total = sum(ordered, ZERO)
+        middle = len(ordered) // 2
+        median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        return cls(count=len(ordered), total=total, median=median, mean=total / len(ordered))
+
+
+_NO_DURATIONS = DurationStats.of([])
 
 
 @dataclass(frozen=True)
@@ -247,6 +257,7 @@ class ServiceTotal:
     incidents: int
     downtime: timedelta
     degraded_time: timedelta
+    restore: DurationStats  # each incident's time to restore it (down + degraded): its MTTR is the mean
 
 
 @dataclass(frozen=True)
@@ -266,6 +277,7 @@ class Figures:
     by_severity: Mapping[Severity, int]  # every severity, most severe first, zero included
     by_sector: Mapping[str, int]  # most incidents first
     by_territory: Mapping[str, int]  # territory ref → incidents that concern it (module docstring)
+    mttr_by_territory: Mapping[str, DurationStats]  # the same rows: durations of their resolved incidents
     durations: DurationStats  # resolved incidents: total, median, MTTR (mean)
     mttr_by_sector: Mapping[str, DurationStats]
     first_update: DurationStats  # incidents that had a news update after their declaration
@@ -312,9 +324,11 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
     sector_durations: dict[str, list[timedelta]] = {}
     first_updates: list[timedelta] = []
     services: dict[str, ServiceTotal] = {}
+    restore_times: dict[str, list[timedelta]] = {}
     to_declare: list[timedelta] = []
     reports = 0
     resolved = 0
+    resolved_durations: dict[int, timedelta] = {}  # by the incident object's id: the same object is met again below
     for item in records:
         m = item if isinstance(item, Measure) else measure(item, now=now)
         incident = m.incident
@@ -342,6 +356,7 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
             continue
         resolved += 1
         durations.append(m.duration)
+        resolved_durations[id(incident)] = m.duration
         sector_durations.setdefault(incident.sector, []).append(m.duration)
         for service in m.services:
             total = services.get(service.key)
@@ -351,9 +366,12 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
                 incidents=(total.incidents if total else 0) + 1,
                 downtime=(total.downtime if total else ZERO) + service.downtime,
                 degraded_time=(total.degraded_time if total else ZERO) + service.degraded_time,
+                restore=_NO_DURATIONS,
             )
+            restore_times.setdefault(service.key, []).append(service.downtime + service.degraded_time)
     rows = _territory_rows(ref for incident in counted for ref in incident.territories)
     by_territory: dict[str, int] = {}
+    territory_durations: dict[str, list[timedelta]] = {}
     # Thousands of incidents share a few territories: decide each (row, territory) pair and each list once.
     pairs: dict[tuple[str, str], bool] = {}
 
@@ -369,22 +387,34 @@ def figures(records: Iterable[IncidentRecord | Measure], *, now: datetime) -> Fi
             matched[incident.territories] = [
                 row for row in rows if any(concerns(row, ref) for ref in incident.territories)
             ]
+        duration = resolved_durations.get(id(incident))
         for ref in matched[incident.territories]:
             by_territory[ref] = by_territory.get(ref, 0) + 1
+            if duration is not None:
+                territory_durations.setdefault(ref, []).append(duration)
+    by_territory = _sort_territories(by_territory)
     return Figures(
         incidents=len(counted),
         resolved=resolved,
         open=sum(1 for incident in counted if incident.is_open),
         by_severity=by_severity,
         by_sector=dict(sorted(by_sector.items(), key=lambda item: (-item[1], item[0]))),
-        by_territory=_sort_territories(by_territory),
+        by_territory=by_territory,
+        mttr_by_territory={
+            ref: DurationStats.of(territory_durations[ref]) for ref in by_territory if ref in territory_durations
+        },
         durations=DurationStats.of(durations),
         mttr_by_sector={
             sector: DurationStats.of(values)
             for sector, values in sorted(sector_durations.items(), key=lambda item: (-len(item[1]), item[0]))
         },
         first_update=DurationStats.of(first_updates),
-        service_totals=tuple(sorted(services.values(), key=lambda s: (-s.downtime, -s.degraded_time, s.name))),
+        service_totals=tuple(
+            sorted(
+                (replace(s, restore=DurationStats.of(restore_times[s.key])) for s in services.values()),
+                key=lambda s: (-s.downtime, -s.degraded_time, s.name),
+            )
+        ),
         cancelled=tuple(sorted(cancelled, key=lambda c: c.number)),
         reports=reports,
         to_declare=DurationStats.of(to_declare),

@@ -24,7 +24,7 @@ from typing import Any
 import aiosqlite
 
 from bot.common.text import name_key
-from bot.exports.rules import IncidentRecord, Reported, SetAsideGroup, in_period
+from bot.exports.rules import AuditLine, IncidentRecord, Reported, SetAsideGroup, in_period
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.rules.lifecycle import Update, UpdateKind
@@ -194,3 +194,15 @@ def is_database(path: str | Path) -> bool:
     except sqlite3.Error:
         return False
     return True
+
+
+async def audit_lines(conn: aiosqlite.Connection, guild_id: int, period: tuple[datetime, datetime]) -> list[AuditLine]:
+    """The server's audit entries of the period (start inclusive, end exclusive), oldest first."""
+    start, end = period
+    async with conn.execute(
+        "SELECT at, actor_id, action, arguments, result FROM audit_log WHERE guild_id = ? AND at >= ? AND at < ? "
+        "ORDER BY at, id",
+        (guild_id, to_db_time(start), to_db_time(end)),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [AuditLine(from_db_time(row[0]), row[1], row[2], row[3], row[4]) for row in rows]

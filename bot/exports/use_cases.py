@@ -32,6 +32,7 @@ from bot.common.text import name_key
 from bot.exports import store as export_repo
 from bot.exports.presentation import (
     Document,
+    audit_csv,
     export_html,
     export_json,
     export_markdown,
@@ -51,7 +52,8 @@ from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
 
-Format = Literal["csv", "json", "md", "html"]
+# "audit": the server's audit log as CSV, not its incidents (no filter applies to it).
+Format = Literal["csv", "json", "md", "html", "audit"]
 FORMATS: tuple[Format, ...] = ("csv", "json", "md", "html")
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "open": ("investigating", "identified", "monitoring"),
@@ -287,6 +289,20 @@ async def export(
     limit: int = PART_BYTES,
 ) -> ExportResult:
     """Reads the server's incidents from one snapshot of the database at `db_path` and renders them."""
+    if request.format == "audit":
+        narrowed = (request.status, request.territory, request.sector, request.organisation, request.severity)
+        if any(value is not None and value != "all" for value in narrowed):
+            raise ExportError("export.error.audit_filters")
+        return await audit_log_export(
+            db_path,
+            request.guild_id,
+            request.period,
+            now=now,
+            default_language=default_language,
+            default_time_zone=default_time_zone,
+            names=names,
+            limit=limit,
+        )
     async with export_repo.snapshot(db_path) as conn:
         config = await load_config(conn, request.guild_id, ServerDefaults(default_language, default_time_zone))
         query = build_query(request, config, now=now)
@@ -322,6 +338,34 @@ async def export(
     name = f"{file_stem(query.period, config.zone)}.{EXTENSIONS[request.format]}"
     files, zipped, split = fit(name, data, limit=limit)
     return ExportResult(tuple(files), counted[0], query.period, split, zipped, len(data))
+
+
+async def audit_log_export(
+    db_path: str | Path,
+    guild_id: int,
+    period: str,
+    *,
+    now: datetime,
+    default_language: str,
+    default_time_zone: str,
+    names: Names | None = None,
+    limit: int = PART_BYTES,
+) -> ExportResult:
+    """The server's audit log for a period, as one CSV file (`/export format: audit log`, admins only: checked by
+    the caller). `ExportResult.incidents` counts its entries."""
+    async with export_repo.snapshot(db_path) as conn:
+        config = await load_config(conn, guild_id, ServerDefaults(default_language, default_time_zone))
+        try:
+            parsed = parse_period(period, now=now, tz=config.zone)
+        except TocsinError as exc:
+            raise _in_field("export.field.period", exc) from None
+        lines = await export_repo.audit_lines(conn, guild_id, parsed)
+    people = {line.actor_id for line in lines if line.actor_id is not None}
+    shown = names(people) if names is not None and people else {}
+    data = await asyncio.to_thread(audit_csv, lines, shown, config.language, config.zone)
+    start, end = (moment.astimezone(config.zone) for moment in parsed)
+    files, zipped, split = fit(f"tocsin-audit-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv", data, limit=limit)
+    return ExportResult(tuple(files), len(lines), parsed, split, zipped, len(data))
 
 
 async def audit_export(store: Store, request: ExportRequest, result: ExportResult | None, *, now: datetime) -> None:

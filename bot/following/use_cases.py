@@ -184,6 +184,24 @@ async def plan_reopened(conn: aiosqlite.Connection, stored: StoredIncident, *, n
         await give_follow_role(conn, stored, follower.user_id, now=now)
 
 
+async def move_followers(
+    conn: aiosqlite.Connection, duplicate: StoredIncident, original: StoredIncident, *, dm_cap: int, now: datetime
+) -> int:
+    """A duplicate's followers follow its original, each once (one role add for each who did not follow it yet);
+    one who had DMs for the duplicate has them for the original, within the server's cap for one incident. The
+    duplicate's follows stay, for the record. How many follow the original now who did not."""
+    guild_id = original.incident.guild_id
+    moved = 0
+    for follower in await follows.followers(conn, guild_id, duplicate.id):
+        new, _ = await follow_with_role(conn, original, follower.user_id, now=now)
+        moved += int(new)
+        current = await follows.get(conn, guild_id, follower.user_id, "incident", str(original.id))
+        wants_dm = follower.dm and current is not None and not current.dm
+        if wants_dm and await follows.dm_count(conn, guild_id, original.id) < dm_cap:
+            await follows.set_dm(conn, guild_id, follower.user_id, original.id, True)
+    return moved
+
+
 # --- use cases ----------------------------------------------------------------------------------------------
 
 

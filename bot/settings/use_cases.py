@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot.board import store as boards_repo
 from bot.common.actor import Actor
 from bot.common.hours_parsing import format_clock
 from bot.common.i18n import Msg, language_of
@@ -382,7 +383,8 @@ async def remove_sector(
         await _prepare(conn, actor, defaults, now)
         existing = await repo.sectors(conn, actor.guild_id)
         key = resolve_sector(existing, name)
-        check_sector_unused(existing, key, await repo.routes(conn, actor.guild_id))
+        shown_on = [stored.board for stored in await boards_repo.boards(conn, actor.guild_id)]
+        check_sector_unused(existing, key, await repo.routes(conn, actor.guild_id), shown_on)
         await repo.remove_sector(conn, actor.guild_id, key)
         await _record(conn, actor, "sector remove", {"name": existing[key], "key": key}, "ok", now)
     return Outcome((Msg.of("setup.done.sector_removed", name=sector_label(existing[key])),))

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.board.use_cases import Boards
-from bot.common.i18n import Msg
+from bot.common.i18n import Msg, list_of
 from bot.delivery.dependencies import OWED_RETRY
 from bot.digests.use_cases import Digests
 from bot.incidents.use_cases.lifecycle import Lifecycle
@@ -45,9 +45,16 @@ KIND_WORDS = {
     "reminders": "about.timers.kind.reminders",
     "nudges": "about.timers.kind.nudges",
     "archives": "about.timers.kind.archives",
+    "late updates": "about.timers.kind.late_updates",
+    "boards": "about.timers.kind.boards",
+    "digests": "about.timers.kind.digests",
     "maintenance": "about.timers.kind.maintenance",
 }
-LIST_OF = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three")
+
+
+def timer_kind_word(kind: str) -> Msg:
+    """A kind of timer as /tocsin about names it."""
+    return Msg.of(KIND_WORDS[kind])
 
 
 class Outbox(Protocol):
@@ -92,10 +99,9 @@ class Timers:
         if self.startup is not None and not self.startup.done():
             await cancel(self.startup)
 
-    async def _register_pending(self) -> None:
-        # Each kind on its own: one that cannot be read does not keep the others from their times. A kind that
-        # fails is tried again until it works, so a database locked at start-up delays timers but loses none.
-        registrations: dict[str, Callable[[], Awaitable[None]]] = {
+    def registrations(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        """Each kind of timer registered at start-up (named by `KIND_WORDS`), and what registers it."""
+        return {
             "reminders": self._register_reminders,
             "nudges": self._register_nudges,
             "archives": self._register_archives,
@@ -104,6 +110,11 @@ class Timers:
             "digests": self._register_digests,
             "maintenance": self._register_maintenance,
         }
+
+    async def _register_pending(self) -> None:
+        # Each kind on its own: one that cannot be read does not keep the others from their times. A kind that
+        # fails is tried again until it works, so a database locked at start-up delays timers but loses none.
+        registrations = self.registrations()
         left = set(registrations)
         tries = 0
         while True:
@@ -142,9 +153,9 @@ class Timers:
         if self.startup is None:
             return Msg.of("about.timers.stopped")
         if self.waiting:
-            kinds = [Msg.of(KIND_WORDS[kind]) for kind in sorted(self.waiting)]
-            listed = Msg(LIST_OF[len(kinds) - 1], dict(zip("abc", kinds, strict=False)))
-            return Msg.of("about.timers.waiting", kinds=listed)
+            return Msg.of(
+                "about.timers.waiting", kinds=list_of([timer_kind_word(kind) for kind in sorted(self.waiting)])
+            )
         return Msg.of("about.timers.ready")
 
     async def _register_reminders(self) -> None:

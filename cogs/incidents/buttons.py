@@ -10,10 +10,13 @@ import discord
 from bot.common.actor import Actor
 from bot.common.i18n import Msg
 from bot.incidents.presentation.buttons import AFFECTED, FOLLOW
+from bot.incidents.use_cases.typed_input import OutageError
 from bot.interactions.access import require_guild
 from bot.interactions.replies import person_language, reply_done
+from cogs.common.acting import acting
 from cogs.common.items import Answering
 from cogs.following import refusal_note, send_follow_reply, tell_if_refused
+from cogs.incidents.modal import MoreForm, more_button_id
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -54,3 +57,24 @@ class IncidentButton(
             )
             services.outbox.wake()
             await send_follow_reply(bot, interaction, language, followed, self.guild_id)
+
+
+class MoreButton(
+    Answering,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tocsin:(?:rd)?more:(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
+):
+    """Under the reply to a declaration made from a form (`/outage declare` bare, or a triage card): the form for
+    its workaround and impact, for coordinators ("rdmore": the id it had when only cards offered it)."""
+
+    def __init__(self, guild_id: int, number: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=more_button_id(guild_id, number)))
+        self.guild_id = guild_id
+        self.number = number
+
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+        actor = acting(interaction, Actor)
+        if actor.guild_id != self.guild_id:
+            raise OutageError("outage.error.incident_unknown", number=self.number)
+        await bot.services.lifecycle.coordinator_config(actor, self.number)  # the form is the first answer
+        await interaction.response.send_modal(MoreForm(bot, person_language(interaction), self.number))

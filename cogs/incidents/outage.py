@@ -1,4 +1,4 @@
-"""`/outage` (`/panne`): declare, update, resolve, reopen, edit, cancel, assign, show, list, summary.
+"""`/outage` (`/panne`): declare, update, resolve, reopen, edit, cancel, link, assign, show, list, summary.
 
 An adapter only: it reads the options (`options.py`), defers at once (the reply comes after the database and may
 take longer than Discord's 3 seconds under load), calls `bot.incidents.use_cases.lifecycle` and words the result
@@ -9,7 +9,8 @@ click. The declaration form is `modal.py`; the buttons under every status messag
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +35,8 @@ from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import options
 from cogs.incidents.autocomplete import service_choices
-from cogs.incidents.buttons import IncidentButton
-from cogs.incidents.modal import DeclareModal
+from cogs.incidents.buttons import IncidentButton, MoreButton
+from cogs.incidents.modal import DeclareModal, UpdateForm
 from cogs.incidents.options import (
     CANCEL_CHOICES,
     CANCEL_NOTE,
@@ -54,6 +55,7 @@ from cogs.incidents.options import (
     NEXT_UPDATE,
     NOTE,
     ORGANISATION,
+    OTHER,
     PERIOD,
     REOPEN_REASON,
     SECTOR,
@@ -68,6 +70,7 @@ from cogs.incidents.options import (
     TERRITORIES,
     TERRITORY,
     TITLE,
+    UNDO,
     WORKAROUND,
 )
 from cogs.incidents.replies import answer_declared, changed_text, list_embed, notice
@@ -89,7 +92,7 @@ class Outage(FeatureCog):
         text("outage", "cmd.outage.name"), text("Declare and follow outages (coordinators)", "cmd.outage.description")
     )
 
-    dynamic_items = (IncidentButton,)
+    dynamic_items = (IncidentButton, MoreButton)
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)
@@ -105,6 +108,7 @@ class Outage(FeatureCog):
         message_id: str,
         change: Callable[[Actor, int], Awaitable[ChangeResult]],
         after: Callable[[Actor, int], Awaitable[None]] | None = None,
+        said: Mapping[str, Any] | None = None,
     ) -> None:
         """What every change of an incident does around its use case: who acts (outside a server, a refusal), the
         answer deferred, the incident's number read, then the outbox woken, what follows the commit (`after`:
@@ -116,14 +120,16 @@ class Outage(FeatureCog):
         result = await change(actor, number)
         self.services.outbox.wake()
         language = person_language(interaction)
-        content = changed_text(self.services.catalogue, language, message_id, result, guild_id=actor.guild_id)
+        content = changed_text(
+            self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, said=said
+        )
         mark_done(interaction, content)
         if after is not None:
             await after(actor, number)
         shown = await reply_done(interaction, content)
         if result.sent and shown is not None:  # completed with where its messages went, once settled
             settled = changed_text(
-                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True
+                self.services.catalogue, language, message_id, result, guild_id=actor.guild_id, settled=True, said=said
             )
             await self._report(
                 result.number,
@@ -204,11 +210,13 @@ class Outage(FeatureCog):
             return
         await self.run_declare(interaction, typed)
 
-    async def run_declare(self, interaction: discord.Interaction[Any], typed: DeclareInput) -> None:
+    async def run_declare(self, interaction: discord.Interaction[Any], typed: DeclareInput) -> int:
+        """Declares and answers; returns the new incident's number."""
         actor = acting(interaction, Actor)
         await _defer(interaction)
         result = await self.lifecycle.declare(actor, typed, now=self.now())
         await answer_declared(self.services, interaction, actor, result)
+        return result.number
 
     # -- update --
 
@@ -251,6 +259,16 @@ class Outage(FeatureCog):
             severity=Severity(severity.value) if severity else None,
             silent=silent,
         )
+        if replace(typed, silent=False) == UpdateInput():
+            # Only the incident: a form for the long text (the first answer, so who may update is checked first).
+            number = parse_number(incident)
+            await self.lifecycle.coordinator_config(acting(interaction, Actor), number)
+            form = UpdateForm(self, person_language(interaction), number, silent=silent)
+            await interaction.response.send_modal(form)
+            return
+        await self.run_update(interaction, incident, typed)
+
+    async def run_update(self, interaction: discord.Interaction[Any], incident: str, typed: UpdateInput) -> None:
         await self._change(
             interaction,
             incident,
@@ -371,6 +389,21 @@ class Outage(FeatureCog):
         )
 
     @outage.command(
+        name=text("link", "cmd.outage.link.name"),
+        description=text("Mark two outages as related, or undo it", "cmd.outage.link.description"),
+    )
+    @options(incident=INCIDENT, other=OTHER, undo=UNDO)
+    async def link(self, interaction: discord.Interaction[Any], incident: str, other: str, undo: bool = False) -> None:
+        other_number = parse_number(other)
+        await self._change(
+            interaction,
+            incident,
+            "outage.reply.unlinked" if undo else "outage.reply.linked",
+            lambda actor, number: self.lifecycle.relate(actor, number, other=other_number, undo=undo, now=self.now()),
+            said={"other": other_number},
+        )
+
+    @outage.command(
         name=text("assign", "cmd.outage.assign.name"),
         description=text("Hand the outage over to another coordinator", "cmd.outage.assign.description"),
     )
@@ -481,6 +514,8 @@ class Outage(FeatureCog):
     @edit.autocomplete("incident")
     @cancel.autocomplete("incident")
     @cancel.autocomplete("duplicate_of")
+    @link.autocomplete("incident")
+    @link.autocomplete("other")
     @assign.autocomplete("incident")
     @show.autocomplete("incident")
     @summary.autocomplete("incident")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,7 @@ def changed_text(
     *,
     guild_id: int,
     settled: bool = False,
+    said: Mapping[str, Any] | None = None,
 ) -> str:
     """The reply to a change; the channels getting a new message, unless `settled` (then the outbox adds where it
     was published, and where not yet and why)."""
@@ -127,6 +129,7 @@ def changed_text(
             title=safe_text(result.title),
             status=word(language, STATUS_KEYS[result.status]),
             link=thread_mention(guild_id, result.thread_id, None),
+            **(said or {}),
         )
     ]
     if result.eta is not None and result.status.is_open:

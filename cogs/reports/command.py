@@ -26,7 +26,7 @@ from cogs.incidents.autocomplete import service_choices
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
 from cogs.reports.modal import AnywayButton, ReportModal
-from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, MoreButton, PickMenu
+from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, PickMenu
 from cogs.reports.replies import report_text, withdraw_view
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ DETAILS = shared_option("report", "details", "What you see, in a few sentences (
 
 
 class Report(FeatureCog):
-    dynamic_items = (CardButton, WithdrawButton, AnywayButton, DeclarePanelMenu, DeclarePanelGo, PickMenu, MoreButton)
+    dynamic_items = (CardButton, WithdrawButton, AnywayButton, DeclarePanelMenu, DeclarePanelGo, PickMenu)
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)

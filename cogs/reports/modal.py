@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from bot.common.i18n import Language
 from bot.common.limits import TextField
 from bot.common.text import plain_text, truncate
 from bot.incidents.rules.model import Cause, Severity
-from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput
+from bot.incidents.use_cases.typed_input import DeclareInput
 from bot.interactions.payload_rules import PayloadError
 from bot.interactions.replies import person_language, reply_done
 from bot.reports.rules import ReportError
@@ -26,6 +25,7 @@ from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
 from cogs.common.forms import Form, field
 from cogs.common.items import Answering
+from cogs.incidents.modal import offer_more
 from cogs.incidents.replies import answer_declared
 
 if TYPE_CHECKING:
@@ -171,18 +171,7 @@ async def declare_from_reports(
         )
         return
     await answer_declared(services, interaction, actor, result)
-    language = person_language(interaction)
-    more = discord.ui.View(timeout=None)
-    more.add_item(
-        discord.ui.Button(
-            label=truncate(services.catalogue.render(language, "report.more.button"), 80),
-            style=discord.ButtonStyle.secondary,
-            custom_id=f"tocsin:rdmore:{actor.guild_id}:{result.number}",
-        )
-    )
-    more.stop()  # the dynamic item `panels.MoreButton` answers it, also after a restart
-    hint = services.catalogue.render(language, "report.more.hint", number=result.number)
-    await interaction.followup.send(hint, ephemeral=True, view=more, allowed_mentions=NO_PINGS)
+    await offer_more(services, interaction, actor.guild_id, result.number)
 
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -257,33 +246,3 @@ class SetAsideModal(Form):
         await reply_done(
             interaction, services.catalogue.render(language, "report.reply.set_aside", organisation=organisation)
         )
-
-
-class MoreModal(Form):
-    """The workaround and the impact of an outage just declared from reports: what the five fields of the declaration
-    form had no room for. The workaround is an update (announced as new instructions), the impact a correction."""
-
-    def __init__(self, bot: TocsinBot, language: Language, number: int) -> None:
-        word = bot.services.catalogue.render
-        self.bot, self.number = bot, number
-        self.workaround = field(
-            word(language, "report.more.workaround"), "workaround", 1000, required=False, paragraph=True
-        )
-        self.impact = field(word(language, "report.more.impact"), "impact", 300, required=False)
-        super().__init__(word(language, "report.more.title", number=number), self.workaround, self.impact, timeout=900)
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        actor = acting(interaction, Actor)
-        workaround, impact = self.workaround.value.strip(), self.impact.value.strip()
-        if not workaround and not impact:
-            raise ReportError("report.more.nothing")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        services = self.bot.services
-        lifecycle, now = services.lifecycle, services.clock.now()
-        if workaround:
-            await lifecycle.update(actor, self.number, UpdateInput(workaround=workaround), now=now)
-        if impact:  # a second command of the same interaction: not a replay of the first
-            await lifecycle.edit(replace(actor, interaction_id=None), self.number, EditInput(impact=impact), now=now)
-        services.outbox.wake()
-        said = services.catalogue.render(person_language(interaction), "report.more.done", number=self.number)
-        await reply_done(interaction, said)

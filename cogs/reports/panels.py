@@ -27,7 +27,7 @@ from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DeclareForm
 from cogs.common.acting import acting
 from cogs.common.items import Answering
-from cogs.reports.modal import DeclareFromReportsModal, MoreModal
+from cogs.reports.modal import DeclareFromReportsModal
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -237,23 +237,3 @@ class PickMenu(
             text = word(language, "report.reply.abuse", member=f"<@{chosen}>")
         services.outbox.wake()
         await reply_done(interaction, text)
-
-
-class MoreButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"tocsin:rdmore:(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
-):
-    """Under the reply to a declaration from reports: the form for its workaround and impact (coordinators)."""
-
-    def __init__(self, guild_id: int, number: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:rdmore:{guild_id}:{number}"))
-        self.guild_id = guild_id
-        self.number = number
-
-    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
-        actor = acting(interaction, Actor)
-        if actor.guild_id != self.guild_id:
-            raise ReportError("report.error.group_unknown")
-        await bot.services.lifecycle.coordinator_config(actor)  # the form is the first answer: checked before
-        await interaction.response.send_modal(MoreModal(bot, person_language(interaction), self.number))

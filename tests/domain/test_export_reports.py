@@ -74,7 +74,7 @@ def test_the_csv_carries_the_figures_and_lists_the_set_aside_reports_apart() -> 
 
 
 def test_the_json_is_valid_against_its_new_schema_version() -> None:
-    assert SCHEMA_VERSION == 2 and schema()["properties"]["schema_version"] == {"const": 2}
+    assert SCHEMA_VERSION == 3 and schema()["properties"]["schema_version"] == {"const": 3}
     document = json.loads(
         export_json(Document([reported_cerp()], "en", PARIS, NOW, period=OCTOBER, set_aside=[POLLEN]))
     )

@@ -34,6 +34,7 @@ from bot.exports.presentation import (
 from bot.exports.presentation.charts import MAX_BARS
 from bot.exports.presentation.common import Words
 from bot.exports.presentation.csv_files import (
+    FIGURE_COLUMNS,
     FORMULA_STARTS,
     INCIDENT_COLUMNS,
     SERVICE_COLUMNS,
@@ -108,10 +109,11 @@ def read_csv(text: str, delimiter: str) -> list[dict[str, str]]:
 # --- CSV ---------------------------------------------------------------------------------------------------
 
 
-def test_zip_holds_five_csv_files_and_a_readme() -> None:
+def test_zip_holds_six_csv_files_and_a_readme() -> None:
     files = read_zip(export_zip(Document(scenarios(), "fr", PARIS, NOW, period=OCTOBER)))
     assert sorted(files) == [
         "README.txt",
+        "figures.csv",
         "incidents.csv",
         "planned_maintenance.csv",
         "services.csv",
@@ -125,6 +127,7 @@ def test_zip_holds_five_csv_files_and_a_readme() -> None:
         ("incidents.csv", INCIDENT_COLUMNS),
         ("services.csv", SERVICE_COLUMNS),
         ("timeline.csv", TIMELINE_COLUMNS),
+        ("figures.csv", FIGURE_COLUMNS),
     ):
         assert files[name].startswith("\ufeff" + ";".join(columns) + "\r\n")
 

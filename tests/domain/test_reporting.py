@@ -270,6 +270,42 @@ def test_territory_rows_count_the_incidents_that_concern_them() -> None:
     assert figs.by_territory == {"FR": 3, "R75": 3, "16": 3, "R52": 2, "R53": 2}
 
 
+def test_territory_and_service_rows_give_durations_and_mttr_of_their_resolved_incidents() -> None:
+    """Per territory, the durations of the resolved incidents counted in its row (Cerp 4,260 min, Angoulême
+    9,180, Octave 43,740); per service, each resolved incident's time to restore it (down + degraded)."""
+    figs = figures(scenarios(), now=NOW)
+    by_territory = {
+        ref: (s.count, minutes(s.total), minutes(s.median), minutes(s.mean))
+        for ref, s in figs.mttr_by_territory.items()
+    }
+    assert by_territory == {
+        "FR": (3, 57180, 9180, 19060),
+        "R75": (3, 57180, 9180, 19060),
+        "16": (3, 57180, 9180, 19060),
+        "R52": (2, 48000, 24000, 24000),
+        "R53": (2, 48000, 24000, 24000),
+    }
+    assert list(figs.mttr_by_territory) == list(figs.by_territory), "the same rows, in the same order"
+    restore = {s.name: (s.restore.count, minutes(s.restore.mean)) for s in figs.service_totals}
+    assert restore["livraisons"] == (1, 2670 + 1590) and restore["commandes"] == (1, 2670)
+    assert restore["téléphonie"] == (1, 3240) and restore["facturation"] == (1, 43740)
+    assert all(s.restore.count == s.incidents for s in figs.service_totals)
+
+
+def test_an_open_incident_counts_in_its_territories_but_in_none_of_their_durations() -> None:
+    figs = figures([cerp(), angouleme_open()], now=NOW)
+    assert figs.by_territory["16"] == 2 and figs.by_territory["R53"] == 1
+    assert {ref: (s.count, minutes(s.mean)) for ref, s in figs.mttr_by_territory.items()} == {
+        "R75": (1, 4260),
+        "16": (1, 4260),
+        "R52": (1, 4260),
+        "R53": (1, 4260),
+    }
+    two = figures([cerp(), cerp()], now=NOW)
+    (commandes,) = [s for s in two.service_totals if s.name == "commandes"]
+    assert commandes.restore.count == commandes.incidents == 2
+
+
 def test_open_incidents_count_but_have_no_duration() -> None:
     figs = figures([cerp(), angouleme_open()], now=NOW)
     assert (figs.incidents, figs.resolved, figs.open) == (2, 1, 1)

@@ -103,6 +103,41 @@ async def test_export_and_summary_are_refused_to_members(
     assert said.startswith("Pour la période : "), said
 
 
+async def test_an_admin_exports_the_audit_log_and_a_member_cannot(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    await configure(double, server)
+    await declare_and_resolve(double, server, "=1+1")
+    m, c = server.members, server.channels
+    ix = await double.run_command(m["coord.anne"], c["incidents"], "remind", {"when": "dans 1 h", "what": "Cerp"})
+    await private_reply(ix)
+    ix, said = await run(double, server, "pharma.brest", "export", {"period": "octobre 2024", "format": "audit"})
+    assert said == ADMIN_ONLY and files_of(double, ix) == {}
+    ix, said = await run(
+        double, server, "admin.sophie", "export", {"period": "octobre 2024", "format": "audit", "territory": "29"}
+    )
+    assert said.startswith("Le journal d'audit s'exporte en entier pour sa période"), said
+
+    ix, _ = await run(double, server, "admin.sophie", "export", {"period": "octobre 2024", "format": "audit"})
+    await settle(double, server)
+    ((name, data),) = files_of(double, ix).items()
+    assert name == "tocsin-audit-2024-10-01-2024-11-01.csv"
+    rows = read_csv(data)
+    anne = str(m["coord.anne"])
+    assert [r["action"] for r in rows if r["member_id"] == anne] == [
+        "outage declare",
+        "outage update",
+        "outage resolve",
+        "reminder create",
+    ]
+    sophie = str(m["admin.sophie"])
+    assert {r["member"] for r in rows if r["member_id"] == sophie} == {"admin.sophie"}, "who exports is named"
+    assert all(r["member_id"].isdigit() and len(r["member_id"]) == 19 for r in rows), "ids whole, as Discord's"
+    brest = [r for r in rows if r["member_id"] == str(m["pharma.brest"])]
+    assert [r["result"] for r in brest] == ["refused: access.error.admin_only"]
+    assert ix.followups[0]["content"].startswith("Journal d'audit exporté : "), ix.followups[0]["content"]
+
+
 async def test_a_coordinator_gets_the_dated_account_of_one_incident(
     double: DiscordDouble, server: Server, bot: BotProcess
 ) -> None:

@@ -123,6 +123,40 @@ async def test_scenarios_figures_in_json_validate_and_match(played: Store) -> No
     assert OTHER_TITLE not in result.files[0].data.decode()
 
 
+async def test_every_format_gives_durations_and_mttr_per_territory_and_per_service(played: Store) -> None:
+    """Resolved: Cerp (R53, R52, R75; 4,260 min) and Octave (France entière; 43,680 min); Angoulême (16) is open:
+    counted in its rows, in none of their durations. Per service, each resolved incident's time to restore it."""
+    document = json.loads((await run(played, "json")).files[0].data)
+    jsonschema.validate(document, schema())
+    assert document["schema_version"] == 3
+    figures = document["figures"]
+    per_territory = {t["ref"]: (t["count"], t["total_min"], t["mean_min"]) for t in figures["mttr_by_territory"]}
+    assert per_territory == dict.fromkeys(("FR", "R75", "16", "R53", "R52"), (2, 47940, 23970))
+    restore = {s["name"]: s["time_to_restore"] for s in figures["services"]}
+    assert restore["livraisons"] == {"count": 1, "total_min": 4260, "median_min": 4260, "mean_min": 4260}
+    assert restore["commandes"]["mean_min"] == 2670
+
+    (archive,) = (await run(played)).files
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as opened:
+        text = opened.read("figures.csv").decode("utf-8-sig")
+    rows = {(r["dimension"], r["key"]): r for r in csv.DictReader(io.StringIO(text, newline=""), delimiter=";")}
+    assert rows[("all", "")]["mttr_min"] == "23970"
+    bretagne = rows[("territory", "R53")]
+    assert (bretagne["incidents"], bretagne["resolved"], bretagne["mttr_min"]) == ("2", "2", "23970")
+    assert (rows[("territory", "16")]["incidents"], rows[("territory", "16")]["resolved"]) == ("3", "2")
+    deliveries = rows[("service", "livraisons")]
+    assert (deliveries["resolved"], deliveries["total_min"], deliveries["mttr_min"]) == ("1", "4260", "4260")
+    assert rows[("sector", "pharmacie")]["mttr_min"] == "4260"
+
+    markdown = (await run(played, "md")).files[0].data.decode()
+    territory_line = next(line for line in markdown.splitlines() if line.startswith("| Bretagne"))
+    assert "16 j 15 h 30 min" in territory_line, territory_line  # 23,970 min
+    service_line = next(line for line in markdown.splitlines() if line.startswith("| livraisons"))
+    assert service_line.endswith("| 1 j 2 h 30 min | 2 j 23 h | 2 j 23 h |"), service_line  # degraded, median, MTTR
+    html = (await run(played, "html")).files[0].data.decode()
+    assert html.count("16 j 15 h 30 min") >= 5, "the MTTR of each territory row"
+
+
 async def test_scenarios_in_markdown_and_html_read_as_people_say_them(played: Store) -> None:
     markdown = (await run(played, "md")).files[0].data.decode()
     for said in ("2 j 23 h", "1 j 20 h 30 min", "1 j 2 h 30 min", "2 j 6 h", "30 j 8 h"):

@@ -339,6 +339,7 @@ BY_NAME: dict[str, str] = {
     "name": "name",
     "now": "clock",
     "number": "incident_number",
+    "other": "incident_number",
     "option": "option",
     "organisation": "text",
     "outcome": "report_outcome",

@@ -17,6 +17,7 @@ from bot.delivery.kinds import OutboxKind
 from bot.incidents.rules.model import Severity
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.typed_input import UpdateInput
+from bot.settings import use_cases as setup
 from bot.settings.rules.config import ServerDefaults
 from bot.settings.rules.model import ChannelFacts, SetupError
 from bot.storage.store import Store
@@ -125,6 +126,24 @@ async def test_a_board_without_pin_messages_is_said_and_a_removed_one_deletes_it
     assert await boards.listed(GUILD) == []
     (removal,) = await board_rows(store)
     assert removal["payload"]["remove"] is True, "the waiting post is superseded by the removal"
+
+
+async def test_a_sector_a_board_shows_cannot_be_removed_until_the_board_is(
+    ready: tuple[Store, Lifecycle, Boards],
+) -> None:
+    store, _, boards = ready
+    await setup.add_sector(store, ADMIN, "Librairie", now=NOW)
+    await boards.add(ADMIN, channel(TABLEAU), territory=None, sector="Librairie", now=NOW)
+    await boards.add(ADMIN, channel(BRETAGNE_BOARD), territory="R53", sector="librairie", now=NOW)
+    with pytest.raises(SetupError) as refused:
+        await setup.remove_sector(store, ADMIN, "Librairie", now=NOW)
+    assert refused.value.message_id == "setup.error.sector_on_board"
+    assert refused.value.args_map["channels"] == f"<#{TABLEAU}>, <#{BRETAGNE_BOARD}>"
+    assert refused.value.args_map["count"] == 2
+    for listed in await boards.listed(GUILD):
+        await boards.remove(ADMIN, str(listed.id), now=NOW)
+    await setup.remove_sector(store, ADMIN, "Librairie", now=NOW)
+    assert "librairie" not in await setup.sector_names(store, ADMIN)
 
 
 async def test_a_committed_update_that_passes_is_shown_late_once(ready: tuple[Store, Lifecycle, Boards]) -> None:

@@ -138,13 +138,15 @@ class Known:
 @dataclass
 class Predicted:
     """What the model expects of a command: allowed or not, and if allowed the audit action, the timeline entry
-    kinds, the incident afterwards, and the person a hand-over names."""
+    kinds, the incident afterwards, the person a hand-over names, and the entries another incident gets (the
+    original of a duplicate: its number and kinds)."""
 
     ok: bool
     action: str = ""
     kinds: tuple[str, ...] = ()
     after: Known | None = None
     assigned_to: int | None = None
+    other: tuple[int, tuple[str, ...]] | None = None
 
 
 REFUSED = Predicted(ok=False)
@@ -346,6 +348,8 @@ def change_command(step: Step, world: World, server: Server) -> tuple[Run, Predi
         )
         if allowed and known is not None and known.is_open and duplicate_ok:
             predicted = Predicted(True, "outage cancel", ("cancelled",), replace(known, status=Status.CANCELLED))
+            if duplicate_of is not None:  # the original is told of its duplicate in its own timeline
+                predicted.other = (duplicate_of, ("linked",))
     elif step.op == "assign":
         to_member = arg % 3 == 2
         to = server.member if to_member else server.coordinators[arg % 3]
@@ -585,8 +589,23 @@ async def play(world: World, step: Step) -> None:
         found = await c.fetchone()
     assert found is not None
     entries = added(before, after, "updates")
-    assert tuple(e[2] for e in entries) == predicted.kinds, f"{step}: {[e[2] for e in entries]}"
-    assert all(e[1] == found[0] and e[3] == to_db_time(world.now) for e in entries)
+    own = [e for e in entries if e[1] == found[0]]
+    assert tuple(e[2] for e in own) == predicted.kinds, f"{step}: {[e[2] for e in entries]}"
+    others = [e for e in entries if e[1] != found[0]]
+    if predicted.other is None:
+        assert others == [], f"{step}: {[e[2] for e in entries]}"
+    else:
+        other_number, other_kinds = predicted.other
+        async with (
+            world.store.reading() as conn,
+            conn.execute(
+                "SELECT id FROM incidents WHERE guild_id = ? AND number = ?", (server.guild_id, other_number)
+            ) as c,
+        ):
+            other_row = await c.fetchone()
+        assert other_row is not None
+        assert [(e[1], e[2]) for e in others] == [(other_row[0], kind) for kind in other_kinds], step
+    assert all(e[3] == to_db_time(world.now) for e in entries)
     handled = added(before, after, "handled_interactions")
     assert len(handled) == (0 if actor.interaction_id is None else 1)
     if actor.interaction_id is not None:

@@ -6,6 +6,7 @@ allowed mentions naming exactly the reminder's owner)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -189,9 +190,9 @@ async def test_a_stop_between_the_claim_and_done_leaves_one_message_and_start_up
     assert (row["status"], row["message_row"], row["fired_at"]) == ("firing", sent.id, stamp(due))
     # Until start-up finishes it, its buttons say it is being sent (not that it has not come due).
     for click in (
-        timers.reminders.finish(reminder.id, user_id=OWNER),
+        timers.reminders.finish(reminder.id, user_id=OWNER, now=due),
         timers.reminders.snooze(reminder.id, SnoozeChoice.ONE_HOUR, user_id=OWNER, now=due),
-        timers.reminders.cancel(reminder.id, user_id=OWNER),
+        timers.reminders.cancel(reminder.id, user_id=OWNER, now=due),
     ):
         with pytest.raises(ReminderError) as firing:
             await click
@@ -304,7 +305,7 @@ async def test_only_the_owner_snoozes_finishes_or_cancels_and_an_old_message_sno
     rid = reminder.id
     service = timers.reminders
     with pytest.raises(ReminderError) as early:
-        await service.finish(rid, user_id=OWNER)
+        await service.finish(rid, user_id=OWNER, now=NOW)
     assert early.value.message_id == "reminder.error.not_fired"
     with pytest.raises(ReminderError) as early_snooze:
         await service.snooze(rid, SnoozeChoice.FIFTEEN_MINUTES, user_id=OWNER, now=NOW)
@@ -315,15 +316,15 @@ async def test_only_the_owner_snoozes_finishes_or_cancels_and_an_old_message_sno
     before = await row_of(store, rid)
     for refused in (
         service.snooze(rid, SnoozeChoice.ONE_HOUR, user_id=OTHER, now=fired_at),
-        service.finish(rid, user_id=OTHER),
-        service.cancel(rid, user_id=OTHER),
+        service.finish(rid, user_id=OTHER, now=fired_at),
+        service.cancel(rid, user_id=OTHER, now=fired_at),
     ):
         with pytest.raises(ReminderError) as not_owner:
             await refused
         assert not_owner.value.message_id == "reminder.error.not_owner"
     assert await row_of(store, rid) == before
 
-    done = await service.finish(rid, user_id=OWNER)
+    done = await service.finish(rid, user_id=OWNER, now=NOW)
     assert done.status == reminder_rules.ReminderStatus.DONE and await row_of(store, rid) == before
 
     snoozed_at = fired_at + timedelta(minutes=3)
@@ -372,15 +373,15 @@ async def test_a_cancelled_reminder_is_never_sent(store: Store, timers: Timers) 
     assert reminder.id is not None
     kept = await ask(timers, asked("dans 3 h", "Gardé"))
     with pytest.raises(ReminderError) as not_owner:
-        await timers.reminders.cancel(reminder.id, user_id=OTHER)
+        await timers.reminders.cancel(reminder.id, user_id=OTHER, now=NOW)
     assert not_owner.value.message_id == "reminder.error.not_owner"
-    cancelled = await timers.reminders.cancel(reminder.id, user_id=OWNER)
+    cancelled = await timers.reminders.cancel(reminder.id, user_id=OWNER, now=NOW)
     assert cancelled.status == reminder_rules.ReminderStatus.CANCELLED
     assert (await row_of(store, reminder.id))["status"] == "cancelled"
     listed, _zone = await timers.reminders.pending(GUILD, OWNER)
     assert [r.id for r in listed] == [kept.id]
     with pytest.raises(ReminderError) as again:
-        await timers.reminders.cancel(reminder.id, user_id=OWNER)
+        await timers.reminders.cancel(reminder.id, user_id=OWNER, now=NOW)
     assert again.value.message_id == "reminder.error.cancelled"
 
     # Its timer still runs (the cog does not cancel it): it finds the row cancelled and sends nothing.
@@ -484,3 +485,52 @@ async def test_two_timers_firing_one_reminder_at_once_send_it_once(store: Store,
     assert sorted(fired) == [False, False, True]
     (sent,) = await outbox_rows(store)
     assert (await row_of(store, reminder.id))["message_row"] == sent.id
+
+
+# --- the audit log ---------------------------------------------------------------------------------------------
+
+
+async def audit_of(store: Store) -> list[tuple[int | None, int | None, str, dict[str, Any], str]]:
+    async with (
+        store.reading() as conn,
+        conn.execute(
+            "SELECT guild_id, actor_id, action, arguments, result FROM audit_log WHERE action LIKE 'reminder%' "
+            "ORDER BY id"
+        ) as cursor,
+    ):
+        return [(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in await cursor.fetchall()]
+
+
+async def test_the_audit_log_keeps_reminders_created_snoozed_cancelled_and_done_by_their_owner(
+    store: Store, timers: Timers
+) -> None:
+    service = timers.reminders
+    await lifecycle(store).declare(ANNE, CERP, now=NOW)
+    first = await ask(timers, asked("dans 1 h"))
+    second = await ask(timers, asked("dans 3 h", "Rappeler la Cerp", where=Where.THREAD))
+    assert first.id is not None and second.id is not None
+    fired_at = NOW + timedelta(hours=1)
+    await timers.advance_to(fired_at)
+    snoozed = await service.snooze(first.id, SnoozeChoice.FIFTEEN_MINUTES, user_id=OWNER, now=fired_at)
+    timers.schedule_reminder(first.id, snoozed.due_at)
+    await timers.advance_to(snoozed.due_at)
+    await service.finish(first.id, user_id=OWNER, now=snoozed.due_at)
+    await service.cancel(second.id, user_id=OWNER, now=snoozed.due_at)
+    with pytest.raises(ReminderError):
+        await service.cancel(second.id, user_id=OTHER, now=snoozed.due_at)
+
+    assert [(guild, actor, action, result) for guild, actor, action, _, result in await audit_of(store)] == [
+        (GUILD, OWNER, "reminder create", "ok"),
+        (GUILD, OWNER, "reminder create", "ok"),
+        (GUILD, OWNER, "reminder snooze", "ok"),
+        (GUILD, OWNER, "reminder done", "ok"),
+        (GUILD, OWNER, "reminder cancel", "ok"),
+    ], "a refused attempt changes nothing and is audited by the adapter, like every refused command"
+    created, thread, moved, done, cancelled = (arguments for *_, arguments, _ in await audit_of(store))
+    assert created == {"reminder": first.id, "where": "dm", "due_at": (NOW + timedelta(hours=1)).isoformat()}
+    assert thread["incident"] == 1 and thread["where"] == "thread"
+    assert moved == {"reminder": first.id, "snooze": "15m", "due_at": snoozed.due_at.isoformat()}
+    assert done == {"reminder": first.id} and cancelled == {"reminder": second.id}
+    assert all("Appeler" not in json.dumps(arguments) for *_, arguments, _ in await audit_of(store)), (
+        "what the member wrote to themselves stays out of the audit log"
+    )

@@ -78,7 +78,7 @@ async def test_ready_when_connected_writable_delivering_and_timers_in_place(bot:
             "gateway": {"ok": True, "found": "connected to Discord's gateway"},
             "database": {"ok": True, "found": "the database takes writes"},
             "outbox": {"ok": True, "found": "0 messages waiting, the oldest for 0 s (at most 900 s allowed)"},
-            "timers": {"ok": True, "found": "reminders, nudges and archives in place"},
+            "timers": {"ok": True, "found": "every timer in place"},
         },
     }
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.common.i18n import default_catalogue
+from bot.common.i18n import LANGUAGES, default_catalogue
 from bot.storage.store import Store, StoreError
+from bot.timers.registry import timer_kind_word
 from tests.services.manual_timers import fetch_one, reminders_service
 from tests.services.test_lifecycle import ANNE, CERP, NOW, lifecycle
 from tests.unit.idle_bot import CALL_THE_DSI, idle_bot
@@ -82,4 +83,31 @@ async def test_a_nudge_that_could_not_be_planned_is_planned_again_a_minute_later
         await asyncio.wait_for(woken.wait(), timeout=10)
         assert await fetch_one(store, "SELECT count(*) FROM incident_nudges") == (1,)
     finally:
+        await bot.close()
+
+
+async def test_about_names_every_kind_of_timer_not_in_place_in_the_readers_language(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, _ = idle_bot(store, ManualClock(NOW), monkeypatch)
+    timers, catalogue = bot.services.timers, default_catalogue()
+    try:
+        await bot.setup_hook()
+        assert timers.startup is not None
+        await timers.startup
+        kinds = sorted(timers.registrations())
+        words = {lang: {kind: catalogue.word(lang, timer_kind_word(kind)) for kind in kinds} for lang in LANGUAGES}
+        assert words["fr"]["late updates"] == "mises à jour en retard" and words["en"]["digests"] == "digests"
+        for waiting in [{kind} for kind in kinds] + [set(kinds)]:
+            timers.waiting = waiting
+            for lang in LANGUAGES:
+                said = catalogue.word(lang, timers.state())
+                assert all(words[lang][kind] in said for kind in waiting), said
+                assert "{" not in said
+        timers.waiting = set(kinds)
+        assert catalogue.word("en", timers.state()).startswith(
+            "not in place yet (archiving, boards, digests, late updates, planned maintenance, nudges and reminders)"
+        )
+    finally:
+        timers.waiting = set()
         await bot.close()

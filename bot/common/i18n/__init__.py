@@ -8,6 +8,6 @@ is what Discord shows by default. An option's name that a sentence quotes (the s
 in the English catalogue too, worded as declared (tests/i18n/test_catalogue.py holds both to that).
 """
 
-from bot.common.i18n.catalogue import LANGUAGES, Catalogue, Language, Msg, default_catalogue, language_of
+from bot.common.i18n.catalogue import LANGUAGES, Catalogue, Language, Msg, default_catalogue, language_of, list_of
 
-__all__ = ["LANGUAGES", "Catalogue", "Language", "Msg", "default_catalogue", "language_of"]
+__all__ = ["LANGUAGES", "Catalogue", "Language", "Msg", "default_catalogue", "language_of", "list_of"]

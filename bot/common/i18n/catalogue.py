@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -51,6 +52,17 @@ class Msg:
     @classmethod
     def of(cls, message_id: str, **args: Any) -> Msg:
         return cls(message_id, args)
+
+
+_LIST_OF = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three", "outage.list_of.four")
+
+
+def list_of(items: Sequence[Msg | str]) -> Msg:
+    """ "a, b, c et d" in the reader's language, however many items (at least one): past four, the first is put
+    before the list of the others."""
+    if len(items) > len(_LIST_OF):
+        return Msg.of("outage.list_of.more", a=items[0], b=list_of(items[1:]))
+    return Msg(_LIST_OF[len(items) - 1], dict(zip("abcd", items, strict=False)))
 
 
 def placeholders(text: str) -> set[str]:

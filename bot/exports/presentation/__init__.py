@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation.common import SCHEMA_VERSION, Document
-from bot.exports.presentation.csv_files import export_zip, write_csvs
+from bot.exports.presentation.csv_files import audit_csv, export_zip, write_csvs
 from bot.exports.presentation.html_report import export_html, summary_html
 from bot.exports.presentation.json_file import export_json, schema
 from bot.exports.presentation.markdown import export_markdown, summary_markdown
@@ -35,6 +35,7 @@ def incident_summary(
 __all__ = [
     "SCHEMA_VERSION",
     "Document",
+    "audit_csv",
     "export_html",
     "export_json",
     "export_markdown",

@@ -28,10 +28,10 @@ from bot.incidents.presentation.labels import (
 )
 from bot.incidents.rules.durations import ZERO
 from bot.incidents.rules.lifecycle import Update, UpdateKind
-from bot.incidents.rules.model import CancelReason, Cause, Incident, ServiceState, Severity, Status
+from bot.incidents.rules.model import CancelReason, Cause, Incident, LinkKind, ServiceState, Severity, Status
 from bot.maintenance.rules import Maintenance
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.DECLARED: "export.kind.declared",
@@ -48,6 +48,8 @@ KIND_KEYS: dict[UpdateKind, str] = {
     UpdateKind.REOPENED: "export.kind.reopened",
     UpdateKind.CANCELLED: "export.kind.cancelled",
     UpdateKind.AFFECTED: "export.kind.affected",
+    UpdateKind.LINKED: "export.kind.linked",
+    UpdateKind.UNLINKED: "export.kind.unlinked",
 }
 # The issue's definitions, in the order every export states them.
 DEFINITION_KEYS = (
@@ -71,6 +73,8 @@ _WORDED_ALONE = frozenset(
         UpdateKind.WORKAROUND_CHANGED,
         UpdateKind.ETA_CHANGED,
         UpdateKind.AFFECTED,
+        UpdateKind.LINKED,
+        UpdateKind.UNLINKED,
         UpdateKind.REOPENED,
         UpdateKind.CANCELLED,
     }
@@ -415,6 +419,22 @@ class Words:
     def _affected(self, m: Measure, entry: Update) -> list[str]:
         return [self("export.entry.affected", count=entry.details.get("count", "?"))]
 
+    def _linked(self, m: Measure, entry: Update) -> list[str]:
+        number, details = entry.details.get("number", "?"), entry.details
+        if details.get("link") != LinkKind.DUPLICATE:
+            return [self("export.entry.linked_related", number=number)]
+        lines = [self("export.entry.linked_duplicate", number=number)]
+        for key, count in (
+            ("export.entry.moved_followers", details.get("followers", 0)),
+            ("export.entry.moved_affected", details.get("affected", 0)),
+        ):
+            if count:
+                lines.append(self(key, count=count, number=number))
+        return lines
+
+    def _unlinked(self, m: Measure, entry: Update) -> list[str]:
+        return [self("export.entry.unlinked", number=entry.details.get("number", "?"))]
+
     def entry_text(self, m: Measure, entry: Update) -> str:
         """The entry's sentences on one line (`entry` joined, spaces collapsed), for the CSV and JSON."""
         # A large export words ~10⁵ entries. Entries whose words depend on nothing but their details (status and
@@ -530,6 +550,8 @@ _ENTRY_WORDING: dict[UpdateKind, Callable[[Words, Measure, Update], list[str]]] 
     UpdateKind.ASSIGNED: Words._assigned,
     UpdateKind.EDITED: Words._edited,
     UpdateKind.AFFECTED: Words._affected,
+    UpdateKind.LINKED: Words._linked,
+    UpdateKind.UNLINKED: Words._unlinked,
 }
 # Stored values → members, read without the enums' own (slower) lookup.
 _MEMBERS: dict[type[Status] | type[Severity], dict[str, Status | Severity]] = {

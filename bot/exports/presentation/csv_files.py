@@ -1,5 +1,6 @@
-"""CSV exports: `incidents.csv`, `services.csv`, `timeline.csv`, `set_aside.csv` (members' reports set aside,
-apart from every incident) and a `README.txt`, zipped.
+"""CSV exports: `incidents.csv`, `services.csv`, `timeline.csv`, `figures.csv` (counts, durations and MTTR overall,
+per sector, territory and service), `set_aside.csv` (members' reports set aside, apart from every incident) and a
+`README.txt`, zipped; and the audit log of a period (`audit_csv`).
 
 Column names are fixed English snake_case (they are for machines); cell text follows the server's language; the
 separator is `;` in French (the spreadsheet default there, where `,` is the decimal mark) and `,` otherwise.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -27,7 +28,17 @@ from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import planned, reported
 from bot.exports.presentation.common import Document, SameGuild, Words, definitions
 from bot.exports.presentation.summary import header_lines
-from bot.exports.rules import IncidentRecord, Measure, SetAsideGroup, measure, minutes
+from bot.exports.rules import (
+    AuditLine,
+    DurationStats,
+    Figures,
+    IncidentRecord,
+    Measure,
+    SetAsideGroup,
+    figures,
+    measure,
+    minutes,
+)
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Cause, ServiceState, Severity, Status
 
@@ -52,6 +63,8 @@ INCIDENT_COLUMNS = (
 )
 SERVICE_COLUMNS = ("number", "title", "service", "state", "states", "downtime_min", "degraded_min")
 TIMELINE_COLUMNS = ("number", "at", "author_id", "author", "kind", "silent", "text")
+FIGURE_COLUMNS = ("dimension", "key", "label", "incidents", "resolved", "total_min", "median_min", "mttr_min")
+AUDIT_COLUMNS = ("at", "member_id", "member", "action", "arguments", "result")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 BOM = "\ufeff"
@@ -210,27 +223,58 @@ def write_csvs(
     language: Language,
     zone: ZoneInfo,
     now: datetime,
+    figures_csv: TextIO | None = None,
 ) -> int:
-    """The three CSV files in one pass over `records` (BOM included); returns the number of incidents."""
+    """The three CSV files in one pass over `records` (BOM included), and the figures' file when asked, from
+    the same pass (the figures keep each incident's facts, never its timeline); returns the number of
+    incidents."""
     cells = Cells(delimiter(language))
-    write = CsvLines(Words(language, zone, now), cells)
-    guard = SameGuild()
+    words = Words(language, zone, now)
+    write = CsvLines(words, cells)
     files = (incidents, services, timeline)
     for out, columns in zip(files, (INCIDENT_COLUMNS, SERVICE_COLUMNS, TIMELINE_COLUMNS), strict=True):
         out.write(BOM + cells.line(columns))
-    lines: tuple[list[str], list[str], list[str]] = ([], [], [])
-    incident_out, service_out, timeline_out = lines
-    count = 0
-    for record in guard.all(records):
-        m = measure(record, now=now)
-        incident_out.append(write.incident(m))
-        write.services(m, service_out)
-        write.timeline(m, timeline_out)
-        count += 1
-        if count % _BATCH == 0:
-            _flush(files, lines)
-    _flush(files, lines)
-    return count
+    count = [0]
+
+    def written() -> Iterator[Measure]:
+        lines: tuple[list[str], list[str], list[str]] = ([], [], [])
+        incident_out, service_out, timeline_out = lines
+        for record in SameGuild().all(records):
+            m = measure(record, now=now)
+            incident_out.append(write.incident(m))
+            write.services(m, service_out)
+            write.timeline(m, timeline_out)
+            count[0] += 1
+            if count[0] % _BATCH == 0:
+                _flush(files, lines)
+            yield m
+        _flush(files, lines)
+
+    if figures_csv is None:
+        for _ in written():
+            pass
+    else:
+        figures_csv.write(BOM + cells.line(FIGURE_COLUMNS))
+        figures_csv.writelines(cells.line(row) for row in figure_rows(figures(written(), now=now), words))
+    return count[0]
+
+
+def figure_rows(figs: Figures, words: Words) -> Iterator[tuple[Any, ...]]:
+    """`figures.csv`: the counts, durations and MTTR of every outage, then per sector, per territory (its rows
+    as the reports count them) and per service (each resolved outage's time to restore it)."""
+
+    def row(dimension: str, key: str, label: str, incidents: int, stats: DurationStats | None) -> tuple[Any, ...]:
+        if stats is None:
+            return (dimension, key, label, incidents, 0, 0, None, None)
+        return (dimension, key, label, incidents, stats.count, *map(minutes, (stats.total, stats.median, stats.mean)))
+
+    yield row("all", "", words("export.figures.every_outage"), figs.incidents, figs.durations)
+    for sector, count in figs.by_sector.items():
+        yield row("sector", sector, sector, count, figs.mttr_by_sector.get(sector))
+    for ref, count in figs.by_territory.items():
+        yield row("territory", ref, words.territory(ref), count, figs.mttr_by_territory.get(ref))
+    for service in figs.service_totals:
+        yield row("service", service.key, service.name, service.incidents, service.restore)
 
 
 def _flush(files: tuple[TextIO, ...], lines: tuple[list[str], ...]) -> None:
@@ -257,10 +301,26 @@ def set_aside_csv(groups: Sequence[SetAsideGroup], language: Language, zone: Zon
     return BOM + cells.line(reported.SET_ASIDE_COLUMNS) + "".join(cells.line(row) for row in rows)
 
 
+def audit_csv(lines: Iterable[AuditLine], names: Mapping[int, str], language: Language, zone: ZoneInfo) -> bytes:
+    """The audit log's entries, one a line: the time to the second in the server's zone, the member's id as
+    Discord shows it (digits, written as text) and their name when known, the action, its arguments as stored
+    (JSON) and its result. Every text cell goes through `Cells`, so none runs as a formula."""
+    cells = Cells(delimiter(language))
+    out = [BOM + cells.line(AUDIT_COLUMNS)]
+    for line in lines:
+        member_id = "" if line.actor_id is None else str(line.actor_id)
+        member = names.get(line.actor_id, member_id) if line.actor_id is not None else ""
+        at = line.at.astimezone(zone).isoformat(timespec="seconds")
+        out.append(cells.line((at, member_id, member, line.action, line.arguments, line.result)))
+    return "".join(out).encode("utf-8")
+
+
 def export_zip(document: Document) -> bytes:
-    """`incidents.csv`, `services.csv`, `timeline.csv`, `set_aside.csv` and `README.txt` in one zip."""
+    """`incidents.csv`, `services.csv`, `timeline.csv`, `figures.csv`, `set_aside.csv` and `README.txt` in one
+    zip."""
     language, zone, now, period = document.language, document.zone, document.now, document.period
-    buffers = {name: io.StringIO(newline="") for name in ("incidents.csv", "services.csv", "timeline.csv")}
+    names = ("incidents.csv", "services.csv", "timeline.csv", "figures.csv")
+    buffers = {name: io.StringIO(newline="") for name in names}
     write_csvs(
         document.records,
         incidents=buffers["incidents.csv"],
@@ -269,6 +329,7 @@ def export_zip(document: Document) -> bytes:
         language=language,
         zone=zone,
         now=now,
+        figures_csv=buffers["figures.csv"],
     )
     out = io.BytesIO()
     # Level 1: a third of level 6's time for a zip a fifth larger, on text that compresses ~10×.

@@ -18,7 +18,14 @@ from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import planned, reported
 from bot.exports.presentation.charts import MAX_BARS, timeline_chart
 from bot.exports.presentation.common import Document, Words, definitions
-from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.presentation.summary import (
+    columns,
+    facts,
+    figure_sentences,
+    header_lines,
+    stats_cells,
+    workaround_versions,
+)
 from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -114,10 +121,7 @@ def _summary(measures: Sequence[Measure], words: Words) -> list[str]:
 
 
 def _stats_cells(stats: DurationStats | None, words: Words) -> list[str]:
-    none = words("export.none")
-    if stats is None or stats.count == 0:
-        return ["0", _e(none), _e(none)]
-    return [_e(words.number(stats.count)), _e(words.duration(stats.median)), _e(words.duration(stats.mean))]
+    return [_e(cell) for cell in stats_cells(stats, words)]
 
 
 def _figures(figs: Figures, words: Words) -> list[str]:
@@ -141,9 +145,12 @@ def _figures(figs: Figures, words: Words) -> list[str]:
     )
     lines.append(f"<h3>{_e(words('export.heading.by_territory'))}</h3>")
     lines += _table(
-        [_e(words("export.column.territory")), _e(words("export.column.incidents"))],
-        [[_e(words.territory(ref)), _e(words.number(n))] for ref, n in figs.by_territory.items()],
-        frozenset({1}),
+        [_e(column) for column in columns(words, "territory")],
+        [
+            [_e(words.territory(ref)), _e(words.number(n)), *_stats_cells(figs.mttr_by_territory.get(ref), words)]
+            for ref, n in figs.by_territory.items()
+        ],
+        frozenset({1, 2, 3, 4}),
     )
     if figs.service_totals:
         lines.append(f"<h3>{_e(words('export.heading.by_service'))}</h3>")
@@ -155,10 +162,11 @@ def _figures(figs: Figures, words: Words) -> list[str]:
                     _e(words.number(s.incidents)),
                     _e(words.duration(s.downtime)),
                     _e(words.duration(s.degraded_time)),
+                    *_stats_cells(s.restore, words)[1:],
                 ]
                 for s in figs.service_totals
             ],
-            frozenset({1, 2, 3}),
+            frozenset({1, 2, 3, 4, 5}),
         )
     return [*lines, "</section>"]
 

@@ -142,6 +142,10 @@ def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup]
         "durations": _stats(figs.durations),
         "mttr_min": minutes(figs.mttr),
         "mttr_by_sector": [{"sector": sector, **_stats(stats)} for sector, stats in figs.mttr_by_sector.items()],
+        "mttr_by_territory": [
+            {"ref": ref, "label": words.territory(ref), **_stats(stats)}
+            for ref, stats in figs.mttr_by_territory.items()
+        ],
         "first_update": _stats(figs.first_update),
         "services": [
             {
@@ -150,6 +154,7 @@ def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup]
                 "incidents": s.incidents,
                 "downtime_min": minutes(s.downtime),
                 "degraded_min": minutes(s.degraded_time),
+                "time_to_restore": _stats(s.restore),
             }
             for s in figs.service_totals
         ],

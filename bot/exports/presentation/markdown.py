@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from bot.common.i18n.catalogue import Language
 from bot.exports.presentation import planned, reported
 from bot.exports.presentation.common import Document, Words, definitions
-from bot.exports.presentation.summary import columns, facts, figure_sentences, header_lines, workaround_versions
+from bot.exports.presentation.summary import (
+    columns,
+    facts,
+    figure_sentences,
+    header_lines,
+    stats_cells,
+    workaround_versions,
+)
 from bot.exports.rules import Figures, IncidentRecord, Measure, figures, measure
 from bot.incidents.rules.model import Status
 
@@ -57,7 +64,6 @@ def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) 
 def _figures(figs: Figures, words: Words) -> list[str]:
     lines = [f"## {words('export.heading.figures')}", ""]
     lines += [f"- {sentence}" for sentence in figure_sentences(figs, words)]
-    none = words("export.none")
     lines.append("- " + reported.figures_line(figs, words))
     lines.append("")
     lines += [f"### {words('export.heading.by_severity')}", ""]
@@ -72,24 +78,31 @@ def _figures(figs: Figures, words: Words) -> list[str]:
             [
                 md(sector),
                 words.number(n),
-                words.number(figs.mttr_by_sector[sector].count) if sector in figs.mttr_by_sector else "0",
-                words.duration(figs.mttr_by_sector[sector].median) if sector in figs.mttr_by_sector else none,
-                words.duration(figs.mttr_by_sector[sector].mean) if sector in figs.mttr_by_sector else none,
+                *stats_cells(figs.mttr_by_sector.get(sector), words),
             ]
             for sector, n in figs.by_sector.items()
         ],
     )
     lines += [f"### {words('export.heading.by_territory')}", ""]
     lines += _table(
-        [words("export.column.territory"), words("export.column.incidents")],
-        [[md(words.territory(ref)), words.number(n)] for ref, n in figs.by_territory.items()],
+        columns(words, "territory"),
+        [
+            [md(words.territory(ref)), words.number(n), *stats_cells(figs.mttr_by_territory.get(ref), words)]
+            for ref, n in figs.by_territory.items()
+        ],
     )
     if figs.service_totals:
         lines += [f"### {words('export.heading.by_service')}", ""]
         lines += _table(
             columns(words, "service"),
             [
-                [md(s.name), words.number(s.incidents), words.duration(s.downtime), words.duration(s.degraded_time)]
+                [
+                    md(s.name),
+                    words.number(s.incidents),
+                    words.duration(s.downtime),
+                    words.duration(s.degraded_time),
+                    *stats_cells(s.restore, words)[1:],
+                ]
                 for s in figs.service_totals
             ],
         )

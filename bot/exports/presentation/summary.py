@@ -11,11 +11,11 @@ from typing import Literal
 from bot.common.formatting import format_period, zone_name
 from bot.common.i18n.catalogue import Msg
 from bot.exports.presentation.common import ANY_OTHER_YEAR, Words
-from bot.exports.rules import Figures, IncidentRecord, Measure
+from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure
 from bot.incidents.rules.lifecycle import UpdateKind
 from bot.incidents.rules.model import Status
 
-Table = Literal["summary", "sector", "service"]
+Table = Literal["summary", "sector", "territory", "service"]
 
 # The columns of the tables both reports show: the same in Markdown and in HTML, so the two files read alike.
 _COLUMNS: dict[Table, tuple[str, ...]] = {
@@ -35,12 +35,34 @@ _COLUMNS: dict[Table, tuple[str, ...]] = {
         "export.column.median",
         "export.column.mttr",
     ),
-    "service": ("export.column.service", "export.column.incidents", "export.column.downtime", "export.column.degraded"),
+    "territory": (
+        "export.column.territory",
+        "export.column.incidents",
+        "export.column.resolved",
+        "export.column.median",
+        "export.column.mttr",
+    ),
+    "service": (
+        "export.column.service",
+        "export.column.incidents",
+        "export.column.downtime",
+        "export.column.degraded",
+        "export.column.median",
+        "export.column.mttr",
+    ),
 }
 
 
 def columns(words: Words, table: Table) -> list[str]:
     return [words(key) for key in _COLUMNS[table]]
+
+
+def stats_cells(stats: DurationStats | None, words: Words) -> list[str]:
+    """A table row's resolved outages, their median and mean duration (the MTTR), as both reports write them; a
+    row with no resolved outage has neither duration."""
+    if stats is None or stats.count == 0:
+        return ["0", words("export.none"), words("export.none")]
+    return [words.number(stats.count), words.duration(stats.median), words.duration(stats.mean)]
 
 
 def header_lines(words: Words, period: tuple[datetime, datetime] | None) -> list[str]:

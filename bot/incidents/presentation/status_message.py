@@ -31,7 +31,9 @@ from bot.incidents.presentation.message_parts import (
     word,
 )
 from bot.incidents.rules.durations import restored_after, total_duration
-from bot.incidents.rules.model import CancelReason, Incident, Status, update_late_since
+from bot.incidents.rules.model import CancelReason, Incident, LinkKind, Status, update_late_since
+
+LINK_KEYS = {LinkKind.RELATED: "incident.value.link_related", LinkKind.DUPLICATE: "incident.value.link_duplicate"}
 
 
 def _territories(incident: Incident, language: Language) -> str:
@@ -122,6 +124,9 @@ def status_embed(incident: Incident, language: Language, *, now: datetime | None
     fields.append(
         embed_field(word(language, "incident.label.owner"), user_mention(incident.owner_id, language), inline=True)
     )
+    if incident.links:
+        linked = [word(language, LINK_KEYS[link.kind], number=link.number) for link in incident.links]
+        fields.append(embed_field(word(language, "incident.label.links"), ", ".join(linked)))
     if incident.status == Status.RESOLVED and incident.resolved_at is not None:
         duration = total_duration(incident) or timedelta(0)
         fields.append(

@@ -28,7 +28,7 @@ Timeline entry details are JSON-ready (times as ISO 8601 strings); their keys pe
   services_changed {changes: [{name, key, from (None when new), to}]} · workaround_changed {version, text}
   next_update_set {at, by} · edited {changes: {field: {from, to}}} · assigned {from, to}
   resolved {text, services_restored: [key]} · reopened {to, text} · cancelled {reason, duplicate_of, text}
-  affected {count}
+  affected {count} · linked {number, link, followers?, affected?} · unlinked {number, link} (rules/links.py)
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ class UpdateKind(StrEnum):
     REOPENED = "reopened"
     CANCELLED = "cancelled"
     AFFECTED = "affected"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
 
     @property
     def is_news(self) -> bool:
@@ -87,7 +89,9 @@ class UpdateKind(StrEnum):
         return self not in _BOOKKEEPING
 
 
-_BOOKKEEPING = frozenset({UpdateKind.EDITED, UpdateKind.ASSIGNED, UpdateKind.AFFECTED})
+_BOOKKEEPING = frozenset(
+    {UpdateKind.EDITED, UpdateKind.ASSIGNED, UpdateKind.AFFECTED, UpdateKind.LINKED, UpdateKind.UNLINKED}
+)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,19 @@ class Workaround:
     set_by: int
 
 
+class LinkKind(StrEnum):
+    RELATED = "related"  # a coordinator said the two outages belong together (both ways)
+    DUPLICATE = "duplicate"  # the other outage was cancelled as a duplicate of this one
+
+
+@dataclass(frozen=True, order=True)
+class IncidentLink:
+    """Another outage of the same server this one is linked to, by number (shown in its status message)."""
+
+    number: int
+    kind: LinkKind
+
+
 @dataclass(frozen=True, kw_only=True)
 class Incident:
     guild_id: int
@@ -128,6 +141,7 @@ class Incident:
     duplicate_of: int | None = None
     reopen_count: int = 0
     thread_id: int | None = None
+    links: tuple[IncidentLink, ...] = ()  # read from its timeline (`lifecycle.links_after`), never a column
 
     @property
     def is_open(self) -> bool:

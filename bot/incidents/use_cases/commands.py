@@ -48,11 +48,14 @@ class OutageCommands:
     async def config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
         return await load_config(conn, guild_id, self.defaults)
 
-    async def coordinator_config(self, actor: Actor) -> GuildConfig:
-        """The server's configuration, once the actor is known to be allowed to change incidents there."""
+    async def coordinator_config(self, actor: Actor, number: int | None = None) -> GuildConfig:
+        """The server's configuration, once the actor is known to be allowed to change incidents there (and, given
+        a number, that the server has that incident): what a form opened as the first answer checks before."""
         async with self.store.reading() as conn:
             config = await self.config(conn, actor.guild_id)
-        self._check_coordinator(config, actor)
+            self._check_coordinator(config, actor)
+            if number is not None and await repo.get(conn, actor.guild_id, number) is None:
+                raise OutageError("outage.error.incident_unknown", number=number)
         return config
 
     @staticmethod

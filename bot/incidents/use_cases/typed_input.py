@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
-from bot.common.i18n import Msg
+from bot.common.i18n import Msg, list_of
 from bot.common.limits import TextField
 from bot.common.text import FIELD_LABELS, name_key
 from bot.common.time_parsing import TimeParseError, parse_when
@@ -166,13 +166,11 @@ _OPTION_LABELS = {
     "territories": "outage.option.territories",
     "severity": "outage.option.severity",
 }
-_LIST_KEYS = ("outage.list_of.one", "outage.list_of.two", "outage.list_of.three", "outage.list_of.four")
 
 
 def field_list(names: Sequence[str]) -> Msg:
-    """ "titre, secteur et gravité" in the reader's language (up to the four essentials)."""
-    labels = {letter: Msg.of(_OPTION_LABELS[name]) for letter, name in zip("abcd", names, strict=False)}
-    return Msg(_LIST_KEYS[len(labels) - 1], labels)
+    """ "titre, secteur et gravité" in the reader's language."""
+    return list_of([Msg.of(_OPTION_LABELS[name]) for name in names])
 
 
 def typed_arguments(typed: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ Decided where the issue is silent:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -36,7 +37,7 @@ from bot.reminders.store import reminders as repo
 from bot.reminders.store.reminders import StoredReminder
 from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
-from bot.storage import member_locales
+from bot.storage import audit, member_locales
 from bot.storage.store import Store
 
 MAX_PENDING = 25
@@ -69,7 +70,12 @@ class Reminders:
             if len(waiting) >= MAX_PENDING:
                 raise ReminderError("reminder.error.too_many", limit=MAX_PENDING)
             new_id = await repo.insert(conn, reminder, incident_id=incident_id)
-        return replace(reminder, id=new_id)
+            created = replace(reminder, id=new_id)
+            arguments = {"reminder": new_id, "where": reminder.where.value, "due_at": reminder.due_at.isoformat()}
+            if reminder.incident_number is not None:
+                arguments["incident"] = reminder.incident_number
+            await _record(conn, created, "reminder create", arguments, now)
+        return created
 
     async def pending(self, guild_id: int, owner_id: int) -> tuple[list[Reminder], ZoneInfo]:
         """The person's reminders still to come in that server, soonest first, and the server's zone."""
@@ -90,11 +96,12 @@ class Reminders:
         rules.check_owner(stored.reminder, user_id)
         return stored
 
-    async def cancel(self, reminder_id: int, *, user_id: int) -> Reminder:
+    async def cancel(self, reminder_id: int, *, user_id: int, now: datetime) -> Reminder:
         async with self.store.unit_of_work() as conn:
             stored = await self._owned(conn, reminder_id, user_id)
             cancelled = rules.cancel(stored.reminder)
             await repo.save(conn, cancelled)
+            await _record(conn, cancelled, "reminder cancel", {"reminder": reminder_id}, now)
         return cancelled
 
     async def snooze(self, reminder_id: int, choice: SnoozeChoice, *, user_id: int, now: datetime) -> Reminder:
@@ -103,13 +110,18 @@ class Reminders:
             config = await self._config(conn, stored.reminder.guild_id)
             snoozed = rules.snooze(stored.reminder, choice, now, config.zone)
             await repo.save(conn, snoozed, snoozed=True)
+            arguments = {"reminder": reminder_id, "snooze": choice.value, "due_at": snoozed.due_at.isoformat()}
+            await _record(conn, snoozed, "reminder snooze", arguments, now)
         return snoozed
 
-    async def finish(self, reminder_id: int, *, user_id: int) -> Reminder:
-        """The owner says the reminder is dealt with: allowed once it fired, refused to anyone else."""
-        async with self.store.reading() as conn:
+    async def finish(self, reminder_id: int, *, user_id: int, now: datetime) -> Reminder:
+        """The owner says the reminder is dealt with: allowed once it fired, refused to anyone else. Only the
+        audit log keeps it (the row is done already, once its message went out)."""
+        async with self.store.unit_of_work() as conn:
             stored = await self._owned(conn, reminder_id, user_id)
-        return rules.finish(stored.reminder)
+            finished = rules.finish(stored.reminder)
+            await _record(conn, finished, "reminder done", {"reminder": reminder_id}, now)
+        return finished
 
     async def recover(self) -> list[tuple[int, datetime]]:
         """At start-up: rows claimed before a stop are finished (their message is in the outbox already); returns
@@ -180,3 +192,18 @@ class Reminders:
             return await post_in_thread(conn, thread, message, now=now)
         assert reminder.channel_id is not None
         return await post_in_channel(conn, reminder.guild_id, reminder.channel_id, message, now=now)
+
+
+async def _record(
+    conn: aiosqlite.Connection, reminder: Reminder, action: str, arguments: Mapping[str, object], now: datetime
+) -> None:
+    """What the owner did with their reminder, in the audit log: never its text (a note to themselves)."""
+    await audit.record(
+        conn,
+        guild_id=reminder.guild_id,
+        actor_id=reminder.owner_id,
+        action=action,
+        arguments=dict(arguments),
+        result="ok",
+        at=now,
+    )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import holidays
 from holidays.registry import COUNTRIES as HOLIDAY_REGISTRY
 
+from bot.board.rules import Board
 from bot.common import territories
 from bot.common.duration_parsing import DurationTextError, parse_duration
 from bot.common.formatting import duration_parts
@@ -336,16 +337,26 @@ def resolve_sector(sectors: Mapping[str, str], text: str) -> str:
     return key
 
 
-def check_sector_unused(sectors: Mapping[str, str], key: str, routes: Sequence[Route]) -> None:
-    """A sector that routes lead from stays: removing it would leave them pointing at nothing."""
-    users = [r for r in routes if r.sector is not None and name_key(r.sector) == key]
-    if users:
-        raise SetupError(
-            "setup.error.sector_in_use",
-            name=sector_label(sectors[key]),
-            count=len(users),
-            channels=", ".join(dict.fromkeys(f"<#{r.channel_id}>" for r in users)),
-        )
+def check_sector_unused(
+    sectors: Mapping[str, str], key: str, routes: Sequence[Route], boards: Sequence[Board] = ()
+) -> None:
+    """A sector that routes lead from, or that boards show, stays: removing it would leave them pointing at
+    nothing. The admin is told which channels, and which command removes them first."""
+    for message_id, users in (
+        ("setup.error.sector_in_use", [r.channel_id for r in routes if _same_sector(r.sector, key)]),
+        ("setup.error.sector_on_board", [b.channel_id for b in boards if _same_sector(b.sector, key)]),
+    ):
+        if users:
+            raise SetupError(
+                message_id,
+                name=sector_label(sectors[key]),
+                count=len(users),
+                channels=", ".join(dict.fromkeys(f"<#{channel_id}>" for channel_id in users)),
+            )
+
+
+def _same_sector(sector: str | None, key: str) -> bool:
+    return sector is not None and name_key(sector) == key
 
 
 def suggest_sectors(sectors: Mapping[str, str], text: str, limit: int = 25) -> list[tuple[str, str]]:

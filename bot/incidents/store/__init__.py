@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ import aiosqlite
 
 from bot.common.errors import TocsinError
 from bot.incidents.rules.lifecycle import Update, UpdateKind
+from bot.incidents.rules.links import links_after
 from bot.incidents.rules.model import (
     CancelReason,
     Cause,
@@ -30,6 +31,7 @@ from bot.incidents.rules.model import (
     Status,
     Workaround,
 )
+from bot.incidents.store.links import link_entries
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
@@ -244,9 +246,12 @@ async def get_by_id(conn: aiosqlite.Connection, incident_id: int) -> StoredIncid
 
 
 async def _stored(conn: aiosqlite.Connection, row: Any) -> StoredIncident:
+    """One incident whole: its territories, services and links (lists and exports read the first two in batches)."""
     incident_id = int(row[0])
     territories, services = await territories_and_services(conn, [incident_id])
-    return stored_from_row(row, tuple(territories.get(incident_id, ())), tuple(services.get(incident_id, ())))
+    found = stored_from_row(row, tuple(territories.get(incident_id, ())), tuple(services.get(incident_id, ())))
+    links = links_after(await link_entries(conn, incident_id))
+    return replace(found, incident=replace(found.incident, links=links)) if links else found
 
 
 async def territories_and_services(
