@@ -170,7 +170,7 @@ async def declare_from_card(double: DiscordDouble, server: Server, transcript: T
     await settle(double, server)
     (hint,) = [f for f in submitted.followups if str(f.get("content", "")).startswith("Les consignes")]
     transcript.private("coord.anne", hint)
-    more = str(component(hint, "tocsin:rdmore:")["custom_id"])
+    more = str(component(hint, "tocsin:more:")["custom_id"])
     double.set_time(paris(2024, 10, 19, 12, 47))
     opened = await double.click(anne, here, int(hint["id"]), more)
     await opened.first_response()
