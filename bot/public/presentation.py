@@ -231,7 +231,14 @@ class PublicPresenter:
         return "".join(parts)
 
     def not_found(self, language: Language) -> str:
-        text = self._t(language, "public.page.not_found")
+        return self._short_page(language, "public.page.not_found")
+
+    def too_many(self, language: Language) -> str:
+        """The answer to a client past its request limit (the header Retry-After says when to come back)."""
+        return self._short_page(language, "public.page.too_many")
+
+    def _short_page(self, language: Language, message_id: str) -> str:
+        text = self._t(language, message_id)
         return (
             f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{text}</title></head>'
@@ -257,4 +264,11 @@ def public_page_reply(catalogue: Catalogue, language: Language, page: PublicPage
     default = "public.setup.new_public" if page.default_public else "public.setup.new_private"
     return "\n".join(
         (catalogue.render(language, state, text=server_path(page.slug)), catalogue.render(language, default))
+    )
+
+
+def visibility_reply(catalogue: Catalogue, language: Language, number: int, public: bool) -> str:
+    """What a coordinator reads once an incident is made public or private (Discord text)."""
+    return catalogue.render(
+        language, "public.reply.now_public" if public else "public.reply.now_private", number=number
     )

@@ -88,6 +88,12 @@ class PublicPages:
 
     # --- what the web side reads ------------------------------------------------------------------------------
 
+    async def version(self, slug: str) -> int | None:
+        """The version of the page at `slug`, which moves in the transaction of any change to what its pages show;
+        None when there is none or it is turned off. Read before a page, a page kept at that version is current."""
+        async with self._store.reading() as conn:
+            return await store.page_version(conn, slug)
+
     async def server_page(self, slug: str) -> ServerPage | None:
         """The server's page at `slug`, or None when there is none or it is turned off."""
         now = self._clock.now()

@@ -97,6 +97,14 @@ NEW_SEVERITY = Option(
 SILENT = Option(
     text("silent", "cmd.outage.opt.silent.name"), text("Post without notifying anyone", "cmd.outage.opt.silent")
 )
+PUBLIC = Option(
+    text("public", "cmd.outage.opt.public.name"),
+    text("Show it on the server's public page, or take it off", "cmd.outage.opt.public"),
+)
+INTERNAL = Option(
+    text("internal", "cmd.outage.opt.internal.name"),
+    text("Keep this update off the public page", "cmd.outage.opt.internal"),
+)
 SUMMARY = Option(
     text("summary", "cmd.outage.opt.summary.name"), text("How it ended, in a few words", "cmd.outage.opt.summary")
 )

@@ -19,6 +19,7 @@ from bot.common.i18n import default_catalogue
 from bot.public.presentation import PublicPresenter
 from bot.public.use_cases import PublicPages
 from bot.storage.store import Store
+from bot.web.cache import RenderedCache
 from bot.web.public import choose_language, public_routes
 from bot.web.server import Site
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, UpdateInput, configure, lifecycle
@@ -45,7 +46,13 @@ async def pages(store: Store) -> PublicPages:
 async def served(pages: PublicPages) -> AsyncIterator[str]:
     site = Site("public", ("127.0.0.1", 0))
     site.add_routes(
-        "public", public_routes(pages, PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")), "fr")
+        "public",
+        public_routes(
+            pages,
+            PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")),
+            "fr",
+            cache=RenderedCache(Clock(NOW + timedelta(hours=2)).now),
+        ),
     )
     assert await site.start()
     yield f"http://127.0.0.1:{site.port}"

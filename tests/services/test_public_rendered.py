@@ -17,6 +17,7 @@ from bot.common.i18n import default_catalogue
 from bot.public.presentation import PublicPresenter
 from bot.public.use_cases import PublicPages
 from bot.storage.store import Store
+from bot.web.cache import RenderedCache
 from bot.web.public import public_routes
 from bot.web.server import Site
 from tests.exports.tools import chromium
@@ -39,7 +40,13 @@ async def served(store: Store) -> AsyncIterator[str]:
     await pages.set_visibility(ANNE, 2, False)
     site = Site("public", ("127.0.0.1", 0))
     site.add_routes(
-        "public", public_routes(pages, PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")), "fr")
+        "public",
+        public_routes(
+            pages,
+            PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")),
+            "fr",
+            cache=RenderedCache(Clock(NOW).now),
+        ),
     )
     assert await site.start()
     yield f"http://127.0.0.1:{site.port}"
