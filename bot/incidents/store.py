@@ -11,7 +11,7 @@ read outside the transaction).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,6 +80,9 @@ class IncidentSummary:
     severity: Severity
     started_at: datetime
     resolved_at: datetime | None
+
+
+_BATCH = 500  # ids per query of a batched read (SQLite allows 32,766 parameters)
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -234,13 +237,27 @@ async def get(conn: aiosqlite.Connection, guild_id: int, number: int) -> StoredI
 
 
 async def get_by_id(conn: aiosqlite.Connection, incident_id: int) -> StoredIncident | None:
-    async with conn.execute(
-        f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
-        "WHERE i.id = ?",
-        (incident_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return await _stored(conn, row) if row is not None else None
+    return (await get_many(conn, [incident_id])).get(incident_id)
+
+
+def _batches(ids: Sequence[int]) -> Iterator[tuple[list[int], str]]:
+    """Ids by the batch, each with its placeholders ("?, ?, ?")."""
+    for first in range(0, len(ids), _BATCH):
+        chunk = list(ids[first : first + _BATCH])
+        yield chunk, ", ".join("?" for _ in chunk)
+
+
+async def get_many(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, StoredIncident]:
+    """Many incidents by row id, in three queries a batch whatever their number (pages read by the batch)."""
+    found: dict[int, StoredIncident] = {}
+    for chunk, marks in _batches(ids):
+        sql = f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row WHERE i.id IN ({marks})"  # noqa: S608, E501
+        rows = await conn.execute_fetchall(sql, chunk)
+        territories, services = await territories_and_services(conn, chunk)
+        for row in rows:
+            at = int(row[0])
+            found[at] = stored_from_row(row, tuple(territories.get(at, ())), tuple(services.get(at, ())))
+    return found
 
 
 async def _stored(conn: aiosqlite.Connection, row: Any) -> StoredIncident:
@@ -252,33 +269,20 @@ async def _stored(conn: aiosqlite.Connection, row: Any) -> StoredIncident:
 async def territories_and_services(
     conn: aiosqlite.Connection, ids: Sequence[int]
 ) -> tuple[dict[int, list[str]], dict[int, list[IncidentService]]]:
-    """The territories and services of many incidents at once, by incident id, each in its order: two queries
-    whatever the number of incidents (the board and the exports read incidents by the batch)."""
+    """The territories and services of many incidents at once, by incident id, each in its order: two queries."""
     marks = ", ".join("?" for _ in ids)
     territories: dict[int, list[str]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) "  # noqa: S608
-        "ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            territories.setdefault(int(r[0]), []).append(str(r[1]))
+    sql = f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) ORDER BY incident_id, position"  # noqa: S608, E501
+    for r in await conn.execute_fetchall(sql, ids):
+        territories.setdefault(int(r[0]), []).append(str(r[1]))
     services: dict[int, list[IncidentService]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services "  # noqa: S608
-        f"WHERE incident_id IN ({marks}) ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            services.setdefault(int(r[0]), []).append(
-                IncidentService(
-                    key=r[1],
-                    name=r[2],
-                    state=ServiceState(r[3]),
-                    since=from_db_time(r[4]),
-                    affected_since=from_db_time(r[5]),
-                )
-            )
+    sql = f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services WHERE incident_id IN ({marks}) ORDER BY incident_id, position"  # noqa: S608, E501
+    for r in await conn.execute_fetchall(sql, ids):
+        since, affected_since = from_db_time(r[4]), from_db_time(r[5])
+        service = IncidentService(
+            name=r[2], key=r[1], state=ServiceState(r[3]), since=since, affected_since=affected_since
+        )
+        services.setdefault(int(r[0]), []).append(service)
     return territories, services
 
 
@@ -357,14 +361,19 @@ async def append_updates(
     )
 
 
+async def timelines(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, list[Update]]:
+    """The timelines of many incidents by row id, each in its order, in one query a batch."""
+    found: dict[int, list[Update]] = {}
+    for chunk, marks in _batches(ids):
+        sql = f"SELECT incident_id, kind, at, by, silent, details FROM updates WHERE incident_id IN ({marks}) ORDER BY incident_id, id"  # noqa: S608, E501
+        for r in await conn.execute_fetchall(sql, chunk):
+            entry = Update(UpdateKind(r[1]), from_db_time(r[2]), int(r[3] or 0), bool(r[4]), json.loads(r[5]))
+            found.setdefault(int(r[0]), []).append(entry)
+    return found
+
+
 async def timeline(conn: aiosqlite.Connection, incident_id: int) -> list[Update]:
-    async with conn.execute(
-        "SELECT kind, at, by, silent, details FROM updates WHERE incident_id = ? ORDER BY id", (incident_id,)
-    ) as cursor:
-        return [
-            Update(UpdateKind(r[0]), from_db_time(r[1]), int(r[2] or 0), bool(r[3]), json.loads(r[4]))
-            for r in await cursor.fetchall()
-        ]
+    return (await timelines(conn, [incident_id])).get(incident_id, [])
 
 
 # --- announcements ----------------------------------------------------------------------------------------

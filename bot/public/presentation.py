@@ -30,6 +30,10 @@ UPDATE_HEADINGS = {
 }
 
 
+# Times kept worded (a server's page shows two or three per incident, for up to 90 days of incidents).
+WORDED_TIMES = 50_000
+
+
 @functools.cache
 def _asset(name: str) -> str:
     return (files("bot.public") / "templates" / name).read_text(encoding="utf-8")
@@ -60,12 +64,25 @@ class PublicPresenter:
     def __init__(self, catalogue: Catalogue, zone: ZoneInfo) -> None:
         self._catalogue = catalogue
         self._zone = zone
+        self._labels: dict[tuple[Language, str], str] = {}  # fixed texts, escaped once (a page repeats them)
+        self._times: dict[tuple[datetime, Language, int], str] = {}
 
     def _t(self, language: Language, message_id: str, **args: object) -> str:
-        return escape(self._catalogue.render(language, message_id, **args), quote=True)
+        if args:
+            return escape(self._catalogue.render(language, message_id, **args), quote=True)
+        label = self._labels.get((language, message_id))
+        if label is None:
+            label = self._labels[(language, message_id)] = escape(self._catalogue.render(language, message_id))
+        return label
 
     def _time(self, at: datetime, language: Language, now: datetime) -> str:
-        worded = escape(format_datetime(at, language, self._zone, now))
+        # The same times come back at every rendering of a page: each is worded once per language and year.
+        key = (at, language, now.astimezone(self._zone).year)
+        worded = self._times.get(key)
+        if worded is None:
+            if len(self._times) >= WORDED_TIMES:
+                self._times.clear()
+            worded = self._times[key] = escape(format_datetime(at, language, self._zone, now))
         return f'<time datetime="{at.isoformat()}">{worded}</time>'
 
     def _layout(

@@ -4,6 +4,7 @@ rules, so nothing reaches a page that `bot.public.rules` did not let through).""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,9 @@ from bot.public.rules import HISTORY, PublicIncident, PublicPage, check_slug, pu
 from bot.storage import audit
 from bot.storage.store import Store
 from bot.timers.clock import Clock
+
+# Pages whose version is remembered between commits (only pages that exist are: a forged name is read each time).
+KNOWN_PAGES = 1024
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class PublicPages:
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self._versions: dict[str, tuple[int, int]] = {}  # slug: (Store.commits when read, version)
 
     # --- what the admins and coordinators set ---------------------------------------------------------------
 
@@ -90,9 +95,22 @@ class PublicPages:
 
     async def version(self, slug: str) -> int | None:
         """The version of the page at `slug`, which moves in the transaction of any change to what its pages show;
-        None when there is none or it is turned off. Read before a page, a page kept at that version is current."""
-        async with self._store.reading() as conn:
-            return await store.page_version(conn, slug)
+        None when there is none or it is turned off. Read before a page, a page kept at that version is current.
+        Read again only once this process has committed something since (`Store.commits`): between two commits
+        nothing can have moved it, and a page under load costs no trip to the database."""
+        commits = self._store.commits
+        known = self._versions.get(slug)
+        if known is not None and known[0] == commits:
+            return known[1]
+        async with self._store.one_statement() as conn:
+            version = await store.page_version(conn, slug)
+        if version is None:
+            self._versions.pop(slug, None)
+        else:
+            if len(self._versions) >= KNOWN_PAGES:
+                self._versions.clear()
+            self._versions[slug] = (commits, version)
+        return version
 
     async def server_page(self, slug: str) -> ServerPage | None:
         """The server's page at `slug`, or None when there is none or it is turned off."""
@@ -102,16 +120,20 @@ class PublicPages:
             if found is None or not found[0].enabled:
                 return None
             page, name = found
-            shown: list[PublicIncident] = []
-            for incident_id in await store.public_incident_ids(conn, page.guild_id, resolved_since=now - HISTORY):
-                stored = await incidents_store.get_by_id(conn, incident_id)
-                if stored is None:
-                    continue
-                entries = await incidents_store.timeline(conn, incident_id)
-                view = public_incident(stored.incident, entries, public=True, now=now)
-                if view is not None:
-                    shown.append(view)
-        return ServerPage(page, name, shown_on_page(shown, now=now), now)
+            ids = await store.public_incident_ids(conn, page.guild_id, resolved_since=now - HISTORY)
+            incidents = await incidents_store.get_many(conn, ids)
+            timelines = await incidents_store.timelines(conn, ids)
+
+        def shown() -> tuple[PublicIncident, ...]:
+            views = (
+                public_incident(incidents[i].incident, timelines.get(i, ()), public=True, now=now)
+                for i in ids
+                if i in incidents
+            )
+            return shown_on_page((view for view in views if view is not None), now=now)
+
+        # Hundreds of incidents take a while: in a thread, so that the event loop (Discord's work) goes on.
+        return ServerPage(page, name, await asyncio.to_thread(shown), now)
 
     async def incident_page(self, slug: str, number: int) -> IncidentPage | None:
         """One public incident of the page at `slug`; None alike for a private, another server's or no incident."""

@@ -13,6 +13,8 @@ client (the peer, or the address a trusted reverse proxy reports) has a request 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -157,8 +159,15 @@ def public_routes(
             view = await pages.server_page(slug)
             if view is None:
                 return None
-            body = presenter.server_page(
-                language, slug=view.page.slug, server_name=view.server_name, incidents=view.incidents, now=view.now
+            body = await asyncio.to_thread(  # off the event loop, as the page's rules are
+                functools.partial(
+                    presenter.server_page,
+                    language,
+                    slug=view.page.slug,
+                    server_name=view.server_name,
+                    incidents=view.incidents,
+                    now=view.now,
+                )
             )
             return body.encode("utf-8"), HTML
 

@@ -5,6 +5,8 @@ limit, the client being the peer unless the peer is the trusted reverse proxy.""
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -62,6 +64,7 @@ class Served:
     presenter: CountingPresenter
     ticks: Ticks
     pages: PublicPages
+    cache: RenderedCache
 
 
 async def serve(
@@ -72,13 +75,12 @@ async def serve(
     pages = PublicPages(store, clock)  # type: ignore[arg-type]
     presenter = CountingPresenter(default_catalogue(), ZoneInfo("Europe/Paris"))
     ticks = Ticks()
+    cache = RenderedCache(clock.now)
     site = Site("public", ("127.0.0.1", 0))
-    serve_public(
-        site, pages, presenter, "fr", cache=RenderedCache(clock.now), limit=limit(ticks), trusted_proxies=trusted
-    )
+    serve_public(site, pages, presenter, "fr", cache=cache, limit=limit(ticks), trusted_proxies=trusted)
     assert await site.start()
     try:
-        yield Served(f"http://127.0.0.1:{site.port}", clock, presenter, ticks, pages)
+        yield Served(f"http://127.0.0.1:{site.port}", clock, presenter, ticks, pages, cache)
     finally:
         await site.stop()
 
@@ -113,9 +115,12 @@ async def test_a_page_is_rendered_once_then_again_only_when_what_it_shows_change
     assert status == 200 and "Commandes par téléphone." in body
     assert "Commandes par téléphone." in (await request(f"{served.base}/cerp"))[1], "the update shows at once"
     renders = served.presenter.renders
+    _, before, _ = await request(f"{served.base}/cerp")
     served.clock.at += timedelta(minutes=5)
-    await request(f"{served.base}/cerp")
+    assert (await request(f"{served.base}/cerp"))[1] == before, "the kept page answers while the next is made"
+    await asyncio.gather(*served.cache.pending())
     assert served.presenter.renders == renders + 1, "times and durations on the page are brought up to date"
+    assert (await request(f"{served.base}/cerp"))[1] != before
 
 
 async def test_an_incident_made_private_vanishes_at_the_next_request(store: Store, served: Served) -> None:
@@ -169,9 +174,27 @@ async def test_every_public_route_answers_head_and_caches_briefly(store: Store, 
         status, body, headers = await request(f"{served.base}{path}", "HEAD")
         assert (status, body) == (got_status, ""), path
         assert headers.get("ETag") == got.get("ETag") and headers["Content-Type"] == got["Content-Type"]
-        assert int(headers["Content-Length"]) == len(got_body.encode("utf-8")), path
+        assert headers["Content-Length"] == got["Content-Length"] and got_body, path
         max_age = int(headers["Cache-Control"].split("max-age=")[1].split(",")[0])
         assert 0 < max_age <= 60 and headers["X-Content-Type-Options"] == "nosniff", path
+
+
+async def test_a_kept_page_is_sent_compressed_to_whoever_accepts_it(store: Store, served: Served) -> None:
+    await served.pages.configure(ADMIN, server_name="Coordination", enabled=True, slug="cerp", default_public=True)
+    await lifecycle(store).declare(ANNE, CERP, now=NOW)
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        async with session.get(f"{served.base}/cerp", headers={"Accept-Encoding": "identity"}) as response:
+            plain, plain_tag = await response.read(), response.headers["ETag"]
+            assert "Content-Encoding" not in response.headers and b"<html" in plain
+        async with session.get(f"{served.base}/cerp", headers={"Accept-Encoding": "br, gzip;q=0.8"}) as response:
+            packed, packed_tag = await response.read(), response.headers["ETag"]
+            assert response.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in response.headers["Vary"]
+        assert gzip.decompress(packed) == plain and len(packed) < len(plain) and packed_tag != plain_tag
+        for tag in (plain_tag, packed_tag):
+            async with session.get(f"{served.base}/cerp", headers={"If-None-Match": tag}) as response:
+                assert response.status == 304
+        async with session.get(f"{served.base}/cerp", headers={"Accept-Encoding": "gzip;q=0"}) as response:
+            assert "Content-Encoding" not in response.headers
 
 
 async def test_a_client_over_its_limit_is_told_when_to_come_back(store: Store) -> None:
@@ -242,3 +265,23 @@ async def test_an_update_marked_internal_stays_off_the_page_and_a_declaration_ch
     page = (await request(f"{served.base}/cerp"))[1]
     assert "Standard en panne" not in page and "Messagerie en panne" in page
     assert (await request(f"{served.base}/cerp/incidents/2"))[0] == 404
+
+
+async def test_a_burst_of_changes_costs_one_rendering_after_another() -> None:
+    opened, renders = asyncio.Event(), []
+
+    async def render() -> tuple[bytes, str]:
+        renders.append(len(renders))
+        await opened.wait()
+        return f"rendering {len(renders)}".encode(), "text/plain"
+
+    cache = RenderedCache(lambda: NOW)
+    first = asyncio.ensure_future(cache.get("page", 1, render))
+    await asyncio.sleep(0)  # the first rendering under way
+    later = [asyncio.ensure_future(cache.get("page", version, render)) for version in range(2, 12)]
+    await asyncio.sleep(0)
+    opened.set()
+    answers = await asyncio.gather(first, *later)
+    assert len(renders) == 2, "ten changes during one rendering: one more rendering, not ten"
+    assert answers[0] is not None and answers[0].version == 1
+    assert {(a.version, a.body) for a in answers[1:] if a is not None} == {(11, b"rendering 2")}
