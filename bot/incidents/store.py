@@ -10,6 +10,8 @@ read outside the transaction).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -225,15 +227,9 @@ async def _write(conn: aiosqlite.Connection, incident_id: int, incident: Inciden
 
 
 async def get(conn: aiosqlite.Connection, guild_id: int, number: int) -> StoredIncident | None:
-    async with conn.execute(
-        f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
-        "WHERE i.guild_id = ? AND i.number = ?",
-        (guild_id, number),
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return None
-    return await _stored(conn, row)
+    sql = "SELECT id FROM incidents WHERE guild_id = ? AND number = ?"
+    rows = list(await conn.execute_fetchall(sql, (guild_id, number)))
+    return await get_by_id(conn, int(rows[0][0])) if rows else None
 
 
 async def get_by_id(conn: aiosqlite.Connection, incident_id: int) -> StoredIncident | None:
@@ -252,18 +248,18 @@ async def get_many(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, 
     found: dict[int, StoredIncident] = {}
     for chunk, marks in _batches(ids):
         sql = f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row WHERE i.id IN ({marks})"  # noqa: S608, E501
-        rows = await conn.execute_fetchall(sql, chunk)
+        rows = list(await conn.execute_fetchall(sql, chunk))
         territories, services = await territories_and_services(conn, chunk)
-        for row in rows:
-            at = int(row[0])
-            found[at] = stored_from_row(row, tuple(territories.get(at, ())), tuple(services.get(at, ())))
+        convert = functools.partial(_from_rows, rows, territories, services)
+        # Hundreds of rows take a while to convert: off the event loop, so that Discord's work goes on.
+        found.update(await asyncio.to_thread(convert) if len(rows) > 20 else convert())
     return found
 
 
-async def _stored(conn: aiosqlite.Connection, row: Any) -> StoredIncident:
-    incident_id = int(row[0])
-    territories, services = await territories_and_services(conn, [incident_id])
-    return stored_from_row(row, tuple(territories.get(incident_id, ())), tuple(services.get(incident_id, ())))
+def _from_rows(rows: Iterable[Any], territories: dict[int, list[str]], services: dict[int, list[Any]]) -> Any:
+    return {
+        int(r[0]): stored_from_row(r, tuple(territories.get(r[0], ())), tuple(services.get(r[0], ()))) for r in rows
+    }
 
 
 async def territories_and_services(

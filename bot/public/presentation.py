@@ -32,6 +32,7 @@ UPDATE_HEADINGS = {
 
 # Times kept worded (a server's page shows two or three per incident, for up to 90 days of incidents).
 WORDED_TIMES = 50_000
+KEPT_ITEMS = 10_000  # incidents' list items kept written, across pages and languages
 
 
 @functools.cache
@@ -66,6 +67,7 @@ class PublicPresenter:
         self._zone = zone
         self._labels: dict[tuple[Language, str], str] = {}  # fixed texts, escaped once (a page repeats them)
         self._times: dict[tuple[datetime, Language, int], str] = {}
+        self._items: dict[tuple[Language, str, int, PublicIncident], str] = {}
 
     def _t(self, language: Language, message_id: str, **args: object) -> str:
         if args:
@@ -134,14 +136,23 @@ class PublicPresenter:
         if not incidents:
             return ""
         items = []
+        year = now.astimezone(self._zone).year
         for incident in incidents:
-            label = self._t(language, "public.incident.label", number=incident.number)
-            href = escape(incident_path(slug, incident.number, language), quote=True)
-            items.append(
-                f'<li class="{"open" if incident.is_open else "resolved"}">'
-                f'<h3><a href="{href}">{label} · {typed(incident.title)}</a></h3>'
-                f"{self._facts(language, incident, now)}</li>"
-            )
+            # An item is the same text while the incident is the same (its every field is in the key) in the same
+            # year: a page made again after one incident changed words only that one again.
+            key = (language, slug, year, incident)
+            item = self._items.get(key)
+            if item is None:
+                if len(self._items) >= KEPT_ITEMS:
+                    self._items.clear()
+                label = self._t(language, "public.incident.label", number=incident.number)
+                href = escape(incident_path(slug, incident.number, language), quote=True)
+                item = self._items[key] = (
+                    f'<li class="{"open" if incident.is_open else "resolved"}">'
+                    f'<h3><a href="{href}">{label} · {typed(incident.title)}</a></h3>'
+                    f"{self._facts(language, incident, now)}</li>"
+                )
+            items.append(item)
         return '<ul class="incidents">' + "".join(items) + "</ul>"
 
     def _facts(self, language: Language, incident: PublicIncident, now: datetime) -> str:

@@ -224,6 +224,7 @@ class Store:
                         "store.error.migration_failed", migration=migration.label, reason=str(exc)
                     ) from exc
                 applied.append(migration.label)
+                self.commits += 1
                 log.info("applied migration %s", migration.label)
             to_version = await migrations_module.current_version(self._writer)
         return MigrationReport(from_version=found, to_version=to_version, applied=applied)
