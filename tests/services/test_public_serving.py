@@ -20,14 +20,16 @@ import pytest
 from multidict import CIMultiDict
 
 from bot.common.i18n import default_catalogue
+from bot.public import store as public_store
 from bot.public.presentation import PublicPresenter
 from bot.public.use_cases import PublicPages
+from bot.settings import store as settings_store
 from bot.storage.store import Store
 from bot.web.cache import RenderedCache
 from bot.web.limits import RequestLimit
 from bot.web.public import MAX_AGE_S, serve_public
 from bot.web.server import Site
-from tests.services.test_lifecycle import ANNE, CERP, NOW, UpdateInput, configure, lifecycle
+from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, UpdateInput, configure, lifecycle
 from tests.services.test_public_pages import ADMIN, Clock
 
 Answer = tuple[int, str, CIMultiDict[str]]
@@ -285,3 +287,56 @@ async def test_a_burst_of_changes_costs_one_rendering_after_another() -> None:
     assert len(renders) == 2, "ten changes during one rendering: one more rendering, not ten"
     assert answers[0] is not None and answers[0].version == 1
     assert {(a.version, a.body) for a in answers[1:] if a is not None} == {(11, b"rendering 2")}
+
+
+async def test_a_kept_feed_and_sector_page_follow_the_servers_language_and_sector_names(
+    store: Store, served: Served
+) -> None:
+    await served.pages.configure(ADMIN, server_name="Coordination", enabled=True, slug="cerp", default_public=True)
+    await lifecycle(store).declare(ANNE, CERP, now=NOW)
+    status, feed, headers = await request(f"{served.base}/cerp/feed.atom")
+    assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
+    assert "État des services" in feed
+    assert (await request(f"{served.base}/cerp/feed.atom"))[1] == feed, "kept while nothing changed"
+
+    async with store.unit_of_work() as conn:
+        await settings_store.set_setting(conn, GUILD, "language", "en", now=NOW)
+    feed = (await request(f"{served.base}/cerp/feed.atom"))[1]
+    assert "Service status" in feed and "État des services" not in feed, "a feed is written in the server's words"
+
+    async with store.unit_of_work() as conn:
+        await settings_store.add_sector(conn, GUILD, "pharmacie", "Officines de pharmacie", now=NOW)
+    assert "Officines de pharmacie" in (await request(f"{served.base}/cerp/sectors/pharmacie"))[1]
+    assert "Officines de pharmacie" in (await request(f"{served.base}/cerp/sectors/pharmacie/feed.atom"))[1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE guild_settings SET language = 'en' WHERE guild_id = 1",
+        "UPDATE guild_settings SET time_zone = 'America/Cayenne' WHERE guild_id = 1",
+        "INSERT INTO sectors (guild_id, key, name, created_at) VALUES (1, 'librairie', 'Librairie', '2024-01-01')",
+        "UPDATE sectors SET name = 'Pharmacies' WHERE guild_id = 1",
+        "DELETE FROM sectors WHERE guild_id = 1",
+        # a forget (bot/privacy) turning a member's id into a pseudonym in the timeline, in its own transaction
+        "INSERT INTO privacy_forgetting (guild_id) VALUES (1); UPDATE updates SET by = -1 WHERE incident_id = 1",
+    ],
+)
+async def test_every_change_a_page_feed_or_api_shows_moves_the_servers_version(
+    store: Store, served: Served, change: str
+) -> None:
+    await served.pages.configure(ADMIN, server_name="Coordination", enabled=True, slug="cerp", default_public=True)
+    await lifecycle(store).declare(ANNE, CERP, now=NOW)
+    await lifecycle(store).update(ANNE, 1, UpdateInput(note="Commandes par téléphone possibles."), now=NOW)
+    async with store.unit_of_work() as conn:
+        await settings_store.add_sector(conn, GUILD, "pharmacie", "Pharmacie", now=NOW)
+    async with store.reading() as conn:
+        before = await public_store.page_version(conn, "cerp")
+    async with store.unit_of_work() as conn:
+        for statement in change.split("; "):
+            cursor = await conn.execute(statement)
+            assert cursor.rowcount >= 1, "the change changes something"
+        await conn.execute("DELETE FROM privacy_forgetting")
+    async with store.reading() as conn:
+        after = await public_store.page_version(conn, "cerp")
+    assert before is not None and after is not None and after > before
