@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     backup_keep: int = Field(default=7, ge=1, le=1000, validation_alias="TOCSIN_BACKUP_KEEP")
     health_address: str = Field(default=HEALTH_ADDRESS, validation_alias="TOCSIN_HEALTH_ADDRESS")
     web_address: str = Field(default="off", validation_alias="TOCSIN_WEB_ADDRESS")
+    web_trusted_proxy: str = Field(default="", validation_alias="TOCSIN_WEB_TRUSTED_PROXY")
+    web_rate_per_s: float = Field(default=5.0, ge=0, validation_alias="TOCSIN_WEB_RATE")
+    web_burst: int = Field(default=60, ge=1, validation_alias="TOCSIN_WEB_BURST")
     ready_outbox_age_s: float = Field(default=900.0, gt=0, validation_alias="TOCSIN_READY_OUTBOX_AGE")
     # Tests only: lets webhooks reach loopback addresses (never private, link-local or metadata ones).
     webhook_allow_loopback: bool = Field(default=False, validation_alias="TOCSIN_WEBHOOK_ALLOW_LOOPBACK")
@@ -65,6 +69,14 @@ class Settings(BaseSettings):
         if value.strip().lower() != "off":
             host_and_port(value)
         return value.strip()
+
+    @field_validator("web_trusted_proxy")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for address in value.split(","):
+            if address.strip():
+                ipaddress.ip_address(address.strip())  # a ValueError names the setting
+        return value
 
     @field_validator("default_language", mode="before")
     @classmethod
@@ -105,6 +117,11 @@ class Settings(BaseSettings):
     def web_listen(self) -> tuple[str, int] | None:
         """The host and port of the public pages, None when turned off (the default)."""
         return None if self.web_address.lower() == "off" else host_and_port(self.web_address)
+
+    @property
+    def web_trusted_proxies(self) -> frozenset[str]:
+        """The addresses whose forwarding headers name the client (a reverse proxy in front of the public pages)."""
+        return frozenset(str(ipaddress.ip_address(a.strip())) for a in self.web_trusted_proxy.split(",") if a.strip())
 
     def token(self) -> str:
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():

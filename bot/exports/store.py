@@ -12,7 +12,6 @@ territories, services and timelines are read only for those ids. An export never
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -27,7 +26,6 @@ from bot.common.text import name_key
 from bot.exports.rules import AuditLine, IncidentRecord, Reported, SetAsideGroup, in_period
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
-from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.storage.store import read_transaction
 from bot.storage.times import from_db_time, to_db_time
 
@@ -132,16 +130,7 @@ async def _batch(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> l
     ) as cursor:
         rows = {int(r[0]): r for r in await cursor.fetchall()}
     territories, services = await repo.territories_and_services(conn, ids)
-    timelines: dict[int, list[Update]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, kind, at, by, silent, details FROM updates WHERE incident_id IN ({marks}) "  # noqa: S608
-        "ORDER BY incident_id, id",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            timelines.setdefault(int(r[0]), []).append(
-                Update(UpdateKind(r[1]), from_db_time(r[2]), int(r[3] or 0), bool(r[4]), json.loads(r[5]))
-            )
+    timelines = await repo.timelines(conn, ids)
     reported: dict[int, Reported] = {}
     async with conn.execute(
         "SELECT incident_id, COUNT(*), COUNT(DISTINCT user_id), MIN(at) FROM reports "  # noqa: S608

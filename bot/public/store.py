@@ -144,3 +144,10 @@ async def public_incident_id(conn: aiosqlite.Connection, guild_id: int, number: 
     ) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row is not None else None
+
+
+async def page_version(conn: aiosqlite.Connection, slug: str) -> int | None:
+    """The version of the page served at `slug` (it moves with any change to what its pages show), None when
+    there is no such page or it is turned off."""
+    rows = list(await conn.execute_fetchall("SELECT version FROM public_pages WHERE slug = ? AND enabled = 1", (slug,)))
+    return int(rows[0][0]) if rows else None

@@ -4,6 +4,7 @@ rules, so nothing reaches a page that `bot.public.rules` did not let through).""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,6 +52,10 @@ class Server:
     since: datetime  # when the page was last set: a feed's `updated` while it has no entry
 
 
+# Pages whose version is remembered between commits (only pages that exist are: a forged name is read each time).
+KNOWN_PAGES = 1024
+
+
 @dataclass(frozen=True)
 class ServerPage:
     """What a page (the server's, a sector's or a territory's) lists: open incidents, then the last 90 days."""
@@ -89,6 +94,7 @@ class PublicPages:
         self._store = store
         self._clock = clock
         self._defaults = defaults or ServerDefaults()
+        self._versions: dict[str, tuple[int, int]] = {}  # slug: (Store.commits when read, version)
 
     # --- what the admins and coordinators set ---------------------------------------------------------------
 
@@ -139,6 +145,25 @@ class PublicPages:
         return found[0] if found is not None else None
 
     # --- what the web side reads ------------------------------------------------------------------------------
+
+    async def version(self, slug: str) -> int | None:
+        """The version of the page at `slug`, which moves in the transaction of any change to what its pages show;
+        None when there is none or it is turned off. Read before a page, a page kept at that version is current.
+        Read again only once this process has committed something since (`Store.commits`): between two commits
+        nothing can have moved it, and a page under load costs no trip to the database."""
+        commits = self._store.commits
+        known = self._versions.get(slug)
+        if known is not None and known[0] == commits:
+            return known[1]
+        async with self._store.one_statement() as conn:
+            version = await store.page_version(conn, slug)
+        if version is None:
+            self._versions.pop(slug, None)
+        else:
+            if len(self._versions) >= KNOWN_PAGES:
+                self._versions.clear()
+            self._versions[slug] = (commits, version)
+        return version
 
     async def server_page(self, slug: str, scope: Scope = SERVER) -> ServerPage | None:
         """The page at `slug` (the whole server's, or one sector's or territory's), or None when there is none, it
@@ -207,14 +232,18 @@ class PublicPages:
     async def _public(
         self, conn: aiosqlite.Connection, server: Server, ids: list[int], now: datetime
     ) -> list[PublicIncident]:
-        """The incidents `ids` through the rules, in that order (those the rules hold back left out)."""
-        shown: list[PublicIncident] = []
-        for incident_id in ids:
-            stored = await incidents_store.get_by_id(conn, incident_id)
-            if stored is None or stored.incident.guild_id != server.page.guild_id:
-                continue
-            entries = await incidents_store.timeline(conn, incident_id)
-            view = public_incident(stored.incident, entries, public=True, now=now)
-            if view is not None:
-                shown.append(view)
-        return shown
+        """The incidents `ids` through the rules, in that order (those the rules hold back left out): read by the
+        batch (`get_many`, `timelines`), the one place pages, feeds and the API read incidents."""
+        incidents = await incidents_store.get_many(conn, ids)
+        timelines = await incidents_store.timelines(conn, ids)
+
+        def shown() -> list[PublicIncident]:
+            views = (
+                public_incident(incidents[i].incident, timelines.get(i, ()), public=True, now=now)
+                for i in ids
+                if i in incidents and incidents[i].incident.guild_id == server.page.guild_id
+            )
+            return [view for view in views if view is not None]
+
+        # Hundreds of incidents take a while: in a thread, so that the event loop (Discord's work) goes on.
+        return await asyncio.to_thread(shown) if len(ids) > 20 else shown()

@@ -100,6 +100,9 @@ class Store:
         self._migrations_source = migrations_source
         self._write_lock = asyncio.Lock()
         self._closed = False
+        # Units of work committed through this store: while it has not moved, nothing this process could write
+        # has changed (the bot is the database's only writer while it runs: see the lock in bot/storage/lock.py).
+        self.commits = 0
 
     @classmethod
     async def open(cls, path: str | Path, *, migrations_source: Traversable | None = None) -> Store:
@@ -172,6 +175,7 @@ class Store:
                 except sqlite3.Error as exc:
                     await self._rollback_quietly()
                     raise self._write_failed(exc) from exc
+                self.commits += 1
             finally:
                 _inside_unit_of_work.reset(token)
 
@@ -184,6 +188,12 @@ class Store:
         self._ensure_open()
         async with self._borrowed_reader() as reader, read_transaction(reader):
             yield reader
+
+    def one_statement(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """An idle read-only connection for a single statement, which is its own snapshot: no BEGIN … ROLLBACK
+        around it (one trip to aiosqlite's thread with `execute_fetchall`, for reads made on every request)."""
+        self._ensure_open()
+        return self._borrowed_reader()
 
     @asynccontextmanager
     async def _borrowed_reader(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -217,6 +227,7 @@ class Store:
                         "store.error.migration_failed", migration=migration.label, reason=str(exc)
                     ) from exc
                 applied.append(migration.label)
+                self.commits += 1
                 log.info("applied migration %s", migration.label)
             to_version = await migrations_module.current_version(self._writer)
         return MigrationReport(from_version=found, to_version=to_version, applied=applied)

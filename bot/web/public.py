@@ -4,11 +4,17 @@ public incident at `/<name>/incidents/<number>`. The HTTP side of the public fea
 The language is the `lang` query's (the page's switch), else the best of `Accept-Language`, else the bot's default.
 An unknown server, a page turned off, a private incident, another server's incident and a malformed path all get
 the same 404, so that nothing tells whether something exists privately. Pages are short-lived in caches (a minute
-at most: an incident made private again must vanish quickly) and carry strict security headers."""
+at most: an incident made private again must vanish quickly) and carry strict security headers.
+
+Each page is rendered once per change of what it shows and kept in memory (`bot.web.cache`): a request costs one
+indexed read of the server's version. `ETag` and `Last-Modified` answer 304; HEAD answers every route. Each
+client (the peer, or the address a trusted reverse proxy reports) has a request allowance (`bot.web.limits`).
+"""
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import functools
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -18,13 +24,18 @@ from bot.common.i18n import LANGUAGES, Language
 from bot.public.presentation import PublicPresenter
 from bot.public.rules import SLUG
 from bot.public.use_cases import PublicPages
-from bot.web.public_feeds import Render, feed_routes
+from bot.web.cache import Render, RenderedCache, conditional
+from bot.web.limits import RequestLimit, request_limit
+from bot.web.public_feeds import feed_routes
 from bot.web.server import Site
 
 if TYPE_CHECKING:
     from bot.composition import Services
 
 MAX_AGE_S = 30
+HTML = "text/html; charset=utf-8"
+# A page a minute at most in a proxy or browser; a refusal to one client is never kept for another.
+_CACHE_CONTROL = {200: f"public, max-age={MAX_AGE_S}", 429: "no-store"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -39,9 +50,37 @@ SECURITY_HEADERS = {
 def public_site(services: Services) -> Site:
     settings = services.settings
     site = Site("public", settings.web_listen)
-    presenter = PublicPresenter(services.catalogue, settings.zone)
-    site.add_routes("public", public_routes(services.public_pages, presenter, settings.default_language))
+    serve_public(
+        site,
+        services.public_pages,
+        PublicPresenter(services.catalogue, settings.zone),
+        settings.default_language,
+        cache=RenderedCache(services.clock.now),
+        limit=RequestLimit(settings.web_rate_per_s, settings.web_burst),
+        trusted_proxies=settings.web_trusted_proxies,
+    )
     return site
+
+
+def serve_public(
+    site: Site,
+    pages: PublicPages,
+    presenter: PublicPresenter,
+    default: Language,
+    *,
+    cache: RenderedCache,
+    limit: RequestLimit | None,
+    trusted_proxies: frozenset[str] = frozenset(),
+) -> None:
+    """The public routes on `site`, behind the request limit (None: no limit, as for a bench behind its proxy)."""
+    if limit is not None:
+
+        def refuse(request: web.Request, seconds: int) -> web.Response:
+            language = choose_language(request, default)
+            return _page(presenter.too_many(language), status=429, language=language)
+
+        site.add_middleware(request_limit(limit, trusted_proxies, refuse))
+    site.add_routes("public", public_routes(pages, presenter, default, cache=cache))
 
 
 def choose_language(request: web.Request, default: Language) -> Language:
@@ -70,66 +109,125 @@ def choose_language(request: web.Request, default: Language) -> Language:
     return best[2] if best is not None else default
 
 
-def _html(
-    request: web.Request, body: str, *, status: int = 200, language: Language, content_type: str = "text/html"
-) -> web.Response:
-    """Every answer of the public address (pages, feeds, API), with its caching and security headers."""
-    data = body.encode("utf-8")
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-    headers = {
+def _headers(language: Language, *, status: int = 200) -> dict[str, str]:
+    return {
         **SECURITY_HEADERS,
         "Content-Language": language,
         "Vary": "Accept-Language",
-        "Cache-Control": f"public, max-age={MAX_AGE_S}" if status == 200 else "public, max-age=10",
+        "Cache-Control": _CACHE_CONTROL.get(status, "public, max-age=10"),
     }
-    if status == 200:
-        headers["ETag"] = etag
-        if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
-            return web.Response(status=304, headers=headers)
-    return web.Response(body=data, status=status, content_type=content_type, charset="utf-8", headers=headers)
 
 
-def public_routes(pages: PublicPages, presenter: PublicPresenter, default: Language) -> list[web.RouteDef]:
-    def not_found(request: web.Request, language: Language) -> web.Response:
-        return _html(request, presenter.not_found(language), status=404, language=language)
+def _page(body: str, *, status: int, language: Language) -> web.Response:
+    """An answer that is not a kept page (404, 429): never validated, briefly cached."""
+    headers = _headers(language, status=status)
+    return web.Response(body=body.encode("utf-8"), status=status, headers={**headers, "Content-Type": HTML})
+
+
+async def serve_kept(
+    request: web.Request,
+    pages: PublicPages,
+    cache: RenderedCache,
+    *,
+    slug: str,
+    key: Hashable,
+    language: Language,
+    render: Render,
+    not_found: web.Response,
+) -> web.Response:
+    """Any route of a server's public address: the body kept for (`slug`, `key`) while the server's version holds,
+    else `render()` once; `not_found` when the page is off or `render` finds nothing public."""
+    version = await pages.version(slug) if SLUG.fullmatch(slug) else None
+    if version is None:
+        return not_found
+    rendered = await cache.get((slug, key), version, render)
+    if rendered is None:
+        return not_found
+    return conditional(request, rendered, _headers(language))
+
+
+def public_routes(
+    pages: PublicPages, presenter: PublicPresenter, default: Language, *, cache: RenderedCache
+) -> list[web.RouteDef]:
+    def not_found(language: Language) -> web.Response:
+        return _page(presenter.not_found(language), status=404, language=language)
 
     async def server_page(request: web.Request) -> web.Response:
         language = choose_language(request, default)
         slug = request.match_info["slug"]
-        view = await pages.server_page(slug) if SLUG.fullmatch(slug) else None
-        if view is None:
-            return not_found(request, language)
-        body = presenter.server_page(
-            language, slug=view.page.slug, server_name=view.server_name, incidents=view.incidents, now=view.now
+
+        async def render() -> tuple[bytes, str] | None:
+            view = await pages.server_page(slug)
+            if view is None:
+                return None
+            body = await asyncio.to_thread(  # off the event loop, as the page's rules are
+                functools.partial(
+                    presenter.server_page,
+                    language,
+                    slug=view.page.slug,
+                    server_name=view.server_name,
+                    incidents=view.incidents,
+                    now=view.now,
+                )
+            )
+            return body.encode("utf-8"), HTML
+
+        return await serve_kept(
+            request,
+            pages,
+            cache,
+            slug=slug,
+            key=("page", language),
+            language=language,
+            render=render,
+            not_found=not_found(language),
         )
-        return _html(request, body, language=language)
 
     async def incident_page(request: web.Request) -> web.Response:
         language = choose_language(request, default)
         slug, number = request.match_info["slug"], request.match_info["number"]
-        valid = SLUG.fullmatch(slug) is not None and number.isascii() and number.isdigit() and len(number) <= 9
-        view = await pages.incident_page(slug, int(number)) if valid else None
-        if view is None:
-            return not_found(request, language)
-        body = presenter.incident_page(
-            language, slug=view.page.slug, server_name=view.server_name, incident=view.incident, now=view.now
+        if not (number.isascii() and number.isdigit() and len(number) <= 9):
+            return not_found(language)
+
+        async def render() -> tuple[bytes, str] | None:
+            view = await pages.incident_page(slug, int(number))
+            if view is None:
+                return None
+            body = presenter.incident_page(
+                language, slug=view.page.slug, server_name=view.server_name, incident=view.incident, now=view.now
+            )
+            return body.encode("utf-8"), HTML
+
+        return await serve_kept(
+            request,
+            pages,
+            cache,
+            slug=slug,
+            key=("incident", int(number), language),
+            language=language,
+            render=render,
+            not_found=not_found(language),
         )
-        return _html(request, body, language=language)
 
     async def serve(
         request: web.Request, *, slug: str, key: Hashable, language: Language, render: Render
     ) -> web.Response:
-        """The response path of the routes `feed_routes` adds: `render` once, then as any page (`key` names what
-        is rendered, for a cache of rendered answers)."""
-        found = await render() if SLUG.fullmatch(slug) else None
-        if found is None:
-            return not_found(request, language)
-        body, content_type = found
-        return _html(request, body.decode("utf-8"), language=language, content_type=content_type.split(";")[0])
+        """The response path of the routes `feed_routes` adds: kept as any page (`serve_kept`)."""
+        return await serve_kept(
+            request,
+            pages,
+            cache,
+            slug=slug,
+            key=key,
+            language=language,
+            render=render,
+            not_found=not_found(language),
+        )
 
     async def anything_else(request: web.Request) -> web.Response:
-        return not_found(request, choose_language(request, default))
+        return not_found(choose_language(request, default))
 
+    # aiohttp answers HEAD on every GET route (allow_head), with the GET's headers and no body.
     return [
         web.get("/{slug}", server_page),
         web.get("/{slug}/incidents/{number}", incident_page),

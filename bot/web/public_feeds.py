@@ -4,7 +4,8 @@ sector (`/<name>/sectors/<key>`) and of one territory (`/<name>/territories/<ref
 
 Each route checks what it was given, then hands `serve` a key naming what it shows and a `render` callable that
 reads and renders it (None when nothing public is there): `serve` is the public address's one response path
-(ETag and 304, caching, security headers, the one 404), so these answers are served exactly as the pages are."""
+(`bot.web.public.serve_kept`: rendered once per change of the server's version and kept, ETag/Last-Modified and
+304, gzip, security headers, the one 404), so these answers are served exactly as the pages are."""
 
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ from bot.public.presentation.feeds import FeedWriter
 from bot.public.presentation.pages import PublicPresenter, territory_name
 from bot.public.rules import SERVER, Scope, sector_scope, territory_scope
 from bot.public.use_cases import MAX_PER_PAGE, PER_PAGE, PublicPages, ServerPage
+from bot.web.cache import Render
 
 HTML_TYPE = "text/html; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 
-Render = Callable[[], Awaitable[tuple[bytes, str] | None]]  # (body, content type), None: nothing public there
-NotFound = Callable[[web.Request, Language], web.Response]
+NotFound = Callable[[Language], web.Response]
 Choose = Callable[[web.Request, Language], Language]
 
 
@@ -75,7 +76,7 @@ def feed_routes(
     async def scope_page(request: web.Request) -> web.Response:
         language, slug, scope = choose(request, default), request.match_info["slug"], _scope_of(request)
         if scope is None:
-            return not_found(request, language)
+            return not_found(language)
 
         async def render() -> tuple[bytes, str] | None:
             view = await pages.server_page(slug, scope)
@@ -98,7 +99,7 @@ def feed_routes(
     async def feed(request: web.Request) -> web.Response:
         language, slug, scope = choose(request, default), request.match_info["slug"], _scope_of(request)
         if scope is None:
-            return not_found(request, language)
+            return not_found(language)
 
         async def render() -> tuple[bytes, str] | None:
             view = await pages.server_page(slug, scope)
@@ -138,7 +139,7 @@ def feed_routes(
         page = _number(request.query.get("page", "1"), most=10**6)
         per_page = _number(request.query.get("per_page", str(PER_PAGE)), most=MAX_PER_PAGE)
         if page is None or per_page is None:
-            return not_found(request, language)
+            return not_found(language)
 
         async def render() -> tuple[bytes, str] | None:
             found = await pages.incident_list(slug, page=page, per_page=per_page)
@@ -163,7 +164,7 @@ def feed_routes(
         language, slug = choose(request, default), request.match_info["slug"]
         number = _number(request.match_info["number"], most=10**9 - 1)
         if number is None:
-            return not_found(request, language)
+            return not_found(language)
 
         async def render() -> tuple[bytes, str] | None:
             view = await pages.incident_page(slug, number)

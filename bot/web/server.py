@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class Site:
         self.name = name
         self.listen = listen
         self._routes: dict[str, list[web.AbstractRouteDef]] = {}
+        self._middlewares: list[Middleware] = []
         self._runner: web.AppRunner | None = None
 
     def add_routes(self, feature: str, routes: Iterable[web.AbstractRouteDef]) -> None:
@@ -34,6 +36,12 @@ class Site:
         if feature in self._routes:
             raise ValueError(f"{feature} already has its routes on the {self.name} site")
         self._routes[feature] = list(routes)
+
+    def add_middleware(self, middleware: Middleware) -> None:
+        """Runs before every route of the site (the public address's request limit), in the order added."""
+        if self._runner is not None:
+            raise RuntimeError(f"the {self.name} site is already serving: middlewares are added before it starts")
+        self._middlewares.append(middleware)
 
     @property
     def serving(self) -> bool:
@@ -50,7 +58,7 @@ class Site:
         """Serves the routes; False (and a line in the log) when turned off or the address cannot be taken."""
         if self.listen is None or self._runner is not None:
             return self._runner is not None
-        app = web.Application()
+        app = web.Application(middlewares=self._middlewares)
         for routes in self._routes.values():
             app.add_routes(routes)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_S)

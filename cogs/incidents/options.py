@@ -43,6 +43,8 @@ NEW_WORKAROUND = shared_option(
 NEXT_UPDATE = shared_option("outage", "next_update", 'When you will post again: "demain 10h"')
 NEW_SEVERITY = shared_option("outage", "new_severity", "A new severity (raising it pings again)", name=SEVERITY.name)
 SILENT = shared_option("outage", "silent", "Post without notifying anyone")
+PUBLIC = shared_option("outage", "public", "Show it on the server's public page, or take it off")
+INTERNAL = shared_option("outage", "internal", "Keep this update off the public page")
 SUMMARY = shared_option("outage", "summary", "How it ended, in a few words")
 REOPEN_REASON = shared_option("outage", "reason", "Why it is not over")
 CANCEL_REASON = shared_option("outage", "cancel_reason", "False alarm or duplicate", name="reason")

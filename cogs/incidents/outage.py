@@ -28,6 +28,7 @@ from bot.interactions.access import require_guild
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, mark_done, person_language, reply_done, reply_private
 from bot.interactions.translator import text
+from bot.public.presentation import visibility_reply
 from cogs.common.acting import acting
 from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
@@ -48,6 +49,7 @@ from cogs.incidents.options import (
     ETA,
     IMPACT,
     INCIDENT,
+    INTERNAL,
     LIST_SECTOR,
     LIST_STATUS,
     NEW_SEVERITY,
@@ -57,6 +59,7 @@ from cogs.incidents.options import (
     ORGANISATION,
     OTHER,
     PERIOD,
+    PUBLIC,
     REOPEN_REASON,
     SECTOR,
     SERVICE_CHANGES,
@@ -172,6 +175,7 @@ class Outage(FeatureCog):
         workaround=WORKAROUND,
         impact=IMPACT,
         organisation=ORGANISATION,
+        public=PUBLIC,
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
     @per_person_cooldown()
@@ -189,6 +193,7 @@ class Outage(FeatureCog):
         workaround: str | None = None,
         impact: str | None = None,
         organisation: str | None = None,
+        public: bool | None = None,
     ) -> None:
         typed = DeclareInput(
             title=title,
@@ -202,6 +207,7 @@ class Outage(FeatureCog):
             workaround=workaround,
             impact=impact,
             organisation=organisation,
+            public=public,
         )
         if typed.is_empty:
             # The modal must be the first response: check who may declare before opening it (a quick read).
@@ -234,6 +240,7 @@ class Outage(FeatureCog):
         next_update=NEXT_UPDATE,
         severity=NEW_SEVERITY,
         silent=SILENT,
+        internal=INTERNAL,
     )
     @app_commands.choices(status=STATUS_CHOICES, severity=SEVERITY_CHOICES)
     async def update(
@@ -248,6 +255,7 @@ class Outage(FeatureCog):
         next_update: str | None = None,
         severity: app_commands.Choice[str] | None = None,
         silent: bool = False,
+        internal: bool = False,
     ) -> None:
         typed = UpdateInput(
             status=Status(status.value) if status else None,
@@ -258,6 +266,7 @@ class Outage(FeatureCog):
             next_update=next_update,
             severity=Severity(severity.value) if severity else None,
             silent=silent,
+            internal=internal,
         )
         if replace(typed, silent=False) == UpdateInput():
             # Only the incident: a form for the long text (the first answer, so who may update is checked first).
@@ -328,6 +337,7 @@ class Outage(FeatureCog):
         cause=CAUSE,
         started=STARTED,
         impact=IMPACT,
+        public=PUBLIC,
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
     async def edit(
@@ -342,6 +352,7 @@ class Outage(FeatureCog):
         cause: app_commands.Choice[str] | None = None,
         started: str | None = None,
         impact: str | None = None,
+        public: bool | None = None,
     ) -> None:
         typed = EditInput(
             title=title,
@@ -353,12 +364,31 @@ class Outage(FeatureCog):
             started=started,
             impact=impact,
         )
+        if public is not None:
+            await self._set_public(interaction, incident, public, answer=typed.is_empty)
+            if typed.is_empty:
+                return
         await self._change(
             interaction,
             incident,
             "outage.reply.edited",
             lambda actor, number: self.lifecycle.edit(actor, number, typed, now=self.now()),
         )
+
+    async def _set_public(
+        self, interaction: discord.Interaction[Any], incident: str, public: bool, *, answer: bool
+    ) -> None:
+        """Puts the incident on the server's public page or takes it off (coordinators; audited); `answer`: says so
+        (alone), else the correction made with it answers."""
+        actor = acting(interaction, Actor)
+        await _defer(interaction)
+        await self.lifecycle.coordinator_config(actor)
+        number = parse_number(incident)
+        await self.services.public_pages.set_visibility(actor, number, public)
+        if answer:
+            content = visibility_reply(self.services.catalogue, person_language(interaction), number, public)
+            mark_done(interaction, content)
+            await reply_done(interaction, content)
 
     @outage.command(
         name=text("cancel", "cmd.outage.cancel.name"),

@@ -18,7 +18,7 @@ from bot.sandbox import DiscordDouble
 from tests.e2e.harness import BotProcess, Server
 from tests.e2e.scenario_support import configure, settle
 from tests.e2e.setup_steps import run_setup
-from tests.e2e.test_outage_lifecycle import CERP, declare_cerp
+from tests.e2e.test_outage_lifecycle import CERP, declare_cerp, reply_now
 
 
 def free_port() -> int:
@@ -77,5 +77,54 @@ async def test_an_admin_opens_the_page_and_a_public_incident_shows_without_its_m
         for name in ("coord.anne", "admin.sophie"):
             assert str(server.members[name]) not in feed + summary and name not in feed + summary
         assert (await get(f"{base}/grand-ouest/api/v1/incidents/2"))[0] == 404
+    finally:
+        await process.stop()
+
+
+async def outage(double: DiscordDouble, server: Server, member: str, name: str, options: dict[str, object]) -> str:
+    ix = await double.run_command(server.members[member], server.channels["incidents"], name, options)
+    await ix.reply()
+    return reply_now(double, ix)
+
+
+async def test_a_coordinator_takes_an_incident_off_the_page_and_keeps_an_update_internal(
+    double: DiscordDouble, server: Server, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = BotProcess(double, tmp_path, guild_id=server.guild_id)
+    process.extra_env |= {"TOCSIN_WEB_ADDRESS": f"127.0.0.1:{port}"}
+    await process.start()
+    page = f"http://127.0.0.1:{port}/grand-ouest"
+    title = CERP["title"].replace("'", "&#x27;")
+    try:
+        await configure(double, server)
+        await run_setup(double, server, "public-page", {"name": "grand-ouest", "online": True})
+        await declare_cerp(double, server, public=True)
+        await declare_cerp(double, server, title="Standard de la coordination en panne")
+        await outage(
+            double, server, "coord.anne", "outage update", {"incident": "1", "note": "Relance du fournisseur faite."}
+        )
+        await outage(
+            double,
+            server,
+            "coord.anne",
+            "outage update",
+            {"incident": "1", "note": "Le fournisseur ne répond plus.", "internal": True},
+        )
+        await settle(double)
+        status, body = await get(f"{page}/incidents/1")
+        assert status == 200 and "Relance du fournisseur faite." in body and "ne répond plus" not in body
+        assert title in (await get(page))[1] and "Standard de la coordination" not in (await get(page))[1]
+
+        refused = await outage(double, server, "pharma.brest", "outage edit", {"incident": "1", "public": False})
+        assert "coordination" in refused.lower(), refused
+        assert title in (await get(page))[1], "a member who is not a coordinator changed nothing"
+
+        reply = await outage(double, server, "coord.anne", "outage edit", {"incident": "1", "public": False})
+        assert "n'est plus public" in reply, reply
+        assert title not in (await get(page))[1], "gone from the page at the next request"
+        assert (await get(f"{page}/incidents/1"))[0] == 404
+        reply = await outage(double, server, "coord.yann", "outage edit", {"incident": "2", "public": True})
+        assert "est public" in reply and "Standard de la coordination" in (await get(page))[1]
     finally:
         await process.stop()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The commands of the Debian packages the full suite needs (.ci/run installs them).
-PROGRAMS = {"chromium", "chromium-browser", "soffice", "libreoffice", "systemd-analyze"}
+PROGRAMS = {"chromium", "chromium-browser", "soffice", "libreoffice", "systemd-analyze", "nginx", "openssl"}
 MARKER = "needs_apt"
 
 Key = tuple[str, str]  # (module path relative to the root, function name)

@@ -20,6 +20,7 @@ from bot.common.i18n import default_catalogue
 from bot.public.presentation import PublicPresenter
 from bot.public.use_cases import PublicPages
 from bot.storage.store import Store
+from bot.web.cache import RenderedCache
 from bot.web.public import choose_language, public_routes
 from bot.web.server import Site
 from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, UpdateInput, configure, lifecycle
@@ -47,7 +48,13 @@ async def serving(pages: PublicPages) -> AsyncIterator[str]:
     """The public routes served on a free port of 127.0.0.1; yields the address."""
     site = Site("public", ("127.0.0.1", 0))
     site.add_routes(
-        "public", public_routes(pages, PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")), "fr")
+        "public",
+        public_routes(
+            pages,
+            PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")),
+            "fr",
+            cache=RenderedCache(Clock(NOW + timedelta(hours=2)).now),
+        ),
     )
     assert await site.start()
     try:

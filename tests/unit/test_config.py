@@ -30,6 +30,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "TOCSIN_BACKUP_KEEP",
         "TOCSIN_HEALTH_ADDRESS",
         "TOCSIN_WEB_ADDRESS",
+        "TOCSIN_WEB_TRUSTED_PROXY",
+        "TOCSIN_WEB_RATE",
+        "TOCSIN_WEB_BURST",
         "TOCSIN_READY_OUTBOX_AGE",
         "CREDENTIALS_DIRECTORY",
     ):
@@ -45,9 +48,19 @@ def test_defaults_work_without_configuration(tmp_path: Path) -> None:
     assert settings.clock_url is None
     assert settings.health_listen == ("127.0.0.1", 8095), "health and metrics on the loopback interface by default"
     assert settings.backup_dir is None and settings.backup_folder == Path("backups")
+    assert settings.web_trusted_proxies == frozenset(), "no proxy trusted: the client is the peer"
+    assert settings.web_rate_per_s > 0 and settings.web_burst >= 1, "a request limit on by default"
     with pytest.raises(ConfigError) as refused:
         settings.token()
     assert refused.value.message_id == "config.error.token_missing"
+
+
+def test_the_trusted_proxies_and_the_request_limit_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TOCSIN_WEB_TRUSTED_PROXY", "127.0.0.2, ::1")
+    monkeypatch.setenv("TOCSIN_WEB_RATE", "0")
+    settings = load_settings(tmp_path / "absent.env")
+    assert settings.web_trusted_proxies == frozenset({"127.0.0.2", "::1"})
+    assert settings.web_rate_per_s == 0, "0 turns the request limit off"
 
 
 def test_env_file_and_environment_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +86,10 @@ def test_env_file_and_environment_are_read(tmp_path: Path, monkeypatch: pytest.M
         ("TOCSIN_HEALTH_ADDRESS", "0.0.0.0"),
         ("TOCSIN_HEALTH_ADDRESS", "localhost:99999"),
         ("TOCSIN_WEB_ADDRESS", "0.0.0.0"),
+        ("TOCSIN_WEB_TRUSTED_PROXY", "proxy.example"),
+        ("TOCSIN_WEB_TRUSTED_PROXY", "127.0.0.1, 10.0.0.300"),
+        ("TOCSIN_WEB_RATE", "-1"),
+        ("TOCSIN_WEB_BURST", "0"),
         ("TOCSIN_BACKUP_KEEP", "0"),
         ("TOCSIN_LOG_FORMAT", "xml"),
         ("TOCSIN_READY_OUTBOX_AGE", "-5"),

@@ -319,6 +319,7 @@ class UpdateRequest:
     next_update_at: datetime | None = None
     severity: Severity | None = None
     silent: bool = False
+    internal: bool = False  # its entries are marked internal: never on the public page
 
 
 def _apply_services(
@@ -403,7 +404,8 @@ def apply_update(incident: Incident, request: UpdateRequest, *, at: datetime, by
     else:
         new = replace(new, next_update_at=None, next_update_by=None)
     new = replace(new, updated_at=at)
-    entries = tuple(Update(kind, at, by, request.silent, detail) for kind, detail in details)
+    marked = [(kind, {**detail, "internal": True} if request.internal else detail) for kind, detail in details]
+    entries = tuple(Update(kind, at, by, request.silent, detail) for kind, detail in marked)
     return Outcome(new, entries, Announce.everywhere(reasons, silent=request.silent))
 
 

@@ -1,6 +1,6 @@
 """Incidents in SQLite: the incident row with its territories and services, the append-only timeline, the
 announcements an incident put in each channel, "affected too" clicks, the server's service names, and the
-interactions already handled (follows are bot/following/store.py's).
+interactions already handled (handled.py; links between outages in links.py; follows are bot/following/store.py's).
 
 Every function takes the connection of the caller's unit of work: a use case reads, decides and writes in one
 transaction (`Store.unit_of_work` holds SQLite's write lock from its first statement, so two coordinators
@@ -10,8 +10,10 @@ read outside the transaction).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -31,6 +33,8 @@ from bot.incidents.rules.model import (
     Status,
     Workaround,
 )
+from bot.incidents.store.handled import handled as handled
+from bot.incidents.store.handled import remember_handled as remember_handled
 from bot.incidents.store.links import link_entries
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
@@ -82,6 +86,9 @@ class IncidentSummary:
     severity: Severity
     started_at: datetime
     resolved_at: datetime | None
+
+
+_BATCH = 500  # ids per query of a batched read (SQLite allows 32,766 parameters)
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -224,66 +231,65 @@ async def _write(conn: aiosqlite.Connection, incident_id: int, incident: Inciden
 
 
 async def get(conn: aiosqlite.Connection, guild_id: int, number: int) -> StoredIncident | None:
-    async with conn.execute(
-        f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
-        "WHERE i.guild_id = ? AND i.number = ?",
-        (guild_id, number),
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return None
-    return await _stored(conn, row)
+    sql = "SELECT id FROM incidents WHERE guild_id = ? AND number = ?"
+    rows = list(await conn.execute_fetchall(sql, (guild_id, number)))
+    return await get_by_id(conn, int(rows[0][0])) if rows else None
 
 
 async def get_by_id(conn: aiosqlite.Connection, incident_id: int) -> StoredIncident | None:
-    async with conn.execute(
-        f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
-        "WHERE i.id = ?",
-        (incident_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return await _stored(conn, row) if row is not None else None
+    return (await get_many(conn, [incident_id])).get(incident_id)
 
 
-async def _stored(conn: aiosqlite.Connection, row: Any) -> StoredIncident:
-    """One incident whole: its territories, services and links (lists and exports read the first two in batches)."""
-    incident_id = int(row[0])
-    territories, services = await territories_and_services(conn, [incident_id])
-    found = stored_from_row(row, tuple(territories.get(incident_id, ())), tuple(services.get(incident_id, ())))
-    links = links_after(await link_entries(conn, incident_id))
-    return replace(found, incident=replace(found.incident, links=links)) if links else found
+def _batches(ids: Sequence[int]) -> Iterator[tuple[list[int], str]]:
+    """Ids by the batch, each with its placeholders ("?, ?, ?")."""
+    for first in range(0, len(ids), _BATCH):
+        chunk = list(ids[first : first + _BATCH])
+        yield chunk, ", ".join("?" for _ in chunk)
+
+
+async def get_many(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, StoredIncident]:
+    """Many incidents by row id, each whole (territories, services, links), in four queries a batch whatever their
+    number (pages read by the batch)."""
+    found: dict[int, StoredIncident] = {}
+    for chunk, marks in _batches(ids):
+        sql = f"SELECT {_INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row WHERE i.id IN ({marks})"  # noqa: S608, E501
+        rows = list(await conn.execute_fetchall(sql, chunk))
+        territories, services = await territories_and_services(conn, chunk)
+        links = await link_entries(conn, chunk)
+        convert = functools.partial(_from_rows, rows, territories, services, links)
+        # Hundreds of rows take a while to convert: off the event loop, so that Discord's work goes on.
+        found.update(await asyncio.to_thread(convert) if len(rows) > 20 else convert())
+    return found
+
+
+def _from_rows(
+    rows: Iterable[Any], territories: dict[int, list[str]], services: dict[int, list[Any]], links: dict[int, Any]
+) -> dict[int, StoredIncident]:
+    found = {}
+    for r in rows:
+        stored = stored_from_row(r, tuple(territories.get(r[0], ())), tuple(services.get(r[0], ())))
+        linked = links_after(links.get(r[0], ()))
+        found[int(r[0])] = replace(stored, incident=replace(stored.incident, links=linked)) if linked else stored
+    return found
 
 
 async def territories_and_services(
     conn: aiosqlite.Connection, ids: Sequence[int]
 ) -> tuple[dict[int, list[str]], dict[int, list[IncidentService]]]:
-    """The territories and services of many incidents at once, by incident id, each in its order: two queries
-    whatever the number of incidents (the board and the exports read incidents by the batch)."""
+    """The territories and services of many incidents at once, by incident id, each in its order: two queries."""
     marks = ", ".join("?" for _ in ids)
     territories: dict[int, list[str]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) "  # noqa: S608
-        "ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            territories.setdefault(int(r[0]), []).append(str(r[1]))
+    sql = f"SELECT incident_id, territory FROM incident_territories WHERE incident_id IN ({marks}) ORDER BY incident_id, position"  # noqa: S608, E501
+    for r in await conn.execute_fetchall(sql, ids):
+        territories.setdefault(int(r[0]), []).append(str(r[1]))
     services: dict[int, list[IncidentService]] = {}
-    async with conn.execute(
-        f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services "  # noqa: S608
-        f"WHERE incident_id IN ({marks}) ORDER BY incident_id, position",
-        ids,
-    ) as cursor:
-        for r in await cursor.fetchall():
-            services.setdefault(int(r[0]), []).append(
-                IncidentService(
-                    key=r[1],
-                    name=r[2],
-                    state=ServiceState(r[3]),
-                    since=from_db_time(r[4]),
-                    affected_since=from_db_time(r[5]),
-                )
-            )
+    sql = f"SELECT incident_id, key, name, state, since, affected_since FROM incident_services WHERE incident_id IN ({marks}) ORDER BY incident_id, position"  # noqa: S608, E501
+    for r in await conn.execute_fetchall(sql, ids):
+        since, affected_since = from_db_time(r[4]), from_db_time(r[5])
+        service = IncidentService(
+            name=r[2], key=r[1], state=ServiceState(r[3]), since=since, affected_since=affected_since
+        )
+        services.setdefault(int(r[0]), []).append(service)
     return territories, services
 
 
@@ -362,14 +368,19 @@ async def append_updates(
     )
 
 
+async def timelines(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, list[Update]]:
+    """The timelines of many incidents by row id, each in its order, in one query a batch."""
+    found: dict[int, list[Update]] = {}
+    for chunk, marks in _batches(ids):
+        sql = f"SELECT incident_id, kind, at, by, silent, details FROM updates WHERE incident_id IN ({marks}) ORDER BY incident_id, id"  # noqa: S608, E501
+        for r in await conn.execute_fetchall(sql, chunk):
+            entry = Update(UpdateKind(r[1]), from_db_time(r[2]), int(r[3] or 0), bool(r[4]), json.loads(r[5]))
+            found.setdefault(int(r[0]), []).append(entry)
+    return found
+
+
 async def timeline(conn: aiosqlite.Connection, incident_id: int) -> list[Update]:
-    async with conn.execute(
-        "SELECT kind, at, by, silent, details FROM updates WHERE incident_id = ? ORDER BY id", (incident_id,)
-    ) as cursor:
-        return [
-            Update(UpdateKind(r[0]), from_db_time(r[1]), int(r[2] or 0), bool(r[3]), json.loads(r[4]))
-            for r in await cursor.fetchall()
-        ]
+    return (await timelines(conn, [incident_id])).get(incident_id, [])
 
 
 # --- announcements ----------------------------------------------------------------------------------------
@@ -450,33 +461,6 @@ async def service_names(conn: aiosqlite.Connection, guild_id: int, *, limit: int
         (guild_id, limit),
     ) as cursor:
         return [(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
-
-
-# --- interactions already handled -------------------------------------------------------------------------
-
-
-async def handled(conn: aiosqlite.Connection, interaction_id: int) -> dict[str, Any] | None:
-    # One trip to aiosqlite's thread (not execute, fetch, close): every command asks it inside its unit of work.
-    found = await conn.execute_fetchall(
-        "SELECT result FROM handled_interactions WHERE interaction_id = ?", (interaction_id,)
-    )
-    row = next(iter(found), None)
-    return json.loads(row[0]) if row is not None else None
-
-
-async def remember_handled(
-    conn: aiosqlite.Connection,
-    interaction_id: int,
-    *,
-    guild_id: int | None,
-    action: str,
-    result: dict[str, Any],
-    at: datetime,
-) -> None:
-    await conn.execute(
-        "INSERT INTO handled_interactions (interaction_id, guild_id, action, result, at) VALUES (?, ?, ?, ?, ?)",
-        (interaction_id, guild_id, action, json.dumps(result, ensure_ascii=False, default=str), to_db_time(at)),
-    )
 
 
 # --- finding incidents ------------------------------------------------------------------------------------

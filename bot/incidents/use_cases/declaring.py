@@ -32,6 +32,7 @@ from bot.incidents.use_cases.typed_input import (
     typed_territories,
     typed_time,
 )
+from bot.public import store as public_store
 from bot.webhooks import use_cases as webhooks
 
 
@@ -81,6 +82,8 @@ class Declaring(OutageCommands):
         assert config.incident_channel_id is not None
         channel = IncidentChannel(config.incident_channel_id, self.forum_tags(config.incident_channel_id))
         incident_id = await repo.insert(conn, incident, incident_channel_id=channel.channel_id)
+        if typed.public is not None:  # in this transaction: never shown, even for a moment, against the choice
+            await public_store.set_public(conn, incident_id, typed.public, at=now, by=actor.user_id)
         stored = await repo.get_by_id(conn, incident_id)
         assert stored is not None
         plan = await plan_declared(

@@ -39,6 +39,10 @@ class DeclaredFacts:
     cause: Cause | None = None
     started: str | None = None
 
+    @property
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in self.__dataclass_fields__)
+
 
 @dataclass(frozen=True, kw_only=True)
 class DeclareInput(DeclaredFacts):
@@ -47,6 +51,7 @@ class DeclareInput(DeclaredFacts):
     workaround: str | None = None
     impact: str | None = None
     organisation: str | None = None
+    public: bool | None = None  # on the server's public page; None: the server's default for new incidents
 
     @property
     def essentials_missing(self) -> list[str]:
@@ -56,10 +61,6 @@ class DeclareInput(DeclaredFacts):
             if value is None or (isinstance(value, str) and not value.strip()):
                 missing.append(name)
         return missing
-
-    @property
-    def is_empty(self) -> bool:
-        return all(getattr(self, name) is None for name in self.__dataclass_fields__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +73,7 @@ class UpdateInput:
     next_update: str | None = None
     severity: Severity | None = None
     silent: bool = False
+    internal: bool = False  # kept off the public page
 
 
 @dataclass(frozen=True, kw_only=True)

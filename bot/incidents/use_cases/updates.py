@@ -43,6 +43,7 @@ class Updating(OutageCommands):
                 next_update_at=typed_time(typed.next_update, "outage.field.next_update", config, now, "future"),
                 severity=typed.severity,
                 silent=typed.silent,
+                internal=typed.internal,
             )
             outcome = rules.apply_update(stored.incident, request, at=now, by=actor.user_id)
             new_services = [(s.key, s.name) for s in outcome.incident.services]

@@ -31,6 +31,11 @@ UPDATE_HEADINGS = {
 }
 
 
+# Times kept worded (a server's page shows two or three per incident, for up to 90 days of incidents).
+WORDED_TIMES = 50_000
+KEPT_ITEMS = 10_000  # incidents' list items kept written, across pages and languages
+
+
 @functools.cache
 def _asset(name: str) -> str:
     return (files("bot.public") / "templates" / name).read_text(encoding="utf-8")
@@ -79,12 +84,26 @@ class PublicPresenter:
     def __init__(self, catalogue: Catalogue, zone: ZoneInfo) -> None:
         self._catalogue = catalogue
         self._zone = zone
+        self._labels: dict[tuple[Language, str], str] = {}  # fixed texts, escaped once (a page repeats them)
+        self._times: dict[tuple[datetime, Language, int], str] = {}
+        self._items: dict[tuple[Language, str, int, PublicIncident], str] = {}
 
     def _t(self, language: Language, message_id: str, **args: object) -> str:
-        return escape(self._catalogue.render(language, message_id, **args), quote=True)
+        if args:
+            return escape(self._catalogue.render(language, message_id, **args), quote=True)
+        label = self._labels.get((language, message_id))
+        if label is None:
+            label = self._labels[(language, message_id)] = escape(self._catalogue.render(language, message_id))
+        return label
 
     def _time(self, at: datetime, language: Language, now: datetime) -> str:
-        worded = escape(format_datetime(at, language, self._zone, now))
+        # The same times come back at every rendering of a page: each is worded once per language and year.
+        key = (at, language, now.astimezone(self._zone).year)
+        worded = self._times.get(key)
+        if worded is None:
+            if len(self._times) >= WORDED_TIMES:
+                self._times.clear()
+            worded = self._times[key] = escape(format_datetime(at, language, self._zone, now))
         return f'<time datetime="{at.isoformat()}">{worded}</time>'
 
     def _layout(
@@ -181,14 +200,23 @@ class PublicPresenter:
         if not incidents:
             return ""
         items = []
+        year = now.astimezone(self._zone).year
         for incident in incidents:
-            label = self._t(language, "public.incident.label", number=incident.number)
-            href = escape(incident_path(slug, incident.number, language), quote=True)
-            items.append(
-                f'<li class="{"open" if incident.is_open else "resolved"}">'
-                f'<h3><a href="{href}">{label} · {typed(incident.title)}</a></h3>'
-                f"{self._facts(language, slug, incident, now)}</li>"
-            )
+            # An item is the same text while the incident is the same (its every field is in the key) in the same
+            # year: a page made again after one incident changed words only that one again.
+            key = (language, slug, year, incident)
+            item = self._items.get(key)
+            if item is None:
+                if len(self._items) >= KEPT_ITEMS:
+                    self._items.clear()
+                label = self._t(language, "public.incident.label", number=incident.number)
+                href = escape(incident_path(slug, incident.number, language), quote=True)
+                item = self._items[key] = (
+                    f'<li class="{"open" if incident.is_open else "resolved"}">'
+                    f'<h3><a href="{href}">{label} · {typed(incident.title)}</a></h3>'
+                    f"{self._facts(language, slug, incident, now)}</li>"
+                )
+            items.append(item)
         return '<ul class="incidents">' + "".join(items) + "</ul>"
 
     def _facts(self, language: Language, slug: str, incident: PublicIncident, now: datetime) -> str:
@@ -293,7 +321,14 @@ class PublicPresenter:
         return "".join(parts)
 
     def not_found(self, language: Language) -> str:
-        text = self._t(language, "public.page.not_found")
+        return self._short_page(language, "public.page.not_found")
+
+    def too_many(self, language: Language) -> str:
+        """The answer to a client past its request limit (the header Retry-After says when to come back)."""
+        return self._short_page(language, "public.page.too_many")
+
+    def _short_page(self, language: Language, message_id: str) -> str:
+        text = self._t(language, message_id)
         return (
             f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{text}</title></head>'
@@ -337,4 +372,11 @@ def public_page_reply(catalogue: Catalogue, language: Language, page: PublicPage
     default = "public.setup.new_public" if page.default_public else "public.setup.new_private"
     return "\n".join(
         (catalogue.render(language, state, text=server_path(page.slug)), catalogue.render(language, default))
+    )
+
+
+def visibility_reply(catalogue: Catalogue, language: Language, number: int, public: bool) -> str:
+    """What a coordinator reads once an incident is made public or private (Discord text)."""
+    return catalogue.render(
+        language, "public.reply.now_public" if public else "public.reply.now_private", number=number
     )
