@@ -100,7 +100,13 @@ def public_routes(pages: PublicPages, presenter: PublicPresenter, default: Langu
         if view is None:
             return not_found(request, language)
         body = presenter.server_page(
-            language, slug=view.page.slug, server_name=view.server_name, incidents=view.incidents, now=view.now
+            language,
+            slug=view.page.slug,
+            server_name=view.server_name,
+            incidents=view.incidents,
+            now=view.now,
+            maintenance=view.maintenance,
+            past_maintenance=view.past_maintenance,
         )
         return _html(request, body, language=language)
 
