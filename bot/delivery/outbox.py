@@ -63,6 +63,11 @@ def webhook_lane(webhook_id: int, incident_id: int) -> str:
     return f"webhook:{webhook_id}:{incident_id}"
 
 
+def maintenance_webhook_lane(webhook_id: int, maintenance_id: int) -> str:
+    # The same for a maintenance's events: in order per webhook and maintenance.
+    return f"webhook:{webhook_id}:m{maintenance_id}"
+
+
 # Lanes whose requests leave at most once per this many seconds (a board is edited at most once a second however
 # often what it shows changes; what changed meanwhile collapses into the next edit).
 LANE_INTERVALS_S: dict[str, float] = {"board:": 1.0}

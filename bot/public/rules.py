@@ -23,9 +23,12 @@ from bot.common.text import name_key
 from bot.incidents.rules.durations import service_durations, total_duration
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import Incident, Status
+from bot.maintenance.rules import Maintenance, Stage
 
-# How far back the server's page lists resolved incidents.
+# How far back the server's page lists resolved incidents (and ended maintenance).
 HISTORY = timedelta(days=90)
+# How far ahead the server's page lists planned maintenance.
+MAINTENANCE_AHEAD = timedelta(days=7)
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 
@@ -262,7 +265,7 @@ def overlapping_refs(scope: Scope) -> tuple[str, ...]:
     return tuple(t.ref for t in territory_data.all_territories() if territory_data.overlaps(territory, t))
 
 
-def in_scope(incident: PublicIncident, scope: Scope) -> bool:
+def in_scope(incident: PublicIncident | PublicMaintenance, scope: Scope) -> bool:
     """Whether a sector's or territory's page lists the incident (the store preselects by the same rule)."""
     if scope.kind == "sector":
         return incident.sector_key == scope.key
@@ -277,3 +280,82 @@ def feed_entries(incidents: Iterable[PublicIncident]) -> list[tuple[PublicIncide
     entries = [(incident, update) for incident in incidents for update in incident.updates]
     entries.sort(key=lambda pair: pair[1].at, reverse=True)  # stable: one incident's keep their order
     return entries[:FEED_ENTRIES]
+
+
+# --- planned maintenance ---------------------------------------------------------------------------------------
+#
+# Only a maintenance the server made public (its `public` flag, the page's default when it was scheduled) shows.
+# A cancelled one never does (nothing stopped), nor one turned into an incident (from then on it is that incident,
+# shown when that incident is public). Its owner, its thread and its announcements stay inside: the public form has
+# no field that could hold them.
+
+
+@dataclass(frozen=True)
+class PublicMaintenance:
+    number: int
+    uid: str  # urn:uuid:…, stable (`maintenance_uid`)
+    title: str
+    organisation: str
+    sector: str
+    sector_key: str
+    territories: tuple[str, ...]
+    services: tuple[str, ...]
+    starts_at: datetime
+    ends_at: datetime  # as planned
+    ended_at: datetime | None
+    workaround: str | None
+    state: Literal["planned", "in_progress", "ended"]
+
+    @property
+    def ended(self) -> bool:
+        return self.state == "ended"
+
+
+def maintenance_uid(guild_id: int, number: int) -> str:
+    return uuid.uuid5(_IDS, f"maintenance:{guild_id}:{number}").urn
+
+
+def public_maintenance(maintenance: Maintenance) -> PublicMaintenance | None:
+    """The maintenance as the public may see it, or None when it must not show at all."""
+    m = maintenance
+    if not m.public or m.stage in (Stage.CANCELLED, Stage.CONVERTED):
+        return None
+    state: Literal["planned", "in_progress", "ended"] = (
+        "ended" if m.stage == Stage.ENDED else "in_progress" if m.in_progress else "planned"
+    )
+    return PublicMaintenance(
+        number=m.number,
+        uid=maintenance_uid(m.guild_id, m.number),
+        title=m.title,
+        organisation=m.organisation,
+        sector=m.sector,
+        sector_key=name_key(m.sector),
+        territories=m.territories,
+        services=m.services,
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
+        # Only its timer ends it, at its (maybe extended) end: `ended_at` is when the timer ran, later if the bot was
+        # down then.
+        ended_at=m.ends_at if state == "ended" else None,
+        workaround=m.workaround,
+        state=state,
+    )
+
+
+def maintenance_on_page(
+    found: Iterable[PublicMaintenance], *, now: datetime
+) -> tuple[tuple[PublicMaintenance, ...], tuple[PublicMaintenance, ...]]:
+    """In progress or planned to start within `MAINTENANCE_AHEAD` (soonest first), then those ended in the last
+    90 days (latest end first)."""
+    listed = list(found)
+    coming = sorted(
+        (m for m in listed if not m.ended and m.starts_at <= now + MAINTENANCE_AHEAD),
+        key=lambda m: (m.starts_at, m.number),
+    )
+    since = now - HISTORY
+    past = sorted(
+        (m for m in listed if m.ended_at is not None and m.ended_at >= since),
+        key=lambda m: (m.ended_at or m.ends_at, m.number),
+        reverse=True,
+    )
+    return tuple(coming), tuple(past)

@@ -15,17 +15,22 @@ from bot.common.errors import TocsinError
 from bot.common.i18n import Language, language_of
 from bot.common.text import name_key
 from bot.incidents import store as incidents_store
+from bot.maintenance import store as maintenance_store
 from bot.public import store
 from bot.public.rules import (
     HISTORY,
+    MAINTENANCE_AHEAD,
     SERVER,
     PublicIncident,
+    PublicMaintenance,
     PublicPage,
     Scope,
     check_slug,
     in_scope,
+    maintenance_on_page,
     overlapping_refs,
     public_incident,
+    public_maintenance,
     shown_on_page,
 )
 from bot.settings import store as settings_store
@@ -58,7 +63,8 @@ KNOWN_PAGES = 1024
 
 @dataclass(frozen=True)
 class ServerPage:
-    """What a page (the server's, a sector's or a territory's) lists: open incidents, then the last 90 days."""
+    """What a page (the server's, a sector's or a territory's) lists: open incidents, then the last 90 days; public
+    maintenance in progress or coming (`maintenance`) and ended in the last 90 days (`past_maintenance`)."""
 
     page: PublicPage
     server_name: str
@@ -66,6 +72,8 @@ class ServerPage:
     now: datetime
     server: Server | None = None
     scope: Scope = SERVER
+    maintenance: tuple[PublicMaintenance, ...] = ()
+    past_maintenance: tuple[PublicMaintenance, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,9 @@ class PublicPages:
                 territories=overlapping_refs(scope) if scope.kind == "territory" else (),
             )
             shown = [view for view in await self._public(conn, server, ids, now) if in_scope(view, scope)]
-        return ServerPage(server.page, server.name, shown_on_page(shown, now=now), now, server, scope)
+            coming, past = await self._maintenance(conn, guild_id, scope, now)
+        listed = shown_on_page(shown, now=now)
+        return ServerPage(server.page, server.name, listed, now, server, scope, coming, past)
 
     async def incident_page(self, slug: str, number: int) -> IncidentPage | None:
         """One public incident of the page at `slug`; None alike for a private, another server's or no incident."""
@@ -228,6 +238,17 @@ class PublicPages:
         sectors = await settings_store.sectors(conn, page.guild_id)
         since = await store.page_set_at(conn, page.guild_id) or datetime.fromtimestamp(0, UTC)
         return Server(page, name, language_of(language, fallback="fr"), zone, sectors, since)
+
+    @staticmethod
+    async def _maintenance(
+        conn: aiosqlite.Connection, guild_id: int, scope: Scope, now: datetime
+    ) -> tuple[tuple[PublicMaintenance, ...], tuple[PublicMaintenance, ...]]:
+        """The server's public maintenance a page lists (`scope`'s only), through the rules: a read of its own."""
+        found = await maintenance_store.between(
+            conn, guild_id, now - HISTORY, now + MAINTENANCE_AHEAD, public_only=True
+        )
+        views = (public_maintenance(stored.maintenance) for stored in found)
+        return maintenance_on_page((v for v in views if v is not None and in_scope(v, scope)), now=now)
 
     async def _public(
         self, conn: aiosqlite.Connection, server: Server, ids: list[int], now: datetime

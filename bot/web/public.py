@@ -168,6 +168,8 @@ def public_routes(
                     server_name=view.server_name,
                     incidents=view.incidents,
                     now=view.now,
+                    maintenance=view.maintenance,
+                    past_maintenance=view.past_maintenance,
                 )
             )
             return body.encode("utf-8"), HTML

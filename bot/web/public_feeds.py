@@ -91,6 +91,8 @@ def feed_routes(
                 now=view.now,
                 scope=view.scope,
                 scope_name=_scope_name(view),
+                maintenance=view.maintenance,
+                past_maintenance=view.past_maintenance,
             )
             return (await asyncio.to_thread(page)).encode("utf-8"), HTML_TYPE
 
@@ -129,7 +131,13 @@ def feed_routes(
             view = await pages.server_page(slug)
             if view is None or view.server is None:
                 return None
-            body = api.summary(view.page.slug, view.server_name, view.server.language, view.incidents)
+            body = api.summary(
+                view.page.slug,
+                view.server_name,
+                view.server.language,
+                view.incidents,
+                maintenance=(*view.maintenance, *view.past_maintenance),
+            )
             return body.encode("ascii"), JSON_TYPE
 
         return await serve(request, slug=slug, key=("api", "summary"), language=language, render=render)

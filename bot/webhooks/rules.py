@@ -25,7 +25,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from bot.common.errors import TocsinError
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Incident, Status
+from bot.maintenance.rules import Maintenance, Stage
 from bot.public.rules import public_update
 
 SCHEMA_VERSION = 1
@@ -54,13 +55,32 @@ class EventKind(StrEnum):
     DECLARED = "incident_declared"
     UPDATED = "incident_updated"
     RESOLVED = "incident_resolved"
+    MAINTENANCE_SCHEDULED = "maintenance_scheduled"
+    MAINTENANCE_RESCHEDULED = "maintenance_rescheduled"
+    MAINTENANCE_STARTED = "maintenance_started"
+    MAINTENANCE_ENDED = "maintenance_ended"
+    MAINTENANCE_CANCELLED = "maintenance_cancelled"
 
 
-# Every event a webhook may ask for, and the catalogue key of its name (planned maintenance adds its rows here).
+# Every event a webhook may ask for, and the catalogue key of its name.
 EVENTS: Mapping[EventKind, str] = {
     EventKind.DECLARED: "webhook.event.declared",
     EventKind.UPDATED: "webhook.event.updated",
     EventKind.RESOLVED: "webhook.event.resolved",
+    EventKind.MAINTENANCE_SCHEDULED: "webhook.event.maintenance_scheduled",
+    EventKind.MAINTENANCE_RESCHEDULED: "webhook.event.maintenance_rescheduled",
+    EventKind.MAINTENANCE_STARTED: "webhook.event.maintenance_started",
+    EventKind.MAINTENANCE_ENDED: "webhook.event.maintenance_ended",
+    EventKind.MAINTENANCE_CANCELLED: "webhook.event.maintenance_cancelled",
+}
+
+# A maintenance's stage reached (its timer, or a coordinator) and the event it is. A reminder is no event (nothing
+# changed for a receiver, which has the start time); an extension is a new end, told as rescheduled.
+MAINTENANCE_EVENTS: Mapping[Stage, EventKind] = {
+    Stage.SCHEDULED: EventKind.MAINTENANCE_SCHEDULED,
+    Stage.STARTED: EventKind.MAINTENANCE_STARTED,
+    Stage.ENDED: EventKind.MAINTENANCE_ENDED,
+    Stage.CANCELLED: EventKind.MAINTENANCE_CANCELLED,
 }
 
 
@@ -107,7 +127,8 @@ def event_of_change(before: Incident, after: Incident, entries: Iterable[Update]
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+    """An instant in UTC ("…Z"), whatever zone it was read in (a time typed is read on the server's clock)."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def delivery_body(
@@ -158,6 +179,41 @@ def delivery_body(
             for update in updates
         ],
     }
+    return _encoded(data)
+
+
+def maintenance_body(
+    event: EventKind, maintenance: Maintenance, *, key: str, occurred_at: datetime, server: str | None
+) -> bytes:
+    """The JSON sent for one maintenance event: the same envelope as an incident's, with a `maintenance` object
+    (what the public page may show of it, and whether it is public) in place of `incident` and `updates`; never its
+    owner or its thread."""
+    m = maintenance
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "idempotency_key": key,
+        "event": event.value,
+        "occurred_at": _time(occurred_at),
+        "server": {"id": str(m.guild_id), "name": server},
+        "maintenance": {
+            "number": m.number,
+            "title": m.title,
+            "public": m.public,
+            "stage": m.stage.value,
+            "organisation": m.organisation,
+            "sector": m.sector,
+            "territories": list(m.territories),
+            "services": list(m.services),
+            "starts_at": _time(m.starts_at),
+            "ends_at": _time(m.ends_at),
+            "ended_at": _time(m.ended_at),
+            "workaround": m.workaround,
+        },
+    }
+    return _encoded(data)
+
+
+def _encoded(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 

@@ -1,6 +1,7 @@
 """Webhooks' use cases: an admin's (add, list, remove, rotate a secret, switch on and off, from `/setup webhook`),
 the planning of each event's deliveries inside the incident change's own unit of work (`plan_declared`,
-`plan_changed`: what is committed with the change is delivered, whatever stops after), and what the outbox asks
+`plan_changed`: what is committed with the change is delivered, whatever stops after) and the maintenance change's
+(`plan_maintenance`, in a lane of its own per webhook and maintenance), and what the outbox asks
 of webhooks (`Webhooks.target` before a delivery, `Webhooks.outcome` in the unit of work that records one).
 
 A secret is made here and returned once to the cog, which shows it privately; it is never audited, logged or
@@ -28,6 +29,7 @@ from bot.delivery.outbox import Delivery
 from bot.delivery.webhook_transport import NOT_SENT, WebhookTarget
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Incident
+from bot.maintenance.rules import Maintenance
 from bot.public import store as public_store
 from bot.settings.rules.model import Outcome
 from bot.storage import audit
@@ -42,6 +44,7 @@ from bot.webhooks.rules import (
     check_url,
     delivery_body,
     event_of_change,
+    maintenance_body,
     new_secret,
     pauses,
     wants,
@@ -225,6 +228,39 @@ def check_lines(listed: Listed) -> tuple[Msg, ...]:
 # -- planning deliveries, inside an incident change's unit of work
 
 
+async def _hooks(conn: aiosqlite.Connection, guild_id: int) -> list[Webhook]:
+    """The server's webhooks that take deliveries now: none while switched off, none paused."""
+    if not await repo.switched_on(conn, guild_id):
+        return []
+    return [w for w in await repo.webhooks(conn, guild_id) if w.paused_at is None]
+
+
+async def _server_name(conn: aiosqlite.Connection, guild_id: int) -> str | None:
+    page = await public_store.page_of(conn, guild_id)
+    return page[1] if page is not None else None
+
+
+async def _enqueue(
+    conn: aiosqlite.Connection,
+    hook: Webhook,
+    event: EventKind,
+    key: str,
+    body: bytes,
+    *,
+    lane: str,
+    now: datetime,
+    about: dict[str, int],
+) -> None:
+    await outbox.enqueue(
+        conn,
+        guild_id=hook.guild_id,
+        lane=lane,
+        kind=OutboxKind.SEND_WEBHOOK,
+        payload={"webhook_id": hook.id, **about, "event": event.value, "key": key, "body": body.decode("utf-8")},
+        now=now,
+    )
+
+
 async def _plan(
     conn: aiosqlite.Connection,
     event: EventKind,
@@ -234,14 +270,11 @@ async def _plan(
     *,
     now: datetime,
 ) -> int:
-    if not await repo.switched_on(conn, incident.guild_id):
-        return 0
-    hooks = [w for w in await repo.webhooks(conn, incident.guild_id) if w.paused_at is None]
+    hooks = await _hooks(conn, incident.guild_id)
     if not hooks:
         return 0
     public = await public_store.is_public(conn, incident_id)
-    page = await public_store.page_of(conn, incident.guild_id)
-    server = page[1] if page is not None else None
+    server = await _server_name(conn, incident.guild_id)
     timeline = tuple(entries)
     planned = 0
     for hook in hooks:
@@ -249,20 +282,29 @@ async def _plan(
             continue
         key = str(uuid.uuid4())
         body = delivery_body(event, incident, timeline, key=key, public=public, occurred_at=now, server=server)
-        await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=outbox.webhook_lane(hook.id, incident_id),
-            kind=OutboxKind.SEND_WEBHOOK,
-            payload={
-                "webhook_id": hook.id,
-                "incident_id": incident_id,
-                "event": event.value,
-                "key": key,
-                "body": body.decode("utf-8"),
-            },
-            now=now,
-        )
+        lane = outbox.webhook_lane(hook.id, incident_id)
+        await _enqueue(conn, hook, event, key, body, lane=lane, now=now, about={"incident_id": incident_id})
+        planned += 1
+    return planned
+
+
+async def plan_maintenance(
+    conn: aiosqlite.Connection, event: EventKind, maintenance_id: int, maintenance: Maintenance, *, now: datetime
+) -> int:
+    """A maintenance event's deliveries, in the change's unit of work: to each webhook that asked for it (a private
+    maintenance only to those that take private ones too), in the webhook's lane for this maintenance."""
+    hooks = await _hooks(conn, maintenance.guild_id)
+    if not hooks:
+        return 0
+    server = await _server_name(conn, maintenance.guild_id)
+    planned = 0
+    for hook in hooks:
+        if not wants(hook.events, public_only=hook.public_only, event=event, public=maintenance.public):
+            continue
+        key = str(uuid.uuid4())
+        body = maintenance_body(event, maintenance, key=key, occurred_at=now, server=server)
+        lane = outbox.maintenance_webhook_lane(hook.id, maintenance_id)
+        await _enqueue(conn, hook, event, key, body, lane=lane, now=now, about={"maintenance_id": maintenance_id})
         planned += 1
     return planned
 

@@ -6,7 +6,7 @@ say."""
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -47,6 +47,27 @@ def chosen_events(value: str | None) -> frozenset[EventKind]:
     if not names or any(name not in known for name in names):
         raise WebhookError("webhook.error.events")
     return frozenset(known[name] for name in names)
+
+
+def event_choices(render: Callable[[str], str], current: str) -> list[tuple[str, str]]:
+    """What the autocomplete of `events:` offers, as (name, value): "all" and each event alone while nothing is
+    chosen; after events already typed (values or names, separated by commas), those events and one more. The
+    last part typed narrows the events offered (by name or value)."""
+    *before, last = current.split(",")
+    by_words = {render(words).casefold(): kind for kind, words in EVENTS.items()}
+    known = {kind.value: kind for kind in EVENTS} | by_words
+    chosen = list(dict.fromkeys(known[p.strip().casefold()] for p in before if p.strip().casefold() in known))
+    query = last.strip().casefold()
+    found: list[tuple[str, str]] = []
+    if not chosen and query in render("webhook.events.all").casefold() + " " + ALL:
+        found.append((render("webhook.events.all"), ALL))
+    for kind in EVENTS:
+        if kind in chosen or (query not in render(EVENTS[kind]).casefold() and query not in kind.value):
+            continue
+        picked = [*chosen, kind]
+        name = ", ".join(render(EVENTS[k]) for k in picked)
+        found.append((truncate(name, CHOICE_NAME), ",".join(k.value for k in picked)))
+    return found[:AUTOCOMPLETE_CHOICES]
 
 
 class WebhookSetup(SetupBase):
@@ -95,17 +116,8 @@ class WebhookSetup(SetupBase):
         if admin_typing(interaction) is None:
             return []
         language, catalogue = person_language(interaction), self.services.catalogue
-        query = current.strip().casefold()
-        kinds = list(EVENTS)
-        choices = [app_commands.Choice(name=catalogue.render(language, "webhook.events.all"), value=ALL)]
-        for size in range(len(kinds) - 1, 0, -1):
-            for chosen in itertools.combinations(kinds, size):
-                name = ", ".join(catalogue.render(language, EVENTS[kind]) for kind in chosen)
-                choices.append(
-                    app_commands.Choice(name=truncate(name, CHOICE_NAME), value=",".join(k.value for k in chosen))
-                )
-        found = [c for c in choices if query in c.name.casefold() or query in c.value]
-        return found[:AUTOCOMPLETE_CHOICES]
+        found = event_choices(lambda key: catalogue.render(language, key), current)
+        return [app_commands.Choice(name=name, value=value) for name, value in found]
 
     @webhook_group.command(
         name=text("list", "cmd.webhook.list.name"),

@@ -21,6 +21,7 @@ from bot.common import territories
 from bot.common.i18n import default_catalogue
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import Cause, Incident, IncidentService, ServiceState, Severity, Status, Workaround
+from bot.maintenance.rules import Maintenance, Stage
 from bot.public.presentation import PublicPresenter, api
 from bot.public.presentation.feeds import FeedWriter
 from bot.public.rules import (
@@ -31,7 +32,9 @@ from bot.public.rules import (
     SlugError,
     check_slug,
     in_scope,
+    maintenance_on_page,
     public_incident,
+    public_maintenance,
     public_update,
     sector_scope,
     shown_on_page,
@@ -353,3 +356,91 @@ def test_a_territorys_page_lists_what_a_route_of_that_territory_would() -> None:
         in_scope(made("29"), brittany) and not in_scope(made("13"), brittany) and not in_scope(made("R93"), finistere)
     )
     assert in_scope(made("13", "29"), Scope("sector", "pharmacie")) and not in_scope(made("29"), Scope("sector", "x"))
+
+
+# --- planned maintenance --------------------------------------------------------------------------------------
+
+GONE = "MAINTENANCEANNULEE"
+
+
+@st.composite
+def maintenance_cases(draw: st.DrawFn) -> tuple[list[Maintenance], list[int]]:
+    """Maintenance of every stage, public or not; what must never show carries `SECRET` (private) or `GONE`
+    (cancelled, turned into an incident) in every typed field."""
+    members = draw(st.lists(member_ids, min_size=1, max_size=4, unique=True))
+    found = []
+    for number in range(1, draw(st.integers(1, 5)) + 1):
+        public = draw(st.booleans())
+        stage = draw(st.sampled_from(list(Stage)))
+        hidden = not public or stage in (Stage.CANCELLED, Stage.CONVERTED)
+        marker = SECRET if not public else GONE
+        starts_at = NOW + timedelta(hours=draw(st.integers(-24 * 80, 24 * 6)))
+        ends_at = starts_at + timedelta(hours=draw(st.integers(1, 48)))
+        found.append(
+            Maintenance(
+                guild_id=1,
+                number=number,
+                organisation=marker if hidden else draw(public_text()),
+                sector=marker if hidden else draw(public_text(2)),
+                territories=tuple(draw(st.lists(st.sampled_from(REFS), min_size=1, max_size=3, unique=True))),
+                services=(marker,) if hidden else tuple(draw(st.lists(public_text(3), max_size=3))),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                scheduled_at=starts_at - timedelta(days=1),
+                owner_id=draw(st.sampled_from(members)),
+                workaround=marker if hidden else draw(st.none() | public_text()),
+                stage=stage,
+                ended_at=ends_at if stage == Stage.ENDED else None,
+                public=public,
+                thread_id=draw(st.sampled_from(members)),
+            )
+        )
+    return found, members
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(maintenance_cases())
+def test_no_private_or_cancelled_maintenance_and_no_member_reaches_a_page(
+    case: tuple[list[Maintenance], list[int]],
+) -> None:
+    found, members = case
+    views = [view for m in found if (view := public_maintenance(m)) is not None]
+    assert [v.number for v in views] == [
+        m.number for m in found if m.public and m.stage not in (Stage.CANCELLED, Stage.CONVERTED)
+    ]
+    coming, past = maintenance_on_page(views, now=NOW)
+    assert all(not m.ended and m.starts_at <= NOW + timedelta(days=7) for m in coming)
+    assert all(m.ended and m.ended_at is not None and m.ended_at >= NOW - timedelta(days=90) for m in past)
+    assert {m.number for m in views if not m.ended} == {m.number for m in coming}, "all start within the week"
+    pages = [
+        presenter.server_page(
+            language,
+            slug="cerp",
+            server_name="Coordination",
+            incidents=[],
+            now=NOW,
+            scope=scope,
+            scope_name="s",
+            maintenance=[m for m in coming if in_scope(m, scope)],
+            past_maintenance=[m for m in past if in_scope(m, scope)],
+        )
+        for language in ("fr", "en")
+        for scope in (Scope(), *(Scope("sector", v.sector_key) for v in views[:1]))
+    ]
+    document = api.summary("cerp", "Coordination", "fr", (), maintenance=(*coming, *past))
+    assert document.isascii() and not re.search(r"[<>&]", document)
+    validator.validate(json.loads(document))
+    assert [m["number"] for m in json.loads(document)["maintenance"]] == [m.number for m in (*coming, *past)]
+    for written in (*pages, document):
+        assert SECRET not in written and GONE not in written
+        assert not any(str(member) in written for member in members)
+    for page in pages:
+        assert "<script" not in page and "<img" not in page and not re.search(r'href="\s*javascript', page)
+        assert page.count("<bdi>") == page.count("</bdi>")
+    for page in (pages[0], pages[len(pages) // 2]):  # the server's page in each language
+        # Its "updated" stamp, and a start and an end for each maintenance listed.
+        assert page.count('<time datetime="') == 1 + 2 * (len(coming) + len(past))
+    if coming:
+        assert "Maintenances en cours et à venir" in pages[0]
+    if past:
+        assert "Maintenances terminées ces 90 derniers jours" in pages[0]

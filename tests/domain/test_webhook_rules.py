@@ -108,9 +108,24 @@ def test_which_event_a_change_is() -> None:
 
 
 def test_the_events_are_a_table_each_with_its_words() -> None:
-    assert set(EVENTS) == {EventKind.DECLARED, EventKind.UPDATED, EventKind.RESOLVED}
-    assert all(event.value.startswith("incident_") for event in EVENTS)
+    assert [event.value for event in EVENTS] == [
+        "incident_declared",
+        "incident_updated",
+        "incident_resolved",
+        "maintenance_scheduled",
+        "maintenance_rescheduled",
+        "maintenance_started",
+        "maintenance_ended",
+        "maintenance_cancelled",
+    ]
+    assert all("." not in event.value for event in EVENTS), "a dotted name would read as a catalogue id"
     assert all(words.startswith("webhook.event.") for words in EVENTS.values())
+    from bot.common.i18n import default_catalogue
+
+    catalogue = default_catalogue()
+    for language in ("fr", "en"):
+        named = [catalogue.render(language, words) for words in EVENTS.values()]
+        assert len(set(named)) == len(named) and not any(name.startswith("webhook.") for name in named)
 
 
 def test_who_wants_what() -> None:

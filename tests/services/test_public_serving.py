@@ -340,3 +340,40 @@ async def test_every_change_a_page_feed_or_api_shows_moves_the_servers_version(
     async with store.reading() as conn:
         after = await public_store.page_version(conn, "cerp")
     assert before is not None and after is not None and after > before
+
+
+MAINTENANCE = (
+    "INSERT INTO maintenance (id, guild_id, number, organisation, starts_at, ends_at, scheduled_at, scheduled_by, "
+    "owner_id, reminder_lead_s, public, updated_at) VALUES (7, 1, 1, 'Cerp', '2024-10-20T20:00:00+00:00', "
+    "'2024-10-21T04:00:00+00:00', '2024-10-18T09:00:00+00:00', 5, 5, 3600, 1, '2024-10-18T09:00:00+00:00')"
+)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE maintenance SET stage = 'started' WHERE id = 7",
+        "UPDATE maintenance SET public = 0 WHERE id = 7",
+        "DELETE FROM maintenance_territories WHERE maintenance_id = 7",
+        "DELETE FROM maintenance_services WHERE maintenance_id = 7",
+        "INSERT INTO maintenance_services (maintenance_id, position, name) VALUES (7, 1, 'Livraisons')",
+        "INSERT INTO maintenance_territories (maintenance_id, territory) VALUES (7, '35')",
+    ],
+)
+async def test_every_change_to_a_maintenance_moves_the_servers_version(
+    store: Store, served: Served, change: str
+) -> None:
+    """Public maintenance is on the page and in the API (kept by bot/web/cache.py): its changes move the version."""
+    await served.pages.configure(ADMIN, server_name="Coordination", enabled=True, slug="cerp", default_public=True)
+    async with store.unit_of_work() as conn:
+        await conn.execute(MAINTENANCE)
+        await conn.execute("INSERT INTO maintenance_services (maintenance_id, position, name) VALUES (7, 0, 'Site')")
+        await conn.execute("INSERT INTO maintenance_territories (maintenance_id, territory) VALUES (7, '22')")
+    async with store.reading() as conn:
+        before = await public_store.page_version(conn, "cerp")
+    async with store.unit_of_work() as conn:
+        cursor = await conn.execute(change)
+        assert cursor.rowcount >= 1, "the change changes something"
+    async with store.reading() as conn:
+        after = await public_store.page_version(conn, "cerp")
+    assert before is not None and after is not None and after > before

@@ -206,9 +206,14 @@ async def test_a_maintenance_turned_into_an_incident_is_declared_to_webhooks(sto
     maintenance = Maintenances(store, ServerDefaults(), incident_changed=lifecycle.run_after_commit)
     scheduled = await maintenance.schedule(ANNE, WEEKEND, now=NOW)
     await maintenance.advance(scheduled.maintenance_id, now=END - timedelta(minutes=15))
-    assert await sent(store) == [], "a maintenance is no incident"
+    planned = await sent(store)
+    assert [r for r in planned if "incident_id" in r.payload] == [], "a maintenance is no incident"
+    assert [r.payload["event"] for r in planned] == ["maintenance_scheduled", "maintenance_started"]
     await maintenance.convert(ANNE, 1, now=END - timedelta(minutes=10))
-    rows = await sent(store)
+    rows = [r for r in await sent(store) if "incident_id" in r.payload]
     assert [(r.payload["event"], json.loads(r.payload["body"])["incident"]["number"]) for r in rows] == [
         ("incident_declared", 1)
     ]
+    ended = (await sent(store))[-1]
+    assert ended.payload["event"] == "maintenance_ended"
+    assert json.loads(ended.payload["body"])["maintenance"]["stage"] == "converted"

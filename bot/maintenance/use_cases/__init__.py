@@ -2,8 +2,9 @@
 incident (the coordinators' commands and the owner's buttons), set the server's reminder lead (admins), and
 `advance`, what its timer calls (bot/timers/registry.py) at each planned time.
 
-Every change plans its messages in the outbox (deliveries.py) and plans the boards in the same unit of work
-(bot/board/use_cases.py `plan_boards`, which reads the maintenance a board shows from this feature's store), and
+Every change plans its messages in the outbox (deliveries.py), its webhook deliveries (bot/webhooks/use_cases.py
+`plan_maintenance`) and the boards in the same unit of work (bot/board/use_cases.py `plan_boards`, which reads the
+maintenance a board shows from this feature's store), and
 returns when its timer must wake next: the row is the truth, the caller only points the job at that time.
 """
 
@@ -40,6 +41,8 @@ from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
+from bot.webhooks import use_cases as webhooks
+from bot.webhooks.rules import MAINTENANCE_EVENTS, EventKind
 
 # An end read from the start (see `_times`) is kept only this close to it.
 READ_FROM_START_WITHIN = timedelta(days=1)
@@ -176,6 +179,11 @@ class Maintenances:
                 forum_tags=self.forum_tags(config.incident_channel_id),
                 now=now,
             )
+            inserted = await repo.get_by_id(conn, maintenance_id)
+            assert inserted is not None  # its `public` is the page's default, set by the store
+            await webhooks.plan_maintenance(
+                conn, EventKind.MAINTENANCE_SCHEDULED, maintenance_id, inserted.maintenance, now=now
+            )
             await plan_boards(conn, config, now=now)
             arguments = {
                 "maintenance": m.number,
@@ -222,6 +230,8 @@ class Maintenances:
     ) -> MaintenanceResult:
         await repo.save(conn, stored.id, m, now=now)
         told = await plan_news(conn, stored, m, news, language=config.language, now=now)
+        event = EventKind.MAINTENANCE_CANCELLED if news == News.CANCELLED else EventKind.MAINTENANCE_RESCHEDULED
+        await webhooks.plan_maintenance(conn, event, stored.id, m, now=now)
         await plan_boards(conn, config, now=now)
         arguments = {"maintenance": m.number, "starts_at": m.starts_at.isoformat(), "ends_at": m.ends_at.isoformat()}
         await audit.record_by(conn, actor, action, arguments, m.stage.value, now)
@@ -242,6 +252,8 @@ class Maintenances:
             m = rules.convert(stored.maintenance, now)
             incident_id, incident_number = await convert_in(conn, config, stored, m, by=actor.user_id, now=now)
             await repo.save(conn, stored.id, m, now=now, incident_id=incident_id)
+            # Its receivers learn it is over (its stage says it became an incident, declared to them as one).
+            await webhooks.plan_maintenance(conn, EventKind.MAINTENANCE_ENDED, stored.id, m, now=now)
             await plan_boards(conn, config, now=now)
             arguments = {"maintenance": m.number, "incident": incident_number}
             await audit.record_by(conn, actor, "maintenance convert", arguments, f"#{incident_number}", now)
@@ -288,6 +300,8 @@ class Maintenances:
                 await repo.save(conn, stored.id, m, now=now)
                 for told in rules.to_tell(stored.maintenance, now):
                     await self._tell_stage(conn, config, stored, m, told, now)
+                    if told in MAINTENANCE_EVENTS:
+                        await webhooks.plan_maintenance(conn, MAINTENANCE_EVENTS[told], stored.id, m, now=now)
             await plan_boards(conn, config, now=now)
         return rules.wake_at(m, now, MAINTENANCE_HORIZON)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.common.i18n import Language
 from bot.public.presentation.pages import incident_path, server_path, territory_name
-from bot.public.rules import PublicIncident, PublicUpdate
+from bot.public.rules import PublicIncident, PublicMaintenance, PublicUpdate
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "public-api.v1.json"
@@ -52,8 +52,16 @@ def _head(kind: str, slug: str, server_name: str, language: Language) -> dict[st
     }
 
 
-def summary(slug: str, server_name: str, language: Language, incidents: tuple[PublicIncident, ...]) -> str:
-    """The server's page as data: `incidents` as the page lists them (open ones first, then the last 90 days)."""
+def summary(
+    slug: str,
+    server_name: str,
+    language: Language,
+    incidents: tuple[PublicIncident, ...],
+    *,
+    maintenance: tuple[PublicMaintenance, ...] = (),
+) -> str:
+    """The server's page as data: `incidents` as the page lists them (open ones first, then the last 90 days), and
+    its public `maintenance` as the page lists it (in progress and coming, then ended)."""
     return encode(
         {
             **_head("summary", slug, server_name, language),
@@ -61,8 +69,26 @@ def summary(slug: str, server_name: str, language: Language, incidents: tuple[Pu
             "state": "disrupted" if any(i.is_open for i in incidents) else "operational",
             "open_incidents": [incident(slug, i) for i in incidents if i.is_open],
             "recent_incidents": [incident(slug, i) for i in incidents if not i.is_open],
+            "maintenance": [_maintenance(m) for m in maintenance],
         }
     )
+
+
+def _maintenance(m: PublicMaintenance) -> dict[str, Any]:
+    return {
+        "id": m.uid,
+        "number": m.number,
+        "title": m.title,
+        "organisation": m.organisation,
+        "sector": {"key": m.sector_key, "name": m.sector},
+        "territories": [{"ref": ref, "name": territory_name(ref)} for ref in m.territories],
+        "services": list(m.services),
+        "state": m.state,
+        "starts_at": _time(m.starts_at),
+        "ends_at": _time(m.ends_at),
+        "ended_at": _time(m.ended_at),
+        "workaround": m.workaround,
+    }
 
 
 def incident_list(

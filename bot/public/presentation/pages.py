@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.common import territories
 from bot.common.formatting import format_datetime, format_duration
 from bot.common.i18n import Catalogue, Language
-from bot.public.rules import SERVER, PublicIncident, PublicPage, PublicUpdate, Scope
+from bot.public.rules import SERVER, PublicIncident, PublicMaintenance, PublicPage, PublicUpdate, Scope
 
 UPDATE_HEADINGS = {
     "declared": "public.update.declared",
@@ -29,6 +29,15 @@ UPDATE_HEADINGS = {
     "resolved": "public.update.resolved",
     "reopened": "public.update.reopened",
 }
+
+MAINTENANCE_STATES = {
+    "planned": "public.maintenance.state.planned",
+    "in_progress": "public.maintenance.state.in_progress",
+    "ended": "public.maintenance.state.ended",
+}
+# The page's two lists of maintenance: (the section's id, its heading).
+COMING = ("maintenance", "public.page.maintenance")
+PAST = ("past_maintenance", "public.page.past_maintenance")
 
 
 # Times kept worded (a server's page shows two or three per incident, for up to 90 days of incidents).
@@ -154,8 +163,12 @@ class PublicPresenter:
         now: datetime,
         scope: Scope = SERVER,
         scope_name: str = "",
+        maintenance: Iterable[PublicMaintenance] = (),
+        past_maintenance: Iterable[PublicMaintenance] = (),
     ) -> str:
-        """The server's page, or one sector's or territory's (`scope`, named `scope_name`): the same lists."""
+        """The server's page, or one sector's or territory's (`scope`, named `scope_name`): the same lists. Public
+        maintenance in progress or coming follows the open incidents, the ended ones the history (each section
+        only when it lists one)."""
         listed = list(incidents)
         open_ones = [i for i in listed if i.is_open]
         closed = [i for i in listed if not i.is_open]
@@ -170,9 +183,11 @@ class PublicPresenter:
             f'<section aria-labelledby="open"><h2 id="open">{self._t(language, "public.page.open")}</h2>',
             self._list(language, slug, open_ones, now) or f"<p>{self._t(language, 'public.page.none_open')}</p>",
             "</section>",
+            self._maintenance(language, slug, COMING, list(maintenance), now),
             f'<section aria-labelledby="history"><h2 id="history">{self._t(language, "public.page.history")}</h2>',
             self._list(language, slug, closed, now) or f"<p>{self._t(language, 'public.page.none_history')}</p>",
             "</section>",
+            self._maintenance(language, slug, PAST, list(past_maintenance), now),
             f'<p class="feeds"><a href="{feed}" type="application/atom+xml">{feed_label}</a></p>',
         ]
         title = self._t(language, "public.page.title", name=server_name)
@@ -244,6 +259,51 @@ class PublicPresenter:
             rows.append(("public.field.duration", escape(format_duration(incident.duration, language))))
         if incident.workaround:
             rows.append(("public.field.workaround", f'<span class="text">{typed(incident.workaround)}</span>'))
+        cells = "".join(f"<dt>{self._t(language, key)}</dt><dd>{value}</dd>" for key, value in rows)
+        return f"<dl>{cells}</dl>"
+
+    def _maintenance(
+        self, language: Language, slug: str, section: tuple[str, str], listed: list[PublicMaintenance], now: datetime
+    ) -> str:
+        if not listed:
+            return ""
+        items = []
+        for m in listed:
+            label = self._t(language, "public.maintenance.label", number=m.number)
+            items.append(
+                f'<li class="maintenance {m.state}"><h3>{label} · {typed(m.title)}</h3>'
+                f"{self._maintenance_facts(language, slug, m, now)}</li>"
+            )
+        anchor, heading = section[0], self._t(language, section[1])
+        return (
+            f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{heading}</h2>'
+            f'<ul class="incidents">{"".join(items)}</ul></section>'
+        )
+
+    def _maintenance_facts(self, language: Language, slug: str, m: PublicMaintenance, now: datetime) -> str:
+        rows: list[tuple[str, str]] = [
+            ("public.field.state", self._t(language, MAINTENANCE_STATES[m.state])),
+            ("public.field.organisation", typed(m.organisation)),
+        ]
+        if m.sector:
+            sector_href = escape(scope_path(slug, Scope("sector", m.sector_key), language), quote=True)
+            rows.append(("public.field.sector", f'<a href="{sector_href}">{typed(m.sector)}</a>'))
+        if m.territories:
+            links = (
+                f'<a href="{escape(scope_path(slug, Scope("territory", ref), language), quote=True)}">'
+                f"{typed(_territory(ref))}</a>"
+                for ref in m.territories
+            )
+            rows.append(("public.field.territories", ", ".join(links)))
+        if m.services:
+            rows.append(("public.field.services", ", ".join(typed(name) for name in m.services)))
+        rows.append(("public.field.started", self._time(m.starts_at, language, now)))
+        if m.ended_at is not None:
+            rows.append(("public.field.resolved", self._time(m.ended_at, language, now)))
+        else:
+            rows.append(("public.field.eta", self._time(m.ends_at, language, now)))
+        if m.workaround:
+            rows.append(("public.field.workaround", f'<span class="text">{typed(m.workaround)}</span>'))
         cells = "".join(f"<dt>{self._t(language, key)}</dt><dd>{value}</dd>" for key, value in rows)
         return f"<dl>{cells}</dl>"
 

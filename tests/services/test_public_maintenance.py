@@ -1,0 +1,215 @@
+"""Planned maintenance beyond the server, on a real SQLite file: public maintenance on the server's page (in its
+own section after the open incidents, ended ones apart from the history of incidents), on the sector and territory
+pages it matches, and in the JSON API's summary (valid against the shipped schema), served over real HTTP on
+127.0.0.1; private, cancelled and converted ones nowhere, nor their owner. And its webhook events, planned in the
+maintenance change's own unit of work, in a lane per webhook and maintenance, public ones only unless the webhook
+takes private ones too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.maintenance.use_cases import Maintenances
+from bot.public.use_cases import PublicPages
+from bot.settings.rules.config import ServerDefaults
+from bot.storage.store import Store
+from bot.webhooks.rules import EVENTS, EventKind, maintenance_body
+from bot.webhooks.use_cases import Webhooks
+from tests.services.test_lifecycle import ANNE, CERP, NOW, configure
+from tests.services.test_maintenance import END, START, WEEKEND
+from tests.services.test_public_feeds import get_json
+from tests.services.test_public_pages import ADMIN, Clock, get, serving
+from tests.services.test_webhooks import accept, sent
+
+PRIVATE = replace(WEEKEND, organisation="Grossiste interne Ouest", territories="29", services="standard interne")
+CANCELLED = replace(WEEKEND, organisation="Dépositaire annulé", services="expéditions")
+LIBRAIRIE = replace(WEEKEND, organisation="Dilicom", sector="librairie", territories="13", services="commandes")
+
+
+@pytest.fixture
+async def clock() -> Clock:
+    return Clock(NOW + timedelta(hours=2))
+
+
+@pytest.fixture
+async def pages(store: Store, clock: Clock) -> PublicPages:
+    await configure(store)
+    pages = PublicPages(store, clock)  # type: ignore[arg-type]
+    await pages.configure(ADMIN, server_name="Coordination Bretagne", enabled=True, slug="cerp", default_public=True)
+    return pages
+
+
+@pytest.fixture
+async def served(pages: PublicPages) -> AsyncIterator[str]:
+    async with serving(pages) as address:
+        yield address
+
+
+def maintenances(store: Store) -> Maintenances:
+    lifecycle = Lifecycle(store, ServerDefaults())
+    return Maintenances(store, ServerDefaults(), incident_changed=lifecycle.run_after_commit)
+
+
+async def scheduled_four(store: Store, pages: PublicPages) -> Maintenances:
+    """M1 public (pharmacie, 53), M2 private (the page's default turned off meanwhile), M3 public then cancelled,
+    M4 public (librairie, 13)."""
+    service = maintenances(store)
+    await service.schedule(ANNE, WEEKEND, now=NOW)
+    await pages.configure(ADMIN, server_name="Coordination Bretagne", default_public=False)
+    await service.schedule(ANNE, PRIVATE, now=NOW)
+    await pages.configure(ADMIN, server_name="Coordination Bretagne", default_public=True)
+    await service.schedule(ANNE, CANCELLED, now=NOW)
+    await service.cancel(ANNE, 3, now=NOW + timedelta(minutes=5))
+    await service.schedule(ANNE, LIBRAIRIE, now=NOW)
+    return service
+
+
+async def test_public_maintenance_shows_after_the_open_incidents_and_nothing_private_does(
+    store: Store, pages: PublicPages, served: str
+) -> None:
+    await Lifecycle(store, ServerDefaults()).declare(ANNE, CERP, now=NOW)
+    await scheduled_four(store, pages)
+
+    status, body, _ = await get(f"{served}/cerp")
+    assert status == 200
+    assert body.index('id="open"') < body.index('id="maintenance"') < body.index('id="history"')
+    section = body[body.index('id="maintenance"') : body.index('id="history"')]
+    assert "Maintenance M1" in section and "Maintenance M4" in section
+    assert "Cerp Bretagne Atlantique" in section and "Dilicom" in section
+    assert f'<time datetime="{START.isoformat()}">' in section and f'<time datetime="{END.isoformat()}">' in section
+    assert 'id="past_maintenance"' not in body, "nothing ended yet"
+    for hidden in ("Grossiste interne", "standard interne", "Dépositaire annulé", "M2", "M3", str(ANNE.user_id)):
+        assert hidden not in body
+
+    # The sector's and territory's pages list the maintenance that matches them only.
+    _, sector, _ = await get(f"{served}/cerp/sectors/pharmacie")
+    assert "Maintenance M1" in sector and "Maintenance M4" not in sector and "Grossiste" not in sector
+    _, territory, _ = await get(f"{served}/cerp/territories/29")
+    assert "Maintenance M1" in territory and "Maintenance M4" not in territory and "Grossiste" not in territory
+
+    summary = await get_json(f"{served}/cerp/api/v1/summary")
+    listed = summary["maintenance"]
+    assert [(m["number"], m["state"]) for m in listed] == [(1, "planned"), (4, "planned")]
+    assert listed[0]["starts_at"] == START.isoformat() and listed[0]["ended_at"] is None
+    assert listed[0]["services"] == ["commandes", "livraisons"] and listed[0]["sector"]["key"] == "pharmacie"
+    assert "Grossiste" not in json.dumps(summary) and str(ANNE.user_id) not in json.dumps(summary)
+
+
+async def test_maintenance_in_progress_then_ended_moves_to_its_history(
+    store: Store, pages: PublicPages, clock: Clock, served: str
+) -> None:
+    service = await scheduled_four(store, pages)
+    clock.at = START + timedelta(minutes=1)
+    await service.advance(1, now=clock.at)
+    await service.advance(4, now=clock.at)
+    summary = await get_json(f"{served}/cerp/api/v1/summary")
+    assert [(m["number"], m["state"]) for m in summary["maintenance"]] == [(1, "in_progress"), (4, "in_progress")]
+    _, body, _ = await get(f"{served}/cerp?lang=en")
+    assert "In progress" in body and "Maintenance in progress and coming up" in body
+
+    clock.at = END + timedelta(minutes=1)
+    await service.advance(1, now=clock.at)
+    _, body, _ = await get(f"{served}/cerp")
+    assert body.index('id="history"') < body.index('id="past_maintenance"')
+    past = body[body.index('id="past_maintenance"') :]
+    assert "Maintenance M1" in past and "Terminée" in past and "Maintenance M4" not in past
+    summary = await get_json(f"{served}/cerp/api/v1/summary")
+    assert [(m["number"], m["state"]) for m in summary["maintenance"]] == [(4, "in_progress"), (1, "ended")]
+    assert summary["maintenance"][1]["ended_at"] == END.isoformat()
+
+    # Past the 90 days, it is gone.
+    await service.advance(4, now=clock.at)
+    clock.at = END + timedelta(days=91)
+    assert (await get_json(f"{served}/cerp/api/v1/summary"))["maintenance"] == []
+
+
+async def test_maintenance_planned_beyond_the_week_is_not_listed_yet(
+    store: Store, pages: PublicPages, clock: Clock, served: str
+) -> None:
+    await maintenances(store).schedule(ANNE, replace(WEEKEND, starts="dans 10 jours", ends="dans 11 jours"), now=NOW)
+    assert (await get_json(f"{served}/cerp/api/v1/summary"))["maintenance"] == []
+    clock.at = NOW + timedelta(days=4)
+    assert [m["number"] for m in (await get_json(f"{served}/cerp/api/v1/summary"))["maintenance"]] == [1]
+
+
+# -- webhooks
+
+
+@pytest.fixture
+async def webhooks(store: Store, pages: PublicPages) -> Webhooks:
+    return Webhooks(store, accept)
+
+
+async def test_each_maintenance_change_plans_its_event_in_its_own_lane(
+    store: Store, pages: PublicPages, webhooks: Webhooks
+) -> None:
+    await webhooks.add(ADMIN, "https://hooks.example.org/public", frozenset(EVENTS), public_only=True, now=NOW)
+    await webhooks.add(ADMIN, "https://hooks.example.org/all", frozenset(EVENTS), public_only=False, now=NOW)
+    incidents_only = frozenset({EventKind.DECLARED, EventKind.UPDATED, EventKind.RESOLVED})
+    await webhooks.add(ADMIN, "https://hooks.example.org/incidents", incidents_only, public_only=False, now=NOW)
+    service = await scheduled_four(store, pages)
+    await service.reschedule(ANNE, 1, starts="dimanche 23h", ends="lundi 6h", now=NOW + timedelta(minutes=10))
+    for at in (START + timedelta(hours=1, minutes=1), END + timedelta(minutes=1)):
+        await service.advance(1, now=at)
+
+    found = [(r.lane, r.payload["event"]) for r in await sent(store)]
+    assert found == [
+        ("webhook:1:m1", "maintenance_scheduled"),
+        ("webhook:2:m1", "maintenance_scheduled"),
+        ("webhook:2:m2", "maintenance_scheduled"),  # private: only to the webhook that takes private ones
+        ("webhook:1:m3", "maintenance_scheduled"),
+        ("webhook:2:m3", "maintenance_scheduled"),
+        ("webhook:1:m3", "maintenance_cancelled"),
+        ("webhook:2:m3", "maintenance_cancelled"),
+        ("webhook:1:m4", "maintenance_scheduled"),
+        ("webhook:2:m4", "maintenance_scheduled"),
+        ("webhook:1:m1", "maintenance_rescheduled"),
+        ("webhook:2:m1", "maintenance_rescheduled"),
+        ("webhook:1:m1", "maintenance_started"),
+        ("webhook:2:m1", "maintenance_started"),
+        ("webhook:1:m1", "maintenance_ended"),
+        ("webhook:2:m1", "maintenance_ended"),
+    ]
+    rows = await sent(store)
+    bodies = [json.loads(r.payload["body"]) for r in rows]
+    assert len({b["idempotency_key"] for b in bodies}) == len(bodies)
+    assert all(b["schema_version"] == 1 and b["event"] == r.payload["event"] for b, r in zip(bodies, rows, strict=True))
+    assert bodies[0]["maintenance"]["public"] is True and bodies[2]["maintenance"]["public"] is False
+    assert bodies[-1]["maintenance"]["stage"] == "ended" and bodies[-1]["maintenance"]["number"] == 1
+    assert bodies[9]["maintenance"]["starts_at"] == "2024-10-20T21:00:00Z"
+    assert all(str(ANNE.user_id) not in r.payload["body"] for r in rows)
+
+
+def test_a_maintenance_body_names_neither_its_owner_nor_its_thread() -> None:
+    from bot.maintenance.rules import Maintenance
+
+    m = Maintenance(
+        guild_id=5,
+        number=2,
+        organisation="Cerp",
+        sector="Pharmacie",
+        territories=("29",),
+        services=("commandes",),
+        starts_at=START,
+        ends_at=END,
+        scheduled_at=NOW,
+        owner_id=123456789012345678,
+        thread_id=223456789012345678,
+        public=True,
+    )
+    body = maintenance_body(EventKind.MAINTENANCE_SCHEDULED, m, key="k", occurred_at=NOW, server="Coordination")
+    assert b"123456789012345678" not in body and b"223456789012345678" not in body
+    assert set(json.loads(body)) == {
+        "schema_version",
+        "idempotency_key",
+        "event",
+        "occurred_at",
+        "server",
+        "maintenance",
+    }
