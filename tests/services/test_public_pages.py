@@ -44,8 +44,9 @@ async def pages(store: Store) -> PublicPages:
 
 
 @asynccontextmanager
-async def serving(pages: PublicPages) -> AsyncIterator[str]:
-    """The public routes served on a free port of 127.0.0.1; yields the address."""
+async def serving(pages: PublicPages, cache: RenderedCache | None = None) -> AsyncIterator[str]:
+    """The public routes served on a free port of 127.0.0.1; yields the address. Without `cache`, pages are kept
+    by a cache whose clock never moves: rendered again only when the server's version moves."""
     site = Site("public", ("127.0.0.1", 0))
     site.add_routes(
         "public",
@@ -53,7 +54,7 @@ async def serving(pages: PublicPages) -> AsyncIterator[str]:
             pages,
             PublicPresenter(default_catalogue(), ZoneInfo("Europe/Paris")),
             "fr",
-            cache=RenderedCache(Clock(NOW + timedelta(hours=2)).now),
+            cache=cache if cache is not None else RenderedCache(Clock(NOW + timedelta(hours=2)).now),
         ),
     )
     assert await site.start()
