@@ -18,7 +18,6 @@ from discord import app_commands
 from bot.common.actor import Actor
 from bot.common.formatting import format_duration
 from bot.common.i18n import Language
-from bot.common.limits import CHOICE_NAME
 from bot.common.text import truncate
 from bot.incidents.presentation.message_parts import discord_time
 from bot.incidents.rules.service_changes import last_item
@@ -30,9 +29,9 @@ from bot.maintenance.presentation import CONVERT, EXTEND
 from bot.maintenance.rules import MaintenanceError
 from bot.maintenance.use_cases import MaintenanceResult, ScheduleInput, parse_maintenance_number
 from cogs.common.acting import acting
-from cogs.common.autocomplete import sector_choices, territory_choices
+from cogs.common.autocomplete import choice, first, sector_choices, territory_choices
 from cogs.common.cog import FeatureCog
-from cogs.common.forms import Form
+from cogs.common.forms import Form, field
 from cogs.common.groups import server_group
 from cogs.common.items import Answering
 from cogs.common.options import Option, options
@@ -86,19 +85,20 @@ class EndForm(Form):
     """The new end, asked when the owner (or a coordinator) clicks Extend."""
 
     def __init__(self, language: Language, services: Services, number: int) -> None:
+        end = field(
+            services.catalogue.render(language, "maintenance.form.end"),
+            "end",
+            100,
+            placeholder=truncate(services.catalogue.render(language, "maintenance.form.end_example"), 100),
+        )
         super().__init__(
-            title=truncate(services.catalogue.render(language, "maintenance.form.title"), 45),
+            services.catalogue.render(language, "maintenance.form.title"),
+            end,
             custom_id=f"tocsin:maintenance:extend-form:{number}",
         )
+        self.end = end
         self.services = services
         self.number = number
-        self.end: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="end",
-            label=truncate(services.catalogue.render(language, "maintenance.form.end"), 45),
-            placeholder=truncate(services.catalogue.render(language, "maintenance.form.end_example"), 100),
-            max_length=100,
-        )
-        self.add_item(self.end)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot: TocsinBot = interaction.client
@@ -266,9 +266,7 @@ class MaintenanceCog(FeatureCog):
         if interaction.guild_id is None:
             return []
         found = await self.services.maintenance.choices(interaction.guild_id, current)
-        return [app_commands.Choice(name=truncate(name, CHOICE_NAME), value=f"M{number}") for name, number in found][
-            :25
-        ]
+        return first([choice(name, f"M{number}") for name, number in found])
 
     @schedule.autocomplete("territories")
     async def territories_autocomplete(
