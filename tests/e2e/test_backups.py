@@ -10,6 +10,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.exports.use_cases import ExportRequest, export
 from bot.sandbox import DiscordDouble
 from bot.sandbox.driver import settle
@@ -18,6 +20,8 @@ from bot.storage.migrations import known_version
 from tests.e2e.harness import BotProcess, Server
 from tests.e2e.scenario_support import configure, paris, private_reply
 from tests.unit.test_starting import sentences
+
+pytestmark = pytest.mark.long
 
 FORMATS = ("csv", "json", "md")
 # Declarations in flight at once while the backups are taken.

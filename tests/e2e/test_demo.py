@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.long, pytest.mark.xdist_group("demo")]
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TITLE = "Cerp Bretagne Atlantique à l'arrêt"
 THREAD = f"fil « #1 · {TITLE} » (dans #incidents)"

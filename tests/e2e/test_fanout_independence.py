@@ -40,7 +40,7 @@ from tests.e2e.fanout_support import (
     wait_announced,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.long]
 
 ROUTES = 3
 OWED_RETRY = timedelta(minutes=15)

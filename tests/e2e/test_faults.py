@@ -36,7 +36,7 @@ from tests.e2e.fanout_support import (
     wait_announced,
 )
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.long]
 
 ROUTES = 10
 

@@ -25,7 +25,7 @@ from tests.e2e.conftest import SCENARIO_START
 from tests.e2e.harness import BotProcess, Server, build_grand_ouest
 from tests.e2e.setup_steps import configure_grand_ouest
 
-pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.faults, pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("raw_payloads")]
 
 CERP = {
     "title": "Cerp Bretagne Atlantique à l'arrêt",

@@ -23,6 +23,8 @@ from tests.e2e.scenario_support import (
     stamp,
 )
 
+pytestmark = pytest.mark.long
+
 
 async def settled_new(double: DiscordDouble, channel_id: int, count: int) -> dict[str, Any]:
     """The one message the bot posted in `channel_id` after its first `count`, once the bot has caught up."""

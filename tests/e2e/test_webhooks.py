@@ -26,7 +26,7 @@ from tests.e2e.scenario_support import configure, settle
 from tests.e2e.test_outage_lifecycle import CERP
 from tests.e2e.test_setup import all_replies
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.long]
 
 WAIT_S = 60.0
 

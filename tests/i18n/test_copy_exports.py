@@ -22,6 +22,8 @@ from bot.storage.store import Store
 from tests.exports.scenarios import EVERYTHING, EXPORT_NOW, GUILD, play_scenarios
 from tests.i18n.test_copy_gate import Rendering, command_names, faults_of
 
+pytestmark = pytest.mark.long
+
 NO_OUTAGE = "du 01/01/2020 au 31/01/2020"
 
 

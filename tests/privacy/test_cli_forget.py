@@ -9,10 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.storage.lock import DatabaseLock
 from bot.storage.store import Store
 from tests.privacy.seeding import seed
 from tests.privacy.test_forget import GUILD, OTHER, TARGET, every_row, holds
+
+pytestmark = pytest.mark.long
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -48,6 +48,8 @@ from bot.storage import audit
 from bot.storage.store import Store
 from bot.storage.times import to_db_time
 
+pytestmark = pytest.mark.long
+
 START = datetime(2024, 10, 19, 10, 40, tzinfo=UTC)
 OPEN = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
 

@@ -19,7 +19,7 @@ from tests.exports.tools import chromium
 from tests.services.test_lifecycle import ANNE, CERP, NOW, UpdateInput, configure, lifecycle
 from tests.services.test_public_pages import ADMIN, Clock, get, serving
 
-pytestmark = pytest.mark.needs_apt  # headless Chromium
+pytestmark = [pytest.mark.needs_apt, pytest.mark.long]  # headless Chromium
 
 WIDTHS = {"phone": "390,1600", "desktop": "1280,1600"}
 

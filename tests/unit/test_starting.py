@@ -21,6 +21,8 @@ from bot.storage.store import Store, StoreError
 from tests.db.test_migrations import write
 from tests.unit.test_config import base_env, clean_environment, run_cli
 
+pytestmark = pytest.mark.long
+
 __all__ = ["clean_environment"]
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
