@@ -7,13 +7,15 @@ Follows developers/topics/permissions (discord-api-docs): "Permission Overwrites
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 __all__ = [
     "ALL",
     "DEFAULT_EVERYONE",
     "SEND_DEPENDENT",
+    "MemberStanding",
     "Overwrite",
     "Perm",
     "base_permissions",
@@ -135,19 +137,24 @@ class Overwrite:
     deny: int
 
 
-def base_permissions(
-    *,
-    guild_owner_id: int,
-    user_id: int,
-    everyone_role_id: int,
-    role_permissions: Mapping[int, int],
-    member_role_ids: Iterable[int],
-) -> int:
+class MemberStanding(TypedDict):
+    """What a member's permissions in a guild start from: `base_permissions`'s arguments, which
+    `channel_permissions` passes on."""
+
+    guild_owner_id: int
+    user_id: int
+    everyone_role_id: int
+    role_permissions: Mapping[int, int]
+    member_role_ids: Collection[int]
+
+
+def base_permissions(**standing: Unpack[MemberStanding]) -> int:
     """Guild-level permissions of a member (compute_base_permissions in Discord's docs)."""
-    if user_id == guild_owner_id:
+    if standing["user_id"] == standing["guild_owner_id"]:
         return ALL
-    perms = role_permissions.get(everyone_role_id, 0)
-    for role_id in member_role_ids:
+    role_permissions = standing["role_permissions"]
+    perms = role_permissions.get(standing["everyone_role_id"], 0)
+    for role_id in standing["member_role_ids"]:
         perms |= role_permissions.get(role_id, 0)
     if perms & Perm.ADMINISTRATOR:
         return ALL
@@ -155,14 +162,9 @@ def base_permissions(
     return perms & ALL
 
 
-def _apply_overwrites(
-    perms: int,
-    *,
-    user_id: int,
-    everyone_role_id: int,
-    member_role_ids: set[int],
-    overwrites: Sequence[Overwrite],
-) -> int:
+def _apply_overwrites(perms: int, standing: MemberStanding, overwrites: Sequence[Overwrite]) -> int:
+    user_id, everyone_role_id = standing["user_id"], standing["everyone_role_id"]
+    member_role_ids = set(standing["member_role_ids"])
     everyone = next((o for o in overwrites if o.type == OVERWRITE_ROLE and o.id == everyone_role_id), None)
     if everyone is not None:
         perms &= ~everyone.deny
@@ -185,14 +187,10 @@ def _apply_overwrites(
 
 def channel_permissions(
     *,
-    guild_owner_id: int,
-    user_id: int,
-    everyone_role_id: int,
-    role_permissions: Mapping[int, int],
-    member_role_ids: Iterable[int],
     overwrites: Sequence[Overwrite],
     parent_overwrites: Sequence[Overwrite] | None = None,
     is_thread: bool = False,
+    **standing: Unpack[MemberStanding],
 ) -> int:
     """Permissions of a member in a channel or thread, implicit rules applied.
 
@@ -201,20 +199,11 @@ def channel_permissions(
     SEND_MESSAGES bit is left as inherited but does not allow sending: use `can_send_messages`,
     and the send-dependent bits follow SEND_MESSAGES_IN_THREADS instead.
     """
-    roles = set(member_role_ids)
-    base = base_permissions(
-        guild_owner_id=guild_owner_id,
-        user_id=user_id,
-        everyone_role_id=everyone_role_id,
-        role_permissions=role_permissions,
-        member_role_ids=roles,
-    )
+    base = base_permissions(**standing)
     if base & Perm.ADMINISTRATOR:
         return ALL
     source = parent_overwrites if (is_thread and parent_overwrites is not None) else overwrites
-    perms = _apply_overwrites(
-        base, user_id=user_id, everyone_role_id=everyone_role_id, member_role_ids=roles, overwrites=source
-    )
+    perms = _apply_overwrites(base, standing, source)
     perms &= ALL
     if not perms & Perm.VIEW_CHANNEL:
         return 0

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from bot.sandbox.notifications import Notification, message_mentions_payload, notified_by_message
+from bot.sandbox.notifications import MentionInputs, Notification, message_mentions_payload, notified_by_message
 from bot.sandbox.permissions import Perm
 from bot.sandbox.ratelimits import sub_limit_headers
 from bot.sandbox.state.objects import (
@@ -45,22 +45,23 @@ class Messages(ThreadActivity):
                 out.setdefault(r, []).append(m.user_id)
         return out
 
-    def _mentions(
-        self,
-        channel: Channel,
-        author_id: int,
-        content: str,
-        allowed: Mapping[str, Any] | None,
-        reply_author: int | None,
-    ) -> dict[str, Any]:
-        mentionable, may_everyone = self._mention_rights(channel, author_id)
-        return message_mentions_payload(
-            content=content,
-            allowed_mentions=allowed,
+    def _mention_inputs(self, msg: Message, reply_author: int | None) -> MentionInputs:
+        """What decides whom a message may ping: its text and allowed_mentions, the replied-to author, and the
+        author's rights in its channel (shared by the message's mention fields and its notifications)."""
+        mentionable, may_everyone = self._mention_rights(self.channels[msg.channel_id], msg.author_id)
+        return MentionInputs(
+            content=msg.content,
+            allowed_mentions=msg.allowed_mentions,
             message_reference_author_id=reply_author,
             mentionable_role_ids=mentionable,
             author_may_mention_everyone=may_everyone,
         )
+
+    def _set_mentions(self, msg: Message, reply_author: int | None) -> None:
+        mentions = message_mentions_payload(**self._mention_inputs(msg, reply_author))
+        msg.mention_user_ids = mentions["mention_user_ids"]
+        msg.mention_roles = mentions["mention_roles"]
+        msg.mention_everyone = mentions["mention_everyone"]
 
     def _mention_rights(self, channel: Channel, author_id: int) -> tuple[list[int], bool]:
         """The roles anyone may mention in this channel's guild, and whether the author may mention everyone
@@ -84,21 +85,16 @@ class Messages(ThreadActivity):
         if msg.message_reference and msg.message_reference.get("message_id"):
             ref = self._referenced(msg.message_reference, msg.channel_id)
             reply_author = ref.author_id if ref else None
-        mentionable, may_everyone = self._mention_rights(channel, msg.author_id)
         notes = notified_by_message(
             message_id=msg.id,
             channel_id=msg.channel_id,
             author_id=msg.author_id,
-            content=msg.content,
-            allowed_mentions=msg.allowed_mentions,
             flags=msg.flags,
-            message_reference_author_id=reply_author,
             is_dm=channel.type == DM,
             dm_recipient_id=channel.recipient_id if channel.type == DM else None,
             viewers=self.viewers(channel),
             role_members=self._role_members(guild) if guild else {},
-            mentionable_role_ids=mentionable,
-            author_may_mention_everyone=may_everyone,
+            **self._mention_inputs(msg, reply_author),
         )
         self.notifications.extend(notes)
         return notes
@@ -181,8 +177,6 @@ class Messages(ThreadActivity):
                 "channel_id": str(reference.get("channel_id") or channel_id),
                 **({"guild_id": str(channel.guild_id)} if channel.guild_id else {}),
             }
-        allowed = body.get("allowed_mentions")
-        mentions = self._mentions(channel, author_id, content, allowed, reply_author)
         flags = int(body.get("flags") or 0) & (FLAG_EPHEMERAL | FLAG_SUPPRESS_NOTIFICATIONS | (1 << 2) | FLAG_LOADING)
         msg = Message(
             id=existing_id or self.snowflakes.next(),
@@ -197,13 +191,11 @@ class Messages(ThreadActivity):
             components=list(body.get("components") or []),
             attachments=attachments or [],
             nonce=nonce,
-            mention_user_ids=mentions["mention_user_ids"],
-            mention_roles=mentions["mention_roles"],
-            mention_everyone=mentions["mention_everyone"],
-            allowed_mentions=allowed,
+            allowed_mentions=body.get("allowed_mentions"),
             message_reference=reference,
             nonce_at=self.now if nonce is not None else None,
         )
+        self._set_mentions(msg, reply_author)
         for key, value in (extra or {}).items():
             setattr(msg, key, value)
         if private_to is not None:
@@ -239,7 +231,6 @@ class Messages(ThreadActivity):
     ) -> Message:
         """PATCH semantics: only the fields present change. Edits never notify, except the first edit of a
         deferred ("thinking…") response, which is when Discord delivers that message."""
-        channel = self.channels[msg.channel_id]
         was_loading = bool(msg.flags & FLAG_LOADING)
         if "content" in body:
             msg.content = str(body.get("content") or "")
@@ -256,10 +247,7 @@ class Messages(ThreadActivity):
             kept = [a for a in msg.attachments if str(a["id"]) in keep_ids] if "attachments" in body else []
             msg.attachments = kept + (attachments or [])
         if "content" in body or "allowed_mentions" in body:
-            mentions = self._mentions(channel, msg.author_id, msg.content, msg.allowed_mentions, None)
-            msg.mention_user_ids = mentions["mention_user_ids"]
-            msg.mention_roles = mentions["mention_roles"]
-            msg.mention_everyone = mentions["mention_everyone"]
+            self._set_mentions(msg, None)
         if was_loading and materialise:
             msg.flags &= ~FLAG_LOADING
         else:
