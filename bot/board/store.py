@@ -17,6 +17,7 @@ import aiosqlite
 from bot.board.rules import Board
 from bot.incidents import store as incidents
 from bot.incidents.store import StoredIncident
+from bot.storage.rows import int_column
 from bot.storage.times import to_db_time
 
 
@@ -82,10 +83,7 @@ async def showing_message(conn: aiosqlite.Connection, channel_id: int, message_i
 
 
 async def guilds_with_boards(conn: aiosqlite.Connection) -> list[int]:
-    async with conn.execute(
-        "SELECT DISTINCT guild_id FROM boards WHERE removed_at IS NULL ORDER BY guild_id"
-    ) as cursor:
-        return [int(row[0]) for row in await cursor.fetchall()]
+    return await int_column(conn, "SELECT DISTINCT guild_id FROM boards WHERE removed_at IS NULL ORDER BY guild_id")
 
 
 async def set_shown(conn: aiosqlite.Connection, board_id: int, digest: str | None) -> None:
@@ -134,11 +132,11 @@ async def first_shown(
     condition = " AND ".join(where)
     async with conn.execute(f"SELECT COUNT(*) FROM incidents i WHERE {condition}", args) as cursor:  # noqa: S608
         total = int((await cursor.fetchone() or (0,))[0])
-    async with conn.execute(
+    ids = await int_column(
+        conn,
         f"SELECT i.id FROM incidents i WHERE {condition} ORDER BY {_ORDER} LIMIT ?",  # noqa: S608
         [*args, limit],
-    ) as cursor:
-        ids = [int(row[0]) for row in await cursor.fetchall()]
+    )
     missing = [i for i in ids if i not in loaded]
     if missing:
         loaded.update({s.id: s for s in await _incidents(conn, guild_id, missing)})
@@ -180,8 +178,8 @@ async def note_late(conn: aiosqlite.Connection, incident_id: int, due: datetime,
 
 async def open_incidents_awaiting_news(conn: aiosqlite.Connection) -> list[int]:
     """Open incidents with a committed next update: the ones that can become late."""
-    async with conn.execute(
+    return await int_column(
+        conn,
         "SELECT id FROM incidents WHERE status IN ('investigating', 'identified', 'monitoring') "
-        "AND next_update_at IS NOT NULL"
-    ) as cursor:
-        return [int(row[0]) for row in await cursor.fetchall()]
+        "AND next_update_at IS NOT NULL",
+    )

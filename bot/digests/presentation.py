@@ -49,52 +49,50 @@ def _heading(incident: Incident) -> str:
 
 
 def _sections(facts: DigestFacts, language: Language) -> list[_Section]:
-    found: list[_Section] = []
-    if facts.open:
-        lines = tuple(
-            f"{SEVERITY_MARK[i.severity]} "
-            + word(
-                language,
-                "digest.line.open",
-                heading=_heading(i),
-                since=discord_time(i.started_at, "R"),
-                duration=format_duration(max(facts.end - i.started_at, timedelta(0)), language),
-            )
-            for i in facts.open
+    open_lines = tuple(
+        f"{SEVERITY_MARK[i.severity]} "
+        + word(
+            language,
+            "digest.line.open",
+            heading=_heading(i),
+            since=discord_time(i.started_at, "R"),
+            duration=format_duration(max(facts.end - i.started_at, timedelta(0)), language),
         )
-        worst = SEVERITY_COLOURS[facts.open[0].severity]
-        found.append(_Section(word(language, "digest.section.open", count=len(lines)), worst, lines))
-    if facts.declared:
-        lines = tuple(
-            word(language, "digest.line.declared", heading=_heading(i), at=discord_time(i.declared_at, "f"))
-            for i in facts.declared
+        for i in facts.open
+    )
+    declared = tuple(
+        word(language, "digest.line.declared", heading=_heading(i), at=discord_time(i.declared_at, "f"))
+        for i in facts.declared
+    )
+    resolved = tuple(
+        word(
+            language,
+            "digest.line.resolved",
+            heading=_heading(i),
+            at=discord_time(i.resolved_at or facts.end, "f"),
+            duration=format_duration(total_duration(i) or timedelta(0), language),
         )
-        found.append(_Section(word(language, "digest.section.declared", count=len(lines)), DIGEST_COLOUR, lines))
-    if facts.resolved:
-        lines = tuple(
-            word(
-                language,
-                "digest.line.resolved",
-                heading=_heading(i),
-                at=discord_time(i.resolved_at or facts.end, "f"),
-                duration=format_duration(total_duration(i) or timedelta(0), language),
-            )
-            for i in facts.resolved
+        for i in facts.resolved
+    )
+    planned = tuple(
+        word(
+            language,
+            "digest.line.planned",
+            title=truncate(safe_text(s.title), TITLE_SHOWN),
+            start=discord_time(s.starts_at, "f"),
+            end=discord_time(s.ends_at, "f"),
         )
-        found.append(_Section(word(language, "digest.section.resolved", count=len(lines)), RESOLVED_COLOUR, lines))
-    if facts.planned:
-        lines = tuple(
-            word(
-                language,
-                "digest.line.planned",
-                title=truncate(safe_text(s.title), TITLE_SHOWN),
-                start=discord_time(s.starts_at, "f"),
-                end=discord_time(s.ends_at, "f"),
-            )
-            for s in facts.planned
-        )
-        found.append(_Section(word(language, "digest.section.planned", count=len(lines)), DIGEST_COLOUR, lines))
-    return found
+        for s in facts.planned
+    )
+    worst = SEVERITY_COLOURS[facts.open[0].severity] if facts.open else DIGEST_COLOUR
+    # (heading, colour, lines): a section only where it lists something.
+    listed = (
+        ("digest.section.open", worst, open_lines),
+        ("digest.section.declared", DIGEST_COLOUR, declared),
+        ("digest.section.resolved", RESOLVED_COLOUR, resolved),
+        ("digest.section.planned", DIGEST_COLOUR, planned),
+    )
+    return [_Section(word(language, key, count=len(lines)), colour, lines) for key, colour, lines in listed if lines]
 
 
 def _fit(section: _Section, budget: int, language: Language) -> str:

@@ -27,6 +27,7 @@ import aiosqlite
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
 from bot.common.i18n import Msg
+from bot.common.named_file import NamedFile
 from bot.common.periods import parse_period
 from bot.common.text import name_key
 from bot.exports import store as export_repo
@@ -91,10 +92,8 @@ class ExportRequest:
     actor_id: int | None = None
 
 
-@dataclass(frozen=True)
-class ExportFile:
-    name: str
-    data: bytes
+# An export's file, or one part of it: the bot's one type of file handed to a person.
+ExportFile = NamedFile
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bot.public.rules import PublicPage
+from bot.storage.rows import int_column
 from bot.storage.times import from_db_time, to_db_time
 
 _PAGE_COLUMNS = "guild_id, slug, name, enabled, default_public"
@@ -84,13 +85,13 @@ async def public_incident_ids(
     """Ids of the server's public incidents that are open, or resolved since `resolved_since`; of one of `sectors`,
     or carrying one of `territories`, when given."""
     where, args = _scoped(sectors, territories)
-    async with conn.execute(
+    return await int_column(
+        conn,
         "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "  # noqa: S608
         f"WHERE i.guild_id = ? AND i.status != 'cancelled' AND (i.status != 'resolved' OR i.resolved_at >= ?){where} "
         "ORDER BY i.number DESC",
         (guild_id, to_db_time(resolved_since), *args),
-    ) as cursor:
-        return [int(row[0]) for row in await cursor.fetchall()]
+    )
 
 
 def _scoped(sectors: Sequence[str] | None, territories: Sequence[str]) -> tuple[str, tuple[str, ...]]:

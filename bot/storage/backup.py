@@ -62,9 +62,9 @@ class BackupFile:
 
 
 @dataclass(frozen=True)
-class Backup:
-    path: Path
-    taken_at: datetime
+class Backup(BackupFile):
+    """A backup just taken: its file, and what taking it found and did."""
+
     schema_version: int
     size_bytes: int
     removed: list[Path] = field(default_factory=list)

@@ -13,8 +13,6 @@ client (the peer, or the address a trusted reverse proxy reports) has a request 
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -152,34 +150,16 @@ def public_routes(
     def not_found(language: Language) -> web.Response:
         return _page(presenter.not_found(language), status=404, language=language)
 
-    async def server_page(request: web.Request) -> web.Response:
-        language = choose_language(request, default)
-        slug = request.match_info["slug"]
-
-        async def render() -> tuple[bytes, str] | None:
-            view = await pages.server_page(slug)
-            if view is None:
-                return None
-            body = await asyncio.to_thread(  # off the event loop, as the page's rules are
-                functools.partial(
-                    presenter.server_page,
-                    language,
-                    slug=view.page.slug,
-                    server_name=view.server_name,
-                    incidents=view.incidents,
-                    now=view.now,
-                    maintenance=view.maintenance,
-                    past_maintenance=view.past_maintenance,
-                )
-            )
-            return body.encode("utf-8"), HTML
-
+    async def serve(
+        request: web.Request, *, slug: str, key: Hashable, language: Language, render: Render
+    ) -> web.Response:
+        """The response path of every route but the last: kept as any page (`serve_kept`)."""
         return await serve_kept(
             request,
             pages,
             cache,
             slug=slug,
-            key=("page", language),
+            key=key,
             language=language,
             render=render,
             not_found=not_found(language),
@@ -200,38 +180,14 @@ def public_routes(
             )
             return body.encode("utf-8"), HTML
 
-        return await serve_kept(
-            request,
-            pages,
-            cache,
-            slug=slug,
-            key=("incident", int(number), language),
-            language=language,
-            render=render,
-            not_found=not_found(language),
-        )
-
-    async def serve(
-        request: web.Request, *, slug: str, key: Hashable, language: Language, render: Render
-    ) -> web.Response:
-        """The response path of the routes `feed_routes` adds: kept as any page (`serve_kept`)."""
-        return await serve_kept(
-            request,
-            pages,
-            cache,
-            slug=slug,
-            key=key,
-            language=language,
-            render=render,
-            not_found=not_found(language),
-        )
+        key = ("incident", int(number), language)
+        return await serve(request, slug=slug, key=key, language=language, render=render)
 
     async def anything_else(request: web.Request) -> web.Response:
         return not_found(choose_language(request, default))
 
     # aiohttp answers HEAD on every GET route (allow_head), with the GET's headers and no body.
     return [
-        web.get("/{slug}", server_page),
         web.get("/{slug}/incidents/{number}", incident_page),
         *feed_routes(pages, presenter, default, serve=serve, not_found=not_found, choose=choose_language),
         web.get("/{tail:.*}", anything_else),

@@ -1,6 +1,7 @@
-"""What the public address serves beside the server's page and its incidents' (`bot.web.public`): the page of one
-sector (`/<name>/sectors/<key>`) and of one territory (`/<name>/territories/<ref>`), the Atom feeds of the three
-(`…/feed.atom`), and the read-only JSON API (`/<name>/api/v1/summary`, `…/incidents?page=`, `…/incidents/<n>`).
+"""What the public address serves beside its incidents' pages (`bot.web.public`): the server's page (`/<name>`),
+one sector's (`/<name>/sectors/<key>`) and one territory's (`/<name>/territories/<ref>`), which are the same page
+for a narrower scope, the Atom feeds of the three (`…/feed.atom`), and the read-only JSON API
+(`/<name>/api/v1/summary`, `…/incidents?page=`, `…/incidents/<n>`).
 
 Each route checks what it was given, then hands `serve` a key naming what it shows and a `render` callable that
 reads and renders it (None when nothing public is there): `serve` is the public address's one response path
@@ -184,6 +185,7 @@ def feed_routes(
         return await serve(request, slug=slug, key=("api", "incident", number), language=language, render=render)
 
     return [
+        web.get("/{slug}", scope_page),
         web.get("/{slug}/feed.atom", feed),
         web.get("/{slug}/sectors/{key}", scope_page),
         web.get("/{slug}/sectors/{key}/feed.atom", feed),

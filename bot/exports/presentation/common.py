@@ -18,7 +18,7 @@ from bot.common.formatting import (
     format_number,
 )
 from bot.common.i18n.catalogue import Language, Msg, default_catalogue
-from bot.exports.rules import IncidentRecord, Measure, ServiceFigure, SetAsideGroup, measure
+from bot.exports.rules import DurationStats, IncidentRecord, Measure, ServiceFigure, SetAsideGroup, measure, minutes
 from bot.incidents.presentation.labels import (
     CAUSE_KEYS,
     EDITED_FIELD_LABELS,
@@ -99,6 +99,16 @@ def _template(language: Language, message_id: str) -> str:
 
 def definitions(language: Language) -> list[str]:
     return [t(language, key) for key in DEFINITION_KEYS]
+
+
+def stats_json(stats: DurationStats) -> dict[str, Any]:
+    """Durations' figures as the JSON export writes every one of them (whole minutes)."""
+    return {
+        "count": stats.count,
+        "total_min": minutes(stats.total),
+        "median_min": minutes(stats.median),
+        "mean_min": minutes(stats.mean),
+    }
 
 
 class SameGuild:

@@ -80,9 +80,8 @@ def _page(title: str, language: Language, body: list[str]) -> bytes:
 def _header(words: Words, title: str, period: tuple[datetime, datetime] | None) -> list[str]:
     lines = ["<header>", f"<h1>{_e(title)}</h1>"]
     lines += [f'<p class="meta">{_e(text)}</p>' for text in header_lines(words, period)]
-    lines += ["</header>", '<section id="definitions">', f"<h2>{_e(words('export.heading.definitions'))}</h2>", "<ul>"]
-    lines += [f"<li>{_e(line)}</li>" for line in definitions(words.language)]
-    return [*lines, "</ul>", "</section>"]
+    lines += ["</header>", '<section id="definitions">', f"<h2>{_e(words('export.heading.definitions'))}</h2>"]
+    return [*lines, *_items(definitions(words.language)), "</section>"]
 
 
 def _severity(words: Words, m: Measure) -> str:
@@ -267,35 +266,32 @@ def export_html(document: Document) -> bytes:
         body += incident_article(m, words)
     body.append("</section>")
     if cancelled:
-        body += [
-            '<section id="cancelled">',
-            f"<h2>{_e(words('export.heading.cancelled'))}</h2>",
-            f'<p class="note">{_e(words("export.cancelled_note"))}</p>',
-        ]
-        for m in cancelled:
-            body += incident_article(m, words)
-        body.append("</section>")
+        articles = [line for m in cancelled for line in incident_article(m, words)]
+        body += _apart("cancelled", words("export.heading.cancelled"), words("export.cancelled_note"), articles)
     if set_aside:
-        body += [
-            '<section id="set-aside">',
-            f"<h2>{_e(words('export.heading.set_aside', count=words.number(len(set_aside))))}</h2>",
-            f'<p class="note">{_e(words("export.set_aside_note"))}</p>',
-            "<ul>",
-            *(f"<li>{_e(line)}</li>" for line in reported.set_aside_lines(set_aside, words)),
-            "</ul>",
-            "</section>",
-        ]
+        heading = words("export.heading.set_aside", count=words.number(len(set_aside)))
+        items = _items(reported.set_aside_lines(set_aside, words))
+        body += _apart("set-aside", heading, words("export.set_aside_note"), items)
     if document.maintenance:
-        body += [
-            '<section id="maintenance">',
-            f"<h2>{_e(words('export.heading.maintenance', count=words.number(len(document.maintenance))))}</h2>",
-            f'<p class="note">{_e(words("export.maintenance_note"))}</p>',
-            "<ul>",
-            *(f"<li>{_e(line)}</li>" for line in planned.lines(document.maintenance, words)),
-            "</ul>",
-            "</section>",
-        ]
+        heading = words("export.heading.maintenance", count=words.number(len(document.maintenance)))
+        items = _items(planned.lines(document.maintenance, words))
+        body += _apart("maintenance", heading, words("export.maintenance_note"), items)
     return _page(title, document.language, body)
+
+
+def _apart(anchor: str, heading: str, note: str, content: Sequence[str]) -> list[str]:
+    """A section listed apart from the counted incidents: its heading, a note saying why, then what it lists."""
+    return [
+        f'<section id="{anchor}">',
+        f"<h2>{_e(heading)}</h2>",
+        f'<p class="note">{_e(note)}</p>',
+        *content,
+        "</section>",
+    ]
+
+
+def _items(lines: Iterable[str]) -> list[str]:
+    return ["<ul>", *(f"<li>{_e(line)}</li>" for line in lines), "</ul>"]
 
 
 def summary_html(record: IncidentRecord, language: Language, zone: ZoneInfo, now: datetime) -> bytes:

@@ -19,8 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.exports.presentation import planned, reported
-from bot.exports.presentation.common import SCHEMA_VERSION, Document, SameGuild, Words, definitions
-from bot.exports.rules import DurationStats, Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure, minutes
+from bot.exports.presentation.common import SCHEMA_VERSION, Document, SameGuild, Words, definitions, stats_json
+from bot.exports.rules import Figures, IncidentRecord, Measure, SetAsideGroup, figures, measure, minutes
 from bot.incidents.rules.model import Status
 
 SCHEMA_FILE = "tocsin-export.schema.json"
@@ -120,15 +120,6 @@ def incident_json(m: Measure, words: Words) -> dict[str, Any]:
     }
 
 
-def _stats(stats: DurationStats) -> dict[str, Any]:
-    return {
-        "count": stats.count,
-        "total_min": minutes(stats.total),
-        "median_min": minutes(stats.median),
-        "mean_min": minutes(stats.mean),
-    }
-
-
 def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup] = ()) -> dict[str, Any]:
     return {
         "incidents": figs.incidents,
@@ -139,14 +130,14 @@ def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup]
         "by_territory": [
             {"ref": ref, "label": words.territory(ref), "count": count} for ref, count in figs.by_territory.items()
         ],
-        "durations": _stats(figs.durations),
+        "durations": stats_json(figs.durations),
         "mttr_min": minutes(figs.mttr),
-        "mttr_by_sector": [{"sector": sector, **_stats(stats)} for sector, stats in figs.mttr_by_sector.items()],
+        "mttr_by_sector": [{"sector": sector, **stats_json(stats)} for sector, stats in figs.mttr_by_sector.items()],
         "mttr_by_territory": [
-            {"ref": ref, "label": words.territory(ref), **_stats(stats)}
+            {"ref": ref, "label": words.territory(ref), **stats_json(stats)}
             for ref, stats in figs.mttr_by_territory.items()
         ],
-        "first_update": _stats(figs.first_update),
+        "first_update": stats_json(figs.first_update),
         "services": [
             {
                 "name": s.name,
@@ -154,7 +145,7 @@ def figures_json(figs: Figures, words: Words, set_aside: Sequence[SetAsideGroup]
                 "incidents": s.incidents,
                 "downtime_min": minutes(s.downtime),
                 "degraded_min": minutes(s.degraded_time),
-                "time_to_restore": _stats(s.restore),
+                "time_to_restore": stats_json(s.restore),
             }
             for s in figs.service_totals
         ],

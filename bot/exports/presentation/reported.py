@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.common.i18n.catalogue import Msg
-from bot.exports.presentation.common import Words
-from bot.exports.rules import DurationStats, Figures, Measure, SetAsideGroup, minutes
+from bot.exports.presentation.common import Words, stats_json
+from bot.exports.rules import Figures, Measure, SetAsideGroup, minutes
 
 # incidents.csv's columns about reports, after the others (new columns go last: scripts read them by name or
 # position).
@@ -60,15 +60,6 @@ def figures_json(figs: Figures, groups: Sequence[SetAsideGroup]) -> dict[str, An
         "reports": figs.reports,
         "time_to_declare": stats_json(figs.to_declare),
         "set_aside_groups": len(groups),
-    }
-
-
-def stats_json(stats: DurationStats) -> dict[str, Any]:
-    return {
-        "count": stats.count,
-        "total_min": minutes(stats.total),
-        "median_min": minutes(stats.median),
-        "mean_min": minutes(stats.mean),
     }
 
 

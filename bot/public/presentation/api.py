@@ -74,14 +74,21 @@ def summary(
     )
 
 
+def _place(shown: PublicIncident | PublicMaintenance) -> dict[str, Any]:
+    """Where an incident or maintenance is: its sector and its territories, each with its key and its name."""
+    return {
+        "sector": {"key": shown.sector_key, "name": shown.sector},
+        "territories": [{"ref": ref, "name": territory_name(ref)} for ref in shown.territories],
+    }
+
+
 def _maintenance(m: PublicMaintenance) -> dict[str, Any]:
     return {
         "id": m.uid,
         "number": m.number,
         "title": m.title,
         "organisation": m.organisation,
-        "sector": {"key": m.sector_key, "name": m.sector},
-        "territories": [{"ref": ref, "name": territory_name(ref)} for ref in m.territories],
+        **_place(m),
         "services": list(m.services),
         "state": m.state,
         "starts_at": _time(m.starts_at),
@@ -133,8 +140,7 @@ def incident(slug: str, shown: PublicIncident, *, updates_by: str | None = None)
         "organisation": shown.organisation,
         "description": shown.description,
         "impact": shown.impact,
-        "sector": {"key": shown.sector_key, "name": shown.sector},
-        "territories": [{"ref": ref, "name": territory_name(ref)} for ref in shown.territories],
+        **_place(shown),
         "severity": shown.severity,
         "status": shown.status,
         "started_at": _time(shown.started_at),

@@ -89,6 +89,15 @@ def typed(text: str) -> str:
     return f"<bdi>{escape(text, quote=True)}</bdi>"
 
 
+def _scope_link(slug: str, scope: Scope, language: Language, name: str) -> str:
+    """A link to a sector's or territory's page, with its name as typed."""
+    return f'<a href="{escape(scope_path(slug, scope, language), quote=True)}">{typed(name)}</a>'
+
+
+def _territory_links(slug: str, refs: Iterable[str], language: Language) -> str:
+    return ", ".join(_scope_link(slug, Scope("territory", ref), language, _territory(ref)) for ref in refs)
+
+
 class PublicPresenter:
     def __init__(self, catalogue: Catalogue, zone: ZoneInfo) -> None:
         self._catalogue = catalogue
@@ -241,15 +250,11 @@ class PublicPresenter:
         ]
         if incident.organisation:
             rows.append(("public.field.organisation", typed(incident.organisation)))
-        sector_href = escape(scope_path(slug, Scope("sector", incident.sector_key), language), quote=True)
-        rows.append(("public.field.sector", f'<a href="{sector_href}">{typed(incident.sector)}</a>'))
+        rows.append(
+            ("public.field.sector", _scope_link(slug, Scope("sector", incident.sector_key), language, incident.sector))
+        )
         if incident.territories:
-            links = (
-                f'<a href="{escape(scope_path(slug, Scope("territory", ref), language), quote=True)}">'
-                f"{typed(_territory(ref))}</a>"
-                for ref in incident.territories
-            )
-            rows.append(("public.field.territories", ", ".join(links)))
+            rows.append(("public.field.territories", _territory_links(slug, incident.territories, language)))
         rows.append(("public.field.started", self._time(incident.started_at, language, now)))
         if incident.resolved_at is not None:
             rows.append(("public.field.resolved", self._time(incident.resolved_at, language, now)))
@@ -286,15 +291,9 @@ class PublicPresenter:
             ("public.field.organisation", typed(m.organisation)),
         ]
         if m.sector:
-            sector_href = escape(scope_path(slug, Scope("sector", m.sector_key), language), quote=True)
-            rows.append(("public.field.sector", f'<a href="{sector_href}">{typed(m.sector)}</a>'))
+            rows.append(("public.field.sector", _scope_link(slug, Scope("sector", m.sector_key), language, m.sector)))
         if m.territories:
-            links = (
-                f'<a href="{escape(scope_path(slug, Scope("territory", ref), language), quote=True)}">'
-                f"{typed(_territory(ref))}</a>"
-                for ref in m.territories
-            )
-            rows.append(("public.field.territories", ", ".join(links)))
+            rows.append(("public.field.territories", _territory_links(slug, m.territories, language)))
         if m.services:
             rows.append(("public.field.services", ", ".join(typed(name) for name in m.services)))
         rows.append(("public.field.started", self._time(m.starts_at, language, now)))
