@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 DMS_CLOSED = 50007
 # Several rows failing for one cause (a channel the bot cannot see) are told once within this time.
 TELL_AGAIN_AFTER = timedelta(hours=1)
-NO_MENTIONS = consequences.NO_MENTIONS
 # A private reply's late edit fails once its 15-minute token expired: the person already had the reply.
 UNTOLD_KINDS = frozenset({OutboxKind.EDIT_INTERACTION_REPLY})
 
@@ -95,14 +94,7 @@ async def after_delivered(
             await store.record_board_message(conn, board_id, int(result["message_id"]))
         if "replaced" in result:  # posted anew because Discord refused more edits: the old message goes
             payload = {"channel_id": delivery.payload["channel_id"], "message_id": int(result["replaced"])}
-            await outbox.enqueue(
-                conn,
-                guild_id=delivery.guild_id,
-                lane=delivery.lane,
-                kind=OutboxKind.DELETE_MESSAGE,
-                payload=payload,
-                now=now,
-            )
+            await consequences.follow_up(conn, delivery, OutboxKind.DELETE_MESSAGE, payload, now=now)
         return
     incident_id = delivery.payload.get("incident_id")
     if delivery.kind == OutboxKind.CREATE_ROLE and incident_id is not None and "role_id" in result:
@@ -211,14 +203,7 @@ async def tell_failure(
         channel=_channel(payload),
         minutes=int(dependencies.OWED_RETRY.total_seconds() // 60),
     )
-    await outbox.enqueue(
-        conn,
-        guild_id=delivery.guild_id,
-        lane=outbox.channel_lane(log_channel),
-        kind=OutboxKind.SEND_MESSAGE,
-        payload={"channel_id": log_channel, "content": sentence[:2000], "allowed_mentions": NO_MENTIONS},
-        now=now,
-    )
+    await consequences.tell_log_channel(conn, delivery.guild_id, log_channel, sentence, now=now)
     log.info("outbox: failure of row %s told in the bot-log channel %s", delivery.id, log_channel)
 
 

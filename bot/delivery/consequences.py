@@ -26,6 +26,42 @@ MAX_RENEWALS = 3
 REPLY_EDITABLE_FOR = timedelta(minutes=14)
 
 
+async def follow_up(
+    conn: aiosqlite.Connection,
+    row: OutboxRow | Delivery,
+    kind: OutboxKind,
+    payload: dict[str, Any],
+    *,
+    coalesce_key: str | None = None,
+    now: datetime,
+) -> int:
+    """Queues what `row` calls for next (an edit or a delete of what it posted), in its server and lane."""
+    return await outbox.enqueue(
+        conn, guild_id=row.guild_id, lane=row.lane, kind=kind, payload=payload, coalesce_key=coalesce_key, now=now
+    )
+
+
+async def tell_log_channel(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    channel_id: int,
+    sentence: str,
+    *,
+    now: datetime,
+    allowed_mentions: dict[str, list[Any]] = NO_MENTIONS,
+) -> None:
+    """Queues `sentence` for the server's bot-log channel (what the bot tells the admins of what went wrong)."""
+    payload = {"channel_id": channel_id, "content": sentence[:2000], "allowed_mentions": allowed_mentions}
+    await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=outbox.channel_lane(channel_id),
+        kind=OutboxKind.SEND_MESSAGE,
+        payload=payload,
+        now=now,
+    )
+
+
 async def fail_waiting_dms(conn: aiosqlite.Connection, user_id: int, *, code: int, now: datetime) -> None:
     """The DMs still waiting for a member whose DMs are closed fail unattempted: each would cost another refused
     request (403s count towards Discord's invalid-request ban)."""
@@ -134,14 +170,9 @@ async def redo_after(conn: aiosqlite.Connection, row_id: int, *, now: datetime) 
             continue
         if row.kind == OutboxKind.EDIT_INTERACTION_REPLY:
             if now - row.created_at <= REPLY_EDITABLE_FOR:
-                await outbox.enqueue(
-                    conn,
-                    guild_id=row.guild_id,
-                    lane=row.lane,
-                    kind=OutboxKind.EDIT_INTERACTION_REPLY,
-                    payload=row.payload,
-                    coalesce_key=row.coalesce_key or f"reply:{row.id}",
-                    now=now,
+                reply_key = row.coalesce_key or f"reply:{row.id}"
+                await follow_up(
+                    conn, row, OutboxKind.EDIT_INTERACTION_REPLY, row.payload, coalesce_key=reply_key, now=now
                 )
                 planned += 1
             continue
@@ -160,15 +191,7 @@ async def redo_after(conn: aiosqlite.Connection, row_id: int, *, now: datetime) 
             **body,
             "allowed_mentions": NO_MENTIONS,
         }
-        await outbox.enqueue(
-            conn,
-            guild_id=row.guild_id,
-            lane=row.lane,
-            kind=OutboxKind.EDIT_MESSAGE,
-            payload=payload,
-            coalesce_key=key,
-            now=now,
-        )
+        await follow_up(conn, row, OutboxKind.EDIT_MESSAGE, payload, coalesce_key=key, now=now)
         planned += 1
     return planned
 

@@ -8,9 +8,18 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import TypedDict, Unpack
 
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Timing(TypedDict, total=False):
+    """What a limiter waits with, real time unless given (tests give fake time)."""
+
+    monotonic: Monotonic
+    sleep: Sleep
+
 
 # Waits are computed in floating point: without a tolerance a wait that rounds to a few ulps could be added
 # to a large clock value without changing it, and the waiter would spin.
@@ -20,7 +29,7 @@ _EPSILON = 1e-9
 class _Limiter:
     """What a limiter waits with: its clock, its sleep, and a lock that serves waiters first come first served."""
 
-    def __init__(self, monotonic: Monotonic, sleep: Sleep) -> None:
+    def __init__(self, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self._monotonic = monotonic
         self._sleep = sleep
         self._lock = asyncio.Lock()  # asyncio.Lock is FIFO: waiters are served in arrival order
@@ -40,20 +49,14 @@ class TokenBucket(_Limiter):
     served. Over any interval of t seconds at most `burst + rate_per_s * t` acquisitions succeed (counted when
     each spends its token: after its `then`, if it has one)."""
 
-    def __init__(
-        self,
-        rate_per_s: float,
-        burst: float,
-        monotonic: Monotonic = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    def __init__(self, rate_per_s: float, burst: float, **timing: Unpack[Timing]) -> None:
         if rate_per_s <= 0 or burst < 1:
             raise ValueError("a token bucket needs a positive rate and a burst of at least one")
-        super().__init__(monotonic, sleep)
+        super().__init__(**timing)
         self.rate_per_s = rate_per_s
         self.burst = burst
         self._tokens = float(burst)
-        self._updated = monotonic()
+        self._updated = self._monotonic()
         self._first_waiting = 0  # requests waiting in `take_first`: the queue lets them have the next token
 
     def _refill(self) -> None:
@@ -101,16 +104,10 @@ class SlidingWindow(_Limiter):
     """At most `limit` acquisitions in any `window_s` seconds (Discord's "5 messages per 5 s per channel"; a
     token bucket would allow up to twice that within one window)."""
 
-    def __init__(
-        self,
-        limit: int,
-        window_s: float,
-        monotonic: Monotonic = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    def __init__(self, limit: int, window_s: float, **timing: Unpack[Timing]) -> None:
         if limit < 1 or window_s <= 0:
             raise ValueError("a sliding window needs a limit of at least one and a positive length")
-        super().__init__(monotonic, sleep)
+        super().__init__(**timing)
         self.limit = limit
         self.window_s = window_s
         self._times: deque[float] = deque()
@@ -137,17 +134,10 @@ class SlidingWindow(_Limiter):
 class ChannelPacer:
     """One sliding window per channel (threads and DM channels count as channels)."""
 
-    def __init__(
-        self,
-        limit: int,
-        window_s: float,
-        monotonic: Monotonic = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    def __init__(self, limit: int, window_s: float, **timing: Unpack[Timing]) -> None:
         self.limit = limit
         self.window_s = window_s
-        self._monotonic = monotonic
-        self._sleep = sleep
+        self._timing = timing
         self._windows: dict[int, SlidingWindow] = {}
 
     async def acquire(self, channel_id: int) -> None:
@@ -155,7 +145,7 @@ class ChannelPacer:
         if window is None:
             if len(self._windows) > 1000:
                 self._forget_idle()
-            window = self._windows[channel_id] = SlidingWindow(self.limit, self.window_s, self._monotonic, self._sleep)
+            window = self._windows[channel_id] = SlidingWindow(self.limit, self.window_s, **self._timing)
         await window.acquire()
 
     def _forget_idle(self) -> None:

@@ -25,7 +25,7 @@ from bot.common.formatting import log_count
 from bot.delivery import aftermath, dependencies, outbox, store
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Blocked, Busy, Claimed, Delivery
-from bot.delivery.pacing import ChannelPacer, Sleep, TokenBucket
+from bot.delivery.pacing import ChannelPacer, Sleep, Timing, TokenBucket
 from bot.delivery.transport import (
     OLD_MESSAGE_EDITS,
     RATE_LIMIT_REASONS,
@@ -132,15 +132,16 @@ class OutboxWorker:
         self.stop_timeout_s = stop_timeout_s
         self._monotonic = monotonic
         self._sleep = sleep  # pacing waits only (budgets and pauses), so tests can run them on fake time
-        self._global = TokenBucket(global_rate, global_burst, monotonic=monotonic, sleep=sleep)
-        self._channels = ChannelPacer(channel_messages, channel_window_s, monotonic=monotonic, sleep=sleep)
+        timing = Timing(monotonic=monotonic, sleep=sleep)
+        self._global = TokenBucket(global_rate, global_burst, **timing)
+        self._channels = ChannelPacer(channel_messages, channel_window_s, **timing)
         self._paused_until = 0.0
         # Discord treats mass DMs as spam: every DM request shares one slower pace, and a 40003 pauses them all.
         # A burst of one: the first DM goes at once, each next one 1/rate after the one before it left. Openings
         # and messages are paced apart: a message held up behind other traffic after its DM channel was opened
         # must not leave together with the next DM's.
-        self._dm_bucket = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic, sleep=sleep)
-        self._dm_messages = TokenBucket(dm_rate_per_s, 1.0, monotonic=monotonic, sleep=sleep)
+        self._dm_bucket = TokenBucket(dm_rate_per_s, 1.0, **timing)
+        self._dm_messages = TokenBucket(dm_rate_per_s, 1.0, **timing)
         self._dm_paused_until = 0.0
         # When each paced message (channel, message) was last edited, monotonic: `_wait_for_edit_pace`.
         self._edited_at: dict[tuple[str, str], float] = {}

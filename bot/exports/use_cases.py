@@ -26,8 +26,8 @@ import aiosqlite
 
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
+from bot.common.files import NamedFile
 from bot.common.i18n import Msg
-from bot.common.named_file import NamedFile
 from bot.common.periods import parse_period
 from bot.common.text import name_key
 from bot.exports import store as export_repo

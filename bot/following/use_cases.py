@@ -30,8 +30,7 @@ from bot.following.rules import FollowError, area, covering_roles
 from bot.incidents import store as repo
 from bot.incidents.rules.model import Status
 from bot.incidents.store import StoredIncident
-from bot.settings.rules.config import GuildConfig, ServerDefaults
-from bot.settings.use_cases import load_config
+from bot.settings.use_cases import ServerUseCases
 from bot.storage import audit
 from bot.storage.store import Store
 
@@ -257,14 +256,7 @@ class FollowLine:
     status: Status | None = None
 
 
-class Following:
-    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
-        self.store = store
-        self.defaults = defaults
-
-    async def _config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(conn, guild_id, self.defaults)
-
+class Following(ServerUseCases):
     async def _incident(self, conn: aiosqlite.Connection, member: Actor, guild_id: int, number: int) -> StoredIncident:
         if guild_id != member.guild_id:  # a button copied from another server's message
             raise FollowError("outage.error.incident_unknown", number=number)
@@ -278,7 +270,7 @@ class Following:
     ) -> IncidentFollow:
         """Follows (once) and, when `dm` is said, opts in or out of DMs for this incident."""
         async with self.store.unit_of_work() as conn:
-            config = await self._config(conn, member.guild_id)
+            config = await self.config(conn, member.guild_id)
             config.require_incidents_setup()
             stored = await self._incident(conn, member, guild_id or member.guild_id, number)
             new, role_row = await follow_with_role(conn, stored, member.user_id, now=now)
@@ -330,7 +322,7 @@ class Following:
     ) -> AreaFollow:
         kind, target = area(territory, sector)
         async with self.store.unit_of_work() as conn:
-            config = await self._config(conn, member.guild_id)
+            config = await self.config(conn, member.guild_id)
             known = {name_key(key) for key in config.sectors} | {name_key(r.sector) for r in config.routes if r.sector}
             if sector is not None and name_key(sector) not in known:
                 raise FollowError("follow.error.sector_unknown", sector=sector[:50])
@@ -399,7 +391,7 @@ class Following:
                     watched.append(row)
             if not watched:
                 return
-            config = await self._config(conn, member.guild_id)
+            config = await self.config(conn, member.guild_id)
             lane = outbox.reply_lane(member.guild_id, member.user_id)
             coalesce_key = f"reply:{reply.interaction_id}"
             payload: dict[str, Any] = {

@@ -14,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.common.files import NamedFile
 from bot.common.i18n import Catalogue, language_of
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
@@ -34,12 +35,6 @@ FORGET_ACTION = "privacy forget"
 
 
 @dataclass(frozen=True)
-class MemberFile:
-    name: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Forgotten:
     """What a forget did in the server where it was asked: the words of the pseudonym standing for the member
     there; and in all: servers, rows changed, posted messages to edit."""
@@ -56,7 +51,7 @@ class Privacy:
         self.catalogue = catalogue
         self.defaults = defaults
 
-    async def export(self, user_id: int, *, guild_id: int, everywhere: bool, now: datetime) -> MemberFile:
+    async def export(self, user_id: int, *, guild_id: int, everywhere: bool, now: datetime) -> NamedFile:
         """Every row of every feature that holds or names the member in this server (`everywhere`: in every
         server), and their own rows of no server (their locale, their DM channel), as one JSON file."""
         servers: dict[str, Any] = {}
@@ -70,7 +65,7 @@ class Privacy:
                         if found:
                             sections[data.name] = found
                 servers[str(guild)] = sections
-        return MemberFile(f"tocsin-{user_id}.json", member_file(user_id, servers, now=now))
+        return NamedFile(f"tocsin-{user_id}.json", member_file(user_id, servers, now=now))
 
     async def forget(
         self, user_id: int, *, guild_id: int, everywhere: bool, by: str, actor_id: int | None, now: datetime

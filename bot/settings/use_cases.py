@@ -75,6 +75,17 @@ PROGRAM_DEFAULTS = ServerDefaults()
 # --- reading ------------------------------------------------------------------------------------------------
 
 
+class ServerUseCases:
+    """What a feature's use cases stand on: the store, and the bot's defaults for what a server has not set."""
+
+    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
+        self.store = store
+        self.defaults = defaults
+
+    async def config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
+        return await load_config(conn, guild_id, self.defaults)
+
+
 async def load_config(conn: aiosqlite.Connection, guild_id: int, defaults: ServerDefaults) -> GuildConfig:
     """The server's configuration, with the program's defaults where it set nothing."""
     stored = await repo.stored_config(conn, guild_id)

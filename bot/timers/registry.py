@@ -272,22 +272,11 @@ class Timers:
         maintenance = self.maintenance
         if maintenance is None:
             return
-        job = f"maintenance:{maintenance_id}"
 
-        async def wake() -> None:
-            await self.advance_maintenance(maintenance_id)
+        async def advance() -> datetime | None:
+            return await maintenance.advance(maintenance_id, now=self.clock.now())
 
-        try:
-            due = await maintenance.advance(maintenance_id, now=self.clock.now())
-        except Exception:
-            log.exception("maintenance %s could not move on; trying again in a minute", maintenance_id)
-            self.scheduler.schedule(job, self.clock.now() + REPLAN_RETRY, wake)
-            return
-        self.outbox.wake()
-        if due is None:
-            self.scheduler.cancel(job)
-            return
-        self.scheduler.schedule(job, due, wake)
+        await self._step(f"maintenance:{maintenance_id}", advance, "maintenance %s could not move on", maintenance_id)
 
     # -- a committed next update that comes due --
 

@@ -145,11 +145,7 @@ def delivery_body(
     of this change that the public may read; never a member's name or id."""
     updates = [update for update in map(public_update, entries) if update is not None]
     data: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "idempotency_key": key,
-        "event": event.value,
-        "occurred_at": _time(occurred_at),
-        "server": {"id": str(incident.guild_id), "name": server},
+        **_envelope(event, key=key, occurred_at=occurred_at, guild_id=incident.guild_id, server=server),
         "incident": {
             "number": incident.number,
             "title": incident.title,
@@ -190,11 +186,7 @@ def maintenance_body(
     owner or its thread."""
     m = maintenance
     data: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "idempotency_key": key,
-        "event": event.value,
-        "occurred_at": _time(occurred_at),
-        "server": {"id": str(m.guild_id), "name": server},
+        **_envelope(event, key=key, occurred_at=occurred_at, guild_id=m.guild_id, server=server),
         "maintenance": {
             "number": m.number,
             "title": m.title,
@@ -211,6 +203,19 @@ def maintenance_body(
         },
     }
     return _encoded(data)
+
+
+def _envelope(
+    event: EventKind, *, key: str, occurred_at: datetime, guild_id: int, server: str | None
+) -> dict[str, Any]:
+    """What every event's JSON says first, whatever it is about: its schema, key, kind, time and server."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "idempotency_key": key,
+        "event": event.value,
+        "occurred_at": _time(occurred_at),
+        "server": {"id": str(guild_id), "name": server},
+    }
 
 
 def _encoded(data: dict[str, Any]) -> bytes:

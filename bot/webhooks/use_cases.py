@@ -22,7 +22,7 @@ import aiosqlite
 from bot.common.actor import Actor
 from bot.common.i18n import Msg, default_catalogue, language_of
 from bot.common.text import safe_text
-from bot.delivery import outbox
+from bot.delivery import consequences, outbox
 from bot.delivery import store as delivery_store
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Delivery
@@ -207,13 +207,8 @@ async def _tell_paused(conn: aiosqlite.Connection, webhook: Webhook, error: str,
         url=shown_url(webhook.url),
         error=safe_text(error[:300]),
     )
-    await outbox.enqueue(
-        conn,
-        guild_id=webhook.guild_id,
-        lane=outbox.channel_lane(channel),
-        kind=OutboxKind.SEND_MESSAGE,
-        payload={"channel_id": channel, "content": sentence[:2000], "allowed_mentions": NO_MENTIONS},
-        now=now,
+    await consequences.tell_log_channel(
+        conn, webhook.guild_id, channel, sentence, now=now, allowed_mentions=NO_MENTIONS
     )
 
 

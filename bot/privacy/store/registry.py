@@ -70,16 +70,22 @@ class MemberData:
     erase: Eraser | None = None
 
 
-def _erased(table: str, column: str, scope: str) -> Held:
-    return Held(id_column(table, column, Treatment.ERASED), scope)
+def _held(scope: str, tables: dict[str, str], column: Callable[[str, str], MemberColumn]) -> tuple[Held, ...]:
+    """Columns of one scope declared alike by `column`: `tables` maps a table to its columns' names, separated
+    by spaces."""
+    return tuple(Held(column(table, name), scope) for table, names in tables.items() for name in names.split())
 
 
-def _pseudonymised(table: str, column: str, scope: str) -> Held:
-    return Held(id_column(table, column, Treatment.PSEUDONYMISED), scope)
+def _erased(scope: str, **tables: str) -> tuple[Held, ...]:
+    return _held(scope, tables, lambda table, name: id_column(table, name, Treatment.ERASED))
 
 
-def _text(table: str, column: str, scope: str) -> Held:
-    return Held(text_column(table, column), scope)
+def _pseudonymised(scope: str, **tables: str) -> tuple[Held, ...]:
+    return _held(scope, tables, lambda table, name: id_column(table, name, Treatment.PSEUDONYMISED))
+
+
+def _text(scope: str, **tables: str) -> tuple[Held, ...]:
+    return _held(scope, tables, text_column)
 
 
 def registry() -> tuple[MemberData, ...]:
@@ -88,81 +94,54 @@ def registry() -> tuple[MemberData, ...]:
 
     return (
         MemberData(
-            "member",
-            (
-                _erased("member_locales", "user_id", GLOBAL),
-                _erased("dm_channels", "user_id", GLOBAL),
-                _erased("member_dm_status", "user_id", GLOBAL),
-            ),
+            "member", _erased(GLOBAL, member_locales="user_id", dm_channels="user_id", member_dm_status="user_id")
         ),
         MemberData(
             "following",
-            (
-                _erased("subscriptions", "user_id", BY_GUILD),
-                _erased("affected_members", "user_id", BY_INCIDENT),
-            ),
+            (*_erased(BY_GUILD, subscriptions="user_id"), *_erased(BY_INCIDENT, affected_members="user_id")),
         ),
-        MemberData("reminders", (_erased("reminders", "owner_id", BY_GUILD_OR_NONE),), erase=reminders.erase_posted),
+        MemberData("reminders", _erased(BY_GUILD_OR_NONE, reminders="owner_id"), erase=reminders.erase_posted),
         MemberData(
             "reports",
             (
-                _pseudonymised("reports", "user_id", BY_GUILD),
-                _pseudonymised("report_groups", "decided_by", BY_GUILD),
-                _erased("report_abuse", "user_id", BY_GUILD),
-                _pseudonymised("report_abuse", "marked_by", BY_GUILD),
+                *_pseudonymised(BY_GUILD, reports="user_id", report_groups="decided_by"),
+                *_erased(BY_GUILD, report_abuse="user_id"),
+                *_pseudonymised(BY_GUILD, report_abuse="marked_by"),
             ),
             erase=reports.erase_texts,
         ),
         MemberData(
             "incidents",
             (
-                _pseudonymised("incidents", "declared_by", BY_GUILD),
-                _pseudonymised("incidents", "owner_id", BY_GUILD),
-                _pseudonymised("incidents", "next_update_by", BY_GUILD),
-                _pseudonymised("incidents", "workaround_set_by", BY_GUILD),
-                _pseudonymised("updates", "by", BY_INCIDENT),
-                _text("updates", "details", BY_INCIDENT),
-                _pseudonymised("incident_visibility", "set_by", BY_INCIDENT),
-                _text("handled_interactions", "result", BY_GUILD),
+                *_pseudonymised(BY_GUILD, incidents="declared_by owner_id next_update_by workaround_set_by"),
+                *_pseudonymised(BY_INCIDENT, updates="by"),
+                *_text(BY_INCIDENT, updates="details"),
+                *_pseudonymised(BY_INCIDENT, incident_visibility="set_by"),
+                *_text(BY_GUILD, handled_interactions="result"),
             ),
         ),
         MemberData(
             "maintenance",
-            (
-                _pseudonymised("maintenance", "scheduled_by", BY_GUILD),
-                _pseudonymised("maintenance", "owner_id", BY_GUILD),
-                _pseudonymised("maintenance_settings", "updated_by", BY_GUILD),
-            ),
+            _pseudonymised(BY_GUILD, maintenance="scheduled_by owner_id", maintenance_settings="updated_by"),
         ),
         MemberData(
             "settings",
-            (
-                _pseudonymised("routes", "created_by", BY_GUILD),
-                _pseudonymised("boards", "created_by", BY_GUILD),
-                _pseudonymised("digests", "created_by", BY_GUILD),
-                _pseudonymised("public_pages", "updated_by", BY_GUILD),
-                _pseudonymised("webhooks", "created_by", BY_GUILD),
-                _pseudonymised("webhook_switches", "set_by", BY_GUILD),
+            _pseudonymised(
+                BY_GUILD,
+                routes="created_by",
+                boards="created_by",
+                digests="created_by",
+                public_pages="updated_by",
+                webhooks="created_by",
+                webhook_switches="set_by",
             ),
         ),
         MemberData(
             "audit",
-            (
-                _pseudonymised("audit_log", "actor_id", BY_GUILD_OR_NONE),
-                _text("audit_log", "arguments", BY_GUILD_OR_NONE),
-            ),
+            (*_pseudonymised(BY_GUILD_OR_NONE, audit_log="actor_id"), *_text(BY_GUILD_OR_NONE, audit_log="arguments")),
         ),
         # Not exported (what the bot was asked to send), only rewritten: see outbox.erase.
-        MemberData(
-            "outbox",
-            (
-                _text("outbox", "payload", BY_GUILD_OR_NONE),
-                _text("outbox", "result", BY_GUILD_OR_NONE),
-                _text("outbox", "lane", BY_GUILD_OR_NONE),
-                _text("outbox", "coalesce_key", BY_GUILD_OR_NONE),
-            ),
-            erase=outbox.erase,
-        ),
+        MemberData("outbox", _text(BY_GUILD_OR_NONE, outbox="payload result lane coalesce_key"), erase=outbox.erase),
     )
 
 

@@ -46,7 +46,7 @@ from bot.reminders.rules.nudges import (
 from bot.reminders.store import nudges as book_repo
 from bot.reminders.store.nudges import NudgeBook
 from bot.settings.rules.config import GuildConfig, ServerDefaults
-from bot.settings.use_cases import load_config
+from bot.settings.use_cases import ServerUseCases
 from bot.storage.store import Store
 
 # Sending one item can make another due at once (the ETA reminder beside a nudge); a few rounds cover them all.
@@ -99,11 +99,10 @@ def book_of(state: NudgeState, book: NudgeBook, planned: PlannedNudge | None) ->
     )
 
 
-class Nudging:
+class Nudging(ServerUseCases):
     def __init__(self, store: Store, catalogue: Catalogue, defaults: ServerDefaults) -> None:
-        self.store = store
+        super().__init__(store, defaults)
         self.catalogue = catalogue
-        self.defaults = defaults
 
     async def open_incidents(self) -> list[int]:
         async with self.store.reading() as conn:
@@ -119,7 +118,7 @@ class Nudging:
                 if stored is not None and book.planned_at is not None:
                     await book_repo.put(conn, incident_id, replace(book, planned_kind=None, planned_at=None), now=now)
                 return None
-            config = await load_config(conn, stored.incident.guild_id, self.defaults)
+            config = await self.config(conn, stored.incident.guild_id)
             cadence = cadence_from_minutes(config.cadence_minutes)
             working = working_time(config)
             news = last_news_at(await repo.timeline(conn, incident_id)) or stored.incident.declared_at

@@ -35,28 +35,24 @@ from bot.reminders.rules import reminders as rules
 from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, ReminderStatus, SnoozeChoice, Where
 from bot.reminders.store import reminders as repo
 from bot.reminders.store.reminders import StoredReminder
-from bot.settings.rules.config import GuildConfig, ServerDefaults
-from bot.settings.use_cases import load_config
+from bot.settings.rules.config import ServerDefaults
+from bot.settings.use_cases import ServerUseCases
 from bot.storage import audit, member_locales
 from bot.storage.store import Store
 
 MAX_PENDING = 25
 
 
-class Reminders:
+class Reminders(ServerUseCases):
     def __init__(self, store: Store, catalogue: Catalogue, defaults: ServerDefaults) -> None:
-        self.store = store
+        super().__init__(store, defaults)
         self.catalogue = catalogue
-        self.defaults = defaults
-
-    async def _config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(conn, guild_id, self.defaults)
 
     async def ask(self, typed: AskInput, *, now: datetime) -> Reminder:
         """Stores a new pending reminder; refuses what `new_reminder` refuses, an unknown incident, and more than
         `MAX_PENDING` waiting reminders of one person in that server."""
         async with self.store.unit_of_work() as conn:
-            config = await self._config(conn, typed.guild_id)
+            config = await self.config(conn, typed.guild_id)
             reminder = rules.new_reminder(typed, now=now, zone=config.zone)
             incident_id: int | None = None
             if reminder.where == Where.THREAD:
@@ -80,14 +76,14 @@ class Reminders:
     async def pending(self, guild_id: int, owner_id: int) -> tuple[list[Reminder], ZoneInfo]:
         """The person's reminders still to come in that server, soonest first, and the server's zone."""
         async with self.store.reading() as conn:
-            config = await self._config(conn, guild_id)
+            config = await self.config(conn, guild_id)
             found = await repo.pending_of(conn, guild_id, owner_id, limit=MAX_PENDING)
         return [item.reminder for item in found], config.zone
 
     async def zone(self, guild_id: int) -> ZoneInfo:
         """The server's zone, which a reply words a reminder's time in."""
         async with self.store.reading() as conn:
-            return (await self._config(conn, guild_id)).zone
+            return (await self.config(conn, guild_id)).zone
 
     async def _owned(self, conn: aiosqlite.Connection, reminder_id: int, user_id: int) -> StoredReminder:
         stored = await repo.get(conn, reminder_id)
@@ -107,7 +103,7 @@ class Reminders:
     async def snooze(self, reminder_id: int, choice: SnoozeChoice, *, user_id: int, now: datetime) -> Reminder:
         async with self.store.unit_of_work() as conn:
             stored = await self._owned(conn, reminder_id, user_id)
-            config = await self._config(conn, stored.reminder.guild_id)
+            config = await self.config(conn, stored.reminder.guild_id)
             snoozed = rules.snooze(stored.reminder, choice, now, config.zone)
             await repo.save(conn, snoozed, snoozed=True)
             arguments = {"reminder": reminder_id, "snooze": choice.value, "due_at": snoozed.due_at.isoformat()}
@@ -165,7 +161,7 @@ class Reminders:
         self, conn: aiosqlite.Connection, stored: StoredReminder, reminder: Reminder, now: datetime
     ) -> int:
         assert reminder.id is not None
-        config = await self._config(conn, reminder.guild_id)
+        config = await self.config(conn, reminder.guild_id)
         where = reminder.where
         thread: StoredIncident | None = None
         if where == Where.THREAD and stored.incident_id is not None:

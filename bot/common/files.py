@@ -1,4 +1,4 @@
-"""A file the bot hands to a person: its name and its bytes (an export's file or part, a member's own data)."""
+"""A file the bot hands to a person: its name and its bytes (a member's data, an export's sheets)."""
 
 from __future__ import annotations
 
