@@ -157,16 +157,7 @@ async def save(conn: aiosqlite.Connection, stored: StoredIncident, incident: Inc
     if changed != 1:
         raise ConcurrentChangeError("outage.error.concurrent_change", number=incident.number)
     await _write(conn, stored.id, incident)
-    return StoredIncident(
-        id=stored.id,
-        incident=incident,
-        incident_channel_id=stored.incident_channel_id,
-        thread_row=stored.thread_row,
-        status_message_row=stored.status_message_row,
-        follow_role_id=stored.follow_role_id,
-        thread_archived_at=stored.thread_archived_at,
-        version=stored.version + 1,
-    )
+    return replace(stored, incident=incident, version=stored.version + 1)
 
 
 async def _write(conn: aiosqlite.Connection, incident_id: int, incident: Incident) -> None:

@@ -8,7 +8,7 @@ report). Nothing here talks to Discord; the caller wakes the outbox after the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from bot.reports.rules import (
     MemberReport,
     ReportError,
     ReportState,
+    TypedReport,
     abusive,
     add,
     check_rate,
@@ -54,27 +55,6 @@ from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
-
-
-@dataclass(frozen=True)
-class TypedReport:
-    """A report as read: what was typed, cleaned and understood in the server's time zone."""
-
-    organisation: str
-    key: str
-    services: tuple[str, ...]
-    territories: tuple[str, ...]
-    since: datetime | None
-    details: str | None
-
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "organisation": self.organisation,
-            "services": list(self.services),
-            "territories": list(self.territories),
-            "since": self.since.isoformat() if self.since else None,
-            "details": self.details,
-        }
 
 
 def read_report(typed: ReportInput, config: GuildConfig, now: datetime) -> TypedReport:
@@ -169,7 +149,7 @@ class Reporting(ReportCommands):
         stored = await incidents_repo.get(conn, actor.guild_id, number)
         assert stored is not None
         incident_id = stored.id
-        report_id = await self._add(conn, actor, report, group_id=None, incident_id=incident_id, now=now)
+        report_id = await repo.add_report(conn, actor, report, group_id=None, incident_id=incident_id, at=now)
         saved, _ = await count_affected(conn, config, stored, actor.user_id, now=now)
         await following.follow(conn, saved, actor.user_id, now=now)
         incident = saved.incident
@@ -191,8 +171,8 @@ class Reporting(ReportCommands):
         as anyone would be, and nobody else is told."""
         group = await repo.open_group_for_key(conn, actor.guild_id, report.key)
         group_id = group.id if group is not None else None
-        report_id = await self._add(
-            conn, actor, report, group_id=group_id, incident_id=None, state=ReportState.ABUSE, now=now
+        report_id = await repo.add_report(
+            conn, actor, report, group_id=group_id, incident_id=None, at=now, state=ReportState.ABUSE
         )
         return ReportResult(ReportOutcome.RECORDED, report.organisation, report_id, group_id, since=report.since)
 
@@ -213,7 +193,7 @@ class Reporting(ReportCommands):
         new = GroupReport(actor.user_id, now, report.services, report.territories, report.since, report.details)
         rule = AlertRule(config.report_alert_members, config.report_alert_window_min)
         addition = add(existing, new, rule, alerted=group.alerted_at is not None)
-        report_id = await self._add(conn, actor, report, group_id=group.id, incident_id=None, now=now)
+        report_id = await repo.add_report(conn, actor, report, group_id=group.id, incident_id=None, at=now)
         if addition.alert:
             await repo.set_alerted(conn, group.id, at=now)
             group = replace(group, alerted_at=now)
@@ -234,33 +214,6 @@ class Reporting(ReportCommands):
 
     async def _resolved_lately(self, conn: aiosqlite.Connection, guild_id: int, key: str, now: datetime) -> int | None:
         return _about(await repo.resolved_since(conn, guild_id, since=now - RESOLVED_RECENTLY), key)
-
-    async def _add(
-        self,
-        conn: aiosqlite.Connection,
-        actor: Actor,
-        report: TypedReport,
-        *,
-        group_id: int | None,
-        incident_id: int | None,
-        state: ReportState = ReportState.ACTIVE,
-        now: datetime,
-    ) -> int:
-        return await repo.add_report(
-            conn,
-            guild_id=actor.guild_id,
-            group_id=group_id,
-            incident_id=incident_id,
-            user_id=actor.user_id,
-            role_ids=actor.role_ids,
-            organisation=report.organisation,
-            services=report.services,
-            territories=report.territories,
-            since=report.since,
-            details=report.details,
-            at=now,
-            state=state,
-        )
 
     # -- taking a report back --
 
