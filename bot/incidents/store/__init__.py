@@ -35,6 +35,7 @@ from bot.incidents.rules.model import (
 )
 from bot.incidents.store.handled import handled as handled
 from bot.incidents.store.handled import remember_handled as remember_handled
+from bot.incidents.store.handled import replayed as replayed
 from bot.incidents.store.links import link_entries
 from bot.storage.times import from_db_time, optional_time, to_db_time
 

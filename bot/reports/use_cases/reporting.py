@@ -22,6 +22,7 @@ from bot.common.text import validate_field
 from bot.following import use_cases as following
 from bot.incidents import store as incidents_repo
 from bot.incidents.rules.service_changes import parse_service_names
+from bot.incidents.use_cases.commands import finish
 from bot.incidents.use_cases.typed_input import field_error, typed_time
 from bot.incidents.use_cases.updates import count_affected
 from bot.interactions.access import NotAllowedError
@@ -105,10 +106,9 @@ class Reporting(ReportCommands):
             raise NotAllowedError("report.error.role_only", role=f"<@&{config.reports_role_id}>")
         report = read_report(typed, config, now)
         async with self.store.unit_of_work() as conn:
-            if actor.interaction_id is not None:
-                earlier = await incidents_repo.handled(conn, actor.interaction_id)
-                if earlier is not None:
-                    return ReportResult.from_json(earlier)
+            earlier = await incidents_repo.replayed(conn, actor, ReportResult)
+            if earlier is not None:
+                return earlier
             recent = await repo.recent_report_times(conn, actor.guild_id, actor.user_id, since=now - RATE_WINDOW)
             check_rate(recent, now)
             counted = not abusive(await repo.abuse_until(conn, actor.guild_id, actor.user_id), now)
@@ -123,12 +123,7 @@ class Reporting(ReportCommands):
             said = f"{result.outcome.value}: group {result.group_id}, incident {result.number}"
             if not counted:
                 said += ", set aside (abuse)"
-            await audit.record_by(conn, actor, "report", report.arguments(), said, now)
-            if actor.interaction_id is not None:
-                answer = result.to_json()
-                await incidents_repo.remember_handled(
-                    conn, actor.interaction_id, guild_id=actor.guild_id, action="report", result=answer, at=now
-                )
+            await finish(conn, actor, "report", report.arguments(), said, result.to_json(), now)
         return result
 
     async def _open_incident(self, conn: aiosqlite.Connection, guild_id: int, key: str) -> int | None:
