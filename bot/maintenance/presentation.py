@@ -14,12 +14,13 @@ from typing import Any
 
 from bot.common import territories as territory_data
 from bot.common.i18n.catalogue import Language
-from bot.common.limits import BUTTON_LABEL, THREAD_NAME
+from bot.common.limits import THREAD_NAME
 from bot.common.text import plain_text, safe_text, truncate
 from bot.incidents.presentation.message_parts import (
     NO_MENTIONS,
     Payload,
     allowed_mentions,
+    button,
     discord_time,
     embed_field,
     fit_embed,
@@ -164,7 +165,9 @@ def news_message(
         "allowed_mentions": allowed_mentions(roles=roles),
     }
     if thread is not None:
-        payload["components"] = [{"type": 1, "components": [thread_button(language, thread)]}]
+        payload["components"] = [
+            {"type": 1, "components": [button(language, "maintenance.button.thread", 5, url=thread)]}
+        ]
     if not pings(news, m):  # news that calls nobody to act leaves notifications off, as an edit would
         payload["silent"] = True
     return payload
@@ -177,15 +180,6 @@ def standing(
     payload = news_message(m, news, language, thread=thread, incident=incident)
     payload.pop("silent", None)
     return {**payload, "allowed_mentions": NO_MENTIONS}
-
-
-def thread_button(language: Language, url: Any) -> dict[str, Any]:
-    return {
-        "type": 2,
-        "style": 5,
-        "label": truncate(word(language, "maintenance.button.thread"), BUTTON_LABEL),
-        "url": url,
-    }
 
 
 def thread_post(m: Maintenance, news: News, language: Language, *, incident: str | None = None) -> Payload:
@@ -205,18 +199,8 @@ def question(m: Maintenance, language: Language) -> Payload:
     """Before the end, in its thread: its owner alone is asked whether it will end on time."""
     text = word(language, "maintenance.ask", owner=f"<@{m.owner_id}>", label=m.label, ends=discord_time(m.ends_at, "F"))
     row = [
-        {
-            "type": 2,
-            "style": 1,
-            "label": truncate(word(language, "maintenance.button.extend"), BUTTON_LABEL),
-            "custom_id": button_id(EXTEND, m.guild_id, m.number),
-        },
-        {
-            "type": 2,
-            "style": 4,
-            "label": truncate(word(language, "maintenance.button.convert"), BUTTON_LABEL),
-            "custom_id": button_id(CONVERT, m.guild_id, m.number),
-        },
+        button(language, "maintenance.button.extend", 1, custom_id=button_id(EXTEND, m.guild_id, m.number)),
+        button(language, "maintenance.button.convert", 4, custom_id=button_id(CONVERT, m.guild_id, m.number)),
     ]
     return {
         "content": message_text("", text),

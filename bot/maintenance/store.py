@@ -42,25 +42,20 @@ _COLUMNS = (
 _FROM = "FROM maintenance m LEFT JOIN outbox o ON o.id = m.thread_row AND o.status = 'done'"
 
 
-async def _details(conn: aiosqlite.Connection, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+async def _listed(
+    conn: aiosqlite.Connection, table: str, column: str, order: str, ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """Each maintenance's values of `column` in one of its list tables (services, territories), in `order`."""
     marks = ", ".join("?" for _ in ids)
-    services: dict[int, list[str]] = {}
-    territories: dict[int, list[str]] = {}
+    found: dict[int, list[str]] = {}
     async with conn.execute(
-        f"SELECT maintenance_id, name FROM maintenance_services WHERE maintenance_id IN ({marks}) "  # noqa: S608
-        "ORDER BY maintenance_id, position",
+        f"SELECT maintenance_id, {column} FROM {table} WHERE maintenance_id IN ({marks}) "  # noqa: S608
+        f"ORDER BY maintenance_id, {order}",
         list(ids),
     ) as cursor:
         for row in await cursor.fetchall():
-            services.setdefault(int(row[0]), []).append(str(row[1]))
-    async with conn.execute(
-        f"SELECT maintenance_id, territory FROM maintenance_territories WHERE maintenance_id IN ({marks}) "  # noqa: S608
-        "ORDER BY maintenance_id, rowid",
-        list(ids),
-    ) as cursor:
-        for row in await cursor.fetchall():
-            territories.setdefault(int(row[0]), []).append(str(row[1]))
-    return services, territories
+            found.setdefault(int(row[0]), []).append(str(row[1]))
+    return found
 
 
 async def _read(conn: aiosqlite.Connection, condition: str, args: Sequence[Any]) -> list[StoredMaintenance]:
@@ -68,7 +63,9 @@ async def _read(conn: aiosqlite.Connection, condition: str, args: Sequence[Any])
         rows = list(await cursor.fetchall())
     if not rows:
         return []
-    services, territories = await _details(conn, [int(r[0]) for r in rows])
+    ids = [int(r[0]) for r in rows]
+    services = await _listed(conn, "maintenance_services", "name", "position", ids)
+    territories = await _listed(conn, "maintenance_territories", "territory", "rowid", ids)
     found = []
     for r in rows:
         maintenance = Maintenance(

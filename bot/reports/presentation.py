@@ -16,10 +16,10 @@ from typing import Any
 from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
 from bot.common.formatting import member_reference
-from bot.common.i18n.catalogue import Language, Msg, default_catalogue
-from bot.common.limits import BUTTON_LABEL, CUSTOM_ID, EMBED_DESCRIPTION, MESSAGE_CONTENT
+from bot.common.i18n.catalogue import Language, Msg
+from bot.common.limits import CUSTOM_ID, EMBED_DESCRIPTION, MESSAGE_CONTENT
 from bot.common.text import safe_text, truncate
-from bot.incidents.presentation.message_parts import NO_MENTIONS, discord_time, embed_field, fit_embed
+from bot.incidents.presentation.message_parts import NO_MENTIONS, button, discord_time, embed_field, fit_embed, word
 from bot.reports.rules import GroupFacts, GroupStatus, MemberReport
 
 Payload = dict[str, Any]
@@ -43,10 +43,6 @@ _BUTTON_LABELS = {
     ABUSE: "report.button.abuse",
     UNDO: "report.button.undo",
 }
-
-
-def word(language: Language, message_id: str, **args: Any) -> str:
-    return default_catalogue().render(language, message_id, **args)
 
 
 def message_url(guild_id: int, channel_id: int, message_id: int | str) -> str:
@@ -160,12 +156,7 @@ def card_buttons(card: Card, language: Language) -> list[dict[str, Any]]:
     else:
         return []
     row = [
-        {
-            "type": 2,
-            "style": style,
-            "label": truncate(word(language, _BUTTON_LABELS[action]), BUTTON_LABEL),
-            "custom_id": card_custom_id(action, card.guild_id, card.group_id),
-        }
+        button(language, _BUTTON_LABELS[action], style, custom_id=card_custom_id(action, card.guild_id, card.group_id))
         for action, style in actions
     ]
     return [{"type": 1, "components": row}]

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.common.errors import TocsinError
 from bot.common.text import name_key
@@ -119,6 +120,27 @@ class GroupReport:
     since: datetime | None = None
     details: str | None = None
     counted: bool = True  # False once withdrawn or set aside as abuse
+
+
+@dataclass(frozen=True)
+class TypedReport:
+    """A report as read: what was typed, cleaned and understood in the server's time zone."""
+
+    organisation: str
+    key: str
+    services: tuple[str, ...]
+    territories: tuple[str, ...]
+    since: datetime | None
+    details: str | None
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "organisation": self.organisation,
+            "services": list(self.services),
+            "territories": list(self.territories),
+            "since": self.since.isoformat() if self.since else None,
+            "details": self.details,
+        }
 
 
 def threshold_met(reports: Iterable[GroupReport], rule: AlertRule) -> bool:

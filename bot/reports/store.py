@@ -18,7 +18,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.reports.rules import GroupReport, GroupStatus, ReportState
+from bot.common.actor import Actor
+from bot.reports.rules import GroupReport, GroupStatus, ReportState, TypedReport
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
@@ -291,34 +292,28 @@ async def reopen_group(conn: aiosqlite.Connection, group_id: int, *, at: datetim
 
 async def add_report(
     conn: aiosqlite.Connection,
+    actor: Actor,
+    report: TypedReport,
     *,
-    guild_id: int,
     group_id: int | None,
     incident_id: int | None,
-    user_id: int,
-    role_ids: frozenset[int],
-    organisation: str,
-    services: Sequence[str],
-    territories: Sequence[str],
-    since: datetime | None,
-    details: str | None,
     at: datetime,
-    state: ReportState,
+    state: ReportState = ReportState.ACTIVE,
 ) -> int:
     inserted = await conn.execute_insert(
         "INSERT INTO reports (guild_id, group_id, incident_id, user_id, role_ids, organisation, services, "
         "territories, since, details, at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            guild_id,
+            actor.guild_id,
             group_id,
             incident_id,
-            user_id,
-            json.dumps(sorted(role_ids)),
-            organisation,
-            json.dumps(list(services), ensure_ascii=False),
-            json.dumps(list(territories)),
-            to_db_time(since) if since is not None else None,
-            details,
+            actor.user_id,
+            json.dumps(sorted(actor.role_ids)),
+            report.organisation,
+            json.dumps(list(report.services), ensure_ascii=False),
+            json.dumps(list(report.territories)),
+            to_db_time(report.since) if report.since is not None else None,
+            report.details,
             to_db_time(at),
             state.value,
         ),

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.common.i18n.catalogue import Language
-from bot.common.limits import BUTTON_LABEL, CUSTOM_ID
-from bot.common.text import truncate
-from bot.incidents.presentation.message_parts import word
+from bot.common.limits import CUSTOM_ID
+from bot.incidents.presentation.message_parts import button
 from bot.incidents.rules.model import Incident
 
 FOLLOW = "follow"
@@ -39,32 +38,27 @@ def parse_custom_id(value: str) -> tuple[str, int, int] | None:
 
 def thread_button(language: Language, url: Any) -> dict[str, Any]:
     """A link to the incident's thread (`url` may be a placeholder that the outbox fills in once it exists)."""
-    return {
-        "type": 2,
-        "style": 5,
-        "label": truncate(word(language, "incident.button.thread"), BUTTON_LABEL),
-        "url": url,
-    }
+    return button(language, "incident.button.thread", 5, url=url)
 
 
 def buttons(incident: Incident, language: Language, *, url: str | None = None) -> list[dict[str, Any]]:
     """Follow and "affected too" (disabled once the incident is closed), and a link to the thread."""
     closed = not incident.is_open
     row: list[dict[str, Any]] = [
-        {
-            "type": 2,
-            "style": 1,
-            "label": truncate(word(language, "incident.button.follow"), BUTTON_LABEL),
-            "custom_id": custom_id(FOLLOW, incident.guild_id, incident.number),
-            "disabled": closed,
-        },
-        {
-            "type": 2,
-            "style": 2,
-            "label": truncate(word(language, "incident.button.affected"), BUTTON_LABEL),
-            "custom_id": custom_id(AFFECTED, incident.guild_id, incident.number),
-            "disabled": closed,
-        },
+        button(
+            language,
+            "incident.button.follow",
+            1,
+            custom_id=custom_id(FOLLOW, incident.guild_id, incident.number),
+            disabled=closed,
+        ),
+        button(
+            language,
+            "incident.button.affected",
+            2,
+            custom_id=custom_id(AFFECTED, incident.guild_id, incident.number),
+            disabled=closed,
+        ),
     ]
     if url is not None:
         row.append(thread_button(language, url))

@@ -15,6 +15,7 @@ from typing import Any
 from bot.common.formatting import member_reference
 from bot.common.i18n.catalogue import Language, default_catalogue
 from bot.common.limits import (
+    BUTTON_LABEL,
     EMBED_AUTHOR,
     EMBED_DESCRIPTION,
     EMBED_FIELD_NAME,
@@ -48,6 +49,11 @@ NO_MENTIONS: dict[str, list[Any]] = {"parse": [], "users": [], "roles": []}
 
 def word(language: Language, message_id: str, **args: Any) -> str:
     return default_catalogue().render(language, message_id, **args)
+
+
+def button(language: Language, label_id: str, style: int, **action: Any) -> dict[str, Any]:
+    """A button worded in `language`: ours carry a `custom_id` (and may be `disabled`), a link (style 5) a `url`."""
+    return {"type": 2, "style": style, "label": truncate(word(language, label_id), BUTTON_LABEL), **action}
 
 
 def discord_time(at: datetime, style: str = "F") -> str:

@@ -21,7 +21,6 @@ from bot.incidents.rules.lifecycle import (
     UpdateKind,
     iso,
     require_aware,
-    required_text,
     territory_refs,
 )
 from bot.incidents.rules.model import Cause, Incident, Severity, Status
@@ -80,29 +79,21 @@ def edit_facts(incident: Incident, request: EditRequest, *, at: datetime, by: in
     def record(name: str, old: Any, value: Any) -> None:
         changes[name] = {"from": old, "to": value}
 
-    if request.title is not None:
-        title = required_text(TextField.TITLE, request.title)
-        if title != incident.title:
-            record("title", incident.title, title)
-            new = replace(new, title=title)
-    optional_texts = (
-        ("organisation", TextField.ORGANISATION, request.organisation, incident.organisation),
-        ("description", TextField.DESCRIPTION, request.description, incident.description),
-        ("impact", TextField.IMPACT, request.impact, incident.impact),
+    texts = (  # (name, field, typed, before, required: corrected but never emptied)
+        ("title", TextField.TITLE, request.title, incident.title, True),
+        ("organisation", TextField.ORGANISATION, request.organisation, incident.organisation, False),
+        ("description", TextField.DESCRIPTION, request.description, incident.description, False),
+        ("impact", TextField.IMPACT, request.impact, incident.impact, False),
+        ("sector", TextField.SECTOR, request.sector, incident.sector, True),
     )
-    for name, field_, value, old in optional_texts:
+    for name, field_, value, old, required in texts:
         if value is None:
             continue
-        cleaned = validate_field(field_, value)
+        cleaned = validate_field(field_, value, required=required)
         if cleaned != old:
             record(name, old, cleaned)
             corrected: dict[str, Any] = {name: cleaned}
             new = replace(new, **corrected)
-    if request.sector is not None:
-        sector = required_text(TextField.SECTOR, request.sector)
-        if sector != incident.sector:
-            record("sector", incident.sector, sector)
-            new = replace(new, sector=sector)
     if request.territories is not None:
         refs = territory_refs(request.territories)
         if refs != incident.territories:

@@ -35,6 +35,7 @@ from bot.incidents.rules.model import (
 )
 from bot.incidents.store.handled import handled as handled
 from bot.incidents.store.handled import remember_handled as remember_handled
+from bot.incidents.store.handled import replayed as replayed
 from bot.incidents.store.links import link_entries
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
@@ -157,16 +158,7 @@ async def save(conn: aiosqlite.Connection, stored: StoredIncident, incident: Inc
     if changed != 1:
         raise ConcurrentChangeError("outage.error.concurrent_change", number=incident.number)
     await _write(conn, stored.id, incident)
-    return StoredIncident(
-        id=stored.id,
-        incident=incident,
-        incident_channel_id=stored.incident_channel_id,
-        thread_row=stored.thread_row,
-        status_message_row=stored.status_message_row,
-        follow_role_id=stored.follow_role_id,
-        thread_archived_at=stored.thread_archived_at,
-        version=stored.version + 1,
-    )
+    return replace(stored, incident=incident, version=stored.version + 1)
 
 
 async def _write(conn: aiosqlite.Connection, incident_id: int, incident: Incident) -> None:

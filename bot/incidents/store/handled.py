@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.common.actor import Actor
+from bot.common.replayable import Replayable
 from bot.storage.times import to_db_time
+
+R = TypeVar("R", bound=Replayable)
 
 
 async def handled(conn: aiosqlite.Connection, interaction_id: int) -> dict[str, Any] | None:
@@ -19,6 +23,14 @@ async def handled(conn: aiosqlite.Connection, interaction_id: int) -> dict[str, 
     )
     row = next(iter(found), None)
     return json.loads(row[0]) if row is not None else None
+
+
+async def replayed(conn: aiosqlite.Connection, actor: Actor, kind: type[R]) -> R | None:
+    """What the first run answered, when Discord delivers the same interaction again; None the first time."""
+    if actor.interaction_id is None:
+        return None
+    earlier = await handled(conn, actor.interaction_id)
+    return kind.from_json(earlier) if earlier is not None else None
 
 
 async def remember_handled(

@@ -34,6 +34,23 @@ ForumTags = Callable[[int], Mapping[str, int] | None]
 Decide = Callable[[aiosqlite.Connection, GuildConfig, StoredIncident], Awaitable[tuple[Outcome, ChangeContext]]]
 
 
+async def finish(
+    conn: aiosqlite.Connection,
+    actor: Actor,
+    action: str,
+    arguments: Mapping[str, Any],
+    result: str,
+    answer: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """A command's audit row, and its answer kept for the same interaction delivered again."""
+    await audit.record_by(conn, actor, action, arguments, result, now)
+    if actor.interaction_id is not None:
+        await repo.remember_handled(
+            conn, actor.interaction_id, guild_id=actor.guild_id, action=action, result=dict(answer), at=now
+        )
+
+
 class OutageCommands:
     """What every part of `Lifecycle` stands on: the store, the bot's defaults, the incident channel's forum tags
     (read from Discord's cache by the cog) and the hooks run after each committed change."""
@@ -64,34 +81,13 @@ class OutageCommands:
         if config.coordinator_role_id not in actor.role_ids:
             raise NotAllowedError("access.error.coordinator_only")
 
-    async def _replay(self, conn: aiosqlite.Connection, actor: Actor) -> dict[str, Any] | None:
-        if actor.interaction_id is None:
-            return None
-        return await repo.handled(conn, actor.interaction_id)
-
-    async def _finish(
-        self,
-        conn: aiosqlite.Connection,
-        actor: Actor,
-        action: str,
-        arguments: Mapping[str, Any],
-        result: str,
-        answer: Mapping[str, Any],
-        now: datetime,
-    ) -> None:
-        await audit.record_by(conn, actor, action, arguments, result, now)
-        if actor.interaction_id is not None:
-            await repo.remember_handled(
-                conn, actor.interaction_id, guild_id=actor.guild_id, action=action, result=dict(answer), at=now
-            )
-
     async def _change(
         self, actor: Actor, number: int, action: str, arguments: Mapping[str, Any], decide: Decide, *, now: datetime
     ) -> ChangeResult:
         async with self.store.unit_of_work() as conn:
-            earlier = await self._replay(conn, actor)
+            earlier = await repo.replayed(conn, actor, ChangeResult)
             if earlier is not None:
-                return ChangeResult.from_json(earlier)
+                return earlier
             config = await self.config(conn, actor.guild_id)
             self._check_coordinator(config, actor)
             stored = await repo.get(conn, actor.guild_id, number)
@@ -131,7 +127,7 @@ class OutageCommands:
                 sent=plan.sent,
             )
             kinds = ", ".join(entry.kind.value for entry in outcome.entries)
-            await self._finish(conn, actor, action, arguments, f"#{number}: {kinds}", result.to_json(), now)
+            await finish(conn, actor, action, arguments, f"#{number}: {kinds}", result.to_json(), now)
         for hook in self.after_commit:
             await hook(stored.id)
         return result

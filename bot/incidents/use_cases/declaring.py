@@ -19,7 +19,7 @@ from bot.incidents import store as repo
 from bot.incidents.presentation.delivery_report import WHATS, report_words
 from bot.incidents.rules import lifecycle as rules
 from bot.incidents.rules.model import Cause
-from bot.incidents.use_cases.commands import OutageCommands
+from bot.incidents.use_cases.commands import OutageCommands, finish
 from bot.incidents.use_cases.deliveries import IncidentChannel, plan_declared, thread_link
 from bot.incidents.use_cases.results import DeclareResult, Sent
 from bot.incidents.use_cases.typed_input import (
@@ -39,9 +39,9 @@ from bot.webhooks import use_cases as webhooks
 class Declaring(OutageCommands):
     async def declare(self, actor: Actor, typed: DeclareInput, *, now: datetime) -> DeclareResult:
         async with self.store.unit_of_work() as conn:
-            earlier = await self._replay(conn, actor)
+            earlier = await repo.replayed(conn, actor, DeclareResult)
             if earlier is not None:
-                return DeclareResult.from_json(earlier)
+                return earlier
             result, incident_id = await self.declare_in(conn, actor, typed, action="outage declare", now=now)
         await self.run_after_commit(incident_id)
         return result
@@ -103,7 +103,7 @@ class Declaring(OutageCommands):
             channels=tuple(t.channel_id for t in plan.targets),
             sent=plan.sent,
         )
-        await self._finish(
+        await finish(
             conn,
             actor,
             action,

@@ -145,32 +145,9 @@ async def plan_declared(
     lane = incident_lane(incident)
     status = status_message(incident, language)
     name = thread_title(incident)
-    status_row: int | None = None
-    if channel.forum_tags is not None:
-        thread: dict[str, Any] = {
-            "channel_id": channel.channel_id,
-            "name": name,
-            "message": status,
-            "applied_tags": _applied_tags(channel.forum_tags, incident.status),
-        }
-    else:
-        status_row = await outbox.enqueue(
-            conn,
-            guild_id=incident.guild_id,
-            lane=lane,
-            kind=OutboxKind.SEND_MESSAGE,
-            payload={"channel_id": channel.channel_id, **status},
-            now=now,
-        )
-        thread = {"channel_id": channel.channel_id, "message_id": outbox.ref(status_row), "name": name}
-    thread_row = await outbox.enqueue(
-        conn,
-        guild_id=incident.guild_id,
-        lane=lane,
-        kind=OutboxKind.CREATE_THREAD,
-        payload={**thread, "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES},
-        depends_on=status_row,
-        now=now,
+    forum = None if channel.forum_tags is None else {"applied_tags": _applied_tags(channel.forum_tags, incident.status)}
+    status_row, thread_row = await open_thread(
+        conn, incident.guild_id, lane, channel.channel_id, name, status, forum=forum, now=now
     )
     sent = [Sent("thread", channel.channel_id, thread_row)]
     if status_row is None:  # a forum post is the thread and its status message at once
@@ -184,6 +161,45 @@ async def plan_declared(
         row = await _announce(conn, stored.id, incident, target, language, link, now)
         sent.append(Sent("announcement", target.channel_id, row))
     return DeclarePlan(thread_row, status_row, targets, tuple(sent))
+
+
+async def open_thread(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    lane: str,
+    channel_id: int,
+    name: str,
+    status: dict[str, Any],
+    *,
+    forum: dict[str, Any] | None,
+    now: datetime,
+) -> tuple[int | None, int]:
+    """The thread of an incident or a maintenance, on its lane: in a forum (`forum`: what the post wears besides),
+    one post that is the thread and its status message at once; elsewhere the status message, then a thread on it.
+    Returns the status message's row (None for a forum post) and the thread's."""
+    status_row: int | None = None
+    if forum is not None:
+        thread: dict[str, Any] = {"channel_id": channel_id, "name": name, "message": status, **forum}
+    else:
+        status_row = await outbox.enqueue(
+            conn,
+            guild_id=guild_id,
+            lane=lane,
+            kind=OutboxKind.SEND_MESSAGE,
+            payload={"channel_id": channel_id, **status},
+            now=now,
+        )
+        thread = {"channel_id": channel_id, "message_id": outbox.ref(status_row), "name": name}
+    thread_row = await outbox.enqueue(
+        conn,
+        guild_id=guild_id,
+        lane=lane,
+        kind=OutboxKind.CREATE_THREAD,
+        payload={**thread, "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES},
+        depends_on=status_row,
+        now=now,
+    )
+    return status_row, thread_row
 
 
 async def _announce(
@@ -323,20 +339,40 @@ async def _edit_status_message(
     if status_row is None or thread_row is None:
         return
     payload = {**status_message(incident, language, now=now), "allowed_mentions": NO_MENTIONS}
-    if stored.in_forum:
+    lane = incident_lane(incident)
+    await edit_status_message_row(
+        conn, incident.guild_id, lane, stored.incident_channel_id, status_row, thread_row, payload, now=now
+    )
+
+
+async def edit_status_message_row(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    lane: str,
+    channel_id: int | None,
+    status_row: int,
+    thread_row: int,
+    body: dict[str, Any],
+    *,
+    now: datetime,
+    coalesce_key: str | None = None,
+) -> None:
+    """Queue an edit of an incident's or a maintenance's status message: a forum post's starter message (one row
+    made the thread and it) is found in its thread, any other in `channel_id`; later edits of it coalesce."""
+    if status_row == thread_row:
         where: dict[str, Any] = {
             "channel_id": outbox.ref(thread_row, "thread_id"),
             "message_id": outbox.ref(thread_row, "message_id"),
         }
     else:
-        where = {"channel_id": stored.incident_channel_id, "message_id": outbox.ref(status_row)}
+        where = {"channel_id": channel_id, "message_id": outbox.ref(status_row)}
     await outbox.enqueue(
         conn,
-        guild_id=incident.guild_id,
-        lane=incident_lane(incident),
+        guild_id=guild_id,
+        lane=lane,
         kind=OutboxKind.EDIT_MESSAGE,
-        payload={**where, **payload},
-        coalesce_key=outbox.edit_coalesce_key(stored.incident_channel_id or 0, f"row{status_row}"),
+        payload={**where, **body},
+        coalesce_key=coalesce_key or outbox.edit_coalesce_key(channel_id or 0, f"row{status_row}"),
         now=now,
     )
 
@@ -353,10 +389,10 @@ async def _edit_announcement(
         return
     payload = announcement(incident, language, role_ids=item.role_ids, url=_LINK_PLACEHOLDER)
     body = {**_linked(payload, link), "allowed_mentions": NO_MENTIONS}
-    await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
+    await edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
 
 
-async def _edit_announcement_message(
+async def edit_announcement_message(
     conn: aiosqlite.Connection, guild_id: int, channel_id: int, message_row: int, body: dict[str, Any], now: datetime
 ) -> None:
     """Queue an edit of an announcement already posted (edits notify nobody); later edits of it coalesce."""
@@ -394,7 +430,7 @@ async def _reroute(
         await repo.set_announcement(conn, stored.id, item.channel_id, state="withdrawn", role_ids=item.role_ids)
         if item.message_row is not None:
             body = no_longer_concerns(incident, context.language)
-            await _edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
+            await edit_announcement_message(conn, incident.guild_id, item.channel_id, item.message_row, body, now)
     for target in change.kept:
         if target.role_ids != by_channel[target.channel_id].role_ids:
             await repo.set_announcement(conn, stored.id, target.channel_id, state="active", role_ids=target.role_ids)

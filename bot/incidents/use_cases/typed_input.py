@@ -19,6 +19,7 @@ from bot.common.i18n import Msg, list_of
 from bot.common.limits import TextField
 from bot.common.text import FIELD_LABELS, name_key
 from bot.common.time_parsing import TimeParseError, parse_when
+from bot.common.typed_fields import TypedFields
 from bot.incidents.rules.model import Cause, Severity, Status
 from bot.incidents.rules.service_changes import ServiceChange, parse_service_changes, parse_service_names
 from bot.settings.rules.config import DEFAULT_SECTORS, GuildConfig
@@ -29,7 +30,7 @@ class OutageError(TocsinError):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeclaredFacts:
+class DeclaredFacts(TypedFields):
     """The facts a declaration states and a correction may put right."""
 
     title: str | None = None
@@ -38,10 +39,6 @@ class DeclaredFacts:
     severity: Severity | None = None
     cause: Cause | None = None
     started: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return all(getattr(self, name) is None for name in self.__dataclass_fields__)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from bot.incidents.rules import lifecycle as rules
 from bot.incidents.rules.lifecycle import Outcome
 from bot.incidents.rules.service_changes import ServiceChange, parse_service_changes
 from bot.incidents.store import StoredIncident
-from bot.incidents.use_cases.commands import OutageCommands
+from bot.incidents.use_cases.commands import OutageCommands, finish
 from bot.incidents.use_cases.deliveries import ChangeContext, plan_changed
 from bot.incidents.use_cases.results import ChangeResult, ClickResult
 from bot.incidents.use_cases.typed_input import OutageError, UpdateInput, field_error, typed_arguments, typed_time
@@ -96,7 +96,7 @@ class Updating(OutageCommands):
             count = saved.incident.affected_count
             await following.follow(conn, stored, actor.user_id, now=now)
             result = "counted" if new else "already"
-            await self._finish(conn, actor, "button affected", {"incident": number}, f"#{number}: {result}", {}, now)
+            await finish(conn, actor, "button affected", {"incident": number}, f"#{number}: {result}", {}, now)
         return ClickResult(number=number, new=new, affected_count=count)
 
 

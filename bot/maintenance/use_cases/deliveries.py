@@ -17,7 +17,13 @@ from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
 from bot.incidents.presentation.message_parts import NO_MENTIONS
 from bot.incidents.rules.routing import Route
-from bot.incidents.use_cases.deliveries import THREAD_AUTO_ARCHIVE_MINUTES, post_in_channel
+from bot.incidents.use_cases import deliveries as incidents
+from bot.incidents.use_cases.deliveries import (
+    edit_announcement_message,
+    edit_status_message_row,
+    open_thread,
+    post_in_channel,
+)
 from bot.maintenance import store as repo
 from bot.maintenance.presentation import News, news_message, standing, status_message, thread_name, thread_post
 from bot.maintenance.rules import Maintenance, announcement_targets
@@ -29,9 +35,7 @@ def lane_of(m: Maintenance) -> str:
 
 
 def thread_link(guild_id: int, thread_row: int | None) -> dict[str, Any] | None:
-    if thread_row is None:
-        return None
-    return outbox.ref(thread_row, "thread_id", template=f"https://discord.com/channels/{guild_id}/{{}}")
+    return None if thread_row is None else incidents.thread_link(guild_id, thread_row)
 
 
 async def plan_scheduled(
@@ -50,27 +54,9 @@ async def plan_scheduled(
     await outbox.ask_again_owed(conn, guild_id=m.guild_id, now=now)
     lane = lane_of(m)
     status = status_message(m, language)
-    status_row: int | None = None
-    if forum_tags is not None:
-        thread: dict[str, Any] = {"channel_id": channel_id, "name": thread_name(m, language), "message": status}
-    else:
-        status_row = await outbox.enqueue(
-            conn,
-            guild_id=m.guild_id,
-            lane=lane,
-            kind=OutboxKind.SEND_MESSAGE,
-            payload={"channel_id": channel_id, **status},
-            now=now,
-        )
-        thread = {"channel_id": channel_id, "message_id": outbox.ref(status_row), "name": thread_name(m, language)}
-    thread_row = await outbox.enqueue(
-        conn,
-        guild_id=m.guild_id,
-        lane=lane,
-        kind=OutboxKind.CREATE_THREAD,
-        payload={**thread, "auto_archive_duration": THREAD_AUTO_ARCHIVE_MINUTES},
-        depends_on=status_row,
-        now=now,
+    forum: dict[str, Any] | None = None if forum_tags is None else {}  # no status tag: a maintenance has none
+    status_row, thread_row = await open_thread(
+        conn, m.guild_id, lane, channel_id, thread_name(m, language), status, forum=forum, now=now
     )
     await repo.set_message_rows(
         conn, maintenance_id, thread_row=thread_row, status_message_row=status_row if status_row else thread_row
@@ -108,9 +94,7 @@ async def plan_news(
             told.append(item.channel_id)
         if item.message_row is not None:
             body = standing(m, news, language, thread=link, incident=incident)
-            await _edit(
-                conn, m.guild_id, outbox.channel_lane(item.channel_id), item.channel_id, item.message_row, body, now
-            )
+            await edit_announcement_message(conn, m.guild_id, item.channel_id, item.message_row, body, now)
     await edit_status_message(conn, stored, m, language=language, now=now)
     await post_in_thread(conn, stored, m, thread_post(m, news, language, incident=incident), now=now)
     return told
@@ -122,23 +106,17 @@ async def edit_status_message(
     if stored.status_message_row is None or stored.thread_row is None:
         return
     body = {**status_message(m, language), "allowed_mentions": NO_MENTIONS}
-    if stored.status_message_row == stored.thread_row:  # a forum post: the thread is its first message
-        where: dict[str, Any] = {
-            "channel_id": outbox.ref(stored.thread_row, "thread_id"),
-            "message_id": outbox.ref(stored.thread_row, "message_id"),
-        }
-        key = f"maintenance-status:{stored.id}"
-    else:
-        where = {"channel_id": stored.incident_channel_id, "message_id": outbox.ref(stored.status_message_row)}
-        key = outbox.edit_coalesce_key(stored.incident_channel_id or 0, f"row{stored.status_message_row}")
-    await outbox.enqueue(
+    in_forum = stored.status_message_row == stored.thread_row  # a forum post: the thread is its first message
+    await edit_status_message_row(
         conn,
-        guild_id=m.guild_id,
-        lane=lane_of(m),
-        kind=OutboxKind.EDIT_MESSAGE,
-        payload={**where, **body},
-        coalesce_key=key,
+        m.guild_id,
+        lane_of(m),
+        stored.incident_channel_id,
+        stored.status_message_row,
+        stored.thread_row,
+        body,
         now=now,
+        coalesce_key=f"maintenance-status:{stored.id}" if in_forum else None,
     )
 
 
@@ -153,25 +131,5 @@ async def post_in_thread(
         lane=lane_of(m),
         kind=OutboxKind.SEND_MESSAGE,
         payload={"channel_id": outbox.ref(stored.thread_row, "thread_id"), **payload},
-        now=now,
-    )
-
-
-async def _edit(
-    conn: aiosqlite.Connection,
-    guild_id: int,
-    lane: str,
-    channel_id: int,
-    message_row: int,
-    body: dict[str, Any],
-    now: datetime,
-) -> None:
-    await outbox.enqueue(
-        conn,
-        guild_id=guild_id,
-        lane=lane,
-        kind=OutboxKind.EDIT_MESSAGE,
-        payload={"channel_id": channel_id, "message_id": outbox.ref(message_row), **body},
-        coalesce_key=outbox.edit_coalesce_key(channel_id, f"row{message_row}"),
         now=now,
     )

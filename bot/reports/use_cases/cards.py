@@ -22,6 +22,7 @@ from bot.delivery import outbox
 from bot.delivery.dependencies import POSTED_AGAIN
 from bot.delivery.kinds import OutboxKind
 from bot.incidents import store as incidents_repo
+from bot.incidents.use_cases.deliveries import post_in_channel
 from bot.reports import store as repo
 from bot.reports.presentation import Card, alert_message, card_message, message_url, summary_message
 from bot.reports.rules import GroupFacts, summarise
@@ -190,11 +191,4 @@ async def plan_alert(
         window_minutes=config.report_alert_window_min,
         link=link,
     )
-    await outbox.enqueue(
-        conn,
-        guild_id=guild_id,
-        lane=outbox.channel_lane(where),
-        kind=OutboxKind.SEND_MESSAGE,
-        payload={"channel_id": where, **message},
-        now=now,
-    )
+    await post_in_channel(conn, guild_id, where, message, now=now)

@@ -148,10 +148,9 @@ class Deciding(ReportCommands):
         """The incident declared from the group's reports (the lifecycle's own declaration), in one unit of work
         with what the reports add to it: the reporters affected and following, thanked in the thread, the card."""
         async with self.store.unit_of_work() as conn:
-            if actor.interaction_id is not None:
-                earlier = await incidents_repo.handled(conn, actor.interaction_id)
-                if earlier is not None:
-                    return DeclareResult.from_json(earlier)
+            earlier = await incidents_repo.replayed(conn, actor, DeclareResult)
+            if earlier is not None:
+                return earlier
             config, group = await self._decidable(conn, actor, group_id)
             if not group.status.is_open and not (anyway and group.status == GroupStatus.SET_ASIDE):
                 raise await self._decided_already(conn, group)

@@ -8,7 +8,7 @@ report). Nothing here talks to Discord; the caller wakes the outbox after the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.common.text import validate_field
 from bot.following import use_cases as following
 from bot.incidents import store as incidents_repo
 from bot.incidents.rules.service_changes import parse_service_names
+from bot.incidents.use_cases.commands import finish
 from bot.incidents.use_cases.typed_input import field_error, typed_time
 from bot.incidents.use_cases.updates import count_affected
 from bot.interactions.access import NotAllowedError
@@ -36,6 +37,7 @@ from bot.reports.rules import (
     MemberReport,
     ReportError,
     ReportState,
+    TypedReport,
     abusive,
     add,
     check_rate,
@@ -54,27 +56,6 @@ from bot.settings.rules.config import GuildConfig, ServerDefaults
 from bot.settings.use_cases import load_config
 from bot.storage import audit
 from bot.storage.store import Store
-
-
-@dataclass(frozen=True)
-class TypedReport:
-    """A report as read: what was typed, cleaned and understood in the server's time zone."""
-
-    organisation: str
-    key: str
-    services: tuple[str, ...]
-    territories: tuple[str, ...]
-    since: datetime | None
-    details: str | None
-
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "organisation": self.organisation,
-            "services": list(self.services),
-            "territories": list(self.territories),
-            "since": self.since.isoformat() if self.since else None,
-            "details": self.details,
-        }
 
 
 def read_report(typed: ReportInput, config: GuildConfig, now: datetime) -> TypedReport:
@@ -125,10 +106,9 @@ class Reporting(ReportCommands):
             raise NotAllowedError("report.error.role_only", role=f"<@&{config.reports_role_id}>")
         report = read_report(typed, config, now)
         async with self.store.unit_of_work() as conn:
-            if actor.interaction_id is not None:
-                earlier = await incidents_repo.handled(conn, actor.interaction_id)
-                if earlier is not None:
-                    return ReportResult.from_json(earlier)
+            earlier = await incidents_repo.replayed(conn, actor, ReportResult)
+            if earlier is not None:
+                return earlier
             recent = await repo.recent_report_times(conn, actor.guild_id, actor.user_id, since=now - RATE_WINDOW)
             check_rate(recent, now)
             counted = not abusive(await repo.abuse_until(conn, actor.guild_id, actor.user_id), now)
@@ -143,12 +123,7 @@ class Reporting(ReportCommands):
             said = f"{result.outcome.value}: group {result.group_id}, incident {result.number}"
             if not counted:
                 said += ", set aside (abuse)"
-            await audit.record_by(conn, actor, "report", report.arguments(), said, now)
-            if actor.interaction_id is not None:
-                answer = result.to_json()
-                await incidents_repo.remember_handled(
-                    conn, actor.interaction_id, guild_id=actor.guild_id, action="report", result=answer, at=now
-                )
+            await finish(conn, actor, "report", report.arguments(), said, result.to_json(), now)
         return result
 
     async def _open_incident(self, conn: aiosqlite.Connection, guild_id: int, key: str) -> int | None:
@@ -169,7 +144,7 @@ class Reporting(ReportCommands):
         stored = await incidents_repo.get(conn, actor.guild_id, number)
         assert stored is not None
         incident_id = stored.id
-        report_id = await self._add(conn, actor, report, group_id=None, incident_id=incident_id, now=now)
+        report_id = await repo.add_report(conn, actor, report, group_id=None, incident_id=incident_id, at=now)
         saved, _ = await count_affected(conn, config, stored, actor.user_id, now=now)
         await following.follow(conn, saved, actor.user_id, now=now)
         incident = saved.incident
@@ -191,8 +166,8 @@ class Reporting(ReportCommands):
         as anyone would be, and nobody else is told."""
         group = await repo.open_group_for_key(conn, actor.guild_id, report.key)
         group_id = group.id if group is not None else None
-        report_id = await self._add(
-            conn, actor, report, group_id=group_id, incident_id=None, state=ReportState.ABUSE, now=now
+        report_id = await repo.add_report(
+            conn, actor, report, group_id=group_id, incident_id=None, at=now, state=ReportState.ABUSE
         )
         return ReportResult(ReportOutcome.RECORDED, report.organisation, report_id, group_id, since=report.since)
 
@@ -213,7 +188,7 @@ class Reporting(ReportCommands):
         new = GroupReport(actor.user_id, now, report.services, report.territories, report.since, report.details)
         rule = AlertRule(config.report_alert_members, config.report_alert_window_min)
         addition = add(existing, new, rule, alerted=group.alerted_at is not None)
-        report_id = await self._add(conn, actor, report, group_id=group.id, incident_id=None, now=now)
+        report_id = await repo.add_report(conn, actor, report, group_id=group.id, incident_id=None, at=now)
         if addition.alert:
             await repo.set_alerted(conn, group.id, at=now)
             group = replace(group, alerted_at=now)
@@ -234,33 +209,6 @@ class Reporting(ReportCommands):
 
     async def _resolved_lately(self, conn: aiosqlite.Connection, guild_id: int, key: str, now: datetime) -> int | None:
         return _about(await repo.resolved_since(conn, guild_id, since=now - RESOLVED_RECENTLY), key)
-
-    async def _add(
-        self,
-        conn: aiosqlite.Connection,
-        actor: Actor,
-        report: TypedReport,
-        *,
-        group_id: int | None,
-        incident_id: int | None,
-        state: ReportState = ReportState.ACTIVE,
-        now: datetime,
-    ) -> int:
-        return await repo.add_report(
-            conn,
-            guild_id=actor.guild_id,
-            group_id=group_id,
-            incident_id=incident_id,
-            user_id=actor.user_id,
-            role_ids=actor.role_ids,
-            organisation=report.organisation,
-            services=report.services,
-            territories=report.territories,
-            since=report.since,
-            details=report.details,
-            at=now,
-            state=state,
-        )
 
     # -- taking a report back --
 
