@@ -38,12 +38,11 @@ from bot.incidents.rules.model import Incident
 from bot.incidents.store import StoredIncident
 from bot.incidents.use_cases.typed_input import overlapping_refs
 from bot.maintenance import store as maintenance
-from bot.settings.rules.config import GuildConfig, ServerDefaults
+from bot.settings.rules.config import GuildConfig
 from bot.settings.rules.model import MESSAGE_CHANNEL_NEEDS, ChannelFacts, Outcome, SetupError
 from bot.settings.rules.validation import check_message_channel, missing_permissions, resolve_sector, resolve_territory
-from bot.settings.use_cases import load_config
+from bot.settings.use_cases import ServerUseCases
 from bot.storage import audit
-from bot.storage.store import Store
 
 
 def _link(stored: StoredIncident) -> Link | None:
@@ -124,12 +123,8 @@ class ListedBoard:
     line: Msg  # as /setup shows it
 
 
-class Boards:
+class Boards(ServerUseCases):
     """The boards of every server, on one store: what `/setup` and the start-up call."""
-
-    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
-        self.store = store
-        self.defaults = defaults
 
     async def add(
         self, actor: Actor, channel: ChannelFacts, *, territory: str | None, sector: str | None, now: datetime
@@ -138,7 +133,7 @@ class Boards:
         check_message_channel(channel)
         ref = resolve_territory(territory).ref if territory is not None and territory.strip() else None
         async with self.store.unit_of_work() as conn:
-            config = await load_config(conn, actor.guild_id, self.defaults)
+            config = await self.config(conn, actor.guild_id)
             sector_key = resolve_sector(config.sectors, sector) if sector else None
             existing = [b.board for b in await repo.boards(conn, actor.guild_id)]
             check_new_board(existing, channel_id=channel.id, territory=ref, sector=sector_key)
@@ -166,7 +161,7 @@ class Boards:
         """Removes a board; its message is deleted (and its pin with it)."""
         number = int(text.strip().lstrip("#")) if text.strip().lstrip("#").isdigit() else None
         async with self.store.unit_of_work() as conn:
-            config = await load_config(conn, actor.guild_id, self.defaults)
+            config = await self.config(conn, actor.guild_id)
             found = await repo.board(conn, actor.guild_id, number) if number is not None else None
             if found is None:
                 raise SetupError("board.error.unknown", text=safe_text(text.strip()[:60]))
@@ -180,7 +175,7 @@ class Boards:
     async def listed(self, guild_id: int) -> list[ListedBoard]:
         """The server's boards as `/setup show` and the removal's autocomplete list them."""
         async with self.store.reading() as conn:
-            config = await load_config(conn, guild_id, self.defaults)
+            config = await self.config(conn, guild_id)
             boards = await repo.boards(conn, guild_id)
         return [
             ListedBoard(
@@ -195,7 +190,7 @@ class Boards:
     async def refresh(self, guild_id: int, *, now: datetime) -> int:
         """Every board of the server planned again (its language changed, say); returns how many."""
         async with self.store.unit_of_work() as conn:
-            config = await load_config(conn, guild_id, self.defaults)
+            config = await self.config(conn, guild_id)
             return await plan_boards(conn, config, now=now)
 
     async def refresh_all(self, *, now: datetime) -> int:
@@ -205,7 +200,7 @@ class Boards:
             guilds = await repo.guilds_with_boards(conn)
         for guild_id in guilds:
             async with self.store.unit_of_work() as conn:
-                config = await load_config(conn, guild_id, self.defaults)
+                config = await self.config(conn, guild_id)
                 planned += await plan_boards(conn, config, now=now, force=True)
         return planned
 
@@ -219,7 +214,7 @@ class Boards:
             if found is None:
                 return False
             await repo.forget_message(conn, found.board.id)
-            config = await load_config(conn, found.board.guild_id, self.defaults)
+            config = await self.config(conn, found.board.guild_id)
             await plan_boards(conn, config, now=now, force=True, only=[found])
         return True
 

@@ -24,12 +24,10 @@ from bot.digests.presentation import digest_line, digest_message
 from bot.digests.rules import Digest, Every, WhenQuiet, check_new_digest, digest_facts, next_due
 from bot.maintenance import store as maintenance
 from bot.reminders.use_cases.nudging import working_time
-from bot.settings.rules.config import ServerDefaults
 from bot.settings.rules.model import MESSAGE_CHANNEL_NEEDS, ChannelFacts, Outcome, SetupError
 from bot.settings.rules.validation import check_message_channel, missing_permissions
-from bot.settings.use_cases import load_config
+from bot.settings.use_cases import ServerUseCases
 from bot.storage import audit
-from bot.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -48,11 +46,7 @@ class ListedDigest:
     line: Msg
 
 
-class Digests:
-    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
-        self.store = store
-        self.defaults = defaults
-
+class Digests(ServerUseCases):
     async def add(
         self,
         actor: Actor,
@@ -68,7 +62,7 @@ class Digests:
         check_message_channel(channel)
         clock = parse_clock(at)
         async with self.store.unit_of_work() as conn:
-            config = await load_config(conn, actor.guild_id, self.defaults)
+            config = await self.config(conn, actor.guild_id)
             existing = [d.digest for d in await repo.digests(conn, actor.guild_id)]
             weekday = weekday if every == Every.WEEK else None
             check_new_digest(existing, channel_id=channel.id, every=every, weekday=weekday)
@@ -134,7 +128,7 @@ class Digests:
             if now < stored.next_due_at:
                 return stored.next_due_at
             digest = stored.digest
-            config = await load_config(conn, digest.guild_id, self.defaults)
+            config = await self.config(conn, digest.guild_id)
             start = stored.covered_until
             facts = digest_facts(
                 start=start,

@@ -23,7 +23,7 @@ from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import OutageError
 from bot.interactions.access import NotAllowedError
 from bot.settings.rules.config import GuildConfig, ServerDefaults
-from bot.settings.use_cases import load_config
+from bot.settings.use_cases import ServerUseCases
 from bot.storage import audit
 from bot.storage.store import Store
 from bot.webhooks import use_cases as webhooks
@@ -51,19 +51,15 @@ async def finish(
         )
 
 
-class OutageCommands:
+class OutageCommands(ServerUseCases):
     """What every part of `Lifecycle` stands on: the store, the bot's defaults, the incident channel's forum tags
     (read from Discord's cache by the cog) and the hooks run after each committed change."""
 
     def __init__(self, store: Store, defaults: ServerDefaults, forum_tags: ForumTags | None = None) -> None:
-        self.store = store
-        self.defaults = defaults
+        super().__init__(store, defaults)
         self.forum_tags: ForumTags = forum_tags or (lambda _channel_id: None)
         # Called with the incident's row id after each committed change (the nudges replan from there).
         self.after_commit: list[Callable[[int], Awaitable[None]]] = []
-
-    async def config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(conn, guild_id, self.defaults)
 
     async def coordinator_config(self, actor: Actor, number: int | None = None) -> GuildConfig:
         """The server's configuration, once the actor is known to be allowed to change incidents there (and, given

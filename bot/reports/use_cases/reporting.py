@@ -52,10 +52,9 @@ from bot.reports.use_cases.results import (
     ReportResult,
     WithdrawResult,
 )
-from bot.settings.rules.config import GuildConfig, ServerDefaults
-from bot.settings.use_cases import load_config
+from bot.settings.rules.config import GuildConfig
+from bot.settings.use_cases import ServerUseCases
 from bot.storage import audit
-from bot.storage.store import Store
 
 
 def read_report(typed: ReportInput, config: GuildConfig, now: datetime) -> TypedReport:
@@ -83,15 +82,8 @@ def read_report(typed: ReportInput, config: GuildConfig, now: datetime) -> Typed
     return TypedReport(organisation, key, services, territories, since, details)
 
 
-class ReportCommands:
+class ReportCommands(ServerUseCases):
     """What every reports use case stands on: the store and the bot's defaults."""
-
-    def __init__(self, store: Store, defaults: ServerDefaults) -> None:
-        self.store = store
-        self.defaults = defaults
-
-    async def config(self, conn: aiosqlite.Connection, guild_id: int) -> GuildConfig:
-        return await load_config(conn, guild_id, self.defaults)
 
 
 class Reporting(ReportCommands):
