@@ -14,6 +14,7 @@ from bot.common.i18n import Language
 from bot.interactions.replies import person_language
 from bot.settings import presentation
 from bot.settings.presentation import Section
+from cogs.common.autocomplete import suggest_territory
 from cogs.settings.facts import MessageChannel, channel_facts
 from cogs.settings.groups import (
     CHANNEL,
@@ -24,7 +25,6 @@ from cogs.settings.groups import (
     matching,
     sector_autocomplete,
     setup_command,
-    territory_autocomplete,
 )
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ async def board_sections(
 
 
 class BoardSetup(SetupBase):
-    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
+    @app_commands.autocomplete(territory=suggest_territory, sector=sector_autocomplete)
     @setup_command(
         "board",
         "Keep a live board of what is down in a channel",

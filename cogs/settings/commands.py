@@ -30,6 +30,7 @@ from bot.settings.rules.validation import (
     suggest_holiday_countries,
     suggest_zones,
 )
+from cogs.common.autocomplete import suggest_territory
 from cogs.common.choices import shared_choices
 from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.digests import DigestSetup, digest_sections
@@ -48,7 +49,6 @@ from cogs.settings.groups import (
     sector_autocomplete,
     sector_command,
     setup_command,
-    territory_autocomplete,
 )
 from cogs.settings.reports import ReportsSetup
 from cogs.settings.webhook import WebhookSetup, webhook_sections
@@ -234,7 +234,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
 
     # --- routes -------------------------------------------------------------------------------------------
 
-    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
+    @app_commands.autocomplete(territory=suggest_territory, sector=sector_autocomplete)
     @route_command(
         "add",
         "Announce incidents of a territory and/or a sector in a channel",

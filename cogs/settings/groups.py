@@ -21,7 +21,6 @@ from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.rules.model import Outcome
 from bot.settings.rules.validation import suggest_sectors
-from cogs.common.autocomplete import territory_choices
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import Subcommands
@@ -85,10 +84,6 @@ async def sector_autocomplete(interaction: discord.Interaction[Any], current: st
         app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
         for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
     ]
-
-
-async def territory_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-    return territory_choices(current, person_language(interaction))
 
 
 class SetupBase(FeatureCog):
