@@ -43,8 +43,7 @@ from cogs.settings.groups import (
     SECTOR,
     SECTOR_NAME,
     TERRITORY,
-    admin_typing,
-    matching,
+    admin_list,
     route_command,
     sector_autocomplete,
     sector_command,
@@ -61,6 +60,25 @@ if TYPE_CHECKING:
 Change = Callable[..., Awaitable[Outcome]]
 
 AUDIT_PAGE_DEFAULT = 20
+
+
+async def listed_routes(
+    services: Services, actor: Actor, interaction: discord.Interaction[Any]
+) -> list[tuple[str, str]]:
+    view = await service.load_view(services.store, actor, defaults=services.defaults)
+    language = person_language(interaction)
+    guild = interaction.guild
+    labelled: list[tuple[str, str]] = []
+    for route in view.routes:
+        channel = guild.get_channel(route.channel_id) if guild is not None else None
+        role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
+        label = presentation.route_parts(route, view.sectors).render(
+            language,
+            channel_name=channel.name if channel is not None else str(route.channel_id),
+            role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
+        )
+        labelled.append((label, str(route.id)))
+    return labelled
 
 
 class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
@@ -263,31 +281,10 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
             role=chosen_role_facts(guild, role) if role is not None else None,
         )
 
+    @app_commands.autocomplete(route=admin_list(listed_routes))
     @route_command("remove", "Stop announcing in a channel through one route", route="The route to remove")
     async def route_remove(self, interaction: discord.Interaction[Any], route: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.remove_route, route)
-
-    @route_remove.autocomplete("route")
-    async def _route_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        actor = admin_typing(interaction)
-        if actor is None:
-            return []
-        view = await service.load_view(self.store, actor, defaults=self.services.defaults)
-        language = person_language(interaction)
-        guild = interaction.guild
-        labelled: list[tuple[str, str]] = []
-        for route in view.routes:
-            channel = guild.get_channel(route.channel_id) if guild is not None else None
-            role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
-            label = presentation.route_parts(route, view.sectors).render(
-                language,
-                channel_name=channel.name if channel is not None else str(route.channel_id),
-                role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
-            )
-            labelled.append((label, str(route.id)))
-        return matching(labelled, current)
 
     # --- show, check, audit -------------------------------------------------------------------------------
 
