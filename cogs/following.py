@@ -6,7 +6,8 @@ shows a private reply to its owner: a custom id can be replayed."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -185,6 +186,19 @@ async def suggest_one_territory(interaction: discord.Interaction[Any], current: 
     return territory_choices(last_item(current)[1], person_language(interaction))
 
 
+T = TypeVar("T")
+
+# What /follow and /unfollow take: one incident, territory or sector, with the same suggestions.
+TARGETS = {"incident": INCIDENT, "territory": TERRITORY, "sector": SECTOR}
+
+
+def suggest_targets() -> Callable[[T], T]:
+    """A new decorator each time: discord.py consumes the one it is given."""
+    return app_commands.autocomplete(
+        incident=suggest_incidents, territory=suggest_one_territory, sector=suggest_sectors
+    )
+
+
 class Follow(FeatureCog):
     dynamic_items = (FollowChoice,)
 
@@ -220,12 +234,10 @@ class Follow(FeatureCog):
     @server_command(
         "follow",
         "Follow an incident, a territory or a sector",
-        incident=INCIDENT,
-        territory=TERRITORY,
-        sector=SECTOR,
+        **TARGETS,
         dm=DM,
     )
-    @app_commands.autocomplete(incident=suggest_incidents, territory=suggest_one_territory, sector=suggest_sectors)
+    @suggest_targets()
     async def follow(
         self,
         interaction: discord.Interaction[Any],
@@ -265,11 +277,9 @@ class Follow(FeatureCog):
     @server_command(
         "unfollow",
         "Stop following an incident, a territory or a sector",
-        incident=INCIDENT,
-        territory=TERRITORY,
-        sector=SECTOR,
+        **TARGETS,
     )
-    @app_commands.autocomplete(incident=suggest_incidents, territory=suggest_one_territory, sector=suggest_sectors)
+    @suggest_targets()
     async def unfollow(
         self,
         interaction: discord.Interaction[Any],
