@@ -25,7 +25,7 @@ from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
 from cogs.common.forms import Form, field
 from cogs.common.items import Button
-from cogs.incidents.modal import offer_more
+from cogs.incidents.modal import offer_more, title_field
 from cogs.incidents.replies import answer_declared
 
 if TYPE_CHECKING:
@@ -106,12 +106,7 @@ class DeclareFromReportsModal(Form):
         since = ""
         if form.since is not None:
             since = form.since.astimezone(ZoneInfo(form.time_zone)).strftime("%d/%m/%Y %H:%M")
-        self.title_input = field(
-            word(language, "outage.modal.field.title"),
-            "title",
-            TextField.TITLE.limit,
-            placeholder=word(language, "outage.modal.placeholder.title"),
-        )
+        self.title_input = title_field(partial(word, language))
         self.organisation = field(
             word(language, "report.modal.organisation"),
             "organisation",

@@ -62,6 +62,24 @@ Change = Callable[..., Awaitable[Outcome]]
 AUDIT_PAGE_DEFAULT = 20
 
 
+async def suggest_time_zones(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, AUTOCOMPLETE_CHOICES)]
+
+
+async def suggest_holidays(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    services: Services = interaction.client.services
+    language = person_language(interaction)
+    names = holiday_countries()
+    choices = []
+    for code in suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
+        if code == NO_HOLIDAYS_VALUE:
+            label = services.catalogue.render(language, "setup.holidays.none_choice")
+        else:
+            label = f"{code} — {names.get(code, code)}"
+        choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
+    return choices
+
+
 async def listed_routes(
     services: Services, actor: Actor, interaction: discord.Interaction[Any]
 ) -> list[tuple[str, str]]:
@@ -153,14 +171,9 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
             self.services.outbox.wake()
 
     @setup_command("timezone", "The time zone typed times are read in", zone="An IANA name, e.g. Europe/Paris")
+    @app_commands.autocomplete(zone=suggest_time_zones)
     async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_time_zone, zone)
-
-    @timezone.autocomplete("zone")
-    async def _zone_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, AUTOCOMPLETE_CHOICES)]
 
     @setup_command(
         "hours",
@@ -170,6 +183,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
         days='Working days, e.g. "mon-fri" or "mon,tue,thu"',
         holidays='Country whose public holidays are days off, e.g. "FR", or "none"',
     )
+    @app_commands.autocomplete(holidays=suggest_holidays)
     async def hours(
         self,
         interaction: discord.Interaction[Any],
@@ -183,21 +197,6 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
             interaction, actor, service.set_hours, start=start, end=end, days=days, holidays_country=holidays
         )
         await self._replan_nudges(actor)
-
-    @hours.autocomplete("holidays")
-    async def _holidays_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        language = person_language(interaction)
-        names = holiday_countries()
-        choices = []
-        for code in suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
-            if code == NO_HOLIDAYS_VALUE:
-                label = self.services.catalogue.render(language, "setup.holidays.none_choice")
-            else:
-                label = f"{code} — {names.get(code, code)}"
-            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
-        return choices
 
     @setup_command(
         "cadence",
