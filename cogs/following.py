@@ -6,7 +6,8 @@ shows a private reply to its owner: a custom id can be replayed."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -23,9 +24,9 @@ from bot.interactions.access import NotAllowedError
 from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.reports.presentation import member_report_lines
 from cogs.common.acting import acting
-from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
+from cogs.common.autocomplete import suggest_incidents, suggest_sectors, territory_choices
 from cogs.common.cog import FeatureCog
-from cogs.common.items import Answering
+from cogs.common.items import Button
 from cogs.common.options import server_command, shared_option
 
 if TYPE_CHECKING:
@@ -145,19 +146,16 @@ DM = shared_option("follow", "dm", "Also by direct message (incidents only)")
 
 
 class FollowChoice(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=(
         r"tocsin:(?P<action>followdm|nodm|unfollow):(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})"
         r":(?P<user_id>\d{1,20})"
     ),
 ):
-    def __init__(self, action: str, guild_id: int, number: int, user_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:{action}:{guild_id}:{number}:{user_id}"))
-        self.action = action
-        self.guild_id = guild_id
-        self.number = number
-        self.user_id = user_id
+    action: str
+    guild_id: int
+    number: int
+    user_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         member = acting(interaction, Actor)
@@ -181,6 +179,24 @@ class FollowChoice(
             note_key = "follow.refused.incident"
         note = refusal_note(bot, language, note_key, number=self.number)
         await tell_if_refused(bot, interaction, shown, note, rows=result.role_rows)
+
+
+async def suggest_one_territory(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    """One territory: what follows a comma is looked up."""
+    return territory_choices(last_item(current)[1], person_language(interaction))
+
+
+T = TypeVar("T")
+
+# What /follow and /unfollow take: one incident, territory or sector, with the same suggestions.
+TARGETS = {"incident": INCIDENT, "territory": TERRITORY, "sector": SECTOR}
+
+
+def suggest_targets() -> Callable[[T], T]:
+    """A new decorator each time: discord.py consumes the one it is given."""
+    return app_commands.autocomplete(
+        incident=suggest_incidents, territory=suggest_one_territory, sector=suggest_sectors
+    )
 
 
 class Follow(FeatureCog):
@@ -218,11 +234,10 @@ class Follow(FeatureCog):
     @server_command(
         "follow",
         "Follow an incident, a territory or a sector",
-        incident=INCIDENT,
-        territory=TERRITORY,
-        sector=SECTOR,
+        **TARGETS,
         dm=DM,
     )
+    @suggest_targets()
     async def follow(
         self,
         interaction: discord.Interaction[Any],
@@ -262,10 +277,9 @@ class Follow(FeatureCog):
     @server_command(
         "unfollow",
         "Stop following an incident, a territory or a sector",
-        incident=INCIDENT,
-        territory=TERRITORY,
-        sector=SECTOR,
+        **TARGETS,
     )
+    @suggest_targets()
     async def unfollow(
         self,
         interaction: discord.Interaction[Any],
@@ -337,30 +351,6 @@ class Follow(FeatureCog):
             else:
                 out.append(self.word(language, "follow.list.sector", target=line.target))
         return truncate("\n".join([*out, *reports]), 2000)
-
-    # -- autocomplete --
-
-    @follow.autocomplete("incident")
-    @unfollow.autocomplete("incident")
-    async def incident_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        # The same incidents, in the same words, as every /outage command offers.
-        return await incident_choices(self.services.lifecycle, self.services.catalogue, interaction, current)
-
-    @follow.autocomplete("territory")
-    @unfollow.autocomplete("territory")
-    async def territory_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return territory_choices(last_item(current)[1], person_language(interaction))
-
-    @follow.autocomplete("sector")
-    @unfollow.autocomplete("sector")
-    async def sector_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await sector_choices(self.services.lifecycle, interaction, current)
 
 
 async def setup(bot: TocsinBot) -> None:

@@ -20,7 +20,6 @@ from bot.common.formatting import format_duration
 from bot.common.i18n import Language
 from bot.common.text import truncate
 from bot.incidents.presentation.message_parts import discord_time
-from bot.incidents.rules.service_changes import last_item
 from bot.interactions.access import require_admin
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, mark_done, person_language, reply_done
@@ -29,38 +28,23 @@ from bot.maintenance.presentation import CONVERT, EXTEND
 from bot.maintenance.rules import MaintenanceError
 from bot.maintenance.use_cases import MaintenanceResult, ScheduleInput, parse_maintenance_number
 from cogs.common.acting import acting
-from cogs.common.autocomplete import choice, first, sector_choices, territory_choices
+from cogs.common.autocomplete import choice, first, suggest_sectors, suggest_territories
 from cogs.common.cog import FeatureCog
 from cogs.common.forms import Form, field
 from cogs.common.groups import server_group
-from cogs.common.items import Answering
-from cogs.common.options import Option, options
+from cogs.common.items import Button
+from cogs.common.options import Subcommands, shared_option
 from cogs.incidents.options import ORGANISATION, SECTOR, SERVICES, TERRITORIES, WORKAROUND
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
     from bot.composition import Services
 
-START = Option(
-    text("start", "cmd.maintenance.opt.start.name"),
-    text('When it starts: "dimanche 22h", "samedi 20:00"', "cmd.maintenance.opt.start"),
-)
-END = Option(
-    text("end", "cmd.maintenance.opt.end.name"),
-    text('When it ends: "lundi 6h"', "cmd.maintenance.opt.end"),
-)
-NEW_END = Option(
-    text("end", "cmd.maintenance.opt.end.name"),
-    text('Its new end: "lundi 8h", "dans 2 h"', "cmd.maintenance.opt.new_end"),
-)
-MAINTENANCE = Option(
-    text("maintenance", "cmd.maintenance.opt.maintenance.name"),
-    text("The maintenance (M3, or words of its organisation)", "cmd.maintenance.opt.maintenance"),
-)
-BEFORE = Option(
-    text("before", "cmd.maintenance.opt.before.name"),
-    text('How long before the start to remind: "1 h", "30 min"', "cmd.maintenance.opt.before"),
-)
+START = shared_option("maintenance", "start", 'When it starts: "dimanche 22h", "samedi 20:00"')
+END = shared_option("maintenance", "end", 'When it ends: "lundi 6h"')
+NEW_END = shared_option("maintenance", "new_end", 'Its new end: "lundi 8h", "dans 2 h"', name=END.name)
+MAINTENANCE = shared_option("maintenance", "maintenance", "The maintenance (M3, or words of its organisation)")
+BEFORE = shared_option("maintenance", "before", 'How long before the start to remind: "1 h", "30 min"')
 
 
 def said(services: Services, language: Language, message_id: str, result: MaintenanceResult) -> str:
@@ -113,18 +97,15 @@ class EndForm(Form):
 
 
 class MaintenanceButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=r"tocsin:maintenance:(?P<action>extend|convert):(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
 ):
     """Extend and Turn into an incident, under the question to the owner; the custom id says which maintenance,
     so they work after a restart. Who may click is checked in the use case: its owner, or a coordinator."""
 
-    def __init__(self, action: str, guild_id: int, number: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:maintenance:{action}:{guild_id}:{number}"))
-        self.action = action
-        self.guild_id = guild_id
-        self.number = number
+    action: str
+    guild_id: int
+    number: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         services = bot.services
@@ -146,11 +127,24 @@ class MaintenanceButton(
         await reply_done(interaction, content)
 
 
+maintenance_group = server_group(
+    text("maintenance", "cmd.maintenance.name"),
+    text("Planned maintenance: announced ahead, at its start and its end", "cmd.maintenance.description"),
+)
+maintenance_command = Subcommands(maintenance_group)
+
+
+async def suggest_maintenances(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    services: Services = interaction.client.services
+    found = await services.maintenance.choices(interaction.guild_id, current)
+    return first([choice(name, f"M{number}") for name, number in found])
+
+
 class MaintenanceCog(FeatureCog):
-    maintenance = server_group(
-        text("maintenance", "cmd.maintenance.name"),
-        text("Planned maintenance: announced ahead, at its start and its end", "cmd.maintenance.description"),
-    )
+    # The group as an attribute of the cog, so that discord.py registers it with its subcommands.
+    maintenance = maintenance_group
 
     dynamic_items = (MaintenanceButton,)
 
@@ -166,11 +160,9 @@ class MaintenanceCog(FeatureCog):
         await after_change(self.bot, result)
         await reply_done(interaction, content)
 
-    @maintenance.command(
-        name=text("schedule", "cmd.maintenance.schedule.name"),
-        description=text("Announce a planned maintenance", "cmd.maintenance.schedule.description"),
-    )
-    @options(
+    @maintenance_command(
+        "schedule",
+        "Announce a planned maintenance",
         organisation=ORGANISATION,
         sector=SECTOR,
         territories=TERRITORIES,
@@ -180,6 +172,7 @@ class MaintenanceCog(FeatureCog):
         workaround=WORKAROUND,
     )
     @per_person_cooldown()
+    @app_commands.autocomplete(territories=suggest_territories, sector=suggest_sectors)
     async def schedule(
         self,
         interaction: discord.Interaction[Any],
@@ -204,14 +197,15 @@ class MaintenanceCog(FeatureCog):
         work = self.services.maintenance.schedule(actor, typed, now=self.services.clock.now())
         await self._answer(interaction, "maintenance.reply.scheduled", work, where=True)
 
-    @maintenance.command(
-        name=text("reschedule", "cmd.maintenance.reschedule.name"),
-        description=text(
-            "Move a maintenance that has not started (announced)", "cmd.maintenance.reschedule.description"
-        ),
+    @maintenance_command(
+        "reschedule",
+        "Move a maintenance that has not started (announced)",
+        maintenance=MAINTENANCE,
+        start=START,
+        end=END,
     )
-    @options(maintenance=MAINTENANCE, start=START, end=END)
     @per_person_cooldown()
+    @app_commands.autocomplete(maintenance=suggest_maintenances)
     async def reschedule(self, interaction: discord.Interaction[Any], maintenance: str, start: str, end: str) -> None:
         actor = acting(interaction, Actor)
         number = parse_maintenance_number(maintenance)
@@ -220,35 +214,25 @@ class MaintenanceCog(FeatureCog):
         )
         await self._answer(interaction, "maintenance.reply.rescheduled", work)
 
-    @maintenance.command(
-        name=text("extend", "cmd.maintenance.extend.name"),
-        description=text("Give a maintenance a later end (announced)", "cmd.maintenance.extend.description"),
-    )
-    @options(maintenance=MAINTENANCE, end=NEW_END)
+    @maintenance_command("extend", "Give a maintenance a later end (announced)", maintenance=MAINTENANCE, end=NEW_END)
     @per_person_cooldown()
+    @app_commands.autocomplete(maintenance=suggest_maintenances)
     async def extend(self, interaction: discord.Interaction[Any], maintenance: str, end: str) -> None:
         actor = acting(interaction, Actor)
         number = parse_maintenance_number(maintenance)
         work = self.services.maintenance.extend(actor, number, ends=end, now=self.services.clock.now())
         await self._answer(interaction, "maintenance.reply.extended", work)
 
-    @maintenance.command(
-        name=text("cancel", "cmd.maintenance.cancel.name"),
-        description=text("Call a maintenance off (announced)", "cmd.maintenance.cancel.description"),
-    )
-    @options(maintenance=MAINTENANCE)
+    @maintenance_command("cancel", "Call a maintenance off (announced)", maintenance=MAINTENANCE)
     @per_person_cooldown()
+    @app_commands.autocomplete(maintenance=suggest_maintenances)
     async def cancel(self, interaction: discord.Interaction[Any], maintenance: str) -> None:
         actor = acting(interaction, Actor)
         number = parse_maintenance_number(maintenance)
         work = self.services.maintenance.cancel(actor, number, now=self.services.clock.now())
         await self._answer(interaction, "maintenance.reply.cancelled", work)
 
-    @maintenance.command(
-        name=text("notice", "cmd.maintenance.notice.name"),
-        description=text("Admins: how long before a start the reminder goes out", "cmd.maintenance.notice.description"),
-    )
-    @options(before=BEFORE)
+    @maintenance_command("notice", "Admins: how long before a start the reminder goes out", before=BEFORE)
     async def notice(self, interaction: discord.Interaction[Any], before: str) -> None:
         require_admin(interaction)
         actor = acting(interaction, Actor)
@@ -256,30 +240,6 @@ class MaintenanceCog(FeatureCog):
         language = person_language(interaction)
         content = self.word(language, "maintenance.reply.notice", duration=format_duration(lead, language))
         await reply_done(interaction, content)
-
-    @reschedule.autocomplete("maintenance")
-    @extend.autocomplete("maintenance")
-    @cancel.autocomplete("maintenance")
-    async def maintenance_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        found = await self.services.maintenance.choices(interaction.guild_id, current)
-        return first([choice(name, f"M{number}") for name, number in found])
-
-    @schedule.autocomplete("territories")
-    async def territories_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        before, typing = last_item(current)
-        return territory_choices(typing, person_language(interaction), before)
-
-    @schedule.autocomplete("sector")
-    async def sector_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await sector_choices(self.services.lifecycle, interaction, current)
 
 
 async def setup(bot: TocsinBot) -> None:

@@ -17,7 +17,7 @@ from bot.interactions.replies import person_language, reply_done, reply_private
 from bot.interactions.translator import text
 from bot.privacy.presentation import row_count
 from cogs.common.cog import FeatureCog
-from cogs.common.items import Answering
+from cogs.common.items import Button
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -51,15 +51,12 @@ def forget_member_view(
 
 
 class PrivacyChoice(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=r"tocsin:privacy:(?P<action>export|forget|confirm):(?P<guild_id>\d{1,20}):(?P<user_id>\d{1,20})",
 ):
-    def __init__(self, action: str, guild_id: int, user_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:privacy:{action}:{guild_id}:{user_id}"))
-        self.action = action
-        self.guild_id = guild_id
-        self.user_id = user_id
+    action: str
+    guild_id: int
+    user_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.user_id or require_guild(interaction) != self.guild_id:
@@ -92,17 +89,12 @@ class PrivacyChoice(
 
 
 class ForgetMemberConfirm(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=(r"tocsin:privacy:forgetmember:(?P<guild_id>\d{1,20}):(?P<member_id>\d{1,20}):(?P<admin_id>\d{1,20})"),
 ):
-    def __init__(self, guild_id: int, member_id: int, admin_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(custom_id=f"tocsin:privacy:{FORGET_MEMBER}:{guild_id}:{member_id}:{admin_id}")
-        )
-        self.guild_id = guild_id
-        self.member_id = member_id
-        self.admin_id = admin_id
+    guild_id: int
+    member_id: int
+    admin_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         if require_admin(interaction) != self.guild_id or interaction.user.id != self.admin_id:

@@ -24,10 +24,10 @@ from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import mark_done, person_language, reply_done, reply_private
 from bot.reminders.presentation import DONE, dated
 from bot.reminders.rules.reminders import AskInput, Reminder, ReminderError, SnoozeChoice, Where
-from cogs.common.autocomplete import incident_choices
+from cogs.common.autocomplete import suggest_incidents
 from cogs.common.choices import shared_choices
 from cogs.common.cog import FeatureCog
-from cogs.common.items import Answering
+from cogs.common.items import Answering, Button
 from cogs.common.options import server_command, shared_option
 
 if TYPE_CHECKING:
@@ -55,16 +55,13 @@ INCIDENT = shared_option("remind", "incident", "For the thread: the incident (nu
 
 
 class ReminderButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=r"tocsin:reminder:(?P<action>15m|1h|tomorrow_morning|done):(?P<reminder_id>\d{1,20})",
 ):
     """Snooze and Done on a fired reminder; its id is in the custom id, so they work after a restart."""
 
-    def __init__(self, action: str, reminder_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:reminder:{action}:{reminder_id}"))
-        self.action = action
-        self.reminder_id = reminder_id
+    action: str
+    reminder_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         services = bot.services
@@ -91,8 +88,7 @@ class ReminderButton(
 
 
 class CancelMenu(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    Answering[discord.ui.Select[Any]],
     template=r"tocsin:reminders:cancel:(?P<owner>\d{1,20})",
 ):
     """The `/reminders` list's menu: cancels the chosen reminder, for the person the list was shown to only."""
@@ -151,6 +147,7 @@ class ReminderCog(FeatureCog):
     )
     @app_commands.choices(where=WHERE_CHOICES)
     @per_person_cooldown()
+    @app_commands.autocomplete(incident=suggest_incidents)
     async def remind(
         self,
         interaction: discord.Interaction[Any],
@@ -201,12 +198,6 @@ class ReminderCog(FeatureCog):
         may_write = permissions.send_messages_in_threads if in_thread else permissions.send_messages
         if not (permissions.view_channel and may_write):
             raise ReminderError("reminder.error.cannot_post_here")
-
-    @remind.autocomplete("incident")
-    async def incident_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await incident_choices(self.services.lifecycle, self.services.catalogue, interaction, current)
 
     # -- /reminders --
 

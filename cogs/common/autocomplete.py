@@ -1,21 +1,27 @@
 """Suggestions that several commands offer: the same incidents, territories and sectors, in the same words,
-wherever an option names one."""
+wherever an option names one. Its callbacks (`suggest_…`) are attached with `app_commands.autocomplete` and read
+the services from the bot."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.common import territories
-from bot.common.i18n import Catalogue, Language
+from bot.common.i18n import Language
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
 from bot.common.text import name_key, truncate
 from bot.incidents.presentation.labels import STATUS_KEYS
 from bot.incidents.presentation.message_parts import numbered_title
-from bot.incidents.use_cases.lifecycle import Lifecycle
+from bot.incidents.rules.service_changes import last_item
 from bot.interactions.replies import person_language
+
+if TYPE_CHECKING:
+    from bot.composition import Services
+
+Choices = list[app_commands.Choice[str]]
 
 
 def choice(name: str, value: str) -> app_commands.Choice[str] | None:
@@ -30,18 +36,18 @@ def first(items: list[app_commands.Choice[str] | None]) -> list[app_commands.Cho
     return [c for c in items if c is not None][:AUTOCOMPLETE_CHOICES]
 
 
-async def incident_choices(
-    lifecycle: Lifecycle, catalogue: Catalogue, interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
+async def suggest_incidents(interaction: discord.Interaction[Any], current: str) -> Choices:
     """The server's incidents matching what is typed, each with its status, valued by its number."""
     if interaction.guild_id is None:
         return []
+    services: Services = interaction.client.services
     language = person_language(interaction)
-    found = await lifecycle.search(interaction.guild_id, current)
+    found = await services.lifecycle.search(interaction.guild_id, current)
     return first(
         [
             choice(
-                f"{numbered_title(item.number, item.title)} — {catalogue.render(language, STATUS_KEYS[item.status])}",
+                f"{numbered_title(item.number, item.title)} — "
+                f"{services.catalogue.render(language, STATUS_KEYS[item.status])}",
                 str(item.number),
             )
             for item in found
@@ -66,9 +72,18 @@ def matching(names: list[str], current: str) -> list[str]:
     return starting + [n for n in names if wanted in name_key(n) and n not in starting]
 
 
-async def sector_choices(
-    lifecycle: Lifecycle, interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
+async def suggest_territory(interaction: discord.Interaction[Any], current: str) -> Choices:
+    return territory_choices(current, person_language(interaction))
+
+
+async def suggest_territories(interaction: discord.Interaction[Any], current: str) -> Choices:
+    """For a comma-separated list: the last item is being typed."""
+    before, typing = last_item(current)
+    return territory_choices(typing, person_language(interaction), before)
+
+
+async def suggest_sectors(interaction: discord.Interaction[Any], current: str) -> Choices:
     if interaction.guild_id is None:
         return []
-    return first([choice(s, s) for s in matching(await lifecycle.sectors(interaction.guild_id), current)])
+    services: Services = interaction.client.services
+    return first([choice(s, s) for s in matching(await services.lifecycle.sectors(interaction.guild_id), current)])

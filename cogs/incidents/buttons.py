@@ -14,7 +14,7 @@ from bot.incidents.use_cases.typed_input import OutageError
 from bot.interactions.access import require_guild
 from bot.interactions.replies import person_language, reply_done
 from cogs.common.acting import acting
-from cogs.common.items import Answering
+from cogs.common.items import Answering, Button
 from cogs.following import refusal_note, send_follow_reply, tell_if_refused
 from cogs.incidents.modal import MoreForm, more_button_id
 
@@ -23,15 +23,12 @@ if TYPE_CHECKING:
 
 
 class IncidentButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=r"tocsin:(?P<action>follow|affected):(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
 ):
-    def __init__(self, action: str, guild_id: int, number: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:{action}:{guild_id}:{number}"))
-        self.action = action
-        self.guild_id = guild_id
-        self.number = number
+    action: str
+    guild_id: int
+    number: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         # Anyone who sees the message may follow or say they are affected; nothing else is offered here.
@@ -60,8 +57,7 @@ class IncidentButton(
 
 
 class MoreButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Answering[discord.ui.Button[Any]],
     template=r"tocsin:(?:rd)?more:(?P<guild_id>\d{1,20}):(?P<number>\d{1,9})",
 ):
     """Under the reply to a declaration made from a form (`/outage declare` bare, or a triage card): the form for

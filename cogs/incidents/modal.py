@@ -6,6 +6,7 @@ the first answer) and again, in the use case, when it is submitted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -42,18 +43,23 @@ SEVERITY_WORDS = {
 }
 
 
+def title_field(word: Callable[[str], str]) -> discord.ui.TextInput[Any]:
+    """The incident's title, asked the same in every form that declares."""
+    return field(
+        word("outage.modal.field.title"),
+        "title",
+        TextField.TITLE.limit,
+        placeholder=word("outage.modal.placeholder.title"),
+    )
+
+
 class DeclareModal(Form):
     """Opened by `/outage declare` without options; submitting it declares (`Outage.run_declare`)."""
 
     def __init__(self, cog: Outage, language: Language) -> None:
         word = partial(cog.word, language)
         self.cog = cog
-        self.title_input = field(
-            word("outage.modal.field.title"),
-            "title",
-            TextField.TITLE.limit,
-            placeholder=word("outage.modal.placeholder.title"),
-        )
+        self.title_input = title_field(word)
         self.sector_input = field(
             word("outage.modal.field.sector"),
             "sector",

@@ -21,7 +21,6 @@ from bot.common.actor import Actor
 from bot.incidents.presentation.message_parts import thread_url
 from bot.incidents.presentation.status_message import status_embed
 from bot.incidents.rules.model import CancelReason, Cause, Severity, Status
-from bot.incidents.rules.service_changes import last_item
 from bot.incidents.use_cases.results import ChangeResult
 from bot.incidents.use_cases.typed_input import DeclareInput, EditInput, UpdateInput, parse_number
 from bot.interactions.access import require_guild
@@ -30,12 +29,12 @@ from bot.interactions.replies import defer_if_slow, mark_done, person_language, 
 from bot.interactions.translator import text
 from bot.public.presentation import visibility_reply
 from cogs.common.acting import acting
-from cogs.common.autocomplete import incident_choices, sector_choices, territory_choices
+from cogs.common.autocomplete import suggest_incidents, suggest_sectors, suggest_territories, suggest_territory
 from cogs.common.choices import LIST_STATUS_CHOICES, SEVERITY_CHOICES
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
-from cogs.common.options import options
-from cogs.incidents.autocomplete import service_choices
+from cogs.common.options import Subcommands
+from cogs.incidents.autocomplete import suggest_services
 from cogs.incidents.buttons import IncidentButton, MoreButton
 from cogs.incidents.modal import DeclareModal, UpdateForm
 from cogs.incidents.options import (
@@ -90,10 +89,15 @@ async def _defer(interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
 
 
+outage_group = server_group(
+    text("outage", "cmd.outage.name"), text("Declare and follow outages (coordinators)", "cmd.outage.description")
+)
+outage_command = Subcommands(outage_group)
+
+
 class Outage(FeatureCog):
-    outage = server_group(
-        text("outage", "cmd.outage.name"), text("Declare and follow outages (coordinators)", "cmd.outage.description")
-    )
+    # The group as an attribute of the cog, so that discord.py registers it with its subcommands.
+    outage = outage_group
 
     dynamic_items = (IncidentButton, MoreButton)
 
@@ -159,11 +163,9 @@ class Outage(FeatureCog):
 
     # -- declare --
 
-    @outage.command(
-        name=text("declare", "cmd.outage.declare.name"),
-        description=text("Declare an outage (no options: a form opens)", "cmd.outage.declare.description"),
-    )
-    @options(
+    @outage_command(
+        "declare",
+        "Declare an outage (no options: a form opens)",
         title=TITLE,
         sector=SECTOR,
         territories=TERRITORIES,
@@ -179,6 +181,7 @@ class Outage(FeatureCog):
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
     @per_person_cooldown()
+    @app_commands.autocomplete(territories=suggest_territories, sector=suggest_sectors, services=suggest_services)
     async def declare(
         self,
         interaction: discord.Interaction[Any],
@@ -226,11 +229,9 @@ class Outage(FeatureCog):
 
     # -- update --
 
-    @outage.command(
-        name=text("update", "cmd.outage.update.name"),
-        description=text("Post an update: status, note, services, ETA, workaround", "cmd.outage.update.description"),
-    )
-    @options(
+    @outage_command(
+        "update",
+        "Post an update: status, note, services, ETA, workaround",
         incident=INCIDENT,
         status=STATUS,
         note=NOTE,
@@ -243,6 +244,7 @@ class Outage(FeatureCog):
         internal=INTERNAL,
     )
     @app_commands.choices(status=STATUS_CHOICES, severity=SEVERITY_CHOICES)
+    @app_commands.autocomplete(incident=suggest_incidents, services=suggest_services)
     async def update(
         self,
         interaction: discord.Interaction[Any],
@@ -287,11 +289,10 @@ class Outage(FeatureCog):
 
     # -- resolve, reopen --
 
-    @outage.command(
-        name=text("resolve", "cmd.outage.resolve.name"),
-        description=text("Announce the recovery, with durations", "cmd.outage.resolve.description"),
+    @outage_command(
+        "resolve", "Announce the recovery, with durations", incident=INCIDENT, summary=SUMMARY, silent=SILENT
     )
-    @options(incident=INCIDENT, summary=SUMMARY, silent=SILENT)
+    @app_commands.autocomplete(incident=suggest_incidents)
     async def resolve(
         self,
         interaction: discord.Interaction[Any],
@@ -307,11 +308,8 @@ class Outage(FeatureCog):
 
         await self._change(interaction, incident, "outage.reply.resolved", resolve, archive)
 
-    @outage.command(
-        name=text("reopen", "cmd.outage.reopen.name"),
-        description=text("Reopen a resolved outage", "cmd.outage.reopen.description"),
-    )
-    @options(incident=INCIDENT, reason=REOPEN_REASON)
+    @outage_command("reopen", "Reopen a resolved outage", incident=INCIDENT, reason=REOPEN_REASON)
+    @app_commands.autocomplete(incident=suggest_incidents)
     async def reopen(self, interaction: discord.Interaction[Any], incident: str, reason: str | None = None) -> None:
         async def reopen(actor: Actor, number: int) -> ChangeResult:
             return await self.lifecycle.reopen(actor, number, reason=reason, now=self.now())
@@ -323,11 +321,9 @@ class Outage(FeatureCog):
 
     # -- edit, cancel, assign --
 
-    @outage.command(
-        name=text("edit", "cmd.outage.edit.name"),
-        description=text("Correct the declared facts (re-routes announcements)", "cmd.outage.edit.description"),
-    )
-    @options(
+    @outage_command(
+        "edit",
+        "Correct the declared facts (re-routes announcements)",
         incident=INCIDENT,
         title=TITLE,
         organisation=ORGANISATION,
@@ -340,6 +336,7 @@ class Outage(FeatureCog):
         public=PUBLIC,
     )
     @app_commands.choices(severity=SEVERITY_CHOICES, cause=CAUSE_CHOICES)
+    @app_commands.autocomplete(incident=suggest_incidents, territories=suggest_territories, sector=suggest_sectors)
     async def edit(
         self,
         interaction: discord.Interaction[Any],
@@ -390,12 +387,16 @@ class Outage(FeatureCog):
             mark_done(interaction, content)
             await reply_done(interaction, content)
 
-    @outage.command(
-        name=text("cancel", "cmd.outage.cancel.name"),
-        description=text("Cancel a false alarm or a duplicate", "cmd.outage.cancel.description"),
+    @outage_command(
+        "cancel",
+        "Cancel a false alarm or a duplicate",
+        incident=INCIDENT,
+        reason=CANCEL_REASON,
+        duplicate_of=DUPLICATE_OF,
+        note=CANCEL_NOTE,
     )
-    @options(incident=INCIDENT, reason=CANCEL_REASON, duplicate_of=DUPLICATE_OF, note=CANCEL_NOTE)
     @app_commands.choices(reason=CANCEL_CHOICES)
+    @app_commands.autocomplete(incident=suggest_incidents, duplicate_of=suggest_incidents)
     async def cancel(
         self,
         interaction: discord.Interaction[Any],
@@ -418,11 +419,8 @@ class Outage(FeatureCog):
             ),
         )
 
-    @outage.command(
-        name=text("link", "cmd.outage.link.name"),
-        description=text("Mark two outages as related, or undo it", "cmd.outage.link.description"),
-    )
-    @options(incident=INCIDENT, other=OTHER, undo=UNDO)
+    @outage_command("link", "Mark two outages as related, or undo it", incident=INCIDENT, other=OTHER, undo=UNDO)
+    @app_commands.autocomplete(incident=suggest_incidents, other=suggest_incidents)
     async def link(self, interaction: discord.Interaction[Any], incident: str, other: str, undo: bool = False) -> None:
         other_number = parse_number(other)
         await self._change(
@@ -433,11 +431,8 @@ class Outage(FeatureCog):
             said={"other": other_number},
         )
 
-    @outage.command(
-        name=text("assign", "cmd.outage.assign.name"),
-        description=text("Hand the outage over to another coordinator", "cmd.outage.assign.description"),
-    )
-    @options(incident=INCIDENT, coordinator=COORDINATOR)
+    @outage_command("assign", "Hand the outage over to another coordinator", incident=INCIDENT, coordinator=COORDINATOR)
+    @app_commands.autocomplete(incident=suggest_incidents)
     async def assign(self, interaction: discord.Interaction[Any], incident: str, coordinator: discord.Member) -> None:
         await self._change(
             interaction,
@@ -454,11 +449,8 @@ class Outage(FeatureCog):
 
     # -- show, list (anyone) --
 
-    @outage.command(
-        name=text("show", "cmd.outage.show.name"),
-        description=text("Show an outage as it stands", "cmd.outage.show.description"),
-    )
-    @options(incident=INCIDENT)
+    @outage_command("show", "Show an outage as it stands", incident=INCIDENT)
+    @app_commands.autocomplete(incident=suggest_incidents)
     async def show(self, interaction: discord.Interaction[Any], incident: str) -> None:
         guild_id = require_guild(interaction)
         shown = await defer_if_slow(
@@ -471,12 +463,11 @@ class Outage(FeatureCog):
         await reply_private(interaction, content, embed=embed)
         await self.lifecycle.record_read(shown.audit, now=self.now())
 
-    @outage.command(
-        name=text("list", "cmd.outage.list.name"),
-        description=text("List outages, with filters", "cmd.outage.list.description"),
+    @outage_command(
+        "list", "List outages, with filters", status=LIST_STATUS, territory=TERRITORY, sector=LIST_SECTOR, period=PERIOD
     )
-    @options(status=LIST_STATUS, territory=TERRITORY, sector=LIST_SECTOR, period=PERIOD)
     @app_commands.choices(status=LIST_STATUS_CHOICES)
+    @app_commands.autocomplete(territory=suggest_territory, sector=suggest_sectors)
     async def list_(
         self,
         interaction: discord.Interaction[Any],
@@ -507,13 +498,10 @@ class Outage(FeatureCog):
 
     # -- summary: one incident's dated account, attached privately --
 
-    @outage.command(
-        name=text("summary", "cmd.outage.summary.name"),
-        description=text(
-            "An outage's dated account, as HTML and Markdown (coordinators, admins)", "cmd.outage.summary.description"
-        ),
+    @outage_command(
+        "summary", "An outage's dated account, as HTML and Markdown (coordinators, admins)", incident=INCIDENT
     )
-    @options(incident=INCIDENT)
+    @app_commands.autocomplete(incident=suggest_incidents)
     async def summary(self, interaction: discord.Interaction[Any], incident: str) -> None:
         from bot.exports.use_cases import summary as incident_account
         from cogs.exports import member_names, send_files
@@ -535,51 +523,6 @@ class Outage(FeatureCog):
         )
         said = self.word(person_language(interaction), "export.summary.done", number=account.number)
         await send_files(interaction, [(said, account.files)])
-
-    # -- autocomplete --
-
-    @update.autocomplete("incident")
-    @resolve.autocomplete("incident")
-    @reopen.autocomplete("incident")
-    @edit.autocomplete("incident")
-    @cancel.autocomplete("incident")
-    @cancel.autocomplete("duplicate_of")
-    @link.autocomplete("incident")
-    @link.autocomplete("other")
-    @assign.autocomplete("incident")
-    @show.autocomplete("incident")
-    @summary.autocomplete("incident")
-    async def incident_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await incident_choices(self.lifecycle, self.services.catalogue, interaction, current)
-
-    @declare.autocomplete("territories")
-    @edit.autocomplete("territories")
-    @list_.autocomplete("territory")
-    async def territories_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        language = person_language(interaction)
-        if interaction.command is None or interaction.command.name == "list":
-            return territory_choices(current, language)
-        before, typing = last_item(current)  # a comma-separated list: the last item is being typed
-        return territory_choices(typing, language, before)
-
-    @declare.autocomplete("sector")
-    @edit.autocomplete("sector")
-    @list_.autocomplete("sector")
-    async def sector_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await sector_choices(self.lifecycle, interaction, current)
-
-    @declare.autocomplete("services")
-    @update.autocomplete("services")
-    async def services_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await service_choices(self.lifecycle, interaction, current)
 
 
 async def setup(bot: TocsinBot) -> None:

@@ -15,10 +15,10 @@ from bot.common.text import plain_text
 from bot.incidents.presentation.message_parts import numbered_title
 from bot.interactions.access import NotAllowedError
 from bot.interactions.replies import person_language, reply_done, reply_private
-from bot.reports.presentation import DECLARE, SET_ASIDE, UNDO, card_custom_id
+from bot.reports.presentation import DECLARE, SET_ASIDE, UNDO
 from bot.reports.rules import ReportError
 from cogs.common.acting import acting
-from cogs.common.items import Answering
+from cogs.common.items import Button
 from cogs.reports.modal import SetAsideModal
 from cogs.reports.panels import (
     ABUSE,
@@ -36,15 +36,12 @@ if TYPE_CHECKING:
 
 
 class WithdrawButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=r"tocsin:report:withdraw:(?P<guild_id>\d{1,20}):(?P<report_id>\d{1,18}):(?P<user_id>\d{1,20})",
 ):
-    def __init__(self, guild_id: int, report_id: int, user_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:report:withdraw:{guild_id}:{report_id}:{user_id}"))
-        self.guild_id = guild_id
-        self.report_id = report_id
-        self.user_id = user_id
+    guild_id: int
+    report_id: int
+    user_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         member = acting(interaction, Actor)
@@ -60,8 +57,7 @@ class WithdrawButton(
 
 
 class CardButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=(
         r"tocsin:report:(?P<action>declare|attach|merge|aside|abuse|undo):(?P<guild_id>\d{1,20})"
         r":(?P<group_id>\d{1,18})"
@@ -69,11 +65,9 @@ class CardButton(
 ):
     """A triage card's buttons, for coordinators only (checked by every use case they call)."""
 
-    def __init__(self, action: str, guild_id: int, group_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=card_custom_id(action, guild_id, group_id)))
-        self.action = action
-        self.guild_id = guild_id
-        self.group_id = group_id
+    action: str
+    guild_id: int
+    group_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         actor = acting(interaction, Actor)

@@ -13,16 +13,15 @@ from discord.ext import commands
 
 from bot.common.actor import Actor
 from bot.common.limits import AUTOCOMPLETE_CHOICES
-from bot.incidents.rules.service_changes import last_item
 from bot.interactions.cooldowns import per_person_cooldown
 from bot.interactions.replies import defer_if_slow, person_language, reply_done
 from bot.reports.rules import organisation_key
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
-from cogs.common.autocomplete import choice, first, territory_choices
+from cogs.common.autocomplete import choice, first, suggest_territories
 from cogs.common.cog import FeatureCog
 from cogs.common.options import server_command, shared_option
-from cogs.incidents.autocomplete import service_choices
+from cogs.incidents.autocomplete import suggest_services
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
 from cogs.reports.modal import AnywayButton, ReportModal
@@ -37,6 +36,18 @@ SINCE = shared_option("report", "since", 'Since when: "midi", "depuis 8h", "ce m
 log = logging.getLogger(__name__)
 
 DETAILS = shared_option("report", "details", "What you see, in a few sentences (500 characters at most)")
+
+
+async def suggest_organisations(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    services: Services = interaction.client.services
+    names = await services.reports.organisations(interaction.guild_id, current)
+    items = [choice(name, name) for name in names]
+    typed = current.strip()
+    if typed and organisation_key(typed) not in {organisation_key(name) for name in names}:
+        items.insert(min(len(items), AUTOCOMPLETE_CHOICES - 1), choice(typed, typed))  # a new one, last
+    return first(items)
 
 
 class Report(FeatureCog):
@@ -56,6 +67,9 @@ class Report(FeatureCog):
         details=DETAILS,
     )
     @per_person_cooldown()
+    @app_commands.autocomplete(
+        organisation=suggest_organisations, territories=suggest_territories, services=suggest_services
+    )
     async def report(
         self,
         interaction: discord.Interaction[Any],
@@ -104,34 +118,6 @@ class Report(FeatureCog):
                 await self.reports.card_deleted(guild_id, channel_id, message_id, now=self.services.clock.now())
             except Exception:  # the card is then posted again when an edit finds it gone
                 log.exception("could not note that message %s of channel %s was deleted", message_id, channel_id)
-
-    # -- autocomplete --
-
-    @report.autocomplete("organisation")
-    async def organisation_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        names = await self.reports.organisations(interaction.guild_id, current)
-        items = [choice(name, name) for name in names]
-        typed = current.strip()
-        if typed and organisation_key(typed) not in {organisation_key(name) for name in names}:
-            items.insert(min(len(items), AUTOCOMPLETE_CHOICES - 1), choice(typed, typed))  # a new one, last
-        return first(items)
-
-    @report.autocomplete("territories")
-    async def territories_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        before, typing = last_item(current)
-        return territory_choices(typing, person_language(interaction), before)
-
-    @report.autocomplete("services")
-    async def services_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await service_choices(self.services.lifecycle, interaction, current)
 
 
 async def setup(bot: TocsinBot) -> None:

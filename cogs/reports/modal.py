@@ -24,8 +24,8 @@ from bot.reports.use_cases.deciding import DecisionError, DeclareForm
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
 from cogs.common.forms import Form, field
-from cogs.common.items import Answering
-from cogs.incidents.modal import offer_more
+from cogs.common.items import Button
+from cogs.incidents.modal import offer_more, title_field
 from cogs.incidents.replies import answer_declared
 
 if TYPE_CHECKING:
@@ -106,12 +106,7 @@ class DeclareFromReportsModal(Form):
         since = ""
         if form.since is not None:
             since = form.since.astimezone(ZoneInfo(form.time_zone)).strftime("%d/%m/%Y %H:%M")
-        self.title_input = field(
-            word(language, "outage.modal.field.title"),
-            "title",
-            TextField.TITLE.limit,
-            placeholder=word(language, "outage.modal.placeholder.title"),
-        )
+        self.title_input = title_field(partial(word, language))
         self.organisation = field(
             word(language, "report.modal.organisation"),
             "organisation",
@@ -207,13 +202,12 @@ def anyway_view(
 
 
 class AnywayButton(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Button,
     template=r"tocsin:rdanyway:(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18}):(?P<key>[0-9a-f]{16})",
 ):
-    def __init__(self, guild_id: int, group_id: int, key: str) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"tocsin:rdanyway:{guild_id}:{group_id}:{key}"))
-        self.guild_id, self.group_id, self.key = guild_id, group_id, key
+    guild_id: int
+    group_id: int
+    key: str
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         held = HELD_FORMS.get(self.key)

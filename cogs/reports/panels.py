@@ -26,7 +26,7 @@ from bot.interactions.replies import person_language, reply_done
 from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DeclareForm
 from cogs.common.acting import acting
-from cogs.common.items import Answering
+from cogs.common.items import Answering, Menu
 from cogs.reports.modal import DeclareFromReportsModal
 
 if TYPE_CHECKING:
@@ -124,8 +124,7 @@ def panel_text(bot: TocsinBot, language: Language, form: DeclareForm) -> str:
 
 
 class DeclarePanelMenu(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    Answering[discord.ui.Select[Any]],
     template=(
         r"tocsin:rdecl:(?P<what>sev|cause|sector):(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18})"
         r":(?P<severity>\d):(?P<cause>\d):(?P<sector>\d{1,2})"
@@ -147,8 +146,7 @@ class DeclarePanelMenu(
 
 
 class DeclarePanelGo(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    Answering[discord.ui.Button[Any]],
     template=(
         r"tocsin:rdecl:go:(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18}):(?P<severity>\d):(?P<cause>\d)"
         r":(?P<sector>\d{1,2})"
@@ -206,15 +204,12 @@ PICK_PLACEHOLDERS = {
 
 
 class PickMenu(
-    Answering,
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    Menu,
     template=r"tocsin:rpick:(?P<action>attach|merge|abuse):(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18})",
 ):
-    def __init__(self, action: str, guild_id: int, group_id: int) -> None:
-        super().__init__(discord.ui.Select(custom_id=f"tocsin:rpick:{action}:{guild_id}:{group_id}", options=[]))
-        self.action = action
-        self.guild_id = guild_id
-        self.group_id = group_id
+    action: str
+    guild_id: int
+    group_id: int
 
     async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
         actor = acting(interaction, Actor)

@@ -10,34 +10,31 @@ import discord
 from discord import app_commands
 
 from bot.board.presentation import board_check
+from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.interactions.replies import person_language
 from bot.settings import presentation
 from bot.settings.presentation import Section
+from cogs.common.autocomplete import suggest_territory
 from cogs.settings.facts import MessageChannel, channel_facts
 from cogs.settings.groups import (
     CHANNEL,
     SECTOR,
     TERRITORY,
     SetupBase,
-    admin_typing,
-    matching,
+    admin_list,
     sector_autocomplete,
     setup_command,
-    territory_autocomplete,
 )
 
 if TYPE_CHECKING:
     from bot.composition import Services
 
 
-async def board_choices(
-    services: Services, interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    """The server's boards, for its admins: "#channel — what it shows"."""
-    actor = admin_typing(interaction)
-    if actor is None:
-        return []
+async def listed_boards(
+    services: Services, actor: Actor, interaction: discord.Interaction[Any]
+) -> list[tuple[str, str]]:
+    """The server's boards: "#channel — what it shows"."""
     guild = interaction.guild
     everything = services.catalogue.render(person_language(interaction), "setup.route.everything")
     labelled: list[tuple[str, str]] = []
@@ -45,7 +42,7 @@ async def board_choices(
         channel = guild.get_channel(listed.channel_id) if guild is not None else None
         label = f"#{channel.name if channel is not None else listed.channel_id} — {listed.scope or everything}"
         labelled.append((label, str(listed.id)))
-    return matching(labelled, current)
+    return labelled
 
 
 async def board_sections(
@@ -65,7 +62,7 @@ async def board_sections(
 
 
 class BoardSetup(SetupBase):
-    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
+    @app_commands.autocomplete(territory=suggest_territory, sector=sector_autocomplete)
     @setup_command(
         "board",
         "Keep a live board of what is down in a channel",
@@ -87,6 +84,7 @@ class BoardSetup(SetupBase):
         self.services.outbox.wake()
         await self._say(interaction, outcome)
 
+    @app_commands.autocomplete(board=admin_list(listed_boards))
     @setup_command("board-remove", "Remove a board: its message is deleted", board="The board to remove")
     async def board_remove(self, interaction: discord.Interaction[Any], board: str) -> None:
         actor, now = self._actor(interaction), self.services.clock.now()
@@ -94,9 +92,3 @@ class BoardSetup(SetupBase):
         self.services.outbox.wake()
         await self._say(interaction, outcome)
         self.services.outbox.wake()
-
-    @board_remove.autocomplete("board")
-    async def _board_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await board_choices(self.services, interaction, current)

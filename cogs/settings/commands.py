@@ -30,6 +30,7 @@ from bot.settings.rules.validation import (
     suggest_holiday_countries,
     suggest_zones,
 )
+from cogs.common.autocomplete import suggest_territory
 from cogs.common.choices import shared_choices
 from cogs.settings.boards import BoardSetup, board_sections
 from cogs.settings.digests import DigestSetup, digest_sections
@@ -42,13 +43,11 @@ from cogs.settings.groups import (
     SECTOR,
     SECTOR_NAME,
     TERRITORY,
-    admin_typing,
-    matching,
+    admin_list,
     route_command,
     sector_autocomplete,
     sector_command,
     setup_command,
-    territory_autocomplete,
 )
 from cogs.settings.reports import ReportsSetup
 from cogs.settings.webhook import WebhookSetup, webhook_sections
@@ -61,6 +60,43 @@ if TYPE_CHECKING:
 Change = Callable[..., Awaitable[Outcome]]
 
 AUDIT_PAGE_DEFAULT = 20
+
+
+async def suggest_time_zones(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, AUTOCOMPLETE_CHOICES)]
+
+
+async def suggest_holidays(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    services: Services = interaction.client.services
+    language = person_language(interaction)
+    names = holiday_countries()
+    choices = []
+    for code in suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
+        if code == NO_HOLIDAYS_VALUE:
+            label = services.catalogue.render(language, "setup.holidays.none_choice")
+        else:
+            label = f"{code} — {names.get(code, code)}"
+        choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
+    return choices
+
+
+async def listed_routes(
+    services: Services, actor: Actor, interaction: discord.Interaction[Any]
+) -> list[tuple[str, str]]:
+    view = await service.load_view(services.store, actor, defaults=services.defaults)
+    language = person_language(interaction)
+    guild = interaction.guild
+    labelled: list[tuple[str, str]] = []
+    for route in view.routes:
+        channel = guild.get_channel(route.channel_id) if guild is not None else None
+        role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
+        label = presentation.route_parts(route, view.sectors).render(
+            language,
+            channel_name=channel.name if channel is not None else str(route.channel_id),
+            role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
+        )
+        labelled.append((label, str(route.id)))
+    return labelled
 
 
 class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
@@ -135,14 +171,9 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
             self.services.outbox.wake()
 
     @setup_command("timezone", "The time zone typed times are read in", zone="An IANA name, e.g. Europe/Paris")
+    @app_commands.autocomplete(zone=suggest_time_zones)
     async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.set_time_zone, zone)
-
-    @timezone.autocomplete("zone")
-    async def _zone_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, AUTOCOMPLETE_CHOICES)]
 
     @setup_command(
         "hours",
@@ -152,6 +183,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
         days='Working days, e.g. "mon-fri" or "mon,tue,thu"',
         holidays='Country whose public holidays are days off, e.g. "FR", or "none"',
     )
+    @app_commands.autocomplete(holidays=suggest_holidays)
     async def hours(
         self,
         interaction: discord.Interaction[Any],
@@ -165,21 +197,6 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
             interaction, actor, service.set_hours, start=start, end=end, days=days, holidays_country=holidays
         )
         await self._replan_nudges(actor)
-
-    @hours.autocomplete("holidays")
-    async def _holidays_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        language = person_language(interaction)
-        names = holiday_countries()
-        choices = []
-        for code in suggest_holiday_countries(current, AUTOCOMPLETE_CHOICES):
-            if code == NO_HOLIDAYS_VALUE:
-                label = self.services.catalogue.render(language, "setup.holidays.none_choice")
-            else:
-                label = f"{code} — {names.get(code, code)}"
-            choices.append(app_commands.Choice(name=truncate(label, CHOICE_NAME), value=code))
-        return choices
 
     @setup_command(
         "cadence",
@@ -234,7 +251,7 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
 
     # --- routes -------------------------------------------------------------------------------------------
 
-    @app_commands.autocomplete(territory=territory_autocomplete, sector=sector_autocomplete)
+    @app_commands.autocomplete(territory=suggest_territory, sector=sector_autocomplete)
     @route_command(
         "add",
         "Announce incidents of a territory and/or a sector in a channel",
@@ -263,31 +280,10 @@ class Setup(BoardSetup, DigestSetup, ReportsSetup, ForgetSetup, WebhookSetup):
             role=chosen_role_facts(guild, role) if role is not None else None,
         )
 
+    @app_commands.autocomplete(route=admin_list(listed_routes))
     @route_command("remove", "Stop announcing in a channel through one route", route="The route to remove")
     async def route_remove(self, interaction: discord.Interaction[Any], route: str) -> None:
         await self._apply(interaction, self._actor(interaction), service.remove_route, route)
-
-    @route_remove.autocomplete("route")
-    async def _route_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        actor = admin_typing(interaction)
-        if actor is None:
-            return []
-        view = await service.load_view(self.store, actor, defaults=self.services.defaults)
-        language = person_language(interaction)
-        guild = interaction.guild
-        labelled: list[tuple[str, str]] = []
-        for route in view.routes:
-            channel = guild.get_channel(route.channel_id) if guild is not None else None
-            role = guild.get_role(route.role_id) if guild is not None and route.role_id is not None else None
-            label = presentation.route_parts(route, view.sectors).render(
-                language,
-                channel_name=channel.name if channel is not None else str(route.channel_id),
-                role_name=role.name if role is not None else (str(route.role_id) if route.role_id else None),
-            )
-            labelled.append((label, str(route.id)))
-        return matching(labelled, current)
 
     # --- show, check, audit -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.common.actor import Actor
 from bot.common.i18n import Language
 from bot.digests.rules import Every, WhenQuiet
 from bot.interactions.replies import person_language
@@ -15,7 +16,7 @@ from bot.interactions.translator import text
 from bot.settings import presentation
 from bot.settings.presentation import Section
 from cogs.settings.facts import MessageChannel, channel_facts
-from cogs.settings.groups import CHANNEL, SetupBase, admin_typing, matching, setup_command
+from cogs.settings.groups import CHANNEL, SetupBase, admin_list, setup_command
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -29,6 +30,19 @@ WEEKDAYS = [
     app_commands.Choice(name=text("Saturday", "cmd.setup.digest.day.6"), value="6"),
     app_commands.Choice(name=text("Sunday", "cmd.setup.digest.day.7"), value="7"),
 ]
+
+
+async def listed_digests(
+    services: Services, actor: Actor, interaction: discord.Interaction[Any]
+) -> list[tuple[str, str]]:
+    language = person_language(interaction)
+    labelled: list[tuple[str, str]] = []
+    for listed in await services.digests.listed(actor.guild_id):
+        channel = interaction.guild.get_channel(listed.channel_id) if interaction.guild is not None else None
+        label = presentation.word(services.catalogue, language, listed.line)
+        label = label.replace(f"<#{listed.channel_id}>", f"#{channel.name}" if channel is not None else "#?")
+        labelled.append((label, str(listed.id)))
+    return labelled
 
 
 class DigestSetup(SetupBase):
@@ -78,28 +92,13 @@ class DigestSetup(SetupBase):
             services.timers.schedule_digest(added.digest_id, added.due)
         await self._say(interaction, added.outcome)
 
+    @app_commands.autocomplete(digest=admin_list(listed_digests))
     @setup_command("digest-remove", "Stop a digest", digest="The digest to stop")
     async def digest_remove(self, interaction: discord.Interaction[Any], digest: str) -> None:
         actor, services = self._actor(interaction), self.services
         removed = await services.digests.remove(actor, digest, now=services.clock.now())
         services.timers.cancel_digest(removed.digest_id)
         await self._say(interaction, removed.outcome)
-
-    @digest_remove.autocomplete("digest")
-    async def _digest_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        actor = admin_typing(interaction)
-        if actor is None:
-            return []
-        language = person_language(interaction)
-        labelled: list[tuple[str, str]] = []
-        for listed in await self.services.digests.listed(actor.guild_id):
-            channel = interaction.guild.get_channel(listed.channel_id) if interaction.guild is not None else None
-            label = presentation.word(self.services.catalogue, language, listed.line)
-            label = label.replace(f"<#{listed.channel_id}>", f"#{channel.name}" if channel is not None else "#?")
-            labelled.append((label, str(listed.id)))
-        return matching(labelled, current)
 
 
 async def digest_sections(services: Services, guild: discord.Guild | None, language: Language) -> list[Section]:

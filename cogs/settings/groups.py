@@ -5,7 +5,7 @@ them all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -21,7 +21,7 @@ from bot.settings import presentation
 from bot.settings import use_cases as service
 from bot.settings.rules.model import Outcome
 from bot.settings.rules.validation import suggest_sectors
-from cogs.common.autocomplete import territory_choices
+from cogs.common.autocomplete import Choices
 from cogs.common.cog import FeatureCog
 from cogs.common.groups import server_group
 from cogs.common.options import Subcommands
@@ -64,14 +64,26 @@ def admin_typing(interaction: discord.Interaction[Any]) -> Actor | None:
     return Actor(interaction.guild_id, interaction.user.id)
 
 
-def matching(labelled: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
-    """The server's own list as suggestions for its admin: each (label, value) whose label holds what is typed."""
-    query = current.strip().casefold()
-    return [
-        app_commands.Choice(name=truncate(label, CHOICE_NAME), value=value)
-        for label, value in labelled
-        if query in label.casefold()
-    ][:AUTOCOMPLETE_CHOICES]
+# One of the server's own lists (routes, boards, digests, webhooks) as (label, value), for the admin who types.
+Labelled = Callable[["Services", Actor, discord.Interaction[Any]], Awaitable[Iterable[tuple[str, str]]]]
+
+
+def admin_list(labelled: Labelled) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, Choices]]:
+    """The autocomplete of an option naming one item of the server's own list: for its admins only, each
+    (label, value) whose label holds what is typed."""
+
+    async def suggest(interaction: discord.Interaction[Any], current: str) -> Choices:
+        actor = admin_typing(interaction)
+        if actor is None:
+            return []
+        query = current.strip().casefold()
+        return [
+            app_commands.Choice(name=truncate(label, CHOICE_NAME), value=value)
+            for label, value in await labelled(interaction.client.services, actor, interaction)
+            if query in label.casefold()
+        ][:AUTOCOMPLETE_CHOICES]
+
+    return suggest
 
 
 async def sector_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
@@ -85,10 +97,6 @@ async def sector_autocomplete(interaction: discord.Interaction[Any], current: st
         app_commands.Choice(name=truncate(name, CHOICE_NAME), value=key)
         for name, key in suggest_sectors(sectors, current, AUTOCOMPLETE_CHOICES)
     ]
-
-
-async def territory_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-    return territory_choices(current, person_language(interaction))
 
 
 class SetupBase(FeatureCog):

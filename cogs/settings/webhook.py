@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.common.actor import Actor
 from bot.common.i18n import Language, Msg
 from bot.common.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, MESSAGE_CONTENT
 from bot.common.text import truncate
@@ -23,8 +24,8 @@ from bot.webhooks.presentation import shown_url
 from bot.webhooks.rules import EVENTS, EventKind, WebhookError
 from bot.webhooks.use_cases import SecretShown, check_lines
 from cogs.common.groups import server_group
-from cogs.common.options import Option, options
-from cogs.settings.groups import SetupBase, admin_typing
+from cogs.common.options import Option, Subcommands
+from cogs.settings.groups import SetupBase, admin_list, admin_typing
 
 if TYPE_CHECKING:
     from bot.composition import Services
@@ -35,6 +36,7 @@ webhook_group = server_group(
     default_permissions=discord.Permissions(manage_guild=True),
 )
 ALL = "all"
+webhook_command = Subcommands(webhook_group)
 WHICH = Option(text("webhook", "cmd.webhook.number.name"), text("Which one", "cmd.webhook.number"))
 
 
@@ -70,6 +72,21 @@ def event_choices(render: Callable[[str], str], current: str) -> list[tuple[str,
     return found[:AUTOCOMPLETE_CHOICES]
 
 
+async def suggest_events(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    if admin_typing(interaction) is None:
+        return []
+    language, catalogue = person_language(interaction), interaction.client.services.catalogue
+    found = event_choices(lambda key: catalogue.render(language, key), current)
+    return [app_commands.Choice(name=name, value=value) for name, value in found]
+
+
+async def listed_webhooks(
+    services: Services, actor: Actor, interaction: discord.Interaction[Any]
+) -> list[tuple[str, str]]:
+    listed = await services.webhooks.listed(actor.guild_id)
+    return [(f"#{w.number} {shown_url(w.url)}", str(w.number)) for w in listed.webhooks]
+
+
 class WebhookSetup(SetupBase):
     webhook_group = webhook_group  # an attribute of the cog, so that discord.py registers it
 
@@ -80,21 +97,19 @@ class WebhookSetup(SetupBase):
         lines.append(catalogue.render(language, "webhook.secret", secret=f"`{shown.secret}`"))
         await reply_done(interaction, truncate("\n".join(lines), MESSAGE_CONTENT))
 
-    @webhook_group.command(
-        name=text("add", "cmd.webhook.add.name"),
-        description=text("Send incidents' events to a URL, signed", "cmd.webhook.add.description"),
-    )
-    @options(
+    @webhook_command(
+        "add",
+        "Send incidents' events to a URL, signed",
         url=Option(text("url", "cmd.webhook.url.name"), text("Where to send them (https)", "cmd.webhook.url")),
         events=Option(
-            text("events", "cmd.webhook.events.name"),
-            text("Which events (all if left out)", "cmd.webhook.events"),
+            text("events", "cmd.webhook.events.name"), text("Which events (all if left out)", "cmd.webhook.events")
         ),
         private_too=Option(
             text("private-incidents-too", "cmd.webhook.private.name"),
             text("Also incidents not shown on the public page", "cmd.webhook.private"),
         ),
     )
+    @app_commands.autocomplete(events=suggest_events)
     async def webhook_add(
         self,
         interaction: discord.Interaction[Any],
@@ -109,20 +124,7 @@ class WebhookSetup(SetupBase):
         )
         await self._shown_once(interaction, shown)
 
-    @webhook_add.autocomplete("events")
-    async def _event_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        if admin_typing(interaction) is None:
-            return []
-        language, catalogue = person_language(interaction), self.services.catalogue
-        found = event_choices(lambda key: catalogue.render(language, key), current)
-        return [app_commands.Choice(name=name, value=value) for name, value in found]
-
-    @webhook_group.command(
-        name=text("list", "cmd.webhook.list.name"),
-        description=text("The server's webhooks", "cmd.webhook.list.description"),
-    )
+    @webhook_command("list", "The server's webhooks")
     async def webhook_list(self, interaction: discord.Interaction[Any]) -> None:
         actor = self._actor(interaction)
         listed = await self.services.webhooks.listed(actor.guild_id)
@@ -135,58 +137,31 @@ class WebhookSetup(SetupBase):
         title = catalogue.render(language, "webhook.title", count=len(listed.webhooks))
         await reply_done(interaction, truncate("\n".join([f"**{title}**", *lines]), MESSAGE_CONTENT))
 
-    @webhook_group.command(
-        name=text("remove", "cmd.webhook.remove.name"),
-        description=text("Stop and forget a webhook", "cmd.webhook.remove.description"),
-    )
-    @options(webhook=Option(text("webhook", "cmd.webhook.number.name"), text("Which one", "cmd.webhook.number")))
+    @webhook_command("remove", "Stop and forget a webhook", webhook=WHICH)
+    @app_commands.autocomplete(webhook=admin_list(listed_webhooks))
     async def webhook_remove(self, interaction: discord.Interaction[Any], webhook: str) -> None:
         actor = self._actor(interaction)
         outcome = await self.services.webhooks.remove(actor, webhook, now=self.services.clock.now())
         await self._say(interaction, outcome)
 
-    @webhook_group.command(
-        name=text("rotate", "cmd.webhook.rotate.name"),
-        description=text("Give a webhook a new secret (shown once)", "cmd.webhook.rotate.description"),
-    )
-    @options(webhook=Option(text("webhook", "cmd.webhook.number.name"), text("Which one", "cmd.webhook.number")))
+    @webhook_command("rotate", "Give a webhook a new secret (shown once)", webhook=WHICH)
+    @app_commands.autocomplete(webhook=admin_list(listed_webhooks))
     async def webhook_rotate(self, interaction: discord.Interaction[Any], webhook: str) -> None:
         actor = self._actor(interaction)
         shown = await self.services.webhooks.rotate(actor, webhook, now=self.services.clock.now())
         await self._shown_once(interaction, shown)
 
-    @webhook_group.command(
-        name=text("switch", "cmd.webhook.switch.name"),
-        description=text("Turn all webhooks, or one, on or off", "cmd.webhook.switch.description"),
-    )
-    @options(
+    @webhook_command(
+        "switch",
+        "Turn all webhooks, or one, on or off",
         on=Option(text("on", "cmd.webhook.on.name"), text("On or off", "cmd.webhook.on")),
-        webhook=Option(
-            text("webhook", "cmd.webhook.number.name"),
-            text("Only this one (all if left out)", "cmd.webhook.only"),
-        ),
+        webhook=Option(WHICH.name, text("Only this one (all if left out)", "cmd.webhook.only")),
     )
+    @app_commands.autocomplete(webhook=admin_list(listed_webhooks))
     async def webhook_switch(self, interaction: discord.Interaction[Any], on: bool, webhook: str | None = None) -> None:
         actor = self._actor(interaction)
         outcome = await self.services.webhooks.switch(actor, on, number=webhook, now=self.services.clock.now())
         await self._say(interaction, outcome)
-
-    @webhook_remove.autocomplete("webhook")
-    @webhook_rotate.autocomplete("webhook")
-    @webhook_switch.autocomplete("webhook")
-    async def _webhook_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        actor = admin_typing(interaction)
-        if actor is None:
-            return []
-        query = current.strip().casefold()
-        listed = await self.services.webhooks.listed(actor.guild_id)
-        choices = [
-            app_commands.Choice(name=truncate(f"#{w.number} {shown_url(w.url)}", CHOICE_NAME), value=str(w.number))
-            for w in listed.webhooks
-        ]
-        return [c for c in choices if query in c.name.casefold()][:AUTOCOMPLETE_CHOICES]
 
 
 async def webhook_sections(services: Services, guild: discord.Guild | None, language: Language) -> list[Section]:
