@@ -17,7 +17,7 @@ import aiosqlite
 from bot.board.rules import Board
 from bot.incidents import store as incidents
 from bot.incidents.store import StoredIncident
-from bot.storage.rows import int_column
+from bot.storage.rows import all_rows, int_column
 from bot.storage.times import to_db_time
 
 
@@ -59,11 +59,12 @@ async def add(
 
 async def _kept(conn: aiosqlite.Connection, condition: str, params: tuple[int, ...]) -> list[StoredBoard]:
     """The boards (not removed) that meet `condition`, in the order they were set up."""
-    async with conn.execute(
+    return await all_rows(
+        conn,
         f"SELECT {_COLUMNS} FROM boards WHERE {condition} AND removed_at IS NULL ORDER BY id",  # noqa: S608
         params,
-    ) as cursor:
-        return [_stored(row) for row in await cursor.fetchall()]
+        _stored,
+    )
 
 
 async def boards(conn: aiosqlite.Connection, guild_id: int) -> list[StoredBoard]:

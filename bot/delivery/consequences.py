@@ -17,6 +17,7 @@ from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import RENEWED, Delivery, OutboxRow, dm_lane, edit_coalesce_key
 from bot.delivery.payloads import referenced_row
+from bot.storage.rows import any_row
 from bot.storage.times import to_db_time
 
 NO_MENTIONS: dict[str, list[Any]] = {"parse": [], "users": [], "roles": []}
@@ -90,12 +91,12 @@ async def failure_told_since(
 ) -> bool:
     """Whether a failure with `code` was told since `since` for another row of `row`'s lane, or of its server
     when the failure is `server_wide`."""
-    async with conn.execute(
+    return await any_row(
+        conn,
         "SELECT 1 FROM outbox WHERE guild_id = ? AND (? OR lane = ?) AND error_code IS ? AND failure_told_at >= ? "
         "AND id != ? LIMIT 1",
         (row.guild_id, server_wide, row.lane, code, to_db_time(since), row.id),
-    ) as cursor:
-        return await cursor.fetchone() is not None
+    )
 
 
 async def hold_lane_again(conn: aiosqlite.Connection, delivery: Delivery, *, now: datetime) -> None:

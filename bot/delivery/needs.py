@@ -16,6 +16,7 @@ from bot.delivery import dependencies
 from bot.delivery.dependencies import TOO_MANY_THREADS, Cause, Need, State
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.payloads import Resolution, UnmadeThread
+from bot.storage.rows import only_row
 
 
 async def unmade_thread(conn: aiosqlite.Connection, row_id: int) -> UnmadeThread | None:
@@ -69,12 +70,13 @@ class Known:
 
 
 async def known(conn: aiosqlite.Connection, row_id: int) -> Known | None:
-    found = await conn.execute_fetchall(
+    values = await only_row(
+        conn,
         "SELECT status, owed_since, kind, error_status, error_code, error_text, result, cause_row, attempts "
         "FROM outbox WHERE id = ?",
         (row_id,),
+        tuple,
     )
-    values = next(iter(found), None)
     if values is None:
         return None
     status, owed_since, kind, error_status, error_code, error_text, result, cause_row, attempts = values

@@ -26,6 +26,7 @@ from bot.delivery.kinds import OutboxKind
 from bot.delivery.needs import unmade_thread as unmade_thread
 from bot.delivery.payloads import UnmadeThread as UnmadeThread
 from bot.delivery.payloads import WaitForThreadError, referenced_row
+from bot.storage.rows import all_rows, any_row, first_row
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 DEPENDENCY_FAILED = "dependency_failed"
@@ -298,25 +299,21 @@ def _row(values: Any) -> OutboxRow:
 
 
 async def get(conn: aiosqlite.Connection, row_id: int) -> OutboxRow | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,)) as cursor:  # noqa: S608
-        values = await cursor.fetchone()
-    return _row(values) if values is not None else None
+    return await first_row(conn, f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,), _row)  # noqa: S608
 
 
 async def rows_of_lane(conn: aiosqlite.Connection, lane: str) -> list[OutboxRow]:
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM outbox WHERE lane = ? ORDER BY id",  # noqa: S608
-        (lane,),
-    ) as cursor:
-        return [_row(values) for values in await cursor.fetchall()]
+    return await all_rows(conn, f"SELECT {_COLUMNS} FROM outbox WHERE lane = ? ORDER BY id", (lane,), _row)  # noqa: S608
 
 
 async def lanes_with_work(conn: aiosqlite.Connection) -> list[str]:
     """Lanes that have a pending row, oldest work first."""
-    found = await conn.execute_fetchall(
-        "SELECT lane FROM outbox WHERE status = 'pending' GROUP BY lane ORDER BY MIN(id)"
+    return await all_rows(
+        conn,
+        "SELECT lane FROM outbox WHERE status = 'pending' GROUP BY lane ORDER BY MIN(id)",
+        (),
+        lambda values: str(values[0]),
     )
-    return [str(values[0]) for values in found]
 
 
 async def unfinished_lanes(conn: aiosqlite.Connection) -> set[str]:
@@ -329,9 +326,8 @@ async def failed_among(conn: aiosqlite.Connection, row_ids: set[int]) -> set[int
     """Which of `row_ids` failed."""
     failed: set[int] = set()
     for row_id in row_ids:
-        async with conn.execute("SELECT 1 FROM outbox WHERE id = ? AND status = 'failed'", (row_id,)) as cursor:
-            if await cursor.fetchone() is not None:
-                failed.add(row_id)
+        if await any_row(conn, "SELECT 1 FROM outbox WHERE id = ? AND status = 'failed'", (row_id,)):
+            failed.add(row_id)
     return failed
 
 

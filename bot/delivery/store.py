@@ -10,15 +10,16 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage.rows import first_row, first_value
 from bot.storage.times import from_db_time, to_db_time
 
 DM_PAUSE_KEY = "dm_paused_until"
 
 
 async def dm_channel(conn: aiosqlite.Connection, user_id: int) -> int | None:
-    async with conn.execute("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,)) as cursor:
-        values = await cursor.fetchone()
-    return int(values[0]) if values is not None else None
+    return await first_row(
+        conn, "SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,), lambda values: int(values[0])
+    )
 
 
 async def remember_dm_channel(conn: aiosqlite.Connection, user_id: int, channel_id: int, *, now: datetime) -> None:
@@ -31,9 +32,12 @@ async def remember_dm_channel(conn: aiosqlite.Connection, user_id: int, channel_
 
 async def dms_paused_until(conn: aiosqlite.Connection) -> datetime | None:
     """Until when every DM waits, as last recorded (it may be past)."""
-    async with conn.execute("SELECT value FROM delivery_state WHERE key = ?", (DM_PAUSE_KEY,)) as cursor:
-        values = await cursor.fetchone()
-    return from_db_time(str(values[0])) if values is not None else None
+    return await first_row(
+        conn,
+        "SELECT value FROM delivery_state WHERE key = ?",
+        (DM_PAUSE_KEY,),
+        lambda values: from_db_time(str(values[0])),
+    )
 
 
 async def pause_dms_until(conn: aiosqlite.Connection, until: datetime, *, now: datetime) -> None:
@@ -66,19 +70,20 @@ async def record_follow_role(conn: aiosqlite.Connection, incident_id: int, role_
 
 async def log_channel_and_language(conn: aiosqlite.Connection, guild_id: int) -> tuple[int | None, str | None]:
     """The server's bot-log channel and language, as configured (None where not)."""
-    async with conn.execute(
-        "SELECT bot_log_channel_id, language FROM guild_settings WHERE guild_id = ?", (guild_id,)
-    ) as cursor:
-        values = await cursor.fetchone()
-    if values is None:
-        return None, None
-    return (int(values[0]) if values[0] is not None else None), (str(values[1]) if values[1] is not None else None)
+    found = await first_row(
+        conn,
+        "SELECT bot_log_channel_id, language FROM guild_settings WHERE guild_id = ?",
+        (guild_id,),
+        lambda values: (
+            int(values[0]) if values[0] is not None else None,
+            str(values[1]) if values[1] is not None else None,
+        ),
+    )
+    return found or (None, None)
 
 
 async def board_message_id(conn: aiosqlite.Connection, board_id: int) -> int | None:
-    async with conn.execute("SELECT message_id FROM boards WHERE id = ?", (board_id,)) as cursor:
-        values = await cursor.fetchone()
-    return int(values[0]) if values is not None and values[0] is not None else None
+    return await first_value(conn, "SELECT message_id FROM boards WHERE id = ?", (board_id,), int)
 
 
 async def record_board_message(conn: aiosqlite.Connection, board_id: int, message_id: int) -> None:

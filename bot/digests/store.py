@@ -13,6 +13,7 @@ from bot.common.hours_parsing import format_clock
 from bot.digests.rules import Digest, Every, WhenQuiet
 from bot.incidents import store as incidents
 from bot.incidents.rules.model import Incident
+from bot.storage.rows import all_rows, first_row
 from bot.storage.times import from_db_time, to_db_time
 
 
@@ -75,22 +76,20 @@ async def add(
 
 
 async def digests(conn: aiosqlite.Connection, guild_id: int) -> list[StoredDigest]:
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM digests WHERE guild_id = ? ORDER BY id",  # noqa: S608
-        (guild_id,),
-    ) as cursor:
-        return [_stored(row) for row in await cursor.fetchall()]
+    return await all_rows(conn, f"SELECT {_COLUMNS} FROM digests WHERE guild_id = ? ORDER BY id", (guild_id,), _stored)  # noqa: S608
 
 
 async def digest(conn: aiosqlite.Connection, digest_id: int) -> StoredDigest | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM digests WHERE id = ?", (digest_id,)) as cursor:  # noqa: S608
-        row = await cursor.fetchone()
-    return _stored(row) if row is not None else None
+    return await first_row(conn, f"SELECT {_COLUMNS} FROM digests WHERE id = ?", (digest_id,), _stored)  # noqa: S608
 
 
 async def due_times(conn: aiosqlite.Connection) -> list[tuple[int, datetime]]:
-    async with conn.execute("SELECT id, next_due_at FROM digests ORDER BY next_due_at") as cursor:
-        return [(int(row[0]), from_db_time(row[1])) for row in await cursor.fetchall()]
+    return await all_rows(
+        conn,
+        "SELECT id, next_due_at FROM digests ORDER BY next_due_at",
+        (),
+        lambda row: (int(row[0]), from_db_time(row[1])),
+    )
 
 
 async def advance(
@@ -112,12 +111,13 @@ _OPEN = "status IN ('investigating', 'identified', 'monitoring')"
 
 
 async def _incidents(conn: aiosqlite.Connection, condition: str, args: list[Any]) -> list[Incident]:
-    async with conn.execute(
+    return await all_rows(
+        conn,
         f"SELECT {incidents._INCIDENT_COLUMNS} FROM incidents i LEFT JOIN outbox o ON o.id = i.thread_row "  # noqa: S608
         f"WHERE {condition}",
         args,
-    ) as cursor:
-        return [incidents.stored_from_row(row, (), ()).incident for row in await cursor.fetchall()]
+        lambda row: incidents.stored_from_row(row, (), ()).incident,
+    )
 
 
 async def open_now(conn: aiosqlite.Connection, guild_id: int) -> list[Incident]:

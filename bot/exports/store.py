@@ -26,6 +26,7 @@ from bot.common.text import name_key
 from bot.exports.rules import AuditLine, IncidentRecord, Reported, SetAsideGroup, in_period
 from bot.incidents import store as repo
 from bot.incidents.presentation.message_parts import thread_url
+from bot.storage.rows import all_rows
 from bot.storage.store import read_transaction
 from bot.storage.times import from_db_time, to_db_time
 
@@ -156,17 +157,15 @@ async def _batch(conn: aiosqlite.Connection, guild_id: int, ids: list[int]) -> l
 async def set_aside_groups(conn: aiosqlite.Connection, query: ExportQuery) -> list[SetAsideGroup]:
     """The server's report groups set aside within the period (listed apart from the incidents), in order."""
     start, end = query.period
-    async with conn.execute(
+    return await all_rows(
+        conn,
         "SELECT g.organisation, g.reason, g.decided_at, COUNT(r.id), COUNT(DISTINCT r.user_id) "
         "FROM report_groups g LEFT JOIN reports r ON r.group_id = g.id AND r.state = 'active' "
         "WHERE g.guild_id = ? AND g.status = 'set_aside' AND g.decided_at >= ? AND g.decided_at < ? "
         "GROUP BY g.id ORDER BY g.decided_at, g.id",
         (query.guild_id, to_db_time(start), to_db_time(end)),
-    ) as cursor:
-        return [
-            SetAsideGroup(str(r[0]), r[1], from_db_time(r[2]) if r[2] else None, int(r[3]), int(r[4]))
-            for r in await cursor.fetchall()
-        ]
+        lambda r: SetAsideGroup(str(r[0]), r[1], from_db_time(r[2]) if r[2] else None, int(r[3]), int(r[4])),
+    )
 
 
 def is_database(path: str | Path) -> bool:
@@ -188,10 +187,10 @@ def is_database(path: str | Path) -> bool:
 async def audit_lines(conn: aiosqlite.Connection, guild_id: int, period: tuple[datetime, datetime]) -> list[AuditLine]:
     """The server's audit entries of the period (start inclusive, end exclusive), oldest first."""
     start, end = period
-    async with conn.execute(
+    return await all_rows(
+        conn,
         "SELECT at, actor_id, action, arguments, result FROM audit_log WHERE guild_id = ? AND at >= ? AND at < ? "
         "ORDER BY at, id",
         (guild_id, to_db_time(start), to_db_time(end)),
-    ) as cursor:
-        rows = await cursor.fetchall()
-    return [AuditLine(from_db_time(row[0]), row[1], row[2], row[3], row[4]) for row in rows]
+        lambda row: AuditLine(from_db_time(row[0]), row[1], row[2], row[3], row[4]),
+    )

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage.rows import all_rows, any_row, first_row, first_value, int_column
 from bot.storage.times import from_db_time, to_db_time
 
 
@@ -30,13 +31,13 @@ class Follower:
 
 async def follow_role(conn: aiosqlite.Connection, incident_id: int) -> tuple[int | None, int | None]:
     """(follow_role_id, follow_role_row) of an incident."""
-    async with conn.execute(
-        "SELECT follow_role_id, follow_role_row FROM incidents WHERE id = ?", (incident_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None:
-        return None, None
-    return row[0], row[1]
+    found = await first_row(
+        conn,
+        "SELECT follow_role_id, follow_role_row FROM incidents WHERE id = ?",
+        (incident_id,),
+        lambda row: (row[0], row[1]),
+    )
+    return found or (None, None)
 
 
 async def set_follow_role(
@@ -48,13 +49,13 @@ async def set_follow_role(
 
 
 async def get(conn: aiosqlite.Connection, guild_id: int, user_id: int, kind: str, target: str) -> Follow | None:
-    async with conn.execute(
+    return await first_row(
+        conn,
         "SELECT kind, target, dm, role_ids, created_at FROM subscriptions "
         "WHERE guild_id = ? AND user_id = ? AND kind = ? AND target = ?",
         (guild_id, user_id, kind, target),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _follow(row) if row is not None else None
+        _follow,
+    )
 
 
 def _follow(row: aiosqlite.Row | tuple[object, ...]) -> Follow:
@@ -69,12 +70,13 @@ def _follow(row: aiosqlite.Row | tuple[object, ...]) -> Follow:
 
 
 async def of_member(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[Follow]:
-    async with conn.execute(
+    return await all_rows(
+        conn,
         "SELECT kind, target, dm, role_ids, created_at FROM subscriptions WHERE guild_id = ? AND user_id = ? "
         "ORDER BY kind, id",
         (guild_id, user_id),
-    ) as cursor:
-        return [_follow(row) for row in await cursor.fetchall()]
+        _follow,
+    )
 
 
 async def add(
@@ -126,12 +128,12 @@ async def set_role_row(
 
 async def role_row(conn: aiosqlite.Connection, guild_id: int, user_id: int, incident_id: int) -> int | None:
     """The outbox row of the member's last follow role add for this incident, if any."""
-    async with conn.execute(
+    return await first_value(
+        conn,
         "SELECT role_row FROM subscriptions WHERE guild_id = ? AND user_id = ? AND kind = 'incident' AND target = ?",
         (guild_id, user_id, str(incident_id)),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None and row[0] is not None else None
+        int,
+    )
 
 
 async def forget_role_rows(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> None:
@@ -143,21 +145,23 @@ async def forget_role_rows(conn: aiosqlite.Connection, guild_id: int, incident_i
 
 
 async def followers(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> list[Follower]:
-    async with conn.execute(
+    return await all_rows(
+        conn,
         "SELECT user_id, dm, role_row FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND target = ? "
         "ORDER BY id",
         (guild_id, str(incident_id)),
-    ) as cursor:
-        return [Follower(int(r[0]), bool(r[1]), r[2]) for r in await cursor.fetchall()]
+        lambda r: Follower(int(r[0]), bool(r[1]), r[2]),
+    )
 
 
 async def dm_count(conn: aiosqlite.Connection, guild_id: int, incident_id: int) -> int:
-    async with conn.execute(
+    counted = await first_value(
+        conn,
         "SELECT COUNT(*) FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND target = ? AND dm = 1",
         (guild_id, str(incident_id)),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
+        int,
+    )
+    return counted or 0
 
 
 # --- members whose DMs are closed ---------------------------------------------------------------------------
@@ -167,19 +171,21 @@ async def dms_closed(conn: aiosqlite.Connection, user_ids: list[int]) -> set[int
     if not user_ids:
         return set()
     marks = ",".join("?" * len(user_ids))
-    async with conn.execute(
-        f"SELECT user_id FROM member_dm_status WHERE dms_closed_at IS NOT NULL AND user_id IN ({marks})",  # noqa: S608
-        user_ids,
-    ) as cursor:
-        return {int(r[0]) for r in await cursor.fetchall()}
+    return set(
+        await int_column(
+            conn,
+            f"SELECT user_id FROM member_dm_status WHERE dms_closed_at IS NOT NULL AND user_id IN ({marks})",  # noqa: S608
+            user_ids,
+        )
+    )
 
 
 async def untold_dms_closed(conn: aiosqlite.Connection, user_id: int) -> bool:
-    async with conn.execute(
+    return await any_row(
+        conn,
         "SELECT 1 FROM member_dm_status WHERE user_id = ? AND dms_closed_at IS NOT NULL AND told_at IS NULL",
         (user_id,),
-    ) as cursor:
-        return await cursor.fetchone() is not None
+    )
 
 
 async def mark_told(conn: aiosqlite.Connection, user_id: int, *, at: datetime) -> bool:
@@ -200,8 +206,9 @@ async def reopen_dms(conn: aiosqlite.Connection, user_id: int) -> None:
 
 async def incident_of_follow_role(conn: aiosqlite.Connection, guild_id: int, role_id: int) -> int | None:
     """The incident whose follow role this is, if any."""
-    async with conn.execute(
-        "SELECT id FROM incidents WHERE guild_id = ? AND follow_role_id = ?", (guild_id, role_id)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else int(row[0])
+    return await first_row(
+        conn,
+        "SELECT id FROM incidents WHERE guild_id = ? AND follow_role_id = ?",
+        (guild_id, role_id),
+        lambda row: int(row[0]),
+    )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage.rows import first_row
 from bot.storage.times import to_db_time
 
 # The readiness probe's row among the process-wide delivery facts: rewritten at each probe, read by nobody.
@@ -29,9 +30,11 @@ async def reminders_by_status(conn: aiosqlite.Connection) -> dict[str, int]:
 
 async def nudge_counts(conn: aiosqlite.Connection) -> tuple[int, int]:
     """Open incidents with a nudge planned, and the nudges sent since their last news that nobody answered."""
-    async with conn.execute(
+    counts = await first_row(
+        conn,
         "SELECT COUNT(n.planned_at), COALESCE(SUM(n.consecutive_nudges), 0) FROM incident_nudges n "
-        "JOIN incidents i ON i.id = n.incident_id WHERE i.status NOT IN ('resolved', 'cancelled')"
-    ) as cursor:
-        row = await cursor.fetchone()
-    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        "JOIN incidents i ON i.id = n.incident_id WHERE i.status NOT IN ('resolved', 'cancelled')",
+        (),
+        lambda row: (int(row[0]), int(row[1])),
+    )
+    return counts or (0, 0)

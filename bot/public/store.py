@@ -9,7 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bot.public.rules import PublicPage
-from bot.storage.rows import int_column
+from bot.storage.rows import all_rows, any_row, first_row, int_column, only_row
 from bot.storage.times import from_db_time, to_db_time
 
 _PAGE_COLUMNS = "guild_id, slug, name, enabled, default_public"
@@ -22,29 +22,22 @@ def _page(row: Any) -> tuple[PublicPage, str]:
 
 async def page_by_slug(conn: aiosqlite.Connection, slug: str) -> tuple[PublicPage, str] | None:
     """The page served at `slug` and the server's name, enabled or not."""
-    async with conn.execute(f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE slug = ?", (slug,)) as cursor:  # noqa: S608
-        row = await cursor.fetchone()
-    return _page(row) if row is not None else None
+    return await first_row(conn, f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE slug = ?", (slug,), _page)  # noqa: S608
 
 
 async def page_set_at(conn: aiosqlite.Connection, guild_id: int) -> datetime | None:
     """When an admin last set the server's page."""
-    async with conn.execute("SELECT updated_at FROM public_pages WHERE guild_id = ?", (guild_id,)) as cursor:
-        row = await cursor.fetchone()
-    return from_db_time(row[0]) if row is not None else None
+    return await first_row(
+        conn, "SELECT updated_at FROM public_pages WHERE guild_id = ?", (guild_id,), lambda row: from_db_time(row[0])
+    )
 
 
 async def page_of(conn: aiosqlite.Connection, guild_id: int) -> tuple[PublicPage, str] | None:
-    async with conn.execute(f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE guild_id = ?", (guild_id,)) as cursor:  # noqa: S608
-        row = await cursor.fetchone()
-    return _page(row) if row is not None else None
+    return await first_row(conn, f"SELECT {_PAGE_COLUMNS} FROM public_pages WHERE guild_id = ?", (guild_id,), _page)  # noqa: S608
 
 
 async def slug_taken(conn: aiosqlite.Connection, slug: str, *, by_other_than: int) -> bool:
-    async with conn.execute(
-        "SELECT 1 FROM public_pages WHERE slug = ? AND guild_id != ?", (slug, by_other_than)
-    ) as cursor:
-        return await cursor.fetchone() is not None
+    return await any_row(conn, "SELECT 1 FROM public_pages WHERE slug = ? AND guild_id != ?", (slug, by_other_than))
 
 
 async def save_page(conn: aiosqlite.Connection, page: PublicPage, *, name: str, at: datetime, by: int | None) -> None:
@@ -109,12 +102,13 @@ def _scoped(sectors: Sequence[str] | None, territories: Sequence[str]) -> tuple[
 async def public_sectors(conn: aiosqlite.Connection, guild_id: int) -> list[str]:
     """The sectors (as written on incidents) of the server's public incidents, ever, not cancelled: a sector's page
     exists only once a public incident was of it."""
-    async with conn.execute(
+    return await all_rows(
+        conn,
         "SELECT DISTINCT i.sector FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
         "WHERE i.guild_id = ? AND i.status != 'cancelled'",
         (guild_id,),
-    ) as cursor:
-        return [str(row[0]) for row in await cursor.fetchall()]
+        lambda row: str(row[0]),
+    )
 
 
 async def public_incident_numbers(
@@ -129,26 +123,28 @@ async def public_incident_numbers(
     async with conn.execute(f"SELECT COUNT(*) {visible}", (guild_id,)) as cursor:
         row = await cursor.fetchone()
     total = int(row[0]) if row is not None else 0
-    async with conn.execute(
+    ids = await int_column(
+        conn,
         f"SELECT i.id {visible} ORDER BY i.number DESC LIMIT ? OFFSET ?",
         (guild_id, limit, offset),
-    ) as cursor:
-        return [int(r[0]) for r in await cursor.fetchall()], total
+    )
+    return ids, total
 
 
 async def public_incident_id(conn: aiosqlite.Connection, guild_id: int, number: int) -> int | None:
     """The id of the server's incident `number` when it is public; None whether it is private or does not exist."""
-    async with conn.execute(
+    return await first_row(
+        conn,
         "SELECT i.id FROM incidents i JOIN incident_visibility v ON v.incident_id = i.id AND v.public = 1 "
         "WHERE i.guild_id = ? AND i.number = ? AND i.status != 'cancelled'",
         (guild_id, number),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else None
+        lambda row: int(row[0]),
+    )
 
 
 async def page_version(conn: aiosqlite.Connection, slug: str) -> int | None:
     """The version of the page served at `slug` (it moves with any change to what its pages show), None when
     there is no such page or it is turned off."""
-    rows = list(await conn.execute_fetchall("SELECT version FROM public_pages WHERE slug = ? AND enabled = 1", (slug,)))
-    return int(rows[0][0]) if rows else None
+    return await only_row(
+        conn, "SELECT version FROM public_pages WHERE slug = ? AND enabled = 1", (slug,), lambda row: int(row[0])
+    )

@@ -15,6 +15,7 @@ from bot.delivery.outbox import DEPENDENCY_FAILED
 from bot.incidents.rules.routing import Route
 from bot.settings.rules.config import GuildConfig, WorkingHours
 from bot.settings.rules.model import AuditEntry, FailedDelivery
+from bot.storage.rows import all_rows, any_row, first_row, first_value, int_column, only_row
 from bot.storage.times import from_db_time, to_db_time
 
 # The columns `/setup` may write, so that a column name never comes from outside this module.
@@ -39,8 +40,7 @@ SETTING_COLUMNS = frozenset(
 
 
 async def settings_exist(conn: aiosqlite.Connection, guild_id: int) -> bool:
-    async with conn.execute("SELECT 1 FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cursor:
-        return await cursor.fetchone() is not None
+    return await any_row(conn, "SELECT 1 FROM guild_settings WHERE guild_id = ?", (guild_id,))
 
 
 def _clock(text: str) -> time:
@@ -51,16 +51,18 @@ def _clock(text: str) -> time:
 async def stored_config(conn: aiosqlite.Connection, guild_id: int) -> GuildConfig | None:
     """The server's settings row, without its routes and sectors; None before its first `/setup` command."""
     # The settings, sectors and routes are read by every command: each read is one trip to aiosqlite's thread.
-    found = await conn.execute_fetchall(
+    return await only_row(
+        conn,
         "SELECT language, time_zone, coordinator_role_id, incident_channel_id, bot_log_channel_id, working_days, "
         "working_start, working_end, holidays_country, archive_after_hours, cadence_critical_min, "
         "cadence_major_min, cadence_minor_min, dm_cap_per_incident, reports_channel_id, reports_role_id, "
         "report_alert_members, report_alert_window_min FROM guild_settings WHERE guild_id = ?",
         (guild_id,),
+        lambda row: _config(guild_id, row),
     )
-    row = next(iter(found), None)
-    if row is None:
-        return None
+
+
+def _config(guild_id: int, row: aiosqlite.Row) -> GuildConfig:
     return GuildConfig(
         guild_id=guild_id,
         language=language_of(row[0], fallback="fr"),
@@ -135,32 +137,31 @@ async def set_nudge_cadence(
 
 async def incident_dm_count(conn: aiosqlite.Connection, guild_id: int) -> int:
     """How many incident follows of the server asked for direct messages."""
-    cursor = await conn.execute(
-        "SELECT COUNT(*) FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND dm = 1", (guild_id,)
+    counted = await first_value(
+        conn, "SELECT COUNT(*) FROM subscriptions WHERE guild_id = ? AND kind = 'incident' AND dm = 1", (guild_id,), int
     )
-    row = await cursor.fetchone()
-    await cursor.close()
-    return int(row[0]) if row else 0
+    return counted or 0
 
 
 async def open_incident_ids(conn: aiosqlite.Connection, guild_id: int) -> list[int]:
     """The server's open incidents that have a thread (the ones that get nudges)."""
-    async with conn.execute(
+    return await int_column(
+        conn,
         "SELECT id FROM incidents WHERE guild_id = ? AND status IN ('investigating', 'identified', 'monitoring') "
         "AND thread_row IS NOT NULL ORDER BY id",
         (guild_id,),
-    ) as cursor:
-        return [int(row[0]) for row in await cursor.fetchall()]
+    )
 
 
 async def follow_roles(conn: aiosqlite.Connection, guild_id: int) -> list[tuple[int, int]]:
     """(number, follow role id) of the server's open incidents that have a follow role."""
-    async with conn.execute(
+    return await all_rows(
+        conn,
         "SELECT number, follow_role_id FROM incidents WHERE guild_id = ? "
         "AND status IN ('investigating', 'identified', 'monitoring') AND follow_role_id IS NOT NULL ORDER BY number",
         (guild_id,),
-    ) as cursor:
-        return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+        lambda row: (int(row[0]), int(row[1])),
+    )
 
 
 # --- sectors -----------------------------------------------------------------------------------------------
@@ -206,20 +207,21 @@ def _route(row: Any) -> Route:
 
 
 async def routes(conn: aiosqlite.Connection, guild_id: int) -> list[Route]:
-    found = await conn.execute_fetchall(
+    return await all_rows(
+        conn,
         "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? ORDER BY id",
         (guild_id,),
+        _route,
     )
-    return [_route(row) for row in found]
 
 
 async def route(conn: aiosqlite.Connection, guild_id: int, route_id: int) -> Route | None:
-    async with conn.execute(
+    return await first_row(
+        conn,
         "SELECT id, guild_id, channel_id, territory, sector, role_id FROM routes WHERE guild_id = ? AND id = ?",
         (guild_id, route_id),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _route(row) if row is not None else None
+        _route,
+    )
 
 
 async def add_route(
@@ -289,19 +291,18 @@ async def audit_entries(
         params.append(before_id)
     query += " ORDER BY id DESC LIMIT ?"
     params.append(limit)
-    async with conn.execute(query, params) as cursor:
-        rows = await cursor.fetchall()
-    return [
-        AuditEntry(
-            id=row[0],
-            actor_id=row[1],
-            action=row[2],
-            arguments=_json_object(row[3]),
-            result=row[4],
-            at=from_db_time(row[5]),
-        )
-        for row in rows
-    ]
+    return await all_rows(conn, query, params, _audit_entry)
+
+
+def _audit_entry(row: aiosqlite.Row) -> AuditEntry:
+    return AuditEntry(
+        id=row[0],
+        actor_id=row[1],
+        action=row[2],
+        arguments=_json_object(row[3]),
+        result=row[4],
+        at=from_db_time(row[5]),
+    )
 
 
 async def failed_deliveries(

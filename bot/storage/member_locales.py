@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage.rows import first_row
 from bot.storage.times import to_db_time
 
 
@@ -18,6 +19,6 @@ async def remember(conn: aiosqlite.Connection, *, user_id: int, locale: str, see
 
 
 async def last_seen(conn: aiosqlite.Connection, user_id: int) -> str | None:
-    cursor = await conn.execute("SELECT locale FROM member_locales WHERE user_id = ?", (user_id,))
-    row = await cursor.fetchone()
-    return None if row is None else str(row[0])
+    return await first_row(
+        conn, "SELECT locale FROM member_locales WHERE user_id = ?", (user_id,), lambda row: str(row[0])
+    )

@@ -16,6 +16,8 @@ from importlib.resources.abc import Traversable
 
 import aiosqlite
 
+from bot.storage.rows import first_row
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -80,9 +82,8 @@ def known_version(source: Traversable | None = None) -> int:
 
 
 async def current_version(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
+    version = await first_row(conn, "PRAGMA user_version", (), lambda row: int(row[0]))
+    return version if version is not None else 0
 
 
 async def apply_migration(conn: aiosqlite.Connection, migration: Migration) -> None:

@@ -26,6 +26,7 @@ from bot.common.errors import TocsinError
 from bot.storage import migrations as migrations_module
 from bot.storage.files import create_private_if_absent
 from bot.storage.migrations import MigrationReport
+from bot.storage.rows import first_row
 
 log = logging.getLogger(__name__)
 
@@ -310,9 +311,7 @@ class Store:
 
     @staticmethod
     async def _pragma(conn: aiosqlite.Connection, name: str) -> Any:
-        async with conn.execute(f"PRAGMA {name}") as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row is not None else None
+        return await first_row(conn, f"PRAGMA {name}", (), lambda row: row[0])
 
     def _ensure_open(self) -> None:
         if self._closed:

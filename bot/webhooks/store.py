@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.rows import all_rows, first_row, first_value
 from bot.storage.times import optional_time, to_db_time
 from bot.webhooks.rules import Webhook, parse_events
 
@@ -29,37 +30,36 @@ def _webhook(row: Any) -> Webhook:
 
 
 async def webhooks(conn: aiosqlite.Connection, guild_id: int) -> list[Webhook]:
-    async with conn.execute(
+    return await all_rows(
+        conn,
         f"SELECT {_COLUMNS} FROM webhooks WHERE guild_id = ? ORDER BY number",  # noqa: S608
         (guild_id,),
-    ) as cursor:
-        return [_webhook(row) for row in await cursor.fetchall()]
+        _webhook,
+    )
 
 
 async def webhook(conn: aiosqlite.Connection, webhook_id: int) -> Webhook | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,)) as cursor:  # noqa: S608
-        row = await cursor.fetchone()
-    return _webhook(row) if row is not None else None
+    return await first_row(conn, f"SELECT {_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,), _webhook)  # noqa: S608
 
 
 async def by_number(conn: aiosqlite.Connection, guild_id: int, number: int) -> Webhook | None:
-    async with conn.execute(
+    return await first_row(
+        conn,
         f"SELECT {_COLUMNS} FROM webhooks WHERE guild_id = ? AND number = ?",  # noqa: S608
         (guild_id, number),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return _webhook(row) if row is not None else None
+        _webhook,
+    )
 
 
 async def target(conn: aiosqlite.Connection, webhook_id: int) -> tuple[str, str, bool] | None:
     """(url, secret, active) of a webhook: active unless paused or its server's webhooks are switched off."""
-    async with conn.execute(
+    return await first_row(
+        conn,
         "SELECT w.url, w.secret, w.paused_at IS NULL AND COALESCE(s.enabled, 1) FROM webhooks w "
         "LEFT JOIN webhook_switches s ON s.guild_id = w.guild_id WHERE w.id = ?",
         (webhook_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return (str(row[0]), str(row[1]), bool(row[2])) if row is not None else None
+        lambda row: (str(row[0]), str(row[1]), bool(row[2])),
+    )
 
 
 async def add(
@@ -124,9 +124,7 @@ async def pause(conn: aiosqlite.Connection, webhook_id: int, *, now: datetime) -
 
 
 async def last_failure(conn: aiosqlite.Connection, webhook_id: int) -> str | None:
-    async with conn.execute("SELECT last_failure FROM webhooks WHERE id = ?", (webhook_id,)) as cursor:
-        row = await cursor.fetchone()
-    return str(row[0]) if row is not None and row[0] is not None else None
+    return await first_value(conn, "SELECT last_failure FROM webhooks WHERE id = ?", (webhook_id,), str)
 
 
 async def switched_on(conn: aiosqlite.Connection, guild_id: int) -> bool:

@@ -20,6 +20,7 @@ from bot.privacy.store.registry import (
     MemberData,
     registry,
 )
+from bot.storage.rows import first_row
 
 
 def _where(held: Held, condition: str) -> str:
@@ -162,9 +163,9 @@ async def next_pseudonym(conn: aiosqlite.Connection, guild_id: int) -> int:
 
 
 async def server_language(conn: aiosqlite.Connection, guild_id: int) -> str | None:
-    async with conn.execute("SELECT language FROM guild_settings WHERE guild_id = ?", (guild_id,)) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else str(row[0])
+    return await first_row(
+        conn, "SELECT language FROM guild_settings WHERE guild_id = ?", (guild_id,), lambda row: str(row[0])
+    )
 
 
 def _server_of(held: Held) -> str:

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.privacy.rules import names
 from bot.privacy.store.registry import Erased, Forget
+from bot.storage.rows import first_value
 from bot.storage.times import to_db_time
 
 _WAITING = ("pending", "in_flight")
@@ -27,11 +28,12 @@ def _for_them_alone(kind: str, lane: str, payload: dict[str, Any], user_id: int)
 
 
 async def _latest_of(conn: aiosqlite.Connection, key: str) -> int | None:
-    async with conn.execute(
-        "SELECT MAX(id) FROM outbox WHERE coalesce_key = ? AND status IN ('done', 'pending', 'in_flight')", (key,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    return await first_value(
+        conn,
+        "SELECT MAX(id) FROM outbox WHERE coalesce_key = ? AND status IN ('done', 'pending', 'in_flight')",
+        (key,),
+        int,
+    )
 
 
 async def _message_edit(

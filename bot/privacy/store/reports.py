@@ -7,14 +7,16 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.privacy.store.registry import Erased, Forget
+from bot.storage.rows import int_column
 
 
 async def erase_texts(conn: aiosqlite.Connection, forget: Forget, erased: Erased) -> None:
-    async with conn.execute(
+    groups = await int_column(
+        conn,
         "SELECT DISTINCT group_id FROM reports WHERE guild_id = ? AND user_id = ? AND group_id IS NOT NULL",
         (forget.guild_id, forget.user_id),
-    ) as cursor:
-        erased.report_groups.update(int(row[0]) for row in await cursor.fetchall())
+    )
+    erased.report_groups.update(groups)
     cursor = await conn.execute(
         "UPDATE reports SET details = NULL, role_ids = '[]' WHERE guild_id = ? AND user_id = ?",
         (forget.guild_id, forget.user_id),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.storage.rows import first_row, int_column
 from bot.storage.times import from_db_time, to_db_time
 
 
@@ -35,14 +36,17 @@ def _stamp(at: datetime | None) -> str | None:
 
 async def get(conn: aiosqlite.Connection, incident_id: int) -> NudgeBook:
     """The incident's bookkeeping; a fresh one for an incident never nudged."""
-    cursor = await conn.execute(
+    found = await first_row(
+        conn,
         "SELECT last_nudge_at, consecutive_nudges, log_noted, next_update_nudged, eta_reminded, planned_kind, "
         "planned_at, seen_update_at, reminded_eta, nudged_next_update_at FROM incident_nudges WHERE incident_id = ?",
         (incident_id,),
+        _book,
     )
-    row = await cursor.fetchone()
-    if row is None:
-        return NudgeBook()
+    return found if found is not None else NudgeBook()
+
+
+def _book(row: aiosqlite.Row) -> NudgeBook:
     return NudgeBook(
         last_nudge_at=_time(row[0]),
         consecutive_nudges=int(row[1]),
@@ -87,8 +91,8 @@ async def put(conn: aiosqlite.Connection, incident_id: int, book: NudgeBook, *, 
 
 async def open_incident_ids(conn: aiosqlite.Connection) -> list[int]:
     """Every open incident that has a thread to be nudged in."""
-    cursor = await conn.execute(
+    return await int_column(
+        conn,
         "SELECT id FROM incidents WHERE status IN ('investigating', 'identified', 'monitoring') "
-        "AND thread_row IS NOT NULL ORDER BY id"
+        "AND thread_row IS NOT NULL ORDER BY id",
     )
-    return [int(row[0]) for row in await cursor.fetchall()]

@@ -13,6 +13,7 @@ from typing import Any
 import aiosqlite
 
 from bot.reminders.rules.reminders import Reminder, ReminderStatus, Where
+from bot.storage.rows import all_rows, first_row
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
@@ -79,9 +80,7 @@ async def insert(conn: aiosqlite.Connection, reminder: Reminder, *, incident_id:
 
 
 async def get(conn: aiosqlite.Connection, reminder_id: int) -> StoredReminder | None:
-    cursor = await conn.execute(f"SELECT {_COLUMNS} {_FROM} WHERE r.id = ?", (reminder_id,))
-    row = await cursor.fetchone()
-    return None if row is None else _stored(row)
+    return await first_row(conn, f"SELECT {_COLUMNS} {_FROM} WHERE r.id = ?", (reminder_id,), _stored)
 
 
 async def save(
@@ -113,18 +112,21 @@ async def pending_of(
     conn: aiosqlite.Connection, guild_id: int, owner_id: int, *, limit: int = 25
 ) -> list[StoredReminder]:
     """The owner's reminders still to come in that server, soonest first."""
-    cursor = await conn.execute(
+    return await all_rows(
+        conn,
         f"SELECT {_COLUMNS} {_FROM} WHERE r.owner_id = ? AND r.guild_id = ? AND r.status = 'pending' "
         "ORDER BY r.due_at, r.id LIMIT ?",
         (owner_id, guild_id, limit),
+        _stored,
     )
-    return [_stored(row) for row in await cursor.fetchall()]
 
 
 async def waiting(conn: aiosqlite.Connection) -> list[tuple[int, str, datetime]]:
     """(id, status, due time) of every reminder a timer still owes something: pending ones, and those claimed
     (firing) whose end was not recorded before the bot stopped."""
-    cursor = await conn.execute(
-        "SELECT id, status, due_at FROM reminders WHERE status IN ('pending', 'firing') ORDER BY due_at"
+    return await all_rows(
+        conn,
+        "SELECT id, status, due_at FROM reminders WHERE status IN ('pending', 'firing') ORDER BY due_at",
+        (),
+        lambda r: (int(r[0]), str(r[1]), from_db_time(r[2])),
     )
-    return [(int(r[0]), str(r[1]), from_db_time(r[2])) for r in await cursor.fetchall()]
