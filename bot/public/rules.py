@@ -290,6 +290,17 @@ def feed_entries(incidents: Iterable[PublicIncident]) -> list[tuple[PublicIncide
 # no field that could hold them.
 
 
+MaintenanceState = Literal["planned", "in_progress", "ended"]
+
+
+def maintenance_state(starts_at: datetime, ends_at: datetime, now: datetime) -> MaintenanceState:
+    """What a reader is told of a maintenance at `now`: from the clock alone, never from how far its timer went (the
+    bot may be down or late, a page kept): in progress from its start, ended from its (maybe extended) end."""
+    if now >= ends_at:
+        return "ended"
+    return "in_progress" if now >= starts_at else "planned"
+
+
 @dataclass(frozen=True)
 class PublicMaintenance:
     number: int
@@ -304,7 +315,7 @@ class PublicMaintenance:
     ends_at: datetime  # as planned
     ended_at: datetime | None
     workaround: str | None
-    state: Literal["planned", "in_progress", "ended"]
+    state: MaintenanceState
 
     @property
     def ended(self) -> bool:
@@ -315,14 +326,12 @@ def maintenance_uid(guild_id: int, number: int) -> str:
     return uuid.uuid5(_IDS, f"maintenance:{guild_id}:{number}").urn
 
 
-def public_maintenance(maintenance: Maintenance) -> PublicMaintenance | None:
-    """The maintenance as the public may see it, or None when it must not show at all."""
+def public_maintenance(maintenance: Maintenance, *, now: datetime) -> PublicMaintenance | None:
+    """The maintenance as the public may see it at `now`, or None when it must not show at all."""
     m = maintenance
     if not m.public or m.stage in (Stage.CANCELLED, Stage.CONVERTED):
         return None
-    state: Literal["planned", "in_progress", "ended"] = (
-        "ended" if m.stage == Stage.ENDED else "in_progress" if m.in_progress else "planned"
-    )
+    state = maintenance_state(m.starts_at, m.ends_at, now)
     return PublicMaintenance(
         number=m.number,
         uid=maintenance_uid(m.guild_id, m.number),
@@ -334,8 +343,7 @@ def public_maintenance(maintenance: Maintenance) -> PublicMaintenance | None:
         services=m.services,
         starts_at=m.starts_at,
         ends_at=m.ends_at,
-        # Only its timer ends it, at its (maybe extended) end: `ended_at` is when the timer ran, later if the bot was
-        # down then.
+        # It ends at its (maybe extended) end, not when its timer ran (later if the bot was down then).
         ended_at=m.ends_at if state == "ended" else None,
         workaround=m.workaround,
         state=state,
@@ -359,3 +367,10 @@ def maintenance_on_page(
         reverse=True,
     )
     return tuple(coming), tuple(past)
+
+
+def maintenance_changes_at(listed: Iterable[PublicMaintenance], *, now: datetime) -> datetime | None:
+    """The next moment what is shown of `listed` changes by the clock alone (a start or an end after `now`): a page
+    kept from before it is rendered again (bot/web/cache.py), with no write to move the server's version."""
+    times = [at for m in listed for at in (m.starts_at, m.ends_at) if at > now]
+    return min(times, default=None)

@@ -27,6 +27,7 @@ from bot.public.rules import (
     Scope,
     check_slug,
     in_scope,
+    maintenance_changes_at,
     maintenance_on_page,
     overlapping_refs,
     public_incident,
@@ -74,6 +75,7 @@ class ServerPage:
     scope: Scope = SERVER
     maintenance: tuple[PublicMaintenance, ...] = ()
     past_maintenance: tuple[PublicMaintenance, ...] = ()
+    changes_at: datetime | None = None  # the next start or end of what it lists: kept no longer (bot/web/cache.py)
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,8 @@ class PublicPages:
             shown = [view for view in await self._public(conn, server, ids, now) if in_scope(view, scope)]
             coming, past = await self._maintenance(conn, guild_id, scope, now)
         listed = shown_on_page(shown, now=now)
-        return ServerPage(server.page, server.name, listed, now, server, scope, coming, past)
+        changes_at = maintenance_changes_at(coming, now=now)
+        return ServerPage(server.page, server.name, listed, now, server, scope, coming, past, changes_at)
 
     async def incident_page(self, slug: str, number: int) -> IncidentPage | None:
         """One public incident of the page at `slug`; None alike for a private, another server's or no incident."""
@@ -247,7 +250,7 @@ class PublicPages:
         found = await maintenance_store.between(
             conn, guild_id, now - HISTORY, now + MAINTENANCE_AHEAD, public_only=True
         )
-        views = (public_maintenance(stored.maintenance) for stored in found)
+        views = (public_maintenance(stored.maintenance, now=now) for stored in found)
         return maintenance_on_page((v for v in views if v is not None and in_scope(v, scope)), now=now)
 
     async def _public(

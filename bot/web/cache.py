@@ -2,8 +2,9 @@
 language) with the server's version it was rendered at (`public_pages.version`, moved by triggers in the very
 transaction of any change to what the server's pages show; see migrations). A request reads that version (one
 indexed row) and is served the kept body while the version is the same and the body younger than `fresh_for`
-(times and durations on a page move with the clock); otherwise the body is rendered again, once, however many
-requests wait for it.
+(times and durations on a page move with the clock) and, when its render said until when it holds (a planned
+maintenance's start or end: what it is shown as changes then with no write), not past that; otherwise the body is
+rendered again, once, however many requests wait for it.
 
 Every route of the public address (pages, feeds, API) goes through `RenderedCache.get` with its own render
 callable, and the answer through `conditional`, which gives `ETag` and `Last-Modified` and answers 304."""
@@ -28,7 +29,10 @@ log = logging.getLogger(__name__)
 FRESH_FOR = timedelta(seconds=15)
 MAX_ENTRIES = 4096
 
-Render = Callable[[], Awaitable[tuple[bytes, str] | None]]  # (body, content type) or None for "not found"
+# (body, content type), or (body, content type, until: the moment it stops being true by the clock alone, or None),
+# or None for "not found".
+Body = tuple[bytes, str] | tuple[bytes, str, datetime | None]
+Render = Callable[[], Awaitable[Body | None]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Rendered:
     version: int
     rendered_at: datetime
     gzipped: bytes | None = None  # the body compressed once, for clients that accept gzip (kept pages only)
+    until: datetime | None = None  # never served from `until` on: rendered again first
+
+    def holds(self, version: int, now: datetime) -> bool:
+        return self.version >= version and (self.until is None or now < self.until)
 
 
 class RenderedCache:
@@ -73,9 +81,10 @@ class RenderedCache:
         so a burst of changes costs one rendering after another, never one per change at once."""
         if not self._enabled:
             return await self._render(key, version, render)
+        stale_renderings = 0
         while True:
             kept = self._entries.get(key)
-            if kept is not None and kept.version >= version:
+            if kept is not None and kept.holds(version, self._clock()):
                 self._entries.move_to_end(key)
                 if self._clock() - kept.rendered_at >= self._fresh_for:
                     self._rendering_of(key, version, render)
@@ -83,7 +92,12 @@ class RenderedCache:
             under_way = self._rendering.get(key)
             if under_way is None or under_way[0] >= version:
                 # A client that goes away does not cancel the rendering the others wait for.
-                return await asyncio.shield(self._rendering_of(key, version, render))
+                rendered = await asyncio.shield(self._rendering_of(key, version, render))
+                if rendered is None or rendered.holds(version, self._clock()) or stale_renderings:
+                    return rendered
+                # Begun before its `until` (in the background), ended after it: once more, from now.
+                stale_renderings += 1
+                continue
             self._wanted[key] = max(self._wanted.get(key, version), version)
             await asyncio.wait([under_way[1]])
 
@@ -113,7 +127,8 @@ class RenderedCache:
         if rendered is None:
             self._entries.pop(key, None)
             return None
-        body, content_type = rendered
+        body, content_type = rendered[0], rendered[1]
+        until = rendered[2] if len(rendered) == 3 else None
         now = self._clock()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         modified = now.replace(microsecond=0)
@@ -124,10 +139,10 @@ class RenderedCache:
             same = previous.etag == etag
             modified = previous.last_modified if same else max(modified, previous.last_modified + timedelta(seconds=1))
         if not self._enabled:
-            return Rendered(body, content_type, etag, modified, version, now)
+            return Rendered(body, content_type, etag, modified, version, now, until=until)
         # Compressed once here, off the event loop (zlib lets other work run meanwhile).
         gzipped = await asyncio.to_thread(gzip.compress, body, 6)
-        entry = Rendered(body, content_type, etag, modified, version, now, gzipped)
+        entry = Rendered(body, content_type, etag, modified, version, now, gzipped, until)
         self._entries[key] = entry
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:

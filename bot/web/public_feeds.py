@@ -24,7 +24,7 @@ from bot.public.presentation.feeds import FeedWriter
 from bot.public.presentation.pages import PublicPresenter, territory_name
 from bot.public.rules import SERVER, Scope, sector_scope, territory_scope
 from bot.public.use_cases import MAX_PER_PAGE, PER_PAGE, PublicPages, ServerPage
-from bot.web.cache import Render
+from bot.web.cache import Body, Render
 
 HTML_TYPE = "text/html; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -79,7 +79,7 @@ def feed_routes(
         if scope is None:
             return not_found(language)
 
-        async def render() -> tuple[bytes, str] | None:
+        async def render() -> Body | None:
             view = await pages.server_page(slug, scope)
             if view is None:
                 return None
@@ -95,7 +95,7 @@ def feed_routes(
                 maintenance=view.maintenance,
                 past_maintenance=view.past_maintenance,
             )
-            return (await asyncio.to_thread(page)).encode("utf-8"), HTML_TYPE
+            return (await asyncio.to_thread(page)).encode("utf-8"), HTML_TYPE, view.changes_at
 
         return await serve(request, slug=slug, key=("scope", scope, language), language=language, render=render)
 
@@ -128,7 +128,7 @@ def feed_routes(
     async def summary(request: web.Request) -> web.Response:
         language, slug = choose(request, default), request.match_info["slug"]
 
-        async def render() -> tuple[bytes, str] | None:
+        async def render() -> Body | None:
             view = await pages.server_page(slug)
             if view is None or view.server is None:
                 return None
@@ -139,7 +139,7 @@ def feed_routes(
                 view.incidents,
                 maintenance=(*view.maintenance, *view.past_maintenance),
             )
-            return body.encode("ascii"), JSON_TYPE
+            return body.encode("ascii"), JSON_TYPE, view.changes_at
 
         return await serve(request, slug=slug, key=("api", "summary"), language=language, render=render)
 

@@ -32,7 +32,9 @@ from bot.public.rules import (
     SlugError,
     check_slug,
     in_scope,
+    maintenance_changes_at,
     maintenance_on_page,
+    maintenance_state,
     public_incident,
     public_maintenance,
     public_update,
@@ -404,7 +406,7 @@ def test_no_private_or_cancelled_maintenance_and_no_member_reaches_a_page(
     case: tuple[list[Maintenance], list[int]],
 ) -> None:
     found, members = case
-    views = [view for m in found if (view := public_maintenance(m)) is not None]
+    views = [view for m in found if (view := public_maintenance(m, now=NOW)) is not None]
     assert [v.number for v in views] == [
         m.number for m in found if m.public and m.stage not in (Stage.CANCELLED, Stage.CONVERTED)
     ]
@@ -444,3 +446,62 @@ def test_no_private_or_cancelled_maintenance_and_no_member_reaches_a_page(
         assert "Maintenances en cours et à venir" in pages[0]
     if past:
         assert "Maintenances terminées ces 90 derniers jours" in pages[0]
+
+
+# What a reader sees follows the clock, whatever the timer has done yet (the bot down or late, a kept page).
+around = st.integers(-3 * 3600, 3 * 3600).map(lambda s: timedelta(seconds=s))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    length=st.integers(1, 48 * 3600).map(lambda s: timedelta(seconds=s)),
+    near_start=st.booleans(),
+    offset=around,
+    stage=st.sampled_from([s for s in Stage if s not in (Stage.CANCELLED, Stage.CONVERTED)]),
+)
+def test_the_shown_stage_follows_the_clock_around_the_start_and_the_end(
+    length: timedelta, near_start: bool, offset: timedelta, stage: Stage
+) -> None:
+    starts_at = START
+    ends_at = START + length
+    now = (starts_at if near_start else ends_at) + offset
+    expected = "planned" if now < starts_at else "in_progress" if now < ends_at else "ended"
+    assert maintenance_state(starts_at, ends_at, now) == expected
+    # Whatever stage its timer reached by then (behind when the bot was down, never ahead of the clock).
+    reached = stage if stage != Stage.ENDED or now >= ends_at else Stage.STARTED
+    m = Maintenance(
+        guild_id=1,
+        number=1,
+        organisation="Cerp",
+        sector="pharmacie",
+        territories=("29",),
+        services=(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        scheduled_at=starts_at - timedelta(days=1),
+        owner_id=10**17,
+        stage=reached,
+        ended_at=ends_at if reached == Stage.ENDED else None,
+        public=True,
+    )
+    view = public_maintenance(m, now=now)
+    assert view is not None and view.state == expected
+    assert view.ended_at == (ends_at if expected == "ended" else None)
+    coming, past = maintenance_on_page([view], now=now)
+    assert (coming, past) == (((), (view,)) if expected == "ended" else ((view,), ()))
+    # The next moment the page must change by the clock alone: the start, then the end, then nothing.
+    changes = maintenance_changes_at([view], now=now)
+    assert changes == (starts_at if expected == "planned" else ends_at if expected == "in_progress" else None)
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (timedelta(seconds=-1), "planned"),
+        (timedelta(0), "in_progress"),
+        (timedelta(hours=8) - timedelta(seconds=1), "in_progress"),
+        (timedelta(hours=8), "ended"),
+    ],
+)
+def test_the_start_and_the_end_are_each_the_first_instant_of_their_stage(offset: timedelta, expected: str) -> None:
+    assert maintenance_state(START, START + timedelta(hours=8), START + offset) == expected

@@ -121,6 +121,8 @@ async def test_maintenance_in_progress_then_ended_moves_to_its_history(
     _, body, _ = await get(f"{served}/cerp?lang=en")
     assert "In progress" in body and "Maintenance in progress and coming up" in body
 
+    # M4 runs late: its owner extends it (what a reader sees follows its times, not the timers).
+    await service.extend(ANNE, 4, ends="lundi 9h", now=clock.at)
     clock.at = END + timedelta(minutes=1)
     await service.advance(1, now=clock.at)
     _, body, _ = await get(f"{served}/cerp")
@@ -135,6 +137,41 @@ async def test_maintenance_in_progress_then_ended_moves_to_its_history(
     await service.advance(4, now=clock.at)
     clock.at = END + timedelta(days=91)
     assert (await get_json(f"{served}/cerp/api/v1/summary"))["maintenance"] == []
+
+
+async def test_what_a_reader_sees_follows_the_clock_when_no_timer_ran_even_on_a_kept_page(
+    store: Store, pages: PublicPages, clock: Clock, served: str, cache: RenderedCache
+) -> None:
+    """The bot down or late: its timer has not moved the stage, nothing was written; the page, the API and the
+    summary still say in progress from the start and ended from the end, on the first request after each (a kept
+    page whose times are passed is rendered again, not served while the next is made)."""
+    await scheduled_four(store, pages)
+    clock.at = START - timedelta(seconds=5)
+    assert [m["state"] for m in (await get_json(f"{served}/cerp/api/v1/summary"))["maintenance"]] == ["planned"] * 2
+    _, body, _ = await get(f"{served}/cerp?lang=en")
+    assert "Planned" in body and "In progress" not in body
+
+    clock.at = START + timedelta(seconds=1)  # within FRESH_FOR of the kept bodies
+    assert [m["state"] for m in (await get_json(f"{served}/cerp/api/v1/summary"))["maintenance"]] == [
+        "in_progress",
+        "in_progress",
+    ]
+    _, body, _ = await get(f"{served}/cerp?lang=en")
+    assert "In progress" in body and "Planned" not in body
+    _, territory, _ = await get(f"{served}/cerp/territories/29?lang=en")
+    assert "In progress" in territory and "Planned" not in territory
+
+    clock.at = END
+    summary = await get_json(f"{served}/cerp/api/v1/summary")
+    assert [(m["number"], m["state"], m["ended_at"]) for m in summary["maintenance"]] == [
+        (4, "ended", END.isoformat()),
+        (1, "ended", END.isoformat()),
+    ]
+    _, body, _ = await get(f"{served}/cerp")
+    assert 'id="maintenance"' not in body and "Maintenance M1" in body[body.index('id="past_maintenance"') :]
+    # Only the clock moved it: no stage was written.
+    async with store.reading() as conn, conn.execute("SELECT DISTINCT stage FROM maintenance WHERE public = 1") as rows:
+        assert {row[0] for row in await rows.fetchall()} <= {"scheduled", "cancelled"}
 
 
 async def test_maintenance_planned_beyond_the_week_is_not_listed_yet(
