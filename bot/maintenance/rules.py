@@ -63,6 +63,31 @@ class Stage(StrEnum):
         return self in (Stage.ENDED, Stage.CANCELLED, Stage.CONVERTED)
 
 
+class Told(StrEnum):
+    """The messages a maintenance tells beyond its thread (its webhooks' moments), each recorded with the times it
+    told in the unit of work of its change (store `add_message`): the public feeds' entries."""
+
+    SCHEDULED = "scheduled"
+    RESCHEDULED = "rescheduled"
+    EXTENDED = "extended"
+    STARTED = "started"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+    CONVERTED = "converted"
+
+
+@dataclass(frozen=True)
+class ToldMessage:
+    """One recorded message: `place` its order among its maintenance's (0 the scheduling, append only), and the
+    start and end as they were then (a reschedule does not rewrite what was told before)."""
+
+    kind: Told
+    at: datetime
+    place: int
+    starts_at: datetime
+    ends_at: datetime
+
+
 # The stages a maintenance goes through on its own, in order.
 LINE = (Stage.SCHEDULED, Stage.REMINDED, Stage.STARTED, Stage.ASKED, Stage.ENDED)
 

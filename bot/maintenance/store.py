@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.maintenance.rules import DEFAULT_LEAD, Maintenance, Stage
+from bot.maintenance.rules import DEFAULT_LEAD, Maintenance, Stage, Told, ToldMessage
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
@@ -236,6 +236,41 @@ async def for_digest(
         (guild_id, to_db_time(start), to_db_time(end), to_db_time(end + ahead), to_db_time(start)),
     )
     return [s.maintenance for s in found]
+
+
+# --- the messages it told (migration 0015), for the public feeds ------------------------------------------------
+
+
+async def add_message(
+    conn: aiosqlite.Connection, maintenance_id: int, kind: Told, m: Maintenance, *, at: datetime
+) -> None:
+    """Records a message it tells, with its times as they now are, after its earlier ones."""
+    await conn.execute(
+        "INSERT INTO maintenance_messages (maintenance_id, place, kind, at, starts_at, ends_at) "
+        "SELECT ?, COALESCE(MAX(place) + 1, 0), ?, ?, ?, ? FROM maintenance_messages WHERE maintenance_id = ?",
+        (maintenance_id, kind.value, to_db_time(at), to_db_time(m.starts_at), to_db_time(m.ends_at), maintenance_id),
+    )
+
+
+async def public_messages(
+    conn: aiosqlite.Connection, guild_id: int, *, since: datetime
+) -> list[tuple[Maintenance, tuple[ToldMessage, ...]]]:
+    """The server's public maintenance that told something since `since`, each with those messages, oldest first."""
+    told: dict[int, list[ToldMessage]] = {}
+    async with conn.execute(
+        "SELECT t.maintenance_id, t.kind, t.at, t.place, t.starts_at, t.ends_at FROM maintenance_messages t "
+        "JOIN maintenance m ON m.id = t.maintenance_id "
+        "WHERE m.guild_id = ? AND m.public = 1 AND t.at >= ? ORDER BY t.maintenance_id, t.place",
+        (guild_id, to_db_time(since)),
+    ) as cursor:
+        for r in await cursor.fetchall():
+            message = ToldMessage(Told(r[1]), from_db_time(r[2]), int(r[3]), from_db_time(r[4]), from_db_time(r[5]))
+            told.setdefault(int(r[0]), []).append(message)
+    if not told:
+        return []
+    marks = ", ".join("?" for _ in told)
+    found = await _read(conn, f"m.id IN ({marks}) AND m.public = 1", list(told))
+    return [(s.maintenance, tuple(told[s.id])) for s in found]
 
 
 # --- standing announcements ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from bot.common.text import name_key
 from bot.incidents.rules.durations import service_durations, total_duration
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import Incident, Status
-from bot.maintenance.rules import Maintenance, Stage
+from bot.maintenance.rules import Maintenance, Stage, ToldMessage
 
 # How far back the server's page lists resolved incidents (and ended maintenance).
 HISTORY = timedelta(days=90)
@@ -265,7 +265,7 @@ def overlapping_refs(scope: Scope) -> tuple[str, ...]:
     return tuple(t.ref for t in territory_data.all_territories() if territory_data.overlaps(territory, t))
 
 
-def in_scope(incident: PublicIncident | PublicMaintenance, scope: Scope) -> bool:
+def in_scope(incident: PublicIncident | PublicMaintenance | PublicMaintenanceNews, scope: Scope) -> bool:
     """Whether a sector's or territory's page lists the incident (the store preselects by the same rule)."""
     if scope.kind == "sector":
         return incident.sector_key == scope.key
@@ -273,13 +273,6 @@ def in_scope(incident: PublicIncident | PublicMaintenance, scope: Scope) -> bool
         refs = set(overlapping_refs(scope))
         return any(ref in refs for ref in incident.territories)
     return True
-
-
-def feed_entries(incidents: Iterable[PublicIncident]) -> list[tuple[PublicIncident, PublicUpdate]]:
-    """A feed's entries: each public update of the incidents listed, newest first, `FEED_ENTRIES` at most."""
-    entries = [(incident, update) for incident in incidents for update in incident.updates]
-    entries.sort(key=lambda pair: pair[1].at, reverse=True)  # stable: one incident's keep their order
-    return entries[:FEED_ENTRIES]
 
 
 # --- planned maintenance ---------------------------------------------------------------------------------------
@@ -374,3 +367,76 @@ def maintenance_changes_at(listed: Iterable[PublicMaintenance], *, now: datetime
     kept from before it is rendered again (bot/web/cache.py), with no write to move the server's version."""
     times = [at for m in listed for at in (m.starts_at, m.ends_at) if at > now]
     return min(times, default=None)
+
+
+# A maintenance's messages (scheduled, rescheduled, extended, started, ended, cancelled, turned into an incident),
+# as recorded when told (migration 0015): its feed entries. Only a public maintenance's, cancelled and converted
+# ones included (their readers learn it is off, or followed as an incident from then on); each tells the times as
+# they were then, so that an entry never changes after its `updated`.
+
+
+@dataclass(frozen=True)
+class PublicMaintenanceNews:
+    uid: str  # urn:uuid:…, stable (`maintenance_message_uid`)
+    number: int
+    place: int
+    title: str
+    organisation: str
+    sector: str
+    sector_key: str
+    territories: tuple[str, ...]
+    kind: str
+    at: datetime
+    starts_at: datetime
+    ends_at: datetime
+
+
+def maintenance_message_uid(guild_id: int, number: int, place: int) -> str:
+    """The id of a maintenance's message at `place` (0 is its scheduling): messages are only ever appended."""
+    return uuid.uuid5(_IDS, f"maintenance-message:{guild_id}:{number}:{place}").urn
+
+
+def maintenance_news(maintenance: Maintenance, told: Iterable[ToldMessage]) -> tuple[PublicMaintenanceNews, ...]:
+    """The messages of `maintenance` the public may read: none of a maintenance that is not public."""
+    m = maintenance
+    if not m.public:
+        return ()
+    return tuple(
+        PublicMaintenanceNews(
+            uid=maintenance_message_uid(m.guild_id, m.number, message.place),
+            number=m.number,
+            place=message.place,
+            title=m.title,
+            organisation=m.organisation,
+            sector=m.sector,
+            sector_key=name_key(m.sector),
+            territories=m.territories,
+            kind=message.kind.value,
+            at=message.at,
+            starts_at=message.starts_at,
+            ends_at=message.ends_at,
+        )
+        for message in told
+    )
+
+
+FeedEntry = tuple[PublicIncident, PublicUpdate] | PublicMaintenanceNews
+
+
+def entry_at(entry: FeedEntry) -> datetime:
+    """A feed entry's time (its `updated`)."""
+    return entry.at if isinstance(entry, PublicMaintenanceNews) else entry[1].at
+
+
+def _told_order(news: PublicMaintenanceNews) -> tuple[datetime, int, int]:
+    return news.at, news.number, news.place
+
+
+def feed_entries(incidents: Iterable[PublicIncident], news: Iterable[PublicMaintenanceNews] = ()) -> list[FeedEntry]:
+    """A feed's entries: each public update of the incidents listed and each public maintenance message, newest
+    first, `FEED_ENTRIES` at most. Messages of one moment: the latest written first, as an incident's updates."""
+    entries: list[FeedEntry] = [(incident, update) for incident in incidents for update in incident.updates]
+    told: list[PublicMaintenanceNews] = sorted(news, key=_told_order, reverse=True)
+    entries.extend(told)
+    entries.sort(key=entry_at, reverse=True)  # stable: one incident's, and the messages', keep their order
+    return entries[:FEED_ENTRIES]

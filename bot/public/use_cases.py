@@ -23,11 +23,13 @@ from bot.public.rules import (
     SERVER,
     PublicIncident,
     PublicMaintenance,
+    PublicMaintenanceNews,
     PublicPage,
     Scope,
     check_slug,
     in_scope,
     maintenance_changes_at,
+    maintenance_news,
     maintenance_on_page,
     overlapping_refs,
     public_incident,
@@ -76,6 +78,7 @@ class ServerPage:
     maintenance: tuple[PublicMaintenance, ...] = ()
     past_maintenance: tuple[PublicMaintenance, ...] = ()
     changes_at: datetime | None = None  # the next start or end of what it lists: kept no longer (bot/web/cache.py)
+    news: tuple[PublicMaintenanceNews, ...] = ()  # its feed's maintenance messages (`with_news` only)
 
 
 @dataclass(frozen=True)
@@ -175,9 +178,10 @@ class PublicPages:
             self._versions[slug] = (commits, version)
         return version
 
-    async def server_page(self, slug: str, scope: Scope = SERVER) -> ServerPage | None:
+    async def server_page(self, slug: str, scope: Scope = SERVER, *, with_news: bool = False) -> ServerPage | None:
         """The page at `slug` (the whole server's, or one sector's or territory's), or None when there is none, it
-        is turned off, or no public incident was ever of that sector (a sector's name is not told otherwise)."""
+        is turned off, or no public incident was ever of that sector (a sector's name is not told otherwise). With
+        `with_news`, for its feed, the public maintenance messages of the last 90 days too."""
         now = self._clock.now()
         async with self._store.reading() as conn:
             server = await self._server(conn, slug)
@@ -199,9 +203,13 @@ class PublicPages:
             )
             shown = [view for view in await self._public(conn, server, ids, now) if in_scope(view, scope)]
             coming, past = await self._maintenance(conn, guild_id, scope, now)
+            news: tuple[PublicMaintenanceNews, ...] = ()
+            if with_news:
+                told = await maintenance_store.public_messages(conn, guild_id, since=now - HISTORY)
+                news = tuple(n for m, messages in told for n in maintenance_news(m, messages) if in_scope(n, scope))
         listed = shown_on_page(shown, now=now)
         changes_at = maintenance_changes_at(coming, now=now)
-        return ServerPage(server.page, server.name, listed, now, server, scope, coming, past, changes_at)
+        return ServerPage(server.page, server.name, listed, now, server, scope, coming, past, changes_at, news)
 
     async def incident_page(self, slug: str, number: int) -> IncidentPage | None:
         """One public incident of the page at `slug`; None alike for a private, another server's or no incident."""

@@ -105,7 +105,7 @@ def feed_routes(
             return not_found(language)
 
         async def render() -> tuple[bytes, str] | None:
-            view = await pages.server_page(slug, scope)
+            view = await pages.server_page(slug, scope, with_news=True)
             if view is None or view.server is None:
                 return None
             server = view.server
@@ -117,6 +117,7 @@ def feed_routes(
                 language=server.language,
                 zone=ZoneInfo(server.time_zone),
                 incidents=view.incidents,
+                news=view.news,
                 since=server.since,
                 scope=view.scope,
                 scope_name=_scope_name(view),

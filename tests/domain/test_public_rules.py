@@ -21,7 +21,7 @@ from bot.common import territories
 from bot.common.i18n import default_catalogue
 from bot.incidents.rules.lifecycle import Update, UpdateKind
 from bot.incidents.rules.model import Cause, Incident, IncidentService, ServiceState, Severity, Status, Workaround
-from bot.maintenance.rules import Maintenance, Stage
+from bot.maintenance.rules import Maintenance, Stage, Told, ToldMessage
 from bot.public.presentation import PublicPresenter, api
 from bot.public.presentation.feeds import FeedWriter
 from bot.public.rules import (
@@ -33,6 +33,7 @@ from bot.public.rules import (
     check_slug,
     in_scope,
     maintenance_changes_at,
+    maintenance_news,
     maintenance_on_page,
     maintenance_state,
     public_incident,
@@ -505,3 +506,59 @@ def test_the_shown_stage_follows_the_clock_around_the_start_and_the_end(
 )
 def test_the_start_and_the_end_are_each_the_first_instant_of_their_stage(offset: timedelta, expected: str) -> None:
     assert maintenance_state(START, START + timedelta(hours=8), START + offset) == expected
+
+
+@st.composite
+def told_cases(draw: st.DrawFn) -> tuple[list[Maintenance], dict[int, list[ToldMessage]], list[int]]:
+    """Maintenance as above, each with the messages it told (times as they were then), some of one moment."""
+    found, members = draw(maintenance_cases())
+    told: dict[int, list[ToldMessage]] = {}
+    for m in found:
+        count = draw(st.integers(1, 40))
+        at = m.scheduled_at
+        messages = []
+        for place in range(count):
+            at += timedelta(minutes=draw(st.sampled_from([0, 0, 1, 30, 600])))
+            kind = Told.SCHEDULED if place == 0 else draw(st.sampled_from([t for t in Told if t != Told.SCHEDULED]))
+            moved = timedelta(hours=draw(st.integers(0, 5)))
+            messages.append(ToldMessage(kind, at, place, m.starts_at + moved, m.ends_at + moved))
+        told[m.number] = messages
+    return found, told, members
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(told_cases())
+def test_a_feed_carries_each_message_of_public_maintenance_only_newest_first_within_the_cap(
+    case: tuple[list[Maintenance], dict[int, list[ToldMessage]], list[int]],
+) -> None:
+    found, told, members = case
+    news = [n for m in found for n in maintenance_news(m, told[m.number])]
+    public = [m for m in found if m.public]
+    assert len(news) == sum(len(told[m.number]) for m in public), "a private maintenance tells nothing"
+    for language in ("fr", "en"):
+        for scope in (Scope(), Scope("territory", "FR"), *(Scope("sector", n.sector_key) for n in news[:1])):
+            listed = [n for n in news if in_scope(n, scope)]
+            written = writer.feed(
+                guild_id=1,
+                slug="cerp",
+                server_name="Coordination",
+                language=language,
+                zone=ZoneInfo("Europe/Paris"),
+                incidents=[],
+                news=listed,
+                since=START,
+                scope=scope,
+                scope_name="s",
+            ).decode("utf-8")
+            parsed = feedparser.parse(written)
+            assert not parsed.bozo, parsed.get("bozo_exception")
+            assert SECRET not in written and not any(str(member) in written for member in members)
+            assert len(parsed.entries) == min(len(listed), FEED_ENTRIES)
+            stamps = [entry.updated for entry in parsed.entries]
+            assert stamps == sorted(stamps, reverse=True), "newest first"
+            newest = sorted(listed, key=lambda n: (n.at, n.number, n.place), reverse=True)[:FEED_ENTRIES]
+            assert [entry.id for entry in parsed.entries] == [n.uid for n in newest]
+    # Ids: one per message, the same whatever else is told, none an incident's.
+    assert len({n.uid for n in news}) == len(news)
+    again = [n.uid for m in found for n in maintenance_news(m, told[m.number][:1])]
+    assert set(again) <= {n.uid for n in news}

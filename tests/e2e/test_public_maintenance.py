@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import feedparser
 from aiohttp import web
 
 from bot.sandbox import DiscordDouble
@@ -71,6 +72,7 @@ async def test_a_public_maintenance_reaches_the_page_and_a_receiver_and_a_privat
         async with arrived:
             await asyncio.wait_for(arrived.wait_for(lambda: len({r["idempotency_key"] for r in received}) >= 2), WAIT_S)
         status, page = await get(f"http://127.0.0.1:{web_port}/grand-ouest")
+        feed_status, feed = await get(f"http://127.0.0.1:{web_port}/grand-ouest/feed.atom")
     finally:
         await process.stop()
         await runner.cleanup()
@@ -78,6 +80,12 @@ async def test_a_public_maintenance_reaches_the_page_and_a_receiver_and_a_privat
     assert status == 200
     assert "Maintenance M1" in page and "Maintenance M3" in page and "Dilicom" in page
     assert "Maintenance M2" not in page and "Grossiste interne" not in page
+    # Its feed tells each public maintenance's scheduling, in the server's language; the private one's, never.
+    parsed = feedparser.parse(feed)
+    assert feed_status == 200 and not parsed.bozo, parsed.get("bozo_exception")
+    assert sorted(entry.title.split(" · ")[0] for entry in parsed.entries) == ["Maintenance M1", "Maintenance M3"]
+    assert all(entry.title.endswith("Maintenance programmée") for entry in parsed.entries)
+    assert "Grossiste interne" not in feed and "M2" not in feed
     unique = {r["idempotency_key"]: r for r in received}.values()
     assert sorted((r["event"], r["maintenance"]["number"]) for r in unique) == [
         ("maintenance_scheduled", 1),

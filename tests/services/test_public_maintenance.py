@@ -3,7 +3,10 @@ own section after the open incidents, ended ones apart from the history of incid
 pages it matches, and in the JSON API's summary (valid against the shipped schema), served over real HTTP on
 127.0.0.1; private, cancelled and converted ones nowhere, nor their owner. And its webhook events, planned in the
 maintenance change's own unit of work, in a lane per webhook and maintenance, public ones only unless the webhook
-takes private ones too."""
+takes private ones too. And each public message of a maintenance (scheduled, rescheduled, extended, started,
+ended, cancelled, turned into an incident), recorded in the unit of work of its change, as one entry of the feeds
+where it applies, under an id that never changes, `updated` at the message's time, telling the times as they were
+then, in the server's language, read by feedparser without a fault; a private maintenance's in none."""
 
 from __future__ import annotations
 
@@ -12,20 +15,22 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.maintenance.use_cases import Maintenances
 from bot.public.use_cases import PublicPages
+from bot.settings import store as settings_store
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
 from bot.web.cache import RenderedCache
 from bot.webhooks.rules import EVENTS, EventKind, maintenance_body
 from bot.webhooks.use_cases import Webhooks
-from tests.services.test_lifecycle import ANNE, CERP, NOW, configure
+from tests.services.test_lifecycle import ANNE, CERP, GUILD, NOW, configure
 from tests.services.test_maintenance import END, START, WEEKEND
-from tests.services.test_public_feeds import get_json
+from tests.services.test_public_feeds import get_json, parsed
 from tests.services.test_public_pages import ADMIN, Clock, get, serving
 from tests.services.test_webhooks import accept, sent
 
@@ -261,3 +266,115 @@ def test_a_maintenance_body_names_neither_its_owner_nor_its_thread() -> None:
         "server",
         "maintenance",
     }
+
+
+# -- feeds
+
+
+def maintenance_entries(feed: Any) -> list[tuple[str, str, str]]:
+    """(title, updated, id) of the feed's maintenance entries, in the feed's order."""
+    return [(e.title, e.updated, e.id) for e in feed.entries if e.title.startswith("Maintenance M")]
+
+
+async def feed_of(address: str) -> Any:
+    status, body, _ = await get(address)
+    assert status == 200
+    return parsed(body)
+
+
+def stamp(at: Any) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+async def test_each_public_maintenance_message_is_an_entry_of_the_feeds_where_it_applies(
+    store: Store, pages: PublicPages, clock: Clock, served: str
+) -> None:
+    await Lifecycle(store, ServerDefaults()).declare(ANNE, CERP, now=NOW)  # the pharmacie sector's page exists
+    service = await scheduled_four(store, pages)  # M1 public, M2 private, M3 public cancelled, M4 public (13)
+    moved = NOW + timedelta(minutes=10)
+    await service.reschedule(ANNE, 1, starts="dimanche 23h", ends="lundi 6h", now=moved)
+    new_start = START + timedelta(hours=1)
+    clock.at = new_start + timedelta(minutes=1)
+    await service.advance(1, now=clock.at)
+    await service.extend(ANNE, 1, ends="lundi 8h", now=clock.at + timedelta(minutes=1))
+    new_end = END + timedelta(hours=2)
+    clock.at = new_end + timedelta(minutes=2)
+    await service.advance(1, now=clock.at)
+
+    feed = await feed_of(f"{served}/cerp/feed.atom")
+    entries = maintenance_entries(feed)
+    titles = [title for title, _, _ in entries]
+    assert titles == [
+        "Maintenance M1 · commandes, livraisons · Maintenance terminée",
+        "Maintenance M1 · commandes, livraisons · Maintenance prolongée",
+        "Maintenance M1 · commandes, livraisons · Maintenance commencée",
+        "Maintenance M1 · commandes, livraisons · Maintenance reprogrammée",
+        "Maintenance M3 · expéditions · Maintenance annulée",
+        # Scheduled at the same moment: the latest written first, as an incident's entries of one moment.
+        "Maintenance M4 · commandes · Maintenance programmée",
+        "Maintenance M3 · expéditions · Maintenance programmée",
+        "Maintenance M1 · commandes, livraisons · Maintenance programmée",
+    ]
+    updated = [at for _, at, _ in entries]
+    assert updated == sorted(updated, reverse=True), "newest first"
+    assert updated[0] == stamp(clock.at) and updated[3] == stamp(moved) and updated[-1] == stamp(NOW)
+    assert len({uid for _, _, uid in entries}) == len(entries)
+    assert all(uid.startswith("urn:uuid:") for _, _, uid in entries)
+    body = (await get(f"{served}/cerp/feed.atom"))[1]
+    for hidden in ("Grossiste interne", "standard interne", "M2 ", str(ANNE.user_id)):
+        assert hidden not in body
+
+    # Each entry tells the times as they were when it was written: the scheduling's still says 20 h.
+    by_title = {e.title: e for e in feed.entries}
+    scheduling = by_title["Maintenance M1 · commandes, livraisons · Maintenance programmée"].summary
+    rescheduling = by_title["Maintenance M1 · commandes, livraisons · Maintenance reprogrammée"].summary
+    assert "22:00" in scheduling and "23:00" not in scheduling, scheduling
+    assert "23:00" in rescheduling, rescheduling
+    extension = by_title["Maintenance M1 · commandes, livraisons · Maintenance prolongée"].summary
+    assert "08:00" in extension or "10:00" in extension, extension
+
+    # The sector's and territory's feeds carry what applies to them only.
+    sector = maintenance_entries(await feed_of(f"{served}/cerp/sectors/pharmacie/feed.atom"))
+    assert {t.split(" · ")[0] for t, _, _ in sector} == {"Maintenance M1", "Maintenance M3"}
+    territory = maintenance_entries(await feed_of(f"{served}/cerp/territories/13/feed.atom"))
+    assert {t.split(" · ")[0] for t, _, _ in territory} == {"Maintenance M4"}
+
+
+async def test_entry_ids_and_times_never_change_as_the_maintenance_goes_on(
+    store: Store, pages: PublicPages, clock: Clock, served: str
+) -> None:
+    service = maintenances(store)
+    await service.schedule(ANNE, LIBRAIRIE, now=NOW)
+    first = maintenance_entries(await feed_of(f"{served}/cerp/feed.atom"))
+    assert [t for t, _, _ in first] == ["Maintenance M1 · commandes · Maintenance programmée"]
+
+    await service.reschedule(ANNE, 1, starts="dimanche 23h", ends="lundi 7h", now=NOW + timedelta(hours=1))
+    clock.at = START + timedelta(hours=1)
+    await service.advance(1, now=clock.at)
+    later = maintenance_entries(await feed_of(f"{served}/cerp/feed.atom"))
+    assert later[-1] == first[0], "the scheduling's entry is the same entry: id, title and updated"
+    assert len(later) == 3
+
+    # Turned into an incident: its feed says so, and what it said before stays.
+    await service.convert(ANNE, 1, now=clock.at + timedelta(minutes=5))
+    converted = maintenance_entries(await feed_of(f"{served}/cerp/feed.atom"))
+    assert converted[0][0] == "Maintenance M1 · commandes · Maintenance transformée en incident"
+    assert converted[1:] == later
+
+
+async def test_a_feed_in_english_for_an_english_server_and_the_cap_holds(
+    store: Store, pages: PublicPages, served: str
+) -> None:
+    async with store.unit_of_work() as conn:
+        await settings_store.set_setting(conn, GUILD, "language", "en", now=NOW)
+    service = maintenances(store)
+    for hours in range(60):
+        await service.schedule(
+            ANNE, replace(LIBRAIRIE, services=f"service {hours}"), now=NOW + timedelta(minutes=hours)
+        )
+    for number in range(1, 61):
+        await service.cancel(ANNE, number, now=NOW + timedelta(hours=2, minutes=number))
+    feed = await feed_of(f"{served}/cerp/feed.atom")
+    assert len(feed.entries) == 100
+    assert feed.entries[0].title == "Maintenance M60 · service 59 · Maintenance cancelled"
+    assert feed.entries[-1].title == "Maintenance M21 · service 20 · Maintenance scheduled"

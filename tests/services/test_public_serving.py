@@ -358,6 +358,13 @@ MAINTENANCE = (
         "DELETE FROM maintenance_services WHERE maintenance_id = 7",
         "INSERT INTO maintenance_services (maintenance_id, position, name) VALUES (7, 1, 'Livraisons')",
         "INSERT INTO maintenance_territories (maintenance_id, territory) VALUES (7, '35')",
+        # Its messages are its feed entries (migration 0015).
+        (
+            "INSERT INTO maintenance_messages (maintenance_id, place, kind, at, starts_at, ends_at) VALUES (7, 1, "
+            "'started', '2024-10-20T20:00:00+00:00', '2024-10-20T20:00:00+00:00', '2024-10-21T04:00:00+00:00')"
+        ),
+        "UPDATE maintenance_messages SET kind = 'rescheduled' WHERE maintenance_id = 7",
+        "DELETE FROM maintenance_messages WHERE maintenance_id = 7",
     ],
 )
 async def test_every_change_to_a_maintenance_moves_the_servers_version(
@@ -369,6 +376,10 @@ async def test_every_change_to_a_maintenance_moves_the_servers_version(
         await conn.execute(MAINTENANCE)
         await conn.execute("INSERT INTO maintenance_services (maintenance_id, position, name) VALUES (7, 0, 'Site')")
         await conn.execute("INSERT INTO maintenance_territories (maintenance_id, territory) VALUES (7, '22')")
+        await conn.execute(
+            "INSERT INTO maintenance_messages (maintenance_id, place, kind, at, starts_at, ends_at) VALUES (7, 0, "
+            "'scheduled', '2024-10-18T09:00:00+00:00', '2024-10-20T20:00:00+00:00', '2024-10-21T04:00:00+00:00')"
+        )
     async with store.reading() as conn:
         before = await public_store.page_version(conn, "cerp")
     async with store.unit_of_work() as conn:

@@ -33,7 +33,7 @@ from bot.interactions.access import NotAllowedError
 from bot.maintenance import rules
 from bot.maintenance import store as repo
 from bot.maintenance.presentation import News, listed_line, question
-from bot.maintenance.rules import Maintenance, MaintenanceError, Stage
+from bot.maintenance.rules import Maintenance, MaintenanceError, Stage, Told
 from bot.maintenance.store import StoredMaintenance
 from bot.maintenance.use_cases.converting import convert_in
 from bot.maintenance.use_cases.deliveries import plan_news, plan_scheduled, post_in_thread
@@ -179,6 +179,7 @@ class Maintenances:
                 forum_tags=self.forum_tags(config.incident_channel_id),
                 now=now,
             )
+            await repo.add_message(conn, maintenance_id, Told.SCHEDULED, m, at=now)
             inserted = await repo.get_by_id(conn, maintenance_id)
             assert inserted is not None  # its `public` is the page's default, set by the store
             await webhooks.plan_maintenance(
@@ -229,6 +230,7 @@ class Maintenances:
         now: datetime,
     ) -> MaintenanceResult:
         await repo.save(conn, stored.id, m, now=now)
+        await repo.add_message(conn, stored.id, Told(news.value), m, at=now)
         told = await plan_news(conn, stored, m, news, language=config.language, now=now)
         event = EventKind.MAINTENANCE_CANCELLED if news == News.CANCELLED else EventKind.MAINTENANCE_RESCHEDULED
         await webhooks.plan_maintenance(conn, event, stored.id, m, now=now)
@@ -252,6 +254,7 @@ class Maintenances:
             m = rules.convert(stored.maintenance, now)
             incident_id, incident_number = await convert_in(conn, config, stored, m, by=actor.user_id, now=now)
             await repo.save(conn, stored.id, m, now=now, incident_id=incident_id)
+            await repo.add_message(conn, stored.id, Told.CONVERTED, m, at=now)
             # Its receivers learn it is over (its stage says it became an incident, declared to them as one).
             await webhooks.plan_maintenance(conn, EventKind.MAINTENANCE_ENDED, stored.id, m, now=now)
             await plan_boards(conn, config, now=now)
@@ -300,6 +303,8 @@ class Maintenances:
                 await repo.save(conn, stored.id, m, now=now)
                 for told in rules.to_tell(stored.maintenance, now):
                     await self._tell_stage(conn, config, stored, m, told, now)
+                    if told in (Stage.STARTED, Stage.ENDED):
+                        await repo.add_message(conn, stored.id, Told(told.value), m, at=now)
                     if told in MAINTENANCE_EVENTS:
                         await webhooks.plan_maintenance(conn, MAINTENANCE_EVENTS[told], stored.id, m, now=now)
             await plan_boards(conn, config, now=now)
