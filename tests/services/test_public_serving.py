@@ -9,7 +9,7 @@ import asyncio
 import gzip
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 from typing import Any
@@ -287,6 +287,37 @@ async def test_a_burst_of_changes_costs_one_rendering_after_another() -> None:
     assert len(renders) == 2, "ten changes during one rendering: one more rendering, not ten"
     assert answers[0] is not None and answers[0].version == 1
     assert {(a.version, a.body) for a in answers[1:] if a is not None} == {(11, b"rendering 2")}
+
+
+async def test_a_kept_body_is_never_served_past_its_until_even_when_its_refresh_began_before() -> None:
+    """A page showing a maintenance's start or end changes then with no write: from that moment on, the first
+    request waits for a rendering from now (not the kept body, nor a background one begun before the moment)."""
+    clock = Clock(NOW)
+    until = NOW + timedelta(seconds=5)
+    opened, renders = asyncio.Event(), []
+
+    async def render() -> tuple[bytes, str, datetime | None]:
+        began = clock.now()  # what it shows is read when it begins
+        renders.append(began)
+        if len(renders) == 2:
+            await opened.wait()  # the background rendering, begun before `until`, ends after it
+        return f"as of {began.isoformat()}".encode(), "text/plain", until if began < until else None
+
+    cache = RenderedCache(clock.now, fresh_for=timedelta(seconds=2))
+    assert (first := await cache.get("page", 1, render)) is not None and first.until == until
+    clock.at = NOW + timedelta(seconds=3)
+    assert await cache.get("page", 1, render) is first, "fresh enough: kept, its refresh made in the background"
+    await asyncio.sleep(0)
+    assert len(renders) == 2
+    clock.at = until
+    answer = asyncio.ensure_future(cache.get("page", 1, render))
+    await asyncio.sleep(0)
+    assert not answer.done(), "past its until, the kept body is not served"
+    opened.set()
+    got = await answer
+    assert got is not None and got.body == f"as of {until.isoformat()}".encode() and got.until is None
+    assert renders == [NOW, NOW + timedelta(seconds=3), until]
+    assert await cache.get("page", 1, render) is got, "then kept as any body"
 
 
 async def test_a_kept_feed_and_sector_page_follow_the_servers_language_and_sector_names(
