@@ -2,8 +2,8 @@
 the planning of each event's deliveries inside the incident change's own unit of work (`plan_declared`,
 `plan_changed`: what is committed with the change is delivered, whatever stops after; `plan_visibility`, an incident
 made public or private), the maintenance change's (`plan_maintenance`, in a lane of its own per webhook and
-maintenance), and what the outbox asks
-of webhooks (`Webhooks.target` before a delivery, `Webhooks.outcome` in the unit of work that records one).
+maintenance), and what the outbox asks of webhooks (`Webhooks.target` before a delivery, `Webhooks.outcome` in the
+unit of work that records one).
 
 A secret is made here and returned once to the cog, which shows it privately; it is never audited, logged or
 returned again. A webhook paused by repeated permanent failures, or a server's webhooks switched off, gets no
