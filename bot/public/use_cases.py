@@ -41,6 +41,7 @@ from bot.settings.rules.config import ServerDefaults
 from bot.storage import audit
 from bot.storage.store import Store
 from bot.timers.clock import Clock
+from bot.webhooks import use_cases as webhooks
 
 # The API's pages of incidents: this many by default, at most `MAX_PER_PAGE`.
 PER_PAGE = 50
@@ -143,13 +144,16 @@ class PublicPages:
         return page
 
     async def set_visibility(self, actor: Actor, number: int, public: bool) -> None:
-        """Makes the server's incident `number` public or private (the caller checked the coordinator role)."""
+        """Makes the server's incident `number` public or private (the caller checked the coordinator role), and
+        tells the webhooks in the same unit of work (bot/webhooks/use_cases.py `plan_visibility`)."""
         now = self._clock.now()
         async with self._store.unit_of_work() as conn:
             stored = await incidents_store.get(conn, actor.guild_id, number)
             if stored is None:
                 raise TocsinError("public.error.no_incident", number=number)
+            was = await store.is_public(conn, stored.id)
             await store.set_public(conn, stored.id, public, at=now, by=actor.user_id)
+            await webhooks.plan_visibility(conn, stored.id, stored.incident, was=was, public=public, now=now)
             await audit.record_by(conn, actor, "incident public", {"number": number, "public": public}, "ok", now)
 
     async def page_of(self, guild_id: int) -> PublicPage | None:

@@ -2,7 +2,10 @@
 means, how long a delivery is tried again, when a webhook pauses, and which addresses a webhook may never reach.
 
 - Events are a table (`EVENTS`: each kind and the catalogue key of its words): a new kind (planned maintenance)
-  is one more row, and one more `event_of_*` rule that says when it happens.
+  is one more row, and one more `event_of_*` rule that says when it happens. Three more keep a receiver's copy of
+  an incident right and come with the events it chose (`COMES_WITH`): `incident_edited` (what it holds changed with
+  nothing new on the public timeline), `incident_published` and `incident_withdrawn` (an incident made public, or
+  private again, told to public-only webhooks: its whole public state, or its number alone).
 - A body is built once, when the event is planned, and stored: every attempt sends the same bytes, with the same
   idempotency key, so a receiver drops repeats by key. What it holds is what the public page may show of the
   incident (bot/public/rules.py `public_update`: no author, no internal or bookkeeping entry), whether the hook
@@ -55,6 +58,9 @@ class EventKind(StrEnum):
     DECLARED = "incident_declared"
     UPDATED = "incident_updated"
     RESOLVED = "incident_resolved"
+    EDITED = "incident_edited"
+    PUBLISHED = "incident_published"
+    WITHDRAWN = "incident_withdrawn"
     MAINTENANCE_SCHEDULED = "maintenance_scheduled"
     MAINTENANCE_RESCHEDULED = "maintenance_rescheduled"
     MAINTENANCE_STARTED = "maintenance_started"
@@ -72,6 +78,15 @@ EVENTS: Mapping[EventKind, str] = {
     EventKind.MAINTENANCE_STARTED: "webhook.event.maintenance_started",
     EventKind.MAINTENANCE_ENDED: "webhook.event.maintenance_ended",
     EventKind.MAINTENANCE_CANCELLED: "webhook.event.maintenance_cancelled",
+}
+
+# Events no admin chooses: each comes with the chosen events it keeps right. A correction with the updates; an
+# incident appearing to a public-only webhook with the declarations; one leaving it with any incident event (a
+# receiver told of an incident is told to take it down).
+COMES_WITH: Mapping[EventKind, frozenset[EventKind]] = {
+    EventKind.EDITED: frozenset({EventKind.UPDATED}),
+    EventKind.PUBLISHED: frozenset({EventKind.DECLARED}),
+    EventKind.WITHDRAWN: frozenset({EventKind.DECLARED, EventKind.UPDATED, EventKind.RESOLVED}),
 }
 
 # A maintenance's stage reached (its timer, or a coordinator) and the event it is. A reminder is no event (nothing
@@ -105,7 +120,16 @@ class Webhook:
 
 
 def wants(events: frozenset[EventKind], *, public_only: bool, event: EventKind, public: bool) -> bool:
-    return event in events and (public or not public_only)
+    chosen = event in events or not events.isdisjoint(COMES_WITH.get(event, frozenset()))
+    return chosen and (public or not public_only)
+
+
+def visibility_event(*, public_only: bool, public: bool) -> EventKind:
+    """What an incident made public (or private) is to a webhook: to one taking public incidents only, the incident
+    appearing (published) or leaving (withdrawn); to one taking private incidents too, its `public` flag corrected."""
+    if not public_only:
+        return EventKind.EDITED
+    return EventKind.PUBLISHED if public else EventKind.WITHDRAWN
 
 
 def parse_events(values: Iterable[str]) -> frozenset[EventKind]:
@@ -114,15 +138,18 @@ def parse_events(values: Iterable[str]) -> frozenset[EventKind]:
 
 
 def event_of_change(before: Incident, after: Incident, entries: Iterable[Update]) -> EventKind | None:
-    """The event a committed change of an incident is: resolved, or updated when something a person outside the
-    server may read changed (or it was cancelled: its receivers learn it is no outage); None for bookkeeping and
-    internal notes."""
+    """The event a committed change of an incident is: resolved; updated when the public timeline has something new
+    (or it was cancelled: its receivers learn it is no outage); edited when what a receiver holds of the incident
+    changed with nothing new on that timeline (a correction, or an internal update's change: its words never
+    leave); None when nothing a receiver holds changed (bookkeeping, the cause, an internal note alone)."""
     if after.status == Status.RESOLVED and before.status != Status.RESOLVED:
         return EventKind.RESOLVED
     if after.status == Status.CANCELLED and before.status != Status.CANCELLED:
         return EventKind.UPDATED
     if any(public_update(entry) is not None for entry in entries):
         return EventKind.UPDATED
+    if _incident(before, public=True) != _incident(after, public=True):
+        return EventKind.EDITED
     return None
 
 
@@ -142,26 +169,12 @@ def delivery_body(
     server: str | None,
 ) -> bytes:
     """The JSON sent for one event (the same bytes at every attempt): the incident as it is now and the entries
-    of this change that the public may read; never a member's name or id."""
+    of this change that the public may read (for `incident_published`, its whole timeline's); never a member's name
+    or id."""
     updates = [update for update in map(public_update, entries) if update is not None]
     data: dict[str, Any] = {
         **_envelope(event, key=key, occurred_at=occurred_at, guild_id=incident.guild_id, server=server),
-        "incident": {
-            "number": incident.number,
-            "title": incident.title,
-            "public": public,
-            "status": incident.status.value,
-            "severity": incident.severity.value,
-            "sector": incident.sector,
-            "territories": list(incident.territories),
-            "organisation": incident.organisation,
-            "impact": incident.impact,
-            "started_at": _time(incident.started_at),
-            "resolved_at": _time(incident.resolved_at if incident.status == Status.RESOLVED else None),
-            "eta": _time(incident.eta),
-            "workaround": incident.workaround.text if incident.workaround is not None else None,
-            "services": [{"name": s.name, "state": s.state.value} for s in incident.services],
-        },
+        "incident": _incident(incident, public=public),
         "updates": [
             {
                 "kind": update.kind,
@@ -174,6 +187,37 @@ def delivery_body(
             }
             for update in updates
         ],
+    }
+    return _encoded(data)
+
+
+def _incident(incident: Incident, *, public: bool) -> dict[str, Any]:
+    """What a receiver holds of an incident: what the public page may show of it (never its cause, owner or
+    thread), whatever event carries it."""
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "public": public,
+        "status": incident.status.value,
+        "severity": incident.severity.value,
+        "sector": incident.sector,
+        "territories": list(incident.territories),
+        "organisation": incident.organisation,
+        "description": incident.description,
+        "impact": incident.impact,
+        "started_at": _time(incident.started_at),
+        "resolved_at": _time(incident.resolved_at if incident.status == Status.RESOLVED else None),
+        "eta": _time(incident.eta),
+        "workaround": incident.workaround.text if incident.workaround is not None else None,
+        "services": [{"name": s.name, "state": s.state.value} for s in incident.services],
+    }
+
+
+def withdrawn_body(incident: Incident, *, key: str, occurred_at: datetime, server: str | None) -> bytes:
+    """An incident made private, to a webhook taking public incidents only: which one to take down, nothing of it."""
+    data: dict[str, Any] = {
+        **_envelope(EventKind.WITHDRAWN, key=key, occurred_at=occurred_at, guild_id=incident.guild_id, server=server),
+        "incident": {"number": incident.number},
     }
     return _encoded(data)
 

@@ -1,8 +1,9 @@
 """Webhooks' use cases: an admin's (add, list, remove, rotate a secret, switch on and off, from `/setup webhook`),
 the planning of each event's deliveries inside the incident change's own unit of work (`plan_declared`,
-`plan_changed`: what is committed with the change is delivered, whatever stops after) and the maintenance change's
-(`plan_maintenance`, in a lane of its own per webhook and maintenance), and what the outbox asks
-of webhooks (`Webhooks.target` before a delivery, `Webhooks.outcome` in the unit of work that records one).
+`plan_changed`: what is committed with the change is delivered, whatever stops after; `plan_visibility`, an incident
+made public or private), the maintenance change's (`plan_maintenance`, in a lane of its own per webhook and
+maintenance), and what the outbox asks of webhooks (`Webhooks.target` before a delivery, `Webhooks.outcome` in the
+unit of work that records one).
 
 A secret is made here and returned once to the cog, which shows it privately; it is never audited, logged or
 returned again. A webhook paused by repeated permanent failures, or a server's webhooks switched off, gets no
@@ -27,6 +28,7 @@ from bot.delivery import store as delivery_store
 from bot.delivery.kinds import OutboxKind
 from bot.delivery.outbox import Delivery
 from bot.delivery.webhook_transport import NOT_SENT, WebhookTarget
+from bot.incidents import store as incidents_store
 from bot.incidents.rules.lifecycle import Update
 from bot.incidents.rules.model import Incident
 from bot.maintenance.rules import Maintenance
@@ -47,7 +49,9 @@ from bot.webhooks.rules import (
     maintenance_body,
     new_secret,
     pauses,
+    visibility_event,
     wants,
+    withdrawn_body,
 )
 
 # Checks what a URL's name resolves to now (bot/delivery/webhook_transport.py `check_target`): refused at `add`.
@@ -324,3 +328,39 @@ async def plan_changed(
     if event is None:
         return 0
     return await _plan(conn, event, incident_id, after, timeline, now=now)
+
+
+async def plan_visibility(
+    conn: aiosqlite.Connection, incident_id: int, incident: Incident, *, was: bool, public: bool, now: datetime
+) -> int:
+    """An incident made public or private, in that change's unit of work: nothing when it already was; else one
+    delivery per webhook that takes incidents, in its lane for this incident. A public-only webhook gets the
+    incident appearing with its whole public state (its public timeline: never an internal entry) or leaving with
+    its number alone; one taking private incidents too gets its `public` flag corrected."""
+    if was == public:
+        return 0
+    hooks = await _hooks(conn, incident.guild_id)
+    if not hooks:
+        return 0
+    server = await _server_name(conn, incident.guild_id)
+    timeline: tuple[Update, ...] | None = None
+    planned = 0
+    for hook in hooks:
+        event = visibility_event(public_only=hook.public_only, public=public)
+        # The event already says what the hook may see (a withdrawal is for public-only hooks): its choice alone.
+        if not wants(hook.events, public_only=False, event=event, public=public):
+            continue
+        key = str(uuid.uuid4())
+        if event == EventKind.WITHDRAWN:
+            body = withdrawn_body(incident, key=key, occurred_at=now, server=server)
+        else:
+            entries: tuple[Update, ...] = ()
+            if event == EventKind.PUBLISHED:
+                if timeline is None:
+                    timeline = tuple(await incidents_store.timeline(conn, incident_id))
+                entries = timeline
+            body = delivery_body(event, incident, entries, key=key, public=public, occurred_at=now, server=server)
+        lane = outbox.webhook_lane(hook.id, incident_id)
+        await _enqueue(conn, hook, event, key, body, lane=lane, now=now, about={"incident_id": incident_id})
+        planned += 1
+    return planned

@@ -382,6 +382,7 @@ class Outage(FeatureCog):
         await self.lifecycle.coordinator_config(actor)
         number = parse_number(incident)
         await self.services.public_pages.set_visibility(actor, number, public)
+        self.services.outbox.wake()  # the webhooks told of it (published, withdrawn) go now, not at the next poll
         if answer:
             content = visibility_reply(self.services.catalogue, person_language(interaction), number, public)
             mark_done(interaction, content)

@@ -36,7 +36,9 @@ from bot.webhooks.rules import (
     signature_header,
     verdict,
     verify,
+    visibility_event,
     wants,
+    withdrawn_body,
 )
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -105,6 +107,83 @@ def test_which_event_a_change_is() -> None:
     assert event_of_change(opened, opened, handover) is None
     cancelled = incident(status=Status.CANCELLED, cancelled_at=START)
     assert event_of_change(opened, cancelled, []) == EventKind.UPDATED
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"title": "Autre titre"},
+        {"organisation": "Autre structure"},
+        {"description": "Autre description"},
+        {"impact": "Autre impact"},
+        {"sector": "librairie"},
+        {"territories": ("29", "56")},
+        {"severity": Severity.MINOR},
+        {"started_at": START - timedelta(hours=1)},
+        {"eta": START + timedelta(hours=5)},
+        {"workaround": None},
+        {"services": ()},
+        {"status": Status.IDENTIFIED},
+    ],
+)
+def test_a_change_of_what_receivers_hold_with_no_public_entry_is_an_edit(changed: dict[str, object]) -> None:
+    opened = incident()
+    edited = [Update(UpdateKind.EDITED, START, MEMBER, details={"changes": {"x": {"from": 1, "to": 2}}})]
+    internal = [Update(UpdateKind.NOTE, START, MEMBER, details={"text": "x", "internal": True})]
+    assert event_of_change(opened, incident(**changed), edited) == EventKind.EDITED
+    # An internal update that moves what the public page shows corrects the receivers' copy, without its words.
+    assert event_of_change(opened, incident(**changed), internal) == EventKind.EDITED
+    public = [Update(UpdateKind.SEVERITY_CHANGED, START, MEMBER, details={"from": "major", "to": "minor"})]
+    assert event_of_change(opened, incident(**changed), [*edited, *public]) == EventKind.UPDATED
+
+
+def test_what_receivers_do_not_hold_changed_alone_is_no_event() -> None:
+    opened = incident()
+    edited = [Update(UpdateKind.EDITED, START, MEMBER, details={"changes": {"cause": {"from": "a", "to": "b"}}})]
+    unseen = incident(
+        cause=Cause.OVERLOAD, owner_id=MEMBER + 1, updated_at=START + timedelta(hours=1), next_update_at=START
+    )
+    assert event_of_change(opened, unseen, edited) is None
+
+
+def test_a_change_of_visibility_is_published_or_withdrawn_for_public_only_webhooks_and_an_edit_for_the_others() -> None:
+    assert visibility_event(public_only=True, public=True) == EventKind.PUBLISHED
+    assert visibility_event(public_only=True, public=False) == EventKind.WITHDRAWN
+    assert visibility_event(public_only=False, public=True) == EventKind.EDITED
+    assert visibility_event(public_only=False, public=False) == EventKind.EDITED
+
+
+def test_the_events_that_keep_a_receivers_copy_right_come_with_those_it_chose() -> None:
+    def gets(chosen: set[EventKind], event: EventKind) -> bool:
+        return wants(frozenset(chosen), public_only=True, event=event, public=True)
+
+    assert gets({EventKind.UPDATED}, EventKind.EDITED) and not gets({EventKind.DECLARED}, EventKind.EDITED)
+    assert gets({EventKind.DECLARED}, EventKind.PUBLISHED) and not gets({EventKind.UPDATED}, EventKind.PUBLISHED)
+    for chosen in (EventKind.DECLARED, EventKind.UPDATED, EventKind.RESOLVED):
+        assert gets({chosen}, EventKind.WITHDRAWN)
+    assert not gets({EventKind.MAINTENANCE_SCHEDULED}, EventKind.WITHDRAWN)
+    assert not any(gets(set(), event) for event in EventKind)
+    assert not wants(frozenset(EVENTS), public_only=True, event=EventKind.EDITED, public=False)
+
+
+def test_a_withdrawal_says_the_incidents_number_and_nothing_of_it() -> None:
+    body = withdrawn_body(incident(), key="k-2", occurred_at=START, server="Officines")
+    data = json.loads(body)
+    assert data == {
+        "schema_version": SCHEMA_VERSION,
+        "idempotency_key": "k-2",
+        "event": "incident_withdrawn",
+        "occurred_at": "2026-03-02T08:00:00Z",
+        "server": {"id": "42", "name": "Officines"},
+        "incident": {"number": 7},
+    }
+
+
+def test_the_body_carries_the_description_the_public_page_shows_and_never_the_cause() -> None:
+    shown = incident(description="Serveur central arrêté")
+    data = json.loads(delivery_body(EventKind.EDITED, shown, [], key="k", public=True, occurred_at=START, server=None))
+    assert data["incident"]["description"] == "Serveur central arrêté"
+    assert "cause" not in data["incident"] and Cause.UNKNOWN.value not in json.dumps(data)
 
 
 def test_the_events_are_a_table_each_with_its_words() -> None:

@@ -2,7 +2,9 @@
 /webhook add, coordinators declare, update and resolve, and a real receiver (an aiohttp server on 127.0.0.1 in
 the test) gets every event at least once and, repeats dropped by idempotency key, exactly once, each signature
 verified, in order per incident: when it answers 500 for a while, when it is down across a restart of the bot,
-and when the bot is SIGKILLed while a delivery is in flight."""
+and when the bot is SIGKILLed while a delivery is in flight. Corrections and an incident made public or private reach
+each receiver as one event, in order with the others, and a public-only receiver hears nothing of a private
+incident until it is made public."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class Received:
     number: int
     notes: tuple[str, ...]
     signed: bool
+    incident: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,8 +73,9 @@ class Receiver:
             key=data["idempotency_key"],
             event=data["event"],
             number=int(data["incident"]["number"]),
-            notes=tuple(u["text"] for u in data["updates"] if u.get("text")),
+            notes=tuple(u["text"] for u in data.get("updates", ()) if u.get("text")),
             signed=verify(self.secret, request.headers[SIGNATURE_HEADER], body),
+            incident=data["incident"],
         )
         async with self.changed:
             self.received.append(found)
@@ -117,6 +121,14 @@ class Receiver:
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
+    found = Receiver(free_port())
+    yield found
+    found.release.set()
+    await found.stop()
+
+
+@pytest.fixture
+async def public_receiver() -> AsyncIterator[Receiver]:
     found = Receiver(free_port())
     yield found
     found.release.set()
@@ -286,3 +298,68 @@ async def test_repeated_permanent_failures_pause_the_webhook_and_tell_the_admins
         assert "En pause" not in await all_replies(double, server, "check")
     assert [u.event for u in receiver.unique()] == ["incident_declared"] * 3 + ["incident_updated"]
     assert "Après la pause" in receiver.unique()[-1].notes
+
+
+async def test_corrections_and_visibility_reach_each_receiver_once_in_order_and_a_private_incident_only_when_public(
+    double: DiscordDouble, server: Server, tmp_path: Path, receiver: Receiver, public_receiver: Receiver
+) -> None:
+    public_receiver.failing = 2  # its first deliveries are tried again: still once each, in order
+    async with webhook_bot(double, server, tmp_path, receiver):
+        await public_receiver.start()
+        said = await webhook_command(double, server, "add", {"url": public_receiver.url})
+        found = re.search(r"whsec_[A-Za-z0-9_-]+", said)
+        assert found is not None, said
+        public_receiver.secret = found[0]
+
+        await coordinate(double, server, "outage declare", {**CERP, "public": False})
+        await coordinate(double, server, "outage update", {"incident": "1", "note": "Point privé"})
+        await coordinate(double, server, "outage update", {"incident": "1", "note": "Piste interne", "internal": True})
+        await coordinate(double, server, "outage edit", {"incident": "1", "title": "Cerp: commandes"})
+        await receiver.wait_for(3)
+        await settle(double)
+        assert public_receiver.received == [], "a public-only receiver hears nothing of a private incident"
+
+        await coordinate(double, server, "outage edit", {"incident": "1", "public": True})
+        await coordinate(double, server, "outage edit", {"incident": "1", "organisation": "Cerp BA"})
+        await coordinate(double, server, "outage update", {"incident": "1", "note": "Point public"})
+        await coordinate(double, server, "outage edit", {"incident": "1", "public": False})
+        await coordinate(double, server, "outage update", {"incident": "1", "note": "De nouveau privé"})
+        await coordinate(double, server, "outage resolve", {"incident": "1"})
+        await receiver.wait_for(9)
+        await public_receiver.wait_for(4)
+        await settle(double)
+
+    check_exactly_once_in_order(
+        receiver,
+        [
+            (1, "incident_declared", None),
+            (1, "incident_updated", "Point privé"),
+            (1, "incident_edited", None),
+            (1, "incident_edited", None),
+            (1, "incident_edited", None),
+            (1, "incident_updated", "Point public"),
+            (1, "incident_edited", None),
+            (1, "incident_updated", "De nouveau privé"),
+            (1, "incident_resolved", None),
+        ],
+    )
+    told = receiver.unique()
+    assert [item.incident["public"] for item in told] == [False, False, False, True, True, True, False, False, False]
+    assert told[2].incident["title"] == "Cerp: commandes" and told[4].incident["organisation"] == "Cerp BA"
+
+    check_exactly_once_in_order(
+        public_receiver,
+        [
+            (1, "incident_published", "Point privé"),
+            (1, "incident_edited", None),
+            (1, "incident_updated", "Point public"),
+            (1, "incident_withdrawn", None),
+        ],
+    )
+    assert len(public_receiver.received) >= 4 + 2, "its 500s were answered and tried again"
+    published, edited, _, withdrawn = public_receiver.unique()
+    assert published.incident["title"] == "Cerp: commandes" and published.incident["public"] is True
+    assert published.notes == ("Point privé",), "the public timeline so far, never an internal update's words"
+    assert edited.incident["organisation"] == "Cerp BA"
+    assert withdrawn.incident == {"number": 1} and withdrawn.notes == ()
+    assert all("Piste interne" not in item.notes for item in [*receiver.received, *public_receiver.received])
