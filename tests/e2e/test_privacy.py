@@ -20,6 +20,7 @@ from bot.sandbox import DiscordDouble, InteractionHandle
 from tests.e2e.harness import BotProcess, Server, build_grand_ouest
 from tests.e2e.reports_support import CERP, add_reporters, cards, configure_reports
 from tests.e2e.scenario_support import (
+    bot_messages,
     configure,
     custom_ids,
     incident_threads,
@@ -235,4 +236,29 @@ async def test_a_forget_from_the_terminal_takes_the_roles_back_at_the_next_start
     held = double.member_roles(server.guild_id, m["pharma.brest"])
     assert incident_role not in held and finistere not in held
     assert server.roles["pharmacies-ouest"] in held
+    assert traces(bot.database_path, m["pharma.brest"]) == []
+
+
+async def test_an_admin_forgets_a_member_who_left_and_nothing_is_left_to_take_back(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    """Discord answers 10007 Unknown Member for someone who left: their removals count as done, no failure is told
+    to the admins, and nothing names them once that is recorded."""
+    m, c = server.members, server.channels
+    await followed_everywhere(double, server)
+    double.guild(server.guild_id).remove_member(m["pharma.brest"])
+    log_before = len(bot_messages(double, c["journal-bot"]))
+    asked = await double.run_command(
+        m["admin.sophie"], c["journal-bot"], "setup forget-member", {"member": str(m["pharma.brest"])}
+    )
+    assert "C'est définitif" in await private_reply(asked)
+    panel = await asked.reply()
+    (custom_id,) = custom_ids(panel)
+    done = await double.click(m["admin.sophie"], c["journal-bot"], int(panel["id"]), custom_id)
+    assert "a oublié" in await private_reply(done)
+    await settle(double, server)
+    member_role = "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"
+    unknown = [r for r in double.requests if (r.method, r.route, r.status) == ("DELETE", member_role, 404)]
+    assert len(unknown) == 2, "each removal was asked for, and Discord answered Unknown Member"
+    assert len(bot_messages(double, c["journal-bot"])) == log_before, "a member who left is no failure to tell"
     assert traces(bot.database_path, m["pharma.brest"]) == []
