@@ -199,12 +199,18 @@ async def tell_failure(
         what=what,
         status=status if status is not None else "—",
         code=code if code is not None else "—",
-        error=text[:300],
+        error=_told_error(payload, text),
         channel=_channel(payload),
         minutes=int(dependencies.OWED_RETRY.total_seconds() // 60),
     )
     await consequences.tell_log_channel(conn, delivery.guild_id, log_channel, sentence, now=now)
     log.info("outbox: failure of row %s told in the bot-log channel %s", delivery.id, log_channel)
+
+
+def _told_error(payload: dict[str, Any], text: str) -> str:
+    if FORGOTTEN in payload and "user_id" in payload:  # nor in Discord's words of the failure
+        text = text.replace(str(payload["user_id"]), str(payload[FORGOTTEN]))
+    return text[:300]
 
 
 def _member(payload: dict[str, Any]) -> str:

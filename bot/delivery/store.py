@@ -108,7 +108,7 @@ async def erase_forgotten_member(conn: aiosqlite.Connection, row_id: int, payloa
         return  # every other row: not one more trip inside the worker's unit of work
     await conn.execute(
         "UPDATE outbox SET payload = json_remove(payload, '$.user_id'), "  # noqa: S608 (a constant below)
-        "error_text = REPLACE(error_text, CAST(json_extract(payload, '$.user_id') AS TEXT), '…') "
+        "error_text = COALESCE(REPLACE(error_text, CAST(json_extract(payload, '$.user_id') AS TEXT), '…'), error_text) "
         f"WHERE id = ? AND {FORGOTTEN_ROWS}",
         (row_id,),
     )

@@ -133,7 +133,7 @@ async def test_the_forget_queues_one_removal_per_role_the_bot_gave_and_they_alon
 async def test_once_delivered_or_failed_for_good_no_row_names_them(store: Store) -> None:
     await seeded(store)
     await privacy(store).forget(TARGET, guild_id=GUILD, everywhere=False, by="member", actor_id=None, now=NOW)
-    refused = Failed(403, 50013, "Missing Permissions")
+    refused = Failed(403, 50013, f"Missing Permissions (member {TARGET})")  # a text that names them goes too
     discord_ = RoleDiscord(refuse={TERRITORY_ROLE: refused})
     await deliver(store, discord_)
     assert sorted(discord_.removed) == [(TARGET, INCIDENT_ROLE), (TARGET, SECTOR_ROLE), (TARGET, UNFOLLOWED_ROLE)]
