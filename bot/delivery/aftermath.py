@@ -29,7 +29,7 @@ import aiosqlite
 from bot.common.i18n import default_catalogue, language_of
 from bot.delivery import consequences, dependencies, outbox, store
 from bot.delivery.dependencies import Cause
-from bot.delivery.kinds import OutboxKind
+from bot.delivery.kinds import FORGOTTEN, OutboxKind
 from bot.delivery.outbox import DEPENDENCY_FAILED, TOO_MANY_THREADS, Delivery
 from bot.delivery.transport import ROLE_GONE, UNKNOWN_MESSAGE, UNKNOWN_ROLE
 
@@ -179,7 +179,7 @@ async def tell_failure(
         language,
         _WHAT.get(delivery.kind, "outbox.what.other"),
         channel=_channel(payload),
-        user=f"<@{payload['user_id']}>" if "user_id" in payload else "—",
+        user=_member(payload),
         role=f"<@&{payload['role_id']}>" if "role_id" in payload else str(payload.get("name", "—")),
         kind=delivery.kind,
     )
@@ -199,12 +199,25 @@ async def tell_failure(
         what=what,
         status=status if status is not None else "—",
         code=code if code is not None else "—",
-        error=text[:300],
+        error=_told_error(payload, text),
         channel=_channel(payload),
         minutes=int(dependencies.OWED_RETRY.total_seconds() // 60),
     )
     await consequences.tell_log_channel(conn, delivery.guild_id, log_channel, sentence, now=now)
     log.info("outbox: failure of row %s told in the bot-log channel %s", delivery.id, log_channel)
+
+
+def _told_error(payload: dict[str, Any], text: str) -> str:
+    if FORGOTTEN in payload and "user_id" in payload:  # nor in Discord's words of the failure
+        text = text.replace(str(payload["user_id"]), str(payload[FORGOTTEN]))
+    return text[:300]
+
+
+def _member(payload: dict[str, Any]) -> str:
+    # A forgotten member is named by their pseudonym's words: the told message would otherwise keep their id.
+    if FORGOTTEN in payload:
+        return str(payload[FORGOTTEN])
+    return f"<@{payload['user_id']}>" if "user_id" in payload else "—"
 
 
 def _channel(payload: dict[str, Any]) -> str:

@@ -13,7 +13,9 @@ written by a newer version) is kept, and reported failed by the transport.
                  channel_id, name, message{content?, embeds?, components?, allowed_mentions (required)},
                  applied_tags?, auto_archive_duration?                           (forum post)
   edit_thread    thread_id, name?, archived?, locked?, applied_tags?, auto_archive_duration?
-  add_role / remove_role   guild_id, user_id, role_id
+  add_role / remove_role   guild_id, user_id, role_id; remove_role also `forgotten`? (a forgotten member's follow
+                 role taken back: the pseudonym's words, shown for them in a failure told to admins; their id leaves
+                 the row when its outcome is recorded: bot/delivery/store.py `erase_forgotten_member`)
   create_role    guild_id, name, mentionable?, color?, hoist?
   delete_role    guild_id, role_id
   send_dm        user_id, content?, embeds?, components?, allowed_mentions (required), silent?
@@ -61,6 +63,9 @@ class OutboxKind(StrEnum):
     SHOW_BOARD = "show_board"
     SEND_WEBHOOK = "send_webhook"
 
+
+# In a `remove_role` payload: the row takes a role back from a member who was forgotten (bot/privacy).
+FORGOTTEN = "forgotten"
 
 # The kinds that post a new message, and so may ping: each names exactly whom in its `allowed_mentions`.
 SEND_KINDS = frozenset({OutboxKind.SEND_MESSAGE, OutboxKind.SEND_DM, OutboxKind.SHOW_BOARD})

@@ -1,19 +1,23 @@
 """The SQL of delivery's own state beside the outbox rows (bot/delivery/outbox.py): the DM channels opened, the
 pause of every DM after Discord refused one (40003), the members whose DMs are closed (50007), and what a
 delivered or failed row records or reads elsewhere (an incident's follow role, the server's bot-log channel, the
-message that shows a board).
+message that shows a board), and a forgotten member's id taken out of a row that has ended.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
+from bot.delivery.kinds import FORGOTTEN
 from bot.storage.rows import first_row, first_value
 from bot.storage.times import from_db_time, to_db_time
 
 DM_PAUSE_KEY = "dm_paused_until"
+FORGOTTEN_ROWS = f"json_extract(payload, '$.{FORGOTTEN}') IS NOT NULL"
 
 
 async def dm_channel(conn: aiosqlite.Connection, user_id: int) -> int | None:
@@ -94,3 +98,17 @@ async def record_board_message(conn: aiosqlite.Connection, board_id: int, messag
 async def forget_board(conn: aiosqlite.Connection, board_id: int) -> None:
     """A removed board whose message is deleted: nothing of it is left to deliver."""
     await conn.execute("DELETE FROM boards WHERE id = ? AND removed_at IS NOT NULL", (board_id,))
+
+
+async def erase_forgotten_member(conn: aiosqlite.Connection, row_id: int, payload: Mapping[str, Any]) -> None:
+    """Row `row_id` took a role back from a forgotten member (`kinds.FORGOTTEN`) and has ended (delivered, or failed
+    for good): their id leaves it, in the unit of work that records the outcome, so that once their roles are taken
+    back nothing in the database names them (README "A member's data")."""
+    if FORGOTTEN not in payload:
+        return  # every other row: not one more trip inside the worker's unit of work
+    await conn.execute(
+        "UPDATE outbox SET payload = json_remove(payload, '$.user_id'), "  # noqa: S608 (a constant below)
+        "error_text = COALESCE(REPLACE(error_text, CAST(json_extract(payload, '$.user_id') AS TEXT), '…'), error_text) "
+        f"WHERE id = ? AND {FORGOTTEN_ROWS}",
+        (row_id,),
+    )

@@ -33,6 +33,7 @@ DM_OPENED_TOO_FAST = 40003
 DM_OPENED_TOO_FAST_PAUSE_S = 60.0
 DMS_CLOSED = 50007
 UNKNOWN_ROLE = 10011
+UNKNOWN_MEMBER = 10007
 # In a delivered role add's result: the role was deleted meanwhile (by a moderator, say), nothing was given.
 ROLE_GONE = "role_gone"
 # Discord refuses more edits of messages older than an hour for a while (a 429, after discord.py's retries).
@@ -224,6 +225,9 @@ class DiscordTransport:
             return Delivered({ROLE_GONE: True})
         if delivery.kind in _ROLE_KINDS and outcome.code == UNKNOWN_ROLE:
             return Delivered({"already_gone": True})
+        # A member who left the server holds no role any more: nothing is left to take back.
+        if delivery.kind == OutboxKind.REMOVE_ROLE and outcome.code == UNKNOWN_MEMBER:
+            return Delivered({"member_gone": True})
         return outcome
 
     @property

@@ -387,19 +387,12 @@ class OutboxWorker:
                 await aftermath.after_delivered(
                     conn, delivery, outcome.result, role_gone=self.role_gone, webhooks=self.webhook_outcome, now=now
                 )
+                await store.erase_forgotten_member(conn, delivery.id, delivery.payload)
             elif isinstance(outcome, Failed):
+                cause = dependencies.cause_of(outcome.status, outcome.code, outcome.text)
+                owed = dependencies.is_owed(delivery.kind, cause, delivery.payload)
                 await outbox.mark_failed(
-                    conn,
-                    delivery.id,
-                    status=outcome.status,
-                    code=outcome.code,
-                    text=outcome.text,
-                    now=now,
-                    owed=dependencies.is_owed(
-                        delivery.kind,
-                        dependencies.cause_of(outcome.status, outcome.code, outcome.text),
-                        delivery.payload,
-                    ),
+                    conn, delivery.id, status=outcome.status, code=outcome.code, text=outcome.text, now=now, owed=owed
                 )
                 await aftermath.after_failed(
                     conn,
@@ -410,6 +403,8 @@ class OutboxWorker:
                     webhooks=self.webhook_outcome,
                     now=now,
                 )
+                if not owed:  # failed for good: a forgotten member's id leaves it now
+                    await store.erase_forgotten_member(conn, delivery.id, delivery.payload)
             else:
                 if outcome.reason == OLD_MESSAGE_EDITS:
                     aside = await outbox.set_aside(

@@ -212,3 +212,14 @@ async def incident_of_follow_role(conn: aiosqlite.Connection, guild_id: int, rol
         (guild_id, role_id),
         lambda row: int(row[0]),
     )
+
+
+async def incident_roles_of(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+    """The follow roles (made, not closed yet) of the incidents the member follows in the server."""
+    return await int_column(
+        conn,
+        "SELECT DISTINCT i.follow_role_id FROM subscriptions s JOIN incidents i ON i.id = CAST(s.target AS INTEGER) "
+        "WHERE s.guild_id = ? AND s.user_id = ? AND s.kind = 'incident' AND i.guild_id = s.guild_id "
+        "AND i.follow_role_id IS NOT NULL ORDER BY i.follow_role_id",
+        (guild_id, user_id),
+    )

@@ -23,7 +23,7 @@ import aiosqlite
 from bot.common.actor import Actor
 from bot.common.text import name_key
 from bot.delivery import outbox
-from bot.delivery.kinds import OutboxKind
+from bot.delivery.kinds import FORGOTTEN, OutboxKind
 from bot.following import store as follows
 from bot.following.presentation import RoleRef, follow_role_name, with_note
 from bot.following.rules import FollowError, area, covering_roles
@@ -115,6 +115,35 @@ async def take_follow_role(
     if role is None:
         return None
     return await _member_role(conn, OutboxKind.REMOVE_ROLE, stored.incident.guild_id, user_id, role, now=now)
+
+
+async def roles_given(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+    """Every follow role the bot gave the member in the server: the follow role of each open incident they follow
+    (made: one still being made was not given yet), and the route roles their territory and sector follows gave
+    (`role_ids`: never a role they held before). Read before a forget deletes their follows."""
+    given = await follows.incident_roles_of(conn, guild_id, user_id)
+    for item in await follows.of_member(conn, guild_id, user_id):
+        given.extend(item.role_ids)
+    return list(dict.fromkeys(given))
+
+
+async def take_back_from_forgotten(
+    conn: aiosqlite.Connection, guild_id: int, user_id: int, roles: list[int], *, pseudonym: str, now: datetime
+) -> list[int]:
+    """A forgotten member's follow roles taken back, one row each on the server's roles lane (after any add still
+    being sent), marked `FORGOTTEN` with the pseudonym's words: the only rows that keep their id, until each has
+    ended (bot/delivery/store.py `erase_forgotten_member`)."""
+    return [
+        await outbox.enqueue(
+            conn,
+            guild_id=guild_id,
+            lane=outbox.roles_lane(guild_id),
+            kind=OutboxKind.REMOVE_ROLE,
+            payload={"guild_id": guild_id, "user_id": user_id, "role_id": role_id, FORGOTTEN: pseudonym},
+            now=now,
+        )
+        for role_id in roles
+    ]
 
 
 async def _grant_refused(conn: aiosqlite.Connection, stored: StoredIncident, user_id: int) -> bool:

@@ -1,8 +1,10 @@
 """A member's data: read for them as one file (`export`), and forgotten (`forget`) on their word, an admin's (a
 member who left) or the operator's (`python -m bot forget`). A forget is one unit of work: every feature's part
 (bot/privacy/store/registry.py) deleted or given the server's next pseudonym, the cards of their reports shown
-again without their words, every posted message that named them edited through the outbox, and one audit row
-saying that a forget happened, not whom. After it commits, the WAL is checkpointed so that no older copy of the
+again without their words, every posted message that named them edited through the outbox, every follow role
+the bot gave them taken back through the outbox (those rows alone keep their id, until each has ended: after a
+forget from the command line, at the bot's next start), and one audit row saying that a forget happened, not
+whom. After it commits, the WAL is checkpointed so that no older copy of the
 rewritten pages stays in it (`PRAGMA secure_delete` zeroes what was freed in the database file itself)."""
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.common.files import NamedFile
 from bot.common.i18n import Catalogue, language_of
 from bot.delivery import outbox
 from bot.delivery.kinds import OutboxKind
+from bot.following import use_cases as following
 from bot.privacy.presentation import member_file
 from bot.privacy.rules import Rewrite, pseudonym_number
 from bot.privacy.store import members as repo
@@ -108,7 +111,11 @@ class Privacy:
         pseudonym = await repo.next_pseudonym(conn, guild_id)
         language = language_of(await repo.server_language(conn, guild_id) or self.defaults.language, "fr")
         label = self.catalogue.render(language, "privacy.pseudonym", number=pseudonym_number(pseudonym))
+        roles = await following.roles_given(conn, guild_id, user_id)  # before their follows are deleted
         erased = await repo.erase_member(conn, Forget(user_id, guild_id, Rewrite(user_id, pseudonym, label), now))
+        # Planned after every row is rewritten: these alone keep their id, until each is delivered.
+        roles = [role for role in roles if role not in erased.roles_waiting]
+        await following.take_back_from_forgotten(conn, guild_id, user_id, roles, pseudonym=label, now=now)
         await self._show_cards_again(conn, guild_id, erased, now=now)
         for edit_guild, lane, payload, key in erased.edits:
             await outbox.enqueue(

@@ -115,6 +115,10 @@ class GuildHandle:
             self.owner_id = user.id
         return user.id
 
+    def remove_member(self, user_id: int) -> None:
+        """The member leaves the server: Discord answers 10007 Unknown Member for them from then on."""
+        self._d.world.remove_member(self.id, user_id)
+
     def set_overwrites(self, channel_id: int, overwrites: Iterable[Overwrite]) -> None:
         self._d.world.set_overwrites(channel_id, overwrites)
 

@@ -1,12 +1,16 @@
 """`/privacy` end to end, acting only as members would: a member who reported an outage gets their data as a
 private file, then has Tocsin forget them; the thank-you posted in the incident's thread no longer mentions them,
 the triage card no longer shows what they typed, and the other reporter's mention, words and data are as they
-were. An admin's `/setup forget-member` is refused to a non-admin. (Only its owner sees a private reply: that a
+were. A member who follows an outage and a territory is forgotten (by themselves, or from the terminal while the bot
+is stopped): the follow roles the bot gave them are taken back (at the next start), the outage's next update does
+not reach them, a role they held before stays, and once that is done nothing in the database names them. An
+admin's `/setup forget-member` is refused to a non-admin. (Only its owner sees a private reply: that a
 replayed button is refused to anyone else is held by tests/cogs/test_privacy_buttons.py.)"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +19,21 @@ from bot.common.i18n import default_catalogue
 from bot.sandbox import DiscordDouble, InteractionHandle
 from tests.e2e.harness import BotProcess, Server, build_grand_ouest
 from tests.e2e.reports_support import CERP, add_reporters, cards, configure_reports
-from tests.e2e.scenario_support import custom_ids, incident_threads, paris, private_reply, settle, text_of
+from tests.e2e.scenario_support import (
+    bot_messages,
+    configure,
+    custom_ids,
+    incident_threads,
+    paris,
+    private_reply,
+    settle,
+    text_of,
+)
+from tests.e2e.setup_steps import run_setup
+from tests.e2e.test_following import FOLLOW_ROLE, declare, role_id, update
 from tests.e2e.test_report_decisions import open_declaration_form, reported
+from tests.privacy.test_cli_forget import forget as forget_from_terminal
+from tests.privacy.test_forget import every_row, holds
 
 FORGOTTEN, KEPT = "pharma.stbrieuc", "pharma.quimper"
 SECRET, OTHER_WORDS = "zqsecretstbrieuc plus de commandes", "zqquimper livraisons en retard"
@@ -140,3 +157,108 @@ async def test_forget_member_is_for_admins_and_for_the_admin_who_asked(
     assert "a oublié" in await private_reply(done)
     await settle(double, server)
     assert SECRET not in text_of(cards(double, server)[0])
+
+
+async def follow(double: DiscordDouble, server: Server, who: str, options: dict[str, Any]) -> str:
+    ix = await double.run_command(server.members[who], server.channels["bretagne"], "follow", options)
+    return await private_reply(ix)
+
+
+async def followed_everywhere(double: DiscordDouble, server: Server) -> tuple[int, int]:
+    """A Finistère route with a role of its own; an outage declared in Brittany; pharma.brest follows it, the
+    Finistère (given its route's role) and pharmacies (whose role they held before: nothing given);
+    pharma.angouleme follows the outage too. Returns (the outage's follow role, the Finistère role)."""
+    await configure(double, server)
+    finistere = double.guild(server.guild_id).add_role("alertes-29")
+    said = await run_setup(
+        double, server, "route add", {"channel": server.channels["bretagne"], "territory": "29", "role": finistere}
+    )
+    assert said.split("\n")[0].endswith(f" → <@&{finistere}>"), said
+    await declare(double, server)
+    for who, options in (
+        ("pharma.brest", {"incident": "1"}),
+        ("pharma.brest", {"territory": "29"}),
+        ("pharma.brest", {"sector": "pharmacie"}),
+        ("pharma.angouleme", {"incident": "1"}),
+    ):
+        await follow(double, server, who, options)
+    await settle(double, server)
+    incident_role = role_id(double, server, FOLLOW_ROLE)
+    assert incident_role is not None
+    held = double.member_roles(server.guild_id, server.members["pharma.brest"])
+    assert {incident_role, finistere, server.roles["pharmacies-ouest"]} <= set(held)
+    return incident_role, finistere
+
+
+def traces(database: Path, member: int) -> list[tuple[str, tuple[Any, ...]]]:
+    return [(table, row) for table, rows in every_row(database).items() for row in rows if holds(row, member)]
+
+
+async def test_forget_me_takes_back_the_follow_roles_and_leaves_no_trace_once_done(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    m = server.members
+    incident_role, finistere = await followed_everywhere(double, server)
+    panel = await privacy_panel(double, server, "pharma.brest")
+    confirm_panel = await (await click(double, server, "pharma.brest", panel, "tocsin:privacy:forget:")).reply()
+    done = await click(double, server, "pharma.brest", confirm_panel, "tocsin:privacy:confirm:")
+    assert "Tocsin vous a oublié" in await private_reply(done)
+    await settle(double, server)
+
+    held = double.member_roles(server.guild_id, m["pharma.brest"])
+    assert incident_role not in held and finistere not in held, "the roles the bot gave are taken back"
+    assert server.roles["pharmacies-ouest"] in held, "a role the bot did not give is never touched"
+    assert incident_role in double.member_roles(server.guild_id, m["pharma.angouleme"])
+    notes = len(double.notifications())
+    await update(double, server, {"incident": "1", "note": "Toujours rien."})
+    told = {server.name_of(n.user_id) for n in double.notifications()[notes:] if n.reason == "role_mention"}
+    assert "pharma.angouleme" in told and "pharma.brest" not in told
+    assert traces(bot.database_path, m["pharma.brest"]) == [], "once taken back, nothing names them"
+
+
+async def test_a_forget_from_the_terminal_takes_the_roles_back_at_the_next_start(
+    double: DiscordDouble, server: Server, bot: BotProcess, tmp_path: Path
+) -> None:
+    m = server.members
+    incident_role, finistere = await followed_everywhere(double, server)
+    await bot.stop()
+    done = forget_from_terminal(bot.database_path, tmp_path, str(m["pharma.brest"]), str(server.guild_id))
+    assert done.returncode == 0, done.stderr
+    waiting = traces(bot.database_path, m["pharma.brest"])
+    # outbox columns: rowid, id, guild_id, lane, kind, payload, depends_on, coalesce_key, status, …
+    assert sorted((t, r[4], r[8], json.loads(r[5])["role_id"]) for t, r in waiting) == sorted(
+        ("outbox", "remove_role", "pending", role) for role in (incident_role, finistere)
+    ), "while the bot is stopped, only the removals waiting hold their id"
+    assert incident_role in double.member_roles(server.guild_id, m["pharma.brest"])
+
+    await bot.start()
+    await settle(double, server)
+    held = double.member_roles(server.guild_id, m["pharma.brest"])
+    assert incident_role not in held and finistere not in held
+    assert server.roles["pharmacies-ouest"] in held
+    assert traces(bot.database_path, m["pharma.brest"]) == []
+
+
+async def test_an_admin_forgets_a_member_who_left_and_nothing_is_left_to_take_back(
+    double: DiscordDouble, server: Server, bot: BotProcess
+) -> None:
+    """Discord answers 10007 Unknown Member for someone who left: their removals count as done, no failure is told
+    to the admins, and nothing names them once that is recorded."""
+    m, c = server.members, server.channels
+    await followed_everywhere(double, server)
+    double.guild(server.guild_id).remove_member(m["pharma.brest"])
+    log_before = len(bot_messages(double, c["journal-bot"]))
+    asked = await double.run_command(
+        m["admin.sophie"], c["journal-bot"], "setup forget-member", {"member": str(m["pharma.brest"])}
+    )
+    assert "C'est définitif" in await private_reply(asked)
+    panel = await asked.reply()
+    (custom_id,) = custom_ids(panel)
+    done = await double.click(m["admin.sophie"], c["journal-bot"], int(panel["id"]), custom_id)
+    assert "a oublié" in await private_reply(done)
+    await settle(double, server)
+    member_role = "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"
+    unknown = [r for r in double.requests if (r.method, r.route, r.status) == ("DELETE", member_role, 404)]
+    assert len(unknown) == 2, "each removal was asked for, and Discord answered Unknown Member"
+    assert len(bot_messages(double, c["journal-bot"])) == log_before, "a member who left is no failure to tell"
+    assert traces(bot.database_path, m["pharma.brest"]) == []

@@ -15,6 +15,7 @@ ITEMS = (
     "dm_channel",
     "dms_closed",
     "follow",
+    "follow_roles",
     "affected",
     "reminder",
     "reminder_said",
@@ -76,6 +77,16 @@ async def seed(conn: aiosqlite.Connection, item: str, member: int, guild: int, n
             "VALUES (?, ?, 'sector', ?, 1, ?)",
             (guild, member, f"s{n}", AT),
         )
+    elif item == "follow_roles":
+        # An open incident's follow role and a territory's route role, both given by the bot.
+        followed = await incident(conn, guild, n)
+        await conn.execute("UPDATE incidents SET follow_role_id = ? WHERE id = ?", (9_100_000 + n, followed))
+        for kind, target, roles in (("incident", str(followed), []), ("territory", f"t{n}", [9_200_000 + n])):
+            await conn.execute(
+                "INSERT INTO subscriptions (guild_id, user_id, kind, target, created_at, role_ids) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (guild, member, kind, target, AT, json.dumps(roles)),
+            )
     elif item == "affected":
         await conn.execute(
             "INSERT INTO affected_members VALUES (?, ?, ?)", (await incident(conn, guild, n), member, AT)

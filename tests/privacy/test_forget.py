@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.common.i18n import default_catalogue
+from bot.delivery.outbox import Delivery
+from bot.delivery.transport import Delivered, DeliveryContext, Failed, Outcome
+from bot.delivery.worker import OutboxWorker
 from bot.privacy.presentation import row_count
 from bot.privacy.rules import names
 from bot.privacy.use_cases import Privacy
 from bot.settings.rules.config import ServerDefaults
 from bot.storage.store import Store
+from tests.delivery.fakes import FixedClock
 from tests.privacy.seeding import ITEMS, marker, seed, webhook_secret
 
 NOW = datetime(2025, 9, 10, 9, 0, tzinfo=UTC)
@@ -61,6 +66,43 @@ def holds(row: tuple[Any, ...], member: int) -> bool:
     return any(value == member or (isinstance(value, str) and names(value, member)) for value in row[1:])
 
 
+@dataclass
+class RoleDiscord:
+    """Answers every row as done, and takes roles back (`removed`); `refuse` maps a role to the failure Discord
+    answers for its removal."""
+
+    refuse: dict[int, Failed] = field(default_factory=dict)
+    removed: list[tuple[int, int]] = field(default_factory=list)
+
+    async def perform(self, delivery: Delivery, context: DeliveryContext) -> Outcome:
+        await context.before_request()
+        if delivery.kind == "send_message":
+            return Delivered({"message_id": str(delivery.id), "channel_id": str(delivery.payload["channel_id"])})
+        if delivery.kind != "remove_role":
+            return Delivered({})
+        role = int(delivery.payload["role_id"])
+        if role in self.refuse:
+            return self.refuse[role]
+        self.removed.append((int(delivery.payload["user_id"]), role))
+        return Delivered({})
+
+
+async def deliver(store: Store, discord_: RoleDiscord) -> None:
+    worker = OutboxWorker(store, discord_, FixedClock(), global_rate=1000.0, global_burst=100.0, poll_s=0.05)
+    await worker.start()
+    try:
+        assert await worker.drain(10)
+    finally:
+        await worker.stop()
+
+
+def only_removals_wait(rows: dict[str, list[tuple[Any, ...]]], member: int) -> bool:
+    """Whether the only rows holding `member` are the forget's removals of their follow roles, still waiting."""
+    held = [(table, row) for table, found in rows.items() for row in found if holds(row, member)]
+    # outbox columns: rowid, id, guild_id, lane, kind, payload, depends_on, coalesce_key, status, …
+    return all(table == "outbox" and row[4] == "remove_role" and row[8] == "pending" for table, row in held)
+
+
 async def seeded(store: Store, items: list[tuple[str, int, int]]) -> None:
     async with store.unit_of_work() as conn:
         for n, (item, member, guild) in enumerate(items):
@@ -88,7 +130,9 @@ async def test_export_holds_every_feature_and_forget_leaves_no_trace(store: Stor
     )
     after = every_row(store.path)
     assert forgotten.name == "ancien membre n° 1" and forgotten.servers == 1
-    left = [(table, row) for table, rows in after.items() for row in rows if holds(row, TARGET)]
+    assert only_removals_wait(after, TARGET), "only the removals of their follow roles hold them, until delivered"
+    await deliver(store, RoleDiscord())
+    left = [(table, row) for table, rows in every_row(store.path).items() for row in rows if holds(row, TARGET)]
     assert left == []
     for table, rows in before.items():
         untouched = [row for row in rows if not holds(row, TARGET)]
@@ -183,11 +227,13 @@ async def test_the_erased_text_is_nowhere_in_the_database_file(store: Store) -> 
     await store.checkpoint()
     assert secret in store.path.read_bytes(), "the marker was on disk before"
     await privacy(store).forget(TARGET, guild_id=GUILD, everywhere=True, by="member", actor_id=None, now=NOW)
+    await deliver(store, RoleDiscord())  # the removals of their follow roles, which held their id until then
     assert await store.checkpoint()
     data = store.path.read_bytes()
     wal = store.path.with_name(store.path.name + "-wal")
     data += wal.read_bytes() if wal.exists() else b""
     assert secret not in data and reminder not in data
+    assert str(TARGET).encode() not in data, "their id, as text, is nowhere"
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -207,8 +253,11 @@ async def test_any_mix_forgotten_leaves_no_trace_and_others_untouched(
         before = every_row(store.path)
         await privacy(store).forget(TARGET, guild_id=GUILD, everywhere=True, by="member", actor_id=None, now=NOW)
         after = every_row(store.path)
+        assert only_removals_wait(after, TARGET)
+        await deliver(store, RoleDiscord())
+        delivered = every_row(store.path)
     finally:
         await store.close()
-    assert [(t, r) for t, rows in after.items() for r in rows if holds(r, TARGET)] == []
+    assert [(t, r) for t, rows in delivered.items() for r in rows if holds(r, TARGET)] == []
     for table, rows in before.items():
         assert [r for r in rows if not holds(r, TARGET) and r not in after[table]] == [], table

@@ -24,6 +24,7 @@ from bot.storage.rows import first_row
 
 
 def _where(held: Held, condition: str) -> str:
+    condition = f"{condition} AND NOT ({held.spared})" if held.spared else condition
     return f"{condition} AND {held.scope}" if held.scope != GLOBAL else condition
 
 
@@ -185,7 +186,8 @@ async def servers_of(conn: aiosqlite.Connection, user_id: int) -> set[int]:
         for texts in _texts_by_table(data.held):
             columns = [held.column.column for held in texts]
             matches = " OR ".join(f"{column} LIKE ?" for column in columns)
-            sql = f"SELECT {_server_of(texts[0])}, {', '.join(columns)} FROM {texts[0].table} WHERE {matches}"  # noqa: S608
+            spared = f" AND NOT ({texts[0].spared})" if texts[0].spared else ""
+            sql = f"SELECT {_server_of(texts[0])}, {', '.join(columns)} FROM {texts[0].table} WHERE ({matches}){spared}"  # noqa: S608
             async with conn.execute(sql, (_like(user_id),) * len(columns)) as cursor:
                 for guild_id, *values in await cursor.fetchall():
                     if guild_id is not None and any(names(value, user_id) for value in values):

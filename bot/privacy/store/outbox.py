@@ -1,7 +1,9 @@
-"""A forget's part in the outbox. What waits to be sent for the member alone (a DM to them, a role given or taken
-from them, their private reply's edit) is dropped; what waits for others is sent without their id or mention (the
-generic rewrite of the registry); a message already posted (or being posted) that names them is edited to read
-as it last did, their mention turned into the pseudonym's words and the ping taken out."""
+"""A forget's part in the outbox. What waits to be sent for the member alone (a DM to them, a role given them,
+their private reply's edit) is dropped, but a follow role still waiting to be taken back from them is taken back
+(made one of the forget's own removals, `FORGOTTEN`, which a later forget leaves as they are); what waits for
+others is sent without their id or mention (the generic rewrite of the registry); a message already posted (or
+being posted) that names them is edited to read as it last did, their mention turned into the pseudonym's words
+and the ping taken out."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.delivery.kinds import FORGOTTEN, OutboxKind
+from bot.delivery.payloads import referenced_row
 from bot.privacy.rules import names
-from bot.privacy.store.registry import Erased, Forget
+from bot.privacy.store.registry import FORGOTTEN_ROLE_REMOVALS, Erased, Forget
 from bot.storage.rows import first_value
 from bot.storage.times import to_db_time
 
@@ -66,8 +70,9 @@ async def _message_edit(
 async def erase(conn: aiosqlite.Connection, forget: Forget, erased: Erased) -> None:
     user_id = forget.user_id
     async with conn.execute(
-        "SELECT id, guild_id, lane, kind, payload, status, coalesce_key, result FROM outbox "
-        "WHERE (guild_id = ? OR guild_id IS NULL) AND (payload LIKE ? OR lane LIKE ?) ORDER BY id",
+        "SELECT id, guild_id, lane, kind, payload, status, coalesce_key, result FROM outbox "  # noqa: S608 (a constant)
+        "WHERE (guild_id = ? OR guild_id IS NULL) AND (payload LIKE ? OR lane LIKE ?) "
+        f"AND NOT ({FORGOTTEN_ROLE_REMOVALS}) ORDER BY id",
         (forget.guild_id, f"%{user_id}%", f"%{user_id}%"),
     ) as cursor:
         found = await cursor.fetchall()
@@ -76,6 +81,9 @@ async def erase(conn: aiosqlite.Connection, forget: Forget, erased: Erased) -> N
             continue
         payload = json.loads(text)
         if _for_them_alone(kind, lane, payload, user_id):
+            kept = status == "pending" and kind == OutboxKind.REMOVE_ROLE
+            if kept and await _keep_taking_back(conn, int(row_id), payload, forget, erased):
+                continue
             if status == "pending":
                 await conn.execute(
                     "UPDATE outbox SET status = 'superseded', updated_at = ? WHERE id = ?",
@@ -90,6 +98,37 @@ async def erase(conn: aiosqlite.Connection, forget: Forget, erased: Erased) -> N
         if edit is not None:
             rewritten = forget.rewrite.json(edit[0])
             erased.edits.append((guild_id, forget.rewrite.text(lane), rewritten, edit[1]))
+
+
+async def _keep_taking_back(
+    conn: aiosqlite.Connection, row_id: int, payload: dict[str, Any], forget: Forget, erased: Erased
+) -> bool:
+    """A role removal still waiting for them (an unfollow just before the forget) is not dropped: it becomes one of
+    the forget's own (`FORGOTTEN`), holding nothing else of theirs (what it would have told them is dropped). An
+    incident's role still being made when they unfollowed was never given them (their add waited behind it, and is
+    dropped): False, the removal is dropped too."""
+    role_id = payload["role_id"]
+    if isinstance(role_id, dict):
+        role_id = await first_value(
+            conn,
+            "SELECT json_extract(result, '$.role_id') FROM outbox WHERE id = ? AND status = 'done'",
+            (referenced_row(role_id),),
+            int,
+        )
+        if role_id is None:
+            return False
+    kept = {
+        "guild_id": payload["guild_id"],
+        "user_id": forget.user_id,
+        "role_id": role_id,
+        FORGOTTEN: forget.rewrite.label,
+    }
+    await conn.execute(
+        "UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ?",
+        (json.dumps(kept, ensure_ascii=False), to_db_time(forget.now), row_id),
+    )
+    erased.roles_waiting.add(int(role_id))
+    return True
 
 
 def _body(payload: dict[str, Any]) -> dict[str, Any]:

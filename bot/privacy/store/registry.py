@@ -7,12 +7,13 @@ reads every row the entry names, the forget deletes or pseudonymises them, and a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.delivery.kinds import FORGOTTEN
 from bot.privacy.rules import MemberColumn, Rewrite, Treatment, id_column, text_column
 
 # How far a forget in one server reaches in a table: the SQL condition, with one `?` for the server's id.
@@ -20,6 +21,10 @@ GLOBAL = ""  # a member's rows of every server (their locale, their DM channel):
 BY_GUILD = "guild_id = ?"
 BY_GUILD_OR_NONE = "(guild_id = ? OR guild_id IS NULL)"
 BY_INCIDENT = "incident_id IN (SELECT id FROM incidents WHERE guild_id = ?)"
+# The outbox rows taking a forgotten member's follow roles back (planned by their forget): they keep the member's
+# id until each has ended, when the worker erases it (bot/delivery/store.py `erase_forgotten_member`). A later
+# forget leaves them as they are, and they are no data of the member's that makes a server theirs.
+FORGOTTEN_ROLE_REMOVALS = f"json_extract(payload, '$.{FORGOTTEN}') IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class Erased:
     # the rows that posted them are left out of `edits`.
     deletes: list[tuple[int | None, str, dict[str, Any]]] = field(default_factory=list)
     deleted_rows: set[int] = field(default_factory=set)
+    # Follow roles whose removal from the member already waits (an unfollow just before the forget), kept waiting
+    # as the forget's own: not planned twice.
+    roles_waiting: set[int] = field(default_factory=set)
 
 
 Eraser = Callable[[aiosqlite.Connection, Forget, Erased], Awaitable[None]]
@@ -54,6 +62,7 @@ Eraser = Callable[[aiosqlite.Connection, Forget, Erased], Awaitable[None]]
 class Held:
     column: MemberColumn
     scope: str
+    spared: str = ""  # an SQL condition: rows of the table a forget leaves as they are (none when empty)
 
     @property
     def table(self) -> str:
@@ -141,7 +150,14 @@ def registry() -> tuple[MemberData, ...]:
             (*_pseudonymised(BY_GUILD_OR_NONE, audit_log="actor_id"), *_text(BY_GUILD_OR_NONE, audit_log="arguments")),
         ),
         # Not exported (what the bot was asked to send), only rewritten: see outbox.erase.
-        MemberData("outbox", _text(BY_GUILD_OR_NONE, outbox="payload result lane coalesce_key"), erase=outbox.erase),
+        MemberData(
+            "outbox",
+            tuple(
+                replace(held, spared=FORGOTTEN_ROLE_REMOVALS)
+                for held in _text(BY_GUILD_OR_NONE, outbox="payload result lane coalesce_key")
+            ),
+            erase=outbox.erase,
+        ),
     )
 
 

@@ -72,6 +72,14 @@ class Guilds(Payloads):
         self._member_event("GUILD_MEMBER_ADD", member)
         return member
 
+    def remove_member(self, guild_id: int, user_id: int) -> None:
+        """A member leaves the server (or is kicked): gone from it, their roles with them; GUILD_MEMBER_REMOVE."""
+        member = self.member(guild_id, user_id)
+        del self.guild(guild_id).members[user_id]
+        data = {"guild_id": str(guild_id), "user": self.users[member.user_id].to_dict()}
+        self.emit("GUILD_MEMBER_REMOVE", data, KIND_MEMBERS, guild_id)
+        self.changed()
+
     def _member_event(self, event: str, member: Member) -> None:
         data = self.member_dict(member)
         data["guild_id"] = str(member.guild_id)
