@@ -12,6 +12,9 @@
 - Against abuse: at most 3 reports per member in 10 minutes (the refusal says when to retry); past a cap of open
   cards per server, new groups are listed on one summary card instead of getting their own; a member marked as
   abusive has their reports set aside for 24 hours. A report is never refused because others reported much.
+- A declaration from a card is held back when an open incident plausibly is the same outage (`same_outage`):
+  about the same organisation, or sharing a service named, with territories overlapping (or either naming none).
+  The coordinator attaches the card to it, or declares anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.common import territories as territory_data
 from bot.common.errors import TocsinError
 from bot.common.text import name_key
 from bot.incidents.rules.routing import Route
@@ -280,3 +284,46 @@ def common_sector(reporters_roles: Sequence[frozenset[int]], routes: Sequence[Ro
             by_sector.setdefault(name_key(route.sector), (route.sector, set()))[1].add(route.role_id)
     found = [name for name, roles in by_sector.values() if all(held & roles for held in reporters_roles)]
     return found[0] if len(found) == 1 else None
+
+
+# At most this many open incidents are named when a declaration is held back as a likely second one.
+SAME_OUTAGE_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class OpenOutage:
+    """An open incident of the server, as the same-outage rule sees it."""
+
+    number: int
+    title: str
+    organisation: str | None
+    services: tuple[str, ...]  # names or keys: compared by `name_key`
+    territories: tuple[str, ...]  # territory refs
+
+
+def same_outage(
+    open_incidents: Iterable[OpenOutage],
+    *,
+    organisation: str | None,
+    services: Iterable[str],
+    territories: Iterable[str],
+) -> tuple[OpenOutage, ...]:
+    """The open incidents a declaration (its organisation, services and territory refs) plausibly is a second one
+    of: the same organisation as `organisation_key` compares it, or, when services are named, one of them shared
+    as `name_key` compares it; and a territory overlapping, or either side naming none. Newest first, at most
+    `SAME_OUTAGE_SHOWN`."""
+    key = organisation_key(organisation) if organisation else ""
+    service_keys = {name_key(s) for s in services} - {""}
+    typed = [territory_data.get(ref) for ref in territories]
+    found = []
+    for candidate in sorted(open_incidents, key=lambda o: -o.number):
+        same_organisation = bool(key) and candidate.organisation is not None
+        same_organisation = same_organisation and organisation_key(candidate.organisation or "") == key
+        shared_service = bool(service_keys & {name_key(s) for s in candidate.services})
+        if not (same_organisation or shared_service):
+            continue
+        theirs = [territory_data.get(ref) for ref in candidate.territories]
+        if typed and theirs and not any(territory_data.overlaps(a, b) for a in typed for b in theirs):
+            continue
+        found.append(candidate)
+    return tuple(found[:SAME_OUTAGE_SHOWN])

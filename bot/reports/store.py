@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.common.actor import Actor
-from bot.reports.rules import GroupReport, GroupStatus, ReportState, TypedReport
+from bot.reports.rules import GroupReport, GroupStatus, OpenOutage, ReportState, TypedReport
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
 
@@ -502,6 +502,40 @@ async def open_incidents(conn: aiosqlite.Connection, guild_id: int) -> list[Open
         (guild_id,),
     )
     return sorted((OpenIncident(int(r[0]), str(r[1])) for r in found), key=lambda i: -i.number)
+
+
+async def open_outages(conn: aiosqlite.Connection, guild_id: int) -> list[OpenOutage]:
+    """Every open incident of the server with its organisation, service keys and territory refs (what a
+    declaration from a card is compared with), read through the open incidents' index."""
+    found = list(
+        await conn.execute_fetchall(
+            "SELECT id, number, title, organisation FROM incidents INDEXED BY incidents_by_status "
+            "WHERE guild_id = ? AND status IN ('investigating', 'identified', 'monitoring')",
+            (guild_id,),
+        )
+    )
+    services: dict[int, list[str]] = {}
+    territories: dict[int, list[str]] = {}
+    for row in found:
+        incident_id = int(row[0])
+        for (key,) in await conn.execute_fetchall(
+            "SELECT key FROM incident_services WHERE incident_id = ? ORDER BY position", (incident_id,)
+        ):
+            services.setdefault(incident_id, []).append(str(key))
+        for (ref,) in await conn.execute_fetchall(
+            "SELECT territory FROM incident_territories WHERE incident_id = ? ORDER BY position", (incident_id,)
+        ):
+            territories.setdefault(incident_id, []).append(str(ref))
+    return [
+        OpenOutage(
+            int(r[1]),
+            str(r[2]),
+            r[3],
+            tuple(services.get(int(r[0]), ())),
+            tuple(territories.get(int(r[0]), ())),
+        )
+        for r in found
+    ]
 
 
 async def resolved_since(conn: aiosqlite.Connection, guild_id: int, *, since: datetime) -> list[OpenIncident]:

@@ -5,7 +5,10 @@ Each decision is one unit of work, checked against the coordinator role and agai
 that unit of work: two coordinators deciding on one card at the same instant are serialised by the store, the
 first decision wins and the second is refused with a sentence naming who decided what (`DecisionError`). A
 declaration on a card a colleague set aside meanwhile is refused the same way unless the coordinator confirms
-(`anyway`), as the form they filled in was for a group still open.
+(`anyway`), as the form they filled in was for a group still open. A declaration from a card while an open
+incident plausibly is the same outage (a colleague declared it by hand meanwhile: `rules.same_outage`) is held
+back (`SameOutageError`, naming it), checked inside the declaration's unit of work so that two submits cannot both
+pass; the coordinator attaches the card to it, or declares anyway over the incidents they were shown (`over`).
 
 When a group becomes or joins an incident, its reporters are counted as affected and follow it (as "Affected too"
 would), and posts in the incident's thread thank and mention exactly them (100 at most per post, so that every
@@ -27,7 +30,7 @@ from bot.incidents import store as incidents_repo
 from bot.incidents.use_cases.deliveries import post_in_thread
 from bot.incidents.use_cases.lifecycle import Lifecycle
 from bot.incidents.use_cases.results import DeclareResult
-from bot.incidents.use_cases.typed_input import DeclareInput, server_sectors
+from bot.incidents.use_cases.typed_input import DeclareInput, server_sectors, typed_services, typed_territories
 from bot.incidents.use_cases.updates import count_affected
 from bot.interactions.access import NotAllowedError
 from bot.reports import store as repo
@@ -36,9 +39,11 @@ from bot.reports.rules import (
     ABUSE_FOR,
     AlertRule,
     GroupStatus,
+    OpenOutage,
     ReportError,
     ReportState,
     common_sector,
+    same_outage,
     threshold_met,
 )
 from bot.reports.store import StoredGroup
@@ -51,6 +56,14 @@ from bot.storage.store import Store
 
 class DecisionError(ReportError):
     """The card's group was decided on meanwhile (or cannot take this decision); the sentence says by whom."""
+
+
+class SameOutageError(ReportError):
+    """A declaration from a card held back: these open incidents plausibly are the same outage (newest first)."""
+
+    def __init__(self, matches: tuple[OpenOutage, ...]) -> None:
+        super().__init__("report.error.same_outage", incidents=", ".join(f"#{m.number}" for m in matches))
+        self.matches = matches
 
 
 @dataclass(frozen=True)
@@ -143,10 +156,19 @@ class Deciding(ReportCommands):
         )
 
     async def declare(
-        self, actor: Actor, group_id: int, typed: DeclareInput, *, anyway: bool = False, now: datetime
+        self,
+        actor: Actor,
+        group_id: int,
+        typed: DeclareInput,
+        *,
+        anyway: bool = False,
+        over: tuple[int, ...] = (),
+        now: datetime,
     ) -> DeclareResult:
         """The incident declared from the group's reports (the lifecycle's own declaration), in one unit of work
-        with what the reports add to it: the reporters affected and following, thanked in the thread, the card."""
+        with what the reports add to it: the reporters affected and following, thanked in the thread, the card.
+        `anyway`: over a colleague's setting the card aside; `over`: the open incidents of the same outage the
+        coordinator was shown and declares beside (another one holds the declaration back again)."""
         async with self.store.unit_of_work() as conn:
             earlier = await incidents_repo.replayed(conn, actor, DeclareResult)
             if earlier is not None:
@@ -154,6 +176,7 @@ class Deciding(ReportCommands):
             config, group = await self._decidable(conn, actor, group_id)
             if not group.status.is_open and not (anyway and group.status == GroupStatus.SET_ASIDE):
                 raise await self._decided_already(conn, group)
+            await _check_not_declared(conn, actor.guild_id, typed, over)
             result, incident_id = await self.lifecycle.declare_in(conn, actor, typed, action="report declare", now=now)
             if group.status.is_open:
                 await repo.close_group(
@@ -168,7 +191,7 @@ class Deciding(ReportCommands):
                 conn,
                 actor,
                 "report declare",
-                {"group": group.id, "anyway": anyway},
+                {"group": group.id, "anyway": anyway, "over": list(over)},
                 f"#{result.number}, {reporters} reporters",
                 now,
             )
@@ -337,3 +360,15 @@ def _check_coordinator(config: GuildConfig, actor: Actor) -> None:
     config.require_incidents_setup()
     if config.coordinator_role_id not in actor.role_ids:
         raise NotAllowedError("access.error.coordinator_only")
+
+
+async def _check_not_declared(
+    conn: aiosqlite.Connection, guild_id: int, typed: DeclareInput, over: tuple[int, ...]
+) -> None:
+    """`SameOutageError` when an open incident the coordinator was not shown plausibly is this outage."""
+    territories = typed_territories(typed.territories) if typed.territories and typed.territories.strip() else []
+    services = [item if isinstance(item, str) else item.name for item in typed_services(typed.services)]
+    open_outages = await repo.open_outages(conn, guild_id)
+    matches = same_outage(open_outages, organisation=typed.organisation, services=services, territories=territories)
+    if any(m.number not in over for m in matches):
+        raise SameOutageError(matches)
