@@ -24,7 +24,7 @@ from cogs.common.options import server_command, shared_option
 from cogs.incidents.autocomplete import suggest_services
 from cogs.incidents.options import ORGANISATION, SERVICES, TERRITORIES
 from cogs.reports.buttons import CardButton, WithdrawButton
-from cogs.reports.modal import AnywayButton, ReportModal
+from cogs.reports.modal import AnywayButton, ReportModal, SameOutageAttachButton
 from cogs.reports.panels import DeclarePanelGo, DeclarePanelMenu, PickMenu
 from cogs.reports.replies import report_text, withdraw_view
 
@@ -51,7 +51,15 @@ async def suggest_organisations(interaction: discord.Interaction[Any], current: 
 
 
 class Report(FeatureCog):
-    dynamic_items = (CardButton, WithdrawButton, AnywayButton, DeclarePanelMenu, DeclarePanelGo, PickMenu)
+    dynamic_items = (
+        CardButton,
+        WithdrawButton,
+        AnywayButton,
+        SameOutageAttachButton,
+        DeclarePanelMenu,
+        DeclarePanelGo,
+        PickMenu,
+    )
 
     def __init__(self, bot: TocsinBot, services: Services) -> None:
         super().__init__(bot, services)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -13,14 +15,15 @@ import discord
 
 from bot.common.actor import Actor
 from bot.common.i18n import Language
-from bot.common.limits import TextField
-from bot.common.text import plain_text, truncate
+from bot.common.limits import BUTTON_LABEL, MESSAGE_CONTENT, TextField
+from bot.common.text import plain_text, safe_text, truncate
+from bot.incidents.presentation.message_parts import numbered_title
 from bot.incidents.rules.model import Cause, Severity
 from bot.incidents.use_cases.typed_input import DeclareInput
 from bot.interactions.payload_rules import PayloadError
 from bot.interactions.replies import person_language, reply_done
 from bot.reports.rules import ReportError
-from bot.reports.use_cases.deciding import DecisionError, DeclareForm
+from bot.reports.use_cases.deciding import DecisionError, DeclareForm, SameOutageError
 from bot.reports.use_cases.results import ReportInput
 from cogs.common.acting import acting
 from cogs.common.forms import Form, field
@@ -138,31 +141,46 @@ class DeclareFromReportsModal(Form):
         )
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        await declare_from_reports(self.bot, interaction, self.group_id, self.typed(), anyway=False)
+        await declare_from_reports(self.bot, interaction, self.group_id, HeldForm(self.typed()))
 
 
 async def declare_from_reports(
-    bot: TocsinBot, interaction: discord.Interaction[Any], group_id: int, typed: DeclareInput, *, anyway: bool
+    bot: TocsinBot, interaction: discord.Interaction[Any], group_id: int, held: HeldForm
 ) -> None:
     """Declares from the card's reports and answers as `/outage declare` does. When a colleague set the card aside
-    while the form was open, the coordinator is told so, with a button to declare anyway."""
+    while the form was open, or an open incident plausibly is this outage already, nothing is declared: the
+    coordinator is told so, with a button to declare anyway (and to attach the card to that incident)."""
     actor = acting(interaction, Actor)
     if not interaction.response.is_done():
         await interaction.response.defer(ephemeral=True, thinking=True)
     services = bot.services
+    language = person_language(interaction)
+    word = services.catalogue.render
     try:
-        result = await services.reports.declare(actor, group_id, typed, anyway=anyway, now=services.clock.now())
+        result = await services.reports.declare(
+            actor, group_id, held.typed, anyway=held.anyway, over=held.over, now=services.clock.now()
+        )
     except DecisionError as exc:
         if exc.message_id != "report.error.decided_aside":
             raise
-        language = person_language(interaction)
-        text = services.catalogue.render(language, exc.message_id, **exc.args_map)
-        text += "\n" + services.catalogue.render(language, "report.declare.anyway_hint")
+        text = word(language, exc.message_id, **exc.args_map) + "\n" + word(language, "report.declare.anyway_hint")
+        view = anyway_view(bot, language, actor.guild_id, group_id, replace(held, anyway=True))
+        await interaction.followup.send(text, ephemeral=True, view=view, allowed_mentions=NO_PINGS)
+        return
+    except SameOutageError as exc:
+        named = "\n".join(f"- {numbered_title(m.number, safe_text(m.title))}" for m in exc.matches)
+        text = word(language, "report.declare.same_outage", incidents=named)
+        over = tuple(sorted({*held.over, *(m.number for m in exc.matches)}))
+        attach = [  # the newest first, before "Declare anyway"
+            discord.ui.Button[discord.ui.View](
+                label=truncate(word(language, "report.declare.attach_to", number=m.number), BUTTON_LABEL),
+                custom_id=f"tocsin:rdsame:{actor.guild_id}:{group_id}:{m.number}",
+            )
+            for m in exc.matches
+        ]
+        view = anyway_view(bot, language, actor.guild_id, group_id, replace(held, over=over), first=attach)
         await interaction.followup.send(
-            text,
-            ephemeral=True,
-            view=anyway_view(bot, language, actor.guild_id, group_id, typed),
-            allowed_mentions=NO_PINGS,
+            truncate(text, MESSAGE_CONTENT), ephemeral=True, view=view, allowed_mentions=NO_PINGS
         )
         return
     await answer_declared(services, interaction, actor, result)
@@ -172,27 +190,45 @@ async def declare_from_reports(
 NO_PINGS = discord.AllowedMentions.none()
 
 
+@dataclass(frozen=True)
+class HeldForm:
+    """A declaration form as the coordinator filled it, and what they were told and chose to declare over: a
+    colleague's setting the card aside (`anyway`), open incidents plausibly of the same outage (`over`)."""
+
+    typed: DeclareInput
+    anyway: bool = False
+    over: tuple[int, ...] = ()
+
+
 # The forms kept for "Declare anyway", by key, with when they were kept: in memory only, as long as Discord keeps
 # the reply usable (15 minutes). After a restart the button is answered as an outdated one.
 HELD_FOR_S = 900.0
-HELD_FORMS: dict[str, tuple[float, DeclareInput]] = {}
+HELD_FORMS: dict[str, tuple[float, HeldForm]] = {}
 
 
 def anyway_view(
-    bot: TocsinBot, language: Language, guild_id: int, group_id: int, typed: DeclareInput
+    bot: TocsinBot,
+    language: Language,
+    guild_id: int,
+    group_id: int,
+    held: HeldForm,
+    *,
+    first: Sequence[discord.ui.Item[discord.ui.View]] = (),
 ) -> discord.ui.View:
-    """ "Declare anyway" under the sentence saying a colleague set the card aside: the form as typed is kept
-    (`HELD_FORMS`); the dynamic item `AnywayButton` answers the click."""
+    """ "Declare anyway" under the sentence saying why nothing was declared: the form as typed is kept with what
+    it is declared over (`HELD_FORMS`); the dynamic item `AnywayButton` answers the click."""
     now = time.monotonic()
     for key, (kept_at, _) in list(HELD_FORMS.items()):
         if now - kept_at > HELD_FOR_S:
             del HELD_FORMS[key]
     key = secrets.token_hex(8)
-    HELD_FORMS[key] = (now, typed)
+    HELD_FORMS[key] = (now, held)
     view = discord.ui.View(timeout=None)
+    for item in first:
+        view.add_item(item)
     view.add_item(
         discord.ui.Button(
-            label=truncate(bot.services.catalogue.render(language, "report.declare.anyway"), 80),
+            label=truncate(bot.services.catalogue.render(language, "report.declare.anyway"), BUTTON_LABEL),
             style=discord.ButtonStyle.danger,
             custom_id=f"tocsin:rdanyway:{guild_id}:{group_id}:{key}",
         )
@@ -215,7 +251,38 @@ class AnywayButton(
             raise PayloadError("core.error.component_outdated")
         if acting(interaction, Actor).guild_id != self.guild_id:
             raise ReportError("report.error.group_unknown")
-        await declare_from_reports(bot, interaction, self.group_id, held[1], anyway=True)
+        await declare_from_reports(bot, interaction, self.group_id, held[1])  # the use case checks the role
+
+
+class SameOutageAttachButton(
+    Button,
+    template=r"tocsin:rdsame:(?P<guild_id>\d{1,20}):(?P<group_id>\d{1,18}):(?P<number>\d{1,9})",
+):
+    """ "Attach to #N" under the sentence saying an open incident may already be this outage: the card's Attach."""
+
+    guild_id: int
+    group_id: int
+    number: int
+
+    async def _click(self, bot: TocsinBot, interaction: discord.Interaction[Any]) -> None:
+        if acting(interaction, Actor).guild_id != self.guild_id:
+            raise ReportError("report.error.group_unknown")
+        await attach_card(bot, interaction, self.group_id, self.number)
+
+
+async def attach_card(bot: TocsinBot, interaction: discord.Interaction[Any], group_id: int, number: int) -> None:
+    """The card's reports join open incident `number` (the use case checks the coordinator role and that the card
+    is still open), and the coordinator is told how many members now count as affected."""
+    actor = acting(interaction, Actor)
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    services = bot.services
+    attached = await services.reports.attach(actor, group_id, number, now=services.clock.now())
+    services.outbox.wake()
+    text = services.catalogue.render(
+        person_language(interaction), "report.reply.attached", number=number, count=attached.reporters
+    )
+    await reply_done(interaction, text)
 
 
 class SetAsideModal(Form):

@@ -27,7 +27,7 @@ from bot.reports.rules import ReportError
 from bot.reports.use_cases.deciding import DeclareForm
 from cogs.common.acting import acting
 from cogs.common.items import Answering, Menu
-from cogs.reports.modal import DeclareFromReportsModal
+from cogs.reports.modal import DeclareFromReportsModal, attach_card
 
 if TYPE_CHECKING:
     from bot.app import TocsinBot
@@ -215,16 +215,16 @@ class PickMenu(
         actor = acting(interaction, Actor)
         if actor.guild_id != self.guild_id or not self.item.values:
             raise ReportError("report.error.group_unknown")
+        chosen = int(self.item.values[0])
+        if self.action == ATTACH:
+            await attach_card(bot, interaction, self.group_id, chosen)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = bot.services
-        chosen = int(self.item.values[0])
         now = services.clock.now()
         language = person_language(interaction)
         word = services.catalogue.render
-        if self.action == ATTACH:
-            attached = await services.reports.attach(actor, self.group_id, chosen, now=now)
-            text = word(language, "report.reply.attached", number=chosen, count=attached.reporters)
-        elif self.action == MERGE:
+        if self.action == MERGE:
             merged = await services.reports.merge(actor, self.group_id, chosen, now=now)
             text = word(language, "report.reply.merged", into=plain_text(merged.organisation))
         else:

@@ -217,6 +217,8 @@ KINDS: dict[str, Samples] = {
         msg("board.setup.line_scoped", channel="<#111>", scope="Bretagne (région 53) · pharmacie"),
     ),
     "unix": fixed(*(int(at.timestamp()) for at in DATES)),  # seconds, written into a Discord timestamp by the message
+    "incident_numbers": fixed("#1", "#3, #1"),  # open incidents named, newest first
+    "incident_lines": fixed("- #1 · Cerp en panne", "- #3 · Cerp à l'arrêt\n- #1 · Cerp en panne"),
     "report_outcome": rendered(
         msg("report.list.open"), msg("report.list.incident", number=42), msg("report.list.set_aside", reason="doublon")
     ),
@@ -400,6 +402,8 @@ BY_NAME: dict[str, str] = {
     "zone": "zone_key",
 }
 BY_MESSAGE: dict[tuple[str, str], str] = {
+    ("report.error.same_outage", "incidents"): "incident_numbers",
+    ("report.declare.same_outage", "incidents"): "incident_lines",
     ("setup.check.grant_above_bot", "what"): "granted_for",
     ("webhook.line", "events"): "webhook_events",
     ("webhook.events.some", "events"): "webhook_events",
