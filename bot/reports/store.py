@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot.common.actor import Actor
+from bot.incidents import store as incidents
 from bot.reports.rules import GroupReport, GroupStatus, OpenOutage, ReportState, TypedReport
 from bot.storage.times import from_db_time, optional_time, to_db_time
 
@@ -506,7 +507,8 @@ async def open_incidents(conn: aiosqlite.Connection, guild_id: int) -> list[Open
 
 async def open_outages(conn: aiosqlite.Connection, guild_id: int) -> list[OpenOutage]:
     """Every open incident of the server with its organisation, service keys and territory refs (what a
-    declaration from a card is compared with), read through the open incidents' index."""
+    declaration from a card is compared with), read through the open incidents' index; their services and
+    territories in two queries, whatever their number."""
     found = list(
         await conn.execute_fetchall(
             "SELECT id, number, title, organisation FROM incidents INDEXED BY incidents_by_status "
@@ -514,24 +516,15 @@ async def open_outages(conn: aiosqlite.Connection, guild_id: int) -> list[OpenOu
             (guild_id,),
         )
     )
-    services: dict[int, list[str]] = {}
-    territories: dict[int, list[str]] = {}
-    for row in found:
-        incident_id = int(row[0])
-        for (key,) in await conn.execute_fetchall(
-            "SELECT key FROM incident_services WHERE incident_id = ? ORDER BY position", (incident_id,)
-        ):
-            services.setdefault(incident_id, []).append(str(key))
-        for (ref,) in await conn.execute_fetchall(
-            "SELECT territory FROM incident_territories WHERE incident_id = ? ORDER BY position", (incident_id,)
-        ):
-            territories.setdefault(incident_id, []).append(str(ref))
+    if not found:
+        return []
+    territories, services = await incidents.territories_and_services(conn, [int(r[0]) for r in found])
     return [
         OpenOutage(
             int(r[1]),
             str(r[2]),
             r[3],
-            tuple(services.get(int(r[0]), ())),
+            tuple(service.key for service in services.get(int(r[0]), ())),
             tuple(territories.get(int(r[0]), ())),
         )
         for r in found
