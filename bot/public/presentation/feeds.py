@@ -49,6 +49,11 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def _colon(language: Language) -> str:
+    """What stands between a label and its value: French puts a space before the colon."""
+    return " : " if language == "fr" else ": "
+
+
 def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -117,7 +122,7 @@ class FeedWriter:
     def _lines(self, language: Language, zone: ZoneInfo, update: PublicUpdate, heading: str) -> list[str]:
         """The entry's text: only what this update said, so that an entry never changes after its `updated`."""
         say = self._catalogue.render
-        colon = " : " if language == "fr" else ": "
+        colon = _colon(language)
         lines = [heading]
         if update.text:
             lines.append(update.text)
@@ -140,7 +145,7 @@ class FeedWriter:
         say = self._catalogue.render
         label = say(language, "public.maintenance.label", number=news.number)
         heading = say(language, MAINTENANCE_NEWS[news.kind])
-        colon = " : " if language == "fr" else ": "
+        colon = _colon(language)
         _entry(
             root,
             uid=news.uid,
